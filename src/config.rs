@@ -1,0 +1,210 @@
+//! `Cli` -> validated `Config`: the configuration file parsed, globs and regexes
+//! compiled, rules loaded, sizes parsed, colour and progress decided. Everything
+//! downstream reads `Config`, never clap.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use crate::cli::{ColorChoice, Format, ScanArgs};
+use crate::filter::Allowlist;
+use crate::rules::RuleSet;
+
+pub const CONFIG_FILE: &str = ".qrcp-scan.toml";
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
+
+/// Build output folders: what gets deployed, so scanned even when gitignored.
+pub const BUILD_DIRS: &[&str] = &[
+    "dist",
+    "build",
+    "out",
+    ".next",
+    ".nuxt",
+    ".output",
+    ".svelte-kit",
+    "storybook-static",
+    ".vercel",
+    ".netlify",
+];
+
+/// `.qrcp-scan.toml`, as written. Unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub allowlist: AllowlistSpec,
+    /// Extra rule files, relative to the configuration file.
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
+    pub max_file_size: Option<String>,
+    /// Scan build output folders even when gitignored (default true).
+    pub scan_build_output: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowlistSpec {
+    /// Globs over paths relative to the configuration file's folder.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// SHA-256 fingerprints of keys that may appear anywhere.
+    #[serde(default)]
+    pub fingerprints: Vec<String>,
+    /// Regexes matched against the secret (or the variable name).
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    /// Rule ids switched off entirely.
+    #[serde(default)]
+    pub rules: Vec<String>,
+}
+
+/// Everything a scan needs, validated.
+pub struct Config {
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub redact: bool,
+    pub color: bool,
+    pub threads: usize,
+    pub max_file_size: u64,
+    pub progress: Progress,
+    pub rules: Arc<RuleSet>,
+    pub allowlist: Arc<Allowlist>,
+    pub scan_build_output: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Config {
+    /// `root` is where the configuration file is looked for (the first scanned folder).
+    pub fn new(args: &ScanArgs, root: &Path) -> Result<Config> {
+        let (file, base) = match &args.config {
+            Some(p) => (
+                load_file(p)?,
+                p.parent().map(Path::to_path_buf).unwrap_or_default(),
+            ),
+            None => {
+                let candidate = root.join(CONFIG_FILE);
+                if candidate.is_file() {
+                    (load_file(&candidate)?, root.to_path_buf())
+                } else {
+                    (ConfigFile::default(), root.to_path_buf())
+                }
+            }
+        };
+        let mut rule_files: Vec<PathBuf> = file.rules.iter().map(|p| base.join(p)).collect();
+        rule_files.extend(args.rules.files.iter().cloned());
+        let mut rules = RuleSet::load(&rule_files)?;
+        for id in &file.allowlist.rules {
+            if rules.get(id).is_none() {
+                bail!(
+                    "{}: allowlist.rules: no rule {id:?}",
+                    config_name(args, root)
+                );
+            }
+        }
+        rules
+            .rules
+            .retain(|r| !file.allowlist.rules.contains(&r.spec.id));
+        let allowlist = Allowlist::new(&file.allowlist, &base)
+            .with_context(|| format!("{}: allowlist", config_name(args, root)))?;
+        let max_file_size = match args
+            .max_file_size
+            .as_deref()
+            .or(file.max_file_size.as_deref())
+        {
+            Some(s) => parse_size(s).with_context(|| format!("invalid size {s:?}"))?,
+            None => DEFAULT_MAX_FILE_SIZE,
+        };
+        let threads = match args.threads {
+            Some(0) => bail!("--threads must be at least 1"),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        let progress = match (args.progress, args.no_progress) {
+            (true, _) => Progress::Always,
+            (_, true) => Progress::Never,
+            _ => Progress::Auto,
+        };
+        Ok(Config {
+            format: args.format,
+            output: args.output.clone(),
+            redact: !args.no_redact,
+            color,
+            threads,
+            max_file_size,
+            progress,
+            rules: Arc::new(rules),
+            allowlist: Arc::new(allowlist),
+            scan_build_output: file.scan_build_output.unwrap_or(true),
+        })
+    }
+}
+
+fn config_name(args: &ScanArgs, root: &Path) -> String {
+    args.config
+        .clone()
+        .unwrap_or_else(|| root.join(CONFIG_FILE))
+        .display()
+        .to_string()
+}
+
+fn load_file(path: &Path) -> Result<ConfigFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read configuration", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e.span().map_or(0, |s| {
+            text[..s.start.min(text.len())].lines().count().max(1)
+        });
+        anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
+    })
+}
+
+/// `4096`, `64K`, `50M`, `50MiB`, `1G`, `1.5GB` (binary multiples).
+pub fn parse_size(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .with_context(|| "expected a number, optionally followed by K, M or G")?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => bail!("unknown unit {other:?}: use K, M or G"),
+    };
+    Ok((n * mult as f64) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        assert_eq!(parse_size("50M").unwrap(), 50 << 20);
+        assert_eq!(parse_size("1.5GiB").unwrap(), 3 << 29);
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5T").is_err());
+    }
+}

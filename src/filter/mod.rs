@@ -1,0 +1,104 @@
+//! Filters between detection and reporting: the allowlist of `.qrcp-scan.toml`
+//! (path globs, fingerprints, regexes) and inline `qrcp-scan:allow` markers.
+//! Baselines live beside it. A filter only removes findings; it never adds.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::Regex;
+
+use crate::config::AllowlistSpec;
+use crate::finding::Finding;
+
+/// The marker that allows a line.
+pub const INLINE_ALLOW: &str = "qrcp-scan:allow";
+
+pub struct Allowlist {
+    paths: GlobSet,
+    base: PathBuf,
+    fingerprints: HashSet<String>,
+    regexes: Vec<Regex>,
+}
+
+impl Allowlist {
+    pub fn new(spec: &AllowlistSpec, base: &Path) -> Result<Allowlist> {
+        let mut globs = GlobSetBuilder::new();
+        for p in &spec.paths {
+            let glob = Glob::new(p).with_context(|| format!("paths: invalid glob {p:?}"))?;
+            globs.add(glob);
+            // `fixtures/` or `fixtures` means everything below it too.
+            let dir = p.trim_end_matches('/');
+            if !dir.contains('*') {
+                globs.add(
+                    Glob::new(&format!("{dir}/**"))
+                        .with_context(|| format!("paths: invalid glob {p:?}"))?,
+                );
+            }
+        }
+        let mut fingerprints = HashSet::new();
+        for f in &spec.fingerprints {
+            let f = f.trim().to_ascii_lowercase();
+            if f.len() != 64 || !f.bytes().all(|b| b.is_ascii_hexdigit()) {
+                anyhow::bail!("fingerprints: {f:?} is not a SHA-256 hex digest (64 hex digits)");
+            }
+            fingerprints.insert(f);
+        }
+        let regexes = spec
+            .regexes
+            .iter()
+            .map(|r| Regex::new(r).with_context(|| format!("regexes: invalid regex {r:?}")))
+            .collect::<Result<_>>()?;
+        Ok(Allowlist {
+            paths: globs.build()?,
+            base: clean(base),
+            fingerprints,
+            regexes,
+        })
+    }
+
+    /// Whether the allowlist hides this finding.
+    pub fn allows(&self, f: &Finding) -> bool {
+        if let Some(path) = f.provenance.path.as_deref() {
+            // An archive member is allowed when the archive is.
+            let outer = path.split('!').next().unwrap_or(path);
+            for p in [path, outer] {
+                if self.paths.is_match(p)
+                    || self.relative(p).is_some_and(|r| self.paths.is_match(r))
+                {
+                    return true;
+                }
+            }
+        }
+        if f.fingerprint
+            .as_ref()
+            .is_some_and(|fp| self.fingerprints.contains(fp))
+        {
+            return true;
+        }
+        let target = f
+            .secret
+            .as_deref()
+            .or_else(|| f.context.as_ref().map(|c| &c.text[c.span.clone()]));
+        target.is_some_and(|t| self.regexes.iter().any(|r| r.is_match(t)))
+    }
+
+    /// The path relative to the configuration's folder, when it lies below it.
+    fn relative<'a>(&self, path: &'a str) -> Option<&'a str> {
+        if self.base.as_os_str().is_empty() {
+            return None;
+        }
+        Path::new(path)
+            .strip_prefix(&self.base)
+            .ok()
+            .and_then(|p| p.to_str())
+    }
+}
+
+/// `./a/b` -> `a/b`; `.` -> empty.
+fn clean(p: &Path) -> PathBuf {
+    p.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}

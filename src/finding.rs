@@ -1,0 +1,151 @@
+//! A finding: what a detector reports about one place in one blob. A plain value
+//! that filters, verifiers and reporters pass along; it holds the raw secret, and
+//! only reporters decide (with `--no-redact`) whether to show it.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::rules::Severity;
+
+/// Where the bytes came from (the `source` field of the output contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    File,
+    Stdin,
+}
+
+/// The commit that introduced a blob at a path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CommitInfo {
+    pub id: String,
+    pub author: String,
+    pub email: String,
+    /// RFC 3339.
+    pub date: String,
+}
+
+/// Where a blob sits: its provenance, shared by every finding in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Provenance {
+    pub source: SourceKind,
+    /// Display path with `/` separators (`a.zip!inner/x.js` for archive members),
+    /// `None` for a commit message.
+    pub path: Option<String>,
+    pub commit: Option<CommitInfo>,
+}
+
+impl Provenance {
+    pub fn file(path: String) -> Self {
+        Provenance {
+            source: SourceKind::File,
+            path: Some(path),
+            commit: None,
+        }
+    }
+}
+
+/// The logical place of a finding where it differs from the physical one (the
+/// original source file of a source map).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Origin {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+}
+
+/// The line around a finding, clipped for long lines, as raw (unredacted,
+/// unsanitised) text. Reporters redact and escape it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Context {
+    pub text: String,
+    /// Byte range of the match within `text`.
+    pub span: std::ops::Range<usize>,
+    pub clipped_start: bool,
+    pub clipped_end: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    pub provenance: Provenance,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+    /// The full secret (secret rules only); never printed unredacted by default.
+    pub secret: Option<String>,
+    /// Length of the literal prefix (`qrcp_live_`) kept when redacting.
+    pub secret_prefix_len: usize,
+    pub fingerprint: Option<String>,
+    pub encoding: Option<&'static str>,
+    pub origin: Option<Origin>,
+    pub verification: Option<&'static str>,
+    pub context: Option<Context>,
+    /// Extra lines for people (`= note: …`).
+    pub notes: Vec<String>,
+    /// The line carries `qrcp-scan:allow`.
+    pub inline_allowed: bool,
+}
+
+impl Finding {
+    /// Sort key: path, then position, then rule. Reports are deterministic whatever
+    /// the thread count.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            self.provenance.path.as_deref(),
+            self.provenance.commit.as_ref().map(|c| c.id.as_str()),
+            self.line,
+            self.column,
+            self.rule.as_str(),
+            self.fingerprint.as_deref(),
+        )
+    }
+}
+
+/// SHA-256 of the whole secret, lower-case hex: one key, one fingerprint, everywhere.
+pub fn fingerprint(secret: &[u8]) -> String {
+    let digest = Sha256::digest(secret);
+    let mut hex = String::with_capacity(64);
+    for b in digest.iter() {
+        hex.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        hex.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+    }
+    hex
+}
+
+/// `qrcp_live_Ab3x…`: the prefix and four characters of the body.
+pub fn redact(secret: &str, prefix_len: usize) -> String {
+    let prefix_len = if secret.is_char_boundary(prefix_len) {
+        prefix_len
+    } else {
+        0
+    };
+    let (prefix, body) = secret.split_at(prefix_len);
+    let shown: String = body.chars().take(4).collect();
+    format!("{prefix}{shown}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_is_sha256_hex() {
+        assert_eq!(
+            fingerprint(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn redacts_after_prefix() {
+        assert_eq!(
+            redact("qrcp_live_Ab3xYYYYYYYYYYYYYYYYY", 10),
+            "qrcp_live_Ab3x…"
+        );
+        assert_eq!(redact("abc", 0), "abc…");
+    }
+}

@@ -1,0 +1,35 @@
+//! Non-fatal problems (one unreadable file, one corrupt object): printed as one
+//! sanitised line on standard error, counted, and the scan goes on. The count
+//! decides the exit status at the end (2 when there were errors and no findings).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::sanitize::sanitize;
+
+static ERRORS: AtomicU64 = AtomicU64::new(0);
+
+/// Reports an error about one input and carries on.
+pub fn error(what: &str, reason: impl std::fmt::Display) {
+    ERRORS.fetch_add(1, Ordering::Relaxed);
+    let line = format!(
+        "qrcp-scan: {}: {}",
+        sanitize(what),
+        sanitize(&reason.to_string())
+    );
+    crate::progress::println_stderr(&line);
+}
+
+/// A note about an input that was skipped on purpose (too large, binary bomb…).
+/// Not an error: the exit status is unchanged.
+pub fn note(what: &str, reason: impl std::fmt::Display) {
+    let line = format!(
+        "qrcp-scan: note: {}: {}",
+        sanitize(what),
+        sanitize(&reason.to_string())
+    );
+    crate::progress::println_stderr(&line);
+}
+
+pub fn error_count() -> u64 {
+    ERRORS.load(Ordering::Relaxed)
+}

@@ -1,0 +1,99 @@
+//! The progress bar: on standard error, only when it is a terminal (or with
+//! `--progress`), and only once a scan has run for a second. Messages printed while
+//! it is drawn go through it so lines don't tangle.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::config::Progress as Mode;
+use crate::scan::Stats;
+
+static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Prints a line on standard error, above the progress bar when one is drawn.
+pub fn println_stderr(line: &str) {
+    let bar = BAR.lock().ok().and_then(|b| b.clone());
+    match bar {
+        Some(bar) => bar.suspend(|| eprintln!("{line}")),
+        None => eprintln!("{line}"),
+    }
+}
+
+pub struct Progress {
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    pub fn start(mode: Mode, stats: Arc<Stats>) -> Progress {
+        let done = Arc::new(AtomicBool::new(false));
+        let show = match mode {
+            Mode::Never => false,
+            Mode::Always => true,
+            Mode::Auto => std::io::stderr().is_terminal(),
+        };
+        if !show {
+            return Progress { done, thread: None };
+        }
+        let flag = Arc::clone(&done);
+        let thread = std::thread::spawn(move || {
+            let delay = if mode == Mode::Always {
+                Duration::ZERO
+            } else {
+                Duration::from_secs(1)
+            };
+            let start = std::time::Instant::now();
+            while start.elapsed() < delay {
+                if flag.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            if let Ok(mut b) = BAR.lock() {
+                *b = Some(bar.clone());
+            }
+            while !flag.load(Ordering::Relaxed) {
+                let secs = start.elapsed().as_secs_f64().max(0.001);
+                let bytes = Stats::get(&stats.bytes);
+                let files = Stats::get(&stats.files);
+                let blobs = Stats::get(&stats.blobs);
+                let what = if blobs > 0 {
+                    format!("{blobs} objects")
+                } else {
+                    format!("{files} files")
+                };
+                bar.set_message(format!(
+                    "{what}, {} ({}/s)",
+                    crate::report::human_bytes(bytes),
+                    crate::report::human_bytes((bytes as f64 / secs) as u64)
+                ));
+                bar.tick();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            if let Ok(mut b) = BAR.lock() {
+                *b = None;
+            }
+            bar.finish_and_clear();
+        });
+        Progress {
+            done,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn finish(mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

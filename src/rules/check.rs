@@ -1,0 +1,82 @@
+//! `qrcp-scan rules check`: every rule's `examples` must produce a finding of that
+//! rule through the real detector (placeholder judgement included), and no
+//! `negative_examples` may. Problems are one line each, naming rule and example.
+
+use std::sync::Arc;
+
+use crate::detect::Detector;
+use crate::finding::Provenance;
+use crate::rules::{RuleKind, RuleSet};
+
+/// Checks the rule set; returns one message per problem (empty when all is well).
+pub fn check(rules: &Arc<RuleSet>) -> anyhow::Result<Vec<String>> {
+    let detector = Detector::new(Arc::clone(rules))?;
+    let mut problems = Vec::new();
+    for rule in &rules.rules {
+        let spec = &rule.spec;
+        let place = format!("{}: rule {}", rule.origin, spec.id);
+        if spec.examples.is_empty() {
+            problems.push(format!("{place}: no examples"));
+        }
+        let fires = |example: &str| {
+            let mut out = Vec::new();
+            match spec.kind {
+                RuleKind::Path => {
+                    detector.detect_path(&Provenance::file(example.to_string()), &mut out)
+                }
+                _ => {
+                    detector.detect(
+                        example.as_bytes(),
+                        &Provenance::file("example".into()),
+                        &mut out,
+                    );
+                }
+            }
+            out.iter().any(|f| f.rule == spec.id)
+        };
+        for (i, ex) in spec.examples.iter().enumerate() {
+            if !fires(ex) {
+                problems.push(format!("{place}: example {} did not match: {ex:?}", i + 1));
+            }
+        }
+        for (i, ex) in spec.negative_examples.iter().enumerate() {
+            if fires(ex) {
+                problems.push(format!(
+                    "{place}: negative example {} matched: {ex:?}",
+                    i + 1
+                ));
+            }
+        }
+        if let Some(re) = &rule.pattern
+            && re.captures_len() > 1
+        {
+            problems.push(format!(
+                "{place}: pattern has capture groups; the whole match is reported"
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_pass_their_examples() {
+        let rules = Arc::new(RuleSet::load(&[] as &[&str]).unwrap());
+        assert_eq!(check(&rules).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_rules_file_is_embedded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                crate::rules::BUILTIN_FILES.iter().any(|(n, _)| *n == name),
+                "rules/{name} is not listed in BUILTIN_FILES"
+            );
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Rules as data: the TOML schema of `rules/*.toml`, the built-in rule files embedded
+//! at build time, loading of users' rule files, and compilation into [`Rule`]s.
+//!
+//! This module owns what a rule *is*. Matching bytes against rules is
+//! `detect`'s job; checking a rule's examples is `rules::check`'s.
+
+pub mod check;
+
+use std::fmt;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use regex::bytes::Regex;
+use serde::{Deserialize, Serialize};
+
+/// The rule files shipped in the binary, by file name. A test checks that every
+/// file in `rules/` is listed here.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("qrcodepro.toml", include_str!("../../rules/qrcodepro.toml")),
+    ("dotenv.toml", include_str!("../../rules/dotenv.toml")),
+    (
+        "client-env.toml",
+        include_str!("../../rules/client-env.toml"),
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a rule matches, and so how the detector judges a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    /// A secret in the content: placeholder judgement, redaction, fingerprint of the
+    /// secret itself.
+    Secret,
+    /// A variable name in the content, reported where it is defined or assigned.
+    Variable,
+    /// A file path (a committed dotenv file): no content match at all.
+    Path,
+}
+
+/// One `[[rule]]` table, exactly as written. Unknown fields are errors so that a
+/// typo in a user's rule file fails loudly instead of silently matching nothing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: String,
+    pub kind: RuleKind,
+    pub name: String,
+    pub severity: Severity,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    pub pattern: Option<String>,
+    pub path: Option<String>,
+    pub path_exclude: Option<String>,
+    #[serde(default)]
+    pub name_contains: Vec<String>,
+    pub label: Option<String>,
+    pub help: Option<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rule: Vec<RuleSpec>,
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub spec: RuleSpec,
+    /// Where the rule came from (`builtin:qrcodepro.toml` or a user's path).
+    pub origin: String,
+    pub pattern: Option<Regex>,
+    pub path: Option<regex::Regex>,
+    pub path_exclude: Option<regex::Regex>,
+}
+
+impl Rule {
+    /// The literal prefix a secret of this rule starts with, kept when redacting.
+    pub fn secret_prefix<'a>(&self, secret: &'a str) -> &'a str {
+        self.spec
+            .keywords
+            .iter()
+            .find(|k| secret.starts_with(k.as_str()))
+            .map_or("", |k| &secret[..k.len()])
+    }
+
+    /// Whether a `/`-separated path is one this path rule reports.
+    pub fn matches_path(&self, path: &str) -> bool {
+        match &self.path {
+            Some(re) => {
+                re.is_match(path) && !self.path_exclude.as_ref().is_some_and(|x| x.is_match(path))
+            }
+            None => false,
+        }
+    }
+}
+
+/// The set of rules in force for a run.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The built-in rules plus the users' rule files, in that order.
+    pub fn load(extra: &[impl AsRef<Path>]) -> Result<RuleSet> {
+        let mut specs = Vec::new();
+        for (name, text) in BUILTIN_FILES {
+            specs.extend(parse_file(text, &format!("builtin:{name}"))?);
+        }
+        for path in extra {
+            let path = path.as_ref();
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read rule file", path.display()))?;
+            specs.extend(parse_file(&text, &path.display().to_string())?);
+        }
+        RuleSet::compile(specs)
+    }
+
+    pub fn compile(specs: Vec<(RuleSpec, String)>) -> Result<RuleSet> {
+        let mut rules: Vec<Rule> = Vec::with_capacity(specs.len());
+        for (spec, origin) in specs {
+            if let Some(prev) = rules.iter().find(|r| r.spec.id == spec.id) {
+                bail!(
+                    "{origin}: rule {}: id already defined in {}",
+                    spec.id,
+                    prev.origin
+                );
+            }
+            rules.push(compile_rule(spec, origin)?);
+        }
+        Ok(RuleSet { rules })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.spec.id == id)
+    }
+}
+
+/// Parses one rule file; each spec is paired with where it came from.
+pub fn parse_file(text: &str, origin: &str) -> Result<Vec<(RuleSpec, String)>> {
+    let file: RuleFile = toml::from_str(text).map_err(|e| {
+        let msg = e.message().to_string();
+        match e.span() {
+            Some(span) => {
+                let line = text[..span.start.min(text.len())].lines().count().max(1);
+                anyhow::anyhow!("{origin}:{line}: {msg}")
+            }
+            None => anyhow::anyhow!("{origin}: {msg}"),
+        }
+    })?;
+    Ok(file
+        .rule
+        .into_iter()
+        .map(|r| (r, origin.to_string()))
+        .collect())
+}
+
+fn compile_rule(spec: RuleSpec, origin: String) -> Result<Rule> {
+    let ctx = |what: &str| format!("{origin}: rule {}: {what}", spec.id);
+    if spec.id.is_empty()
+        || !spec
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        bail!(
+            "{origin}: rule id {:?} must be non-empty ASCII letters, digits, `-` or `_`",
+            spec.id
+        );
+    }
+    let pattern = match (&spec.kind, &spec.pattern) {
+        (RuleKind::Path, Some(_)) => bail!("{}", ctx("a path rule takes `path`, not `pattern`")),
+        (RuleKind::Path, None) => None,
+        (_, None) => bail!("{}", ctx("`pattern` is required")),
+        (_, Some(p)) => {
+            if spec.keywords.is_empty() {
+                bail!(
+                    "{}",
+                    ctx("`keywords` must name at least one literal that every match contains")
+                );
+            }
+            Some(Regex::new(p).with_context(|| ctx("invalid `pattern`"))?)
+        }
+    };
+    let path = match (&spec.kind, &spec.path) {
+        (RuleKind::Path, None) => bail!("{}", ctx("a path rule needs `path`")),
+        (RuleKind::Path, Some(p)) => {
+            Some(regex::Regex::new(p).with_context(|| ctx("invalid `path`"))?)
+        }
+        (_, Some(_)) => bail!("{}", ctx("only `kind = \"path\"` rules take `path`")),
+        (_, None) => None,
+    };
+    let path_exclude = spec
+        .path_exclude
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .with_context(|| ctx("invalid `path_exclude`"))?;
+    if spec.keywords.iter().any(|k| k.is_empty()) {
+        bail!("{}", ctx("empty keyword"));
+    }
+    Ok(Rule {
+        spec,
+        origin,
+        pattern,
+        path,
+        path_exclude,
+    })
+}

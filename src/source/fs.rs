@@ -1,0 +1,244 @@
+//! Folders and files: a parallel walk (the `ignore` crate, as in ripgrep) with one
+//! scanner and read buffer per thread. .gitignore is respected except for build
+//! output, which is what gets deployed: ignored build folders next to a
+//! `package.json` (or at a root) are walked in a second pass.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::{DirEntry, WalkBuilder, WalkState};
+
+use crate::config::{BUILD_DIRS, Config};
+use crate::detect::Detector;
+use crate::finding::Provenance;
+use crate::messages;
+use crate::report::human_bytes;
+use crate::scan::{Sink, Stats};
+use crate::source::Scanner;
+
+pub struct WalkOptions {
+    pub no_ignore: bool,
+    pub follow: bool,
+    pub binary: bool,
+}
+
+/// Bytes looked at for a NUL to call a file binary (as git and ripgrep do).
+const BINARY_PEEK: usize = 8192;
+
+pub fn scan(roots: &[PathBuf], opts: &WalkOptions, cfg: &Config, sink: Sink) -> anyhow::Result<()> {
+    let detector = Detector::new(cfg.rules.clone())?;
+    for root in roots {
+        if let Err(e) = std::fs::symlink_metadata(root) {
+            messages::error(&root.display().to_string(), describe_io(&e));
+        }
+    }
+    let roots: Vec<PathBuf> = roots.iter().filter(|r| r.exists()).cloned().collect();
+    if roots.is_empty() {
+        return Ok(());
+    }
+    let seen_build = Mutex::new(HashSet::<PathBuf>::new());
+    let projects = Mutex::new(HashSet::<PathBuf>::new());
+    walk(
+        &roots,
+        opts,
+        cfg,
+        &detector,
+        &sink,
+        !opts.no_ignore,
+        Some((&seen_build, &projects)),
+    );
+    if opts.no_ignore || !cfg.scan_build_output {
+        return Ok(());
+    }
+    // Second pass: build folders the first walk did not enter (ignored ones).
+    let mut projects = projects.into_inner().unwrap_or_default();
+    projects.extend(roots.iter().filter(|r| r.is_dir()).cloned());
+    let seen = seen_build.into_inner().unwrap_or_default();
+    let mut extra: Vec<PathBuf> = projects
+        .iter()
+        .flat_map(|p| BUILD_DIRS.iter().map(move |b| p.join(b)))
+        .filter(|d| !seen.contains(d) && d.is_dir())
+        .collect();
+    extra.sort();
+    if !extra.is_empty() {
+        walk(&extra, opts, cfg, &detector, &sink, false, None);
+    }
+    Ok(())
+}
+
+type Trackers<'a> = (&'a Mutex<HashSet<PathBuf>>, &'a Mutex<HashSet<PathBuf>>);
+
+fn walk(
+    roots: &[PathBuf],
+    opts: &WalkOptions,
+    cfg: &Config,
+    detector: &Detector,
+    sink: &Sink,
+    ignores: bool,
+    track: Option<Trackers>,
+) {
+    let mut wb = WalkBuilder::new(&roots[0]);
+    for r in &roots[1..] {
+        wb.add(r);
+    }
+    let skip_node_modules = !opts.no_ignore;
+    wb.hidden(false)
+        .ignore(ignores)
+        .git_ignore(ignores)
+        .git_exclude(ignores)
+        .git_global(ignores)
+        .parents(ignores)
+        .follow_links(opts.follow)
+        .threads(cfg.threads)
+        .filter_entry(move |e| {
+            let name = e.file_name();
+            e.depth() == 0 || !(name == ".git" || (skip_node_modules && name == "node_modules"))
+        });
+    wb.build_parallel().run(|| {
+        let mut worker = FileWorker {
+            scanner: Scanner::new(detector.clone(), sink.clone()),
+            buf: Vec::new(),
+            max: cfg.max_file_size,
+            binary: opts.binary,
+        };
+        Box::new(move |result| {
+            match result {
+                Ok(entry) => {
+                    let ft = entry.file_type();
+                    if ft.is_some_and(|t| t.is_dir()) {
+                        if let Some((seen, _)) = track
+                            && BUILD_DIRS.iter().any(|b| entry.file_name() == *b)
+                            && let Ok(mut s) = seen.lock()
+                        {
+                            s.insert(entry.path().to_path_buf());
+                        }
+                    } else if ft.is_some_and(|t| t.is_file())
+                        || (entry.depth() == 0 && entry.path().is_file())
+                    {
+                        if let Some((_, projects)) = track
+                            && entry.file_name() == "package.json"
+                            && let (Some(parent), Ok(mut p)) =
+                                (entry.path().parent(), projects.lock())
+                        {
+                            p.insert(parent.to_path_buf());
+                        }
+                        worker.scan_file(&entry);
+                    }
+                }
+                Err(err) => report_walk_error(&err),
+            }
+            WalkState::Continue
+        })
+    });
+}
+
+struct FileWorker {
+    scanner: Scanner,
+    buf: Vec<u8>,
+    max: u64,
+    binary: bool,
+}
+
+impl FileWorker {
+    fn scan_file(&mut self, entry: &DirEntry) {
+        let path = entry.path();
+        let shown = display_path(path);
+        let len = match entry.metadata() {
+            Ok(m) => m.len(),
+            Err(e) => return messages::error(&shown, e),
+        };
+        if len > self.max {
+            Stats::add(&self.scanner.sink.stats.skipped, 1);
+            return messages::note(
+                &shown,
+                format!(
+                    "skipped: {} is larger than --max-file-size ({})",
+                    human_bytes(len),
+                    human_bytes(self.max)
+                ),
+            );
+        }
+        self.buf.clear();
+        let read = std::fs::File::open(path).and_then(|f| {
+            self.buf.reserve(len as usize);
+            f.take(self.max + 1).read_to_end(&mut self.buf)
+        });
+        if let Err(e) = read {
+            return messages::error(&shown, describe_io(&e));
+        }
+        let explicit = entry.depth() == 0;
+        if !self.binary
+            && !explicit
+            && memchr::memchr(0, &self.buf[..self.buf.len().min(BINARY_PEEK)]).is_some()
+        {
+            Stats::add(&self.scanner.sink.stats.skipped, 1);
+            return;
+        }
+        let stats = &self.scanner.sink.stats;
+        Stats::add(&stats.files, 1);
+        Stats::add(&stats.bytes, self.buf.len() as u64);
+        let prov = Provenance::file(shown);
+        let buf = std::mem::take(&mut self.buf);
+        self.scanner.scan_blob(&buf, &prov);
+        self.buf = buf;
+        // Don't keep a huge buffer alive for the small files that follow.
+        if self.buf.capacity() > 16 << 20 {
+            self.buf = Vec::new();
+        }
+    }
+}
+
+/// The path as reported: `./a/b` -> `a/b`, separators as `/`.
+pub fn display_path(path: &Path) -> String {
+    let p = path.strip_prefix(".").unwrap_or(path);
+    let s = p.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            // "Is a directory (os error 21)" -> "is a directory (os error 21)"
+            let mut c = s.chars();
+            c.next()
+                .map(|f| f.to_lowercase().chain(c).collect())
+                .unwrap_or(s)
+        }
+    }
+}
+
+fn report_walk_error(err: &ignore::Error) {
+    match err {
+        ignore::Error::WithPath { path, err } => {
+            messages::error(&display_path(path), walk_reason(err))
+        }
+        ignore::Error::WithDepth { err, .. } => report_walk_error(err),
+        ignore::Error::Loop { child, ancestor } => messages::error(
+            &display_path(child),
+            format!(
+                "symbolic link loop to {}, not followed",
+                display_path(ancestor)
+            ),
+        ),
+        other => messages::error("walk", walk_reason(other)),
+    }
+}
+
+fn walk_reason(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::Io(e) => describe_io(e),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithPath { err, .. } => {
+            walk_reason(err)
+        }
+        other => other.to_string(),
+    }
+}
