@@ -1,0 +1,7 @@
+//! Integration tests: each runs the real qrcp-scan binary on inputs built in
+//! temporary folders.
+
+mod util;
+
+mod rules;
+mod scan;
