@@ -91,7 +91,11 @@ impl Config {
                 p.parent().map(Path::to_path_buf).unwrap_or_default(),
             ),
             None => {
-                let candidate = root.join(CONFIG_FILE);
+                let candidate = if root == Path::new(".") {
+                    PathBuf::from(CONFIG_FILE)
+                } else {
+                    root.join(CONFIG_FILE)
+                };
                 if candidate.is_file() {
                     (load_file(&candidate)?, root.to_path_buf())
                 } else {

@@ -1,1 +1,758 @@
-//! placeholder
+//! `dir` and `stdin`: every rule, placeholders, awkward bytes and files, output
+//! formats, redaction, filters and exit statuses.
+
+use crate::util::*;
+
+fn scan_json(t: &Tree, args: &[&str]) -> (std::process::Output, serde_json::Value) {
+    let mut all = vec!["dir"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let o = t.run(&all);
+    let v = json(&o);
+    (o, v)
+}
+
+fn finding<'a>(v: &'a serde_json::Value, rule: &str) -> &'a serde_json::Value {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {v:#}"))
+}
+
+#[test]
+fn live_and_test_keys_with_exact_positions() {
+    let t = Tree::new();
+    let (live, test) = (live_key(), test_key());
+    t.write(
+        "web/src/config.ts",
+        format!("// config\n  const apiKey = \"{live}\";\nconst t = '{test}'\n"),
+    );
+    let (o, v) = scan_json(&t, &[]);
+    assert_eq!(code(&o), 1);
+    let f = finding(&v, "qrcp-live-key");
+    assert_eq!(f["path"], "web/src/config.ts");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(2), Some(19))
+    );
+    assert_eq!(f["end_column"].as_u64(), Some(19 + live.len() as u64));
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["source"], "file");
+    assert_eq!(f["secret"], format!("{}…", &live[..14]));
+    assert_eq!(f["fingerprint"].as_str().unwrap().len(), 64);
+    let f = finding(&v, "qrcp-test-key");
+    assert_eq!(
+        (
+            f["line"].as_u64(),
+            f["column"].as_u64(),
+            f["severity"].as_str()
+        ),
+        (Some(3), Some(12), Some("warning"))
+    );
+    assert_secret_absent(&o, &live);
+    assert_secret_absent(&o, &test);
+}
+
+#[test]
+fn one_key_in_two_places_has_one_fingerprint() {
+    let t = Tree::new();
+    let key = live_key();
+    t.write("a.js", format!("k='{key}'"));
+    t.write("b/c.py", format!("K = \"{key}\"\n"));
+    let (_, v) = scan_json(&t, &[]);
+    let fps: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].clone())
+        .collect();
+    assert_eq!(fps.len(), 2);
+    assert_eq!(fps[0], fps[1]);
+}
+
+#[test]
+fn placeholders_are_counted_not_reported() {
+    let t = Tree::new();
+    let text = [
+        "qrcp_live_xxxxxxxxxxxxxxxxxxxx",
+        "qrcp_live_XXXXXXXXXXXXXXXXXXXXXXXX",
+        "qrcp_test_aaaaaaaaaaaaaaaaaaaaaaaa",
+        "qrcp_live_abcdefghijklmnopqrstuvwx",
+        "qrcp_live_12345678901234567890",
+        "qrcp_live_${QRCODEPRO_API_KEY}",
+        "qrcp_live_{{ api_key }}",
+        "qrcp_live_<your-key>",
+        "qrcp_live_Zk3q9WmP",
+        "qrcp_live_key_id",
+        "qrcp_live_abababababababababababab",
+        "qrcp_test_YOURKEYHEREYOURKEYHERE",
+        "qrcp_live_aB1aB1aB1aB1aB1aB1aB1aB1",
+    ]
+    .join("\n");
+    t.write("docs/keys.md", &text);
+    let (o, v) = scan_json(&t, &[]);
+    assert_eq!(code(&o), 0, "{v:#}");
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(v["stats"]["placeholders"], 13);
+    // A bare prefix in prose is neither.
+    t.write(
+        "docs/keys.md",
+        "Keys start with `qrcp_live_` or qrcp_test_.\n",
+    );
+    let (_, v) = scan_json(&t, &[]);
+    assert_eq!(v["stats"]["placeholders"], 0);
+}
+
+#[test]
+fn prefix_is_case_sensitive() {
+    let t = Tree::new();
+    let key = live_key().replace("qrcp_live_", "QRCP_LIVE_");
+    t.write("a.txt", &key);
+    let (o, _) = scan_json(&t, &[]);
+    assert_eq!(code(&o), 0);
+}
+
+#[test]
+fn dotenv_files_but_not_templates() {
+    let t = Tree::new();
+    for p in [
+        ".env",
+        ".env.local",
+        ".env.production",
+        "config/.env",
+        "deploy/prod.env",
+    ] {
+        t.write(p, "A=1\n");
+    }
+    for p in [
+        ".env.example",
+        ".env.sample",
+        ".env.template",
+        ".env.dist",
+        "config/.env.example",
+        ".envrc",
+    ] {
+        t.write(p, "A=1\n");
+    }
+    let (o, v) = scan_json(&t, &[]);
+    assert_eq!(code(&o), 1);
+    let paths = found(&v);
+    let mut expect: Vec<(String, String, Option<u64>)> = [
+        ".env",
+        ".env.local",
+        ".env.production",
+        "config/.env",
+        "deploy/prod.env",
+    ]
+    .iter()
+    .map(|p| ("dotenv-file".to_string(), p.to_string(), None))
+    .collect();
+    expect.sort();
+    assert_eq!(paths, expect);
+    let f = finding(&v, "dotenv-file");
+    assert_eq!(f["severity"], "warning");
+    assert!(f["secret"].is_null() && f["line"].is_null());
+}
+
+#[test]
+fn key_in_dotenv_is_reported_by_its_own_rule_too() {
+    let t = Tree::new();
+    let key = live_key();
+    t.write(".env", format!("QRCODEPRO_API_KEY={key}\n"));
+    let (_, v) = scan_json(&t, &[]);
+    let rules: Vec<_> = found(&v).into_iter().map(|(r, _, _)| r).collect();
+    assert_eq!(rules, vec!["dotenv-file", "qrcp-live-key"]);
+}
+
+#[test]
+fn client_exposed_env_wherever_defined() {
+    let t = Tree::new();
+    let key = live_key();
+    t.write(".env.local", format!("NEXT_PUBLIC_QRCODEPRO_API_KEY={key}\nNEXT_PUBLIC_QRCODEPRO_BASE_URL=https://api.qrcodepro.io\n"));
+    t.write(
+        ".github/workflows/deploy.yml",
+        "env:\n  VITE_QRCP_KEY: ${{ secrets.QRCP_KEY }}\n",
+    );
+    t.write(
+        "Dockerfile",
+        "FROM node\nENV REACT_APP_QRCODEPRO_TOKEN placeholder\n",
+    );
+    t.write(
+        "k8s/web.yaml",
+        "env:\n  - name: EXPO_PUBLIC_QRCODEPRO_SECRET\n    valueFrom: {}\n",
+    );
+    t.write(
+        "package.json",
+        "{\"scripts\": {\"build\": \"NUXT_PUBLIC_QRCP_API_KEY=$KEY nuxt build\"}}\n",
+    );
+    t.write(
+        "src/read.ts",
+        "const k = process.env.NEXT_PUBLIC_QRCODEPRO_API_KEY;\n",
+    );
+    t.write("server.env.ts", "const QRCODEPRO_API_KEY = 1;\n");
+    let (_, v) = scan_json(&t, &[]);
+    let got: Vec<_> = found(&v)
+        .into_iter()
+        .filter(|(r, _, _)| r == "client-exposed-env")
+        .collect();
+    let want: Vec<(String, String, Option<u64>)> = vec![
+        ("client-exposed-env".into(), ".env.local".into(), Some(1)),
+        (
+            "client-exposed-env".into(),
+            ".github/workflows/deploy.yml".into(),
+            Some(2),
+        ),
+        ("client-exposed-env".into(), "Dockerfile".into(), Some(2)),
+        ("client-exposed-env".into(), "k8s/web.yaml".into(), Some(2)),
+        ("client-exposed-env".into(), "package.json".into(), Some(1)),
+    ];
+    assert_eq!(got, want);
+    // The value assigned to the variable is not printed either.
+    let o = t.run(&["dir", "--color", "never"]);
+    assert_secret_absent(&o, &key);
+}
+
+#[test]
+fn crlf_no_trailing_newline_start_and_end_of_file() {
+    let t = Tree::new();
+    let (a, b, c) = (live_key(), live_key(), test_key());
+    t.write("crlf.txt", format!("x\r\ny = {a}\r\nz\r\n"));
+    t.write("start.txt", format!("{b} is first"));
+    t.write("end.txt", format!("last is\n{c}"));
+    let (_, v) = scan_json(&t, &[]);
+    let pos: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["end_column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pos,
+        vec![
+            ("crlf.txt".to_string(), 2, 5, 5 + a.len() as u64),
+            ("end.txt".to_string(), 2, 1, 1 + c.len() as u64),
+            ("start.txt".to_string(), 1, 1, 1 + b.len() as u64),
+        ]
+    );
+    let o = t.run(&["dir", "--color", "never"]);
+    assert!(!stdout(&o).contains('\r'), "raw CR in output");
+}
+
+#[test]
+fn two_keys_on_one_line() {
+    let t = Tree::new();
+    let (a, b) = (live_key(), live_key());
+    t.write("two.js", format!("f(\"{a}\",\"{b}\")\n"));
+    let (_, v) = scan_json(&t, &[]);
+    let cols: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["column"].as_u64().unwrap())
+        .collect();
+    assert_eq!(cols, vec![4, 4 + a.len() as u64 + 3]);
+    let o = t.run(&["dir", "--color", "never"]);
+    assert_secret_absent(&o, &a);
+    assert_secret_absent(&o, &b);
+}
+
+#[test]
+fn multi_megabyte_minified_line_is_clipped() {
+    let t = Tree::new();
+    let key = live_key();
+    let mut js = "var a=1;".repeat(600_000);
+    let col = js.chars().count() + 4;
+    js.push_str(&format!("x=\"{key}\";"));
+    js.push_str(&"b=2;".repeat(5_000));
+    t.write("web/dist/app.min.js", &js);
+    let (_, v) = scan_json(&t, &[]);
+    let f = finding(&v, "qrcp-live-key");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(1), Some(col as u64))
+    );
+    let o = t.run(&["dir", "--color", "never"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!("web/dist/app.min.js:1:{col}")),
+        "{out}"
+    );
+    assert!(
+        out.len() < 3_000,
+        "the whole line was printed ({} bytes)",
+        out.len()
+    );
+    assert!(out.contains('…'));
+    assert_secret_absent(&o, &key);
+}
+
+#[test]
+fn columns_count_characters() {
+    let t = Tree::new();
+    let key = live_key();
+    t.write("u.txt", format!("ключ = «{key}»\n"));
+    let (_, v) = scan_json(&t, &[]);
+    assert_eq!(finding(&v, "qrcp-live-key")["column"].as_u64(), Some(9));
+}
+
+#[test]
+fn invalid_utf8_around_a_key() {
+    let t = Tree::new();
+    let key = live_key();
+    let mut bytes = b"\xff\xfe\x80 bad bytes \xc3\x28 ".to_vec();
+    bytes.extend_from_slice(key.as_bytes());
+    bytes.extend_from_slice(b" \xe2\x82\n");
+    t.write("bad.txt", bytes);
+    let (o, v) = scan_json(&t, &[]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        found(&v),
+        vec![("qrcp-live-key".into(), "bad.txt".into(), Some(1))]
+    );
+    let o = t.run(&["dir", "--color", "never"]);
+    assert_eq!(code(&o), 1);
+    assert_secret_absent(&o, &key);
+}
+
+#[test]
+fn binary_files_skipped_unless_named_or_asked() {
+    let t = Tree::new();
+    let key = live_key();
+    let mut bytes = vec![0u8; 64];
+    bytes.extend_from_slice(key.as_bytes());
+    t.write("img/blob.bin", &bytes);
+    let (o, v) = scan_json(&t, &[]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(v["stats"]["skipped"], 1);
+    let (o, _) = scan_json(&t, &["--binary"]);
+    assert_eq!(code(&o), 1);
+    let (o, _) = scan_json(&t, &["img/blob.bin"]);
+    assert_eq!(
+        code(&o),
+        1,
+        "a file named on the command line is always scanned"
+    );
+}
+
+#[test]
+fn nonexistent_path_is_an_error() {
+    let t = Tree::new();
+    let o = t.run(&["dir", "no/such/place"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no/such/place: no such file or folder"),
+        "{err}"
+    );
+}
+
+#[test]
+fn nonexistent_path_beside_findings_exits_1() {
+    let t = Tree::new();
+    t.write("a.txt", live_key());
+    let o = t.run(&["dir", "a.txt", "missing.txt"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("missing.txt: no such file or folder"));
+}
+
+/// Runs as an unprivileged user when the tests run as root (as CI does), so that
+/// file permissions apply.
+fn run_unprivileged(t: &Tree, args: &[&str]) -> std::process::Output {
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| stdout(&o).trim() == "0")
+        .unwrap_or(false);
+    if !is_root {
+        return t.run(args);
+    }
+    let setpriv = tool("setpriv").expect("setpriv (util-linux)");
+    // The binary and the tree must be reachable by `nobody`.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::process::Command::new(setpriv)
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_qrcp-scan"),
+        ])
+        .args(args)
+        .current_dir(t.path())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn unreadable_file_is_reported_and_the_scan_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Tree::new();
+    let key = live_key();
+    t.write("ok/key.txt", &key);
+    let secret = t.write("locked/secret.txt", live_key());
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    for d in ["ok", "locked"] {
+        std::fs::set_permissions(t.join(d), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(t.join("ok/key.txt"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = run_unprivileged(&t, &["dir", "--color", "never"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("locked/secret.txt: permission denied"),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("ok/key.txt"));
+    // Without findings, the error decides: exit 2.
+    std::fs::remove_file(t.join("ok/key.txt")).unwrap();
+    let o = run_unprivileged(&t, &["dir"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+}
+
+#[test]
+fn symlink_loops_are_reported_not_followed() {
+    let t = Tree::new();
+    t.write("a/key.txt", live_key());
+    std::os::unix::fs::symlink("..", t.join("a/up")).unwrap();
+    std::os::unix::fs::symlink("loop2", t.join("loop1")).unwrap();
+    std::os::unix::fs::symlink("loop1", t.join("loop2")).unwrap();
+    // Without -L symbolic links are not followed at all.
+    let o = t.run(&["dir", "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(json(&o)["findings"].as_array().unwrap().len(), 1);
+    let o = t.run(&["dir", "-L", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        json(&o)["findings"].as_array().unwrap().len(),
+        1,
+        "the loop must not duplicate findings"
+    );
+    let err = stderr(&o);
+    assert!(err.contains("symbolic link loop"), "{err}");
+    assert!(err.lines().all(|l| l.starts_with("qrcp-scan: ")), "{err}");
+}
+
+#[test]
+fn hostile_file_names_are_escaped() {
+    let t = Tree::new();
+    let key = live_key();
+    t.write("evil\x1b[31mname\u{202e}.js", format!("k='{key}'"));
+    let o = t.run(&["dir", "--color", "never"]);
+    let out = stdout(&o);
+    assert!(out.contains("evil\\x1b[31mname\\u{202e}.js"), "{out}");
+    assert!(!out.contains('\x1b') && !out.contains('\u{202e}'));
+    // JSON carries the real name, escaped by JSON itself.
+    let o = t.run(&["dir", "--format", "json"]);
+    assert_eq!(
+        json(&o)["findings"][0]["path"],
+        "evil\x1b[31mname\u{202e}.js"
+    );
+    assert!(!stdout(&o).contains('\x1b'));
+}
+
+#[test]
+fn redaction_in_every_format_unless_no_redact() {
+    let t = Tree::new();
+    let key = live_key();
+    t.write("k.txt", format!("a {key} b\n"));
+    for format in ["human", "json", "jsonl"] {
+        let o = t.run(&["dir", "--format", format, "--color", "always"]);
+        assert_eq!(code(&o), 1);
+        assert_secret_absent(&o, &key);
+    }
+    let o = t.run(&["dir", "--format", "json", "--no-redact"]);
+    assert_eq!(json(&o)["findings"][0]["secret"], key.as_str());
+    let o = t.run(&["dir", "--no-redact", "--color", "never"]);
+    assert!(stdout(&o).contains(&key));
+}
+
+#[test]
+fn jsonl_is_one_finding_per_line() {
+    let t = Tree::new();
+    t.write("a.txt", live_key());
+    t.write("b.txt", test_key());
+    let o = t.run(&["dir", "--format", "jsonl"]);
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["fingerprint"].as_str().is_some_and(|f| f.len() == 64))
+    );
+}
+
+#[test]
+fn json_report_validates_against_the_schema() {
+    let Some(check) = tool("check-jsonschema") else {
+        return;
+    };
+    let t = Tree::new();
+    t.write("a.js", format!("x='{}'", live_key()));
+    t.write(".env", format!("VITE_QRCP_KEY={}\n", test_key()));
+    t.write("p.md", "qrcp_live_xxxxxxxxxxxxxxxxxxxx");
+    let o = t.run(&["dir", "--format", "json", "--output", "report.json"]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).is_empty(), "--output must leave stdout empty");
+    let schema = shared_file("schemas/qrcp-scan-report.schema.json");
+    let v = std::process::Command::new(&check)
+        .arg("--schemafile")
+        .arg(&schema)
+        .arg(t.join("report.json"))
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success(),
+        "schema validation failed:\n{}\n{}",
+        stdout(&v),
+        stderr(&v)
+    );
+    // And the schema does reject a broken report (the validator is really used).
+    let mut broken = json(&t.run(&["dir", "--format", "json"]));
+    broken["findings"][0]["severity"] = "fatal".into();
+    std::fs::write(t.join("broken.json"), broken.to_string()).unwrap();
+    let v = std::process::Command::new(&check)
+        .arg("--schemafile")
+        .arg(&schema)
+        .arg(t.join("broken.json"))
+        .output()
+        .unwrap();
+    assert!(!v.status.success());
+}
+
+#[test]
+fn serial_and_parallel_runs_agree() {
+    let t = Tree::new();
+    for i in 0..300 {
+        let body = if i % 7 == 0 {
+            format!("k{i} = '{}'\n", live_key())
+        } else {
+            format!("nothing {i}\n")
+        };
+        t.write(&format!("d{}/f{i}.txt", i % 13), body);
+    }
+    let (_, one) = scan_json(&t, &["--threads", "1"]);
+    let (_, many) = scan_json(&t, &["--threads", "8"]);
+    assert_eq!(one["findings"], many["findings"]);
+    assert_eq!(one["findings"].as_array().unwrap().len(), 43);
+    assert_eq!(one["stats"]["files"], 300);
+}
+
+#[test]
+fn gitignore_respected_except_build_output() {
+    let t = Tree::new();
+    std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(t.path())
+        .status()
+        .unwrap();
+    t.write(".gitignore", "dist/\n.next/\nignored.txt\nnode_modules/\n");
+    t.write("package.json", "{}");
+    t.write("dist/app.js", live_key());
+    t.write(".next/static/chunk.js", live_key());
+    t.write("ignored.txt", live_key());
+    t.write("node_modules/lib/index.js", live_key());
+    t.write("apps/site/package.json", "{}");
+    t.write("apps/site/.gitignore", "build/\n");
+    t.write("apps/site/build/main.js", live_key());
+    let (_, v) = scan_json(&t, &[]);
+    let paths: Vec<_> = found(&v).into_iter().map(|(_, p, _)| p).collect();
+    assert_eq!(
+        paths,
+        vec![
+            ".next/static/chunk.js",
+            "apps/site/build/main.js",
+            "dist/app.js"
+        ]
+    );
+    let (_, v) = scan_json(&t, &["--no-ignore"]);
+    assert_eq!(found(&v).len(), 5);
+    // An ignored file named explicitly is scanned.
+    let (_, v) = scan_json(&t, &["ignored.txt"]);
+    assert_eq!(found(&v).len(), 1);
+    // And build output can be switched off in the configuration.
+    t.write(".qrcp-scan.toml", "scan_build_output = false\n");
+    let (_, v) = scan_json(&t, &[]);
+    assert_eq!(found(&v).len(), 0);
+}
+
+#[test]
+fn max_file_size_skips_with_a_note() {
+    let t = Tree::new();
+    t.write("big.js", format!("{}{}", " ".repeat(5100), live_key()));
+    t.write("small.js", live_key());
+    let o = t.run(&["dir", "--max-file-size", "4K", "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(found(&json(&o)).len(), 1);
+    assert!(
+        stderr(&o).contains("big.js: skipped: 5.1 kB is larger than --max-file-size"),
+        "{}",
+        stderr(&o)
+    );
+    let o = t.run(&["dir", "--max-file-size", "lots"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("invalid size \"lots\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn allowlist_paths_fingerprints_regexes_and_inline() {
+    let t = Tree::new();
+    let (a, b, c, d) = (live_key(), live_key(), live_key(), live_key());
+    t.write("fixtures/x.js", &a);
+    t.write("src/b.js", &b);
+    t.write("src/c.js", format!("const c = '{c}'; // qrcp-scan:allow"));
+    t.write("src/d.js", &d);
+    let fp = {
+        let o = t.run(&["dir", "src/b.js", "--format", "json"]);
+        json(&o)["findings"][0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let re = &d[..16];
+    t.write(
+        ".qrcp-scan.toml",
+        format!(
+            "[allowlist]\npaths = [\"fixtures/\"]\nfingerprints = [\"{fp}\"]\nregexes = ['^{re}']\n"
+        ),
+    );
+    let (o, v) = scan_json(&t, &[]);
+    assert_eq!(code(&o), 0, "{v:#}");
+    assert_eq!(v["stats"]["allowed"], 4);
+    // --config names another file, relative paths resolve from it.
+    t.write(
+        "ci/strict.toml",
+        "[allowlist]\nrules = [\"qrcp-test-key\"]\n",
+    );
+    let (o, v) = scan_json(&t, &["--config", "ci/strict.toml"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(found(&v).len(), 3, "inline allow still applies: {v:#}");
+}
+
+#[test]
+fn bad_configuration_is_a_clear_error() {
+    let t = Tree::new();
+    t.write(".qrcp-scan.toml", "[allowlist]\npath = [\"x\"]\n");
+    let o = t.run(&["dir"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains(".qrcp-scan.toml:") && err.contains("unknown field `path`"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    t.write(".qrcp-scan.toml", "[allowlist]\nfingerprints = [\"abc\"]\n");
+    let o = t.run(&["dir"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("not a SHA-256"), "{}", stderr(&o));
+}
+
+#[test]
+fn stdin_with_a_name() {
+    let key = live_key();
+    let o = qrcp()
+        .args(["stdin", "--name", ".env", "--format", "json"])
+        .write_stdin(format!("QRCP_KEY={key}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1);
+    let v = json(&o);
+    assert_eq!(
+        found(&v),
+        vec![
+            ("dotenv-file".into(), ".env".into(), None),
+            ("qrcp-live-key".into(), ".env".into(), Some(1))
+        ]
+    );
+    assert_eq!(v["findings"][1]["source"], "stdin");
+    let o = qrcp()
+        .args(["stdin"])
+        .write_stdin("nothing here\n")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("no findings"));
+}
+
+#[test]
+fn human_output_reads_like_a_diagnostic() {
+    let t = Tree::new();
+    let key = live_key();
+    t.write(
+        "web/src/config.ts",
+        format!("\n\n\n\n\n\n\n\n\n\n\n  const apiKey = \"{key}\";\n"),
+    );
+    t.write(".env.production", "X=1\n");
+    let o = t.run(&["dir", "--color", "never"]);
+    let out = stdout(&o);
+    let redacted = format!("{}…", &key[..14]);
+    for expected in [
+        "error[qrcp-live-key]: QRCodePro live API key",
+        " --> web/src/config.ts:12:19",
+        &format!("12 |   const apiKey = \"{redacted}\";"),
+        "^^^^^^^^^^^^^^^ a live key grants production access",
+        "= help: revoke it",
+        "warning[dotenv-file]: dotenv file committed",
+        "--> .env.production",
+        "`git rm --cached .env.production`",
+        "2 findings (1 error, 1 warning) in 2 files",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+    assert!(!out.contains('\x1b'), "no colour when piped");
+    let o = t.run(&["dir", "--color", "always"]);
+    assert!(stdout(&o).contains('\x1b'));
+    let o = qrcp()
+        .current_dir(t.path())
+        .env("NO_COLOR", "1")
+        .args(["dir"])
+        .output()
+        .unwrap();
+    assert!(!stdout(&o).contains('\x1b'));
+}
+
+#[test]
+fn no_progress_bar_in_pipes() {
+    let t = Tree::new();
+    t.write("a.txt", "hello");
+    let o = t.run(&["dir"]);
+    assert_eq!(code(&o), 0);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = qrcp().args(["dir", "--format", "yaml"]).output().unwrap();
+    assert_eq!(code(&o), 2);
+    let o = qrcp().args(["dir", "--threads", "0"]).output().unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--threads must be at least 1"));
+    let o = qrcp().arg("--help").output().unwrap();
+    assert_eq!(code(&o), 0);
+}
+
+#[test]
+fn this_repository_is_clean() {
+    let o = qrcp()
+        .current_dir(repo_root())
+        .args(["dir", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}\n{}", stdout(&o), stderr(&o));
+}

@@ -174,7 +174,7 @@ pub fn parse_file(text: &str, origin: &str) -> Result<Vec<(RuleSpec, String)>> {
         let msg = e.message().to_string();
         match e.span() {
             Some(span) => {
-                let line = text[..span.start.min(text.len())].lines().count().max(1);
+                let line = line_of(text, span.start);
                 anyhow::anyhow!("{origin}:{line}: {msg}")
             }
             None => anyhow::anyhow!("{origin}: {msg}"),
@@ -238,4 +238,13 @@ fn compile_rule(spec: RuleSpec, origin: String) -> Result<Rule> {
         path,
         path_exclude,
     })
+}
+
+/// 1-based line of a byte offset in a TOML text (for error messages).
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
