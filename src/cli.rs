@@ -40,6 +40,31 @@ pub enum Command {
     /// List or check the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Baselines: known findings that should not fail CI again.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Run a scan and write its findings as a baseline (JSON, to stdout or --output).
+    ///
+    /// A baseline lists (rule, path, fingerprint) and no secret or timestamp, sorted
+    /// so that it merges cleanly. Later scans given `--baseline FILE` hide those
+    /// findings, wherever they moved within the file, and fail only on new ones.
+    ///
+    /// Example: `qrcp-scan baseline create dir . > .qrcp-scan-baseline.json`
+    #[command(subcommand)]
+    Create(ScanCommand),
+}
+
+/// The scans a baseline can be made from.
+#[derive(Debug, Subcommand)]
+pub enum ScanCommand {
+    /// Folders and files, as `qrcp-scan dir`.
+    Dir(DirArgs),
+    /// Standard input, as `qrcp-scan stdin`.
+    Stdin(StdinArgs),
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +132,12 @@ pub struct ScanArgs {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub rules: RulesArgs,
+    /// Hide findings listed in this baseline (see `qrcp-scan baseline create`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 only for findings of this severity or worse (they are all reported).
+    #[arg(long, value_enum, default_value_t = FailOn::Note, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
     /// Show secrets in full. Reports are often published (CI logs): think twice.
     #[arg(long)]
     pub no_redact: bool,
@@ -136,6 +167,24 @@ pub enum Format {
     Json,
     /// One JSON finding per line, streamed.
     Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: one failed test case per finding.
+    Junit,
+    /// GitHub Actions workflow commands (annotations on the pull request diff).
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Errors only.
+    Error,
+    /// Errors and warnings.
+    Warning,
+    /// Any finding (the default).
+    Note,
+    /// Never: exit 0 even with findings (errors still exit 2).
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::cli::{ColorChoice, Format, ScanArgs};
+use crate::cli::{ColorChoice, FailOn, Format, ScanArgs};
 use crate::filter::Allowlist;
+use crate::filter::baseline::Baseline;
 use crate::rules::RuleSet;
 
 pub const CONFIG_FILE: &str = ".qrcp-scan.toml";
@@ -72,6 +73,9 @@ pub struct Config {
     pub progress: Progress,
     pub rules: Arc<RuleSet>,
     pub allowlist: Arc<Allowlist>,
+    pub baseline: Option<Arc<Baseline>>,
+    /// Findings at or above this severity make the exit status 1 (`None`: never).
+    pub fail_on: Option<crate::rules::Severity>,
     pub scan_build_output: bool,
 }
 
@@ -155,6 +159,18 @@ impl Config {
             progress,
             rules: Arc::new(rules),
             allowlist: Arc::new(allowlist),
+            baseline: args
+                .baseline
+                .as_deref()
+                .map(Baseline::load)
+                .transpose()?
+                .map(Arc::new),
+            fail_on: match args.fail_on {
+                FailOn::Error => Some(crate::rules::Severity::Error),
+                FailOn::Warning => Some(crate::rules::Severity::Warning),
+                FailOn::Note => Some(crate::rules::Severity::Note),
+                FailOn::Never => None,
+            },
             scan_build_output: file.scan_build_output.unwrap_or(true),
         })
     }

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use cli::{Cli, Command, Format, RulesCommand};
+use cli::{BaselineCommand, Cli, Command, Format, RulesCommand, ScanCommand};
 use config::Config;
 
 /// The documented exit statuses.
@@ -68,7 +68,23 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
-        Command::Dir(args) => {
+        Command::Dir(args) => scan_command(ScanCommand::Dir(args), Mode::Report),
+        Command::Stdin(args) => scan_command(ScanCommand::Stdin(args), Mode::Report),
+        Command::Rules(cmd) => rules_command(cmd),
+        Command::Baseline(BaselineCommand::Create(scan)) => scan_command(scan, Mode::Baseline),
+    }
+}
+
+/// What a scan produces: a report, or a baseline of its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Report,
+    Baseline,
+}
+
+fn scan_command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
+    match cmd {
+        ScanCommand::Dir(args) => {
             let root = config_root(&args.paths);
             let cfg = Config::new(&args.scan, &root)?;
             let opts = source::fs::WalkOptions {
@@ -77,18 +93,19 @@ fn run(cli: Cli) -> Result<Exit> {
                 binary: args.binary,
             };
             let paths = args.paths.clone();
-            scan_with(&cfg, |sink| source::fs::scan(&paths, &opts, &cfg, sink))
+            scan_with(&cfg, mode, |sink| {
+                source::fs::scan(&paths, &opts, &cfg, sink)
+            })
         }
-        Command::Stdin(args) => {
+        ScanCommand::Stdin(args) => {
             let cfg = Config::new(&args.scan, Path::new("."))?;
             let name = args.name.clone();
-            scan_with(&cfg, |sink| {
+            scan_with(&cfg, mode, |sink| {
                 let mut scanner =
                     source::Scanner::new(detect::Detector::new(Arc::clone(&cfg.rules))?, sink);
                 source::stdin::scan(&mut scanner, name.as_deref(), cfg.max_file_size)
             })
         }
-        Command::Rules(cmd) => rules_command(cmd),
     }
 }
 
@@ -106,12 +123,28 @@ fn config_root(paths: &[PathBuf]) -> PathBuf {
     }
 }
 
-/// Runs a scan, writes the report, and decides the exit status.
-fn scan_with<F>(cfg: &Config, produce: F) -> Result<Exit>
+/// Runs a scan, writes the report (or the baseline), and decides the exit status.
+fn scan_with<F>(cfg: &Config, mode: Mode, produce: F) -> Result<Exit>
 where
     F: FnOnce(scan::Sink) -> Result<()> + Send,
 {
     let mut out = open_output(cfg)?;
+    if mode == Mode::Baseline {
+        let outcome = scan::run(cfg, produce, None)?;
+        filter::baseline::Baseline::write(&outcome.findings, &mut *out)
+            .context("cannot write the baseline")?;
+        out.flush().context("cannot write the baseline")?;
+        let n = outcome.findings.len();
+        eprintln!(
+            "qrcp-scan: baseline of {n} finding{}",
+            if n == 1 { "" } else { "s" }
+        );
+        return Ok(if messages::error_count() > 0 {
+            Exit::Error
+        } else {
+            Exit::Clean
+        });
+    }
     let outcome = if cfg.format == Format::Jsonl {
         let redacted = cfg.redact;
         let w: &mut dyn Write = &mut *out;
@@ -122,7 +155,10 @@ where
     };
     report::write(cfg, &outcome, &mut *out).context("cannot write the report")?;
     out.flush().context("cannot write the report")?;
-    Ok(if !outcome.findings.is_empty() {
+    let failing = cfg
+        .fail_on
+        .is_some_and(|min| outcome.findings.iter().any(|f| f.severity >= min));
+    Ok(if failing {
         Exit::Findings
     } else if messages::error_count() > 0 {
         Exit::Error

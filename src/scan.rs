@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use crate::config::Config;
 use crate::filter::Allowlist;
+use crate::filter::baseline::Baseline;
 use crate::finding::Finding;
 
 /// Counters shared by every worker.
@@ -19,6 +20,7 @@ pub struct Stats {
     pub commits: AtomicU64,
     pub placeholders: AtomicU64,
     pub allowed: AtomicU64,
+    pub baselined: AtomicU64,
     pub skipped: AtomicU64,
 }
 
@@ -38,6 +40,7 @@ pub struct Sink {
     tx: mpsc::Sender<Finding>,
     pub stats: Arc<Stats>,
     allowlist: Arc<Allowlist>,
+    baseline: Option<Arc<Baseline>>,
 }
 
 impl Sink {
@@ -46,6 +49,10 @@ impl Sink {
         for f in findings.drain(..) {
             if f.inline_allowed || self.allowlist.allows(&f) {
                 Stats::add(&self.stats.allowed, 1);
+                continue;
+            }
+            if self.baseline.as_ref().is_some_and(|b| b.contains(&f)) {
+                Stats::add(&self.stats.baselined, 1);
                 continue;
             }
             // The collector only stops when every sink is dropped.
@@ -79,6 +86,7 @@ where
         tx,
         stats: Arc::clone(&stats),
         allowlist,
+        baseline: cfg.baseline.clone(),
     };
     let progress = crate::progress::Progress::start(cfg.progress, Arc::clone(&stats));
     let result = std::thread::scope(|s| {

@@ -3,5 +3,6 @@
 
 mod util;
 
+mod ci;
 mod rules;
 mod scan;

@@ -2,6 +2,8 @@
 //! (path globs, fingerprints, regexes) and inline `qrcp-scan:allow` markers.
 //! Baselines live beside it. A filter only removes findings; it never adds.
 
+pub mod baseline;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 

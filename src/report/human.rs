@@ -294,6 +294,7 @@ pub fn summary(outcome: &Outcome) -> String {
         },
     );
     count(Stats::get(&s.allowed), "allowed");
+    count(Stats::get(&s.baselined), "in the baseline");
     count(Stats::get(&s.skipped), "skipped");
     let errs = crate::messages::error_count();
     count(errs, if errs == 1 { "error" } else { "errors" });

@@ -1,0 +1,77 @@
+//! Baselines: findings already known, matched by (rule, path, fingerprint) and
+//! never by line number, so that moving an old leak does not resurrect it. The
+//! file holds no secret and no timestamp and is sorted, so that it merges cleanly.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::finding::Finding;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub rule: String,
+    pub path: Option<String>,
+    pub fingerprint: Option<String>,
+}
+
+impl Entry {
+    fn of(f: &Finding) -> Entry {
+        Entry {
+            rule: f.rule.clone(),
+            path: f.provenance.path.clone(),
+            fingerprint: f.fingerprint.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    version: u32,
+    tool: String,
+    findings: Vec<Entry>,
+}
+
+#[derive(Debug, Default)]
+pub struct Baseline {
+    entries: BTreeSet<Entry>,
+}
+
+impl Baseline {
+    pub fn load(path: &Path) -> Result<Baseline> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read baseline", path.display()))?;
+        let file: File = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a qrcp-scan baseline", path.display()))?;
+        if file.version != 1 {
+            bail!(
+                "{}: baseline version {} is not supported (expected 1)",
+                path.display(),
+                file.version
+            );
+        }
+        Ok(Baseline {
+            entries: file.findings.into_iter().collect(),
+        })
+    }
+
+    pub fn contains(&self, f: &Finding) -> bool {
+        self.entries.contains(&Entry::of(f))
+    }
+
+    /// The baseline file for these findings: sorted, deduplicated, no secrets.
+    pub fn write(findings: &[Finding], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let entries: BTreeSet<Entry> = findings.iter().map(Entry::of).collect();
+        let file = File {
+            version: 1,
+            tool: "qrcp-scan".into(),
+            findings: entries.into_iter().collect(),
+        };
+        serde_json::to_writer_pretty(&mut *out, &file)?;
+        writeln!(out)
+    }
+}

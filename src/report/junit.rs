@@ -1,0 +1,133 @@
+//! `--format junit`: one test case per finding (a failure), or one passing test
+//! case when the scan is clean, so that CI systems that read JUnit show leaks as
+//! failed tests.
+
+use std::io::Write;
+
+use crate::config::Config;
+use crate::finding::{Finding, redact};
+use crate::scan::Outcome;
+
+pub fn write(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+    let findings = &outcome.findings;
+    let n = findings.len().max(1);
+    let failures = findings.len();
+    let secs = outcome.elapsed.as_secs_f64();
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="qrcp-scan" tests="{n}" failures="{failures}" errors="0" time="{secs:.3}">"#
+    )?;
+    writeln!(
+        out,
+        r#"  <testsuite name="qrcp-scan" tests="{n}" failures="{failures}" errors="0" skipped="0" time="{secs:.3}">"#
+    )?;
+    if findings.is_empty() {
+        writeln!(
+            out,
+            r#"    <testcase classname="qrcp-scan" name="no leaked QRCodePro keys" time="{secs:.3}"/>"#
+        )?;
+    }
+    for f in findings {
+        let place = location(f);
+        let shown = f.secret.as_ref().map(|s| {
+            if cfg.redact {
+                redact(s, f.secret_prefix_len)
+            } else {
+                s.clone()
+            }
+        });
+        let mut message = f.message.clone();
+        if let Some(s) = &shown {
+            message += &format!(" {s}");
+        }
+        let mut body = format!("{}[{}]: {}\n  --> {place}\n", f.severity, f.rule, message);
+        if let Some(fp) = &f.fingerprint {
+            body += &format!("fingerprint {fp}\n");
+        }
+        if let Some(c) = &f.provenance.commit {
+            body += &format!(
+                "first introduced in commit {} ({}, {} <{}>)\n",
+                c.id, c.date, c.author, c.email
+            );
+        }
+        if let Some(help) = cfg.rules.get(&f.rule).and_then(|r| r.spec.help.as_deref()) {
+            body += &format!(
+                "help: {}\n",
+                help.replace("{path}", f.provenance.path.as_deref().unwrap_or(""))
+            );
+        }
+        let file = f
+            .provenance
+            .path
+            .as_deref()
+            .map(|p| format!(r#" file="{}""#, xml(p)))
+            .unwrap_or_default();
+        let line = f
+            .line
+            .map(|l| format!(r#" line="{l}""#))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            r#"    <testcase classname="{}" name="{}"{file}{line}>"#,
+            xml(&f.rule),
+            xml(&place)
+        )?;
+        writeln!(
+            out,
+            r#"      <failure type="{}" message="{}">{}</failure>"#,
+            xml(&f.rule),
+            xml(&message),
+            xml(&body)
+        )?;
+        writeln!(out, "    </testcase>")?;
+    }
+    writeln!(out, "  </testsuite>")?;
+    writeln!(out, "</testsuites>")
+}
+
+fn location(f: &Finding) -> String {
+    let path = match (&f.provenance.path, &f.provenance.commit) {
+        (Some(p), _) => p.clone(),
+        (None, Some(c)) => format!("commit message of {}", c.id),
+        (None, None) => "<unknown>".into(),
+    };
+    match (f.line, f.column) {
+        (Some(l), Some(c)) => format!("{path}:{l}:{c}"),
+        _ => path,
+    }
+}
+
+/// Escapes XML text and attributes; characters XML 1.0 cannot hold at all
+/// (controls other than tab, LF, CR) are written as `\x..`.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push_str(&format!("&#{};", c as u32)),
+            c if c.is_control()
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&format!("\\x{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_xml() {
+        assert_eq!(
+            super::xml("a<b>&\"'\x1b\n"),
+            "a&lt;b&gt;&amp;&quot;&apos;\\x{1b}&#10;"
+        );
+    }
+}

@@ -1,0 +1,328 @@
+//! CI formats (SARIF validated by the real SARIF Multitool with GitHub's rules,
+//! JUnit parsed by a real XML parser, GitHub workflow commands), baselines, and
+//! the GitHub Action validated against the vendored schemas.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::util::*;
+
+/// The SARIF Multitool's native binary (the npm wrapper runs arguments through a
+/// shell, which splits `--rule-kind "Gh;Sarif"`).
+fn multitool() -> Option<PathBuf> {
+    let native = repo_root().join("node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
+    if native.is_file() {
+        return Some(native);
+    }
+    tool("Sarif.Multitool")
+}
+
+/// Runs `Sarif.Multitool validate --rule-kind "Gh;Sarif"` and returns the
+/// (rule, message) of every error and warning it reports.
+fn sarif_problems(tool: &PathBuf, sarif: &std::path::Path, t: &Tree) -> Vec<(String, String)> {
+    let out = t.join("validation.sarif");
+    let _ = std::fs::remove_file(&out);
+    let o = Command::new(tool)
+        .args([
+            "validate",
+            "--rule-kind",
+            "Gh;Sarif",
+            "--level",
+            "Error;Warning",
+            "--output",
+        ])
+        .arg(&out)
+        .arg(sarif)
+        .env("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "multitool failed:\n{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap_or("").to_string(),
+                r["message"].to_string(),
+            )
+        })
+        .collect()
+}
+
+fn fixture_tree() -> (Tree, String, String) {
+    let t = Tree::new();
+    let (live, test) = (live_key(), test_key());
+    t.write(
+        "web/src/config.ts",
+        format!("export const apiKey = \"{live}\";\n"),
+    );
+    t.write(
+        "web/dist/app.min.js",
+        format!("{}var k=\"{test}\";", "var a=1;".repeat(10_000)),
+    );
+    t.write(
+        ".env.production",
+        "NEXT_PUBLIC_QRCODEPRO_API_KEY=${{ secrets.KEY }}\n",
+    );
+    t.write("odd dir/ü, file%.js", format!("k='{live}'"));
+    (t, live, test)
+}
+
+#[test]
+fn sarif_passes_the_multitool_with_github_rules() {
+    let Some(mt) = multitool() else { return };
+    let (t, live, test) = fixture_tree();
+    let o = t.run(&["dir", "--format", "sarif", "--output", "report.sarif"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let text = std::fs::read_to_string(t.join("report.sarif")).unwrap();
+    assert_text_lacks(&text, &live);
+    assert_text_lacks(&text, &test);
+    assert_eq!(sarif_problems(&mt, &t.join("report.sarif"), &t), vec![]);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let run = &v["runs"][0];
+    assert_eq!(v["version"], "2.1.0");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let live_rule = rules.iter().find(|r| r["id"] == "qrcp-live-key").unwrap();
+    assert!(
+        live_rule["help"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Revoke")
+    );
+    assert!(
+        live_rule["help"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("filter-repo")
+    );
+    assert_eq!(live_rule["properties"]["security-severity"], "9.5");
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    let r = results
+        .iter()
+        .find(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "web/src/config.ts"
+        })
+        .unwrap();
+    assert_eq!(r["level"], "error");
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["region"]["startColumn"],
+        24
+    );
+    assert_eq!(
+        r["partialFingerprints"]["qrcpKeyFingerprint/v1"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    assert!(results.iter().any(
+        |r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            == "odd%20dir/%C3%BC,%20file%25.js"
+    ));
+}
+
+#[test]
+fn the_multitool_really_rejects_bad_sarif() {
+    let Some(mt) = multitool() else { return };
+    let (t, _, _) = fixture_tree();
+    let o = t.run(&["dir", "--format", "sarif"]);
+    let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"] =
+        serde_json::json!({"uri": "/abs/x.js"});
+    std::fs::write(t.join("bad.sarif"), v.to_string()).unwrap();
+    assert!(!sarif_problems(&mt, &t.join("bad.sarif"), &t).is_empty());
+}
+
+#[test]
+fn junit_parses_with_one_failure_per_finding() {
+    let (t, live, _) = fixture_tree();
+    let o = t.run(&["dir", "--format", "junit", "--output", "report.xml"]);
+    assert_eq!(code(&o), 1);
+    let xml = std::fs::read_to_string(t.join("report.xml")).unwrap();
+    assert_text_lacks(&xml, &live);
+    let parse = |file: &str| {
+        Command::new("python3")
+            .args([
+                "-c",
+                "import sys, xml.etree.ElementTree as ET\n\
+                 root = ET.parse(sys.argv[1]).getroot()\n\
+                 s = root.find('testsuite')\n\
+                 cases = s.findall('testcase')\n\
+                 print(root.tag, s.get('tests'), s.get('failures'), len(cases), sum(1 for c in cases if c.find('failure') is not None))",
+            ])
+            .arg(t.join(file))
+            .output()
+            .unwrap()
+    };
+    let p = parse("report.xml");
+    assert!(p.status.success(), "{}", stderr(&p));
+    assert_eq!(stdout(&p).trim(), "testsuites 5 5 5 5");
+    // A clean scan is a passing suite.
+    let clean = Tree::new();
+    clean.write("a.txt", "nothing");
+    let o = clean.run(&["dir", "--format", "junit"]);
+    assert_eq!(code(&o), 0);
+    std::fs::write(t.join("clean.xml"), &o.stdout).unwrap();
+    assert_eq!(stdout(&parse("clean.xml")).trim(), "testsuites 1 0 1 0");
+}
+
+#[test]
+fn github_annotations_escape_properties_and_data() {
+    let t = Tree::new();
+    let key = live_key();
+    t.write("a,b:c%d.js", format!("\n  k = '{key}'\n"));
+    t.write(".env", "X=1\n");
+    let o = t.run(&["dir", "--format", "github"]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert_secret_absent(&o, &key);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("::warning file=.env,title=dotenv file committed (dotenv-file)::dotenv file committed%0Ahelp: "), "{out}");
+    let expected = format!(
+        "::error file=a%2Cb%3Ac%25d.js,line=2,col=8,endLine=2,endColumn={},title=QRCodePro live API key (qrcp-live-key)::QRCodePro live API key {}… (fingerprint ",
+        8 + key.len(),
+        &key[..14]
+    );
+    assert!(lines[1].starts_with(&expected), "{}\n{expected}", lines[1]);
+    assert!(!out.contains('\r'));
+}
+
+#[test]
+fn baseline_hides_old_findings_not_new_ones() {
+    let t = Tree::new();
+    let old = live_key();
+    let mut lines: Vec<String> = (0..20).map(|i| format!("line {i}")).collect();
+    lines[3] = format!("const k = '{old}';");
+    t.write("src/app.js", lines.join("\n"));
+    t.write(".env", "A=1\n");
+    let o = t.run(&[
+        "baseline",
+        "create",
+        "dir",
+        ".",
+        "--output",
+        ".qrcp-scan-baseline.json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let baseline = std::fs::read_to_string(t.join(".qrcp-scan-baseline.json")).unwrap();
+    assert_text_lacks(&baseline, &old);
+    let v: serde_json::Value = serde_json::from_str(&baseline).unwrap();
+    let keys: Vec<Vec<&String>> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_object().unwrap().keys().collect())
+        .collect();
+    assert!(
+        keys.iter().all(|k| k == &["fingerprint", "path", "rule"]),
+        "no line numbers, secrets or times: {keys:?}"
+    );
+    assert_eq!(
+        v.as_object().unwrap().len(),
+        3,
+        "only version, tool and findings: {v}"
+    );
+    let entries: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        entries,
+        vec!["dotenv-file", "qrcp-live-key"],
+        "sorted by rule, then path"
+    );
+    // Same tree: clean.
+    let o = t.run(&[
+        "dir",
+        "--baseline",
+        ".qrcp-scan-baseline.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert_eq!(json(&o)["stats"]["baselined"], 2);
+    // The old key moved ten lines down: still known.
+    lines.remove(3);
+    lines.insert(13, format!("const k = '{old}';"));
+    t.write("src/app.js", lines.join("\n"));
+    let o = t.run(&["dir", "--baseline", ".qrcp-scan-baseline.json"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    // A new key fails, and only it is reported.
+    let new = live_key();
+    t.write("src/new.js", format!("k='{new}'"));
+    let o = t.run(&[
+        "dir",
+        "--baseline",
+        ".qrcp-scan-baseline.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        found(&json(&o)),
+        vec![("qrcp-live-key".into(), "src/new.js".into(), Some(1))]
+    );
+    // The baseline is stable: re-creating it gives the same bytes for the same findings.
+    t.write("src/new.js", "");
+    let o = t.run(&["baseline", "create", "dir", "."]);
+    assert_eq!(stdout(&o), baseline);
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    let t = Tree::new();
+    t.write("a.txt", test_key());
+    assert_eq!(code(&t.run(&["dir"])), 1);
+    assert_eq!(code(&t.run(&["dir", "--fail-on", "warning"])), 1);
+    assert_eq!(code(&t.run(&["dir", "--fail-on", "error"])), 0);
+    assert_eq!(code(&t.run(&["dir", "--fail-on", "never"])), 0);
+    t.write("b.txt", live_key());
+    assert_eq!(code(&t.run(&["dir", "--fail-on", "error"])), 1);
+}
+
+#[test]
+fn bad_baseline_is_a_clear_error() {
+    let t = Tree::new();
+    t.write(
+        "b.json",
+        "{\"version\": 7, \"tool\": \"qrcp-scan\", \"findings\": []}",
+    );
+    let o = t.run(&["dir", "--baseline", "b.json"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("baseline version 7 is not supported"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn action_and_example_workflows_validate() {
+    let Some(check) = tool("check-jsonschema") else {
+        return;
+    };
+    let root = repo_root();
+    for (schema, file) in [
+        ("vendor.github-actions", "action.yml"),
+        ("vendor.github-workflows", "docs/github-workflow.yml"),
+        ("vendor.gitlab-ci", "docs/gitlab-ci.yml"),
+    ] {
+        let o = Command::new(&check)
+            .args(["--builtin-schema", schema])
+            .arg(root.join(file))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{file}: {}\n{}", stdout(&o), stderr(&o));
+    }
+}
