@@ -9,7 +9,7 @@ pub mod placeholder;
 
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind, packed};
 
 use crate::finding::{Context, Finding, Provenance, fingerprint};
 use crate::rules::{Rule, RuleKind, RuleSet};
@@ -40,10 +40,55 @@ struct Hit {
     severity: crate::rules::Severity,
 }
 
+/// The keyword pass. aho-corasick's automaton picks a `memchr2` pre-filter on the
+/// keywords' first bytes (`q`, `Q`), which is slow on source code full of `q`s;
+/// its packed (Teddy, SIMD) searcher runs at memory speed. The automaton remains
+/// the fallback where Teddy is unavailable (no SIMD, too many keywords).
+#[derive(Clone)]
+enum Keywords {
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Keywords {
+    fn new(words: &[String]) -> anyhow::Result<Keywords> {
+        let teddy = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(words)
+            .build();
+        Ok(match teddy {
+            Some(s) => Keywords::Packed(s),
+            None => Keywords::Automaton(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(words)?,
+            ),
+        })
+    }
+
+    /// (keyword index, start, end) of each keyword, left to right.
+    fn find_iter<'a>(
+        &'a self,
+        data: &'a [u8],
+    ) -> Box<dyn Iterator<Item = (usize, usize, usize)> + 'a> {
+        match self {
+            Keywords::Packed(s) => Box::new(
+                s.find_iter(data)
+                    .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
+            ),
+            Keywords::Automaton(ac) => Box::new(
+                ac.find_iter(data)
+                    .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
+            ),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Detector {
     rules: Arc<RuleSet>,
-    keywords: Option<AhoCorasick>,
+    keywords: Option<Keywords>,
     /// For each keyword pattern, the rules that listed it.
     keyword_rules: Vec<Vec<usize>>,
     path_rules: Vec<usize>,
@@ -72,11 +117,7 @@ impl Detector {
         let keywords = if words.is_empty() {
             None
         } else {
-            Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(&words)?,
-            )
+            Some(Keywords::new(&words)?)
         };
         Ok(Detector {
             rules,
@@ -124,10 +165,10 @@ impl Detector {
             return stats;
         };
         let mut hits: Vec<Hit> = Vec::new();
-        for m in ac.find_iter(data) {
-            for &ri in &self.keyword_rules[m.pattern().as_usize()] {
+        for (k, kw_start, kw_end) in ac.find_iter(data) {
+            for &ri in &self.keyword_rules[k] {
                 let rule = &self.rules.rules[ri];
-                match self.match_at(rule, data, m.start(), m.end()) {
+                match self.match_at(rule, data, kw_start, kw_end) {
                     Outcome::Hit(start, end) => hits.push(Hit {
                         rule: ri,
                         start,
@@ -139,7 +180,7 @@ impl Detector {
                     // a short body. Counted, not reported; a bare prefix in prose is not.
                     Outcome::Nothing
                         if rule.spec.kind == RuleKind::Secret
-                            && data.get(m.end()).is_some_and(|&c| looks_like_body(c)) =>
+                            && data.get(kw_end).is_some_and(|&c| looks_like_body(c)) =>
                     {
                         stats.placeholders += 1
                     }
