@@ -60,7 +60,9 @@ PY
 
 echo "==> peak memory (max RSS)"
 rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
-subset=$(ls -d "$TREE"/pkg0[0-1]* | head -20)
+# Peak memory is bounded by the largest file times the threads, not by the tree:
+# the tenth includes one folder of bundles, so that both hold the largest files.
+subset="$(ls -d "$TREE"/pkg0[0-1]* | head -20) $TREE/web0"
 echo "qrcp-scan, whole tree:     $(rss "$BIN" dir "$TREE" --format json --output /dev/null) KiB"
 echo "qrcp-scan, a tenth of it:  $(rss "$BIN" dir $subset --format json --output /dev/null) KiB"
 echo "rg, whole tree:            $(rss rg -uuu -c "$RG_PATTERN" "$TREE") KiB"
@@ -75,8 +77,7 @@ if [ "${PEERS:-0}" = 1 ]; then
 rules:
   - name: QRCodePro API key
     id: custom.qrcp.1
-    pattern: |
-      \b(qrcp_(?:live|test)_[A-Za-z0-9]{20,})
+    pattern: '\b(qrcp_(?:live|test)_[A-Za-z0-9]{20,})'
     min_entropy: 3.0
     confidence: medium
     examples:
@@ -87,7 +88,6 @@ YML
 id = "qrcp-key"
 description = "QRCodePro API key"
 regex = '''qrcp_(?:live|test)_[A-Za-z0-9]{20,}'''
-entropy = 3.0
 keywords = ["qrcp_"]
 TOML
     timed() { # name, output file, command...
@@ -96,25 +96,39 @@ TOML
         start=$(date +%s.%N)
         /usr/bin/time -f '%M' -o "$WORK/$name.rss" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || true
         end=$(date +%s.%N)
-        echo "$name $(python3 -c "print(f'{$end-$start:.2f}')") s, $(cat "$WORK/$name.rss") KiB"
+        echo "$name: $(python3 -c "print(f'{$end-$start:.2f}')") s, max RSS $(tail -1 "$WORK/$name.rss") KiB"
     }
     timed qrcp-scan "$BIN" dir "$TREE" --format json --output "$WORK/q.json"
     timed kingfisher "$WORK/peers/bin/kingfisher" scan "$TREE" --rules-path "$WORK/kingfisher-qrcp.yml" \
         --load-builtins false --no-validate --format json --output "$WORK/kingfisher.json" --no-update-check
-    timed betterleaks "$WORK/peers/bin/betterleaks" dir "$TREE" -c "$WORK/betterleaks-qrcp.toml" \
-        --report-format json --report-path "$WORK/betterleaks.json" --no-banner
+    timed betterleaks "$WORK/peers/bin/betterleaks" "$TREE" -c "$WORK/betterleaks-qrcp.toml" \
+        -o "$WORK/betterleaks.json" --no-banner
     python3 - "$TREE.manifest.json" "$WORK" <<'PY'
 import json, sys, os
 keys = {k["key"] for k in json.load(open(sys.argv[1]))["keys"]}
 work = sys.argv[2]
 def found_in(path):
+    if path.endswith("q.json"):
+        # qrcp-scan redacts: compare fingerprints.
+        import hashlib
+        try:
+            fps = {f["fingerprint"] for f in json.load(open(path))["findings"]}
+        except OSError:
+            return None
+        return {k for k in keys if hashlib.sha256(k.encode()).hexdigest() in fps}
     try:
         text = open(path, errors="replace").read()
     except OSError:
         return None
     return {k for k in keys if k in text}
-for name, path in [("kingfisher", f"{work}/kingfisher.json"), ("betterleaks", f"{work}/betterleaks.json")]:
+def reported(name, path):
+    return len(json.load(open(path))["findings"])
+for name, path in [("qrcp-scan", f"{work}/q.json"), ("kingfisher", f"{work}/kingfisher.json"), ("betterleaks", f"{work}/betterleaks.json")]:
     f = found_in(path)
-    print(f"{name}: " + ("no report (see %s/%s.err)" % (work, name) if f is None else f"found {len(f)} of {len(keys)} planted keys"))
+    if f is None:
+        print(f"{name}: no report (see {work}/{name}.err)")
+        continue
+    n = reported(name, path)
+    print(f"{name}: found {len(f)} of {len(keys)} planted keys; {n} findings reported, {n - len(f)} of them not planted (placeholders)")
 PY
 fi
