@@ -53,7 +53,8 @@ impl Progress {
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10))
+                .with_elapsed(start.elapsed());
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {elapsed} {msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),

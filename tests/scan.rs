@@ -756,3 +756,36 @@ fn this_repository_is_clean() {
         .unwrap();
     assert_eq!(code(&o), 0, "{}\n{}", stdout(&o), stderr(&o));
 }
+
+#[test]
+fn realistic_project_fixture_matches_its_expected_findings() {
+    let root = repo_root().join("fixtures");
+    let o = qrcp()
+        .current_dir(&root)
+        .args(["dir", "nextjs-app", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v = json(&o);
+    let got: Vec<serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            serde_json::json!([
+                f["rule"],
+                f["path"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("nextjs-app/"),
+                f["line"]
+            ])
+        })
+        .collect();
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("expected/nextjs-app.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(serde_json::Value::from(got), expected["findings"]);
+    assert_eq!(v["stats"]["placeholders"], expected["placeholders"]);
+}

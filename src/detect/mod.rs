@@ -348,19 +348,31 @@ fn variable_use(data: &[u8], line_start: usize, start: usize, end: usize) -> Use
         _ => {}
     }
     let trimmed = trim_end(before, b" \t\"'");
-    let word_end = |w: &[u8]| {
-        trimmed.ends_with(w) && {
-            let k = trimmed.len() - w.len();
-            k == 0 || !trimmed[k - 1].is_ascii_alphanumeric()
+    let word_end = |t: &[u8], w: &[u8]| {
+        t.ends_with(w) && {
+            let k = t.len() - w.len();
+            k == 0 || !t[k - 1].is_ascii_alphanumeric()
         }
     };
-    if word_end(b"ENV")
-        || word_end(b"ARG")
-        || word_end(b"name:")
-        || word_end(b"setenv")
-        || word_end(b"export")
+    if [&b"ENV"[..], b"ARG", b"setenv", b"export"]
+        .iter()
+        .any(|w| word_end(trimmed, w))
     {
         return Use::Definition;
+    }
+    // The value of a `name`/`key` field names the variable being defined:
+    // `- name: NAME` (Kubernetes), `key = "NAME"` (Terraform), `"key": "NAME"` (APIs).
+    if let Some(field) = trimmed
+        .strip_suffix(b":")
+        .or_else(|| trimmed.strip_suffix(b"="))
+    {
+        let field = trim_end(field, b" \t\"'");
+        if [&b"name"[..], b"key", b"Name", b"Key"]
+            .iter()
+            .any(|w| word_end(field, w))
+        {
+            return Use::Definition;
+        }
     }
     Use::Other
 }
