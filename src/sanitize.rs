@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 
-fn is_dangerous(c: char) -> bool {
+/// Characters that must never reach a terminal or a log raw: controls and the
+/// bidirectional overrides that make text read differently from what it is.
+pub fn is_dangerous(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }

@@ -8,6 +8,7 @@ use std::io::Write;
 use crate::config::Config;
 use crate::finding::{Finding, redact};
 use crate::rules::Severity;
+use crate::sanitize::is_dangerous;
 
 pub fn write(cfg: &Config, findings: &[Finding], out: &mut dyn Write) -> std::io::Result<()> {
     for f in findings {
@@ -86,11 +87,7 @@ fn escape(s: &str, property: bool) -> String {
             ':' if property => out.push_str("%3A"),
             ',' if property => out.push_str("%2C"),
             c if c.is_control() => out.push_str(&format!("%{:02X}", c as u32)),
-            '\u{200E}'
-            | '\u{200F}'
-            | '\u{061C}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2066}'..='\u{2069}' => out.push_str(&format!("%u{:04X}", c as u32)),
+            c if is_dangerous(c) => out.push_str(&format!("%u{:04X}", c as u32)),
             c => out.push(c),
         }
     }

@@ -6,6 +6,7 @@ use std::io::Write;
 
 use crate::config::Config;
 use crate::finding::{Finding, redact};
+use crate::sanitize::is_dangerous;
 use crate::scan::Outcome;
 
 pub fn write(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
@@ -110,11 +111,7 @@ fn xml(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push_str(&format!("&#{};", c as u32)),
-            c if c.is_control()
-                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') =>
-            {
-                out.push_str(&format!("\\x{{{:x}}}", c as u32))
-            }
+            c if is_dangerous(c) => out.push_str(&format!("\\x{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
