@@ -218,9 +218,9 @@ pub fn api_config(a: &ApiArgs) -> Result<ApiConfig> {
     Ok(ApiConfig {
         base,
         timeout,
-        rate_per_minute: a.api_rate,
         tries: a.api_tries,
         audit_log: a.audit_log.clone(),
+        limiter: Arc::new(crate::verify::ratelimit::Limiter::new(a.api_rate)),
     })
 }
 

@@ -39,9 +39,11 @@ const REVOKE_PATH: &str = "/v1/api_keys/revoke";
 pub struct ApiConfig {
     pub base: BaseUrl,
     pub timeout: Duration,
-    pub rate_per_minute: u32,
     pub tries: u32,
     pub audit_log: Option<PathBuf>,
+    /// Shared by every action of the run: a window used up by verify holds
+    /// revoke back too.
+    pub limiter: std::sync::Arc<Limiter>,
 }
 
 /// How revocation runs.
@@ -319,9 +321,9 @@ fn confirm(api: &ApiConfig, targets: &[Target]) -> Result<bool> {
 }
 
 /// Runs one action over many keys: a few workers, shared pacing, one audit log.
-struct Engine {
+struct Engine<'a> {
     client: Client,
-    limiter: Limiter,
+    limiter: &'a Limiter,
     tries: u32,
     audit: Option<AuditLog>,
 }
@@ -334,11 +336,11 @@ enum Step {
     Transient(String),
 }
 
-impl Engine {
-    fn new(api: &ApiConfig, audit: Option<AuditLog>) -> Engine {
+impl Engine<'_> {
+    fn new(api: &ApiConfig, audit: Option<AuditLog>) -> Engine<'_> {
         Engine {
             client: Client::new(&api.base, api.timeout),
-            limiter: Limiter::new(api.rate_per_minute),
+            limiter: &api.limiter,
             tries: api.tries.max(1),
             audit,
         }

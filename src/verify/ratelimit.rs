@@ -19,6 +19,7 @@ pub const MAX_WAIT: Duration = Duration::from_secs(300);
 /// Reset times are whole seconds: start a little after.
 const MARGIN: Duration = Duration::from_millis(100);
 
+#[derive(Debug)]
 pub struct Limiter {
     /// Per key (fingerprint): no request before this instant.
     blocked: Mutex<HashMap<String, Instant>>,

@@ -135,7 +135,9 @@ pub fn load(report: &Path, root: &Path, rules: Arc<RuleSet>) -> Result<Loaded> {
             }
             Err(_) => {
                 // Show what the report showed, and nothing more.
-                let s = shown_secret.trim_end_matches('…').to_string();
+                let s = redacted_form(shown_secret)
+                    .trim_end_matches('…')
+                    .to_string();
                 f.secret_prefix_len = s.len();
                 f.secret = Some(s);
             }
