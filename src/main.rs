@@ -233,9 +233,16 @@ fn verify_command(args: VerifyArgs) -> Result<Exit> {
         verify::apply_verdicts(&loaded.targets, &settled, &mut findings);
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let stats = scan::Stats::default();
+    let mut paths: Vec<_> = findings
+        .iter()
+        .filter_map(|f| f.provenance.path.as_deref())
+        .collect();
+    paths.dedup();
+    scan::Stats::add(&stats.files, paths.len() as u64);
     let outcome = scan::Outcome {
         findings,
-        stats: Arc::new(scan::Stats::default()),
+        stats: Arc::new(stats),
         elapsed: start.elapsed(),
     };
     // Verified above: `deliver` must not send the keys again.

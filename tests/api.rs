@@ -241,10 +241,12 @@ fn stdin_verify_shows_the_verdict_in_human_output() {
     );
     assert_eq!(server.requests_with(&key).len(), 1);
     assert_secret_absent(&o, &key);
-    // JUnit and GitHub annotations carry it too.
+    // Every other format carries it too.
     for (format, needle) in [
         ("junit", "verified: active"),
         ("github", "verified: active"),
+        ("jsonl", "\"verification\":\"active\""),
+        ("sarif", "\"verification\": \"active\""),
     ] {
         let o = qrcp()
             .env("QRCP_SCAN_API_URL", &server.url)
@@ -539,6 +541,42 @@ fn revoke_needs_yes_off_a_terminal_and_dry_run_sends_nothing() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(server.requests_with(&live).len(), 1);
     assert!(server.requests_with(&test).is_empty());
+}
+
+#[test]
+fn revoke_asks_for_confirmation_on_a_terminal() {
+    // `script` gives the command a terminal and types the answer into it.
+    let Some(script) = tool("script") else { return };
+    let server = ApiServer::start();
+    let key = live_key();
+    server.set(&key, KeyState::Active);
+    let t = scanned_tree(&[("a.js", format!("k = \"{key}\"\n"))]);
+    let cmd = format!(
+        "{} revoke --report report.json",
+        env!("CARGO_BIN_EXE_qrcp-scan")
+    );
+    for (answer, status, sent) in [("n\n", 2, 0), ("y\n", 0, 1)] {
+        let o = assert_cmd::Command::new(&script)
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(t.path())
+            .env("QRCP_SCAN_API_URL", &server.url)
+            .write_stdin(answer)
+            .output()
+            .unwrap();
+        let out = stdout(&o);
+        assert_eq!(code(&o), status, "{out}");
+        assert!(
+            out.contains("about to revoke 1 key through http://127.0.0.1:"),
+            "{out}"
+        );
+        assert!(
+            out.contains("a.js:1") && out.contains("Revoke it? [y/N]"),
+            "{out}"
+        );
+        assert_eq!(server.requests_with(&key).len(), sent, "{out}");
+        assert_secret_absent(&o, &key);
+    }
+    assert_eq!(server.state(&key), Some(KeyState::Revoked));
 }
 
 #[test]

@@ -60,6 +60,11 @@ fn render(
     // `-->` line of a snippet is therefore written here (see `insert_origin`).
     let snippet_origin = match (&f.context, f.line, f.column) {
         (Some(_), Some(l), Some(c)) => Some(format!("{where_}:{l}:{c}")),
+        (None, Some(l), Some(c)) if f.provenance.path.is_some() => {
+            // No snippet (a finding read from a report): still say where.
+            group = group.element(Origin::path(format!("{where_}:{l}:{c}")));
+            None
+        }
         _ => {
             group = group.element(Origin::path(where_.clone()));
             None
