@@ -164,16 +164,20 @@ where
     } else {
         scan::run(cfg, produce, None)?
     };
-    deliver(cfg, outcome, &mut *out, stream)
+    deliver(cfg, outcome, &mut *out, stream, None)
 }
 
 /// After the findings are known: verify (`--verify`), write the report, revoke
 /// (`--revoke`, outcomes on standard error), and decide the exit status.
+///
+/// `targets` are the keys to revoke when they are not simply the findings' own
+/// (a report's keys, some of which could not be read back).
 fn deliver(
     cfg: &Config,
     mut outcome: scan::Outcome,
     out: &mut dyn Write,
     streamed: bool,
+    targets: Option<Vec<verify::Target>>,
 ) -> Result<Exit> {
     if cfg.verify
         && let Some(api) = &cfg.api
@@ -198,7 +202,7 @@ fn deliver(
         Exit::Clean
     };
     if let (Some(settings), Some(api)) = (&cfg.revoke, &cfg.api) {
-        let targets = verify::targets_of(&outcome.findings);
+        let targets = targets.unwrap_or_else(|| verify::targets_of(&outcome.findings));
         let rows = verify::revoke_targets(api, settings, targets)?;
         let mut err = std::io::stderr().lock();
         report::revocation::write_human(&rows, settings.dry_run, &mut err)?;
@@ -251,7 +255,7 @@ fn verify_command(args: VerifyArgs) -> Result<Exit> {
         ..cfg
     };
     let mut out = open_output(&cfg)?;
-    deliver(&cfg, outcome, &mut *out, false)
+    deliver(&cfg, outcome, &mut *out, false, Some(loaded.targets))
 }
 
 /// `revoke --report FILE`: read the keys back, confirm, revoke, print the outcomes.

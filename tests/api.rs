@@ -663,6 +663,34 @@ fn server_errors_fail_those_keys_and_keep_the_rest() {
     }
     assert_all_absent(&o, &[&good, &broken, &flaky, &moved]);
 
+    // `verify --report --revoke` lists the key it could not read back too.
+    let o = run_api(
+        &t,
+        &server,
+        &[
+            "verify",
+            "--report",
+            "report.json",
+            "--revoke",
+            "--yes",
+            "--api-tries",
+            "1",
+            "--audit-log",
+            "audit2.jsonl",
+        ],
+    );
+    let err = stderr(&o);
+    let row = err
+        .lines()
+        .find(|l| l.starts_with("qrcp_live_") && l.contains("m.js:1"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        row.contains("failed") && row.contains("no longer holds the key"),
+        "{err}"
+    );
+    assert!(server.requests_with(&moved).is_empty());
+    assert_all_absent(&o, &[&good, &broken, &flaky, &moved]);
+
     // The service gone altogether: every key fails, every attempt is audited.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
