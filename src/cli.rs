@@ -43,6 +43,122 @@ pub enum Command {
     /// Baselines: known findings that should not fail CI again.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Ask the QRCodePro API whether found keys still work (sends each key once).
+    ///
+    /// Scans like `dir` (or reads an earlier JSON report with --report) and checks
+    /// each distinct key with `GET /v1/qrcodes?limit=1`, the key as the bearer:
+    /// active (200, or 403: valid key, plan without API access), inactive (401),
+    /// unknown (the API did not answer). The verdict is in every output format.
+    /// `qrcp-scan dir --verify` does the same.
+    ///
+    /// Examples:
+    ///   qrcp-scan verify web/
+    ///   qrcp-scan verify --report report.json --format json
+    Verify(VerifyArgs),
+    /// Revoke leaked keys listed in a JSON report (`POST /v1/api_keys/revoke`).
+    ///
+    /// Keys are read back from the places the report names (reports hold redacted
+    /// keys) and used only if their SHA-256 matches the report's fingerprint. Asks
+    /// for confirmation on a terminal; --yes is required otherwise. Every attempt is
+    /// appended to the audit log.
+    ///
+    /// Exit status: 0 when every targeted key ended revoked or already inactive
+    /// (or would be, with --dry-run), 1 when any key failed or could not be read
+    /// back, 2 for usage errors.
+    ///
+    /// Example: `qrcp-scan revoke --report report.json --only-live`
+    Revoke(RevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Verify the keys of this JSON report (`--format json` output of an earlier
+    /// scan) instead of scanning.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "no_ignore", "follow", "binary"])]
+    pub report: Option<PathBuf>,
+    /// Where the report's relative paths (and git repository) are, when keys are
+    /// read back from a report (default: the current folder).
+    #[arg(long, value_name = "DIR", requires = "report")]
+    pub root: Option<PathBuf>,
+    #[command(flatten)]
+    pub dir: DirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The JSON report (`--format json`) that lists the leaked keys.
+    #[arg(long, value_name = "FILE")]
+    pub report: PathBuf,
+    /// Where the report's relative paths (and git repository) are (default: the
+    /// current folder).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Output format of the outcomes.
+    #[arg(long, short = 'f', value_enum, default_value_t = OutcomeFormat::Human)]
+    pub format: OutcomeFormat,
+    /// Write the outcomes to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    // Flattened groups last: their help headings carry over to later fields.
+    #[command(flatten)]
+    pub revoke: RevokeFlags,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutcomeFormat {
+    /// A table and a summary line.
+    Human,
+    /// One JSON object.
+    Json,
+}
+
+/// How revocation runs (`revoke`, and scans given --revoke).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Revocation")]
+pub struct RevokeFlags {
+    /// Send nothing: print which keys would be revoked.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Don't ask for confirmation (required when standard input is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Leave test keys (qrcp_test_…) alone: revoke live keys only.
+    #[arg(long)]
+    pub only_live: bool,
+}
+
+/// The QRCodePro API: where it is and how hard to push it.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "QRCodePro API")]
+pub struct ApiArgs {
+    /// Base URL of the API. HTTPS only, except for loopback hosts (tests).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "QRCP_SCAN_API_URL",
+        default_value = "https://api.qrcodepro.io"
+    )]
+    pub api_url: String,
+    /// Connect timeout and read timeout of each request (`10s`, `500ms`, `2`).
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub api_timeout: String,
+    /// Send at most N requests a minute, whatever the keys (our own cap, on top of
+    /// the API's per-key limits).
+    #[arg(long, value_name = "N", default_value_t = 600)]
+    pub api_rate: u32,
+    /// Requests per key and action at most, retries after a 429 or a service error
+    /// (5xx, bad body, timeout, dropped connection) included.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub api_tries: u32,
+    /// Append one JSON line per API request to FILE (time, action, fingerprint,
+    /// redacted key, location, outcome, HTTP status). Revocation always writes one:
+    /// qrcp-scan-audit.jsonl in the current folder unless this is given.
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +257,13 @@ pub struct ScanArgs {
     /// Show secrets in full. Reports are often published (CI logs): think twice.
     #[arg(long)]
     pub no_redact: bool,
+    /// Ask the QRCodePro API whether each found key works (see `qrcp-scan verify`).
+    #[arg(long)]
+    pub verify: bool,
+    /// Revoke every found key through the QRCodePro API after the scan (see
+    /// `qrcp-scan revoke`); the outcomes go to standard error.
+    #[arg(long)]
+    pub revoke: bool,
     /// When to use colours in human output (NO_COLOR is honoured by auto).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -157,6 +280,11 @@ pub struct ScanArgs {
     /// Never show a progress bar.
     #[arg(long, overrides_with = "progress")]
     pub no_progress: bool,
+    // Flattened groups last: their help headings carry over to later fields.
+    #[command(flatten)]
+    pub revocation: RevokeFlags,
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,10 +9,12 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::cli::{ColorChoice, FailOn, Format, ScanArgs};
+use crate::cli::{ApiArgs, ColorChoice, FailOn, Format, RevokeFlags, ScanArgs};
 use crate::filter::Allowlist;
 use crate::filter::baseline::Baseline;
 use crate::rules::RuleSet;
+use crate::verify::client::BaseUrl;
+use crate::verify::{ApiConfig, RevokeSettings};
 
 pub const CONFIG_FILE: &str = ".qrcp-scan.toml";
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
@@ -77,6 +79,12 @@ pub struct Config {
     /// Findings at or above this severity make the exit status 1 (`None`: never).
     pub fail_on: Option<crate::rules::Severity>,
     pub scan_build_output: bool,
+    /// `--verify`: ask the API about each found key.
+    pub verify: bool,
+    /// `--revoke`: revoke each found key after the scan.
+    pub revoke: Option<RevokeSettings>,
+    /// Validated only when `verify` or `revoke` asks for it.
+    pub api: Option<ApiConfig>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +144,13 @@ impl Config {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        let r = &args.revocation;
+        if !args.revoke && (r.dry_run || r.yes || r.only_live) {
+            bail!("--dry-run, --yes and --only-live go with --revoke");
+        }
+        if args.revoke {
+            crate::verify::check_confirmable(&revoke_settings(r))?;
+        }
         let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
         let color = match args.color {
             ColorChoice::Always => true,
@@ -172,8 +187,71 @@ impl Config {
                 FailOn::Never => None,
             },
             scan_build_output: file.scan_build_output.unwrap_or(true),
+            verify: args.verify,
+            revoke: args.revoke.then(|| revoke_settings(&args.revocation)),
+            api: if args.verify || args.revoke {
+                Some(api_config(&args.api)?)
+            } else {
+                None
+            },
         })
     }
+}
+
+/// `--api-*` and `--audit-log`, validated. Only called when something will be sent.
+pub fn api_config(a: &ApiArgs) -> Result<ApiConfig> {
+    let base = BaseUrl::parse(&a.api_url)?;
+    let timeout = parse_duration(&a.api_timeout)
+        .with_context(|| format!("--api-timeout {:?}", a.api_timeout))?;
+    if timeout.is_zero() || timeout > std::time::Duration::from_secs(600) {
+        bail!(
+            "--api-timeout {:?}: must be more than 0 and at most 10 minutes",
+            a.api_timeout
+        );
+    }
+    if a.api_rate == 0 {
+        bail!("--api-rate must be at least 1 (requests a minute)");
+    }
+    if !(1..=10).contains(&a.api_tries) {
+        bail!("--api-tries must be between 1 and 10");
+    }
+    Ok(ApiConfig {
+        base,
+        timeout,
+        tries: a.api_tries,
+        audit_log: a.audit_log.clone(),
+        limiter: Arc::new(crate::verify::ratelimit::Limiter::new(a.api_rate)),
+    })
+}
+
+pub fn revoke_settings(r: &RevokeFlags) -> RevokeSettings {
+    RevokeSettings {
+        dry_run: r.dry_run,
+        yes: r.yes,
+        only_live: r.only_live,
+    }
+}
+
+/// `10s`, `500ms`, `1.5s`, `2m`, `3` (seconds).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .with_context(|| "expected a number, optionally followed by ms, s or m")?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        other => bail!("unknown unit {other:?}: use ms, s or m"),
+    };
+    if !secs.is_finite() || !(0.0..=1e6).contains(&secs) {
+        bail!("out of range");
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 fn config_name(args: &ScanArgs, root: &Path) -> String {
@@ -226,5 +304,18 @@ mod tests {
         assert_eq!(parse_size("1.5GiB").unwrap(), 3 << 29);
         assert!(parse_size("ten").is_err());
         assert!(parse_size("5T").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        use super::parse_duration;
+        use std::time::Duration;
+        assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5h").is_err());
     }
 }

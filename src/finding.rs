@@ -2,7 +2,7 @@
 //! that filters, verifiers and reporters pass along; it holds the raw secret, and
 //! only reporters decide (with `--no-redact`) whether to show it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::rules::Severity;
@@ -13,6 +13,25 @@ use crate::rules::Severity;
 pub enum SourceKind {
     File,
     Stdin,
+    Git,
+    GitUnreachable,
+    Staged,
+    Url,
+}
+
+impl SourceKind {
+    /// The wire spelling (`file`, `git-unreachable`, …), as in `source`.
+    pub fn parse(s: &str) -> Option<SourceKind> {
+        Some(match s {
+            "file" => SourceKind::File,
+            "stdin" => SourceKind::Stdin,
+            "git" => SourceKind::Git,
+            "git-unreachable" => SourceKind::GitUnreachable,
+            "staged" => SourceKind::Staged,
+            "url" => SourceKind::Url,
+            _ => return None,
+        })
+    }
 }
 
 /// The commit that introduced a blob at a path.
@@ -47,7 +66,7 @@ impl Provenance {
 
 /// The logical place of a finding where it differs from the physical one (the
 /// original source file of a source map).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Origin {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]

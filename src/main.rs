@@ -16,6 +16,7 @@ mod rules;
 mod sanitize;
 mod scan;
 mod source;
+mod verify;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,7 +26,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use cli::{BaselineCommand, Cli, Command, Format, RulesCommand, ScanCommand};
+use cli::{
+    BaselineCommand, Cli, Command, Format, OutcomeFormat, RevokeArgs, RulesCommand, ScanCommand,
+    VerifyArgs,
+};
 use config::Config;
 
 /// The documented exit statuses.
@@ -72,6 +76,8 @@ fn run(cli: Cli) -> Result<Exit> {
         Command::Stdin(args) => scan_command(ScanCommand::Stdin(args), Mode::Report),
         Command::Rules(cmd) => rules_command(cmd),
         Command::Baseline(BaselineCommand::Create(scan)) => scan_command(scan, Mode::Baseline),
+        Command::Verify(args) => verify_command(args),
+        Command::Revoke(args) => revoke_command(args),
     }
 }
 
@@ -130,6 +136,9 @@ where
 {
     let mut out = open_output(cfg)?;
     if mode == Mode::Baseline {
+        if cfg.verify || cfg.revoke.is_some() {
+            anyhow::bail!("baseline create does not take --verify or --revoke");
+        }
         let outcome = scan::run(cfg, produce, None)?;
         filter::baseline::Baseline::write(&outcome.findings, &mut *out)
             .context("cannot write the baseline")?;
@@ -145,7 +154,9 @@ where
             Exit::Clean
         });
     }
-    let outcome = if cfg.format == Format::Jsonl {
+    // `jsonl` streams findings as they are found, unless verdicts must come first.
+    let stream = cfg.format == Format::Jsonl && !cfg.verify;
+    let outcome = if stream {
         let redacted = cfg.redact;
         let w: &mut dyn Write = &mut *out;
         let mut line = |f: &finding::Finding| report::json::write_line(f, redacted, w);
@@ -153,18 +164,132 @@ where
     } else {
         scan::run(cfg, produce, None)?
     };
-    report::write(cfg, &outcome, &mut *out).context("cannot write the report")?;
+    deliver(cfg, outcome, &mut *out, stream, None)
+}
+
+/// After the findings are known: verify (`--verify`), write the report, revoke
+/// (`--revoke`, outcomes on standard error), and decide the exit status.
+///
+/// `targets` are the keys to revoke when they are not simply the findings' own
+/// (a report's keys, some of which could not be read back).
+fn deliver(
+    cfg: &Config,
+    mut outcome: scan::Outcome,
+    out: &mut dyn Write,
+    streamed: bool,
+    targets: Option<Vec<verify::Target>>,
+) -> Result<Exit> {
+    if cfg.verify
+        && let Some(api) = &cfg.api
+    {
+        verify::verify_findings(api, &mut outcome.findings)?;
+    }
+    if cfg.format == Format::Jsonl && !streamed {
+        for f in &outcome.findings {
+            report::json::write_line(f, cfg.redact, out).context("cannot write the report")?;
+        }
+    }
+    report::write(cfg, &outcome, out).context("cannot write the report")?;
     out.flush().context("cannot write the report")?;
     let failing = cfg
         .fail_on
         .is_some_and(|min| outcome.findings.iter().any(|f| f.severity >= min));
-    Ok(if failing {
+    let mut exit = if failing {
         Exit::Findings
     } else if messages::error_count() > 0 {
         Exit::Error
     } else {
         Exit::Clean
-    })
+    };
+    if let (Some(settings), Some(api)) = (&cfg.revoke, &cfg.api) {
+        let targets = targets.unwrap_or_else(|| verify::targets_of(&outcome.findings));
+        let rows = verify::revoke_targets(api, settings, targets)?;
+        let mut err = std::io::stderr().lock();
+        report::revocation::write_human(&rows, settings.dry_run, &mut err)?;
+        if rows
+            .iter()
+            .any(|(_, s)| s.outcome == verify::Outcome::Failed)
+            && exit == Exit::Clean
+        {
+            exit = Exit::Findings;
+        }
+    }
+    Ok(exit)
+}
+
+/// `verify`: a scan with `--verify`, or the keys of an earlier report.
+fn verify_command(args: VerifyArgs) -> Result<Exit> {
+    let VerifyArgs { report, root, dir } = args;
+    let Some(report) = report else {
+        let mut dir = dir;
+        dir.scan.verify = true;
+        return scan_command(ScanCommand::Dir(dir), Mode::Report);
+    };
+    let start = std::time::Instant::now();
+    let root = root.unwrap_or_else(|| PathBuf::from("."));
+    let mut scan_args = dir.scan;
+    scan_args.verify = true;
+    let cfg = Config::new(&scan_args, &root)?;
+    let loaded = verify::recover::load(&report, &root, Arc::clone(&cfg.rules))?;
+    let mut findings = loaded.findings;
+    if let Some(api) = &cfg.api {
+        let settled = verify::verify_targets(api, &loaded.targets)?;
+        verify::apply_verdicts(&loaded.targets, &settled, &mut findings);
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let stats = scan::Stats::default();
+    let mut paths: Vec<_> = findings
+        .iter()
+        .filter_map(|f| f.provenance.path.as_deref())
+        .collect();
+    paths.dedup();
+    scan::Stats::add(&stats.files, paths.len() as u64);
+    let outcome = scan::Outcome {
+        findings,
+        stats: Arc::new(stats),
+        elapsed: start.elapsed(),
+    };
+    // Verified above: `deliver` must not send the keys again.
+    let cfg = Config {
+        verify: false,
+        ..cfg
+    };
+    let mut out = open_output(&cfg)?;
+    deliver(&cfg, outcome, &mut *out, false, Some(loaded.targets))
+}
+
+/// `revoke --report FILE`: read the keys back, confirm, revoke, print the outcomes.
+fn revoke_command(args: RevokeArgs) -> Result<Exit> {
+    let settings = config::revoke_settings(&args.revoke);
+    let api = config::api_config(&args.api)?;
+    verify::check_confirmable(&settings)?;
+    let root = args.root.clone().unwrap_or_else(|| PathBuf::from("."));
+    let rules = Arc::new(rules::RuleSet::load(&args.rules.files)?);
+    let loaded = verify::recover::load(&args.report, &root, rules)?;
+    let rows = verify::revoke_targets(&api, &settings, loaded.targets)?;
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p)
+                .with_context(|| format!("{}: cannot create the output file", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match args.format {
+        OutcomeFormat::Human => report::revocation::write_human(&rows, settings.dry_run, &mut *out),
+        OutcomeFormat::Json => report::revocation::write_json(&rows, settings.dry_run, &mut *out),
+    }
+    .context("cannot write the outcomes")?;
+    out.flush().context("cannot write the outcomes")?;
+    Ok(
+        if rows
+            .iter()
+            .any(|(_, s)| s.outcome == verify::Outcome::Failed)
+        {
+            Exit::Findings
+        } else {
+            Exit::Clean
+        },
+    )
 }
 
 fn open_output(cfg: &Config) -> Result<Box<dyn Write>> {

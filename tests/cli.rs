@@ -3,6 +3,7 @@
 
 mod util;
 
+mod api;
 mod ci;
 mod rules;
 mod scan;

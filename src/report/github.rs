@@ -52,6 +52,9 @@ pub fn write(cfg: &Config, findings: &[Finding], out: &mut dyn Write) -> std::io
         if let Some(fp) = &f.fingerprint {
             msg += &format!(" (fingerprint {})", &fp[..fp.len().min(12)]);
         }
+        if let Some(v) = f.verification {
+            msg += &format!("\nverified: {v}");
+        }
         if let Some(c) = &f.provenance.commit {
             msg += &format!(
                 "\nfirst introduced in commit {} ({}, {})",

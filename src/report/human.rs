@@ -60,6 +60,11 @@ fn render(
     // `-->` line of a snippet is therefore written here (see `insert_origin`).
     let snippet_origin = match (&f.context, f.line, f.column) {
         (Some(_), Some(l), Some(c)) => Some(format!("{where_}:{l}:{c}")),
+        (None, Some(l), Some(c)) if f.provenance.path.is_some() => {
+            // No snippet (a finding read from a report): still say where.
+            group = group.element(Origin::path(format!("{where_}:{l}:{c}")));
+            None
+        }
         _ => {
             group = group.element(Origin::path(where_.clone()));
             None
@@ -92,6 +97,9 @@ fn render(
     }
     if !first.is_empty() {
         footer.push(first.join(" · "));
+    }
+    if let Some(v) = f.verification {
+        footer.push(format!("verified: {v} ({})", verdict_meaning(v)));
     }
     for note in &f.notes {
         group = group.element(Level::NOTE.message(sanitize(note).into_owned()));
@@ -127,6 +135,15 @@ fn insert_origin(rendered: &str, origin: &str, line: usize, color: bool) -> Stri
     match rendered.split_once('\n') {
         Some((title, rest)) => format!("{title}\n{:width$}{arrow} {origin}\n{rest}", ""),
         None => format!("{rendered}\n{:width$}{arrow} {origin}", ""),
+    }
+}
+
+/// What a verdict means, for people.
+fn verdict_meaning(v: &str) -> &'static str {
+    match v {
+        "active" => "the key works: revoke it",
+        "inactive" => "the key is invalid or already revoked",
+        _ => "the API gave no answer",
     }
 }
 

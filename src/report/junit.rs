@@ -46,6 +46,9 @@ pub fn write(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std::io::R
         if let Some(fp) = &f.fingerprint {
             body += &format!("fingerprint {fp}\n");
         }
+        if let Some(v) = f.verification {
+            body += &format!("verified: {v}\n");
+        }
         if let Some(c) = &f.provenance.commit {
             body += &format!(
                 "first introduced in commit {} ({}, {} <{}>)\n",

@@ -5,6 +5,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod revocation;
 pub mod sarif;
 
 use std::io::Write;

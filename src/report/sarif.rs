@@ -136,6 +136,9 @@ fn result(f: &Finding, rules: &RuleSet, redacted: bool) -> Value {
             c.author
         );
     }
+    if let Some(v) = f.verification {
+        text += &format!(", verified {v}");
+    }
     if let Some(o) = &f.origin {
         text += &format!(
             ", original source {}{}",

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod api_server;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::atomic::{AtomicU64, Ordering};

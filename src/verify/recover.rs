@@ -1,0 +1,382 @@
+//! Keys from an earlier JSON report. Reports hold redacted keys (`qrcp_live_Ab3x…`)
+//! with the full fingerprint and the place: each key is read back from that place
+//! (the file under `--root`, or the blob `commit:path` of the repository there, or
+//! the staged blob) and accepted only if its SHA-256 is the report's fingerprint.
+//! A report written with `--no-redact` holds the keys: they are used once their
+//! fingerprint checks out. Nobody has to write full keys to disk for `revoke`.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use crate::detect::Detector;
+use crate::finding::{CommitInfo, Finding, Origin, Provenance, SourceKind, fingerprint};
+use crate::rules::{RuleSet, Severity};
+use crate::verify::{LIVE_PREFIX, TEST_PREFIX, Target, is_qrcodepro_key, location_of};
+
+/// Largest file read back (a report may name anything; devices are refused too).
+const MAX_READ: u64 = 1 << 30;
+
+#[derive(Debug, Deserialize)]
+struct ReportIn {
+    version: u32,
+    findings: Vec<FindingIn>,
+}
+
+/// A finding as `--format json`/`jsonl` writes it. Unknown fields are ignored: a
+/// newer qrcp-scan may add some.
+#[derive(Debug, Deserialize)]
+struct FindingIn {
+    rule: String,
+    severity: Severity,
+    #[serde(default)]
+    message: String,
+    path: Option<String>,
+    line: Option<usize>,
+    column: Option<usize>,
+    end_line: Option<usize>,
+    end_column: Option<usize>,
+    secret: Option<String>,
+    fingerprint: Option<String>,
+    encoding: Option<String>,
+    origin: Option<Origin>,
+    source: String,
+    commit: Option<String>,
+    author: Option<String>,
+    email: Option<String>,
+    date: Option<String>,
+    verification: Option<String>,
+}
+
+/// A report's findings, and its distinct QRCodePro keys (read back or not).
+pub struct Loaded {
+    pub findings: Vec<Finding>,
+    pub targets: Vec<Target>,
+}
+
+/// Reads a JSON report (or a `jsonl` stream) and reads its keys back under `root`.
+pub fn load(report: &Path, root: &Path, rules: Arc<RuleSet>) -> Result<Loaded> {
+    let shown = report.display();
+    let text = std::fs::read_to_string(report)
+        .with_context(|| format!("{shown}: cannot read the report"))?;
+    let raw: Vec<FindingIn> = match serde_json::from_str::<ReportIn>(&text) {
+        Ok(r) if r.version == 1 => r.findings,
+        Ok(r) => bail!(
+            "{shown}: report version {} is not supported (1 is)",
+            r.version
+        ),
+        Err(e) => {
+            // `--format jsonl`: one finding per line.
+            let lines: Result<Vec<FindingIn>, _> = text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(serde_json::from_str)
+                .collect();
+            match lines {
+                Ok(v) if !v.is_empty() => v,
+                _ => bail!("{shown}: not a qrcp-scan JSON report ({e})"),
+            }
+        }
+    };
+    let mut reader = Reader {
+        root,
+        repo: None,
+        detector: Detector::new(rules)?,
+        files: HashMap::new(),
+    };
+    let mut findings: Vec<Finding> = Vec::with_capacity(raw.len());
+    for (i, r) in raw.iter().enumerate() {
+        findings.push(to_finding(r).with_context(|| format!("{shown}: finding {}", i + 1))?);
+    }
+    let mut targets: Vec<Target> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (r, f) in raw.iter().zip(findings.iter_mut()) {
+        let (Some(shown_secret), Some(fp)) = (&r.secret, &r.fingerprint) else {
+            continue;
+        };
+        let live = shown_secret.starts_with(LIVE_PREFIX);
+        if !live && !shown_secret.starts_with(TEST_PREFIX) {
+            continue;
+        }
+        let i = match index.get(fp) {
+            Some(&i) => {
+                targets[i].more += 1;
+                i
+            }
+            None => {
+                index.insert(fp.clone(), targets.len());
+                targets.push(Target {
+                    fingerprint: fp.clone(),
+                    key: Err(String::new()),
+                    redacted: redacted_form(shown_secret),
+                    location: location_of(f),
+                    more: 0,
+                    live,
+                });
+                targets.len() - 1
+            }
+        };
+        let t = &mut targets[i];
+        if t.key.is_err() {
+            let got = reader.recover(r, fp);
+            // Keep the first reason: it names the first place tried.
+            if got.is_ok() || t.key.as_ref().is_err_and(String::is_empty) {
+                t.key = got;
+            }
+        }
+        match &t.key {
+            Ok(k) => {
+                f.secret = Some(k.clone());
+                f.secret_prefix_len = LIVE_PREFIX.len();
+            }
+            Err(_) => {
+                // Show what the report showed, and nothing more.
+                let s = redacted_form(shown_secret)
+                    .trim_end_matches('…')
+                    .to_string();
+                f.secret_prefix_len = s.len();
+                f.secret = Some(s);
+            }
+        }
+    }
+    // A key read back anywhere is known everywhere it appears.
+    let known: HashMap<&str, &str> = targets
+        .iter()
+        .filter_map(|t| Some((t.fingerprint.as_str(), t.key.as_deref().ok()?)))
+        .collect();
+    for f in &mut findings {
+        if let Some(k) = f.fingerprint.as_deref().and_then(|fp| known.get(fp))
+            && f.secret.is_some()
+        {
+            f.secret = Some((*k).to_string());
+            f.secret_prefix_len = LIVE_PREFIX.len();
+        }
+    }
+    Ok(Loaded { findings, targets })
+}
+
+/// `qrcp_live_Ab3x…` whatever the report held (full or redacted).
+fn redacted_form(shown: &str) -> String {
+    let s = shown.trim_end_matches('…');
+    let keep: String = s.chars().take(LIVE_PREFIX.len() + 4).collect();
+    format!("{keep}…")
+}
+
+fn to_finding(r: &FindingIn) -> Result<Finding> {
+    let source =
+        SourceKind::parse(&r.source).with_context(|| format!("unknown source {:?}", r.source))?;
+    let commit = r.commit.as_ref().map(|id| CommitInfo {
+        id: id.clone(),
+        author: r.author.clone().unwrap_or_default(),
+        email: r.email.clone().unwrap_or_default(),
+        date: r.date.clone().unwrap_or_default(),
+    });
+    if let Some(fp) = &r.fingerprint
+        && (fp.len() != 64 || !fp.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        bail!("fingerprint {fp:?} is not a SHA-256 hex digest");
+    }
+    Ok(Finding {
+        rule: r.rule.clone(),
+        severity: r.severity,
+        message: r.message.clone(),
+        provenance: Provenance {
+            source,
+            path: r.path.clone(),
+            commit,
+        },
+        line: r.line,
+        column: r.column,
+        end_line: r.end_line,
+        end_column: r.end_column,
+        secret: None,
+        secret_prefix_len: 0,
+        fingerprint: r.fingerprint.as_ref().map(|f| f.to_ascii_lowercase()),
+        encoding: r.encoding.as_deref().and_then(static_encoding),
+        origin: r.origin.clone(),
+        verification: match r.verification.as_deref() {
+            Some("active") => Some("active"),
+            Some("inactive") => Some("inactive"),
+            Some("unknown") => Some("unknown"),
+            _ => None,
+        },
+        context: None,
+        notes: Vec::new(),
+        inline_allowed: false,
+    })
+}
+
+fn static_encoding(e: &str) -> Option<&'static str> {
+    [
+        "base64",
+        "percent",
+        "escape",
+        "concatenation",
+        "utf-16",
+        "gzip",
+    ]
+    .into_iter()
+    .find(|k| *k == e)
+}
+
+struct Reader<'a> {
+    root: &'a Path,
+    /// Opened on first use; the error is kept so that it is said once per key.
+    repo: Option<std::result::Result<git2::Repository, String>>,
+    detector: Detector,
+    /// Bytes already read, by place.
+    files: HashMap<String, std::result::Result<Vec<u8>, String>>,
+}
+
+impl Reader<'_> {
+    /// The full key of one finding, or why not (one line, no secret).
+    fn recover(&mut self, r: &FindingIn, fp: &str) -> std::result::Result<String, String> {
+        let fp = fp.to_ascii_lowercase();
+        if let Some(s) = &r.secret
+            && !s.ends_with('…')
+        {
+            return if fingerprint(s.as_bytes()) == fp && is_qrcodepro_key(s) {
+                Ok(s.clone())
+            } else {
+                Err("the report's secret does not match its fingerprint".into())
+            };
+        }
+        let path = r.path.as_deref().ok_or("the report gives no path")?;
+        let (place, data) = match SourceKind::parse(&r.source) {
+            Some(SourceKind::File) if path.contains('!') => {
+                return Err("keys inside archives cannot be read back: use a report written with --no-redact".into());
+            }
+            Some(SourceKind::File) => (path.to_string(), self.file(path)),
+            Some(SourceKind::Git) => {
+                let commit = r.commit.as_deref().ok_or("the report gives no commit")?;
+                (format!("{commit}:{path}"), self.blob(Some(commit), path))
+            }
+            Some(SourceKind::Staged) => (format!("(staged) {path}"), self.blob(None, path)),
+            _ => {
+                return Err(format!(
+                    "keys found in {} cannot be read back: use a report written with --no-redact",
+                    r.source
+                ));
+            }
+        };
+        let data = data?;
+        // The exact place first, then anywhere in the file (lines move, encodings hide).
+        if let (Some(l), Some(c), Some(ec)) = (r.line, r.column, r.end_column)
+            && r.end_line.is_none_or(|el| el == l)
+            && let Some(s) = slice(&data, l, c, ec)
+            && fingerprint(s.as_bytes()) == fp
+            && is_qrcodepro_key(&s)
+        {
+            return Ok(s);
+        }
+        let mut found = Vec::new();
+        self.detector
+            .detect(&data, &Provenance::file(path.to_string()), &mut found);
+        found
+            .into_iter()
+            .filter(|f| f.fingerprint.as_deref() == Some(fp.as_str()))
+            .find_map(|f| f.secret.filter(|s| is_qrcodepro_key(s)))
+            .ok_or_else(|| format!("{place} no longer holds the key with this fingerprint"))
+    }
+
+    fn file(&mut self, path: &str) -> std::result::Result<Vec<u8>, String> {
+        let full = self.root.join(path);
+        self.files
+            .entry(path.to_string())
+            .or_insert_with(|| {
+                let meta = std::fs::metadata(&full).map_err(|e| io_reason(path, &e))?;
+                if !meta.is_file() {
+                    return Err(format!("{path}: not a regular file"));
+                }
+                if meta.len() > MAX_READ {
+                    return Err(format!("{path}: too large to read back"));
+                }
+                let mut data = Vec::new();
+                std::fs::File::open(&full)
+                    .and_then(|f| f.take(MAX_READ).read_to_end(&mut data))
+                    .map_err(|e| io_reason(path, &e))?;
+                Ok(data)
+            })
+            .clone()
+    }
+
+    /// The blob at `commit:path`, or the staged one (`commit` `None`).
+    fn blob(&mut self, commit: Option<&str>, path: &str) -> std::result::Result<Vec<u8>, String> {
+        let place = match commit {
+            Some(c) => format!("{c}:{path}"),
+            None => format!(":{path}"),
+        };
+        if let Some(cached) = self.files.get(&place) {
+            return cached.clone();
+        }
+        let root = self.root;
+        let repo = self.repo.get_or_insert_with(|| {
+            git2::Repository::discover(root)
+                .map_err(|e| format!("{}: not a git repository ({})", root.display(), e.message()))
+        });
+        let repo = repo.as_ref().map_err(Clone::clone)?;
+        let got = (|| -> std::result::Result<Vec<u8>, git2::Error> {
+            let blob = match commit {
+                Some(c) => {
+                    let commit = repo.find_commit(git2::Oid::from_str(c)?)?;
+                    let entry = commit.tree()?.get_path(Path::new(path))?;
+                    repo.find_blob(entry.id())?
+                }
+                None => {
+                    let index = repo.index()?;
+                    let entry = index
+                        .get_path(Path::new(path), 0)
+                        .ok_or_else(|| git2::Error::from_str("not in the index"))?;
+                    repo.find_blob(entry.id)?
+                }
+            };
+            Ok(blob.content().to_vec())
+        })()
+        .map_err(|e| format!("{place}: cannot read the blob ({})", e.message()));
+        self.files.insert(place, got.clone());
+        got
+    }
+}
+
+fn io_reason(path: &str, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => format!("{path}: no such file"),
+        std::io::ErrorKind::PermissionDenied => format!("{path}: permission denied"),
+        _ => format!("{path}: cannot read"),
+    }
+}
+
+/// Characters `column..end_column` (1-based, end exclusive) of line `line`.
+fn slice(data: &[u8], line: usize, column: usize, end_column: usize) -> Option<String> {
+    let text = data.split(|&b| b == b'\n').nth(line.checked_sub(1)?)?;
+    let text = String::from_utf8_lossy(text);
+    let len = end_column.checked_sub(column)?;
+    Some(
+        text.chars()
+            .skip(column.checked_sub(1)?)
+            .take(len)
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_by_characters() {
+        let data = "first\nconst k = \"é qrcp\";\n".as_bytes();
+        assert_eq!(slice(data, 2, 12, 18).as_deref(), Some("é qrcp"));
+        assert_eq!(slice(data, 9, 1, 2), None);
+        assert_eq!(slice(data, 0, 1, 2), None);
+        assert_eq!(redacted_form("qrcp_live_Ab3x…"), "qrcp_live_Ab3x…");
+        assert_eq!(
+            redacted_form("qrcp_test_Ab3xYYYYYYYYYYYYYYYYYYYY"),
+            "qrcp_test_Ab3x…"
+        );
+    }
+}
