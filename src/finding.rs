@@ -13,6 +13,8 @@ use crate::rules::Severity;
 pub enum SourceKind {
     File,
     Stdin,
+    /// A deployed site's page, scripts and source maps (`qrcp-scan url`).
+    Url,
 }
 
 /// The commit that introduced a blob at a path.

@@ -6,6 +6,7 @@
 
 mod cli;
 mod config;
+mod decode;
 mod detect;
 mod filter;
 mod finding;
@@ -84,8 +85,28 @@ fn run(cli: Cli) -> Result<Exit> {
             let name = args.name.clone();
             scan_with(&cfg, |sink| {
                 let mut scanner =
-                    source::Scanner::new(detect::Detector::new(Arc::clone(&cfg.rules))?, sink);
+                    source::Scanner::new(detect::Detector::new(Arc::clone(&cfg.rules))?, sink)
+                        .with_max_member(cfg.max_file_size);
                 source::stdin::scan(&mut scanner, name.as_deref(), cfg.max_file_size)
+            })
+        }
+        Command::Url(args) => {
+            let cfg = Config::new(&args.scan, Path::new("."))?;
+            if !(args.timeout.is_finite() && args.timeout > 0.0) {
+                anyhow::bail!("--timeout must be a positive number of seconds");
+            }
+            let opts = source::url::UrlOptions {
+                cross_origin: args.cross_origin,
+                max_scripts: args.max_scripts,
+                max_bytes: cfg.max_file_size,
+                timeout: std::time::Duration::from_secs_f64(args.timeout),
+            };
+            let urls = args.urls.clone();
+            scan_with(&cfg, |sink| {
+                let mut scanner =
+                    source::Scanner::new(detect::Detector::new(Arc::clone(&cfg.rules))?, sink)
+                        .with_max_member(cfg.max_file_size);
+                source::url::scan(&urls, &opts, &mut scanner)
             })
         }
         Command::Rules(cmd) => rules_command(cmd),

@@ -13,7 +13,12 @@ fn builtin_rules_check_passes() {
 fn rules_list_names_every_builtin() {
     let o = qrcp().args(["rules", "list"]).output().unwrap();
     let out = stdout(&o);
-    for id in ["qrcp-live-key", "qrcp-test-key", "dotenv-file", "client-exposed-env"] {
+    for id in [
+        "qrcp-live-key",
+        "qrcp-test-key",
+        "dotenv-file",
+        "client-exposed-env",
+    ] {
         assert!(out.contains(id), "{id} missing from:\n{out}");
     }
 }
@@ -40,7 +45,10 @@ negative_examples = ["acme_short"]
     t.write("src/a.txt", "token acme_z9x8c7v6b5n4m3l2k1j0h9g8\n");
     let o = t.run(&["dir", "src", "--rules", "acme.toml", "--format", "json"]);
     assert_eq!(code(&o), 1);
-    assert_eq!(found(&json(&o)), vec![("acme-token".into(), "src/a.txt".into(), Some(1))]);
+    assert_eq!(
+        found(&json(&o)),
+        vec![("acme-token".into(), "src/a.txt".into(), Some(1))]
+    );
 }
 
 #[test]
@@ -61,7 +69,11 @@ examples = ["bad_123"]
     );
     let o = t.run(&["rules", "check", "--rules", "bad.toml"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("rule bad-rule: example 1 did not match"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("rule bad-rule: example 1 did not match"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -71,6 +83,9 @@ fn typo_in_rule_file_is_an_error_with_its_line() {
     let o = t.run(&["rules", "check", "--rules", "typo.toml"]);
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
-    assert!(err.contains("typo.toml:") && err.contains("patern"), "{err}");
+    assert!(
+        err.contains("typo.toml:") && err.contains("patern"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
 }

@@ -21,9 +21,14 @@ pub fn qrcp() -> Command {
 pub fn random_body(len: usize) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
         ^ (u64::from(std::process::id()) << 32)
-        ^ COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ^ COUNTER
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let mut next = || {
         // xorshift64*
         seed ^= seed >> 12;
@@ -32,12 +37,29 @@ pub fn random_body(len: usize) -> String {
         seed.wrapping_mul(0x2545_F491_4F6C_DD1D)
     };
     loop {
-        let body: String = (0..len).map(|_| ALPHABET[(next() % 62) as usize] as char).collect();
+        let body: String = (0..len)
+            .map(|_| ALPHABET[(next() % 62) as usize] as char)
+            .collect();
         // A random body can, rarely, look like a placeholder (a dummy word, a run):
         // insist on one that the detector must report.
         let lower = body.to_ascii_lowercase();
         let has_digit = body.bytes().any(|b| b.is_ascii_digit());
-        let words = ["xxxx", "example", "placeholder", "your", "redacted", "dummy", "sample", "changeme", "replace", "fake", "notreal", "insert", "secret", "apikey"];
+        let words = [
+            "xxxx",
+            "example",
+            "placeholder",
+            "your",
+            "redacted",
+            "dummy",
+            "sample",
+            "changeme",
+            "replace",
+            "fake",
+            "notreal",
+            "insert",
+            "secret",
+            "apikey",
+        ];
         if has_digit && !words.iter().any(|w| lower.contains(w)) {
             return body;
         }
@@ -59,7 +81,12 @@ pub struct Tree {
 
 impl Tree {
     pub fn new() -> Tree {
-        Tree { dir: tempfile::Builder::new().prefix("qrcp-test").tempdir().unwrap() }
+        Tree {
+            dir: tempfile::Builder::new()
+                .prefix("qrcp-test")
+                .tempdir()
+                .unwrap(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -101,18 +128,25 @@ pub fn assert_secret_absent(o: &Output, key: &str) {
     let body = key.split('_').nth(2).unwrap_or(key);
     for text in [stdout(o), stderr(o)] {
         assert!(!text.contains(key), "full key printed:\n{text}");
-        assert!(!text.contains(&body[..8.min(body.len())]), "key body printed:\n{text}");
+        assert!(
+            !text.contains(&body[..8.min(body.len())]),
+            "key body printed:\n{text}"
+        );
     }
 }
 
 pub fn assert_text_lacks(text: &str, key: &str) {
     let body = key.split('_').nth(2).unwrap_or(key);
-    assert!(!text.contains(&body[..8.min(body.len())]), "key body present in:\n{text}");
+    assert!(
+        !text.contains(&body[..8.min(body.len())]),
+        "key body present in:\n{text}"
+    );
 }
 
 /// The JSON report of a run.
 pub fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", stdout(o), stderr(o)))
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", stdout(o), stderr(o)))
 }
 
 /// (rule, path, line) of each finding of a JSON report, sorted.
