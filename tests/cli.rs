@@ -3,5 +3,6 @@
 
 mod util;
 
+mod bundles;
 mod rules;
 mod scan;

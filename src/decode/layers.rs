@@ -248,8 +248,15 @@ fn skip_blank(data: &[u8], mut i: usize, lines: bool) -> usize {
 
 /// The contents of the string literal opened at `data[i]`, appended to `r`; returns
 /// the offset after its closing quote. Escapes are kept as written (the escape
-/// layer decodes them); in a template literal, `${"literal"}` adds that literal.
-fn literal(data: &[u8], i: usize, r: &mut Region, limit: usize) -> Option<usize> {
+/// layer decodes them); in a template literal, `${"literal"}` adds that literal
+/// (and sets `joined`).
+fn literal(
+    data: &[u8],
+    i: usize,
+    r: &mut Region,
+    limit: usize,
+    joined: &mut bool,
+) -> Option<usize> {
     let q = *data.get(i)?;
     let mut j = i + 1;
     while j < limit.min(data.len()) {
@@ -270,9 +277,10 @@ fn literal(data: &[u8], i: usize, r: &mut Region, limit: usize) -> Option<usize>
             let k = skip_blank(data, j + 2, true);
             if data.get(k).is_some_and(|&c| c == b'"' || c == b'\'') {
                 let mark = r.bytes.len();
-                if let Some(after) = literal(data, k, r, limit) {
+                if let Some(after) = literal(data, k, r, limit, joined) {
                     let close = skip_blank(data, after, true);
                     if data.get(close) == Some(&b'}') {
+                        *joined = true;
                         j = close + 1;
                         continue;
                     }
@@ -302,11 +310,10 @@ fn concatenation(data: &[u8], at: usize) -> Option<Region> {
     let mut r = Region::new(Layer::Concatenation, open);
     let mut i = open;
     let mut pieces = 0;
+    let mut joined = false;
     let end = loop {
-        let before = r.bytes.len();
-        let after = literal(data, i, &mut r, limit)?;
+        let after = literal(data, i, &mut r, limit, &mut joined)?;
         pieces += 1;
-        let interpolated = data[i] == b'`' && r.bytes.len() > before;
         let plus = skip_blank(data, after, true);
         if pieces < MAX_PIECES && data.get(plus) == Some(&b'+') {
             let next = skip_blank(data, plus + 1, true);
@@ -315,7 +322,7 @@ fn concatenation(data: &[u8], at: usize) -> Option<Region> {
                 continue;
             }
         }
-        if pieces < 2 && !(interpolated && data[open..after].windows(2).any(|w| w == b"${")) {
+        if pieces < 2 && !joined {
             return None;
         }
         break after;

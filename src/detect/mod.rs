@@ -222,8 +222,11 @@ impl Detector {
                     Outcome::Placeholder(end) => Some(end),
                     Outcome::Nothing => Some(m.end()),
                 };
-                let layer = match stop.and_then(|e| data.get(e)) {
+                let at_stop = stop.and_then(|e| data.get(e..)).unwrap_or_default();
+                let layer = match at_stop.first() {
                     Some(b'"' | b'\'' | b'`') => Some(Layer::Concatenation),
+                    // `` `qrcp_live_${"…"}` ``
+                    Some(b'$') if at_stop.get(1) == Some(&b'{') => Some(Layer::Concatenation),
                     Some(b'\\') => Some(Layer::Escape),
                     Some(b'%') => Some(Layer::Percent),
                     _ => None,
