@@ -53,33 +53,42 @@ pub fn char_count(bytes: &[u8]) -> usize {
 
 /// The line around `start..end` (which must not cross a line break), clipped to
 /// [`WINDOW`] bytes on each side at character boundaries. Returns the window's byte
-/// range and whether either side was clipped.
+/// range and whether either side was clipped. Looks at no more than the window:
+/// a key on a 100 MB line costs the same as on a short one.
 pub fn line_window(data: &[u8], start: usize, end: usize) -> (usize, usize, bool, bool) {
-    let line_start = memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
-    let line_end = memchr(b'\n', &data[end..]).map_or(data.len(), |i| end + i);
-    let line_end = if line_end > line_start
-        && data.get(line_end.wrapping_sub(1)) == Some(&b'\r')
-        && line_end > end
-    {
-        line_end - 1
-    } else {
-        line_end
-    };
-    let mut ws = start.saturating_sub(WINDOW).max(line_start);
-    while ws > line_start && (data[ws] & 0xC0) == 0x80 {
+    let lo = start.saturating_sub(WINDOW);
+    let mut ws = memrchr(b'\n', &data[lo..start]).map_or(lo, |i| lo + i + 1);
+    let hi = (end + WINDOW).min(data.len());
+    let mut we = memchr(b'\n', &data[end..hi]).map_or(hi, |i| end + i);
+    if we > end && data[we - 1] == b'\r' && data.get(we) == Some(&b'\n') {
+        we -= 1;
+    }
+    while ws > 0 && data[ws - 1] != b'\n' && (data[ws] & 0xC0) == 0x80 {
         ws -= 1;
     }
-    let mut we = (end + WINDOW).min(line_end);
-    while we < line_end && (data[we] & 0xC0) == 0x80 {
+    while we < data.len() && (data[we] & 0xC0) == 0x80 {
         we += 1;
     }
-    (ws, we, ws > line_start, we < line_end)
+    let clipped_start = ws > 0 && data[ws - 1] != b'\n';
+    let clipped_end = we < data.len()
+        && data[we] != b'\n'
+        && !(data[we] == b'\r' && data.get(we + 1) == Some(&b'\n'));
+    (ws, we, clipped_start, clipped_end)
 }
 
-/// Start of the line holding `offset`, and its end (exclusive, before `\n`).
-pub fn line_bounds(data: &[u8], offset: usize) -> (usize, usize) {
-    let ls = memrchr(b'\n', &data[..offset]).map_or(0, |i| i + 1);
-    let le = memchr(b'\n', &data[offset..]).map_or(data.len(), |i| offset + i);
+/// Start of the line holding `offset` and its end (exclusive, before `\n`),
+/// looking at most `before` bytes back and `after` bytes ahead (the bounds are cut
+/// there on longer lines).
+pub fn line_bounds_within(
+    data: &[u8],
+    offset: usize,
+    before: usize,
+    after: usize,
+) -> (usize, usize) {
+    let lo = offset.saturating_sub(before);
+    let hi = offset.saturating_add(after).min(data.len());
+    let ls = memrchr(b'\n', &data[lo..offset]).map_or(lo, |i| lo + i + 1);
+    let le = memchr(b'\n', &data[offset..hi]).map_or(hi, |i| offset + i);
     (ls, le)
 }
 

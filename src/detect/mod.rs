@@ -14,7 +14,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use crate::decode::{Layer, Trigger};
 use crate::finding::{Context, Finding, Provenance, fingerprint};
 use crate::rules::{Rule, RuleKind, RuleSet};
-use location::{Locator, line_bounds, line_window};
+use location::{Locator, line_bounds_within, line_window};
 
 /// How far before a keyword a match may start, and after it end. Keys and variable
 /// names are short; this only bounds the regex work on megabyte-long lines.
@@ -295,9 +295,10 @@ impl Detector {
         let Some(re) = &rule.pattern else {
             return Outcome::Nothing;
         };
-        let (ls, le) = line_bounds(data, kw_start);
-        let ws = kw_start.saturating_sub(BEFORE).max(ls);
-        let we = (kw_end + AFTER).min(le);
+        // Bounded: a keyword on a megabyte-long line costs what it costs on a short one.
+        let (ls, _) = line_bounds_within(data, kw_start, BEFORE, 0);
+        let (_, le) = line_bounds_within(data, kw_end, 0, AFTER);
+        let (ws, we) = (ls, le);
         let Some(m) = re
             .find_iter(&data[ws..we])
             .map(|m| (ws + m.start(), ws + m.end()))
@@ -438,9 +439,7 @@ fn overlap(a: &[u8], b: &[u8]) -> bool {
 
 /// Whether the line around `offset` (within a few KiB) carries `qrcp-scan:allow`.
 pub fn line_allows(data: &[u8], offset: usize) -> bool {
-    let (ls, le) = line_bounds(data, offset);
-    let from = ls.max(offset.saturating_sub(4096));
-    let to = le.min(offset + 4096);
+    let (from, to) = line_bounds_within(data, offset, 4096, 4096);
     memchr::memmem::find(&data[from..to], crate::filter::INLINE_ALLOW.as_bytes()).is_some()
 }
 
