@@ -8,12 +8,15 @@ use memchr::{memchr, memrchr};
 pub const WINDOW: usize = 60;
 
 /// Resolves offsets to (line, column) moving forward through a blob, so that k
-/// sorted offsets cost one pass over the bytes before the last one.
+/// sorted offsets cost one pass over the bytes before the last one, however long
+/// the lines (a minified bundle is one line of megabytes).
 pub struct Locator<'a> {
     data: &'a [u8],
     pos: usize,
     line: usize,
     line_start: usize,
+    /// Characters from `line_start` to `pos`.
+    col: usize,
 }
 
 impl<'a> Locator<'a> {
@@ -23,26 +26,32 @@ impl<'a> Locator<'a> {
             pos: 0,
             line: 1,
             line_start: 0,
+            col: 0,
         }
     }
 
-    /// Line (1-based) and character column (1-based) of `offset`. Offsets must not
-    /// go backwards by more than the current line; a smaller one restarts the scan.
+    /// Line (1-based) and character column (1-based) of `offset`. Going backwards
+    /// within the current line recounts that line; further back restarts.
     pub fn locate(&mut self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.data.len());
         if offset < self.line_start {
             *self = Locator::new(self.data);
         }
-        let from = self.pos.max(self.line_start);
-        for nl in memchr::memchr_iter(b'\n', &self.data[from..offset]) {
-            self.line += 1;
-            self.line_start = from + nl + 1;
+        if offset < self.pos {
+            self.col = char_count(&self.data[self.line_start..offset]);
+        } else {
+            let span = &self.data[self.pos..offset];
+            match memchr::memrchr(b'\n', span) {
+                Some(last) => {
+                    self.line += memchr::memchr_iter(b'\n', span).count();
+                    self.line_start = self.pos + last + 1;
+                    self.col = char_count(&self.data[self.line_start..offset]);
+                }
+                None => self.col += char_count(span),
+            }
         }
         self.pos = offset;
-        (
-            self.line,
-            char_count(&self.data[self.line_start..offset]) + 1,
-        )
+        (self.line, self.col + 1)
     }
 }
 
