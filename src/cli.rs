@@ -37,6 +37,15 @@ pub enum Command {
     ///
     /// Example: `curl -s https://example.com/app.js | qrcp-scan stdin --name app.js`
     Stdin(StdinArgs),
+    /// Scan a deployed site: the page, the scripts it loads and their source maps.
+    ///
+    /// Fetches each page, the scripts it loads (`<script src>`, `<link
+    /// rel="modulepreload">`) and the source maps they name (`//# sourceMappingURL=`,
+    /// `SourceMap` headers). Only the page's origin is fetched unless --cross-origin;
+    /// redirects are followed within one origin only. Findings carry the URL as path.
+    ///
+    /// Example: qrcp-scan url https://staging.example.com/
+    Url(UrlArgs),
     /// List or check the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -181,6 +190,26 @@ pub enum ScanCommand {
     Dir(DirArgs),
     /// Standard input, as `qrcp-scan stdin`.
     Stdin(StdinArgs),
+    /// A deployed site, as `qrcp-scan url`.
+    Url(UrlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UrlArgs {
+    /// Pages to scan (http:// or https://).
+    #[arg(value_name = "URL", required = true)]
+    pub urls: Vec<String>,
+    /// Also fetch scripts and source maps from other origins (CDNs).
+    #[arg(long)]
+    pub cross_origin: bool,
+    /// Scripts fetched per page at most.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_scripts: usize,
+    /// Seconds to wait for a connection, and for each part of a response.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(Debug, Args)]
@@ -270,7 +299,8 @@ pub struct ScanArgs {
     /// Number of threads (default: the number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// Skip files larger than SIZE, with a note (e.g. 50M, 1G, 4096).
+    /// Skip files (and archive members, and responses) larger than SIZE, with a note
+    /// (e.g. 50M, 1G, 4096).
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
     /// Show a progress bar on standard error (default: when it is a terminal and the

@@ -16,6 +16,7 @@ pub enum SourceKind {
     Git,
     GitUnreachable,
     Staged,
+    /// A deployed site's page, scripts and source maps (`qrcp-scan url`).
     Url,
 }
 

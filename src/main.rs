@@ -6,6 +6,7 @@
 
 mod cli;
 mod config;
+mod decode;
 mod detect;
 mod filter;
 mod finding;
@@ -74,6 +75,7 @@ fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Dir(args) => scan_command(ScanCommand::Dir(args), Mode::Report),
         Command::Stdin(args) => scan_command(ScanCommand::Stdin(args), Mode::Report),
+        Command::Url(args) => scan_command(ScanCommand::Url(args), Mode::Report),
         Command::Rules(cmd) => rules_command(cmd),
         Command::Baseline(BaselineCommand::Create(scan)) => scan_command(scan, Mode::Baseline),
         Command::Verify(args) => verify_command(args),
@@ -108,8 +110,28 @@ fn scan_command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             let name = args.name.clone();
             scan_with(&cfg, mode, |sink| {
                 let mut scanner =
-                    source::Scanner::new(detect::Detector::new(Arc::clone(&cfg.rules))?, sink);
+                    source::Scanner::new(detect::Detector::new(Arc::clone(&cfg.rules))?, sink)
+                        .with_max_member(cfg.max_file_size);
                 source::stdin::scan(&mut scanner, name.as_deref(), cfg.max_file_size)
+            })
+        }
+        ScanCommand::Url(args) => {
+            let cfg = Config::new(&args.scan, Path::new("."))?;
+            if !(args.timeout.is_finite() && args.timeout > 0.0) {
+                anyhow::bail!("--timeout must be a positive number of seconds");
+            }
+            let opts = source::url::UrlOptions {
+                cross_origin: args.cross_origin,
+                max_scripts: args.max_scripts,
+                max_bytes: cfg.max_file_size,
+                timeout: std::time::Duration::from_secs_f64(args.timeout),
+            };
+            let urls = args.urls.clone();
+            scan_with(&cfg, mode, |sink| {
+                let mut scanner =
+                    source::Scanner::new(detect::Detector::new(Arc::clone(&cfg.rules))?, sink)
+                        .with_max_member(cfg.max_file_size);
+                source::url::scan(&urls, &opts, &mut scanner)
             })
         }
     }

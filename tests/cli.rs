@@ -4,6 +4,7 @@
 mod util;
 
 mod api;
+mod bundles;
 mod ci;
 mod rules;
 mod scan;

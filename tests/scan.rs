@@ -207,8 +207,21 @@ fn client_exposed_env_wherever_defined() {
         ("client-exposed-env".into(), "Dockerfile".into(), Some(2)),
         ("client-exposed-env".into(), "k8s/web.yaml".into(), Some(2)),
         ("client-exposed-env".into(), "package.json".into(), Some(1)),
+        // A client-side read: the bundler inlines it too (a warning).
+        ("client-exposed-env".into(), "src/read.ts".into(), Some(1)),
     ];
     assert_eq!(got, want);
+    let severities: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "client-exposed-env")
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        severities,
+        ["error", "error", "error", "error", "error", "warning"]
+    );
     // The value assigned to the variable is not printed either.
     let o = t.run(&["dir", "--color", "never"]);
     assert_secret_absent(&o, &key);

@@ -8,12 +8,15 @@ use memchr::{memchr, memrchr};
 pub const WINDOW: usize = 60;
 
 /// Resolves offsets to (line, column) moving forward through a blob, so that k
-/// sorted offsets cost one pass over the bytes before the last one.
+/// sorted offsets cost one pass over the bytes before the last one, however long
+/// the lines (a minified bundle is one line of megabytes).
 pub struct Locator<'a> {
     data: &'a [u8],
     pos: usize,
     line: usize,
     line_start: usize,
+    /// Characters from `line_start` to `pos`.
+    col: usize,
 }
 
 impl<'a> Locator<'a> {
@@ -23,26 +26,32 @@ impl<'a> Locator<'a> {
             pos: 0,
             line: 1,
             line_start: 0,
+            col: 0,
         }
     }
 
-    /// Line (1-based) and character column (1-based) of `offset`. Offsets must not
-    /// go backwards by more than the current line; a smaller one restarts the scan.
+    /// Line (1-based) and character column (1-based) of `offset`. Going backwards
+    /// within the current line recounts that line; further back restarts.
     pub fn locate(&mut self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.data.len());
         if offset < self.line_start {
             *self = Locator::new(self.data);
         }
-        let from = self.pos.max(self.line_start);
-        for nl in memchr::memchr_iter(b'\n', &self.data[from..offset]) {
-            self.line += 1;
-            self.line_start = from + nl + 1;
+        if offset < self.pos {
+            self.col = char_count(&self.data[self.line_start..offset]);
+        } else {
+            let span = &self.data[self.pos..offset];
+            match memchr::memrchr(b'\n', span) {
+                Some(last) => {
+                    self.line += memchr::memchr_iter(b'\n', span).count();
+                    self.line_start = self.pos + last + 1;
+                    self.col = char_count(&self.data[self.line_start..offset]);
+                }
+                None => self.col += char_count(span),
+            }
         }
         self.pos = offset;
-        (
-            self.line,
-            char_count(&self.data[self.line_start..offset]) + 1,
-        )
+        (self.line, self.col + 1)
     }
 }
 
@@ -53,33 +62,42 @@ pub fn char_count(bytes: &[u8]) -> usize {
 
 /// The line around `start..end` (which must not cross a line break), clipped to
 /// [`WINDOW`] bytes on each side at character boundaries. Returns the window's byte
-/// range and whether either side was clipped.
+/// range and whether either side was clipped. Looks at no more than the window:
+/// a key on a 100 MB line costs the same as on a short one.
 pub fn line_window(data: &[u8], start: usize, end: usize) -> (usize, usize, bool, bool) {
-    let line_start = memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
-    let line_end = memchr(b'\n', &data[end..]).map_or(data.len(), |i| end + i);
-    let line_end = if line_end > line_start
-        && data.get(line_end.wrapping_sub(1)) == Some(&b'\r')
-        && line_end > end
-    {
-        line_end - 1
-    } else {
-        line_end
-    };
-    let mut ws = start.saturating_sub(WINDOW).max(line_start);
-    while ws > line_start && (data[ws] & 0xC0) == 0x80 {
+    let lo = start.saturating_sub(WINDOW);
+    let mut ws = memrchr(b'\n', &data[lo..start]).map_or(lo, |i| lo + i + 1);
+    let hi = (end + WINDOW).min(data.len());
+    let mut we = memchr(b'\n', &data[end..hi]).map_or(hi, |i| end + i);
+    if we > end && data[we - 1] == b'\r' && data.get(we) == Some(&b'\n') {
+        we -= 1;
+    }
+    while ws > 0 && data[ws - 1] != b'\n' && (data[ws] & 0xC0) == 0x80 {
         ws -= 1;
     }
-    let mut we = (end + WINDOW).min(line_end);
-    while we < line_end && (data[we] & 0xC0) == 0x80 {
+    while we < data.len() && (data[we] & 0xC0) == 0x80 {
         we += 1;
     }
-    (ws, we, ws > line_start, we < line_end)
+    let clipped_start = ws > 0 && data[ws - 1] != b'\n';
+    let clipped_end = we < data.len()
+        && data[we] != b'\n'
+        && !(data[we] == b'\r' && data.get(we + 1) == Some(&b'\n'));
+    (ws, we, clipped_start, clipped_end)
 }
 
-/// Start of the line holding `offset`, and its end (exclusive, before `\n`).
-pub fn line_bounds(data: &[u8], offset: usize) -> (usize, usize) {
-    let ls = memrchr(b'\n', &data[..offset]).map_or(0, |i| i + 1);
-    let le = memchr(b'\n', &data[offset..]).map_or(data.len(), |i| offset + i);
+/// Start of the line holding `offset` and its end (exclusive, before `\n`),
+/// looking at most `before` bytes back and `after` bytes ahead (the bounds are cut
+/// there on longer lines).
+pub fn line_bounds_within(
+    data: &[u8],
+    offset: usize,
+    before: usize,
+    after: usize,
+) -> (usize, usize) {
+    let lo = offset.saturating_sub(before);
+    let hi = offset.saturating_add(after).min(data.len());
+    let ls = memrchr(b'\n', &data[lo..offset]).map_or(lo, |i| lo + i + 1);
+    let le = memchr(b'\n', &data[offset..hi]).map_or(hi, |i| offset + i);
     (ls, le)
 }
 

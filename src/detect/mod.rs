@@ -11,9 +11,10 @@ use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, MatchKind, packed};
 
+use crate::decode::{Layer, Trigger};
 use crate::finding::{Context, Finding, Provenance, fingerprint};
 use crate::rules::{Rule, RuleKind, RuleSet};
-use location::{Locator, line_bounds, line_window};
+use location::{Locator, line_bounds_within, line_window};
 
 /// How far before a keyword a match may start, and after it end. Keys and variable
 /// names are short; this only bounds the regex work on megabyte-long lines.
@@ -27,17 +28,49 @@ pub struct DetectStats {
 }
 
 enum Outcome {
-    Hit(usize, usize),
-    Placeholder,
+    /// A match at `start..end`; `read` for a variable that is read, not defined.
+    Hit {
+        start: usize,
+        end: usize,
+        read: bool,
+    },
+    /// A placeholder; its end, where an encoding may go on (`qrcp_live_Ab" + "…`).
+    Placeholder(usize),
     Nothing,
 }
 
 /// A match before it becomes a finding.
-struct Hit {
-    rule: usize,
-    start: usize,
-    end: usize,
-    severity: crate::rules::Severity,
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub rule: usize,
+    pub start: usize,
+    pub end: usize,
+    pub severity: crate::rules::Severity,
+    /// A variable read (`process.env.NAME`) rather than defined.
+    pub read: bool,
+}
+
+/// A place where a decoding layer may reveal a key, found by the same pass as the
+/// keywords: a trigger literal (`cXJjcF9saXZlX`, `qrcp%5F`, the UTF-16 bytes of a
+/// keyword) or a keyword whose body is cut by a quote, `\` or `%`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub layer: Layer,
+    /// Offset of the trigger (or keyword) in the scanned bytes.
+    pub at: usize,
+    /// Offset from `at` that the layer needs (see [`Trigger::lead`]).
+    pub lead: usize,
+    /// A keyword whose plain match was counted as a placeholder.
+    pub placeholder: bool,
+}
+
+/// What one pass over a blob found.
+#[derive(Debug, Default)]
+pub struct Pass {
+    pub hits: Vec<Hit>,
+    pub candidates: Vec<Candidate>,
+    /// `(start, keyword end)` of each placeholder.
+    pub placeholders: Vec<(usize, usize)>,
 }
 
 /// The keyword pass. aho-corasick's automaton picks a `memchr2` pre-filter on the
@@ -51,7 +84,7 @@ enum Keywords {
 }
 
 impl Keywords {
-    fn new(words: &[String]) -> anyhow::Result<Keywords> {
+    fn new(words: &[&[u8]]) -> anyhow::Result<Keywords> {
         let teddy = packed::Config::new()
             .match_kind(packed::MatchKind::LeftmostFirst)
             .builder()
@@ -88,9 +121,17 @@ impl Keywords {
 #[derive(Clone)]
 pub struct Detector {
     rules: Arc<RuleSet>,
+    /// Rule keywords, followed (when they cannot shadow each other) by the
+    /// decoders' trigger literals: one automaton, one pass.
     keywords: Option<Keywords>,
+    /// Number of keyword patterns; trigger patterns follow them.
+    nkeywords: usize,
     /// For each keyword pattern, the rules that listed it.
     keyword_rules: Vec<Vec<usize>>,
+    triggers: Arc<Vec<Trigger>>,
+    /// The trigger literals in an automaton of their own, when a trigger and a
+    /// keyword could overlap (a user's rule) and one pass would hide one of them.
+    trigger_ac: Option<Keywords>,
     path_rules: Vec<usize>,
 }
 
@@ -114,15 +155,32 @@ impl Detector {
                 }
             }
         }
-        let keywords = if words.is_empty() {
+        let triggers = crate::decode::triggers(&rules);
+        let nkeywords = words.len();
+        let build = |pats: &[&[u8]]| Keywords::new(pats);
+        let shadow = triggers
+            .iter()
+            .any(|t| words.iter().any(|w| overlap(&t.pattern, w.as_bytes())));
+        let mut pats: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
+        let mut trigger_ac = None;
+        if shadow {
+            let tp: Vec<&[u8]> = triggers.iter().map(|t| t.pattern.as_slice()).collect();
+            trigger_ac = Some(build(&tp)?);
+        } else {
+            pats.extend(triggers.iter().map(|t| t.pattern.as_slice()));
+        }
+        let keywords = if pats.is_empty() {
             None
         } else {
-            Some(Keywords::new(&words)?)
+            Some(build(&pats)?)
         };
         Ok(Detector {
             rules,
             keywords,
+            nkeywords,
             keyword_rules,
+            triggers: Arc::new(triggers),
+            trigger_ac,
             path_rules,
         })
     }
@@ -132,6 +190,8 @@ impl Detector {
         let Some(path) = prov.path.as_deref() else {
             return;
         };
+        // An archive member (`a.tgz!package/.env`) is judged by its own path.
+        let path = path.rsplit('!').next().unwrap_or(path);
         for &i in &self.path_rules {
             let rule = &self.rules.rules[i];
             if rule.matches_path(path) {
@@ -158,47 +218,114 @@ impl Detector {
         }
     }
 
-    /// Content rules over `data`. Findings are appended in offset order.
+    /// Content rules over `data`, plain bytes only (no decoding layers). Findings
+    /// are appended in offset order.
     pub fn detect(&self, data: &[u8], prov: &Provenance, out: &mut Vec<Finding>) -> DetectStats {
-        let mut stats = DetectStats::default();
-        let Some(ac) = &self.keywords else {
-            return stats;
+        let pass = self.pass(data, false);
+        let stats = DetectStats {
+            placeholders: pass.placeholders.len() as u64,
         };
-        let mut hits: Vec<Hit> = Vec::new();
-        for (k, kw_start, kw_end) in ac.find_iter(data) {
-            for &ri in &self.keyword_rules[k] {
+        let mut locator = Locator::new(data);
+        for hit in pass.hits {
+            out.push(self.finding(hit, data, prov, &mut locator));
+        }
+        stats
+    }
+
+    /// One pass over `data`: matches, placeholders, and (with `candidates`) the
+    /// places a decoding layer should look at. Hits are sorted by offset.
+    pub fn pass(&self, data: &[u8], candidates: bool) -> Pass {
+        let mut pass = Pass::default();
+        let Some(ac) = &self.keywords else {
+            return pass;
+        };
+        for (p, m_start, m_end) in ac.find_iter(data) {
+            if p >= self.nkeywords {
+                if candidates {
+                    let t = &self.triggers[p - self.nkeywords];
+                    pass.candidates.push(Candidate {
+                        layer: t.layer,
+                        at: m_start,
+                        lead: t.lead,
+                        placeholder: false,
+                    });
+                }
+                continue;
+            }
+            for &ri in &self.keyword_rules[p] {
                 let rule = &self.rules.rules[ri];
-                match self.match_at(rule, data, kw_start, kw_end) {
-                    Outcome::Hit(start, end) => hits.push(Hit {
+                let outcome = self.match_at(rule, data, m_start, m_end);
+                // Where the plain match stops: a quote, `\` or `%` there may be an
+                // encoding that goes on (`"qrcp_live_" + "…"`, `qrcp_live_\x41…`).
+                let stop = match outcome {
+                    Outcome::Hit { .. } => None,
+                    Outcome::Placeholder(end) => Some(end),
+                    Outcome::Nothing => Some(m_end),
+                };
+                let at_stop = stop.and_then(|e| data.get(e..)).unwrap_or_default();
+                let layer = match at_stop.first() {
+                    Some(b'"' | b'\'' | b'`') => Some(Layer::Concatenation),
+                    // `` `qrcp_live_${"…"}` ``
+                    Some(b'$') if at_stop.get(1) == Some(&b'{') => Some(Layer::Concatenation),
+                    Some(b'\\') => Some(Layer::Escape),
+                    Some(b'%') => Some(Layer::Percent),
+                    _ => None,
+                };
+                let layer = layer.filter(|_| candidates && rule.spec.kind == RuleKind::Secret);
+                if let Some(layer) = layer {
+                    let placeholder = match outcome {
+                        Outcome::Placeholder(_) => true,
+                        _ => data.get(m_end).is_some_and(|&c| looks_like_body(c)),
+                    };
+                    // Counted below as before; the decoder takes the count back
+                    // when the decoded key turns out real.
+                    pass.candidates.push(Candidate {
+                        layer,
+                        at: m_start,
+                        lead: 0,
+                        placeholder,
+                    });
+                }
+                match outcome {
+                    Outcome::Hit { start, end, read } => pass.hits.push(Hit {
                         rule: ri,
                         start,
                         end,
-                        severity: rule.spec.severity,
+                        severity: match (read, rule.spec.read_severity) {
+                            (true, Some(s)) => s,
+                            _ => rule.spec.severity,
+                        },
+                        read,
                     }),
-                    Outcome::Placeholder => stats.placeholders += 1,
+                    Outcome::Placeholder(_) => pass.placeholders.push((m_start, m_end)),
                     // A prefix followed by something that is not a key: `qrcp_live_${KEY}`,
                     // a short body. Counted, not reported; a bare prefix in prose is not.
                     Outcome::Nothing
                         if rule.spec.kind == RuleKind::Secret
-                            && data.get(kw_end).is_some_and(|&c| looks_like_body(c)) =>
+                            && data.get(m_end).is_some_and(|&c| looks_like_body(c)) =>
                     {
-                        stats.placeholders += 1
+                        pass.placeholders.push((m_start, m_end))
                     }
                     Outcome::Nothing => {}
                 }
             }
         }
-        if hits.is_empty() {
-            return stats;
+        if candidates && let Some(tac) = &self.trigger_ac {
+            for (p, m_start, _) in tac.find_iter(data) {
+                let t = &self.triggers[p];
+                pass.candidates.push(Candidate {
+                    layer: t.layer,
+                    at: m_start,
+                    lead: t.lead,
+                    placeholder: false,
+                });
+            }
+            pass.candidates.sort_by_key(|c| c.at);
         }
         // One match holding two keywords (`…QRCODEPRO_QRCP_KEY`) is one finding.
-        hits.sort_by_key(|h| (h.start, h.rule, h.end));
-        hits.dedup_by_key(|h| (h.start, h.rule));
-        let mut locator = Locator::new(data);
-        for hit in hits {
-            out.push(self.finding(hit, data, prov, &mut locator));
-        }
-        stats
+        pass.hits.sort_by_key(|h| (h.start, h.rule, h.end));
+        pass.hits.dedup_by_key(|h| (h.start, h.rule));
+        pass
     }
 
     /// Judges the one match of `rule` that holds the keyword at `kw_start..kw_end`.
@@ -208,9 +335,10 @@ impl Detector {
         let Some(re) = &rule.pattern else {
             return Outcome::Nothing;
         };
-        let (ls, le) = line_bounds(data, kw_start);
-        let ws = kw_start.saturating_sub(BEFORE).max(ls);
-        let we = (kw_end + AFTER).min(le);
+        // Bounded: a keyword on a megabyte-long line costs what it costs on a short one.
+        let (ls, _) = line_bounds_within(data, kw_start, BEFORE, 0);
+        let (_, le) = line_bounds_within(data, kw_end, 0, AFTER);
+        let (ws, we) = (ls, le);
         let Some(m) = re
             .find_iter(&data[ws..we])
             .map(|m| (ws + m.start(), ws + m.end()))
@@ -220,6 +348,7 @@ impl Detector {
             return Outcome::Nothing;
         };
         let (start, end) = m;
+        let mut read = false;
         match rule.spec.kind {
             RuleKind::Secret => {
                 let secret = &data[start..end];
@@ -232,7 +361,7 @@ impl Detector {
                 // `qrcp_live_…_id`: an identifier that happens to start like a key.
                 let identifier = data.get(end) == Some(&b'_');
                 if identifier || placeholder::placeholder_reason(&body).is_some() {
-                    return Outcome::Placeholder;
+                    return Outcome::Placeholder(end);
                 }
             }
             RuleKind::Variable => {
@@ -242,29 +371,46 @@ impl Detector {
                 {
                     return Outcome::Nothing;
                 }
-                if variable_use(data, ls, start, end) != Use::Definition {
-                    return Outcome::Nothing;
+                match variable_use(data, ls, start, end) {
+                    Use::Definition => {}
+                    Use::ClientRead if rule.spec.read_severity.is_some() => read = true,
+                    _ => return Outcome::Nothing,
                 }
             }
             RuleKind::Path => return Outcome::Nothing,
         }
-        Outcome::Hit(start, end)
+        Outcome::Hit { start, end, read }
     }
 
     fn finding(&self, hit: Hit, data: &[u8], prov: &Provenance, locator: &mut Locator) -> Finding {
-        let rule = &self.rules.rules[hit.rule];
         let (line, column) = locator.locate(hit.start);
         let (end_line, end_column) = locator.locate(hit.end);
-        let (ws, we, clipped_start, clipped_end) = line_window(data, hit.start, hit.end);
-        let pre = String::from_utf8_lossy(&data[ws..hit.start]);
-        let mid = String::from_utf8_lossy(&data[hit.start..hit.end]);
-        let post = String::from_utf8_lossy(&data[hit.end..we]);
-        let context = Context {
-            span: pre.len()..pre.len() + mid.len(),
-            text: format!("{pre}{mid}{post}"),
-            clipped_start,
-            clipped_end,
-        };
+        let context = context_at(data, hit.start, hit.end);
+        let allowed = line_allows(data, hit.start);
+        let matched = data[hit.start..hit.end].to_vec();
+        self.make_finding(
+            &hit,
+            &matched,
+            prov,
+            [line, column, end_line, end_column],
+            context,
+            allowed,
+        )
+    }
+
+    /// A finding for `hit`, whose matched bytes are `matched` (decoded ones when an
+    /// encoding revealed them), at `[line, column, end_line, end_column]`.
+    pub fn make_finding(
+        &self,
+        hit: &Hit,
+        matched: &[u8],
+        prov: &Provenance,
+        at: [usize; 4],
+        context: Context,
+        inline_allowed: bool,
+    ) -> Finding {
+        let rule = &self.rules.rules[hit.rule];
+        let mid = String::from_utf8_lossy(matched);
         let (secret, prefix_len, fp) = match rule.spec.kind {
             RuleKind::Secret => {
                 let s = mid.to_string();
@@ -280,15 +426,19 @@ impl Detector {
                 Some(fingerprint(format!("{}:{}", rule.spec.id, mid).as_bytes())),
             ),
         };
+        let message = match (&rule.spec.read_name, hit.read) {
+            (Some(m), true) => m.clone(),
+            _ => rule.spec.name.clone(),
+        };
         Finding {
             rule: rule.spec.id.clone(),
             severity: hit.severity,
-            message: rule.spec.name.clone(),
+            message,
             provenance: prov.clone(),
-            line: Some(line),
-            column: Some(column),
-            end_line: Some(end_line),
-            end_column: Some(end_column),
+            line: Some(at[0]),
+            column: Some(at[1]),
+            end_line: Some(at[2]),
+            end_column: Some(at[3]),
             secret,
             secret_prefix_len: prefix_len,
             fingerprint: fp,
@@ -297,16 +447,39 @@ impl Detector {
             verification: None,
             context: Some(context),
             notes: Vec::new(),
-            inline_allowed: line_allows(data, hit.start),
+            inline_allowed,
         }
     }
 }
 
+/// The clipped line window around `start..end` (which may not cross a line break:
+/// it is cut at the first one).
+pub fn context_at(data: &[u8], start: usize, end: usize) -> Context {
+    let end = end.clamp(start, data.len());
+    let end = memchr::memchr(b'\n', &data[start..end]).map_or(end, |i| start + i);
+    let (ws, we, clipped_start, clipped_end) = line_window(data, start, end);
+    let pre = String::from_utf8_lossy(&data[ws..start]);
+    let mid = String::from_utf8_lossy(&data[start..end]);
+    let post = String::from_utf8_lossy(&data[end..we]);
+    Context {
+        span: pre.len()..pre.len() + mid.len(),
+        text: format!("{pre}{mid}{post}"),
+        clipped_start,
+        clipped_end,
+    }
+}
+
+/// Whether some proper suffix of one literal is a prefix of the other, or one holds
+/// the other: then a leftmost-first pass could report one and hide the other.
+fn overlap(a: &[u8], b: &[u8]) -> bool {
+    let holds = |x: &[u8], y: &[u8]| memchr::memmem::find(x, y).is_some();
+    let chain = |x: &[u8], y: &[u8]| (1..x.len().min(y.len())).any(|k| x[x.len() - k..] == y[..k]);
+    holds(a, b) || holds(b, a) || chain(a, b) || chain(b, a)
+}
+
 /// Whether the line around `offset` (within a few KiB) carries `qrcp-scan:allow`.
-fn line_allows(data: &[u8], offset: usize) -> bool {
-    let (ls, le) = line_bounds(data, offset);
-    let from = ls.max(offset.saturating_sub(4096));
-    let to = le.min(offset + 4096);
+pub fn line_allows(data: &[u8], offset: usize) -> bool {
+    let (from, to) = line_bounds_within(data, offset, 4096, 4096);
     memchr::memmem::find(&data[from..to], crate::filter::INLINE_ALLOW.as_bytes()).is_some()
 }
 
@@ -319,6 +492,9 @@ fn looks_like_body(c: u8) -> bool {
 #[derive(Debug, PartialEq, Eq)]
 enum Use {
     Definition,
+    /// Read by client-side code (`process.env.NAME`, `import.meta.env.NAME`): a
+    /// bundler inlines the value there.
+    ClientRead,
     Read,
     Other,
 }
@@ -328,6 +504,12 @@ enum Use {
 /// (`process.env.NAME`, `$NAME`, `${NAME}`), or neither.
 fn variable_use(data: &[u8], line_start: usize, start: usize, end: usize) -> Use {
     let before = &data[line_start..start];
+    let before_name = trim_end(before, b".\"'`[");
+    if (before_name.ends_with(b"process.env") || before_name.ends_with(b"import.meta.env"))
+        && (before.ends_with(b".") || before.ends_with(b"[\"") || before.ends_with(b"['"))
+    {
+        return Use::ClientRead;
+    }
     if before.ends_with(b".")
         || before.ends_with(b"$")
         || before.ends_with(b"${")
@@ -425,7 +607,11 @@ mod tests {
     #[test]
     fn variable_uses() {
         let d = b"x process.env.VITE_QRCP_KEY";
-        assert_eq!(variable_use(d, 0, 14, d.len()), Use::Read);
+        assert_eq!(variable_use(d, 0, 14, d.len()), Use::ClientRead);
+        let d = b"x import.meta.env[\"VITE_QRCP_KEY\"]";
+        assert_eq!(variable_use(d, 0, 19, 32), Use::ClientRead);
+        let d = b"x config.VITE_QRCP_KEY";
+        assert_eq!(variable_use(d, 0, 9, d.len()), Use::Read);
         let d = b"VITE_QRCP_KEY == 1";
         assert_eq!(variable_use(d, 0, 0, 13), Use::Other);
         let d = b"ENV VITE_QRCP_KEY x";

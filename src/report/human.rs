@@ -217,6 +217,28 @@ pub fn redact_keys(text: &str, rules: &RuleSet) -> String {
             }
         }
     }
+    // Encoded keys (`qrcp%5Flive%5F…`, `qrcp\u005f…`, base64): what follows a
+    // decoder's trigger literal is shortened the same way.
+    for t in crate::decode::triggers(rules) {
+        let Ok(trigger) = std::str::from_utf8(&t.pattern) else {
+            continue;
+        };
+        if trigger.contains('\0') {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(i) = out[from..].find(trigger) {
+            let body_start = from + i + trigger.len();
+            let body_len = out[body_start..]
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric() || b"+/=_-%\\".contains(b))
+                .count();
+            if body_len > 4 {
+                out.replace_range(body_start + 4..body_start + body_len, "…");
+            }
+            from = body_start.min(out.len());
+        }
+    }
     out
 }
 

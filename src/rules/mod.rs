@@ -79,6 +79,11 @@ pub struct RuleSpec {
     pub name_contains: Vec<String>,
     pub label: Option<String>,
     pub help: Option<String>,
+    /// `kind = "variable"` only: also report client-side code that reads the
+    /// variable (`process.env.NAME`, `import.meta.env.NAME`), at this severity.
+    pub read_severity: Option<Severity>,
+    /// The message of such a read (default: `name`).
+    pub read_name: Option<String>,
     #[serde(default)]
     pub references: Vec<String>,
     #[serde(default)]
@@ -228,6 +233,12 @@ fn compile_rule(spec: RuleSpec, origin: String) -> Result<Rule> {
         .map(regex::Regex::new)
         .transpose()
         .with_context(|| ctx("invalid `path_exclude`"))?;
+    if spec.read_severity.is_some() && spec.kind != RuleKind::Variable {
+        bail!(
+            "{}",
+            ctx("only `kind = \"variable\"` rules take `read_severity`")
+        );
+    }
     if spec.keywords.iter().any(|k| k.is_empty()) {
         bail!("{}", ctx("empty keyword"));
     }

@@ -24,9 +24,6 @@ pub struct WalkOptions {
     pub binary: bool,
 }
 
-/// Bytes looked at for a NUL to call a file binary (as git and ripgrep do).
-const BINARY_PEEK: usize = 8192;
-
 pub fn scan(roots: &[PathBuf], opts: &WalkOptions, cfg: &Config, sink: Sink) -> anyhow::Result<()> {
     let detector = Detector::new(cfg.rules.clone())?;
     for root in roots {
@@ -98,7 +95,8 @@ fn walk(
         });
     wb.build_parallel().run(|| {
         let mut worker = FileWorker {
-            scanner: Scanner::new(detector.clone(), sink.clone()),
+            scanner: Scanner::new(detector.clone(), sink.clone())
+                .with_max_member(cfg.max_file_size),
             buf: Vec::new(),
             max: cfg.max_file_size,
             binary: opts.binary,
@@ -169,18 +167,16 @@ impl FileWorker {
         if let Err(e) = file.take(self.max + 1).read_to_end(&mut self.buf) {
             return messages::error(&display_path(path), describe_io(&e));
         }
+        let shown = display_path(path);
         let explicit = entry.depth() == 0;
-        if !self.binary
-            && !explicit
-            && memchr::memchr(0, &self.buf[..self.buf.len().min(BINARY_PEEK)]).is_some()
-        {
+        if !self.binary && !explicit && crate::source::looks_binary(&self.buf, &shown) {
             Stats::add(&self.scanner.sink.stats.skipped, 1);
             return;
         }
         let stats = &self.scanner.sink.stats;
         Stats::add(&stats.files, 1);
         Stats::add(&stats.bytes, self.buf.len() as u64);
-        let prov = Provenance::file(display_path(path));
+        let prov = Provenance::file(shown);
         let buf = std::mem::take(&mut self.buf);
         self.scanner.scan_blob(&buf, &prov);
         self.buf = buf;

@@ -1,0 +1,366 @@
+//! The decoders: each turns a bounded region of bytes around a candidate into
+//! decoded bytes and a map from each decoded byte back to its physical offset.
+//! They take any bytes (hostile ones included) and never panic.
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+use super::Layer;
+use crate::detect::Candidate;
+
+/// How far before a candidate a textual region starts (within its line).
+const BEFORE: usize = 512;
+/// How far after a candidate a region ends.
+const AFTER: usize = 4096;
+/// Base64 characters decoded from one candidate.
+const MAX_BASE64: usize = 8192;
+/// String literals joined from one candidate.
+const MAX_PIECES: usize = 64;
+/// Blank space (line breaks included) between a literal and `+`.
+const MAX_GAP: usize = 256;
+
+/// Decoded bytes and where each came from.
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub layer: Layer,
+    pub bytes: Vec<u8>,
+    /// Physical offset of each decoded byte, plus one entry for the end.
+    map: Vec<usize>,
+    /// Physical range the region was decoded from.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Region {
+    fn new(layer: Layer, start: usize) -> Region {
+        Region {
+            layer,
+            bytes: Vec::new(),
+            map: Vec::new(),
+            start,
+            end: start,
+        }
+    }
+
+    fn push(&mut self, b: u8, at: usize) {
+        self.bytes.push(b);
+        self.map.push(at);
+    }
+
+    fn push_char(&mut self, c: char, at: usize) {
+        let mut buf = [0u8; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            self.push(b, at);
+        }
+    }
+
+    fn finish(mut self, end: usize) -> Option<Region> {
+        self.end = end;
+        self.map.push(end);
+        (!self.bytes.is_empty()).then_some(self)
+    }
+
+    /// Physical offset of decoded offset `i` (the region's end past the last byte).
+    pub fn phys(&self, i: usize) -> usize {
+        self.map
+            .get(i)
+            .or(self.map.last())
+            .copied()
+            .unwrap_or(self.end)
+    }
+}
+
+/// Decodes the region around `c`, or `None` when there is nothing to decode.
+pub fn decode(data: &[u8], c: &Candidate) -> Option<Region> {
+    match c.layer {
+        Layer::Base64 => base64(data, c.at, c.lead),
+        Layer::Percent => percent(data, c.at),
+        Layer::Escape => escape(data, c.at),
+        Layer::Concatenation => concatenation(data, c.at),
+        Layer::Utf16 => utf16(data, c.at, c.lead),
+    }
+}
+
+/// `[at - BEFORE, at + AFTER)` cut to the line holding `at`, without scanning a
+/// megabyte-long line for its ends.
+fn window(data: &[u8], at: usize) -> (usize, usize) {
+    let at = at.min(data.len());
+    let lo = at.saturating_sub(BEFORE);
+    let hi = (at + AFTER).min(data.len());
+    let s = memchr::memrchr(b'\n', &data[lo..at]).map_or(lo, |i| lo + i + 1);
+    let e = memchr::memchr(b'\n', &data[at..hi]).map_or(hi, |i| at + i);
+    (s, e)
+}
+
+fn is_base64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+}
+
+const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
+const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+
+/// Base64 (standard or URL-safe) from the 4-character group holding the trigger.
+fn base64(data: &[u8], at: usize, lead: usize) -> Option<Region> {
+    let g = at.checked_sub(lead)?;
+    if !data.get(g..at)?.iter().all(|&b| is_base64(b)) {
+        return None;
+    }
+    let run = data[g..(g + MAX_BASE64).min(data.len())]
+        .iter()
+        .take_while(|&&b| is_base64(b))
+        .count();
+    let mut text = &data[g..g + run];
+    if text.len() % 4 == 1 {
+        text = &text[..text.len() - 1];
+    }
+    let url = text.iter().any(|&b| b == b'-' || b == b'_');
+    let std = text.iter().any(|&b| b == b'+' || b == b'/');
+    let engine = match (url, std) {
+        (true, true) => return None,
+        (true, false) => &URL_SAFE,
+        _ => &STANDARD,
+    };
+    let bytes = engine.decode(text).ok()?;
+    let mut r = Region::new(Layer::Base64, g);
+    for (i, b) in bytes.into_iter().enumerate() {
+        r.push(b, g + i * 4 / 3);
+    }
+    r.finish(g + text.len())
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// `%XX` sequences on the candidate's line.
+fn percent(data: &[u8], at: usize) -> Option<Region> {
+    let (s, e) = window(data, at);
+    let mut r = Region::new(Layer::Percent, s);
+    let mut i = s;
+    while i < e {
+        let b = data[i];
+        if b == b'%'
+            && i + 2 < e
+            && let (Some(h), Some(l)) = (hex(data[i + 1]), hex(data[i + 2]))
+        {
+            r.push(h << 4 | l, i);
+            i += 3;
+            continue;
+        }
+        r.push(b, i);
+        i += 1;
+    }
+    r.finish(e)
+}
+
+/// Up to `n` hex digits at `data[i..]`, as a number, with how many were read.
+fn hex_run(data: &[u8], i: usize, n: usize, end: usize) -> Option<(u32, usize)> {
+    let mut v = 0u32;
+    let mut k = 0;
+    while k < n && i + k < end {
+        match hex(data[i + k]) {
+            Some(d) => v = v << 4 | u32::from(d),
+            None => break,
+        }
+        k += 1;
+    }
+    (k > 0).then_some((v, k))
+}
+
+/// JavaScript and JSON escapes (`\u005f`, `\u{5f}`, `\x5f`, `\n`, `\"`) on the
+/// candidate's line.
+fn escape(data: &[u8], at: usize) -> Option<Region> {
+    let (s, e) = window(data, at);
+    let mut r = Region::new(Layer::Escape, s);
+    let mut i = s;
+    while i < e {
+        let b = data[i];
+        if b != b'\\' || i + 1 >= e {
+            r.push(b, i);
+            i += 1;
+            continue;
+        }
+        let next = data[i + 1];
+        let (c, len) = match next {
+            b'u' if data.get(i + 2) == Some(&b'{') => match hex_run(data, i + 3, 6, e) {
+                Some((v, k)) if data.get(i + 3 + k) == Some(&b'}') => {
+                    (char::from_u32(v).unwrap_or('\u{FFFD}'), 4 + k)
+                }
+                _ => (next as char, 2),
+            },
+            b'u' => match hex_run(data, i + 2, 4, e) {
+                Some((hi, 4)) if (0xD800..0xDC00).contains(&hi) => {
+                    // A surrogate pair: `\ud83d\ude00`.
+                    match (data.get(i + 6..i + 8), hex_run(data, i + 8, 4, e)) {
+                        (Some(b"\\u"), Some((lo, 4))) if (0xDC00..0xE000).contains(&lo) => {
+                            let v = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                            (char::from_u32(v).unwrap_or('\u{FFFD}'), 12)
+                        }
+                        _ => ('\u{FFFD}', 6),
+                    }
+                }
+                Some((v, 4)) => (char::from_u32(v).unwrap_or('\u{FFFD}'), 6),
+                _ => (next as char, 2),
+            },
+            b'x' => match hex_run(data, i + 2, 2, e) {
+                Some((v, 2)) => (char::from_u32(v).unwrap_or('\u{FFFD}'), 4),
+                _ => (next as char, 2),
+            },
+            b'n' => ('\n', 2),
+            b't' => ('\t', 2),
+            b'r' => ('\r', 2),
+            b'0' => ('\0', 2),
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'v' => ('\u{b}', 2),
+            c if c.is_ascii() => (c as char, 2),
+            // `\` before a non-ASCII byte: keep both as they are.
+            _ => {
+                r.push(b, i);
+                i += 1;
+                continue;
+            }
+        };
+        r.push_char(c, i);
+        i += len;
+    }
+    r.finish(e)
+}
+
+fn is_quote(b: u8) -> bool {
+    matches!(b, b'"' | b'\'' | b'`')
+}
+
+/// Skips spaces and tabs, and line breaks too with `lines`; at most [`MAX_GAP`].
+fn skip_blank(data: &[u8], mut i: usize, lines: bool) -> usize {
+    let limit = i + MAX_GAP;
+    while i < data.len()
+        && i < limit
+        && (matches!(data[i], b' ' | b'\t') || (lines && matches!(data[i], b'\n' | b'\r')))
+    {
+        i += 1;
+    }
+    i
+}
+
+/// The contents of the string literal opened at `data[i]`, appended to `r`; returns
+/// the offset after its closing quote. Escapes are kept as written (the escape
+/// layer decodes them); in a template literal, `${"literal"}` adds that literal
+/// (and sets `joined`).
+fn literal(
+    data: &[u8],
+    i: usize,
+    r: &mut Region,
+    limit: usize,
+    joined: &mut bool,
+) -> Option<usize> {
+    let q = *data.get(i)?;
+    let mut j = i + 1;
+    while j < limit.min(data.len()) {
+        let b = data[j];
+        if b == q {
+            return Some(j + 1);
+        }
+        if b == b'\n' && q != b'`' {
+            return None;
+        }
+        if b == b'\\' && j + 1 < data.len() {
+            r.push(b, j);
+            r.push(data[j + 1], j + 1);
+            j += 2;
+            continue;
+        }
+        if q == b'`' && b == b'$' && data.get(j + 1) == Some(&b'{') {
+            let k = skip_blank(data, j + 2, true);
+            if data.get(k).is_some_and(|&c| c == b'"' || c == b'\'') {
+                let mark = r.bytes.len();
+                if let Some(after) = literal(data, k, r, limit, joined) {
+                    let close = skip_blank(data, after, true);
+                    if data.get(close) == Some(&b'}') {
+                        *joined = true;
+                        j = close + 1;
+                        continue;
+                    }
+                }
+                r.bytes.truncate(mark);
+                r.map.truncate(mark);
+            }
+        }
+        r.push(b, j);
+        j += 1;
+    }
+    None
+}
+
+/// `"qrcp_live_" + "Ab…"`, across line breaks, and `` `qrcp_live_${"Ab…"}` ``: the
+/// literals joined, starting with the one that holds the keyword at `at`.
+fn concatenation(data: &[u8], at: usize) -> Option<Region> {
+    let lo = at.saturating_sub(BEFORE);
+    let open = lo
+        + data[lo..at]
+            .iter()
+            .rposition(|&b| is_quote(b) || b == b'\n')?;
+    if data[open] == b'\n' {
+        return None;
+    }
+    let limit = open + AFTER;
+    let mut r = Region::new(Layer::Concatenation, open);
+    let mut i = open;
+    let mut pieces = 0;
+    let mut joined = false;
+    let end = loop {
+        let after = literal(data, i, &mut r, limit, &mut joined)?;
+        pieces += 1;
+        let plus = skip_blank(data, after, true);
+        if pieces < MAX_PIECES && data.get(plus) == Some(&b'+') {
+            let next = skip_blank(data, plus + 1, true);
+            if data.get(next).is_some_and(|&b| is_quote(b)) && next < limit {
+                i = next;
+                continue;
+            }
+        }
+        if pieces < 2 && !joined {
+            return None;
+        }
+        break after;
+    };
+    r.finish(end)
+}
+
+/// UTF-16 text around a keyword's UTF-16 bytes. Code units start at even offsets
+/// (a file starts with one), so the parity of the keyword's first character tells
+/// little endian (even) from big endian (odd), BOM or not.
+fn utf16(data: &[u8], at: usize, lead: usize) -> Option<Region> {
+    let p = at + lead;
+    let (unit0, be) = if p % 2 == 0 {
+        (p, false)
+    } else {
+        (p - 1, true)
+    };
+    let s = unit0 - unit0.min(BEFORE * 2);
+    let e = (unit0 + AFTER * 2).min(data.len() & !1);
+    if s >= e {
+        return None;
+    }
+    let units = data[s..e].chunks_exact(2).map(|c| {
+        if be {
+            u16::from_be_bytes([c[0], c[1]])
+        } else {
+            u16::from_le_bytes([c[0], c[1]])
+        }
+    });
+    let mut r = Region::new(Layer::Utf16, s);
+    let mut at = s;
+    for c in char::decode_utf16(units) {
+        let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+        // Skip a byte-order mark; keep everything else (line breaks included).
+        if c != '\u{FEFF}' {
+            r.push_char(c, at);
+        }
+        at += 2 * c.len_utf16();
+    }
+    r.finish(e)
+}

@@ -1,0 +1,216 @@
+//! Unit and property tests of the decoding layers through the real detector.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use proptest::prelude::*;
+
+use super::*;
+use crate::detect::Candidate;
+
+fn detector() -> Detector {
+    Detector::new(Arc::new(RuleSet::load(&[] as &[&str]).unwrap())).unwrap()
+}
+
+fn scan(data: &[u8]) -> (Vec<Located>, u64) {
+    let mut out = Vec::new();
+    let ph = detect(&detector(), data, &Provenance::file("t".into()), &mut out);
+    (out, ph)
+}
+
+/// A body the placeholder judgement accepts, from the property tests' seed.
+fn body(seed: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut s: String = seed.iter().map(|&b| A[b as usize % 62] as char).collect();
+    // Mixed classes and no dummy word: a body that must be reported.
+    s.replace_range(0..3, "Q7z");
+    s
+}
+
+const KEY: &str = "qrcp_live_Zk3q9WmP2xLr7Tb4Nv8Hc1Yd";
+
+fn utf16(s: &str, be: bool) -> Vec<u8> {
+    s.encode_utf16()
+        .flat_map(|u| if be { u.to_be_bytes() } else { u.to_le_bytes() })
+        .collect()
+}
+
+fn encode(key: &str, layer: Layer) -> Vec<u8> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    match layer {
+        Layer::Base64 => format!("atob(\"{}\")", b64.encode(format!("k={key};"))).into_bytes(),
+        Layer::Percent => format!("u=?k={}", key.replace('_', "%5F")).into_bytes(),
+        Layer::Escape => format!("k=\"{}\"", key.replace('_', "\\u005f")).into_bytes(),
+        Layer::Concatenation => {
+            let (a, b) = key.split_at(10);
+            format!("k = \"{a}\" +\n    '{b}';").into_bytes()
+        }
+        Layer::Utf16 => utf16(&format!("KEY={key}\r\n"), false),
+    }
+}
+
+const LAYERS: [Layer; 5] = [
+    Layer::Base64,
+    Layer::Percent,
+    Layer::Escape,
+    Layer::Concatenation,
+    Layer::Utf16,
+];
+
+#[test]
+fn triggers_include_the_three_base64_alignments() {
+    let t = triggers(&RuleSet::load(&[] as &[&str]).unwrap());
+    for p in [
+        "cXJjcF9saXZlX",
+        "FyY3BfbGl2ZV",
+        "xcmNwX2xpdmVf",
+        "qrcp%5F",
+        "qrcp\\x5f",
+    ] {
+        assert!(t.iter().any(|t| t.pattern == p.as_bytes()), "{p}");
+    }
+    for align in 0..3 {
+        let data = format!("{}{KEY}", "x".repeat(align));
+        let enc = base64::engine::general_purpose::STANDARD.encode(data);
+        let (f, _) = scan(enc.as_bytes());
+        assert_eq!(f.len(), 1, "alignment {align}: {enc}");
+        assert_eq!(f[0].finding.secret.as_deref(), Some(KEY));
+        assert_eq!(f[0].finding.encoding, Some("base64"));
+    }
+}
+
+#[test]
+fn each_layer_reveals_the_key_at_its_physical_place() {
+    for layer in LAYERS {
+        let mut data = b"// first line\n".to_vec();
+        data = if layer == Layer::Utf16 {
+            utf16("// first line\n", false)
+        } else {
+            data
+        };
+        data.extend(encode(KEY, layer));
+        let (f, ph) = scan(&data);
+        assert_eq!(f.len(), 1, "{layer:?}");
+        let f = &f[0].finding;
+        assert_eq!(f.secret.as_deref(), Some(KEY), "{layer:?}");
+        assert_eq!(f.encoding, Some(layer.name()));
+        assert_eq!(f.line, Some(2), "{layer:?}");
+        assert_eq!(ph, 0, "{layer:?}");
+    }
+}
+
+#[test]
+fn placeholders_stay_placeholders_after_decoding() {
+    let ph = "qrcp_live_xxxxxxxxxxxxxxxxxxxx";
+    for layer in LAYERS {
+        let (f, n) = scan(&encode(ph, layer));
+        assert!(f.is_empty(), "{layer:?}");
+        assert_eq!(n, 1, "{layer:?}");
+    }
+}
+
+#[test]
+fn plain_key_beside_an_encoded_one_is_reported_once() {
+    let data = format!(
+        "a=\"{}\" b=\"{KEY}\"\n",
+        "qrcp_test_Hq7Ld2Kz9Xw4Mp1Rv6Tn3Bc8".replace('_', "\\x5f")
+    );
+    let (f, _) = scan(data.as_bytes());
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].finding.encoding, Some("escape"));
+    assert_eq!(f[1].finding.encoding, None);
+}
+
+#[test]
+fn nested_layers_are_named() {
+    let (a, b) = KEY.split_at(10);
+    let data = format!("k = \"{}\" + \"{b}\";", a.replace('_', "\\x5f"));
+    let (f, _) = scan(data.as_bytes());
+    assert_eq!(f.len(), 1, "{data}");
+    assert_eq!(f[0].finding.encoding, Some("escape"));
+    assert_eq!(f[0].finding.column, Some(6));
+    assert_eq!(
+        f[0].finding.notes,
+        ["decoded as escape, then concatenation"]
+    );
+}
+
+#[test]
+fn big_endian_with_bom() {
+    let mut data = vec![0xFE, 0xFF];
+    data.extend(utf16(&format!("x\ny = {KEY}"), true));
+    let (f, _) = scan(&data);
+    assert_eq!(f.len(), 1);
+    assert_eq!((f[0].finding.line, f[0].finding.column), (Some(2), Some(5)));
+    assert_eq!(
+        f[0].finding.context.as_ref().unwrap().text,
+        format!("y = {KEY}")
+    );
+}
+
+#[test]
+fn a_large_base64_file_costs_little() {
+    // 8 MB of base64 with a key every 100 KB: each candidate decodes a few KiB.
+    let chunk = format!("{} {KEY} {}", "a".repeat(50_000), "b".repeat(50_000));
+    let text = chunk.repeat(60);
+    let enc = base64::engine::general_purpose::STANDARD.encode(text);
+    let (f, _) = scan(enc.as_bytes());
+    assert_eq!(f.len(), 60);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn random_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let _ = scan(&data);
+        for layer in LAYERS {
+            for at in [0, data.len() / 2, data.len()] {
+                for lead in 0..4 {
+                    let c = Candidate { layer, at, lead, placeholder: false };
+                    if let Some(r) = layers::decode(&data, &c) {
+                        prop_assert!(r.phys(r.bytes.len()) <= data.len());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn triggers_in_random_bytes_never_panic(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                Just(b"cXJjcF9saXZlX".to_vec()), Just(b"qrcp%5F".to_vec()),
+                Just(b"qrcp\\u005f".to_vec()), Just(b"\"qrcp_live_\"".to_vec()),
+                Just(b"q\0r\0c\0p\0_\0l\0i\0v\0e\0_\0".to_vec()), Just(b"+`${'".to_vec()),
+                proptest::collection::vec(any::<u8>(), 0..16),
+            ],
+            0..40,
+        )
+    ) {
+        let data: Vec<u8> = parts.concat();
+        let _ = scan(&data);
+    }
+
+    #[test]
+    fn an_encoded_key_in_random_context_is_found(
+        seed in proptest::collection::vec(any::<u8>(), 24..40),
+        before in "[ -~\n]{0,200}",
+        after in "[ -~\n]{0,200}",
+        layer in proptest::sample::select(LAYERS.to_vec()),
+    ) {
+        let key = format!("qrcp_live_{}", body(&seed));
+        // Separate the key from the context the way code would.
+        let mut data = if layer == Layer::Utf16 { utf16(&before, false) } else { before.clone().into_bytes() };
+        let sep = if layer == Layer::Utf16 { utf16("\n", false) } else { b"\n".to_vec() };
+        data.extend(&sep);
+        data.extend(encode(&key, layer));
+        data.extend(&sep);
+        data.extend(if layer == Layer::Utf16 { utf16(&after, false) } else { after.clone().into_bytes() });
+        let (f, _) = scan(&data);
+        prop_assert!(
+            f.iter().any(|l| l.finding.secret.as_deref() == Some(key.as_str())),
+            "{:?} not found in {:?}", layer, String::from_utf8_lossy(&data)
+        );
+    }
+}

@@ -1,0 +1,361 @@
+//! Archives and compressed files (`.zip`, `.jar`, `.war`, `.whl`, `.tar`,
+//! `.tar.gz`, `.tgz`, `.gz`): members are streamed one by one into a buffer that
+//! never grows past the per-member cap, and handed back as blobs named
+//! `archive.tgz!package/dist/index.js`. Limits on member size, total unpacked size
+//! and compression ratio make an archive bomb cost a note, not memory or minutes.
+//!
+//! This module only unpacks; the [`Scanner`](super::Scanner) scans members (and
+//! unpacks nested archives up to its depth limit).
+
+use std::cell::Cell;
+use std::io::{Cursor, Read};
+use std::rc::Rc;
+
+use flate2::read::MultiGzDecoder;
+
+use crate::messages;
+use crate::report::human_bytes;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Zip,
+    Tar,
+    Gzip,
+}
+
+/// How much unpacking one archive (with everything nested in it) may cost.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes of one member (`--max-file-size`).
+    pub member: u64,
+    /// Bytes unpacked from one archive, nested ones included.
+    pub total: u64,
+    /// Unpacked bytes per compressed byte past which a stream is a bomb.
+    pub ratio: u64,
+    /// Archives inside archives: `a.zip!b.jar!c.js` is depth 2.
+    pub depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            member: crate::config::DEFAULT_MAX_FILE_SIZE,
+            total: 1 << 30,
+            ratio: 100,
+            depth: 3,
+        }
+    }
+}
+
+/// The ratio is judged only past this many unpacked bytes: small files compress
+/// well and cost nothing.
+const RATIO_FLOOR: u64 = 4 << 20;
+/// Members listed in one archive; past it the rest are skipped with a note.
+const MAX_MEMBERS: usize = 100_000;
+
+const ZIP_EXT: &[&str] = &[
+    ".zip", ".jar", ".war", ".ear", ".aar", ".whl", ".apk", ".nupkg", ".vsix", ".xpi",
+];
+
+/// What kind of archive a blob is, by its name or its first bytes.
+pub fn kind(path: &str, data: &[u8]) -> Option<Kind> {
+    let name = path
+        .rsplit(['!', '/'])
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    let zip_magic = data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06");
+    if zip_magic || (ZIP_EXT.iter().any(|e| name.ends_with(e)) && data.starts_with(b"PK")) {
+        return Some(Kind::Zip);
+    }
+    if data.starts_with(&[0x1f, 0x8b]) {
+        return Some(Kind::Gzip);
+    }
+    if is_tar(data) || (name.ends_with(".tar") && data.len() >= 512) {
+        return Some(Kind::Tar);
+    }
+    None
+}
+
+fn is_tar(head: &[u8]) -> bool {
+    head.get(257..262) == Some(b"ustar")
+}
+
+/// Where the unpacked bytes of one top-level archive are counted.
+pub type Budget = Rc<Cell<u64>>;
+
+/// Why a member was not (fully) read.
+enum Stop {
+    TooLarge,
+    Bomb(u64),
+    Budget,
+    Io(std::io::Error),
+}
+
+/// Reads `r` into `buf` within the limits. `compressed` tells how many compressed
+/// bytes were consumed so far (for the ratio).
+fn read_member(
+    mut r: impl Read,
+    buf: &mut Vec<u8>,
+    limits: &Limits,
+    budget: &Budget,
+    compressed: &dyn Fn() -> u64,
+) -> Result<(), Stop> {
+    buf.clear();
+    let mut chunk = [0u8; 64 * 1024];
+    loop {
+        let n = match r.read(&mut chunk) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Stop::Io(e)),
+        };
+        if (buf.len() + n) as u64 > limits.member {
+            return Err(Stop::TooLarge);
+        }
+        let left = budget.get();
+        if (n as u64) > left {
+            budget.set(0);
+            return Err(Stop::Budget);
+        }
+        budget.set(left - n as u64);
+        buf.extend_from_slice(&chunk[..n]);
+        let out = buf.len() as u64;
+        let inp = compressed().max(1);
+        if out > RATIO_FLOOR && out / inp > limits.ratio {
+            return Err(Stop::Bomb(out / inp));
+        }
+    }
+}
+
+/// Explains a stopped member, in one line; `false` when the archive should stop
+/// too (its budget is spent, or its stream is broken).
+fn explain(stop: Stop, member_path: &str, archive: &str, limits: &Limits) -> bool {
+    match stop {
+        Stop::TooLarge => {
+            messages::note(
+                member_path,
+                format!(
+                    "skipped: unpacks to more than --max-file-size ({})",
+                    human_bytes(limits.member)
+                ),
+            );
+            true
+        }
+        Stop::Bomb(ratio) => {
+            messages::note(
+                member_path,
+                format!(
+                    "skipped: compression ratio over {ratio}:1 (limit {}:1), an archive bomb",
+                    limits.ratio
+                ),
+            );
+            true
+        }
+        Stop::Budget => {
+            messages::note(
+                archive,
+                format!(
+                    "stopped unpacking: more than {} unpacked from one archive",
+                    human_bytes(limits.total)
+                ),
+            );
+            false
+        }
+        Stop::Io(e) => {
+            messages::error(member_path, format!("cannot unpack: {e}"));
+            false
+        }
+    }
+}
+
+/// Unpacks `data` (an archive of `kind` at `path`), calling `member(bytes, name)`
+/// for each regular file. Problems are reported as one line each; nothing panics.
+pub fn expand(
+    kind: Kind,
+    data: &[u8],
+    path: &str,
+    limits: &Limits,
+    budget: &Budget,
+    member: &mut dyn FnMut(&[u8], &str),
+) {
+    match kind {
+        Kind::Zip => zip(data, path, limits, budget, member),
+        Kind::Tar => {
+            let consumed = Rc::new(Cell::new(0));
+            tar(
+                Counting::new(data, &consumed),
+                &consumed,
+                path,
+                limits,
+                budget,
+                member,
+            )
+        }
+        Kind::Gzip => gzip(data, path, limits, budget, member),
+    }
+}
+
+fn zip(
+    data: &[u8],
+    path: &str,
+    limits: &Limits,
+    budget: &Budget,
+    member: &mut dyn FnMut(&[u8], &str),
+) {
+    let mut archive = match zip::ZipArchive::new(Cursor::new(data)) {
+        Ok(a) => a,
+        Err(e) => return messages::error(path, format!("not a readable zip archive: {e}")),
+    };
+    let mut buf = Vec::new();
+    for i in 0..archive.len() {
+        if i == MAX_MEMBERS {
+            messages::note(
+                path,
+                format!("stopped after {MAX_MEMBERS} members: too many to scan"),
+            );
+            return;
+        }
+        let file = match archive.by_index(i) {
+            Ok(f) => f,
+            Err(e) => {
+                messages::error(path, format!("member {}: {e}", i + 1));
+                continue;
+            }
+        };
+        if !file.is_file() {
+            continue;
+        }
+        let name = file.name().to_string();
+        let member_path = format!("{path}!{name}");
+        let compressed = file.compressed_size();
+        match read_member(file, &mut buf, limits, budget, &|| compressed) {
+            Ok(()) => member(&buf, &name),
+            Err(stop) => {
+                if !explain(stop, &member_path, path, limits) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Counts the bytes read through it (the compressed side of a stream).
+struct Counting<R> {
+    inner: R,
+    n: Rc<Cell<u64>>,
+}
+
+impl<R> Counting<R> {
+    fn new(inner: R, n: &Rc<Cell<u64>>) -> Self {
+        Counting {
+            inner,
+            n: Rc::clone(n),
+        }
+    }
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n.set(self.n.get() + n as u64);
+        Ok(n)
+    }
+}
+
+fn tar(
+    stream: impl Read,
+    consumed: &Rc<Cell<u64>>,
+    path: &str,
+    limits: &Limits,
+    budget: &Budget,
+    member: &mut dyn FnMut(&[u8], &str),
+) {
+    let mut archive = tar::Archive::new(stream);
+    let entries = match archive.entries() {
+        Ok(e) => e,
+        Err(e) => return messages::error(path, format!("not a readable tar archive: {e}")),
+    };
+    let mut buf = Vec::new();
+    // Also judged over the whole stream: many small members of zeros are a bomb too.
+    let start = budget.get();
+    for (i, entry) in entries.enumerate() {
+        if i == MAX_MEMBERS {
+            messages::note(
+                path,
+                format!("stopped after {MAX_MEMBERS} members: too many to scan"),
+            );
+            return;
+        }
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => return messages::error(path, format!("not a readable tar archive: {e}")),
+        };
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let member_path = format!("{path}!{name}");
+        let at_start = consumed.get();
+        let compressed = || consumed.get() - at_start;
+        match read_member(entry, &mut buf, limits, budget, &compressed) {
+            Ok(()) => member(&buf, &name),
+            // A stream can't seek past the rest of a bomb: stop here.
+            Err(stop @ Stop::Bomb(_)) => {
+                explain(stop, &member_path, path, limits);
+                return;
+            }
+            Err(stop) => {
+                if !explain(stop, &member_path, path, limits) {
+                    return;
+                }
+            }
+        }
+        let unpacked = start - budget.get().min(start);
+        if unpacked > RATIO_FLOOR && unpacked / consumed.get().max(1) > limits.ratio {
+            messages::note(
+                path,
+                format!(
+                    "stopped unpacking: compression ratio over {}:1, an archive bomb",
+                    limits.ratio
+                ),
+            );
+            return;
+        }
+    }
+}
+
+fn gzip(
+    data: &[u8],
+    path: &str,
+    limits: &Limits,
+    budget: &Budget,
+    member: &mut dyn FnMut(&[u8], &str),
+) {
+    let consumed = Rc::new(Cell::new(0));
+    let mut dec = MultiGzDecoder::new(Counting::new(data, &consumed));
+    let mut head = Vec::with_capacity(512);
+    if let Err(e) = (&mut dec).take(512).read_to_end(&mut head) {
+        return messages::error(path, format!("not a readable gzip stream: {e}"));
+    }
+    let name = path.rsplit(['!', '/']).next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    let stream = Cursor::new(head).chain(dec);
+    if is_tar(stream.get_ref().0.get_ref()) || lower.ends_with(".tgz") || lower.ends_with(".tar.gz")
+    {
+        return tar(stream, &consumed, path, limits, budget, member);
+    }
+    let inner = if lower.ends_with(".gz") {
+        &name[..name.len() - 3]
+    } else {
+        name
+    };
+    let mut buf = Vec::new();
+    let member_path = format!("{path}!{inner}");
+    match read_member(stream, &mut buf, limits, budget, &|| consumed.get()) {
+        Ok(()) => member(&buf, inner),
+        Err(stop) => {
+            explain(stop, &member_path, path, limits);
+        }
+    }
+}
