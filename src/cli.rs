@@ -164,8 +164,9 @@ pub struct ApiArgs {
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub api_tries: u32,
     /// Append one JSON line per API request to FILE (time, action, fingerprint,
-    /// redacted key, location, outcome, HTTP status). Revocation always writes one:
-    /// qrcp-scan-audit.jsonl in the current folder unless this is given.
+    /// redacted key, location, outcome, HTTP status). Every API action is audited:
+    /// by default in $XDG_STATE_HOME/qrcp-scan/audit.jsonl
+    /// (~/.local/state/qrcp-scan/audit.jsonl), never in the scanned folder.
     #[arg(long, value_name = "FILE")]
     pub audit_log: Option<PathBuf>,
 }

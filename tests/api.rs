@@ -22,8 +22,7 @@ fn sha256(s: &str) -> String {
 
 /// `qrcp-scan ARGS --api-url URL`, run in the tree.
 fn run_api(t: &Tree, server: &ApiServer, args: &[&str]) -> Output {
-    qrcp()
-        .current_dir(t.path())
+    t.cmd()
         .args(args)
         .args(["--api-url", &server.url])
         .output()
@@ -211,8 +210,8 @@ fn nothing_is_sent_without_verify() {
     server.set(&key, KeyState::Active);
     let t = Tree::new();
     t.write("a.js", format!("k = \"{key}\"\n"));
-    let o = qrcp()
-        .current_dir(t.path())
+    let o = t
+        .cmd()
         .env("QRCP_SCAN_API_URL", &server.url)
         .args(["dir", ".", "--format", "json"])
         .output()
@@ -288,8 +287,8 @@ fn plain_http_to_a_remote_host_is_refused() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(stdout(&o).is_empty(), "scanned anyway: {}", stdout(&o));
     }
-    let o = qrcp()
-        .current_dir(t.path())
+    let o = t
+        .cmd()
         .env("QRCP_SCAN_API_URL", "http://api.example.invalid")
         .args(["verify", "."])
         .output()
@@ -300,7 +299,7 @@ fn plain_http_to_a_remote_host_is_refused() {
         "{}",
         stderr(&o)
     );
-    assert!(!t.join("qrcp-scan-audit.jsonl").exists());
+    assert!(!t.audit_log().exists());
 }
 
 #[test]
@@ -454,8 +453,10 @@ fn revoke_from_a_redacted_report_is_idempotent() {
     }
     assert_all_absent(&o, &[&a, &b, &c, &d]);
 
-    // Revocation always audits: qrcp-scan-audit.jsonl by default, appended.
-    let audit_path = t.join("qrcp-scan-audit.jsonl");
+    // Every API action is audited: in the state folder by default, appended, and
+    // never in the scanned tree.
+    let audit_path = t.audit_log();
+    assert!(!t.join("qrcp-scan-audit.jsonl").exists());
     let audit = audit_lines(&audit_path);
     assert_eq!(audit.len(), 8);
     assert!(audit.iter().all(|l| l["action"] == "revoke"));
@@ -529,7 +530,7 @@ fn revoke_needs_yes_off_a_terminal_and_dry_run_sends_nothing() {
     assert!(stderr(&o).contains("nothing was sent"), "{}", stderr(&o));
 
     assert!(server.requests().is_empty(), "{:?}", server.requests());
-    assert!(!t.join("qrcp-scan-audit.jsonl").exists());
+    assert!(!t.audit_log().exists());
     assert_all_absent(&o, &[&live, &test]);
 
     // --only-live on a real run leaves the test key alone.
@@ -697,8 +698,8 @@ fn server_errors_fail_those_keys_and_keep_the_rest() {
         .local_addr()
         .unwrap()
         .port();
-    let o = qrcp()
-        .current_dir(t.path())
+    let o = t
+        .cmd()
         .args([
             "revoke",
             "--report",

@@ -12,8 +12,24 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-/// Where `revoke` writes its audit log when `--audit-log` is not given.
-pub const DEFAULT_AUDIT_LOG: &str = "qrcp-scan-audit.jsonl";
+/// Where every API action is recorded when `--audit-log` is not given: the user's
+/// state folder (`$XDG_STATE_HOME/qrcp-scan/audit.jsonl`, else
+/// `~/.local/state/qrcp-scan/audit.jsonl`), so that a scan never drops a file into
+/// the repository it scans; `qrcp-scan-audit.jsonl` here when there is no home.
+pub fn default_path() -> PathBuf {
+    let nonempty = |v: std::ffi::OsString| (!v.is_empty()).then(|| PathBuf::from(v));
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .and_then(nonempty)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .and_then(nonempty)
+                .map(|h| h.join(".local").join("state"))
+        });
+    match base {
+        Some(b) => b.join("qrcp-scan").join("audit.jsonl"),
+        None => PathBuf::from("qrcp-scan-audit.jsonl"),
+    }
+}
 
 #[derive(Debug, Serialize)]
 pub struct Entry<'a> {
@@ -44,6 +60,11 @@ pub struct AuditLog {
 
 impl AuditLog {
     pub fn open(path: &Path) -> Result<AuditLog> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("{}: cannot create the audit log's folder", dir.display())
+            })?;
+        }
         let file = OpenOptions::new()
             .create(true)
             .append(true)

@@ -200,9 +200,13 @@ pub fn verify_targets(api: &ApiConfig, targets: &[Target]) -> Result<Vec<Settled
     if targets.is_empty() {
         return Ok(Vec::new());
     }
-    let audit = api.audit_log.as_deref().map(AuditLog::open).transpose()?;
-    let engine = Engine::new(api, audit);
+    let path = api.audit_log.clone().unwrap_or_else(audit::default_path);
+    let engine = Engine::new(api, Some(AuditLog::open(&path)?));
     let settled = engine.run(Action::Verify, targets);
+    crate::messages::note(
+        &path.display().to_string(),
+        "every verification request is recorded in this audit log",
+    );
     for (t, s) in targets.iter().zip(&settled) {
         if s.outcome == Outcome::Unknown {
             crate::messages::note(
@@ -283,10 +287,7 @@ pub fn revoke_targets(
     if !settings.yes && !confirm(api, &targets)? {
         bail!("revocation cancelled: nothing was sent");
     }
-    let path = api
-        .audit_log
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(audit::DEFAULT_AUDIT_LOG));
+    let path = api.audit_log.clone().unwrap_or_else(audit::default_path);
     let audit = AuditLog::open(&path)?;
     let engine = Engine::new(api, Some(audit));
     let settled = engine.run(Action::Revoke, &targets);

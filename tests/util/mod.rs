@@ -15,6 +15,11 @@ use assert_cmd::Command;
 pub fn qrcp() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_qrcp-scan"));
     cmd.env_remove("NO_COLOR").env_remove("QRCP_SCAN_API_URL");
+    // Audit logs and other state never go to the real home during tests.
+    cmd.env(
+        "XDG_STATE_HOME",
+        std::env::temp_dir().join("qrcp-scan-tests-state"),
+    );
     cmd
 }
 
@@ -56,6 +61,9 @@ pub fn test_key() -> String {
 /// A temporary folder to build inputs in.
 pub struct Tree {
     pub dir: tempfile::TempDir,
+    /// `XDG_STATE_HOME` of commands run with `cmd`/`run` (audit logs), outside
+    /// the scanned tree.
+    pub state: tempfile::TempDir,
 }
 
 impl Tree {
@@ -65,7 +73,24 @@ impl Tree {
                 .prefix("qrcp-test")
                 .tempdir()
                 .unwrap(),
+            state: tempfile::Builder::new()
+                .prefix("qrcp-state")
+                .tempdir()
+                .unwrap(),
         }
+    }
+
+    /// The default audit log of commands run in this tree.
+    pub fn audit_log(&self) -> PathBuf {
+        self.state.path().join("qrcp-scan/audit.jsonl")
+    }
+
+    /// `qrcp-scan` inside the tree, its state (audit log) in `state`.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = qrcp();
+        cmd.current_dir(self.path())
+            .env("XDG_STATE_HOME", self.state.path());
+        cmd
     }
 
     pub fn path(&self) -> &Path {
@@ -85,7 +110,7 @@ impl Tree {
 
     /// `qrcp-scan <args…>` run inside the tree.
     pub fn run(&self, args: &[&str]) -> Output {
-        qrcp().current_dir(self.path()).args(args).output().unwrap()
+        self.cmd().args(args).output().unwrap()
     }
 }
 
@@ -101,25 +126,27 @@ pub fn code(o: &Output) -> i32 {
     o.status.code().expect("exited by a signal")
 }
 
-/// Asserts that no byte sequence of the key's body longer than the redacted four
-/// characters appears anywhere in the output.
+/// Asserts that no part of the key's body longer than what redaction shows (its
+/// first four characters) appears in the run's standard output or error: every
+/// window of 8 characters of the body is looked for, so a leak of any part of the
+/// key is caught, not only of its start.
 pub fn assert_secret_absent(o: &Output, key: &str) {
-    let body = key.split('_').nth(2).unwrap_or(key);
     for text in [stdout(o), stderr(o)] {
-        assert!(!text.contains(key), "full key printed:\n{text}");
-        assert!(
-            !text.contains(&body[..8.min(body.len())]),
-            "key body printed:\n{text}"
-        );
+        assert_text_lacks(&text, key);
     }
 }
 
+/// Like [`assert_secret_absent`], for any text (a report, an audit log).
 pub fn assert_text_lacks(text: &str, key: &str) {
     let body = key.split('_').nth(2).unwrap_or(key);
-    assert!(
-        !text.contains(&body[..8.min(body.len())]),
-        "key body present in:\n{text}"
-    );
+    assert!(!text.contains(key), "full key present in:\n{text}");
+    for i in 0..=body.len().saturating_sub(8) {
+        let window = &body[i..(i + 8).min(body.len())];
+        assert!(
+            !text.contains(window),
+            "part of the key ({window}) present in:\n{text}"
+        );
+    }
 }
 
 /// The JSON report of a run.
