@@ -13,6 +13,12 @@ use crate::rules::Severity;
 pub enum SourceKind {
     File,
     Stdin,
+    /// A blob or message of a commit that a ref reaches.
+    Git,
+    /// An object that no ref reaches (amended-away or dangling).
+    GitUnreachable,
+    /// The staged change (`qrcp-scan staged`).
+    Staged,
 }
 
 /// The commit that introduced a blob at a path.

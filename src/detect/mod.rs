@@ -86,6 +86,19 @@ impl Detector {
         })
     }
 
+    /// Whether `data` holds any rule keyword: the one multi-literal search. Bytes
+    /// without one cannot hold a finding, so callers skip `detect` for them.
+    pub fn has_candidate(&self, data: &[u8]) -> bool {
+        self.keywords.as_ref().is_some_and(|ac| ac.is_match(data))
+    }
+
+    /// Whether some path rule reports this `/`-separated path.
+    pub fn path_matches(&self, path: &str) -> bool {
+        self.path_rules
+            .iter()
+            .any(|&i| self.rules.rules[i].matches_path(path))
+    }
+
     /// Path rules (committed dotenv files) for one `/`-separated path.
     pub fn detect_path(&self, prov: &Provenance, out: &mut Vec<Finding>) {
         let Some(path) = prov.path.as_deref() else {
@@ -367,6 +380,16 @@ mod tests {
         );
         assert!(f.is_empty());
         assert_eq!(s.placeholders, 3);
+    }
+
+    #[test]
+    fn candidates_need_a_keyword() {
+        let d = detector();
+        assert!(d.has_candidate(b"x = qrcp_live_Zk3q9WmP2xLr7Tb4Nv8Hc1Yd"));
+        assert!(d.has_candidate(b"NEXT_PUBLIC_QRCODEPRO_KEY=1"));
+        assert!(!d.has_candidate(b"nothing to see here\n"));
+        assert!(d.path_matches("config/.env"));
+        assert!(!d.path_matches("config/.env.example"));
     }
 
     #[test]

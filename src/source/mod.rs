@@ -2,6 +2,8 @@
 //! [`Scanner`]; they never judge or print findings.
 
 pub mod fs;
+pub mod git;
+pub mod staged;
 pub mod stdin;
 
 use crate::detect::Detector;
