@@ -4,5 +4,7 @@
 mod util;
 
 mod ci;
+mod git;
+mod hooks;
 mod rules;
 mod scan;
