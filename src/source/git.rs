@@ -337,6 +337,11 @@ impl Ctx<'_> {
         .map_err(|e| anyhow!("cannot list objects: {}", git_msg(&e)))?;
         ids.sort_unstable();
         ids.dedup();
+        // Pack order, not id order: a delta's base was then usually just read and
+        // is still in libgit2's delta-base cache (twice as fast as id order).
+        let positions = pack_positions(&repo.commondir().join("objects"));
+        ids.sort_by_key(|id| positions.get(id).copied().unwrap_or((u32::MAX, 0)));
+        drop(positions);
         if ids.is_empty() {
             messages::note(
                 &repo_name(repo),
@@ -889,6 +894,64 @@ fn ref_tips(
         })
         .collect();
     (tips, reached_tags)
+}
+
+/// Where each packed object sits: (pack number, offset), from the version 2 pack
+/// indexes in `objects/pack`. An index that cannot be read only costs speed.
+fn pack_positions(objects: &Path) -> HashMap<Oid, (u32, u64)> {
+    let mut out = HashMap::new();
+    let Ok(dir) = std::fs::read_dir(objects.join("pack")) else {
+        return out;
+    };
+    let mut idxs: Vec<PathBuf> = dir
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+        .collect();
+    idxs.sort();
+    for (pack, path) in idxs.iter().enumerate() {
+        if let Ok(data) = std::fs::read(path) {
+            read_idx(&data, pack as u32, &mut out);
+        }
+    }
+    out
+}
+
+/// Parses a pack index (version 2, SHA-1): fan-out, ids, CRCs, 31-bit offsets, then
+/// 64-bit offsets for the entries whose high bit is set.
+fn read_idx(data: &[u8], pack: u32, out: &mut HashMap<Oid, (u32, u64)>) {
+    let be32 = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?))
+    };
+    if data.get(..8) != Some(b"\xfftOc\0\0\0\x02") {
+        return;
+    }
+    let Some(n) = be32(8 + 255 * 4).map(|n| n as usize) else {
+        return;
+    };
+    let ids = 8 + 256 * 4;
+    let offsets = ids + n * 20 + n * 4;
+    let large = offsets + n * 4;
+    if data.len() < large {
+        return;
+    }
+    for i in 0..n {
+        let Ok(id) = Oid::from_bytes(&data[ids + i * 20..ids + i * 20 + 20]) else {
+            return;
+        };
+        let Some(off) = be32(offsets + i * 4) else {
+            return;
+        };
+        let off = if off & 0x8000_0000 == 0 {
+            u64::from(off)
+        } else {
+            let at = large + (off & 0x7fff_ffff) as usize * 8;
+            match data.get(at..at + 8).and_then(|b| b.try_into().ok()) {
+                Some(b) => u64::from_be_bytes(b),
+                None => return,
+            }
+        };
+        out.insert(id, (pack, off));
+    }
 }
 
 /// Commits reachable from `tips` (missing parents, as in a shallow clone, end a path).
