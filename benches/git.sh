@@ -73,7 +73,8 @@ measure() {
     local name=$1 out=$2
     shift 2
     /usr/bin/time -f '%e %M' -o "$work/time.txt" "$@" >"$out" 2>"$work/$name.err" || true
-    read -r secs kib <"$work/time.txt"
+    # GNU time puts "Command exited with non-zero status N" first when it does.
+    read -r secs kib < <(tail -n 1 "$work/time.txt")
     printf '%-28s %8.2f s  %8d MiB\n' "$name" "$secs" "$((kib / 1024))"
     eval "t_${name//[^a-z]/_}=$secs"
 }

@@ -41,8 +41,6 @@ fn staged_reports_added_lines_new_files_and_new_dotenv_files_only() {
     );
     // Added file: every line counts.
     r.write("src/new.py", &format!("# new\nKEY = '{fresh}'\n"));
-    // A pure rename of a file that holds a key: nothing new is committed.
-    r.git(&["mv", "moved/from.txt", "moved/to.txt"]);
     // A newly staged dotenv file, and an edited old one (not new).
     r.write("config/.env.local", "PORT=1\n");
     r.write(".env", "A=2\n");
@@ -53,16 +51,23 @@ fn staged_reports_added_lines_new_files_and_new_dotenv_files_only() {
         &format!("# new\nKEY = '{fresh}'\nX = '{unstaged}'\n"),
     );
 
+    let expected: Vec<(String, String, Option<u64>)> = vec![
+        ("dotenv-file".into(), "config/.env.local".into(), None),
+        ("qrcp-live-key".into(), "app.js".into(), Some(4)),
+        ("qrcp-test-key".into(), "src/new.py".into(), Some(2)),
+    ];
     let (o, v) = staged_json(&r);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
-    assert_eq!(
-        found(&v),
-        vec![
-            ("dotenv-file".into(), "config/.env.local".into(), None),
-            ("qrcp-live-key".into(), "app.js".into(), Some(4)),
-            ("qrcp-test-key".into(), "src/new.py".into(), Some(2)),
-        ]
-    );
+    assert_eq!(found(&v), expected);
+    // Index format version 4 (compressed paths) reads the same.
+    r.git(&["update-index", "--index-version", "4"]);
+    assert_eq!(found(&staged_json(&r).1), expected);
+    // A pure rename of a file that holds a key adds nothing (this change has files
+    // both deleted and added: libgit2's rename detection decides).
+    r.git(&["mv", "moved/from.txt", "moved/to.txt"]);
+    let (o, v) = staged_json(&r);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(found(&v), expected);
     assert!(sources(&v).iter().all(|s| *s == "staged"));
     assert!(v["findings"][1]["commit"].is_null());
     for k in [&old, &added, &fresh, &moved, &unstaged] {
@@ -75,6 +80,32 @@ fn staged_reports_added_lines_new_files_and_new_dotenv_files_only() {
     let out = stdout(&o);
     assert!(out.contains("app.js:4:"), "{out}");
     assert!(out.contains("error[qrcp-live-key]"), "{out}");
+    assert_secret_absent(&o, &added);
+}
+
+#[test]
+fn staged_rename_with_an_edit_reports_only_the_added_line() {
+    let r = Repo::init();
+    let (old, added) = (live_key(), live_key());
+    let body: String = (0..20).map(|i| format!("line {i}\n")).collect();
+    r.write("a/conf.js", &format!("k = \"{old}\";\n{body}"));
+    r.write("gone/x.txt", "bye\n");
+    r.commit("base");
+    std::fs::create_dir_all(r.dir.join("b")).unwrap();
+    r.git(&["mv", "a/conf.js", "b/conf.js"]);
+    r.write(
+        "b/conf.js",
+        &format!("k = \"{old}\";\n{body}n = \"{added}\";\n"),
+    );
+    r.git(&["rm", "-q", "-r", "gone"]);
+    r.git(&["add", "-A"]);
+    let (o, v) = staged_json(&r);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        found(&v),
+        vec![("qrcp-live-key".into(), "b/conf.js".into(), Some(22))]
+    );
+    assert_secret_absent(&o, &old);
     assert_secret_absent(&o, &added);
 }
 
