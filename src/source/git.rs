@@ -531,7 +531,7 @@ impl Ctx<'_> {
                 walk.hide(peel(from)?)?;
             }
             Selection::Branch(rev) => walk.push(resolve(repo, rev, "--branch")?)?,
-            Selection::All => unreachable!("scan_all handles whole histories"),
+            Selection::All => return self.scan_all(pool),
         }
         if not_remotes {
             walk.hide_glob("refs/remotes/*")
