@@ -33,6 +33,31 @@ pub enum Command {
     ///   qrcp-scan dir
     ///   qrcp-scan dir web/dist --format json --output report.json
     Dir(DirArgs),
+    /// Scan a git repository's history: every commit of every ref (branches, tags,
+    /// remotes, stash) and the objects that no ref reaches.
+    ///
+    /// Each distinct blob is read and scanned once, in parallel; a finding is
+    /// attributed to the commit that first introduced the blob at its path. Commit
+    /// and annotated tag messages are scanned too. With --since, --range or
+    /// --branch, only the files that those commits add or modify are scanned.
+    ///
+    /// Examples:
+    ///   qrcp-scan git
+    ///   qrcp-scan git --since origin/main --format json
+    ///   qrcp-scan git --range v1.0..v2.0
+    Git(GitArgs),
+    /// Scan the staged change: the lines that `git commit` would add (pre-commit).
+    ///
+    /// Compares HEAD (or nothing, before the first commit) with the index. Only
+    /// added lines and newly added files are reported, with the staged file's line
+    /// numbers; renames and unchanged lines are not.
+    Staged(StagedArgs),
+    /// Install a native git hook that runs qrcp-scan (pre-commit, or pre-push).
+    ///
+    /// The hook runs this binary by its absolute path, or `qrcp-scan` from PATH if
+    /// that path is gone. core.hooksPath is respected. An existing hook is never
+    /// replaced without --force.
+    InstallHook(InstallHookArgs),
     /// Scan standard input.
     ///
     /// Example: `curl -s https://example.com/app.js | qrcp-scan stdin --name app.js`
@@ -193,6 +218,10 @@ pub enum ScanCommand {
     Stdin(StdinArgs),
     /// A deployed site, as `qrcp-scan url`.
     Url(UrlArgs),
+    /// Git history, as `qrcp-scan git`.
+    Git(GitArgs),
+    /// The staged change, as `qrcp-scan staged`.
+    Staged(StagedArgs),
 }
 
 #[derive(Debug, Args)]
@@ -230,6 +259,52 @@ pub struct DirArgs {
     pub binary: bool,
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GitArgs {
+    /// The repository (a working tree, a bare repository or a worktree).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Scan the commits reachable from HEAD but not from REV (REV..HEAD), e.g.
+    /// `--since origin/main` on a pull request.
+    #[arg(long, value_name = "REV", conflicts_with_all = ["range", "branch"])]
+    pub since: Option<String>,
+    /// Scan the commits reachable from B but not from A.
+    #[arg(long, value_name = "A..B", conflicts_with = "branch")]
+    pub range: Option<String>,
+    /// Scan the history of one ref (every commit reachable from it).
+    #[arg(long, value_name = "REV")]
+    pub branch: Option<String>,
+    /// Leave out commits that a remote-tracking ref (refs/remotes/*) reaches: with
+    /// --branch, the commits not pushed yet.
+    #[arg(long)]
+    pub not_remotes: bool,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StagedArgs {
+    /// The repository (default: the one the current folder is in).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallHookArgs {
+    /// The repository (default: the one the current folder is in).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Install a pre-push hook (scans the commits being pushed) instead of a
+    /// pre-commit hook (scans the staged change).
+    #[arg(long)]
+    pub pre_push: bool,
+    /// Replace an existing hook.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -13,8 +13,11 @@ use crate::rules::Severity;
 pub enum SourceKind {
     File,
     Stdin,
+    /// A blob or message of a commit that a ref reaches.
     Git,
+    /// An object that no ref reaches (amended-away or dangling).
     GitUnreachable,
+    /// The staged change (`qrcp-scan staged`).
     Staged,
     /// A deployed site's page, scripts and source maps (`qrcp-scan url`).
     Url,

@@ -10,6 +10,7 @@ mod decode;
 mod detect;
 mod filter;
 mod finding;
+mod hook;
 mod messages;
 mod progress;
 mod report;
@@ -76,6 +77,16 @@ fn run(cli: Cli) -> Result<Exit> {
         Command::Dir(args) => scan_command(ScanCommand::Dir(args), Mode::Report),
         Command::Stdin(args) => scan_command(ScanCommand::Stdin(args), Mode::Report),
         Command::Url(args) => scan_command(ScanCommand::Url(args), Mode::Report),
+        Command::Git(args) => scan_command(ScanCommand::Git(args), Mode::Report),
+        Command::Staged(args) => scan_command(ScanCommand::Staged(args), Mode::Report),
+        Command::InstallHook(args) => {
+            let path = hook::install(&args.repo, args.pre_push, args.force)?;
+            println!(
+                "installed {}",
+                sanitize::sanitize(&path.display().to_string())
+            );
+            Ok(Exit::Clean)
+        }
         Command::Rules(cmd) => rules_command(cmd),
         Command::Baseline(BaselineCommand::Create(scan)) => scan_command(scan, Mode::Baseline),
         Command::Verify(args) => verify_command(args),
@@ -134,7 +145,42 @@ fn scan_command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
                 source::url::scan(&urls, &opts, &mut scanner)
             })
         }
+        ScanCommand::Git(args) => {
+            use source::git::{GitOptions, Selection};
+            let (git_dir, root) = repo_dirs(&args.repo)?;
+            let cfg = Config::new(&args.scan, &root)?;
+            let selection = match (&args.since, &args.range, &args.branch) {
+                (Some(rev), _, _) => Selection::Since(rev.clone()),
+                (_, Some(spec), _) => Selection::Range(spec.clone()),
+                (_, _, Some(rev)) => Selection::Branch(rev.clone()),
+                _ => Selection::All,
+            };
+            if args.not_remotes && matches!(selection, Selection::All) {
+                anyhow::bail!("--not-remotes needs --since, --range or --branch");
+            }
+            let opts = GitOptions {
+                selection,
+                not_remotes: args.not_remotes,
+            };
+            scan_with(&cfg, mode, |sink| {
+                source::git::scan(&git_dir, &opts, &cfg, sink)
+            })
+        }
+        ScanCommand::Staged(args) => {
+            let (git_dir, root) = repo_dirs(&args.repo)?;
+            let cfg = Config::new(&args.scan, &root)?;
+            scan_with(&cfg, mode, |sink| {
+                source::staged::scan(&git_dir, &cfg, sink)
+            })
+        }
     }
+}
+
+/// The git folder of the repository `path` is in, and the folder where its
+/// configuration file is looked for.
+fn repo_dirs(path: &Path) -> Result<(PathBuf, PathBuf)> {
+    let repo = source::git::open(path)?;
+    Ok((repo.path().to_path_buf(), source::git::config_root(&repo)))
 }
 
 /// Where `.qrcp-scan.toml` is looked for: the first scanned folder (or the folder

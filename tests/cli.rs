@@ -6,5 +6,7 @@ mod util;
 mod api;
 mod bundles;
 mod ci;
+mod git;
+mod hooks;
 mod rules;
 mod scan;

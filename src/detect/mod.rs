@@ -100,6 +100,13 @@ impl Keywords {
         })
     }
 
+    fn is_match(&self, data: &[u8]) -> bool {
+        match self {
+            Keywords::Packed(s) => s.find(data).is_some(),
+            Keywords::Automaton(ac) => ac.is_match(data),
+        }
+    }
+
     /// (keyword index, start, end) of each keyword, left to right.
     fn find_iter<'a>(
         &'a self,
@@ -183,6 +190,21 @@ impl Detector {
             trigger_ac,
             path_rules,
         })
+    }
+
+    /// Whether `data` holds any rule keyword or decoding trigger: the one
+    /// multi-literal search. Bytes without one cannot hold a finding, so callers
+    /// skip detection for them.
+    pub fn has_candidate(&self, data: &[u8]) -> bool {
+        self.keywords.as_ref().is_some_and(|k| k.is_match(data))
+            || self.trigger_ac.as_ref().is_some_and(|k| k.is_match(data))
+    }
+
+    /// Whether some path rule reports this `/`-separated path.
+    pub fn path_matches(&self, path: &str) -> bool {
+        self.path_rules
+            .iter()
+            .any(|&i| self.rules.rules[i].matches_path(path))
     }
 
     /// Path rules (committed dotenv files) for one `/`-separated path.
@@ -602,6 +624,16 @@ mod tests {
         );
         assert!(f.is_empty());
         assert_eq!(s.placeholders, 3);
+    }
+
+    #[test]
+    fn candidates_need_a_keyword() {
+        let d = detector();
+        assert!(d.has_candidate(b"x = qrcp_live_Zk3q9WmP2xLr7Tb4Nv8Hc1Yd"));
+        assert!(d.has_candidate(b"NEXT_PUBLIC_QRCODEPRO_KEY=1"));
+        assert!(!d.has_candidate(b"nothing to see here\n"));
+        assert!(d.path_matches("config/.env"));
+        assert!(!d.path_matches("config/.env.example"));
     }
 
     #[test]

@@ -49,7 +49,7 @@ fn render(
         .map(|p| sanitize(p).into_owned());
     let where_ = match (&path, &f.provenance.commit) {
         (Some(p), _) => p.clone(),
-        (None, Some(c)) => format!("commit message of {}", short(&c.id)),
+        (None, Some(c)) => format!("message of {}", short(&c.id)),
         (None, None) => "<unknown>".to_string(),
     };
     let title = level

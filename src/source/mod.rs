@@ -5,7 +5,10 @@
 
 pub mod archive;
 pub mod fs;
+pub mod git;
+pub mod git_index;
 pub mod origin;
+pub mod staged;
 pub mod stdin;
 pub mod url;
 

@@ -1,0 +1,1132 @@
+//! Git history as a source: the blobs and messages of a repository's objects, with
+//! the commit and path that first introduced each one.
+//!
+//! A whole-history scan lists the object database once and reads every object once,
+//! in parallel with one `Repository` per thread: blobs are searched for keywords (the
+//! detector's pre-filter) and detected only when one is there; commits and annotated
+//! tags are parsed (graph and message). Trees are walked afterwards, each distinct
+//! (tree, folder) once, oldest commit first: that finds every path ever committed
+//! (dotenv files) and, for the few blobs with findings, the commit that introduced
+//! them at each path. Nothing but object ids, the commit graph and findings is held.
+//!
+//! A range scan (`--since`, `--range`, `--branch`) diffs each commit of the range
+//! against its first parent and scans the whole blob of every added or modified file.
+//!
+//! Judging bytes is the detector's job; this module only says where they came from.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result, anyhow, bail};
+use git2::{Delta, DiffOptions, FileMode, ObjectType, Oid, Repository, RevparseMode, Sort};
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::detect::Detector;
+use crate::finding::{CommitInfo, Finding, Provenance, SourceKind};
+use crate::messages;
+use crate::report::human_bytes;
+use crate::scan::{Sink, Stats};
+
+/// Which commits to scan.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// Every object in the repository.
+    All,
+    /// `REV..HEAD`.
+    Since(String),
+    /// `A..B`.
+    Range(String),
+    /// Every commit reachable from one revision.
+    Branch(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct GitOptions {
+    pub selection: Selection,
+    /// Hide commits reachable from `refs/remotes/*` (ranges only).
+    pub not_remotes: bool,
+}
+
+/// Bytes looked at for a NUL to call a blob binary (as git does).
+const BINARY_PEEK: usize = 8192;
+
+/// Opens the repository that `path` is in: a working tree (or a folder in one), a
+/// bare repository or a linked worktree.
+pub fn open(path: &Path) -> Result<Repository> {
+    if !path.exists() {
+        bail!("{}: no such file or folder", path.display());
+    }
+    Repository::discover(path)
+        .map_err(|e| anyhow!("{}: not a git repository ({})", path.display(), git_msg(&e)))
+}
+
+/// The folder where `.qrcp-scan.toml` is looked for: the working tree's root, or
+/// the repository folder when it is bare.
+pub fn config_root(repo: &Repository) -> PathBuf {
+    repo.workdir().unwrap_or(repo.path()).to_path_buf()
+}
+
+/// How a repository is named in messages.
+fn repo_name(repo: &Repository) -> String {
+    crate::source::fs::display_path(repo.workdir().unwrap_or(repo.path()))
+}
+
+/// A libgit2 error as one lower-case line, without its class and code.
+pub fn git_msg(e: &git2::Error) -> String {
+    let m = e.message().trim().trim_end_matches('.');
+    let mut c = m.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => format!("libgit2 error {:?}", e.code()),
+    }
+}
+
+/// Scans the repository whose git folder is `git_dir`.
+pub fn scan(git_dir: &Path, opts: &GitOptions, cfg: &Config, sink: Sink) -> Result<()> {
+    // Every object is read once: libgit2's object cache would only hold memory.
+    git2::opts::enable_caching(false);
+    let repo = Repository::open(git_dir)
+        .with_context(|| format!("{}: cannot open the repository", git_dir.display()))?;
+    let detector = Detector::new(Arc::clone(&cfg.rules))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .context("cannot start worker threads")?;
+    if repo.is_shallow() {
+        messages::note(
+            &repo_name(&repo),
+            "shallow clone: commits before the shallow boundary are not in this repository, \
+             so findings are attributed within the history that is",
+        );
+    }
+    let mut ctx = Ctx {
+        repo: &repo,
+        reader: Reader {
+            git_dir,
+            detector: &detector,
+            sink: &sink,
+            max: cfg.max_file_size,
+            too_large: AtomicU64::new(0),
+        },
+        detector: &detector,
+        sink: &sink,
+        infos: HashMap::new(),
+    };
+    match &opts.selection {
+        Selection::All => ctx.scan_all(&pool)?,
+        sel => ctx.scan_range(&pool, sel, opts.not_remotes)?,
+    }
+    let n = ctx.reader.too_large.load(Ordering::Relaxed);
+    if n > 0 {
+        messages::note(
+            &repo_name(&repo),
+            format!(
+                "skipped {n} blob{} larger than --max-file-size ({})",
+                if n == 1 { "" } else { "s" },
+                human_bytes(cfg.max_file_size)
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// A commit as the graph needs it.
+struct Node {
+    tree: Oid,
+    parents: Vec<Oid>,
+    time: i64,
+}
+
+/// What reading one object taught.
+enum Seen {
+    Commit {
+        id: Oid,
+        node: Node,
+        found: Vec<Finding>,
+    },
+    Tag {
+        id: Oid,
+        target: Oid,
+        name: String,
+        found: Vec<Finding>,
+    },
+    Blob {
+        id: Oid,
+        found: Vec<Finding>,
+    },
+    /// Unreadable (reported already).
+    Failed(Oid),
+}
+
+/// Where a group of findings (one blob's, or one message's) was first seen.
+#[derive(Clone)]
+struct Place {
+    /// Position of the commit in the walk (reachable commits first, oldest first);
+    /// `usize::MAX` when no commit holds it.
+    order: usize,
+    path: Option<String>,
+    /// The commit (or tag object) that introduced it.
+    commit: Option<Oid>,
+    reachable: bool,
+    /// Set for an annotated tag's message: the tag's name.
+    tag: Option<String>,
+}
+
+/// Provenance of findings before they are placed.
+const UNPLACED: Provenance = Provenance {
+    source: SourceKind::Git,
+    path: None,
+    commit: None,
+};
+
+/// What worker threads share (no repository handle: each has its own).
+struct Reader<'a> {
+    git_dir: &'a Path,
+    detector: &'a Detector,
+    sink: &'a Sink,
+    max: u64,
+    too_large: AtomicU64,
+}
+
+struct Ctx<'a> {
+    repo: &'a Repository,
+    reader: Reader<'a>,
+    detector: &'a Detector,
+    sink: &'a Sink,
+    infos: HashMap<Oid, Option<CommitInfo>>,
+}
+
+/// One worker thread's repository handle and detector.
+struct Worker {
+    repo: Option<Repository>,
+    detector: Detector,
+}
+
+impl Reader<'_> {
+    fn worker(&self) -> Worker {
+        let repo = match Repository::open(self.git_dir) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                messages::error(&self.git_dir.display().to_string(), git_msg(&e));
+                None
+            }
+        };
+        Worker {
+            repo,
+            detector: self.detector.clone(),
+        }
+    }
+
+    /// Reads one blob and returns its findings (unplaced). Too large, binary or
+    /// keyword-free blobs return nothing.
+    fn scan_blob(&self, w: &Worker, id: Oid, size: Option<usize>) -> Option<Vec<Finding>> {
+        let stats = &self.sink.stats;
+        let odb = w.repo.as_ref()?.odb().ok()?;
+        let size = match size {
+            Some(s) => s,
+            None => match odb.read_header(id) {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    messages::error(&format!("object {id}"), git_msg(&e));
+                    return None;
+                }
+            },
+        };
+        Stats::add(&stats.blobs, 1);
+        if size as u64 > self.max {
+            self.too_large.fetch_add(1, Ordering::Relaxed);
+            Stats::add(&stats.skipped, 1);
+            return None;
+        }
+        let obj = match odb.read(id) {
+            Ok(o) => o,
+            Err(e) => {
+                messages::error(&format!("object {id}"), git_msg(&e));
+                return None;
+            }
+        };
+        let data = obj.data();
+        Stats::add(&stats.bytes, data.len() as u64);
+        if memchr::memchr(0, &data[..data.len().min(BINARY_PEEK)]).is_some() {
+            Stats::add(&stats.skipped, 1);
+            return None;
+        }
+        let found = self.detect(&w.detector, data);
+        (!found.is_empty()).then_some(found)
+    }
+
+    fn detect(&self, detector: &Detector, data: &[u8]) -> Vec<Finding> {
+        let mut found = Vec::new();
+        if detector.has_candidate(data) {
+            let st = detector.detect(data, &UNPLACED, &mut found);
+            Stats::add(&self.sink.stats.placeholders, st.placeholders);
+        }
+        found
+    }
+
+    /// Phase 1 for one object of the database.
+    fn visit(&self, w: &Worker, id: Oid) -> Option<Seen> {
+        let odb = w.repo.as_ref()?.odb().ok()?;
+        let (size, kind) = match odb.read_header(id) {
+            Ok(h) => h,
+            Err(e) => {
+                messages::error(&format!("object {id}"), git_msg(&e));
+                return Some(Seen::Failed(id));
+            }
+        };
+        match kind {
+            ObjectType::Blob => self
+                .scan_blob(w, id, Some(size))
+                .map(|found| Seen::Blob { id, found }),
+            ObjectType::Commit | ObjectType::Tag => {
+                let obj = match odb.read(id) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        messages::error(&format!("object {id}"), git_msg(&e));
+                        return Some(Seen::Failed(id));
+                    }
+                };
+                let data = obj.data();
+                let (headers, message) = split_message(data);
+                let found = self.detect(&w.detector, message);
+                if kind == ObjectType::Commit {
+                    Stats::add(&self.sink.stats.commits, 1);
+                    match parse_commit(headers) {
+                        Some(node) => Some(Seen::Commit { id, node, found }),
+                        None => {
+                            messages::error(&format!("commit {id}"), "malformed commit object");
+                            Some(Seen::Failed(id))
+                        }
+                    }
+                } else {
+                    let target = header(headers, b"object").and_then(parse_oid)?;
+                    let name = header(headers, b"tag")
+                        .map(|n| String::from_utf8_lossy(n).into_owned())
+                        .unwrap_or_default();
+                    Some(Seen::Tag {
+                        id,
+                        target,
+                        name,
+                        found,
+                    })
+                }
+            }
+            // Trees are walked in phase 2; other kinds hold nothing to scan.
+            _ => None,
+        }
+    }
+}
+
+impl Ctx<'_> {
+    fn detect(&self, detector: &Detector, data: &[u8]) -> Vec<Finding> {
+        self.reader.detect(detector, data)
+    }
+
+    fn scan_all(&mut self, pool: &rayon::ThreadPool) -> Result<()> {
+        let repo = self.repo;
+        let odb = repo.odb().context("cannot open the object database")?;
+        let mut ids = Vec::new();
+        odb.foreach(|id| {
+            ids.push(*id);
+            true
+        })
+        .map_err(|e| anyhow!("cannot list objects: {}", git_msg(&e)))?;
+        ids.sort_unstable();
+        ids.dedup();
+        // Pack order, not id order: a delta's base was then usually just read and
+        // is still in libgit2's delta-base cache (twice as fast as id order).
+        let positions = pack_positions(&repo.commondir().join("objects"));
+        ids.sort_by_key(|id| positions.get(id).copied().unwrap_or((u32::MAX, 0)));
+        drop(positions);
+        if ids.is_empty() {
+            messages::note(
+                &repo_name(repo),
+                "the repository has no commits: nothing to scan",
+            );
+            return Ok(());
+        }
+
+        // Phase 1: every object once, in parallel.
+        let this = &self.reader;
+        let seen: Vec<Seen> = pool.install(|| {
+            ids.par_iter()
+                .map_init(|| this.worker(), |w, &id| this.visit(w, id))
+                .flatten()
+                .collect()
+        });
+        drop(ids);
+        let mut nodes: HashMap<Oid, Node> = HashMap::new();
+        let mut tags: HashMap<Oid, (Oid, String, Vec<Finding>)> = HashMap::new();
+        let mut blob_found: HashMap<Oid, Vec<Finding>> = HashMap::new();
+        let mut message_found: Vec<(Oid, Vec<Finding>)> = Vec::new();
+        let mut failed: HashSet<Oid> = HashSet::new();
+        for s in seen {
+            match s {
+                Seen::Commit { id, node, found } => {
+                    nodes.insert(id, node);
+                    if !found.is_empty() {
+                        message_found.push((id, found));
+                    }
+                }
+                Seen::Tag {
+                    id,
+                    target,
+                    name,
+                    found,
+                } => {
+                    tags.insert(id, (target, name, found));
+                }
+                Seen::Blob { id, found } => {
+                    blob_found.insert(id, found);
+                }
+                Seen::Failed(id) => {
+                    failed.insert(id);
+                }
+            }
+        }
+
+        // Phase 2: which commits (and tags) the refs reach, oldest first, then the
+        // others.
+        let (tips, reached_tags) = ref_tips(repo, &tags);
+        let reachable = reach(&nodes, &tips);
+        let unreachable: HashSet<Oid> = nodes
+            .keys()
+            .filter(|id| !reachable.contains(id))
+            .copied()
+            .collect();
+        let mut order = topo_order(&nodes, &reachable);
+        let n_reachable = order.len();
+        order.extend(topo_order(&nodes, &unreachable));
+
+        // Trees, each distinct (tree, folder) once: dotenv paths, and where the
+        // blobs with findings sit.
+        let mut walk = TreeWalk {
+            repo,
+            detector: self.detector,
+            wanted: &blob_found,
+            failed: &failed,
+            visited: HashSet::new(),
+            folders: HashMap::new(),
+            places: HashMap::new(),
+            seen_places: HashSet::new(),
+            dotenv: Vec::new(),
+            dotenv_seen: HashSet::new(),
+        };
+        for (i, id) in order.iter().enumerate() {
+            if let Some(node) = nodes.get(id) {
+                walk.walk(node.tree, i, *id);
+            }
+        }
+        let TreeWalk { places, dotenv, .. } = walk;
+
+        let place_of = |i: usize, path: Option<String>| Place {
+            order: i,
+            path,
+            commit: Some(order[i]),
+            reachable: i < n_reachable,
+            tag: None,
+        };
+        let position: HashMap<Oid, usize> =
+            order.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+
+        let mut groups: Vec<(Place, Vec<Finding>)> = Vec::new();
+        for (id, found) in blob_found {
+            match places.get(&id) {
+                Some(list) => {
+                    for (path, i) in list {
+                        groups.push((place_of(*i, Some(path.clone())), found.clone()));
+                    }
+                }
+                None => {
+                    let mut found = found;
+                    for f in &mut found {
+                        f.notes.push(format!(
+                            "in blob {id}, which no commit's tree holds (dangling)"
+                        ));
+                    }
+                    groups.push((
+                        Place {
+                            order: usize::MAX,
+                            path: None,
+                            commit: None,
+                            reachable: false,
+                            tag: None,
+                        },
+                        found,
+                    ));
+                }
+            }
+        }
+        for (id, found) in message_found {
+            if let Some(&i) = position.get(&id) {
+                groups.push((place_of(i, None), found));
+            }
+        }
+        for (id, (_, name, found)) in tags {
+            if !found.is_empty() {
+                groups.push((
+                    Place {
+                        order: usize::MAX - 1,
+                        path: None,
+                        commit: Some(id),
+                        reachable: reached_tags.contains(&id),
+                        tag: Some(name),
+                    },
+                    found,
+                ));
+            }
+        }
+        for (path, i) in dotenv {
+            let place = place_of(i, Some(path));
+            let mut found = Vec::new();
+            self.detector
+                .detect_path(&self.provenance(&place), &mut found);
+            groups.push((place, found));
+        }
+        self.emit(groups);
+        Ok(())
+    }
+
+    fn scan_range(
+        &mut self,
+        pool: &rayon::ThreadPool,
+        sel: &Selection,
+        not_remotes: bool,
+    ) -> Result<()> {
+        let repo = self.repo;
+        let mut walk = repo.revwalk().context("cannot walk the history")?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)
+            .context("cannot walk the history")?;
+        match sel {
+            Selection::Since(rev) => {
+                let head = repo
+                    .head()
+                    .and_then(|h| h.peel_to_commit())
+                    .map_err(|e| anyhow!("HEAD: {}", git_msg(&e)))?;
+                walk.push(head.id())?;
+                walk.hide(resolve(repo, rev, "--since")?)?;
+            }
+            Selection::Range(spec) => {
+                let rs = repo
+                    .revparse(spec)
+                    .map_err(|e| anyhow!("--range {spec:?}: {}", git_msg(&e)))?;
+                if !rs.mode().contains(RevparseMode::RANGE)
+                    || rs.mode().contains(RevparseMode::MERGE_BASE)
+                {
+                    bail!("--range {spec:?}: expected A..B");
+                }
+                let (Some(from), Some(to)) = (rs.from(), rs.to()) else {
+                    bail!("--range {spec:?}: expected A..B");
+                };
+                let peel = |o: &git2::Object| {
+                    o.peel_to_commit()
+                        .map(|c| c.id())
+                        .map_err(|e| anyhow!("--range {spec:?}: {}", git_msg(&e)))
+                };
+                walk.push(peel(to)?)?;
+                walk.hide(peel(from)?)?;
+            }
+            Selection::Branch(rev) => walk.push(resolve(repo, rev, "--branch")?)?,
+            Selection::All => return self.scan_all(pool),
+        }
+        if not_remotes {
+            walk.hide_glob("refs/remotes/*")
+                .context("cannot list remote-tracking refs")?;
+        }
+
+        let mut commits: Vec<Oid> = Vec::new();
+        let mut blob_places: HashMap<Oid, Vec<(String, usize)>> = HashMap::new();
+        let mut seen: HashSet<(Oid, String)> = HashSet::new();
+        let mut dotenv: Vec<(String, usize)> = Vec::new();
+        let mut dotenv_seen: HashSet<String> = HashSet::new();
+        let mut groups: Vec<(Place, Vec<Finding>)> = Vec::new();
+        let mut diff_opts = DiffOptions::new();
+        diff_opts.ignore_submodules(true).skip_binary_check(true);
+        for id in walk {
+            let id = match id {
+                Ok(id) => id,
+                Err(e) => {
+                    messages::error("history", git_msg(&e));
+                    continue;
+                }
+            };
+            let commit = match repo.find_commit(id) {
+                Ok(c) => c,
+                Err(e) => {
+                    messages::error(&format!("commit {id}"), git_msg(&e));
+                    continue;
+                }
+            };
+            let i = commits.len();
+            commits.push(id);
+            Stats::add(&self.sink.stats.commits, 1);
+            let found = self.detect(self.detector, commit.message_bytes());
+            if !found.is_empty() {
+                groups.push((
+                    Place {
+                        order: i,
+                        path: None,
+                        commit: Some(id),
+                        reachable: true,
+                        tag: None,
+                    },
+                    found,
+                ));
+            }
+            let tree = match commit.tree() {
+                Ok(t) => t,
+                Err(e) => {
+                    messages::error(&format!("commit {id}"), git_msg(&e));
+                    continue;
+                }
+            };
+            // A shallow clone's oldest commits have no parent here: everything in
+            // them counts as added.
+            let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
+            let diff =
+                match repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut diff_opts)) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        messages::error(&format!("commit {id}"), git_msg(&e));
+                        continue;
+                    }
+                };
+            for delta in diff.deltas() {
+                if !matches!(
+                    delta.status(),
+                    Delta::Added
+                        | Delta::Modified
+                        | Delta::Renamed
+                        | Delta::Copied
+                        | Delta::Typechange
+                ) {
+                    continue;
+                }
+                let file = delta.new_file();
+                if !matches!(file.mode(), FileMode::Blob | FileMode::BlobExecutable) {
+                    continue;
+                }
+                let Some(path) = file
+                    .path_bytes()
+                    .map(|p| String::from_utf8_lossy(p).into_owned())
+                else {
+                    continue;
+                };
+                if self.detector.path_matches(&path) && dotenv_seen.insert(path.clone()) {
+                    dotenv.push((path.clone(), i));
+                }
+                if seen.insert((file.id(), path.clone())) {
+                    blob_places.entry(file.id()).or_default().push((path, i));
+                }
+            }
+        }
+        if commits.is_empty() {
+            messages::note(&repo_name(repo), "no commits in the given range");
+        }
+
+        let ids: Vec<Oid> = blob_places.keys().copied().collect();
+        let this = &self.reader;
+        let found: Vec<(Oid, Vec<Finding>)> = pool.install(|| {
+            ids.par_iter()
+                .map_init(
+                    || this.worker(),
+                    |w, &id| this.scan_blob(w, id, None).map(|f| (id, f)),
+                )
+                .flatten()
+                .collect()
+        });
+        for (id, found) in found {
+            for (path, i) in blob_places.get(&id).into_iter().flatten() {
+                groups.push((
+                    Place {
+                        order: *i,
+                        path: Some(path.clone()),
+                        commit: Some(commits[*i]),
+                        reachable: true,
+                        tag: None,
+                    },
+                    found.clone(),
+                ));
+            }
+        }
+        for (path, i) in dotenv {
+            let place = Place {
+                order: i,
+                path: Some(path),
+                commit: Some(commits[i]),
+                reachable: true,
+                tag: None,
+            };
+            let mut found = Vec::new();
+            self.detector
+                .detect_path(&self.provenance(&place), &mut found);
+            groups.push((place, found));
+        }
+        self.emit(groups);
+        Ok(())
+    }
+
+    /// Places each group's findings and hands them to the sink. The same key (rule,
+    /// path, fingerprint) in many blobs or commits is one finding: the one from the
+    /// earliest place.
+    fn emit(&mut self, groups: Vec<(Place, Vec<Finding>)>) {
+        type Key = (String, Option<String>, Option<String>);
+        let key = |f: &Finding, p: &Place| -> Key {
+            (f.rule.clone(), p.path.clone(), f.fingerprint.clone())
+        };
+        // The earliest (order, group index) for each key.
+        let mut best: HashMap<Key, (usize, usize)> = HashMap::new();
+        for (g, (place, found)) in groups.iter().enumerate() {
+            for f in found {
+                let e = best.entry(key(f, place)).or_insert((place.order, g));
+                if (place.order, g) < *e {
+                    *e = (place.order, g);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (g, (place, found)) in groups.iter().enumerate() {
+            if !found
+                .iter()
+                .any(|f| best.get(&key(f, place)) == Some(&(place.order, g)))
+            {
+                continue;
+            }
+            let prov = self.provenance(place);
+            let note = self.place_note(place);
+            for f in found {
+                if best.get(&key(f, place)) != Some(&(place.order, g)) {
+                    continue;
+                }
+                let mut f = f.clone();
+                f.provenance = prov.clone();
+                if let Some(n) = &note {
+                    f.notes.push(n.clone());
+                }
+                out.push(f);
+            }
+        }
+        self.sink.put(&mut out);
+    }
+
+    /// The contract's provenance: a reachable place names its commit; an
+    /// unreachable one has `commit: null` (its commit goes into a note).
+    fn provenance(&mut self, place: &Place) -> Provenance {
+        let commit = match (place.reachable, place.commit) {
+            (true, Some(id)) => self.info(id, place.tag.is_some()),
+            _ => None,
+        };
+        Provenance {
+            source: if place.reachable {
+                SourceKind::Git
+            } else {
+                SourceKind::GitUnreachable
+            },
+            path: place.path.clone(),
+            commit,
+        }
+    }
+
+    fn place_note(&mut self, place: &Place) -> Option<String> {
+        let tag = place.tag.as_ref().map(|t| format!("annotated tag `{t}`"));
+        if place.reachable {
+            return tag.map(|t| format!("in the message of {t}"));
+        }
+        let id = place.commit?;
+        let what = tag.unwrap_or_else(|| "commit".to_string());
+        Some(match self.info(id, place.tag.is_some()) {
+            Some(c) => format!(
+                "in {what} {} ({}, {}), which no ref reaches",
+                c.id,
+                c.date.get(..10).unwrap_or(&c.date),
+                c.author
+            ),
+            None => format!("in {what} {id}, which no ref reaches"),
+        })
+    }
+
+    /// Author (or tagger), email and date of a commit or tag object, looked up once.
+    fn info(&mut self, id: Oid, tag: bool) -> Option<CommitInfo> {
+        let repo = self.repo;
+        self.infos
+            .entry(id)
+            .or_insert_with(|| {
+                let sig = if tag {
+                    repo.find_tag(id).ok()?.tagger()?.to_owned()
+                } else {
+                    repo.find_commit(id).ok()?.author().to_owned()
+                };
+                Some(CommitInfo {
+                    id: id.to_string(),
+                    author: String::from_utf8_lossy(sig.name_bytes()).into_owned(),
+                    email: String::from_utf8_lossy(sig.email_bytes()).into_owned(),
+                    date: rfc3339(sig.when()),
+                })
+            })
+            .clone()
+    }
+}
+
+/// Walks trees oldest commit first, each distinct (tree, folder) once.
+struct TreeWalk<'a> {
+    repo: &'a Repository,
+    detector: &'a Detector,
+    /// Blobs with findings: where they sit is wanted.
+    wanted: &'a HashMap<Oid, Vec<Finding>>,
+    /// Objects already reported unreadable.
+    failed: &'a HashSet<Oid>,
+    visited: HashSet<(Oid, u32)>,
+    /// Folder paths, interned.
+    folders: HashMap<String, u32>,
+    /// For each wanted blob: (path, commit position), first introduction only.
+    places: HashMap<Oid, Vec<(String, usize)>>,
+    seen_places: HashSet<(Oid, String)>,
+    /// Paths that path rules report, with the commit that first had them.
+    dotenv: Vec<(String, usize)>,
+    dotenv_seen: HashSet<String>,
+}
+
+impl TreeWalk<'_> {
+    fn walk(&mut self, root: Oid, position: usize, commit: Oid) {
+        let mut stack: Vec<(Oid, String)> = vec![(root, String::new())];
+        let mut path = String::new();
+        while let Some((tree_id, folder)) = stack.pop() {
+            let next = self.folders.len() as u32;
+            let folder_id = *self.folders.entry(folder.clone()).or_insert(next);
+            if !self.visited.insert((tree_id, folder_id)) {
+                continue;
+            }
+            let tree = match self.repo.find_tree(tree_id) {
+                Ok(t) => t,
+                Err(e) => {
+                    if !self.failed.contains(&tree_id) {
+                        messages::error(
+                            &format!("tree {tree_id} (in commit {commit})"),
+                            git_msg(&e),
+                        );
+                    }
+                    continue;
+                }
+            };
+            for entry in tree.iter() {
+                let name = String::from_utf8_lossy(entry.name_bytes());
+                path.clear();
+                path.push_str(&folder);
+                if !folder.is_empty() {
+                    path.push('/');
+                }
+                path.push_str(&name);
+                match entry.filemode() {
+                    0o040000 => stack.push((entry.id(), path.clone())),
+                    // Blobs, executables and symbolic links. Submodules (0o160000)
+                    // are commits of another repository: skipped.
+                    0o100644 | 0o100755 | 0o100664 | 0o120000 => {
+                        let id = entry.id();
+                        if self.wanted.contains_key(&id)
+                            && self.seen_places.insert((id, path.clone()))
+                        {
+                            self.places
+                                .entry(id)
+                                .or_default()
+                                .push((path.clone(), position));
+                        }
+                        if self.detector.path_matches(&path) && !self.dotenv_seen.contains(&path) {
+                            self.dotenv_seen.insert(path.clone());
+                            self.dotenv.push((path.clone(), position));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Every ref's target (branches, tags, remotes, stash and its older entries,
+/// HEAD), tags peeled; and the annotated tag objects on the way.
+fn ref_tips(
+    repo: &Repository,
+    tags: &HashMap<Oid, (Oid, String, Vec<Finding>)>,
+) -> (Vec<Oid>, HashSet<Oid>) {
+    let mut direct: Vec<Oid> = Vec::new();
+    match repo.references() {
+        Ok(refs) => {
+            for r in refs {
+                match r {
+                    Ok(r) => {
+                        if let Some(t) = r.target().or_else(|| r.resolve().ok()?.target()) {
+                            direct.push(t);
+                        }
+                    }
+                    Err(e) => messages::error("refs", git_msg(&e)),
+                }
+            }
+        }
+        Err(e) => messages::error("refs", git_msg(&e)),
+    }
+    if let Ok(head) = repo.head()
+        && let Some(t) = head.target()
+    {
+        direct.push(t);
+    }
+    if let Ok(log) = repo.reflog("refs/stash") {
+        direct.extend(log.iter().map(|e| e.id_new()));
+    }
+    let mut reached_tags = HashSet::new();
+    let tips = direct
+        .into_iter()
+        .map(|mut id| {
+            // Tags of tags, bounded in case of a cycle.
+            for _ in 0..64 {
+                match tags.get(&id) {
+                    Some((target, _, _)) => {
+                        reached_tags.insert(id);
+                        id = *target;
+                    }
+                    None => break,
+                }
+            }
+            id
+        })
+        .collect();
+    (tips, reached_tags)
+}
+
+/// Where each packed object sits: (pack number, offset), from the version 2 pack
+/// indexes in `objects/pack`. An index that cannot be read only costs speed.
+fn pack_positions(objects: &Path) -> HashMap<Oid, (u32, u64)> {
+    let mut out = HashMap::new();
+    let Ok(dir) = std::fs::read_dir(objects.join("pack")) else {
+        return out;
+    };
+    let mut idxs: Vec<PathBuf> = dir
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+        .collect();
+    idxs.sort();
+    for (pack, path) in idxs.iter().enumerate() {
+        if let Ok(data) = std::fs::read(path) {
+            read_idx(&data, pack as u32, &mut out);
+        }
+    }
+    out
+}
+
+/// Parses a pack index (version 2, SHA-1): fan-out, ids, CRCs, 31-bit offsets, then
+/// 64-bit offsets for the entries whose high bit is set.
+fn read_idx(data: &[u8], pack: u32, out: &mut HashMap<Oid, (u32, u64)>) {
+    let be32 = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?))
+    };
+    if data.get(..8) != Some(b"\xfftOc\0\0\0\x02") {
+        return;
+    }
+    let Some(n) = be32(8 + 255 * 4).map(|n| n as usize) else {
+        return;
+    };
+    let ids = 8 + 256 * 4;
+    let offsets = ids + n * 20 + n * 4;
+    let large = offsets + n * 4;
+    if data.len() < large {
+        return;
+    }
+    for i in 0..n {
+        let Ok(id) = Oid::from_bytes(&data[ids + i * 20..ids + i * 20 + 20]) else {
+            return;
+        };
+        let Some(off) = be32(offsets + i * 4) else {
+            return;
+        };
+        let off = if off & 0x8000_0000 == 0 {
+            u64::from(off)
+        } else {
+            let at = large + (off & 0x7fff_ffff) as usize * 8;
+            match data.get(at..at + 8).and_then(|b| b.try_into().ok()) {
+                Some(b) => u64::from_be_bytes(b),
+                None => return,
+            }
+        };
+        out.insert(id, (pack, off));
+    }
+}
+
+/// Commits reachable from `tips` (missing parents, as in a shallow clone, end a path).
+fn reach(nodes: &HashMap<Oid, Node>, tips: &[Oid]) -> HashSet<Oid> {
+    let mut seen = HashSet::new();
+    let mut stack: Vec<Oid> = tips
+        .iter()
+        .filter(|t| nodes.contains_key(t))
+        .copied()
+        .collect();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        if let Some(n) = nodes.get(&id) {
+            stack.extend(
+                n.parents
+                    .iter()
+                    .filter(|p| nodes.contains_key(p) && !seen.contains(p)),
+            );
+        }
+    }
+    seen
+}
+
+/// The commits of `subset`, parents before children, older commit times first.
+fn topo_order(nodes: &HashMap<Oid, Node>, subset: &HashSet<Oid>) -> Vec<Oid> {
+    let mut waiting: HashMap<Oid, usize> = HashMap::with_capacity(subset.len());
+    let mut children: HashMap<Oid, Vec<Oid>> = HashMap::new();
+    let mut ready = BinaryHeap::new();
+    for &id in subset {
+        let Some(n) = nodes.get(&id) else { continue };
+        let mut d = 0;
+        for p in n.parents.iter().filter(|p| subset.contains(p)) {
+            d += 1;
+            children.entry(*p).or_default().push(id);
+        }
+        if d == 0 {
+            ready.push(Reverse((n.time, id)));
+        } else {
+            waiting.insert(id, d);
+        }
+    }
+    let mut out = Vec::with_capacity(subset.len());
+    while let Some(Reverse((_, id))) = ready.pop() {
+        out.push(id);
+        for c in children.get(&id).into_iter().flatten() {
+            if let Some(d) = waiting.get_mut(c) {
+                *d -= 1;
+                if *d == 0 {
+                    waiting.remove(c);
+                    let time = nodes.get(c).map_or(0, |n| n.time);
+                    ready.push(Reverse((time, *c)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Resolves a revision to a commit id, naming the option in errors.
+fn resolve(repo: &Repository, rev: &str, option: &str) -> Result<Oid> {
+    repo.revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map(|c| c.id())
+        .map_err(|e| anyhow!("{option} {rev:?}: {}", git_msg(&e)))
+}
+
+/// Splits a commit or tag object at the blank line: (headers, message).
+fn split_message(data: &[u8]) -> (&[u8], &[u8]) {
+    match memchr::memmem::find(data, b"\n\n") {
+        Some(i) => (&data[..i + 1], &data[i + 2..]),
+        None => (data, &[]),
+    }
+}
+
+/// The value of the first header line `name value`.
+fn header<'a>(headers: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    headers.split(|&b| b == b'\n').find_map(|line| {
+        line.strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix(b" "))
+    })
+}
+
+fn parse_oid(hex: &[u8]) -> Option<Oid> {
+    std::str::from_utf8(hex)
+        .ok()
+        .and_then(|s| Oid::from_str(s.trim()).ok())
+}
+
+fn parse_commit(headers: &[u8]) -> Option<Node> {
+    let mut tree = None;
+    let mut parents = Vec::new();
+    let mut time = 0;
+    for line in headers.split(|&b| b == b'\n') {
+        if let Some(v) = line.strip_prefix(b"tree ") {
+            tree = parse_oid(v);
+        } else if let Some(v) = line.strip_prefix(b"parent ") {
+            parents.push(parse_oid(v)?);
+        } else if let Some(v) = line.strip_prefix(b"committer ") {
+            // `Name <email> 1700000000 +0100`
+            let mut fields = v.rsplit(|&b| b == b' ');
+            fields.next();
+            time = fields
+                .next()
+                .and_then(|t| std::str::from_utf8(t).ok()?.parse().ok())
+                .unwrap_or(0);
+        }
+    }
+    Some(Node {
+        tree: tree?,
+        parents,
+        time,
+    })
+}
+
+/// `2024-05-01T12:30:00+02:00`: a git time in its own offset.
+pub fn rfc3339(t: git2::Time) -> String {
+    let offset = i64::from(t.offset_minutes());
+    let local = t.seconds() + offset * 60;
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    let sign = if offset < 0 { '-' } else { '+' };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        offset.abs() / 60,
+        offset.abs() % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's
+/// algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_rfc3339() {
+        assert_eq!(
+            rfc3339(git2::Time::new(1_700_000_000, 60)),
+            "2023-11-14T23:13:20+01:00"
+        );
+        assert_eq!(
+            rfc3339(git2::Time::new(0, -330)),
+            "1969-12-31T18:30:00-05:30"
+        );
+        assert_eq!(
+            rfc3339(git2::Time::new(951_782_400, 0)),
+            "2000-02-29T00:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn parses_commit_headers() {
+        let raw = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 1111111111111111111111111111111111111111\nauthor A <a@x> 1 +0000\ncommitter C <c@x> 1700000000 +0100\n\nmsg\n";
+        let (h, m) = split_message(raw);
+        assert_eq!(m, b"msg\n");
+        let n = parse_commit(h).unwrap();
+        assert_eq!(n.parents.len(), 1);
+        assert_eq!(n.time, 1_700_000_000);
+    }
+}

@@ -1,0 +1,359 @@
+//! The staged change: what `git commit` would add, as the diff between HEAD (or
+//! nothing, before the first commit) and the index. Only lines that the change adds
+//! are reported (every line of a newly added file), with the staged file's path and
+//! line numbers; a newly staged dotenv file is reported by path. Pure renames and
+//! unchanged lines are not.
+//!
+//! Speed: the index file is read directly and its cache tree lets the comparison
+//! with HEAD skip every folder the change does not touch (as git does), so the cost
+//! is the touched folders and the staged blobs; line diffs are computed only for
+//! modified files that hold a rule keyword. A change that may hold renames (files
+//! both deleted and added), or an index this reader does not handle, goes through
+//! libgit2's diff with rename detection instead.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
+use git2::{Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, Oid, Patch, Repository};
+
+use crate::config::Config;
+use crate::detect::Detector;
+use crate::finding::{Finding, Provenance, SourceKind};
+use crate::messages;
+use crate::report::human_bytes;
+use crate::scan::{Sink, Stats};
+use crate::source::git::git_msg;
+use crate::source::git_index;
+
+/// Bytes looked at for a NUL to call a blob binary (as git does).
+const BINARY_PEEK: usize = 8192;
+
+pub fn scan(git_dir: &Path, cfg: &Config, sink: Sink) -> Result<()> {
+    let repo = Repository::open(git_dir)
+        .with_context(|| format!("{}: cannot open the repository", git_dir.display()))?;
+    if repo.is_bare() {
+        bail!(
+            "{}: a bare repository has no staged change",
+            git_dir.display()
+        );
+    }
+    let detector = Detector::new(Arc::clone(&cfg.rules))?;
+    let head_tree = match repo.head() {
+        Ok(head) => Some(
+            head.peel_to_tree()
+                .map_err(|e| anyhow!("HEAD: {}", git_msg(&e)))?,
+        ),
+        // Before the first commit, everything staged is added.
+        Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
+        Err(e) => bail!("HEAD: {}", git_msg(&e)),
+    };
+    let mut out: Vec<Finding> = Vec::new();
+    let file = FileScan {
+        repo: &repo,
+        detector: &detector,
+        cfg,
+        stats: &sink.stats,
+    };
+    match fast_changes(&repo, head_tree.as_ref()) {
+        Some(changes) => {
+            for c in changes {
+                let added = || match c.old {
+                    Some(old) => blob_added_lines(&repo, old, c.new),
+                    None => Ok(None),
+                };
+                let status = if c.old.is_some() {
+                    Delta::Modified
+                } else {
+                    Delta::Added
+                };
+                file.scan(&c.path, status, None, c.new, added, &mut out);
+            }
+        }
+        None => {
+            let index = repo
+                .index()
+                .map_err(|e| anyhow!("cannot read the index: {}", git_msg(&e)))?;
+            let mut opts = DiffOptions::new();
+            opts.ignore_submodules(true)
+                .skip_binary_check(true)
+                .context_lines(0)
+                .interhunk_lines(0);
+            let mut diff = repo
+                .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut opts))
+                .map_err(|e| anyhow!("cannot diff HEAD against the index: {}", git_msg(&e)))?;
+            let mut find = DiffFindOptions::new();
+            find.renames(true);
+            diff.find_similar(Some(&mut find))
+                .map_err(|e| anyhow!("cannot find renames: {}", git_msg(&e)))?;
+            for (i, delta) in diff.deltas().enumerate() {
+                let f = delta.new_file();
+                if !matches!(f.mode(), FileMode::Blob | FileMode::BlobExecutable) {
+                    continue;
+                }
+                let Some(path) = f
+                    .path_bytes()
+                    .map(|p| String::from_utf8_lossy(p).into_owned())
+                else {
+                    continue;
+                };
+                let old_path = delta
+                    .old_file()
+                    .path_bytes()
+                    .map(|p| String::from_utf8_lossy(p).into_owned());
+                let added = || match Patch::from_diff(&diff, i)? {
+                    Some(p) => added_lines(&p).map(Some),
+                    None => Ok(Some(HashSet::new())),
+                };
+                file.scan(
+                    &path,
+                    delta.status(),
+                    old_path.as_deref(),
+                    f.id(),
+                    added,
+                    &mut out,
+                );
+            }
+        }
+    }
+    sink.put(&mut out);
+    Ok(())
+}
+
+/// One staged file's scan: its blob, path rules when it newly appears under its
+/// name, content rules kept on added lines.
+struct FileScan<'a> {
+    repo: &'a Repository,
+    detector: &'a Detector,
+    cfg: &'a Config,
+    stats: &'a crate::scan::Stats,
+}
+
+impl FileScan<'_> {
+    /// `added` gives the new file's added line numbers, `None` when every line is.
+    fn scan(
+        &self,
+        path: &str,
+        status: Delta,
+        old_path: Option<&str>,
+        id: Oid,
+        added: impl FnOnce() -> Result<Option<HashSet<usize>>, git2::Error>,
+        out: &mut Vec<Finding>,
+    ) {
+        let (detector, stats, max) = (self.detector, self.stats, self.cfg.max_file_size);
+        let all_added = match status {
+            Delta::Added | Delta::Typechange => true,
+            Delta::Modified | Delta::Renamed | Delta::Copied => false,
+            _ => return,
+        };
+        let prov = Provenance {
+            source: SourceKind::Staged,
+            path: Some(path.to_string()),
+            commit: None,
+        };
+        // A dotenv file is reported when it newly appears under a dotenv name.
+        let newly_named = match status {
+            Delta::Added => true,
+            Delta::Renamed | Delta::Copied => !old_path.is_some_and(|p| detector.path_matches(p)),
+            _ => false,
+        };
+        if newly_named {
+            detector.detect_path(&prov, out);
+        }
+        let blob = match self.repo.find_blob(id) {
+            Ok(b) => b,
+            Err(e) => {
+                return messages::error(
+                    path,
+                    format!("cannot read the staged blob: {}", git_msg(&e)),
+                );
+            }
+        };
+        let data = blob.content();
+        if data.len() as u64 > max {
+            Stats::add(&stats.skipped, 1);
+            return messages::note(
+                path,
+                format!(
+                    "skipped: {} is larger than --max-file-size ({})",
+                    human_bytes(data.len() as u64),
+                    human_bytes(max)
+                ),
+            );
+        }
+        if memchr::memchr(0, &data[..data.len().min(BINARY_PEEK)]).is_some() {
+            Stats::add(&stats.skipped, 1);
+            return;
+        }
+        Stats::add(&stats.files, 1);
+        Stats::add(&stats.bytes, data.len() as u64);
+        if !detector.has_candidate(data) {
+            return;
+        }
+        let mut found = Vec::new();
+        let st = detector.detect(data, &prov, &mut found);
+        Stats::add(&stats.placeholders, st.placeholders);
+        if found.is_empty() {
+            return;
+        }
+        let added = if all_added { Ok(None) } else { added() };
+        match added {
+            Ok(None) => out.append(&mut found),
+            Ok(Some(lines)) => out.extend(
+                found
+                    .into_iter()
+                    .filter(|f| f.line.is_some_and(|l| lines.contains(&l))),
+            ),
+            Err(e) => messages::error(
+                path,
+                format!("cannot diff the staged file: {}", git_msg(&e)),
+            ),
+        }
+    }
+}
+
+/// A staged file that is new or modified (not renamed).
+struct Change {
+    path: String,
+    old: Option<Oid>,
+    new: Oid,
+}
+
+/// The staged changes found from the index file and its cache tree; `None` when
+/// libgit2 must do it (an index this reader does not handle, or files both deleted
+/// and added: perhaps renames, which need similarity detection).
+fn fast_changes(repo: &Repository, head: Option<&git2::Tree>) -> Option<Vec<Change>> {
+    let data = std::fs::read(repo.path().join("index")).ok()?;
+    let index = git_index::parse(&data)?;
+    let mut walk = Compare {
+        repo,
+        index: &index,
+        out: Vec::new(),
+        deleted: false,
+    };
+    walk.folder(head.map(|t| t.id()), b"", 0..index.entries.len())?;
+    if walk.deleted && walk.out.iter().any(|c| c.old.is_none()) {
+        return None;
+    }
+    Some(walk.out)
+}
+
+struct Compare<'a> {
+    repo: &'a Repository,
+    index: &'a git_index::Index,
+    out: Vec<Change>,
+    deleted: bool,
+}
+
+impl Compare<'_> {
+    /// Compares folder `dir` of HEAD (`tree`) with the index entries in `range`.
+    fn folder(&mut self, tree: Option<Oid>, dir: &[u8], range: Range<usize>) -> Option<()> {
+        // The cache tree says the index holds exactly HEAD's folder: nothing staged.
+        if tree.is_some() && self.index.trees.get(dir) == tree.as_ref() {
+            return Some(());
+        }
+        let entries = &self.index.entries;
+        let skip = if dir.is_empty() { 0 } else { dir.len() + 1 };
+        let mut files: HashMap<&[u8], usize> = HashMap::new();
+        let mut dirs: HashMap<&[u8], Range<usize>> = HashMap::new();
+        let mut i = range.start;
+        while i < range.end {
+            let rest = entries[i].path.get(skip..)?;
+            match memchr::memchr(b'/', rest) {
+                None => {
+                    files.insert(rest, i);
+                    i += 1;
+                }
+                Some(k) => {
+                    let group = &entries[i].path[..skip + k + 1];
+                    let n = entries[i..range.end].partition_point(|e| e.path.starts_with(group));
+                    dirs.insert(&rest[..k], i..i + n);
+                    i += n;
+                }
+            }
+        }
+        let join = |name: &[u8]| {
+            let mut p = dir.to_vec();
+            if !p.is_empty() {
+                p.push(b'/');
+            }
+            p.extend_from_slice(name);
+            p
+        };
+        if let Some(id) = tree {
+            let tree = self.repo.find_tree(id).ok()?;
+            for e in tree.iter() {
+                let name = e.name_bytes();
+                if e.filemode() == 0o040000 {
+                    match dirs.remove(name) {
+                        Some(r) => self.folder(Some(e.id()), &join(name), r)?,
+                        None => self.deleted = true,
+                    }
+                    continue;
+                }
+                let Some(i) = files.remove(name) else {
+                    self.deleted = true;
+                    continue;
+                };
+                let entry = &entries[i];
+                if entry.id != e.id() && is_file(entry.mode) {
+                    let old = is_file(e.filemode() as u32).then(|| e.id());
+                    self.push(join(name), old, entry.id);
+                }
+            }
+        }
+        for (name, i) in files {
+            if is_file(entries[i].mode) {
+                self.push(join(name), None, entries[i].id);
+            }
+        }
+        for (name, r) in dirs {
+            self.folder(None, &join(name), r)?;
+        }
+        Some(())
+    }
+
+    fn push(&mut self, path: Vec<u8>, old: Option<Oid>, new: Oid) {
+        self.out.push(Change {
+            path: String::from_utf8_lossy(&path).into_owned(),
+            old,
+            new,
+        });
+    }
+}
+
+/// A regular or executable file (not a symbolic link or a submodule).
+fn is_file(mode: u32) -> bool {
+    matches!(mode, 0o100644 | 0o100755)
+}
+
+/// The lines of `new` that a diff from `old` adds.
+fn blob_added_lines(
+    repo: &Repository,
+    old: Oid,
+    new: Oid,
+) -> Result<Option<HashSet<usize>>, git2::Error> {
+    let (old, new) = (repo.find_blob(old)?, repo.find_blob(new)?);
+    let mut opts = DiffOptions::new();
+    opts.context_lines(0).interhunk_lines(0);
+    let patch = Patch::from_blobs(&old, None, &new, None, Some(&mut opts))?;
+    added_lines(&patch).map(Some)
+}
+
+/// Line numbers (in the new file) of the lines that a patch adds.
+fn added_lines(patch: &Patch) -> Result<HashSet<usize>, git2::Error> {
+    let mut added = HashSet::new();
+    for h in 0..patch.num_hunks() {
+        for l in 0..patch.num_lines_in_hunk(h)? {
+            let line = patch.line_in_hunk(h, l)?;
+            if line.origin() == '+'
+                && let Some(n) = line.new_lineno()
+            {
+                added.insert(n as usize);
+            }
+        }
+    }
+    Ok(added)
+}

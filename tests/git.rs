@@ -1,0 +1,564 @@
+//! `qrcp-scan git`: whole histories, unreachable objects, ranges and odd
+//! repositories, built with the git CLI and checked with exact commit ids.
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::util::*;
+
+/// A repository built with the real git CLI, isolated from the user's and the
+/// system's configuration, with one author and increasing commit dates.
+pub struct Repo {
+    _tmp: Tree,
+    pub dir: PathBuf,
+    tick: std::cell::Cell<u64>,
+}
+
+impl Repo {
+    pub fn init() -> Repo {
+        let tree = Tree::new();
+        let dir = tree.join("repo");
+        std::fs::create_dir_all(&dir).unwrap();
+        let r = Repo {
+            _tmp: tree,
+            dir,
+            tick: std::cell::Cell::new(0),
+        };
+        r.git(&["init", "-q", "-b", "main"]);
+        r
+    }
+
+    /// A repository object for an existing folder (a clone, a worktree).
+    pub fn at(&self, dir: PathBuf) -> Repo {
+        Repo {
+            _tmp: Tree::new(),
+            dir,
+            tick: std::cell::Cell::new(self.tick.get()),
+        }
+    }
+
+    pub fn cmd(&self) -> std::process::Command {
+        let t = 1_700_000_000 + self.tick.get() * 3600;
+        self.tick.set(self.tick.get() + 1);
+        let mut c = std::process::Command::new("git");
+        c.current_dir(&self.dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Ana Author")
+            .env("GIT_AUTHOR_EMAIL", "ana@example.com")
+            .env("GIT_COMMITTER_NAME", "Carl Committer")
+            .env("GIT_COMMITTER_EMAIL", "carl@example.com")
+            .env("GIT_AUTHOR_DATE", format!("{t} +0200"))
+            .env("GIT_COMMITTER_DATE", format!("{t} +0200"));
+        c
+    }
+
+    /// Runs git and returns its trimmed standard output; fails the test on error.
+    pub fn git(&self, args: &[&str]) -> String {
+        let o = self.cmd().args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    }
+
+    pub fn write(&self, rel: &str, content: &str) {
+        let p = self.dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+
+    /// Stages everything and commits; returns the new commit's id.
+    pub fn commit(&self, msg: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", msg]);
+        self.head()
+    }
+
+    pub fn head(&self) -> String {
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// `qrcp-scan <args…>` run in the repository.
+    pub fn scan(&self, args: &[&str]) -> Output {
+        qrcp().current_dir(&self.dir).args(args).output().unwrap()
+    }
+
+    /// The author date of a commit as git prints it (strict ISO 8601).
+    pub fn date(&self, commit: &str) -> String {
+        self.git(&["log", "-1", "--format=%aI", commit])
+    }
+}
+
+/// (rule, path, line, source, commit) of a finding.
+type Row = (String, Option<String>, Option<u64>, String, Option<String>);
+
+/// The findings of a JSON report as rows, sorted.
+fn placed(report: &Value) -> Vec<Row> {
+    let mut v: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().map(str::to_string),
+                f["line"].as_u64(),
+                f["source"].as_str().unwrap().to_string(),
+                f["commit"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn row(
+    rule: &str,
+    path: Option<&str>,
+    line: Option<u64>,
+    source: &str,
+    commit: Option<&str>,
+) -> Row {
+    (
+        rule.to_string(),
+        path.map(str::to_string),
+        line,
+        source.to_string(),
+        commit.map(str::to_string),
+    )
+}
+
+fn scan_json(r: &Repo, extra: &[&str]) -> (Output, Value) {
+    let mut args = vec!["git", "--format", "json"];
+    args.extend_from_slice(extra);
+    let o = r.scan(&args);
+    let v = json(&o);
+    (o, v)
+}
+
+fn assert_all_absent(o: &Output, keys: &[&String]) {
+    for k in keys {
+        assert_secret_absent(o, k);
+    }
+}
+
+#[test]
+fn history_attributes_each_key_to_the_commit_that_introduced_it() {
+    let r = Repo::init();
+    let (deleted, side, tag_key, msg_key, kept) =
+        (live_key(), live_key(), test_key(), live_key(), live_key());
+    r.write("README.md", "hello\n");
+    let c1 = r.commit("init");
+    r.write(
+        "src/config.js",
+        &format!("// config\nconst k = \"{deleted}\";\n"),
+    );
+    let c2 = r.commit("add config");
+    std::fs::remove_file(r.dir.join("src/config.js")).unwrap();
+    r.write(".env.production", "PORT=1\n");
+    let c3 = r.commit("remove the key, add a dotenv file");
+    // The same key at the same path in many commits is one finding.
+    r.write("app.py", &format!("KEY = '{kept}'\n"));
+    let c4 = r.commit("app");
+    for i in 0..3 {
+        r.write("app.py", &format!("KEY = '{kept}'\n# edit {i}\n"));
+        r.commit(&format!("edit {i}"));
+    }
+    std::fs::remove_file(r.dir.join(".env.production")).unwrap();
+    let c_msg = r.commit(&format!("rotate\n\nold key was {msg_key}\n"));
+    r.git(&["tag", "-a", "v1", "-m", &format!("release\n{tag_key}")]);
+    let tag = r.git(&["rev-parse", "v1"]);
+    r.git(&["checkout", "-q", "-b", "side"]);
+    r.write("side/deploy.sh", &format!("export TOKEN={side}\n"));
+    let c_side = r.commit("side work");
+    r.git(&["checkout", "-q", "main"]);
+
+    let (o, v) = scan_json(&r, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        placed(&v),
+        vec![
+            row(
+                "dotenv-file",
+                Some(".env.production"),
+                None,
+                "git",
+                Some(&c3)
+            ),
+            row("qrcp-live-key", None, Some(3), "git", Some(&c_msg)),
+            row("qrcp-live-key", Some("app.py"), Some(1), "git", Some(&c4)),
+            row(
+                "qrcp-live-key",
+                Some("side/deploy.sh"),
+                Some(1),
+                "git",
+                Some(&c_side)
+            ),
+            row(
+                "qrcp-live-key",
+                Some("src/config.js"),
+                Some(2),
+                "git",
+                Some(&c2)
+            ),
+            row("qrcp-test-key", None, Some(2), "git", Some(&tag)),
+        ]
+    );
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "src/config.js")
+        .unwrap();
+    assert_eq!(f["author"], "Ana Author");
+    assert_eq!(f["email"], "ana@example.com");
+    assert_eq!(f["date"], r.date(&c2).as_str());
+    assert_eq!(v["stats"]["commits"], 9);
+    assert_ne!(c1, c2);
+    assert_all_absent(&o, &[&deleted, &side, &tag_key, &msg_key, &kept]);
+
+    // Human output: where and when it first leaked, redacted.
+    let o = r.scan(&["git"]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    let day = &r.date(&c2)[..10];
+    assert!(
+        out.contains(&format!("first seen in {} ({day}, Ana Author)", &c2[..7])),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("message of {}", &c_msg[..7])),
+        "{out}"
+    );
+    assert!(out.contains("annotated tag `v1`"), "{out}");
+    assert_all_absent(&o, &[&deleted, &side, &tag_key, &msg_key, &kept]);
+}
+
+#[test]
+fn amended_away_commits_and_dangling_blobs_are_unreachable() {
+    let r = Repo::init();
+    let (amended, dangling, kept) = (live_key(), live_key(), live_key());
+    r.write("a.txt", "clean\n");
+    r.commit("init");
+    r.write("b.js", &format!("x = \"{amended}\"\n"));
+    let gone = r.commit("oops");
+    r.write("b.js", "x = process.env.KEY\n");
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "--amend", "-m", "fixed"]);
+    assert_ne!(r.head(), gone);
+    // A blob that was written but never committed (e.g. staged, then unstaged).
+    r.write("tmp.txt", &format!("{dangling}\n"));
+    let blob = r.git(&["hash-object", "-w", "tmp.txt"]);
+    std::fs::remove_file(r.dir.join("tmp.txt")).unwrap();
+    r.write("c.txt", &format!("{kept}\n"));
+    let c_kept = r.commit("kept");
+
+    let (o, v) = scan_json(&r, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        placed(&v),
+        vec![
+            row("qrcp-live-key", None, Some(1), "git-unreachable", None),
+            row(
+                "qrcp-live-key",
+                Some("b.js"),
+                Some(1),
+                "git-unreachable",
+                None
+            ),
+            row(
+                "qrcp-live-key",
+                Some("c.txt"),
+                Some(1),
+                "git",
+                Some(&c_kept)
+            ),
+        ]
+    );
+    // People are told which commit or blob to look at.
+    let o = r.scan(&["git"]);
+    let out = stdout(&o);
+    assert!(out.contains(&format!("in commit {gone}")), "{out}");
+    assert!(out.contains(&format!("in blob {blob}")), "{out}");
+    assert_all_absent(&o, &[&amended, &dangling, &kept]);
+}
+
+/// main: c1 (key in lib.js) - c2; feature: c3 (touches lib.js), c4 (new key).
+fn ranged_repo() -> (Repo, [String; 4], [String; 2]) {
+    let r = Repo::init();
+    let (old, new) = (live_key(), test_key());
+    r.write("lib.js", &format!("const a = 1;\nconst k = \"{old}\";\n"));
+    let c1 = r.commit("lib");
+    r.write("other.txt", "x\n");
+    let c2 = r.commit("other");
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.write("lib.js", &format!("const a = 2;\nconst k = \"{old}\";\n"));
+    let c3 = r.commit("touch lib");
+    r.write("new.js", &format!("k = \"{new}\"\n"));
+    let c4 = r.commit("new key");
+    (r, [c1, c2, c3, c4], [old, new])
+}
+
+#[test]
+fn since_range_and_branch_scan_the_files_those_commits_touch() {
+    let (r, [c1, c2, c3, c4], [old, new]) = ranged_repo();
+
+    // --since main: the feature's commits; lib.js is scanned whole because c3
+    // touches it, so the old key in it is found, attributed to c3.
+    let (o, v) = scan_json(&r, &["--since", "main"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        placed(&v),
+        vec![
+            row("qrcp-live-key", Some("lib.js"), Some(2), "git", Some(&c3)),
+            row("qrcp-test-key", Some("new.js"), Some(1), "git", Some(&c4)),
+        ]
+    );
+    assert_eq!(v["stats"]["commits"], 2);
+    assert_all_absent(&o, &[&old, &new]);
+
+    let (o, v) = scan_json(&r, &["--range", &format!("{c3}..{c4}")]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        placed(&v),
+        vec![row(
+            "qrcp-test-key",
+            Some("new.js"),
+            Some(1),
+            "git",
+            Some(&c4)
+        )]
+    );
+
+    let (o, v) = scan_json(&r, &["--range", &format!("{c1}..{c2}")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(placed(&v).is_empty());
+
+    let (o, v) = scan_json(&r, &["--branch", "main"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        placed(&v),
+        vec![row(
+            "qrcp-live-key",
+            Some("lib.js"),
+            Some(2),
+            "git",
+            Some(&c1)
+        )]
+    );
+
+    let o = r.scan(&["git", "--range", "nope..main"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("--range") && err.contains("nope"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn shallow_clone_is_scanned_within_its_history() {
+    let (r, _, [old, new]) = ranged_repo();
+    let url = format!("file://{}", r.dir.display());
+    r.git(&[
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        "--branch",
+        "feature",
+        &url,
+        "../shallow",
+    ]);
+    let s = r.at(r.dir.join("../shallow"));
+    let tip = s.head();
+    let (o, v) = scan_json(&s, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        placed(&v),
+        vec![
+            row("qrcp-live-key", Some("lib.js"), Some(2), "git", Some(&tip)),
+            row("qrcp-test-key", Some("new.js"), Some(1), "git", Some(&tip)),
+        ]
+    );
+    assert!(stderr(&o).contains("shallow clone"), "{}", stderr(&o));
+    assert_all_absent(&o, &[&old, &new]);
+}
+
+#[test]
+fn empty_repository_is_clean_with_a_message() {
+    let r = Repo::init();
+    let o = r.scan(&["git"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("no commits"), "{}", stderr(&o));
+    let o = r.scan(&["git", "--since", "HEAD"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+}
+
+#[test]
+fn not_a_repository_is_one_line_error() {
+    let t = Tree::new();
+    t.write("plain/a.txt", "x");
+    let o = t.run(&["git", "plain"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("plain: not a git repository"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn bare_repositories_and_worktrees_are_scanned() {
+    let (r, [c1, _, c3, c4], [old, new]) = ranged_repo();
+    let expected = vec![
+        row("qrcp-live-key", Some("lib.js"), Some(2), "git", Some(&c1)),
+        row("qrcp-test-key", Some("new.js"), Some(1), "git", Some(&c4)),
+    ];
+    let url = format!("file://{}", r.dir.display());
+    r.git(&["clone", "-q", "--bare", &url, "../bare.git"]);
+    let bare = r.dir.join("../bare.git");
+    let o = qrcp()
+        .args(["git", "--format", "json"])
+        .arg(&bare)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(placed(&json(&o)), expected);
+    assert_all_absent(&o, &[&old, &new]);
+
+    r.git(&["worktree", "add", "-q", "../wt", &c3]);
+    let wt = r.dir.join("../wt");
+    let o = qrcp()
+        .current_dir(wt.join("."))
+        .args(["git", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(placed(&json(&o)), expected);
+    let o = qrcp()
+        .current_dir(&wt)
+        .args(["git", "--format", "json", "--since", "main"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        placed(&json(&o)),
+        vec![row(
+            "qrcp-live-key",
+            Some("lib.js"),
+            Some(2),
+            "git",
+            Some(&c3)
+        )]
+    );
+}
+
+#[test]
+fn submodules_are_skipped_not_errors() {
+    let sub = Repo::init();
+    sub.write("lib.txt", "library\n");
+    sub.commit("lib");
+    let r = Repo::init();
+    let key = live_key();
+    r.write("main.txt", &format!("{key}\n"));
+    r.commit("main");
+    let url = format!("file://{}", sub.dir.display());
+    r.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        &url,
+        "vendor/lib",
+    ]);
+    let c = r.commit("add submodule");
+    for args in [&[][..], &["--branch", "main"][..]] {
+        let (o, v) = scan_json(&r, args);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+        assert_eq!(
+            found(&v),
+            vec![("qrcp-live-key".into(), "main.txt".into(), Some(1))]
+        );
+        assert_secret_absent(&o, &key);
+    }
+    assert_eq!(r.head(), c);
+}
+
+/// Overwrites a loose object with garbage.
+fn corrupt(r: &Repo, id: &str) {
+    let p: PathBuf = r.dir.join(".git/objects").join(&id[..2]).join(&id[2..]);
+    let mut perm = std::fs::metadata(&p).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    std::fs::set_permissions(&p, perm).unwrap();
+    std::fs::write(&p, b"this is not a zlib stream").unwrap();
+}
+
+#[test]
+fn a_corrupt_object_is_reported_and_the_rest_still_scanned() {
+    let r = Repo::init();
+    let (lost, kept) = (live_key(), live_key());
+    r.write("lost.txt", &format!("{lost}\n"));
+    r.write("kept.txt", &format!("{kept}\n"));
+    let c = r.commit("two keys");
+    let blob = r.git(&["rev-parse", "HEAD:lost.txt"]);
+    corrupt(&r, &blob);
+    let (o, v) = scan_json(&r, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        placed(&v),
+        vec![row(
+            "qrcp-live-key",
+            Some("kept.txt"),
+            Some(1),
+            "git",
+            Some(&c)
+        )]
+    );
+    let err = stderr(&o);
+    assert!(err.contains(&format!("object {blob}")), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_all_absent(&o, &[&lost, &kept]);
+
+    // Without any finding, the error decides the status.
+    let r = Repo::init();
+    r.write("a.txt", "clean\n");
+    r.commit("clean");
+    let blob = r.git(&["rev-parse", "HEAD:a.txt"]);
+    corrupt(&r, &blob);
+    let o = r.scan(&["git"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+}
+
+#[test]
+fn allowlisted_paths_and_max_file_size_apply_to_history() {
+    let r = Repo::init();
+    let (a, b) = (live_key(), live_key());
+    r.write(".qrcp-scan.toml", "[allowlist]\npaths = [\"fixtures/\"]\n");
+    r.write("fixtures/k.txt", &format!("{a}\n"));
+    r.write("big.txt", &format!("{b}\n{}\n", "x".repeat(4096)));
+    r.commit("fixtures");
+    let o = r.scan(&["git", "--max-file-size", "1K"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("skipped 1 blob larger than --max-file-size"));
+    let (o, v) = scan_json(&r, &[]);
+    assert_eq!(
+        found(&v),
+        vec![("qrcp-live-key".into(), "big.txt".into(), Some(1))]
+    );
+    assert_all_absent(&o, &[&a, &b]);
+}
+
+/// Serial and parallel runs report the same.
+#[test]
+fn thread_count_does_not_change_the_report() {
+    let (r, _, _) = ranged_repo();
+    let one = placed(&scan_json(&r, &["--threads", "1"]).1);
+    let two = placed(&scan_json(&r, &["--threads", "2"]).1);
+    assert_eq!(one, two);
+    assert_eq!(one.len(), 2);
+}
