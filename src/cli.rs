@@ -71,6 +71,21 @@ pub enum Command {
     ///
     /// Example: qrcp-scan url https://staging.example.com/
     Url(UrlArgs),
+    /// Audit a repository by hand: every leaked key, where and since when, whether
+    /// it still works, and what to do now.
+    ///
+    /// Scans the whole history (every ref, and objects no ref reaches), the working
+    /// tree (gitignored build output included) and `.env` files that are present but
+    /// ignored ("local only, not committed"), then groups the findings per key: its
+    /// first leak (commit, author, date, path), every location, whether it is still
+    /// in HEAD or in build output, and with --verify whether it is live. Ends with a
+    /// numbered to-do list. --html writes the same as one self-contained page, with a
+    /// timeline and filters. --revoke revokes the keys found live (implies --verify).
+    ///
+    /// Examples:
+    ///   qrcp-scan audit
+    ///   qrcp-scan audit ../web --verify --html audit.html
+    Audit(AuditArgs),
     /// List or check the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -238,6 +253,18 @@ pub struct UrlArgs {
     /// Seconds to wait for a connection, and for each part of a response.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The repository (a working tree, a folder in one, or a bare repository).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Also write the audit as one self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     #[command(flatten)]
     pub scan: ScanArgs,
 }

@@ -4,6 +4,7 @@
 //! `main` parses the command line, calls `run`, prints an error chain once and maps
 //! the outcome to an exit status (0 clean, 1 findings, 2 error).
 
+mod audit;
 mod cli;
 mod config;
 mod decode;
@@ -29,8 +30,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use cli::{
-    BaselineCommand, Cli, Command, Format, OutcomeFormat, RevokeArgs, RulesCommand, ScanCommand,
-    VerifyArgs,
+    AuditArgs, BaselineCommand, Cli, Command, Format, OutcomeFormat, RevokeArgs, RulesCommand,
+    ScanCommand, VerifyArgs,
 };
 use config::Config;
 
@@ -87,6 +88,7 @@ fn run(cli: Cli) -> Result<Exit> {
             );
             Ok(Exit::Clean)
         }
+        Command::Audit(args) => audit_command(args),
         Command::Rules(cmd) => rules_command(cmd),
         Command::Baseline(BaselineCommand::Create(scan)) => scan_command(scan, Mode::Baseline),
         Command::Verify(args) => verify_command(args),
@@ -280,6 +282,76 @@ fn deliver(
             && exit == Exit::Clean
         {
             exit = Exit::Findings;
+        }
+    }
+    Ok(exit)
+}
+
+/// `audit`: everything about one repository, grouped per key, with a to-do list.
+fn audit_command(args: AuditArgs) -> Result<Exit> {
+    let html = args
+        .html
+        .as_deref()
+        .map(audit::check_html_path)
+        .transpose()?;
+    let (_, root) = repo_dirs(&args.repo)?;
+    let mut scan_args = args.scan;
+    // Revoking "the keys found live" needs to know which are.
+    scan_args.verify |= scan_args.revoke;
+    let cfg = Config::new(&scan_args, &root)?;
+    let a = audit::collect(&args.repo, &cfg)?;
+    if let Some(path) = &html {
+        std::fs::write(path, audit::html::render(&cfg, &a))
+            .with_context(|| format!("{}: cannot write the HTML report", path.display()))?;
+    }
+    let mut out = open_output(&cfg)?;
+    match cfg.format {
+        Format::Human => audit::text::write(&cfg, &a, &mut *out),
+        Format::Json => audit::write_json(&cfg, &a, &mut *out),
+        Format::Jsonl => a
+            .outcome
+            .findings
+            .iter()
+            .try_for_each(|f| report::json::write_line(f, cfg.redact, &mut *out)),
+        _ => report::write(&cfg, &a.outcome, &mut *out),
+    }
+    .context("cannot write the report")?;
+    out.flush().context("cannot write the report")?;
+    if let Some(path) = &html {
+        messages::note(&path.display().to_string(), "HTML report written");
+    }
+    let failing = cfg
+        .fail_on
+        .is_some_and(|min| a.outcome.findings.iter().any(|f| f.severity >= min));
+    let mut exit = if failing {
+        Exit::Findings
+    } else if messages::error_count() > 0 {
+        Exit::Error
+    } else {
+        Exit::Clean
+    };
+    if let (Some(settings), Some(api)) = (&cfg.revoke, &cfg.api) {
+        let live: Vec<finding::Finding> = a
+            .outcome
+            .findings
+            .iter()
+            .filter(|f| f.verification == Some("active"))
+            .cloned()
+            .collect();
+        let targets = verify::targets_of(&live);
+        if targets.is_empty() {
+            messages::note("revoke", "no key was found live: nothing to revoke");
+        } else {
+            let rows = verify::revoke_targets(api, settings, targets)?;
+            let mut err = std::io::stderr().lock();
+            report::revocation::write_human(&rows, settings.dry_run, &mut err)?;
+            if rows
+                .iter()
+                .any(|(_, s)| s.outcome == verify::Outcome::Failed)
+                && exit == Exit::Clean
+            {
+                exit = Exit::Findings;
+            }
         }
     }
     Ok(exit)

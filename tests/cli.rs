@@ -4,6 +4,7 @@
 mod util;
 
 mod api;
+mod audit;
 mod bundles;
 mod ci;
 mod git;

@@ -29,6 +29,25 @@ pub fn write(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std::io::R
     writeln!(out, "{}", summary(outcome))
 }
 
+/// One finding as a diagnostic (what `write` prints for each), for reports that
+/// arrange findings their own way (`audit`).
+pub fn render_one(cfg: &Config, f: &Finding) -> String {
+    let renderer = if cfg.color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    render(f, &cfg.rules, cfg.redact, cfg.color, &renderer)
+}
+
+/// The snippet of a finding as shown to people: the clipped line, redacted and
+/// escaped, and the span of the match in it.
+pub fn snippet(f: &Finding, rules: &RuleSet, redacted: bool) -> Option<(String, Range<usize>)> {
+    let ctx = f.context.as_ref()?;
+    let kind = rules.get(&f.rule).map(|r| r.spec.kind);
+    Some(display_context(f, ctx, kind, rules, redacted))
+}
+
 fn render(
     f: &Finding,
     rules: &RuleSet,
