@@ -326,3 +326,70 @@ fn action_and_example_workflows_validate() {
         assert!(o.status.success(), "{file}: {}\n{}", stdout(&o), stderr(&o));
     }
 }
+
+#[test]
+fn sarif_of_git_history_passes_the_multitool() {
+    let Some(mt) = multitool() else { return };
+    let r = crate::git::Repo::init();
+    let (a, b, c) = (live_key(), test_key(), live_key());
+    r.write("src/a.py", &format!("k = '{a}'\n"));
+    let c1 = r.commit("add the client");
+    r.write("src/a.py", "import os\nk = os.environ['K']\n");
+    r.write(".env", "X=1\n");
+    r.commit(&format!("rotate the key; the old one was {b}"));
+    // A commit amended away: unreachable, still in the object store.
+    r.write("tmp.txt", &c);
+    r.commit("oops");
+    r.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    let out = Tree::new();
+    let sarif = out.join("history.sarif");
+    let o = r.scan(&[
+        "git",
+        ".",
+        "--format",
+        "sarif",
+        "--output",
+        sarif.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&sarif).unwrap();
+    for k in [&a, &b, &c] {
+        assert_text_lacks(&text, k);
+    }
+    assert_eq!(sarif_problems(&mt, &sarif, &out), vec![]);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4, "{text}");
+    let file = results
+        .iter()
+        .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/a.py")
+        .unwrap();
+    assert_eq!(
+        file["properties"]["commit"],
+        c1.as_str(),
+        "git findings point at the commit"
+    );
+    assert!(
+        file["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains(&c1[..12])
+    );
+    let message = results
+        .iter()
+        .find(|r| r["locations"][0]["logicalLocations"].is_array())
+        .unwrap();
+    assert_eq!(message["ruleId"], "qrcp-test-key");
+    assert!(
+        message["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+            .as_str()
+            .unwrap()
+            .starts_with("message of ")
+    );
+    assert!(
+        results
+            .iter()
+            .any(|r| r["properties"]["source"] == "git-unreachable")
+    );
+    assert!(results.iter().any(|r| r["ruleId"] == "dotenv-file"));
+}

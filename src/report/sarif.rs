@@ -153,20 +153,26 @@ fn result(f: &Finding, rules: &RuleSet, redacted: bool) -> Value {
         region["endLine"] = json!(el);
         region["endColumn"] = json!(ec);
     }
-    let uri = f
-        .provenance
-        .path
-        .as_deref()
-        .map(|p| uri_of(p.split('!').next().unwrap_or(p)))
-        .unwrap_or_default();
+    // A commit or tag message has no file: its location is logical, naming the object.
+    let location = match f.provenance.path.as_deref() {
+        Some(p) => json!({"physicalLocation": {
+            "artifactLocation": {"uri": uri_of(p.split('!').next().unwrap_or(p)), "uriBaseId": "%SRCROOT%"},
+            "region": region,
+        }}),
+        None => {
+            let id = f
+                .provenance
+                .commit
+                .as_ref()
+                .map_or("an unknown object", |c| c.id.as_str());
+            json!({"logicalLocations": [{"fullyQualifiedName": format!("message of {id}"), "kind": "module"}]})
+        }
+    };
     let mut result = json!({
         "ruleId": f.rule,
         "level": level(f.severity),
         "message": {"text": text},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-            "region": region,
-        }}],
+        "locations": [location],
         "properties": {"source": f.provenance.source},
     });
     if let Some(i) = index {
