@@ -321,8 +321,9 @@ fn redirect_is_not_followed_with_the_key() {
         "followed: {:?}",
         elsewhere.requests()
     );
-    // A redirect is the service's final word: not retried either.
-    assert_eq!(server.requests_with(&key).len(), 1);
+    // A redirect is an error of the service (the contract): retried, bounded by
+    // --api-tries (3), never followed.
+    assert_eq!(server.requests_with(&key).len(), 3);
     assert!(
         stderr(&o).contains("HTTP 302 redirect (not followed)"),
         "{}",

@@ -526,12 +526,12 @@ fn judge(action: Action, answer: &Answer) -> Step {
                 Some("HTTP 200 without \"revoked\": true".into()),
             ),
         },
-        // A documented status with a body that is not the documented JSON: a
-        // proxy or an outage page. Worth another try.
-        (_, 200 | 401 | 403) if !is_json => Step::Transient(describe_status(status, body)),
-        (_, s) if s >= 500 => Step::Transient(describe_status(status, body)),
-        // 3xx (never followed) and other 4xx: asking again would get the same.
-        _ => Step::Final(action.gave_up(), Some(describe_status(status, body))),
+        // Anything else is an error of the service, as the contract says: a 5xx, a
+        // documented status whose body is not the documented JSON (a proxy, an
+        // outage page), a redirect (never followed with the key), another 4xx.
+        // Retried with backoff up to --api-tries, then unknown (verify) or failed
+        // (revoke).
+        _ => Step::Transient(describe_status(status, body)),
     }
 }
 
@@ -601,11 +601,12 @@ mod tests {
             judge(v, &Answer::Transport("timed out")),
             Step::Transient(_)
         ));
-        assert_eq!(outcome(v, &http(302, "")), Some(Outcome::Unknown));
-        assert_eq!(
-            outcome(v, &http(403, r#"{"error":{"code":"waf"}}"#)),
-            Some(Outcome::Unknown)
-        );
+        assert!(matches!(judge(v, &http(302, "")), Step::Transient(_)));
+        assert!(matches!(
+            judge(v, &http(403, r#"{"error":{"code":"waf"}}"#)),
+            Step::Transient(_)
+        ));
+        assert!(matches!(judge(v, &http(404, "{}")), Step::Transient(_)));
         let r = Action::Revoke;
         assert_eq!(
             outcome(r, &http(200, r#"{"revoked":true,"key_id":"k"}"#)),
@@ -615,7 +616,8 @@ mod tests {
             outcome(r, &http(401, unauthorized)),
             Some(Outcome::AlreadyInactive)
         );
-        assert_eq!(outcome(r, &http(404, "{}")), Some(Outcome::Failed));
+        // Failed only once the retries are spent (the engine's part).
+        assert!(matches!(judge(r, &http(404, "{}")), Step::Transient(_)));
         assert_eq!(outcome(r, &http(200, "{}")), Some(Outcome::Failed));
     }
 
