@@ -209,18 +209,7 @@ pub fn render(cfg: &Config, a: &Audit) -> String {
     if !a.dotenv.is_empty() {
         h += "<h2>Dotenv files</h2><table id=\"dotenv\"><thead><tr><th>Path</th><th>State</th></tr></thead><tbody>";
         for d in &a.dotenv {
-            let state = match (&d.first_commit, d.tracked, d.local_only) {
-                (_, _, true) => "local only, not committed (ignored)".to_string(),
-                (Some(e), true, _) => format!("committed {}; still tracked", event(e)),
-                (Some(e), false, _) => format!(
-                    "committed {}; no longer tracked, still in history",
-                    event(e)
-                ),
-                (None, true, _) => "tracked".to_string(),
-                (None, false, _) => {
-                    "untracked and not ignored: the next `git add -A` commits it".to_string()
-                }
-            };
+            let state = d.state(event);
             let _ = write!(
                 h,
                 "<tr><td><code>{}</code></td><td>{state}</td></tr>",

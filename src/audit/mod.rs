@@ -97,6 +97,24 @@ pub struct DotenvFile {
     pub local_only: bool,
 }
 
+impl DotenvFile {
+    /// Its state in words, with `event` formatting the commit (text or HTML).
+    pub fn state(&self, event: impl Fn(&Event) -> String) -> String {
+        match (&self.first_commit, self.tracked, self.local_only) {
+            (_, _, true) => "local only, not committed (ignored)".to_string(),
+            (Some(e), true, _) => format!("committed {}; still tracked", event(e)),
+            (Some(e), false, _) => format!(
+                "committed {}; no longer tracked, still in history",
+                event(e)
+            ),
+            (None, true, _) => "tracked".to_string(),
+            (None, false, _) => {
+                "untracked and not ignored: the next `git add -A` commits it".to_string()
+            }
+        }
+    }
+}
+
 /// Everything `audit` found, ready to render.
 pub struct Audit {
     pub repo: String,

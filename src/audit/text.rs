@@ -135,18 +135,7 @@ pub fn write(cfg: &Config, a: &Audit, out: &mut dyn Write) -> std::io::Result<()
     if !a.dotenv.is_empty() {
         writeln!(out, "Dotenv files")?;
         for d in &a.dotenv {
-            let state = match (&d.first_commit, d.tracked, d.local_only) {
-                (_, _, true) => "local only, not committed (ignored)".to_string(),
-                (Some(e), true, _) => format!("committed {}; still tracked", event(e)),
-                (Some(e), false, _) => format!(
-                    "committed {}; no longer tracked, still in history",
-                    event(e)
-                ),
-                (None, true, _) => "tracked".to_string(),
-                (None, false, _) => {
-                    "untracked and not ignored: the next `git add -A` commits it".to_string()
-                }
-            };
+            let state = d.state(event);
             writeln!(out, "  {}: {state}", sanitize(&d.path))?;
         }
         writeln!(out)?;
