@@ -25,13 +25,15 @@ pub enum Command {
     ///
     /// Walks in parallel, hidden files included. Respects .gitignore, except that
     /// build output (dist/, build/, out/, .next/, .nuxt/, .output/, .svelte-kit/,
-    /// storybook-static/) is scanned even when ignored: it is what gets deployed.
+    /// storybook-static/, .vercel/, .netlify/) is scanned even when ignored: it is
+    /// what gets deployed.
     /// .git and node_modules are skipped unless --no-ignore. Paths named on the
     /// command line are always scanned.
     ///
     /// Examples:
     ///   qrcp-scan dir
     ///   qrcp-scan dir web/dist --format json --output report.json
+    #[command(verbatim_doc_comment)]
     Dir(DirArgs),
     /// Scan a git repository's history: every commit of every ref (branches, tags,
     /// remotes, stash) and the objects that no ref reaches.
@@ -45,6 +47,7 @@ pub enum Command {
     ///   qrcp-scan git
     ///   qrcp-scan git --since origin/main --format json
     ///   qrcp-scan git --range v1.0..v2.0
+    #[command(verbatim_doc_comment)]
     Git(GitArgs),
     /// Scan the staged change: the lines that `git commit` would add (pre-commit).
     ///
@@ -85,6 +88,7 @@ pub enum Command {
     /// Examples:
     ///   qrcp-scan audit
     ///   qrcp-scan audit ../web --verify --html audit.html
+    #[command(verbatim_doc_comment)]
     Audit(AuditArgs),
     /// List or check the rules.
     #[command(subcommand)]
@@ -103,6 +107,7 @@ pub enum Command {
     /// Examples:
     ///   qrcp-scan verify web/
     ///   qrcp-scan verify --report report.json --format json
+    #[command(verbatim_doc_comment)]
     Verify(VerifyArgs),
     /// Revoke leaked keys listed in a JSON report (`POST /v1/api_keys/revoke`).
     ///
