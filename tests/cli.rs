@@ -7,6 +7,7 @@ mod api;
 mod bundles;
 mod ci;
 mod git;
+mod git_layers;
 mod hooks;
 mod rules;
 mod scan;

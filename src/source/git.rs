@@ -2,12 +2,16 @@
 //! the commit and path that first introduced each one.
 //!
 //! A whole-history scan lists the object database once and reads every object once,
-//! in parallel with one `Repository` per thread: blobs are searched for keywords (the
-//! detector's pre-filter) and detected only when one is there; commits and annotated
-//! tags are parsed (graph and message). Trees are walked afterwards, each distinct
-//! (tree, folder) once, oldest commit first: that finds every path ever committed
-//! (dotenv files) and, for the few blobs with findings, the commit that introduced
-//! them at each path. Nothing but object ids, the commit graph and findings is held.
+//! in parallel with one `Repository` per thread: each blob gets the treatment of
+//! every source ([`BlobScanner`]: archives member by member, decoding layers,
+//! source-map and notebook origins) without its path, which is not known yet, so
+//! its findings are relative to it ([`Found`]); commits and annotated tags are
+//! parsed (graph, and message through the decoding layers). Trees are walked
+//! afterwards, each distinct (tree, folder) once, oldest commit first: that finds
+//! every path ever committed (dotenv files) and, for the few blobs with findings,
+//! the commit that introduced them at each path, where their findings are placed
+//! ([`Found::place`]: member paths, notebook origins, build-output notes). Nothing
+//! but object ids, the commit graph and findings is held.
 //!
 //! A range scan (`--since`, `--range`, `--branch`) diffs each commit of the range
 //! against its first parent and scans the whole blob of every added or modified file.
@@ -30,6 +34,7 @@ use crate::finding::{CommitInfo, Finding, Provenance, SourceKind};
 use crate::messages;
 use crate::report::human_bytes;
 use crate::scan::{Sink, Stats};
+use crate::source::{BlobScanner, Found, looks_binary, scan_text};
 
 /// Which commits to scan.
 #[derive(Debug, Clone)]
@@ -50,9 +55,6 @@ pub struct GitOptions {
     /// Hide commits reachable from `refs/remotes/*` (ranges only).
     pub not_remotes: bool,
 }
-
-/// Bytes looked at for a NUL to call a blob binary (as git does).
-const BINARY_PEEK: usize = 8192;
 
 /// Opens the repository that `path` is in: a working tree (or a folder in one), a
 /// bare repository or a linked worktree.
@@ -156,7 +158,7 @@ enum Seen {
     },
     Blob {
         id: Oid,
-        found: Vec<Finding>,
+        found: Vec<Found>,
     },
     /// Unreadable (reported already).
     Failed(Oid),
@@ -200,10 +202,10 @@ struct Ctx<'a> {
     infos: HashMap<Oid, Option<CommitInfo>>,
 }
 
-/// One worker thread's repository handle and detector.
+/// One worker thread's repository handle and blob scanner.
 struct Worker {
     repo: Option<Repository>,
-    detector: Detector,
+    scanner: BlobScanner,
 }
 
 impl Reader<'_> {
@@ -217,13 +219,14 @@ impl Reader<'_> {
         };
         Worker {
             repo,
-            detector: self.detector.clone(),
+            scanner: BlobScanner::new(self.detector.clone(), self.max),
         }
     }
 
-    /// Reads one blob and returns its findings (unplaced). Too large, binary or
-    /// keyword-free blobs return nothing.
-    fn scan_blob(&self, w: &Worker, id: Oid, size: Option<usize>) -> Option<Vec<Finding>> {
+    /// Reads one blob and returns its findings, relative to the blob. Too large,
+    /// binary or keyword-free blobs return nothing. Its name is not known: binary
+    /// blobs, archives and notebooks are told by their bytes.
+    fn scan_blob(&self, w: &mut Worker, id: Oid, size: Option<usize>) -> Option<Vec<Found>> {
         let stats = &self.sink.stats;
         let odb = w.repo.as_ref()?.odb().ok()?;
         let size = match size {
@@ -251,27 +254,20 @@ impl Reader<'_> {
         };
         let data = obj.data();
         Stats::add(&stats.bytes, data.len() as u64);
-        if memchr::memchr(0, &data[..data.len().min(BINARY_PEEK)]).is_some() {
+        if looks_binary(data, "") {
             Stats::add(&stats.skipped, 1);
             return None;
         }
-        let found = self.detect(&w.detector, data);
+        let mut found = Vec::new();
+        let label = format!("blob {id}");
+        w.scanner.scan(data, None, &label, stats, &mut found);
         (!found.is_empty()).then_some(found)
     }
 
-    fn detect(&self, detector: &Detector, data: &[u8]) -> Vec<Finding> {
-        let mut found = Vec::new();
-        if detector.has_candidate(data) {
-            let st = detector.detect(data, &UNPLACED, &mut found);
-            Stats::add(&self.sink.stats.placeholders, st.placeholders);
-        }
-        found
-    }
-
     /// Phase 1 for one object of the database.
-    fn visit(&self, w: &Worker, id: Oid) -> Option<Seen> {
-        let odb = w.repo.as_ref()?.odb().ok()?;
-        let (size, kind) = match odb.read_header(id) {
+    fn visit(&self, w: &mut Worker, id: Oid) -> Option<Seen> {
+        let head = w.repo.as_ref()?.odb().ok()?.read_header(id);
+        let (size, kind) = match head {
             Ok(h) => h,
             Err(e) => {
                 messages::error(&format!("object {id}"), git_msg(&e));
@@ -283,6 +279,7 @@ impl Reader<'_> {
                 .scan_blob(w, id, Some(size))
                 .map(|found| Seen::Blob { id, found }),
             ObjectType::Commit | ObjectType::Tag => {
+                let odb = w.repo.as_ref()?.odb().ok()?;
                 let obj = match odb.read(id) {
                     Ok(o) => o,
                     Err(e) => {
@@ -292,7 +289,7 @@ impl Reader<'_> {
                 };
                 let data = obj.data();
                 let (headers, message) = split_message(data);
-                let found = self.detect(&w.detector, message);
+                let found = message_findings(&w.scanner.detector, message, self.sink);
                 if kind == ObjectType::Commit {
                     Stats::add(&self.sink.stats.commits, 1);
                     match parse_commit(headers) {
@@ -321,11 +318,23 @@ impl Reader<'_> {
     }
 }
 
-impl Ctx<'_> {
-    fn detect(&self, detector: &Detector, data: &[u8]) -> Vec<Finding> {
-        self.reader.detect(detector, data)
-    }
+/// A blob's findings placed at `path` (before their commit is known).
+fn place(found: &[Found], path: &str) -> Vec<Finding> {
+    let blob = Provenance {
+        path: Some(path.to_string()),
+        ..UNPLACED
+    };
+    found.iter().map(|f| f.place(&blob)).collect()
+}
 
+/// The findings of a commit or tag message (unplaced).
+fn message_findings(detector: &Detector, message: &[u8], sink: &Sink) -> Vec<Finding> {
+    let mut found = Vec::new();
+    scan_text(detector, message, &UNPLACED, &sink.stats, &mut found);
+    found
+}
+
+impl Ctx<'_> {
     fn scan_all(&mut self, pool: &rayon::ThreadPool) -> Result<()> {
         let repo = self.repo;
         let odb = repo.odb().context("cannot open the object database")?;
@@ -361,7 +370,7 @@ impl Ctx<'_> {
         drop(ids);
         let mut nodes: HashMap<Oid, Node> = HashMap::new();
         let mut tags: HashMap<Oid, (Oid, String, Vec<Finding>)> = HashMap::new();
-        let mut blob_found: HashMap<Oid, Vec<Finding>> = HashMap::new();
+        let mut blob_found: HashMap<Oid, Vec<Found>> = HashMap::new();
         let mut message_found: Vec<(Oid, Vec<Finding>)> = Vec::new();
         let mut failed: HashSet<Oid> = HashSet::new();
         for s in seen {
@@ -438,16 +447,24 @@ impl Ctx<'_> {
             match places.get(&id) {
                 Some(list) => {
                     for (path, i) in list {
-                        groups.push((place_of(*i, Some(path.clone())), found.clone()));
+                        groups.push((place_of(*i, Some(path.clone())), place(&found, path)));
                     }
                 }
                 None => {
-                    let mut found = found;
-                    for f in &mut found {
-                        f.notes.push(format!(
-                            "in blob {id}, which no commit's tree holds (dangling)"
-                        ));
-                    }
+                    let found = found
+                        .iter()
+                        .map(|f| {
+                            let mut placed = f.place(&UNPLACED);
+                            let what = match f.member() {
+                                Some(m) => format!("member {m} of blob {id}"),
+                                None => format!("blob {id}"),
+                            };
+                            placed.notes.push(format!(
+                                "in {what}, which no commit's tree holds (dangling)"
+                            ));
+                            placed
+                        })
+                        .collect();
                     groups.push((
                         Place {
                             order: usize::MAX,
@@ -564,7 +581,7 @@ impl Ctx<'_> {
             let i = commits.len();
             commits.push(id);
             Stats::add(&self.sink.stats.commits, 1);
-            let found = self.detect(self.detector, commit.message_bytes());
+            let found = message_findings(self.detector, commit.message_bytes(), self.sink);
             if !found.is_empty() {
                 groups.push((
                     Place {
@@ -630,7 +647,7 @@ impl Ctx<'_> {
 
         let ids: Vec<Oid> = blob_places.keys().copied().collect();
         let this = &self.reader;
-        let found: Vec<(Oid, Vec<Finding>)> = pool.install(|| {
+        let found: Vec<(Oid, Vec<Found>)> = pool.install(|| {
             ids.par_iter()
                 .map_init(
                     || this.worker(),
@@ -649,7 +666,7 @@ impl Ctx<'_> {
                         reachable: true,
                         tag: None,
                     },
-                    found.clone(),
+                    place(&found, path),
                 ));
             }
         }
@@ -672,11 +689,16 @@ impl Ctx<'_> {
 
     /// Places each group's findings and hands them to the sink. The same key (rule,
     /// path, fingerprint) in many blobs or commits is one finding: the one from the
-    /// earliest place.
+    /// earliest place. Findings carry their path already (an archive member's
+    /// differs from its group's); the place gives the commit.
     fn emit(&mut self, groups: Vec<(Place, Vec<Finding>)>) {
         type Key = (String, Option<String>, Option<String>);
-        let key = |f: &Finding, p: &Place| -> Key {
-            (f.rule.clone(), p.path.clone(), f.fingerprint.clone())
+        let key = |f: &Finding, _: &Place| -> Key {
+            (
+                f.rule.clone(),
+                f.provenance.path.clone(),
+                f.fingerprint.clone(),
+            )
         };
         // The earliest (order, group index) for each key.
         let mut best: HashMap<Key, (usize, usize)> = HashMap::new();
@@ -703,7 +725,10 @@ impl Ctx<'_> {
                     continue;
                 }
                 let mut f = f.clone();
-                f.provenance = prov.clone();
+                f.provenance = Provenance {
+                    path: f.provenance.path.take(),
+                    ..prov.clone()
+                };
                 if let Some(n) = &note {
                     f.notes.push(n.clone());
                 }
@@ -776,7 +801,7 @@ struct TreeWalk<'a> {
     repo: &'a Repository,
     detector: &'a Detector,
     /// Blobs with findings: where they sit is wanted.
-    wanted: &'a HashMap<Oid, Vec<Finding>>,
+    wanted: &'a HashMap<Oid, Vec<Found>>,
     /// Objects already reported unreadable.
     failed: &'a HashSet<Oid>,
     visited: HashSet<(Oid, u32)>,
