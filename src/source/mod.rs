@@ -11,6 +11,7 @@ pub mod archive;
 pub mod fs;
 pub mod git;
 pub mod git_index;
+pub mod git_pack;
 pub mod origin;
 pub mod staged;
 pub mod stdin;
