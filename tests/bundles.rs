@@ -14,12 +14,12 @@ use serde_json::Value;
 use crate::util::*;
 
 /// `qrcp_live_Ab3x…`: how a key is shown redacted.
-fn shown(key: &str) -> String {
+pub fn shown(key: &str) -> String {
     format!("{}…", &key[..14])
 }
 
 /// The finding whose (redacted) secret is that of `key`.
-fn finding_of<'a>(report: &'a Value, key: &str) -> &'a Value {
+pub fn finding_of<'a>(report: &'a Value, key: &str) -> &'a Value {
     let want = shown(key);
     report["findings"]
         .as_array()
@@ -29,13 +29,13 @@ fn finding_of<'a>(report: &'a Value, key: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no finding for {want} in {report:#}"))
 }
 
-fn utf16(s: &str, be: bool) -> Vec<u8> {
+pub fn utf16(s: &str, be: bool) -> Vec<u8> {
     s.encode_utf16()
         .flat_map(|u| if be { u.to_be_bytes() } else { u.to_le_bytes() })
         .collect()
 }
 
-fn b64(s: &str) -> String {
+pub fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
 }
 
@@ -240,7 +240,7 @@ fn multi_megabyte_minified_line_with_the_key_near_the_end() {
     assert_secret_absent(&human, &key);
 }
 
-fn zip_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
+pub fn zip_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
@@ -252,7 +252,7 @@ fn zip_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
     w.finish().unwrap().into_inner()
 }
 
-fn tar_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
+pub fn tar_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for (name, data) in members {
         let mut h = tar::Header::new_gnu();
@@ -264,7 +264,7 @@ fn tar_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
     b.into_inner().unwrap()
 }
 
-fn gz(data: &[u8]) -> Vec<u8> {
+pub fn gz(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(data).unwrap();
     e.finish().unwrap()

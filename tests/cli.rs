@@ -8,6 +8,7 @@ mod audit;
 mod bundles;
 mod ci;
 mod git;
+mod git_layers;
 mod hooks;
 mod rules;
 mod scan;

@@ -562,3 +562,135 @@ fn thread_count_does_not_change_the_report() {
     assert_eq!(one, two);
     assert_eq!(one.len(), 2);
 }
+
+/// A linear history of `n` commits written with `git fast-import`: commit `k`
+/// (from 0) appends a line to `src/f{k % 10}.txt` (so packs hold delta chains)
+/// and applies `changes(k)`: `(path, Some(content))` writes, `(path, None)`
+/// deletes. Returns the commit ids in order.
+fn long_history(
+    r: &Repo,
+    n: usize,
+    changes: impl Fn(usize) -> Vec<(String, Option<String>)>,
+    message: impl Fn(usize) -> String,
+) -> Vec<String> {
+    use std::io::Write as _;
+    let mut s = String::new();
+    let mut files = vec![String::new(); 10];
+    for k in 0..n {
+        let t = 1_700_000_000 + k * 60;
+        let msg = message(k);
+        s += &format!(
+            "commit refs/heads/main\nmark :{}\nauthor Ana Author <ana@example.com> {t} +0200\ncommitter Carl Committer <carl@example.com> {t} +0200\ndata {}\n{msg}\n",
+            k + 1,
+            msg.len()
+        );
+        if k > 0 {
+            s += &format!("from :{k}\n");
+        }
+        files[k % 10] += &format!("line {k} of a file that changes a little each time\n");
+        let f = &files[k % 10];
+        s += &format!(
+            "M 100644 inline src/f{}.txt\ndata {}\n{f}\n",
+            k % 10,
+            f.len()
+        );
+        for (path, content) in changes(k) {
+            match content {
+                Some(c) => s += &format!("M 100644 inline {path}\ndata {}\n{c}\n", c.len()),
+                None => s += &format!("D {path}\n"),
+            }
+        }
+    }
+    let mut child = r
+        .cmd()
+        .args(["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    r.git(&["rev-list", "--reverse", "main"])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The tree walk runs over stretches of history in parallel and the first phase
+/// learns object types from the packs: neither may change which commit a finding is
+/// attributed to, whatever the thread count, for loose objects, offset deltas and
+/// reference deltas alike.
+#[test]
+fn long_histories_attribute_the_same_whatever_the_threads_and_packing() {
+    let r = Repo::init();
+    let (a, b, c, m) = (live_key(), live_key(), test_key(), live_key());
+    let ids = long_history(
+        &r,
+        1200,
+        |k| {
+            let key = |key: &str| Some(format!("{key}\n"));
+            match k {
+                100 => vec![("x.txt".into(), key(&c))],
+                300 => vec![("a/key.txt".into(), key(&a))],
+                650 => vec![("config/.env".into(), Some("PORT=1\n".into()))],
+                700 => vec![("a/key.txt".into(), None), ("config/.env".into(), None)],
+                800 => vec![("y.txt".into(), key(&c))],
+                900 => vec![("a/key.txt".into(), key(&a))],
+                1000 => vec![("b/late.txt".into(), key(&b))],
+                1100 => vec![("config/.env".into(), Some("PORT=2\n".into()))],
+                _ => vec![],
+            }
+        },
+        |k| match k {
+            1150 => format!("deploy with {m}"),
+            _ => format!("change {k}"),
+        },
+    );
+    assert_eq!(ids.len(), 1200);
+    let at = |k: usize| Some(ids[k].as_str());
+    let expected = vec![
+        row("dotenv-file", Some("config/.env"), None, "git", at(650)),
+        row("qrcp-live-key", None, Some(1), "git", at(1150)),
+        row("qrcp-live-key", Some("a/key.txt"), Some(1), "git", at(300)),
+        row(
+            "qrcp-live-key",
+            Some("b/late.txt"),
+            Some(1),
+            "git",
+            at(1000),
+        ),
+        row("qrcp-test-key", Some("x.txt"), Some(1), "git", at(100)),
+        row("qrcp-test-key", Some("y.txt"), Some(1), "git", at(800)),
+    ];
+    let check = |what: &str| {
+        for threads in ["1", "2", "3"] {
+            let (o, v) = scan_json(&r, &["--threads", threads]);
+            assert_eq!(code(&o), 1, "{what}: {}", stderr(&o));
+            assert_eq!(stderr(&o), "", "{what}");
+            assert_eq!(placed(&v), expected, "{what}, {threads} threads");
+            assert_eq!(v["stats"]["commits"], 1200, "{what}");
+            assert_all_absent(&o, &[&a, &b, &c, &m]);
+        }
+    };
+    check("loose objects");
+    r.git(&[
+        "repack",
+        "-a",
+        "-d",
+        "-f",
+        "-q",
+        "--depth=50",
+        "--window=50",
+    ]);
+    assert!(r.git(&["count-objects", "-v"]).contains("count: 0"));
+    check("offset deltas");
+    r.git(&[
+        "-c",
+        "repack.useDeltaBaseOffset=false",
+        "repack",
+        "-a",
+        "-d",
+        "-f",
+        "-q",
+    ]);
+    check("reference deltas");
+}

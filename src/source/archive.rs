@@ -4,8 +4,13 @@
 //! `archive.tgz!package/dist/index.js`. Limits on member size, total unpacked size
 //! and compression ratio make an archive bomb cost a note, not memory or minutes.
 //!
-//! This module only unpacks; the [`Scanner`](super::Scanner) scans members (and
-//! unpacks nested archives up to its depth limit).
+//! This module only unpacks; the [`BlobScanner`](super::BlobScanner) scans members
+//! (and unpacks nested archives up to its depth limit).
+//!
+//! An archive may be unpacked before its name is known (git history reads blobs
+//! before their paths): it is then recognised by its magic bytes only, and the one
+//! member of a plain `.gz` stream, which is named after the file, is handed back
+//! unnamed (`""`); [`member_path`] names it once the path is known.
 
 use std::cell::Cell;
 use std::io::{Cursor, Read};
@@ -169,30 +174,62 @@ fn explain(stop: Stop, member_path: &str, archive: &str, limits: &Limits) -> boo
     }
 }
 
-/// Unpacks `data` (an archive of `kind` at `path`), calling `member(bytes, name)`
-/// for each regular file. Problems are reported as one line each; nothing panics.
+/// Unpacks `data` (an archive of `kind` named `name`, `""` when unknown), calling
+/// `member(bytes, name)` for each regular file. Problems are reported as one line
+/// each, the archive called `label`; nothing panics.
 pub fn expand(
     kind: Kind,
     data: &[u8],
-    path: &str,
+    name: &str,
+    label: &str,
     limits: &Limits,
     budget: &Budget,
     member: &mut dyn FnMut(&[u8], &str),
 ) {
     match kind {
-        Kind::Zip => zip(data, path, limits, budget, member),
+        Kind::Zip => zip(data, label, limits, budget, member),
         Kind::Tar => {
             let consumed = Rc::new(Cell::new(0));
             tar(
                 Counting::new(data, &consumed),
                 &consumed,
-                path,
+                label,
                 limits,
                 budget,
                 member,
             )
         }
-        Kind::Gzip => gzip(data, path, limits, budget, member),
+        Kind::Gzip => gzip(data, name, label, limits, budget, member),
+    }
+}
+
+/// The name of a plain `.gz` stream's one member: the file's own name without
+/// `.gz` (`""` when the file's name is unknown).
+fn gz_member(name: &str) -> &str {
+    let name = name.rsplit(['!', '/']).next().unwrap_or(name);
+    let cut = name.len().saturating_sub(3);
+    match name.get(cut..) {
+        Some(ext) if ext.eq_ignore_ascii_case(".gz") => &name[..cut],
+        _ => name,
+    }
+}
+
+/// The path of `member` (`inner/x.js`, `lib/b.jar!c.js`) of the archive at `path`:
+/// `path!member`. An unnamed first member (a `.gz` unpacked before its name was
+/// known) is named after the file.
+pub fn member_path(path: &str, member: &str) -> String {
+    let (first, rest) = match member.split_once('!') {
+        Some((a, b)) => (a, Some(b)),
+        None => (member, None),
+    };
+    let first = if first.is_empty() {
+        gz_member(path)
+    } else {
+        first
+    };
+    match rest {
+        Some(rest) => format!("{path}!{first}!{rest}"),
+        None => format!("{path}!{first}"),
     }
 }
 
@@ -327,6 +364,7 @@ fn tar(
 
 fn gzip(
     data: &[u8],
+    name: &str,
     path: &str,
     limits: &Limits,
     budget: &Budget,
@@ -338,18 +376,13 @@ fn gzip(
     if let Err(e) = (&mut dec).take(512).read_to_end(&mut head) {
         return messages::error(path, format!("not a readable gzip stream: {e}"));
     }
-    let name = path.rsplit(['!', '/']).next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
     let stream = Cursor::new(head).chain(dec);
     if is_tar(stream.get_ref().0.get_ref()) || lower.ends_with(".tgz") || lower.ends_with(".tar.gz")
     {
         return tar(stream, &consumed, path, limits, budget, member);
     }
-    let inner = if lower.ends_with(".gz") {
-        &name[..name.len() - 3]
-    } else {
-        name
-    };
+    let inner = gz_member(name);
     let mut buf = Vec::new();
     let member_path = format!("{path}!{inner}");
     match read_member(stream, &mut buf, limits, budget, &|| consumed.get()) {
@@ -357,5 +390,25 @@ fn gzip(
         Err(stop) => {
             explain(stop, &member_path, path, limits);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_paths_name_an_unnamed_gzip_member_after_the_file() {
+        assert_eq!(member_path("a/b.zip", "inner/x.js"), "a/b.zip!inner/x.js");
+        assert_eq!(
+            member_path("a/b.zip", "l/c.jar!d.js"),
+            "a/b.zip!l/c.jar!d.js"
+        );
+        assert_eq!(member_path("a/x.js.GZ", ""), "a/x.js.GZ!x.js");
+        assert_eq!(member_path("a/x.js.gz", "!y.js"), "a/x.js.gz!x.js!y.js");
+        assert_eq!(member_path("data.bin", ""), "data.bin!data.bin");
+        assert_eq!(gz_member(""), "");
+        assert_eq!(gz_member("é.gz"), "é");
+        assert_eq!(gz_member("ü"), "ü");
     }
 }

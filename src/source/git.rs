@@ -2,12 +2,18 @@
 //! the commit and path that first introduced each one.
 //!
 //! A whole-history scan lists the object database once and reads every object once,
-//! in parallel with one `Repository` per thread: blobs are searched for keywords (the
-//! detector's pre-filter) and detected only when one is there; commits and annotated
-//! tags are parsed (graph and message). Trees are walked afterwards, each distinct
-//! (tree, folder) once, oldest commit first: that finds every path ever committed
-//! (dotenv files) and, for the few blobs with findings, the commit that introduced
-//! them at each path. Nothing but object ids, the commit graph and findings is held.
+//! in pack order and in parallel with one `Repository` per thread: each blob gets
+//! the treatment of every source ([`BlobScanner`]: archives member by member,
+//! decoding layers, source-map and notebook origins) without its path, which is not
+//! known yet, so its findings are relative to it ([`Found`]); commits and annotated
+//! tags are parsed (graph, and message through the decoding layers). Trees, which
+//! the pack headers tell apart without libgit2 ([`git_pack`]), are left to the tree
+//! walk: each distinct (tree, folder) once, oldest commit first, over stretches of
+//! history in parallel. That finds every path ever committed (dotenv files) and,
+//! for the few blobs with findings, the commit that introduced them at each path,
+//! where their findings are placed ([`Found::place`]: member paths, notebook
+//! origins, build-output notes). Nothing but object ids, the commit graph and
+//! findings is held.
 //!
 //! A range scan (`--since`, `--range`, `--branch`) diffs each commit of the range
 //! against its first parent and scans the whole blob of every added or modified file.
@@ -30,6 +36,7 @@ use crate::finding::{CommitInfo, Finding, Provenance, SourceKind};
 use crate::messages;
 use crate::report::human_bytes;
 use crate::scan::{Sink, Stats};
+use crate::source::{BlobScanner, Found, git_pack, looks_binary, scan_text};
 
 /// Which commits to scan.
 #[derive(Debug, Clone)]
@@ -50,9 +57,6 @@ pub struct GitOptions {
     /// Hide commits reachable from `refs/remotes/*` (ranges only).
     pub not_remotes: bool,
 }
-
-/// Bytes looked at for a NUL to call a blob binary (as git does).
-const BINARY_PEEK: usize = 8192;
 
 /// Opens the repository that `path` is in: a working tree (or a folder in one), a
 /// bare repository or a linked worktree.
@@ -89,6 +93,10 @@ pub fn git_msg(e: &git2::Error) -> String {
 pub fn scan(git_dir: &Path, opts: &GitOptions, cfg: &Config, sink: Sink) -> Result<()> {
     // Every object is read once: libgit2's object cache would only hold memory.
     git2::opts::enable_caching(false);
+    // Nor is each object's id recomputed on read (SHA-1 with collision detection,
+    // a sixth of the scan's time): `git cat-file --batch` trusts the pack it reads
+    // too, and a damaged pack is still caught by its zlib streams.
+    git2::opts::strict_hash_verification(false);
     let repo = Repository::open(git_dir)
         .with_context(|| format!("{}: cannot open the repository", git_dir.display()))?;
     let detector = Detector::new(Arc::clone(&cfg.rules))?;
@@ -134,6 +142,18 @@ pub fn scan(git_dir: &Path, opts: &GitOptions, cfg: &Config, sink: Sink) -> Resu
     Ok(())
 }
 
+/// Commits in a run of the parallel tree walk, at least: each run starts with a
+/// full tree walk.
+const MIN_WALK_RUN: usize = 256;
+
+/// What a pack entry told about an object before phase 1 reads it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Hint {
+    kind: Option<ObjectType>,
+    /// Exact for an object stored whole.
+    size: Option<usize>,
+}
+
 /// A commit as the graph needs it.
 struct Node {
     tree: Oid,
@@ -156,7 +176,7 @@ enum Seen {
     },
     Blob {
         id: Oid,
-        found: Vec<Finding>,
+        found: Vec<Found>,
     },
     /// Unreadable (reported already).
     Failed(Oid),
@@ -200,10 +220,10 @@ struct Ctx<'a> {
     infos: HashMap<Oid, Option<CommitInfo>>,
 }
 
-/// One worker thread's repository handle and detector.
+/// One worker thread's repository handle and blob scanner.
 struct Worker {
     repo: Option<Repository>,
-    detector: Detector,
+    scanner: BlobScanner,
 }
 
 impl Reader<'_> {
@@ -217,13 +237,14 @@ impl Reader<'_> {
         };
         Worker {
             repo,
-            detector: self.detector.clone(),
+            scanner: BlobScanner::new(self.detector.clone(), self.max),
         }
     }
 
-    /// Reads one blob and returns its findings (unplaced). Too large, binary or
-    /// keyword-free blobs return nothing.
-    fn scan_blob(&self, w: &Worker, id: Oid, size: Option<usize>) -> Option<Vec<Finding>> {
+    /// Reads one blob and returns its findings, relative to the blob. Too large,
+    /// binary or keyword-free blobs return nothing. Its name is not known: binary
+    /// blobs, archives and notebooks are told by their bytes.
+    fn scan_blob(&self, w: &mut Worker, id: Oid, size: Option<usize>) -> Option<Vec<Found>> {
         let stats = &self.sink.stats;
         let odb = w.repo.as_ref()?.odb().ok()?;
         let size = match size {
@@ -251,38 +272,36 @@ impl Reader<'_> {
         };
         let data = obj.data();
         Stats::add(&stats.bytes, data.len() as u64);
-        if memchr::memchr(0, &data[..data.len().min(BINARY_PEEK)]).is_some() {
+        if looks_binary(data, "") {
             Stats::add(&stats.skipped, 1);
             return None;
         }
-        let found = self.detect(&w.detector, data);
+        let mut found = Vec::new();
+        let label = format!("blob {id}");
+        w.scanner.scan(data, None, &label, stats, &mut found);
         (!found.is_empty()).then_some(found)
     }
 
-    fn detect(&self, detector: &Detector, data: &[u8]) -> Vec<Finding> {
-        let mut found = Vec::new();
-        if detector.has_candidate(data) {
-            let st = detector.detect(data, &UNPLACED, &mut found);
-            Stats::add(&self.sink.stats.placeholders, st.placeholders);
-        }
-        found
-    }
-
     /// Phase 1 for one object of the database.
-    fn visit(&self, w: &Worker, id: Oid) -> Option<Seen> {
-        let odb = w.repo.as_ref()?.odb().ok()?;
-        let (size, kind) = match odb.read_header(id) {
-            Ok(h) => h,
-            Err(e) => {
-                messages::error(&format!("object {id}"), git_msg(&e));
-                return Some(Seen::Failed(id));
-            }
+    fn visit(&self, w: &mut Worker, id: Oid, hint: Hint) -> Option<Seen> {
+        let (size, kind) = match hint.kind {
+            Some(ObjectType::Blob) => (hint.size, ObjectType::Blob),
+            // Commits and tags are read whatever their size.
+            Some(kind @ (ObjectType::Commit | ObjectType::Tag | ObjectType::Tree)) => (None, kind),
+            _ => match w.repo.as_ref()?.odb().ok()?.read_header(id) {
+                Ok((size, kind)) => (Some(size), kind),
+                Err(e) => {
+                    messages::error(&format!("object {id}"), git_msg(&e));
+                    return Some(Seen::Failed(id));
+                }
+            },
         };
         match kind {
             ObjectType::Blob => self
-                .scan_blob(w, id, Some(size))
+                .scan_blob(w, id, size)
                 .map(|found| Seen::Blob { id, found }),
             ObjectType::Commit | ObjectType::Tag => {
+                let odb = w.repo.as_ref()?.odb().ok()?;
                 let obj = match odb.read(id) {
                     Ok(o) => o,
                     Err(e) => {
@@ -292,7 +311,7 @@ impl Reader<'_> {
                 };
                 let data = obj.data();
                 let (headers, message) = split_message(data);
-                let found = self.detect(&w.detector, message);
+                let found = message_findings(&w.scanner.detector, message, self.sink);
                 if kind == ObjectType::Commit {
                     Stats::add(&self.sink.stats.commits, 1);
                     match parse_commit(headers) {
@@ -321,11 +340,23 @@ impl Reader<'_> {
     }
 }
 
-impl Ctx<'_> {
-    fn detect(&self, detector: &Detector, data: &[u8]) -> Vec<Finding> {
-        self.reader.detect(detector, data)
-    }
+/// A blob's findings placed at `path` (before their commit is known).
+fn place(found: &[Found], path: &str) -> Vec<Finding> {
+    let blob = Provenance {
+        path: Some(path.to_string()),
+        ..UNPLACED
+    };
+    found.iter().map(|f| f.place(&blob)).collect()
+}
 
+/// The findings of a commit or tag message (unplaced).
+fn message_findings(detector: &Detector, message: &[u8], sink: &Sink) -> Vec<Finding> {
+    let mut found = Vec::new();
+    scan_text(detector, message, &UNPLACED, &sink.stats, &mut found);
+    found
+}
+
+impl Ctx<'_> {
     fn scan_all(&mut self, pool: &rayon::ThreadPool) -> Result<()> {
         let repo = self.repo;
         let odb = repo.odb().context("cannot open the object database")?;
@@ -337,11 +368,6 @@ impl Ctx<'_> {
         .map_err(|e| anyhow!("cannot list objects: {}", git_msg(&e)))?;
         ids.sort_unstable();
         ids.dedup();
-        // Pack order, not id order: a delta's base was then usually just read and
-        // is still in libgit2's delta-base cache (twice as fast as id order).
-        let positions = pack_positions(&repo.commondir().join("objects"));
-        ids.sort_by_key(|id| positions.get(id).copied().unwrap_or((u32::MAX, 0)));
-        drop(positions);
         if ids.is_empty() {
             messages::note(
                 &repo_name(repo),
@@ -349,19 +375,44 @@ impl Ctx<'_> {
             );
             return Ok(());
         }
+        // Pack order, not id order: a delta's base was then usually just read and
+        // is still in libgit2's delta-base cache (twice as fast as id order). Trees
+        // that the packs say are trees are left to the tree walk; other objects
+        // come with what their pack entry says.
+        let packed = git_pack::read(&repo.commondir().join("objects"));
+        let mut work: Vec<((u32, u64), Oid, Hint)> = ids
+            .iter()
+            .filter_map(|id| match packed.get(id) {
+                Some(p) if p.kind == Some(ObjectType::Tree) => None,
+                Some(p) => Some((
+                    p.position,
+                    *id,
+                    Hint {
+                        kind: p.kind,
+                        size: p.size,
+                    },
+                )),
+                None => Some(((u32::MAX, 0), *id, Hint::default())),
+            })
+            .collect();
+        drop((ids, packed));
+        work.sort_unstable_by_key(|w| (w.0, w.1));
 
         // Phase 1: every object once, in parallel.
         let this = &self.reader;
         let seen: Vec<Seen> = pool.install(|| {
-            ids.par_iter()
-                .map_init(|| this.worker(), |w, &id| this.visit(w, id))
+            work.par_iter()
+                .map_init(
+                    || this.worker(),
+                    |w, &(_, id, hint)| this.visit(w, id, hint),
+                )
                 .flatten()
                 .collect()
         });
-        drop(ids);
+        drop(work);
         let mut nodes: HashMap<Oid, Node> = HashMap::new();
         let mut tags: HashMap<Oid, (Oid, String, Vec<Finding>)> = HashMap::new();
-        let mut blob_found: HashMap<Oid, Vec<Finding>> = HashMap::new();
+        let mut blob_found: HashMap<Oid, Vec<Found>> = HashMap::new();
         let mut message_found: Vec<(Oid, Vec<Finding>)> = Vec::new();
         let mut failed: HashSet<Oid> = HashSet::new();
         for s in seen {
@@ -403,25 +454,26 @@ impl Ctx<'_> {
         order.extend(topo_order(&nodes, &unreachable));
 
         // Trees, each distinct (tree, folder) once: dotenv paths, and where the
-        // blobs with findings sit.
-        let mut walk = TreeWalk {
-            repo,
-            detector: self.detector,
-            wanted: &blob_found,
-            failed: &failed,
-            visited: HashSet::new(),
-            folders: HashMap::new(),
-            places: HashMap::new(),
-            seen_places: HashSet::new(),
-            dotenv: Vec::new(),
-            dotenv_seen: HashSet::new(),
-        };
-        for (i, id) in order.iter().enumerate() {
-            if let Some(node) = nodes.get(id) {
-                walk.walk(node.tree, i, *id);
-            }
+        // blobs with findings sit. Runs of commits are walked in parallel.
+        let Walked {
+            places,
+            dotenv,
+            errors,
+        } = self.walk_trees(pool, &order, &nodes, &blob_found, &failed);
+        let mut errors: Vec<(usize, Oid, Oid, String)> = errors
+            .into_iter()
+            .map(|(tree, (i, commit, msg))| (i, tree, commit, msg))
+            .collect();
+        errors.sort();
+        for (_, tree, commit, msg) in errors {
+            messages::error(&format!("tree {tree} (in commit {commit})"), msg);
         }
-        let TreeWalk { places, dotenv, .. } = walk;
+        let places: HashMap<Oid, Vec<(String, usize)>> = places
+            .into_iter()
+            .map(|(id, paths)| (id, paths.into_iter().collect()))
+            .collect();
+        let mut dotenv: Vec<(String, usize)> = dotenv.into_iter().collect();
+        dotenv.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
 
         let place_of = |i: usize, path: Option<String>| Place {
             order: i,
@@ -438,16 +490,24 @@ impl Ctx<'_> {
             match places.get(&id) {
                 Some(list) => {
                     for (path, i) in list {
-                        groups.push((place_of(*i, Some(path.clone())), found.clone()));
+                        groups.push((place_of(*i, Some(path.clone())), place(&found, path)));
                     }
                 }
                 None => {
-                    let mut found = found;
-                    for f in &mut found {
-                        f.notes.push(format!(
-                            "in blob {id}, which no commit's tree holds (dangling)"
-                        ));
-                    }
+                    let found = found
+                        .iter()
+                        .map(|f| {
+                            let mut placed = f.place(&UNPLACED);
+                            let what = match f.member() {
+                                Some(m) => format!("member {m} of blob {id}"),
+                                None => format!("blob {id}"),
+                            };
+                            placed.notes.push(format!(
+                                "in {what}, which no commit's tree holds (dangling)"
+                            ));
+                            placed
+                        })
+                        .collect();
                     groups.push((
                         Place {
                             order: usize::MAX,
@@ -489,6 +549,51 @@ impl Ctx<'_> {
         }
         self.emit(groups);
         Ok(())
+    }
+
+    /// Walks the trees of the commits in `order` (their positions), in parallel:
+    /// contiguous runs of commits, one repository handle per thread. A run costs
+    /// one full tree walk at its start, so there are only a few per thread (for
+    /// balance).
+    fn walk_trees(
+        &self,
+        pool: &rayon::ThreadPool,
+        order: &[Oid],
+        nodes: &HashMap<Oid, Node>,
+        wanted: &HashMap<Oid, Vec<Found>>,
+        failed: &HashSet<Oid>,
+    ) -> Walked {
+        let runs = pool.current_num_threads() * 4;
+        let len = order.len().div_ceil(runs).max(MIN_WALK_RUN);
+        let (git_dir, detector) = (self.reader.git_dir, self.detector);
+        let walked: Vec<Walked> = pool.install(|| {
+            order
+                .par_chunks(len)
+                .enumerate()
+                .map_init(
+                    || match Repository::open(git_dir) {
+                        Ok(r) => Some(r),
+                        Err(e) => {
+                            messages::error(&git_dir.display().to_string(), git_msg(&e));
+                            None
+                        }
+                    },
+                    |repo, (run, ids)| {
+                        let Some(repo) = repo.as_ref() else {
+                            return Walked::default();
+                        };
+                        let mut walk = TreeWalk::new(repo, detector, wanted, failed);
+                        for (j, id) in ids.iter().enumerate() {
+                            if let Some(node) = nodes.get(id) {
+                                walk.walk(node.tree, run * len + j, *id);
+                            }
+                        }
+                        walk.found
+                    },
+                )
+                .collect()
+        });
+        walked.into_iter().fold(Walked::default(), Walked::merge)
     }
 
     fn scan_range(
@@ -564,7 +669,7 @@ impl Ctx<'_> {
             let i = commits.len();
             commits.push(id);
             Stats::add(&self.sink.stats.commits, 1);
-            let found = self.detect(self.detector, commit.message_bytes());
+            let found = message_findings(self.detector, commit.message_bytes(), self.sink);
             if !found.is_empty() {
                 groups.push((
                     Place {
@@ -630,7 +735,7 @@ impl Ctx<'_> {
 
         let ids: Vec<Oid> = blob_places.keys().copied().collect();
         let this = &self.reader;
-        let found: Vec<(Oid, Vec<Finding>)> = pool.install(|| {
+        let found: Vec<(Oid, Vec<Found>)> = pool.install(|| {
             ids.par_iter()
                 .map_init(
                     || this.worker(),
@@ -649,7 +754,7 @@ impl Ctx<'_> {
                         reachable: true,
                         tag: None,
                     },
-                    found.clone(),
+                    place(&found, path),
                 ));
             }
         }
@@ -672,11 +777,16 @@ impl Ctx<'_> {
 
     /// Places each group's findings and hands them to the sink. The same key (rule,
     /// path, fingerprint) in many blobs or commits is one finding: the one from the
-    /// earliest place.
+    /// earliest place. Findings carry their path already (an archive member's
+    /// differs from its group's); the place gives the commit.
     fn emit(&mut self, groups: Vec<(Place, Vec<Finding>)>) {
         type Key = (String, Option<String>, Option<String>);
-        let key = |f: &Finding, p: &Place| -> Key {
-            (f.rule.clone(), p.path.clone(), f.fingerprint.clone())
+        let key = |f: &Finding, _: &Place| -> Key {
+            (
+                f.rule.clone(),
+                f.provenance.path.clone(),
+                f.fingerprint.clone(),
+            )
         };
         // The earliest (order, group index) for each key.
         let mut best: HashMap<Key, (usize, usize)> = HashMap::new();
@@ -703,7 +813,10 @@ impl Ctx<'_> {
                     continue;
                 }
                 let mut f = f.clone();
-                f.provenance = prov.clone();
+                f.provenance = Provenance {
+                    path: f.provenance.path.take(),
+                    ..prov.clone()
+                };
                 if let Some(n) = &note {
                     f.notes.push(n.clone());
                 }
@@ -771,72 +884,143 @@ impl Ctx<'_> {
     }
 }
 
-/// Walks trees oldest commit first, each distinct (tree, folder) once.
+/// What walking commits' trees found, with the position of the commit that first
+/// had each thing.
+#[derive(Default)]
+struct Walked {
+    /// For each wanted blob, each path it sits at.
+    places: HashMap<Oid, HashMap<String, usize>>,
+    /// Paths that path rules report.
+    dotenv: HashMap<String, usize>,
+    /// Unreadable trees not reported yet: (position, commit, message).
+    errors: HashMap<Oid, (usize, Oid, String)>,
+}
+
+impl Walked {
+    /// Both walks' findings, each at the earlier position.
+    fn merge(mut self, other: Walked) -> Walked {
+        fn keep_first<K: std::hash::Hash + Eq>(into: &mut HashMap<K, usize>, k: K, i: usize) {
+            into.entry(k).and_modify(|e| *e = (*e).min(i)).or_insert(i);
+        }
+        for (id, paths) in other.places {
+            let mine = self.places.entry(id).or_default();
+            for (path, i) in paths {
+                keep_first(mine, path, i);
+            }
+        }
+        for (path, i) in other.dotenv {
+            keep_first(&mut self.dotenv, path, i);
+        }
+        for (id, e) in other.errors {
+            match self.errors.get(&id) {
+                Some(mine) if mine.0 <= e.0 => {}
+                _ => {
+                    self.errors.insert(id, e);
+                }
+            }
+        }
+        self
+    }
+}
+
+/// Walks the trees of a run of commits, oldest first, each distinct (tree, folder)
+/// once. Walks of different runs are independent: what a run finds at its first
+/// position is exact within the run, so merging runs (the earliest position wins)
+/// gives what one walk of all commits would.
 struct TreeWalk<'a> {
     repo: &'a Repository,
     detector: &'a Detector,
     /// Blobs with findings: where they sit is wanted.
-    wanted: &'a HashMap<Oid, Vec<Finding>>,
+    wanted: &'a HashMap<Oid, Vec<Found>>,
     /// Objects already reported unreadable.
     failed: &'a HashSet<Oid>,
     visited: HashSet<(Oid, u32)>,
-    /// Folder paths, interned.
+    /// Folder paths, interned: their ids, and the paths by id.
     folders: HashMap<String, u32>,
-    /// For each wanted blob: (path, commit position), first introduction only.
-    places: HashMap<Oid, Vec<(String, usize)>>,
-    seen_places: HashSet<(Oid, String)>,
-    /// Paths that path rules report, with the commit that first had them.
-    dotenv: Vec<(String, usize)>,
-    dotenv_seen: HashSet<String>,
+    folder_paths: Vec<String>,
+    found: Walked,
 }
 
-impl TreeWalk<'_> {
+impl<'a> TreeWalk<'a> {
+    fn new(
+        repo: &'a Repository,
+        detector: &'a Detector,
+        wanted: &'a HashMap<Oid, Vec<Found>>,
+        failed: &'a HashSet<Oid>,
+    ) -> TreeWalk<'a> {
+        TreeWalk {
+            repo,
+            detector,
+            wanted,
+            failed,
+            visited: HashSet::new(),
+            folders: HashMap::from([(String::new(), 0)]),
+            folder_paths: vec![String::new()],
+            found: Walked::default(),
+        }
+    }
+
+    /// The id of the folder at `path`.
+    fn folder(&mut self, path: &str) -> u32 {
+        if let Some(&id) = self.folders.get(path) {
+            return id;
+        }
+        let id = self.folder_paths.len() as u32;
+        self.folders.insert(path.to_string(), id);
+        self.folder_paths.push(path.to_string());
+        id
+    }
+
     fn walk(&mut self, root: Oid, position: usize, commit: Oid) {
-        let mut stack: Vec<(Oid, String)> = vec![(root, String::new())];
+        let mut stack: Vec<(Oid, u32)> = Vec::new();
+        if self.visited.insert((root, 0)) {
+            stack.push((root, 0));
+        }
         let mut path = String::new();
-        while let Some((tree_id, folder)) = stack.pop() {
-            let next = self.folders.len() as u32;
-            let folder_id = *self.folders.entry(folder.clone()).or_insert(next);
-            if !self.visited.insert((tree_id, folder_id)) {
-                continue;
-            }
+        while let Some((tree_id, folder_id)) = stack.pop() {
             let tree = match self.repo.find_tree(tree_id) {
                 Ok(t) => t,
                 Err(e) => {
                     if !self.failed.contains(&tree_id) {
-                        messages::error(
-                            &format!("tree {tree_id} (in commit {commit})"),
-                            git_msg(&e),
-                        );
+                        self.found
+                            .errors
+                            .entry(tree_id)
+                            .or_insert((position, commit, git_msg(&e)));
                     }
                     continue;
                 }
             };
+            let folder_len = self.folder_paths[folder_id as usize].len();
+            path.clear();
+            path.push_str(&self.folder_paths[folder_id as usize]);
+            if folder_len > 0 {
+                path.push('/');
+            }
+            let prefix = path.len();
             for entry in tree.iter() {
-                let name = String::from_utf8_lossy(entry.name_bytes());
-                path.clear();
-                path.push_str(&folder);
-                if !folder.is_empty() {
-                    path.push('/');
-                }
-                path.push_str(&name);
+                path.truncate(prefix);
+                path.push_str(&String::from_utf8_lossy(entry.name_bytes()));
                 match entry.filemode() {
-                    0o040000 => stack.push((entry.id(), path.clone())),
+                    0o040000 => {
+                        let sub = (entry.id(), self.folder(&path));
+                        if self.visited.insert(sub) {
+                            stack.push(sub);
+                        }
+                    }
                     // Blobs, executables and symbolic links. Submodules (0o160000)
                     // are commits of another repository: skipped.
                     0o100644 | 0o100755 | 0o100664 | 0o120000 => {
                         let id = entry.id();
-                        if self.wanted.contains_key(&id)
-                            && self.seen_places.insert((id, path.clone()))
-                        {
-                            self.places
-                                .entry(id)
-                                .or_default()
-                                .push((path.clone(), position));
+                        if self.wanted.contains_key(&id) {
+                            let paths = self.found.places.entry(id).or_default();
+                            if !paths.contains_key(&path) {
+                                paths.insert(path.clone(), position);
+                            }
                         }
-                        if self.detector.path_matches(&path) && !self.dotenv_seen.contains(&path) {
-                            self.dotenv_seen.insert(path.clone());
-                            self.dotenv.push((path.clone(), position));
+                        if self.detector.path_matches(&path)
+                            && !self.found.dotenv.contains_key(&path)
+                        {
+                            self.found.dotenv.insert(path.clone(), position);
                         }
                     }
                     _ => {}
@@ -894,64 +1078,6 @@ fn ref_tips(
         })
         .collect();
     (tips, reached_tags)
-}
-
-/// Where each packed object sits: (pack number, offset), from the version 2 pack
-/// indexes in `objects/pack`. An index that cannot be read only costs speed.
-fn pack_positions(objects: &Path) -> HashMap<Oid, (u32, u64)> {
-    let mut out = HashMap::new();
-    let Ok(dir) = std::fs::read_dir(objects.join("pack")) else {
-        return out;
-    };
-    let mut idxs: Vec<PathBuf> = dir
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "idx"))
-        .collect();
-    idxs.sort();
-    for (pack, path) in idxs.iter().enumerate() {
-        if let Ok(data) = std::fs::read(path) {
-            read_idx(&data, pack as u32, &mut out);
-        }
-    }
-    out
-}
-
-/// Parses a pack index (version 2, SHA-1): fan-out, ids, CRCs, 31-bit offsets, then
-/// 64-bit offsets for the entries whose high bit is set.
-fn read_idx(data: &[u8], pack: u32, out: &mut HashMap<Oid, (u32, u64)>) {
-    let be32 = |at: usize| -> Option<u32> {
-        Some(u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?))
-    };
-    if data.get(..8) != Some(b"\xfftOc\0\0\0\x02") {
-        return;
-    }
-    let Some(n) = be32(8 + 255 * 4).map(|n| n as usize) else {
-        return;
-    };
-    let ids = 8 + 256 * 4;
-    let offsets = ids + n * 20 + n * 4;
-    let large = offsets + n * 4;
-    if data.len() < large {
-        return;
-    }
-    for i in 0..n {
-        let Ok(id) = Oid::from_bytes(&data[ids + i * 20..ids + i * 20 + 20]) else {
-            return;
-        };
-        let Some(off) = be32(offsets + i * 4) else {
-            return;
-        };
-        let off = if off & 0x8000_0000 == 0 {
-            u64::from(off)
-        } else {
-            let at = large + (off & 0x7fff_ffff) as usize * 8;
-            match data.get(at..at + 8).and_then(|b| b.try_into().ok()) {
-                Some(b) => u64::from_be_bytes(b),
-                None => return,
-            }
-        };
-        out.insert(id, (pack, off));
-    }
 }
 
 /// Commits reachable from `tips` (missing parents, as in a shallow clone, end a path).

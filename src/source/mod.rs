@@ -1,12 +1,17 @@
 //! Sources yield bytes with their provenance and hand them to a per-thread
-//! [`Scanner`]; they never judge or print findings. The scanner is where every
-//! source's blobs meet the same treatment: archives unpacked member by member,
-//! decoding layers, source-map and notebook origins, build-output notes.
+//! [`BlobScanner`]; they never judge or print findings. The blob scanner is where
+//! every source's blobs meet the same treatment: archives unpacked member by member,
+//! decoding layers, source-map and notebook origins; [`Found::place`] then puts its
+//! findings at the blob's path (member paths, build-output notes). Sources that know
+//! the path up front (`dir`, `stdin`, `url`) use [`Scanner`], which does both and
+//! feeds the sink; git history and the staged change place findings themselves, the
+//! former only once attribution has found the blob's paths.
 
 pub mod archive;
 pub mod fs;
 pub mod git;
 pub mod git_index;
+pub mod git_pack;
 pub mod origin;
 pub mod staged;
 pub mod stdin;
@@ -18,61 +23,146 @@ use std::rc::Rc;
 use crate::config::BUILD_DIRS;
 use crate::decode::{self, Located};
 use crate::detect::Detector;
-use crate::finding::{Finding, Provenance, SourceKind};
+use crate::finding::{Finding, Origin, Provenance, SourceKind};
 use crate::messages;
 use crate::scan::{Sink, Stats};
 
 /// Bytes looked at for a NUL to call a blob binary (as git and ripgrep do).
 pub const BINARY_PEEK: usize = 8192;
 
-/// One worker's detector and scratch space. Every source funnels blobs through it.
-pub struct Scanner {
+/// A finding of one blob, relative to the blob: its provenance path is the archive
+/// member it sits in (`inner/x.js`, `lib/b.jar!c.js`), `None` for the blob's own
+/// bytes. [`Found::place`] makes it a finding at the blob's path, which git history
+/// learns only after the blob is scanned.
+#[derive(Debug, Clone)]
+pub struct Found {
+    finding: Finding,
+    /// `origin` is a notebook cell fragment (`#cell-3`) of the physical path.
+    cell: bool,
+}
+
+impl Found {
+    /// The archive member the finding sits in, `None` for the blob's own bytes.
+    pub fn member(&self) -> Option<&str> {
+        self.finding.provenance.path.as_deref()
+    }
+
+    /// The physical line of the finding (in the member, for an archive member).
+    pub fn line(&self) -> Option<usize> {
+        self.finding.line
+    }
+
+    /// The finding at the blob described by `blob` (its path, `None` for a blob no
+    /// tree holds; its source and commit): the member path joined to the blob's,
+    /// a notebook cell's origin completed (or dropped if the path is no notebook),
+    /// and the note that build output is deployed.
+    pub fn place(&self, blob: &Provenance) -> Finding {
+        let mut f = self.finding.clone();
+        let path = match (blob.path.as_deref(), self.member()) {
+            (Some(p), Some(m)) => Some(archive::member_path(p, m)),
+            (Some(p), None) => Some(p.to_string()),
+            (None, _) => None,
+        };
+        f.provenance = Provenance {
+            path,
+            ..blob.clone()
+        };
+        if self.cell {
+            f.origin = match (f.provenance.path.as_deref(), f.origin.take()) {
+                (Some(p), Some(o)) if origin::is_notebook_path(p) => Some(Origin {
+                    path: format!("{p}{}", o.path),
+                    line: o.line,
+                }),
+                _ => None,
+            };
+        }
+        // Content findings only: a dotenv file's own finding says what to do.
+        if f.line.is_some()
+            && let Some(dir) = build_dir(&f.provenance)
+        {
+            f.notes.push(format!(
+                "`{dir}/` is build output: this file is deployed, so what it holds ships to every visitor"
+            ));
+        }
+        f
+    }
+}
+
+/// The treatment every blob gets, whatever its source (folder, git history, staged
+/// change, standard input, URL): an archive unpacked member by member within
+/// [`archive::Limits`] (path rules on each member's name), content rules through
+/// every decoding layer, source-map and notebook origins. One per worker thread;
+/// it never prints findings and never needs the blob's path, which git history
+/// learns only later.
+#[derive(Clone)]
+pub struct BlobScanner {
     pub detector: Detector,
-    pub sink: Sink,
     /// What unpacking one archive may cost.
     pub limits: archive::Limits,
-    findings: Vec<Finding>,
     located: Vec<Located>,
 }
 
-impl Scanner {
-    pub fn new(detector: Detector, sink: Sink) -> Scanner {
-        Scanner {
+impl BlobScanner {
+    /// Members of an archive may be as large as other files (`max_member`,
+    /// `--max-file-size`).
+    pub fn new(detector: Detector, max_member: u64) -> BlobScanner {
+        BlobScanner {
             detector,
-            sink,
-            limits: archive::Limits::default(),
-            findings: Vec::new(),
+            limits: archive::Limits {
+                member: max_member,
+                ..archive::Limits::default()
+            },
             located: Vec::new(),
         }
     }
 
-    /// Members of an archive may be as large as other files (`--max-file-size`).
-    pub fn with_max_member(mut self, max: u64) -> Scanner {
-        self.limits.member = max;
-        self
-    }
-
-    /// Scans one blob: path rules on its name, content rules on its bytes through
-    /// every decoding layer; an archive is scanned member by member instead.
-    pub fn scan_blob(&mut self, data: &[u8], prov: &Provenance) {
-        let budget = Rc::new(Cell::new(self.limits.total));
-        self.scan_nested(data, prov, 0, &budget);
-    }
-
-    fn scan_nested(
+    /// Scans one blob's bytes. `name` is its path when known (archives are then
+    /// also recognised by their extension, notebooks need it); `label` names it in
+    /// messages. Findings (content rules on the bytes or on each archive member,
+    /// path rules on members' names; not path rules on the blob's own name) are
+    /// appended to `out`, relative to the blob. Bytes with no rule keyword or
+    /// decoding trigger, and that are no archive, cost one multi-literal search.
+    pub fn scan(
         &mut self,
         data: &[u8],
-        prov: &Provenance,
+        name: Option<&str>,
+        label: &str,
+        stats: &Stats,
+        out: &mut Vec<Found>,
+    ) {
+        let budget = Rc::new(Cell::new(self.limits.total));
+        self.nested(data, name, None, label, 0, &budget, stats, out);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn nested(
+        &mut self,
+        data: &[u8],
+        name: Option<&str>,
+        member: Option<&str>,
+        label: &str,
         depth: usize,
         budget: &archive::Budget,
+        stats: &Stats,
+        out: &mut Vec<Found>,
     ) {
-        self.detector.detect_path(prov, &mut self.findings);
-        let path = prov.path.as_deref().unwrap_or("");
-        if let Some(kind) = archive::kind(path, data) {
-            self.sink.put(&mut self.findings);
+        let prov = Provenance {
+            source: SourceKind::File,
+            path: member.map(str::to_string),
+            commit: None,
+        };
+        if member.is_some() {
+            let mut found = Vec::new();
+            self.detector.detect_path(&prov, &mut found);
+            out.extend(found.into_iter().map(|finding| Found {
+                finding,
+                cell: false,
+            }));
+        }
+        if let Some(kind) = archive::kind(name.unwrap_or(""), data) {
             if depth >= self.limits.depth {
                 messages::note(
-                    path,
+                    label,
                     format!(
                         "skipped: archive nested more than {} deep",
                         self.limits.depth
@@ -81,35 +171,110 @@ impl Scanner {
                 return;
             }
             let limits = self.limits;
-            archive::expand(kind, data, path, &limits, budget, &mut |bytes, name| {
-                let member = Provenance {
-                    path: Some(format!("{path}!{name}")),
-                    ..prov.clone()
-                };
-                if looks_binary(bytes, name) {
-                    return;
-                }
-                self.scan_nested(bytes, &member, depth + 1, budget);
-            });
+            archive::expand(
+                kind,
+                data,
+                name.unwrap_or(""),
+                label,
+                &limits,
+                budget,
+                &mut |bytes, inner| {
+                    if looks_binary(bytes, inner) {
+                        return;
+                    }
+                    let path = match member {
+                        Some(m) => format!("{m}!{inner}"),
+                        None => inner.to_string(),
+                    };
+                    // The one member of a `.gz` whose name is not known yet.
+                    let inner_name = (!inner.is_empty()).then_some(inner);
+                    let label = format!("{label}!{inner}");
+                    self.nested(
+                        bytes,
+                        inner_name,
+                        Some(&path),
+                        &label,
+                        depth + 1,
+                        budget,
+                        stats,
+                        out,
+                    );
+                },
+            );
+            return;
+        }
+        if !self.detector.has_candidate(data) {
             return;
         }
         let mut located = std::mem::take(&mut self.located);
-        let placeholders = decode::detect(&self.detector, data, prov, &mut located);
-        Stats::add(&self.sink.stats.placeholders, placeholders);
-        if !located.is_empty() {
-            origin::attach(data, path, &mut located);
-            let build = build_dir(prov);
-            for l in located.drain(..) {
-                let mut f = l.finding;
-                if let Some(dir) = build {
-                    f.notes.push(format!(
-                        "`{dir}/` is build output: this file is deployed, so what it holds ships to every visitor"
-                    ));
-                }
-                self.findings.push(f);
-            }
-        }
+        let placeholders = decode::detect(&self.detector, data, &prov, &mut located);
+        Stats::add(&stats.placeholders, placeholders);
+        let attached = origin::attach(data, name, &mut located);
+        let cell = attached == origin::Attached::NotebookCells;
+        out.extend(located.drain(..).map(|l| Found {
+            cell: cell && l.finding.origin.is_some(),
+            finding: l.finding,
+        }));
         self.located = located;
+    }
+}
+
+/// Text that is not a file (a commit or tag message): content rules through the
+/// decoding layers, findings appended to `out` with provenance `prov`.
+pub fn scan_text(
+    detector: &Detector,
+    data: &[u8],
+    prov: &Provenance,
+    stats: &Stats,
+    out: &mut Vec<Finding>,
+) {
+    if !detector.has_candidate(data) {
+        return;
+    }
+    let mut located = Vec::new();
+    Stats::add(
+        &stats.placeholders,
+        decode::detect(detector, data, prov, &mut located),
+    );
+    out.extend(located.into_iter().map(|l| l.finding));
+}
+
+/// One worker's blob scanner and the sink its findings go to: what `dir`, `stdin`
+/// and `url` hand each blob, with its path, to.
+pub struct Scanner {
+    pub blobs: BlobScanner,
+    pub sink: Sink,
+    found: Vec<Found>,
+    findings: Vec<Finding>,
+}
+
+impl Scanner {
+    pub fn new(detector: Detector, sink: Sink) -> Scanner {
+        let member = archive::Limits::default().member;
+        Scanner {
+            blobs: BlobScanner::new(detector, member),
+            sink,
+            found: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Members of an archive may be as large as other files (`--max-file-size`).
+    pub fn with_max_member(mut self, max: u64) -> Scanner {
+        self.blobs.limits.member = max;
+        self
+    }
+
+    /// Scans one blob whose place is known: path rules on its name, then the
+    /// [`BlobScanner`] treatment, findings placed at `prov` and handed to the sink.
+    pub fn scan_blob(&mut self, data: &[u8], prov: &Provenance) {
+        self.blobs.detector.detect_path(prov, &mut self.findings);
+        let path = prov.path.as_deref();
+        let stats = &self.sink.stats;
+        self.blobs
+            .scan(data, path, path.unwrap_or(""), stats, &mut self.found);
+        self.findings
+            .extend(self.found.drain(..).map(|f| f.place(prov)));
         self.sink.put(&mut self.findings);
     }
 }

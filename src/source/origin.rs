@@ -2,7 +2,9 @@
 //! source map's `sourcesContent`, and the cell and line of a Jupyter notebook.
 //!
 //! Findings keep their physical place (the `.map` or `.ipynb` file, line and
-//! column); this module only adds `origin`. It runs only on blobs that have
+//! column); this module only adds `origin`. A notebook's origin is a fragment of
+//! the physical path (`#cell-3`), which the caller completes once that path is
+//! known (git history reads blobs before their paths). It runs only on blobs that have
 //! findings, with a small JSON walker that knows where each string sits (serde_json
 //! does not give offsets); it never recurses, so hostile nesting can't overflow it.
 
@@ -187,21 +189,45 @@ fn is_source_map(data: &[u8]) -> bool {
         && memchr::memmem::find(data, b"\"sources\"").is_some()
 }
 
-fn is_notebook(path: &str, data: &[u8]) -> bool {
-    path.to_ascii_lowercase().ends_with(".ipynb")
-        && memchr::memmem::find(data, b"\"cells\"").is_some()
+/// Whether a path names a notebook (`.ipynb`; an archive member's own name counts).
+pub fn is_notebook_path(path: &str) -> bool {
+    let name = path.rsplit('!').next().unwrap_or(path);
+    name.len() >= 6
+        && name
+            .get(name.len() - 6..)
+            .is_some_and(|e| e.eq_ignore_ascii_case(".ipynb"))
+}
+
+/// A notebook: named `.ipynb` (when the name is known) and holding `cells`.
+fn is_notebook(name: Option<&str>, data: &[u8]) -> bool {
+    name.is_none_or(is_notebook_path) && memchr::memmem::find(data, b"\"cells\"").is_some()
+}
+
+/// What [`attach`] set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attached {
+    Nothing,
+    /// Original sources of a source map: complete origins.
+    SourceMap,
+    /// Notebook cells: origins whose path is a fragment (`#cell-3`) of the blob's
+    /// path, to keep only where that path names a notebook.
+    NotebookCells,
 }
 
 /// Sets `origin` on findings that sit in a source map's `sourcesContent` or in a
-/// notebook cell.
-pub fn attach(data: &[u8], path: &str, located: &mut [Located]) {
+/// notebook cell. `name` is the blob's path, `None` when not known yet.
+pub fn attach(data: &[u8], name: Option<&str>, located: &mut [Located]) -> Attached {
     if located.is_empty() {
-        return;
+        return Attached::Nothing;
     }
     if is_source_map(data) {
         source_map(data, located);
-    } else if is_notebook(path, data) {
-        notebook(data, path, located);
+        Attached::SourceMap
+    } else if is_notebook(name, data) {
+        notebook(data, located);
+        Attached::NotebookCells
+    } else {
+        Attached::Nothing
     }
 }
 
@@ -245,10 +271,10 @@ fn source_map(data: &[u8], located: &mut [Located]) {
     }
 }
 
-/// Cells are numbered from 1 in document order (markdown cells too), as
-/// `notebook.ipynb#cell-3`; the line is the line within the cell's source. A key
-/// in a cell's output gets `#cell-3-output` and no line.
-fn notebook(data: &[u8], path: &str, located: &mut [Located]) {
+/// Cells are numbered from 1 in document order (markdown cells too), as `#cell-3`
+/// (`notebook.ipynb#cell-3` once completed); the line is the line within the cell's
+/// source. A key in a cell's output gets `#cell-3-output` and no line.
+fn notebook(data: &[u8], located: &mut [Located]) {
     let found = strings(
         data,
         &|p| matches!(p, [Seg::Key(c), Seg::Index(_), Seg::Key(_), ..] if c == "cells"),
@@ -277,11 +303,11 @@ fn notebook(data: &[u8], path: &str, located: &mut [Located]) {
         };
         l.finding.origin = Some(match first {
             Some(first) => Origin {
-                path: format!("{path}#cell-{}", cell + 1),
+                path: format!("#cell-{}", cell + 1),
                 line: Some(first + line_in_string(data, start, l.start) - 1),
             },
             None => Origin {
-                path: format!("{path}#cell-{}-output", cell + 1),
+                path: format!("#cell-{}-output", cell + 1),
                 line: None,
             },
         });

@@ -4,6 +4,12 @@
 //! line numbers; a newly staged dotenv file is reported by path. Pure renames and
 //! unchanged lines are not.
 //!
+//! Each staged blob gets the treatment of every source ([`BlobScanner`]): decoding
+//! layers (a decoded key is kept when the physical line of its encoded text is
+//! added), source-map and notebook origins, build-output notes, and archives
+//! member by member. Added lines mean nothing inside a compressed archive, so every
+//! finding in a staged archive's members is reported, for a modified archive too.
+//!
 //! Speed: the index file is read directly and its cache tree lets the comparison
 //! with HEAD skip every folder the change does not touch (as git does), so the cost
 //! is the touched folders and the staged blobs; line diffs are computed only for
@@ -26,10 +32,7 @@ use crate::messages;
 use crate::report::human_bytes;
 use crate::scan::{Sink, Stats};
 use crate::source::git::git_msg;
-use crate::source::git_index;
-
-/// Bytes looked at for a NUL to call a blob binary (as git does).
-const BINARY_PEEK: usize = 8192;
+use crate::source::{BlobScanner, git_index, looks_binary};
 
 pub fn scan(git_dir: &Path, cfg: &Config, sink: Sink) -> Result<()> {
     let repo = Repository::open(git_dir)
@@ -51,9 +54,9 @@ pub fn scan(git_dir: &Path, cfg: &Config, sink: Sink) -> Result<()> {
         Err(e) => bail!("HEAD: {}", git_msg(&e)),
     };
     let mut out: Vec<Finding> = Vec::new();
-    let file = FileScan {
+    let mut file = FileScan {
         repo: &repo,
-        detector: &detector,
+        scanner: BlobScanner::new(detector, cfg.max_file_size),
         cfg,
         stats: &sink.stats,
     };
@@ -79,6 +82,7 @@ pub fn scan(git_dir: &Path, cfg: &Config, sink: Sink) -> Result<()> {
             let mut opts = DiffOptions::new();
             opts.ignore_submodules(true)
                 .skip_binary_check(true)
+                .force_text(true)
                 .context_lines(0)
                 .interhunk_lines(0);
             let mut diff = repo
@@ -126,7 +130,7 @@ pub fn scan(git_dir: &Path, cfg: &Config, sink: Sink) -> Result<()> {
 /// name, content rules kept on added lines.
 struct FileScan<'a> {
     repo: &'a Repository,
-    detector: &'a Detector,
+    scanner: BlobScanner,
     cfg: &'a Config,
     stats: &'a crate::scan::Stats,
 }
@@ -134,7 +138,7 @@ struct FileScan<'a> {
 impl FileScan<'_> {
     /// `added` gives the new file's added line numbers, `None` when every line is.
     fn scan(
-        &self,
+        &mut self,
         path: &str,
         status: Delta,
         old_path: Option<&str>,
@@ -142,7 +146,8 @@ impl FileScan<'_> {
         added: impl FnOnce() -> Result<Option<HashSet<usize>>, git2::Error>,
         out: &mut Vec<Finding>,
     ) {
-        let (detector, stats, max) = (self.detector, self.stats, self.cfg.max_file_size);
+        let (stats, max) = (self.stats, self.cfg.max_file_size);
+        let detector = &self.scanner.detector;
         let all_added = match status {
             Delta::Added | Delta::Typechange => true,
             Delta::Modified | Delta::Renamed | Delta::Copied => false,
@@ -183,34 +188,38 @@ impl FileScan<'_> {
                 ),
             );
         }
-        if memchr::memchr(0, &data[..data.len().min(BINARY_PEEK)]).is_some() {
+        if looks_binary(data, path) {
             Stats::add(&stats.skipped, 1);
             return;
         }
         Stats::add(&stats.files, 1);
         Stats::add(&stats.bytes, data.len() as u64);
-        if !detector.has_candidate(data) {
-            return;
-        }
         let mut found = Vec::new();
-        let st = detector.detect(data, &prov, &mut found);
-        Stats::add(&stats.placeholders, st.placeholders);
-        if found.is_empty() {
-            return;
-        }
-        let added = if all_added { Ok(None) } else { added() };
-        match added {
-            Ok(None) => out.append(&mut found),
-            Ok(Some(lines)) => out.extend(
-                found
-                    .into_iter()
-                    .filter(|f| f.line.is_some_and(|l| lines.contains(&l))),
-            ),
-            Err(e) => messages::error(
-                path,
-                format!("cannot diff the staged file: {}", git_msg(&e)),
-            ),
-        }
+        self.scanner.scan(data, Some(path), path, stats, &mut found);
+        // Line numbers mean something only in the blob's own text, not inside an
+        // archive's members: those are all reported.
+        let needs_lines = !all_added && found.iter().any(|f| f.member().is_none());
+        let lines = match if needs_lines { added() } else { Ok(None) } {
+            Ok(lines) => lines,
+            Err(e) => {
+                messages::error(
+                    path,
+                    format!("cannot diff the staged file: {}", git_msg(&e)),
+                );
+                // Members need no diff; the blob's own findings cannot be judged.
+                found.retain(|f| f.member().is_some());
+                None
+            }
+        };
+        out.extend(
+            found
+                .iter()
+                .filter(|f| match (&lines, f.member()) {
+                    (Some(lines), None) => f.line().is_some_and(|l| lines.contains(&l)),
+                    _ => true,
+                })
+                .map(|f| f.place(&prov)),
+        );
     }
 }
 
@@ -337,7 +346,8 @@ fn blob_added_lines(
 ) -> Result<Option<HashSet<usize>>, git2::Error> {
     let (old, new) = (repo.find_blob(old)?, repo.find_blob(new)?);
     let mut opts = DiffOptions::new();
-    opts.context_lines(0).interhunk_lines(0);
+    // UTF-16 text has NULs: lines are still told apart by their `\n` bytes.
+    opts.context_lines(0).interhunk_lines(0).force_text(true);
     let patch = Patch::from_blobs(&old, None, &new, None, Some(&mut opts))?;
     added_lines(&patch).map(Some)
 }

@@ -1,0 +1,415 @@
+//! What a repository's packs hold, read from their index files and the headers of
+//! their entries, without inflating anything: where each packed object sits (pack
+//! order, which keeps libgit2's delta-base cache warm when objects are read in it)
+//! and, following delta chains, its type, and its size when it is stored whole.
+//!
+//! The history scan uses this to skip the trees in its first phase (they are read
+//! by the tree walk) without asking libgit2 for their headers: a header read costs
+//! a zlib stream and a few locks, and trees are most of a history's objects.
+//! Anything unexpected (an index or pack it does not read, a broken chain) leaves
+//! an object's type unknown: it then costs a libgit2 header read, never a wrong
+//! answer.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use git2::{ObjectType, Oid};
+
+/// A packed object: (pack number, offset) and what its entry header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packed {
+    pub position: (u32, u64),
+    pub kind: Option<ObjectType>,
+    /// The object's size, for an object stored whole (not as a delta).
+    pub size: Option<usize>,
+}
+
+/// Every object of the version 2 pack indexes in `objects/pack`. An index or pack
+/// that cannot be read only costs speed.
+pub fn read(objects: &Path) -> HashMap<Oid, Packed> {
+    let mut out = HashMap::new();
+    let Ok(dir) = std::fs::read_dir(objects.join("pack")) else {
+        return out;
+    };
+    let mut idxs: Vec<PathBuf> = dir
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+        .collect();
+    idxs.sort();
+    for (pack, path) in idxs.iter().enumerate() {
+        let Ok(data) = std::fs::read(path) else {
+            continue;
+        };
+        let mut entries = read_idx(&data);
+        drop(data);
+        let kinds = std::fs::File::open(path.with_extension("pack"))
+            .ok()
+            .map(|f| entry_kinds(f, &mut entries))
+            .unwrap_or_default();
+        for (i, (id, offset)) in entries.into_iter().enumerate() {
+            let (kind, size) = kinds.get(i).copied().unwrap_or((None, None));
+            out.insert(
+                id,
+                Packed {
+                    position: (pack as u32, offset),
+                    kind,
+                    size,
+                },
+            );
+        }
+    }
+    out
+}
+
+/// Parses a pack index (version 2, SHA-1): fan-out, ids, CRCs, 31-bit offsets, then
+/// 64-bit offsets for the entries whose high bit is set. Nothing on a malformed one.
+fn read_idx(data: &[u8]) -> Vec<(Oid, u64)> {
+    let be32 = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?))
+    };
+    if data.get(..8) != Some(b"\xfftOc\0\0\0\x02") {
+        return Vec::new();
+    }
+    let Some(n) = be32(8 + 255 * 4).map(|n| n as usize) else {
+        return Vec::new();
+    };
+    let ids = 8 + 256 * 4;
+    let offsets = ids + n * 20 + n * 4;
+    let large = offsets + n * 4;
+    if data.len() < large {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let Ok(id) = Oid::from_bytes(&data[ids + i * 20..ids + i * 20 + 20]) else {
+            return Vec::new();
+        };
+        let Some(off) = be32(offsets + i * 4) else {
+            return Vec::new();
+        };
+        let off = if off & 0x8000_0000 == 0 {
+            u64::from(off)
+        } else {
+            let at = large + (off & 0x7fff_ffff) as usize * 8;
+            match data.get(at..at + 8).and_then(|b| b.try_into().ok()) {
+                Some(b) => u64::from_be_bytes(b),
+                None => return Vec::new(),
+            }
+        };
+        out.push((id, off));
+    }
+    out
+}
+
+/// What an entry header says about its object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// Stored whole: type number (1 commit, 2 tree, 3 blob, 4 tag) and size.
+    Whole(u8, u64),
+    /// A delta on the object at this offset of the same pack.
+    Ofs(u64),
+    /// A delta on the object with this id.
+    Ref(Oid),
+    Unknown,
+}
+
+/// Longest delta chain followed (git's own limit is 4095).
+const MAX_CHAIN: usize = 10_000;
+
+/// The type and (whole) size of each entry of `entries`, which this sorts by
+/// offset. Reads the pack front to back in small windows, skipping what lies
+/// between headers when it is large.
+fn entry_kinds(
+    mut pack: impl Read + Seek,
+    entries: &mut [(Oid, u64)],
+) -> Vec<(Option<ObjectType>, Option<usize>)> {
+    entries.sort_unstable_by_key(|e| e.1);
+    let mut window = Window::default();
+    let mut head = [0u8; 12];
+    if pack.read_exact(&mut head).is_err() || &head[..4] != b"PACK" {
+        return Vec::new();
+    }
+    let links: Vec<Link> = entries
+        .iter()
+        .map(|&(_, off)| match window.at(&mut pack, off) {
+            Some(bytes) => parse_entry(bytes, off),
+            None => Link::Unknown,
+        })
+        .collect();
+    // Entry numbers by offset (entries are sorted) and, for `Ref`, by id.
+    let by_offset = |off: u64| entries.binary_search_by_key(&off, |e| e.1).ok();
+    let by_id: HashMap<Oid, usize> = if links.iter().any(|l| matches!(l, Link::Ref(_))) {
+        entries.iter().enumerate().map(|(i, e)| (e.0, i)).collect()
+    } else {
+        HashMap::new()
+    };
+    let mut kinds: Vec<Option<u8>> = vec![None; links.len()];
+    let mut resolved = vec![false; links.len()];
+    for start in 0..links.len() {
+        // Follow the chain to an entry stored whole or already resolved.
+        let mut chain = Vec::new();
+        let mut at = start;
+        let kind = loop {
+            if resolved[at] {
+                break kinds[at];
+            }
+            if chain.len() > MAX_CHAIN {
+                break None;
+            }
+            chain.push(at);
+            let next = match links[at] {
+                Link::Whole(t, _) => break Some(t),
+                Link::Ofs(base) => by_offset(base),
+                Link::Ref(id) => by_id.get(&id).copied(),
+                Link::Unknown => None,
+            };
+            // A chain that comes back on itself ends at MAX_CHAIN.
+            match next {
+                Some(n) => at = n,
+                None => break None,
+            }
+        };
+        for i in chain {
+            kinds[i] = kind;
+            resolved[i] = true;
+        }
+    }
+    links
+        .iter()
+        .zip(kinds)
+        .map(|(link, kind)| {
+            let kind = match kind {
+                Some(1) => Some(ObjectType::Commit),
+                Some(2) => Some(ObjectType::Tree),
+                Some(3) => Some(ObjectType::Blob),
+                Some(4) => Some(ObjectType::Tag),
+                _ => None,
+            };
+            let size = match link {
+                Link::Whole(_, size) => usize::try_from(*size).ok(),
+                _ => None,
+            };
+            (kind, size)
+        })
+        .collect()
+}
+
+/// Parses the entry header at the start of `b`, the entry being at offset `off`.
+fn parse_entry(b: &[u8], off: u64) -> Link {
+    let Some(&first) = b.first() else {
+        return Link::Unknown;
+    };
+    let kind = (first >> 4) & 7;
+    let mut size = u64::from(first & 15);
+    let mut shift = 4;
+    let mut i = 1;
+    let mut c = first;
+    while c & 0x80 != 0 {
+        let Some(&next) = b.get(i) else {
+            return Link::Unknown;
+        };
+        if shift > 57 {
+            return Link::Unknown;
+        }
+        c = next;
+        size |= u64::from(c & 0x7f) << shift;
+        shift += 7;
+        i += 1;
+    }
+    match kind {
+        1..=4 => Link::Whole(kind, size),
+        6 => {
+            // Offset of the base, backwards, in git's "offset encoding".
+            let Some(&first) = b.get(i) else {
+                return Link::Unknown;
+            };
+            let mut c = first;
+            let mut back = u64::from(c & 0x7f);
+            i += 1;
+            while c & 0x80 != 0 {
+                let Some(&next) = b.get(i) else {
+                    return Link::Unknown;
+                };
+                c = next;
+                back = match back
+                    .checked_add(1)
+                    .and_then(|v| v.checked_mul(128))
+                    .map(|v| v | u64::from(c & 0x7f))
+                {
+                    Some(v) => v,
+                    None => return Link::Unknown,
+                };
+                i += 1;
+            }
+            match off.checked_sub(back) {
+                Some(base) if back > 0 => Link::Ofs(base),
+                _ => Link::Unknown,
+            }
+        }
+        7 => match b.get(i..i + 20).and_then(|id| Oid::from_bytes(id).ok()) {
+            Some(id) => Link::Ref(id),
+            None => Link::Unknown,
+        },
+        _ => Link::Unknown,
+    }
+}
+
+/// Bytes of a pack around one entry header, refilled as the offsets move on.
+#[derive(Default)]
+struct Window {
+    start: u64,
+    buf: Vec<u8>,
+}
+
+/// An entry header with its delta base fits in this many bytes.
+const HEADER_MAX: usize = 64;
+/// Bytes read at a time.
+const WINDOW: usize = 64 * 1024;
+
+impl Window {
+    fn at(&mut self, pack: &mut (impl Read + Seek), off: u64) -> Option<&[u8]> {
+        let end = self.start + self.buf.len() as u64;
+        if off < self.start || off + HEADER_MAX as u64 > end {
+            pack.seek(SeekFrom::Start(off)).ok()?;
+            self.buf.resize(WINDOW, 0);
+            let mut n = 0;
+            while n < WINDOW {
+                match pack.read(&mut self.buf[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => return None,
+                }
+            }
+            self.buf.truncate(n);
+            self.start = off;
+        }
+        let from = usize::try_from(off - self.start).ok()?;
+        self.buf.get(from..)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+        use std::io::Write as _;
+        let mut cmd = std::process::Command::new("git");
+        cmd.current_dir(dir)
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_COMMITTER_NAME", "C")
+            .env("GIT_COMMITTER_EMAIL", "c@example.com")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Types and sizes agree with `git cat-file` for every object of real packs,
+    /// with offset deltas and with reference deltas.
+    #[test]
+    fn agrees_with_git_on_real_packs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        git(dir, &["init", "-q", "-b", "main"], None);
+        let mut stream = String::new();
+        let mut file = String::new();
+        for k in 0..300 {
+            file += &format!("line {k}: some text that grows a little with each commit\n");
+            let msg = format!("change {k}");
+            stream += &format!(
+                "commit refs/heads/main\nmark :{}\ncommitter C <c@x> {} +0000\ndata {}\n{msg}\n",
+                k + 1,
+                1_700_000_000 + k,
+                msg.len()
+            );
+            if k > 0 {
+                stream += &format!("from :{k}\n");
+            }
+            stream += &format!(
+                "M 100644 inline d{}/f.txt\ndata {}\n{file}\n",
+                k % 3,
+                file.len()
+            );
+        }
+        git(dir, &["fast-import", "--quiet"], Some(&stream));
+        git(dir, &["tag", "-a", "-m", "a tag", "v1", "main"], None);
+        let objects = dir.join(".git/objects");
+        for config in [
+            "repack.useDeltaBaseOffset=true",
+            "repack.useDeltaBaseOffset=false",
+        ] {
+            git(dir, &["-c", config, "repack", "-a", "-d", "-f", "-q"], None);
+            let packed = read(&objects);
+            let listing = git(
+                dir,
+                &[
+                    "cat-file",
+                    "--batch-all-objects",
+                    "--batch-check=%(objectname) %(objecttype) %(objectsize) %(deltabase)",
+                ],
+                None,
+            );
+            let (mut deltas, mut n) = (0, 0);
+            for line in listing.lines() {
+                let f: Vec<&str> = line.split(' ').collect();
+                let p = packed[&Oid::from_str(f[0]).unwrap()];
+                let kind = ObjectType::from_str(f[1]);
+                assert_eq!(p.kind, kind, "{config}: {line}");
+                if f[3].bytes().all(|b| b == b'0') {
+                    assert_eq!(p.size, Some(f[2].parse().unwrap()), "{config}: {line}");
+                } else {
+                    deltas += 1;
+                }
+                n += 1;
+            }
+            assert_eq!(packed.len(), n, "{config}");
+            assert!(deltas > 100, "{config}: {deltas} deltas");
+            // The links are of the kind asked for.
+            let pack = std::fs::read_dir(objects.join("pack"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|x| x == "pack"))
+                .unwrap();
+            let data = std::fs::read(&pack).unwrap();
+            let refs = packed
+                .values()
+                .filter(|p| {
+                    let off = p.position.1 as usize;
+                    matches!(parse_entry(&data[off..], off as u64), Link::Ref(_))
+                })
+                .count();
+            assert_eq!(refs > 0, config.ends_with("false"), "{config}: {refs}");
+        }
+    }
+
+    #[test]
+    fn entry_headers() {
+        // A blob of 300 bytes: type 3, size 300 = 0b1_0010_1100.
+        assert_eq!(parse_entry(&[0xbc, 0x12], 12), Link::Whole(3, 300));
+        // An offset delta 130 bytes back: 0x80 | 0, then 2 -> (0 + 1) * 128 + 2.
+        assert_eq!(parse_entry(&[0x65, 0x80, 0x02], 1000), Link::Ofs(870));
+        assert_eq!(parse_entry(&[0x65, 0x05], 3), Link::Unknown);
+        let id = [7u8; 20];
+        let mut b = vec![0x75];
+        b.extend_from_slice(&id);
+        assert_eq!(
+            parse_entry(&b, 50),
+            Link::Ref(Oid::from_bytes(&id).unwrap())
+        );
+        for bad in [&[][..], &[0x80], &[0x05], &[0xff; 12], &[0x75, 1, 2]] {
+            assert_eq!(parse_entry(bad, 10), Link::Unknown, "{bad:?}");
+        }
+        // A delta whose base would sit before the pack's start.
+        assert_eq!(parse_entry(&[0x65, 0x7f], 20), Link::Unknown);
+    }
+}
