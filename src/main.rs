@@ -19,6 +19,7 @@ mod rules;
 mod sanitize;
 mod scan;
 mod source;
+mod time;
 mod verify;
 
 use std::io::Write;
@@ -261,30 +262,47 @@ fn deliver(
     }
     report::write(cfg, &outcome, out).context("cannot write the report")?;
     out.flush().context("cannot write the report")?;
-    let failing = cfg
+    let exit = exit_status(cfg, &outcome.findings);
+    match (&cfg.revoke, &cfg.api) {
+        (Some(_), Some(_)) => {
+            let targets = targets.unwrap_or_else(|| verify::targets_of(&outcome.findings));
+            revoke_after_scan(cfg, targets, exit)
+        }
+        _ => Ok(exit),
+    }
+}
+
+/// 1 when a finding is at or above `--fail-on`, else 2 when an input failed, else 0.
+fn exit_status(cfg: &Config, findings: &[finding::Finding]) -> Exit {
+    if cfg
         .fail_on
-        .is_some_and(|min| outcome.findings.iter().any(|f| f.severity >= min));
-    let mut exit = if failing {
+        .is_some_and(|min| findings.iter().any(|f| f.severity >= min))
+    {
         Exit::Findings
     } else if messages::error_count() > 0 {
         Exit::Error
     } else {
         Exit::Clean
-    };
-    if let (Some(settings), Some(api)) = (&cfg.revoke, &cfg.api) {
-        let targets = targets.unwrap_or_else(|| verify::targets_of(&outcome.findings));
-        let rows = verify::revoke_targets(api, settings, targets)?;
-        let mut err = std::io::stderr().lock();
-        report::revocation::write_human(&rows, settings.dry_run, &mut err)?;
-        if rows
-            .iter()
-            .any(|(_, s)| s.outcome == verify::Outcome::Failed)
-            && exit == Exit::Clean
-        {
-            exit = Exit::Findings;
-        }
     }
-    Ok(exit)
+}
+
+/// `--revoke` after a scan: revokes `targets`, prints the outcomes on standard
+/// error, and makes a clean run's status 1 when a revocation failed.
+fn revoke_after_scan(cfg: &Config, targets: Vec<verify::Target>, exit: Exit) -> Result<Exit> {
+    let (Some(settings), Some(api)) = (&cfg.revoke, &cfg.api) else {
+        return Ok(exit);
+    };
+    let rows = verify::revoke_targets(api, settings, targets)?;
+    let mut err = std::io::stderr().lock();
+    report::revocation::write_human(&rows, settings.dry_run, &mut err)?;
+    let failed = rows
+        .iter()
+        .any(|(_, s)| s.outcome == verify::Outcome::Failed);
+    Ok(if failed && exit == Exit::Clean {
+        Exit::Findings
+    } else {
+        exit
+    })
 }
 
 /// `audit`: everything about one repository, grouped per key, with a to-do list.
@@ -320,41 +338,23 @@ fn audit_command(args: AuditArgs) -> Result<Exit> {
     if let Some(path) = &html {
         messages::note(&path.display().to_string(), "HTML report written");
     }
-    let failing = cfg
-        .fail_on
-        .is_some_and(|min| a.outcome.findings.iter().any(|f| f.severity >= min));
-    let mut exit = if failing {
-        Exit::Findings
-    } else if messages::error_count() > 0 {
-        Exit::Error
-    } else {
-        Exit::Clean
-    };
-    if let (Some(settings), Some(api)) = (&cfg.revoke, &cfg.api) {
-        let live: Vec<finding::Finding> = a
-            .outcome
-            .findings
-            .iter()
-            .filter(|f| f.verification == Some("active"))
-            .cloned()
-            .collect();
-        let targets = verify::targets_of(&live);
-        if targets.is_empty() {
-            messages::note("revoke", "no key was found live: nothing to revoke");
-        } else {
-            let rows = verify::revoke_targets(api, settings, targets)?;
-            let mut err = std::io::stderr().lock();
-            report::revocation::write_human(&rows, settings.dry_run, &mut err)?;
-            if rows
-                .iter()
-                .any(|(_, s)| s.outcome == verify::Outcome::Failed)
-                && exit == Exit::Clean
-            {
-                exit = Exit::Findings;
-            }
-        }
+    let exit = exit_status(&cfg, &a.outcome.findings);
+    if cfg.revoke.is_none() {
+        return Ok(exit);
     }
-    Ok(exit)
+    let live: Vec<finding::Finding> = a
+        .outcome
+        .findings
+        .iter()
+        .filter(|f| f.verification == Some("active"))
+        .cloned()
+        .collect();
+    let targets = verify::targets_of(&live);
+    if targets.is_empty() {
+        messages::note("revoke", "no key was found live: nothing to revoke");
+        return Ok(exit);
+    }
+    revoke_after_scan(&cfg, targets, exit)
 }
 
 /// `verify`: a scan with `--verify`, or the keys of an earlier report.

@@ -265,7 +265,9 @@ fn installed_pre_push_hook_scans_the_pushed_commits() {
 /// The real pre-commit framework runs the hook of `.pre-commit-hooks.yaml`:
 /// `language: rust` makes it `cargo install` this repository (at HEAD, plus any
 /// uncommitted changes to tracked files), which is a release build; the target
-/// folder is shared between runs and the profile made quick to build.
+/// folder is shared between runs and the profile made quick to build. A new,
+/// untracked source file is not part of that copy: `git add` it before running
+/// the suite, or this test fails to build the hook.
 #[test]
 fn pre_commit_framework_runs_the_hook_from_this_repository() {
     let Some(pre_commit) = tool("pre-commit") else {

@@ -7,10 +7,11 @@
 
 use std::fmt::Write as _;
 
-use crate::audit::{Audit, Event, KeyGroup, LOCAL_ONLY, epoch, variable_of};
+use crate::audit::{Audit, Event, KeyGroup, LOCAL_ONLY, variable_of};
 use crate::config::Config;
 use crate::finding::{Finding, SourceKind};
 use crate::report::human::snippet;
+use crate::time::{date_of, parse_rfc3339 as epoch};
 
 /// Escapes text for HTML element content and quoted attributes; controls and bidi
 /// overrides are shown escaped, never raw.
@@ -408,21 +409,6 @@ fn timeline(a: &Audit) -> String {
     s
 }
 
-fn date_of(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    // Civil date from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -431,7 +417,5 @@ mod tests {
             super::esc("<a href=\"x\">&'\x1b"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;\\x1b"
         );
-        assert_eq!(super::date_of(0), "1970-01-01");
-        assert_eq!(super::date_of(1_767_600_000), "2026-01-05");
     }
 }

@@ -285,7 +285,7 @@ fn event_of(c: &CommitInfo, path: Option<&str>) -> Event {
         commit: c.id.clone(),
         author: c.author.clone(),
         date: c.date.clone(),
-        epoch: epoch(&c.date).unwrap_or(i64::MAX),
+        epoch: crate::time::parse_rfc3339(&c.date).unwrap_or(i64::MAX),
         path: path.map(str::to_string),
     }
 }
@@ -650,36 +650,6 @@ fn todo(a: &Audit) -> Vec<String> {
     todo
 }
 
-/// Seconds since the epoch of an RFC 3339 date (`2026-01-05T10:00:00+02:00`).
-pub fn epoch(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut i = 19;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-    }
-    let offset = match b.get(i) {
-        Some(b'Z') | None => 0,
-        Some(&sign) => {
-            let off = num(i + 1..i + 3)? * 3600 + num(i + 4..i + 6)? * 60;
-            if sign == b'-' { -off } else { off }
-        }
-    };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + se - offset)
-}
-
 #[derive(Serialize)]
 struct JsonKey<'a> {
     #[serde(flatten)]
@@ -751,17 +721,6 @@ pub fn check_html_path(p: &Path) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn epochs() {
-        assert_eq!(epoch("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(epoch("2026-01-05T10:00:00+02:00"), Some(1_767_600_000));
-        assert_eq!(
-            epoch("2026-01-05T08:00:00+00:00"),
-            epoch("2026-01-05T10:00:00+02:00")
-        );
-        assert_eq!(epoch("nonsense"), None);
-    }
 
     #[test]
     fn build_output_paths() {
