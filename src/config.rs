@@ -232,8 +232,8 @@ pub fn revoke_settings(r: &RevokeFlags) -> RevokeSettings {
     }
 }
 
-/// `10s`, `500ms`, `1.5s`, `2m`, `3` (seconds).
-pub fn parse_duration(s: &str) -> Result<std::time::Duration> {
+/// `1.5GiB` -> (1.5, "GiB"): a number and the unit after it.
+fn number_and_unit<'a>(s: &'a str, units: &str) -> Result<(f64, &'a str)> {
     let t = s.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -241,8 +241,14 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration> {
     let (num, unit) = t.split_at(split);
     let n: f64 = num
         .parse()
-        .with_context(|| "expected a number, optionally followed by ms, s or m")?;
-    let secs = match unit.trim() {
+        .with_context(|| format!("expected a number, optionally followed by {units}"))?;
+    Ok((n, unit.trim()))
+}
+
+/// `10s`, `500ms`, `1.5s`, `2m`, `3` (seconds).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration> {
+    let (n, unit) = number_and_unit(s, "ms, s or m")?;
+    let secs = match unit {
         "" | "s" => n,
         "ms" => n / 1000.0,
         "m" | "min" => n * 60.0,
@@ -266,24 +272,17 @@ fn load_file(path: &Path) -> Result<ConfigFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read configuration", path.display()))?;
     toml::from_str(&text).map_err(|e| {
-        let line = e.span().map_or(0, |s| {
-            text[..s.start.min(text.len())].lines().count().max(1)
-        });
+        let line = e
+            .span()
+            .map_or(0, |s| crate::rules::line_of(&text, s.start));
         anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
     })
 }
 
 /// `4096`, `64K`, `50M`, `50MiB`, `1G`, `1.5GB` (binary multiples).
 pub fn parse_size(s: &str) -> Result<u64> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .with_context(|| "expected a number, optionally followed by K, M or G")?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+    let (n, unit) = number_and_unit(s, "K, M or G")?;
+    let mult: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,

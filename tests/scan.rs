@@ -670,6 +670,11 @@ fn bad_configuration_is_a_clear_error() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+    // The line named is the culprit's.
+    t.write(".qrcp-scan.toml", "# settings\n\nmax_file_size = 12\n");
+    let o = t.run(&["dir"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains(".qrcp-scan.toml:3: "), "{}", stderr(&o));
     t.write(".qrcp-scan.toml", "[allowlist]\nfingerprints = [\"abc\"]\n");
     let o = t.run(&["dir"]);
     assert_eq!(code(&o), 2);

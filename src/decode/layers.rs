@@ -335,7 +335,7 @@ fn concatenation(data: &[u8], at: usize) -> Option<Region> {
 /// little endian (even) from big endian (odd), BOM or not.
 fn utf16(data: &[u8], at: usize, lead: usize) -> Option<Region> {
     let p = at + lead;
-    let (unit0, be) = if p % 2 == 0 {
+    let (unit0, be) = if p.is_multiple_of(2) {
         (p, false)
     } else {
         (p - 1, true)
