@@ -48,6 +48,13 @@ struct Story {
     c6: String,
 }
 
+/// Stages everything and commits as `author` at `date`; returns the commit id.
+fn commit(dir: &Path, author: &str, date: &str, msg: &str) -> String {
+    git(dir, author, date, &["add", "-A"]);
+    git(dir, author, date, &["commit", "-q", "-m", msg]);
+    git(dir, author, date, &["rev-parse", "HEAD"])
+}
+
 fn story() -> Story {
     let t = Tree::new();
     let d = t.path();
@@ -63,34 +70,16 @@ fn story() -> Story {
         "src/config.ts",
         format!("export const apiKey = \"{k1}\";\n"),
     );
-    git(d, "Ana Lee", "2026-01-05T10:00:00+02:00", &["add", "-A"]);
-    git(
-        d,
-        "Ana Lee",
-        "2026-01-05T10:00:00+02:00",
-        &["commit", "-q", "-m", "config"],
-    );
-    let c1 = git(
-        d,
-        "Ana Lee",
-        "2026-01-05T10:00:00+02:00",
-        &["rev-parse", "HEAD"],
-    );
+    let c1 = commit(d, "Ana Lee", "2026-01-05T10:00:00+02:00", "config");
     t.write(
         "src/config.ts",
         "export const apiKey = process.env.QRCODEPRO_API_KEY;\n",
     );
-    git(
+    let c2 = commit(
         d,
         "Bob Stone",
         "2026-02-01T09:00:00+00:00",
-        &["commit", "-q", "-am", "read the key from the environment"],
-    );
-    let c2 = git(
-        d,
-        "Bob Stone",
-        "2026-02-01T09:00:00+00:00",
-        &["rev-parse", "HEAD"],
+        "read the key from the environment",
     );
     // The same key again, on a branch.
     git(
@@ -100,19 +89,7 @@ fn story() -> Story {
         &["checkout", "-q", "-b", "legacy"],
     );
     t.write("src/legacy.ts", format!("const LEGACY = '{k1}';\n"));
-    git(d, "Cy Park", "2026-03-01T12:00:00+00:00", &["add", "-A"]);
-    git(
-        d,
-        "Cy Park",
-        "2026-03-01T12:00:00+00:00",
-        &["commit", "-q", "-m", "legacy client"],
-    );
-    let c3 = git(
-        d,
-        "Cy Park",
-        "2026-03-01T12:00:00+00:00",
-        &["rev-parse", "HEAD"],
-    );
+    let c3 = commit(d, "Cy Park", "2026-03-01T12:00:00+00:00", "legacy client");
     git(
         d,
         "Cy Park",
@@ -126,33 +103,18 @@ fn story() -> Story {
         "web/dist/app.min.js",
         format!("{}var k=\"{k1}\";", "var a=1;".repeat(2000)),
     );
-    t.write("next.config.js", "module.exports = { env: { NEXT_PUBLIC_QRCODEPRO_API_KEY: process.env.QRCODEPRO_API_KEY } };\n");
+    t.write(
+        "next.config.js",
+        "module.exports = { env: { NEXT_PUBLIC_QRCODEPRO_API_KEY: process.env.QRCODEPRO_API_KEY } };\n",
+    );
     t.write(
         "src/test-client.ts",
         format!("export const testKey = '{k4}';\n"),
     );
-    git(d, "Dee Moss", "2026-03-10T08:00:00+00:00", &["add", "-A"]);
-    git(
-        d,
-        "Dee Moss",
-        "2026-03-10T08:00:00+00:00",
-        &["commit", "-q", "-m", "build setup"],
-    );
+    commit(d, "Dee Moss", "2026-03-10T08:00:00+00:00", "build setup");
     // A committed .env, then untracked and ignored; it stays on disk.
     t.write(".env", format!("QRCODEPRO_API_KEY={k3}\n"));
-    git(d, "Dee Moss", "2026-04-01T08:00:00+00:00", &["add", ".env"]);
-    git(
-        d,
-        "Dee Moss",
-        "2026-04-01T08:00:00+00:00",
-        &["commit", "-q", "-m", "env"],
-    );
-    let c5 = git(
-        d,
-        "Dee Moss",
-        "2026-04-01T08:00:00+00:00",
-        &["rev-parse", "HEAD"],
-    );
+    let c5 = commit(d, "Dee Moss", "2026-04-01T08:00:00+00:00", "env");
     git(
         d,
         "Eve Roy",
@@ -160,24 +122,7 @@ fn story() -> Story {
         &["rm", "-q", "--cached", ".env"],
     );
     t.write(".gitignore", "web/dist/\n.env\n");
-    git(
-        d,
-        "Eve Roy",
-        "2026-04-02T08:00:00+00:00",
-        &["add", ".gitignore"],
-    );
-    git(
-        d,
-        "Eve Roy",
-        "2026-04-02T08:00:00+00:00",
-        &["commit", "-q", "-m", "ignore .env"],
-    );
-    let c6 = git(
-        d,
-        "Eve Roy",
-        "2026-04-02T08:00:00+00:00",
-        &["rev-parse", "HEAD"],
-    );
+    let c6 = commit(d, "Eve Roy", "2026-04-02T08:00:00+00:00", "ignore .env");
     Story {
         t,
         k1,
