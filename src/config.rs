@@ -103,11 +103,7 @@ impl Config {
                 p.parent().map(Path::to_path_buf).unwrap_or_default(),
             ),
             None => {
-                let candidate = if root == Path::new(".") {
-                    PathBuf::from(CONFIG_FILE)
-                } else {
-                    root.join(CONFIG_FILE)
-                };
+                let candidate = default_config(root);
                 if candidate.is_file() {
                     (load_file(&candidate)?, root.to_path_buf())
                 } else {
@@ -260,10 +256,20 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration> {
     Ok(std::time::Duration::from_secs_f64(secs))
 }
 
+/// `.qrcp-scan.toml` in `root`, written without `./` for the current folder.
+fn default_config(root: &Path) -> PathBuf {
+    if root == Path::new(".") {
+        PathBuf::from(CONFIG_FILE)
+    } else {
+        root.join(CONFIG_FILE)
+    }
+}
+
+/// The configuration file as error messages name it.
 fn config_name(args: &ScanArgs, root: &Path) -> String {
     args.config
         .clone()
-        .unwrap_or_else(|| root.join(CONFIG_FILE))
+        .unwrap_or_else(|| default_config(root))
         .display()
         .to_string()
 }
