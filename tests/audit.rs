@@ -409,18 +409,16 @@ fn audit_verifies_and_revokes_the_keys_found_live() {
     server.set(&s.k1, KeyState::Active);
     server.set(&s.k3, KeyState::Revoked);
     server.set(&s.k4, KeyState::Forbidden);
-    let o =
+    // `audit … --format json` against the test server.
+    let audit = |flags: &[&str]| {
         s.t.cmd()
-            .args([
-                "audit",
-                "--verify",
-                "--format",
-                "json",
-                "--api-url",
-                &server.url,
-            ])
+            .arg("audit")
+            .args(flags)
+            .args(["--format", "json", "--api-url", &server.url])
             .output()
-            .unwrap();
+            .unwrap()
+    };
+    let o = audit(&["--verify"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let r = json(&o);
     assert_eq!(group(&r, &s.k1)["verification"], "active");
@@ -441,19 +439,7 @@ fn audit_verifies_and_revokes_the_keys_found_live() {
         "{todo}"
     );
     // --revoke revokes only the keys found live.
-    let o =
-        s.t.cmd()
-            .args([
-                "audit",
-                "--revoke",
-                "--yes",
-                "--format",
-                "json",
-                "--api-url",
-                &server.url,
-            ])
-            .output()
-            .unwrap();
+    let o = audit(&["--revoke", "--yes"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let posts = |k: &str| {
         server
