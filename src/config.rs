@@ -10,8 +10,9 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 use crate::cli::{ApiArgs, ColorChoice, FailOn, Format, RevokeFlags, ScanArgs};
-use crate::filter::Allowlist;
 use crate::filter::baseline::Baseline;
+use crate::filter::{Allowlist, AllowlistSpec};
+use crate::progress::Mode as Progress;
 use crate::rules::RuleSet;
 use crate::verify::client::BaseUrl;
 use crate::verify::{ApiConfig, RevokeSettings};
@@ -47,23 +48,6 @@ pub struct ConfigFile {
     pub scan_build_output: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AllowlistSpec {
-    /// Globs over paths relative to the configuration file's folder.
-    #[serde(default)]
-    pub paths: Vec<String>,
-    /// SHA-256 fingerprints of keys that may appear anywhere.
-    #[serde(default)]
-    pub fingerprints: Vec<String>,
-    /// Regexes matched against the secret (or the variable name).
-    #[serde(default)]
-    pub regexes: Vec<String>,
-    /// Rule ids switched off entirely.
-    #[serde(default)]
-    pub rules: Vec<String>,
-}
-
 /// Everything a scan needs, validated.
 pub struct Config {
     pub format: Format,
@@ -85,13 +69,6 @@ pub struct Config {
     pub revoke: Option<RevokeSettings>,
     /// Validated only when `verify` or `revoke` asks for it.
     pub api: Option<ApiConfig>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
-    Auto,
-    Always,
-    Never,
 }
 
 impl Config {
@@ -132,7 +109,9 @@ impl Config {
             .as_deref()
             .or(file.max_file_size.as_deref())
         {
-            Some(s) => parse_size(s).with_context(|| format!("invalid size {s:?}"))?,
+            Some(s) => {
+                crate::units::parse_size(s).with_context(|| format!("invalid size {s:?}"))?
+            }
             None => DEFAULT_MAX_FILE_SIZE,
         };
         let threads = match args.threads {
@@ -197,7 +176,7 @@ impl Config {
 /// `--api-*` and `--audit-log`, validated. Only called when something will be sent.
 pub fn api_config(a: &ApiArgs) -> Result<ApiConfig> {
     let base = BaseUrl::parse(&a.api_url)?;
-    let timeout = parse_duration(&a.api_timeout)
+    let timeout = crate::units::parse_duration(&a.api_timeout)
         .with_context(|| format!("--api-timeout {:?}", a.api_timeout))?;
     if timeout.is_zero() || timeout > std::time::Duration::from_secs(600) {
         bail!(
@@ -228,34 +207,6 @@ pub fn revoke_settings(r: &RevokeFlags) -> RevokeSettings {
     }
 }
 
-/// `1.5GiB` -> (1.5, "GiB"): a number and the unit after it.
-fn number_and_unit<'a>(s: &'a str, units: &str) -> Result<(f64, &'a str)> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .with_context(|| format!("expected a number, optionally followed by {units}"))?;
-    Ok((n, unit.trim()))
-}
-
-/// `10s`, `500ms`, `1.5s`, `2m`, `3` (seconds).
-pub fn parse_duration(s: &str) -> Result<std::time::Duration> {
-    let (n, unit) = number_and_unit(s, "ms, s or m")?;
-    let secs = match unit {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" | "min" => n * 60.0,
-        other => bail!("unknown unit {other:?}: use ms, s or m"),
-    };
-    if !secs.is_finite() || !(0.0..=1e6).contains(&secs) {
-        bail!("out of range");
-    }
-    Ok(std::time::Duration::from_secs_f64(secs))
-}
-
 /// `.qrcp-scan.toml` in `root`, written without `./` for the current folder.
 fn default_config(root: &Path) -> PathBuf {
     if root == Path::new(".") {
@@ -283,44 +234,4 @@ fn load_file(path: &Path) -> Result<ConfigFile> {
             .map_or(0, |s| crate::rules::line_of(&text, s.start));
         anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
     })
-}
-
-/// `4096`, `64K`, `50M`, `50MiB`, `1G`, `1.5GB` (binary multiples).
-pub fn parse_size(s: &str) -> Result<u64> {
-    let (n, unit) = number_and_unit(s, "K, M or G")?;
-    let mult: u64 = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        other => bail!("unknown unit {other:?}: use K, M or G"),
-    };
-    Ok((n * mult as f64) as u64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("4096").unwrap(), 4096);
-        assert_eq!(parse_size("50M").unwrap(), 50 << 20);
-        assert_eq!(parse_size("1.5GiB").unwrap(), 3 << 29);
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("5T").is_err());
-    }
-
-    #[test]
-    fn durations() {
-        use super::parse_duration;
-        use std::time::Duration;
-        assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
-        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5h").is_err());
-    }
 }

@@ -7,6 +7,9 @@ use sha2::{Digest, Sha256};
 
 use crate::rules::Severity;
 
+/// The marker that allows a line.
+pub const INLINE_ALLOW: &str = "qrcp-scan:allow";
+
 /// Where the bytes came from (the `source` field of the output contract).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -19,7 +19,9 @@ mod rules;
 mod sanitize;
 mod scan;
 mod source;
+mod stats;
 mod time;
+mod units;
 mod verify;
 
 use std::io::Write;
@@ -124,7 +126,7 @@ fn scan_command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             let name = args.name.clone();
             scan_with(&cfg, mode, |sink| {
                 let mut scanner =
-                    source::Scanner::new(detect::Detector::new(Arc::clone(&cfg.rules))?, sink)
+                    source::Scanner::new(decode::detector(Arc::clone(&cfg.rules))?, sink)
                         .with_max_member(cfg.max_file_size);
                 source::stdin::scan(&mut scanner, name.as_deref(), cfg.max_file_size)
             })
@@ -143,7 +145,7 @@ fn scan_command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             let urls = args.urls.clone();
             scan_with(&cfg, mode, |sink| {
                 let mut scanner =
-                    source::Scanner::new(detect::Detector::new(Arc::clone(&cfg.rules))?, sink)
+                    source::Scanner::new(decode::detector(Arc::clone(&cfg.rules))?, sink)
                         .with_max_member(cfg.max_file_size);
                 source::url::scan(&urls, &opts, &mut scanner)
             })

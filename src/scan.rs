@@ -2,7 +2,6 @@
 //! hand findings to (allowlist applied there), and the collector thread that streams
 //! `jsonl` or gathers findings for the other formats.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
@@ -10,29 +9,7 @@ use crate::config::Config;
 use crate::filter::Allowlist;
 use crate::filter::baseline::Baseline;
 use crate::finding::Finding;
-
-/// Counters shared by every worker.
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub files: AtomicU64,
-    pub bytes: AtomicU64,
-    pub blobs: AtomicU64,
-    pub commits: AtomicU64,
-    pub placeholders: AtomicU64,
-    pub allowed: AtomicU64,
-    pub baselined: AtomicU64,
-    pub skipped: AtomicU64,
-}
-
-impl Stats {
-    pub fn add(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Ordering::Relaxed);
-    }
-
-    pub fn get(counter: &AtomicU64) -> u64 {
-        counter.load(Ordering::Relaxed)
-    }
-}
+pub use crate::stats::Stats;
 
 /// Where workers put findings. Cheap to clone: one per worker thread.
 #[derive(Clone)]

@@ -132,7 +132,7 @@ pub fn collect(repo_path: &Path, cfg: &Config) -> Result<Audit> {
     let repo = source::git::open(repo_path)?;
     let git_dir = repo.path().to_path_buf();
     let workdir = repo.workdir().map(Path::to_path_buf);
-    let detector = Detector::new(Arc::clone(&cfg.rules))?;
+    let detector = crate::decode::detector(Arc::clone(&cfg.rules))?;
     let head_tree = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
     let head = repo
         .head()

@@ -6,15 +6,16 @@
 
 pub mod location;
 pub mod placeholder;
+mod trigger;
 
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, MatchKind, packed};
 
-use crate::decode::{Layer, Trigger};
 use crate::finding::{Context, Finding, Provenance, fingerprint};
 use crate::rules::{Rule, RuleKind, RuleSet};
 use location::{Locator, line_bounds_within, line_window};
+pub use trigger::{Layer, Trigger};
 
 /// How far before a keyword a match may start, and after it end. Keys and variable
 /// names are short; this only bounds the regex work on megabyte-long lines.
@@ -143,7 +144,9 @@ pub struct Detector {
 }
 
 impl Detector {
-    pub fn new(rules: Arc<RuleSet>) -> anyhow::Result<Detector> {
+    /// A detector over `rules`, whose pass also reports `triggers` (the decoders'
+    /// literals; see `decode::detector`).
+    pub fn new(rules: Arc<RuleSet>, triggers: Vec<Trigger>) -> anyhow::Result<Detector> {
         let mut words: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut path_rules = Vec::new();
@@ -162,7 +165,6 @@ impl Detector {
                 }
             }
         }
-        let triggers = crate::decode::triggers(&rules);
         let nkeywords = words.len();
         let build = |pats: &[&[u8]]| Keywords::new(pats);
         let shadow = triggers
@@ -502,7 +504,7 @@ fn overlap(a: &[u8], b: &[u8]) -> bool {
 /// Whether the line around `offset` (within a few KiB) carries `qrcp-scan:allow`.
 pub fn line_allows(data: &[u8], offset: usize) -> bool {
     let (from, to) = line_bounds_within(data, offset, 4096, 4096);
-    memchr::memmem::find(&data[from..to], crate::filter::INLINE_ALLOW.as_bytes()).is_some()
+    memchr::memmem::find(&data[from..to], crate::finding::INLINE_ALLOW.as_bytes()).is_some()
 }
 
 /// A byte that can follow a key prefix in something meant as a key (or a template
@@ -596,7 +598,7 @@ mod tests {
     use super::*;
 
     fn detector() -> Detector {
-        Detector::new(Arc::new(RuleSet::load(&[] as &[&str]).unwrap())).unwrap()
+        crate::decode::detector(Arc::new(RuleSet::load(&[] as &[&str]).unwrap())).unwrap()
     }
 
     fn scan(text: &str) -> (Vec<Finding>, DetectStats) {

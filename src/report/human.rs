@@ -11,10 +11,10 @@ use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet}
 
 use crate::config::Config;
 use crate::finding::{Finding, redact};
-use crate::report::{human_bytes, thousands};
 use crate::rules::{RuleKind, RuleSet, Severity};
 use crate::sanitize::{sanitize, sanitize_keep};
 use crate::scan::{Outcome, Stats};
+use crate::units::{human_bytes, thousands};
 
 pub fn write(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
     let renderer = if cfg.color {

@@ -4,13 +4,12 @@
 
 use std::sync::Arc;
 
-use crate::detect::Detector;
 use crate::finding::Provenance;
 use crate::rules::{RuleKind, RuleSet};
 
 /// Checks the rule set; returns one message per problem (empty when all is well).
 pub fn check(rules: &Arc<RuleSet>) -> anyhow::Result<Vec<String>> {
-    let detector = Detector::new(Arc::clone(rules))?;
+    let detector = crate::decode::detector(Arc::clone(rules))?;
     let mut problems = Vec::new();
     for rule in &rules.rules {
         let spec = &rule.spec;

@@ -19,7 +19,7 @@ use std::rc::Rc;
 use flate2::read::MultiGzDecoder;
 
 use crate::messages;
-use crate::report::human_bytes;
+use crate::units::human_bytes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

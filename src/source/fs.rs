@@ -14,9 +14,9 @@ use crate::config::{BUILD_DIRS, Config};
 use crate::detect::Detector;
 use crate::finding::Provenance;
 use crate::messages;
-use crate::report::human_bytes;
 use crate::scan::{Sink, Stats};
 use crate::source::Scanner;
+use crate::units::human_bytes;
 
 pub struct WalkOptions {
     pub no_ignore: bool,
@@ -25,7 +25,7 @@ pub struct WalkOptions {
 }
 
 pub fn scan(roots: &[PathBuf], opts: &WalkOptions, cfg: &Config, sink: Sink) -> anyhow::Result<()> {
-    let detector = Detector::new(cfg.rules.clone())?;
+    let detector = crate::decode::detector(cfg.rules.clone())?;
     for root in roots {
         if let Err(e) = std::fs::symlink_metadata(root) {
             messages::error(&root.display().to_string(), describe_io(&e));

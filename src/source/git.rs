@@ -34,9 +34,9 @@ use crate::config::Config;
 use crate::detect::Detector;
 use crate::finding::{CommitInfo, Finding, Provenance, SourceKind};
 use crate::messages;
-use crate::report::human_bytes;
 use crate::scan::{Sink, Stats};
 use crate::source::{BlobScanner, Found, git_pack, looks_binary, scan_text};
+use crate::units::human_bytes;
 
 /// Which commits to scan.
 #[derive(Debug, Clone)]
@@ -99,7 +99,7 @@ pub fn scan(git_dir: &Path, opts: &GitOptions, cfg: &Config, sink: Sink) -> Resu
     git2::opts::strict_hash_verification(false);
     let repo = Repository::open(git_dir)
         .with_context(|| format!("{}: cannot open the repository", git_dir.display()))?;
-    let detector = Detector::new(Arc::clone(&cfg.rules))?;
+    let detector = crate::decode::detector(Arc::clone(&cfg.rules))?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
         .build()

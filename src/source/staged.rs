@@ -26,13 +26,12 @@ use anyhow::{Context, Result, anyhow, bail};
 use git2::{Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, Oid, Patch, Repository};
 
 use crate::config::Config;
-use crate::detect::Detector;
 use crate::finding::{Finding, Provenance, SourceKind};
 use crate::messages;
-use crate::report::human_bytes;
 use crate::scan::{Sink, Stats};
 use crate::source::git::git_msg;
 use crate::source::{BlobScanner, git_index, looks_binary};
+use crate::units::human_bytes;
 
 pub fn scan(git_dir: &Path, cfg: &Config, sink: Sink) -> Result<()> {
     let repo = Repository::open(git_dir)
@@ -43,7 +42,7 @@ pub fn scan(git_dir: &Path, cfg: &Config, sink: Sink) -> Result<()> {
             git_dir.display()
         );
     }
-    let detector = Detector::new(Arc::clone(&cfg.rules))?;
+    let detector = crate::decode::detector(Arc::clone(&cfg.rules))?;
     let head_tree = match repo.head() {
         Ok(head) => Some(
             head.peel_to_tree()

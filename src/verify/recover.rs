@@ -85,7 +85,7 @@ pub fn load(report: &Path, root: &Path, rules: Arc<RuleSet>) -> Result<Loaded> {
     let mut reader = Reader {
         root,
         repo: None,
-        detector: Detector::new(rules)?,
+        detector: crate::decode::detector(rules)?,
         files: HashMap::new(),
     };
     let mut findings: Vec<Finding> = Vec::with_capacity(raw.len());
