@@ -9,31 +9,18 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::cli::{ApiArgs, ColorChoice, FailOn, Format, RevokeFlags, ScanArgs};
+use crate::cli::{ApiArgs, ColorChoice, FailOn, Format as FormatArg, RevokeFlags, ScanArgs};
 use crate::filter::baseline::Baseline;
 use crate::filter::{Allowlist, AllowlistSpec};
 use crate::progress::Mode as Progress;
+use crate::report::{Format, ReportOptions};
 use crate::rules::RuleSet;
+use crate::scan::Filters;
+use crate::source::{DEFAULT_MAX_FILE_SIZE, SourceOptions};
 use crate::verify::client::BaseUrl;
 use crate::verify::{ApiConfig, RevokeSettings};
 
 pub const CONFIG_FILE: &str = ".qrcp-scan.toml";
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
-
-/// Build output folders: what gets deployed, so scanned even when gitignored.
-pub const BUILD_DIRS: &[&str] = &[
-    "dist",
-    "build",
-    "out",
-    ".next",
-    ".nuxt",
-    ".output",
-    ".svelte-kit",
-    "storybook-static",
-    ".vercel",
-    ".netlify",
-];
-
 /// `.qrcp-scan.toml`, as written. Unknown keys are errors.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -140,7 +127,14 @@ impl Config {
             _ => Progress::Auto,
         };
         Ok(Config {
-            format: args.format,
+            format: match args.format {
+                FormatArg::Human => Format::Human,
+                FormatArg::Json => Format::Json,
+                FormatArg::Jsonl => Format::Jsonl,
+                FormatArg::Sarif => Format::Sarif,
+                FormatArg::Junit => Format::Junit,
+                FormatArg::Github => Format::Github,
+            },
             output: args.output.clone(),
             redact: !args.no_redact,
             color,
@@ -170,6 +164,37 @@ impl Config {
                 None
             },
         })
+    }
+}
+
+impl Config {
+    /// What sources need: the rules, the thread count and the size limits.
+    pub fn sources(&self) -> SourceOptions {
+        SourceOptions {
+            rules: Arc::clone(&self.rules),
+            threads: self.threads,
+            max_file_size: self.max_file_size,
+            scan_build_output: self.scan_build_output,
+        }
+    }
+
+    /// The filters between detection and the report.
+    pub fn filters(&self) -> Filters {
+        Filters {
+            allowlist: Arc::clone(&self.allowlist),
+            baseline: self.baseline.clone(),
+        }
+    }
+
+    /// The reporters' options; `errors` is the number of inputs that failed.
+    pub fn report(&self, errors: u64) -> ReportOptions {
+        ReportOptions {
+            format: self.format,
+            redact: self.redact,
+            color: self.color,
+            rules: Arc::clone(&self.rules),
+            errors,
+        }
     }
 }
 

@@ -33,10 +33,11 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use cli::{
-    AuditArgs, BaselineCommand, Cli, Command, Format, OutcomeFormat, RevokeArgs, RulesCommand,
-    ScanCommand, VerifyArgs,
+    AuditArgs, BaselineCommand, Cli, Command, OutcomeFormat, RevokeArgs, RulesCommand, ScanCommand,
+    VerifyArgs,
 };
 use config::Config;
+use report::Format;
 
 /// The documented exit statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +119,7 @@ fn scan_command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             };
             let paths = args.paths.clone();
             scan_with(&cfg, mode, |sink| {
-                source::fs::scan(&paths, &opts, &cfg, sink)
+                source::fs::scan(&paths, &opts, &cfg.sources(), sink)
             })
         }
         ScanCommand::Stdin(args) => {
@@ -168,14 +169,14 @@ fn scan_command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
                 not_remotes: args.not_remotes,
             };
             scan_with(&cfg, mode, |sink| {
-                source::git::scan(&git_dir, &opts, &cfg, sink)
+                source::git::scan(&git_dir, &opts, &cfg.sources(), sink)
             })
         }
         ScanCommand::Staged(args) => {
             let (git_dir, root) = repo_dirs(&args.repo)?;
             let cfg = Config::new(&args.scan, &root)?;
             scan_with(&cfg, mode, |sink| {
-                source::staged::scan(&git_dir, &cfg, sink)
+                source::staged::scan(&git_dir, &cfg.sources(), sink)
             })
         }
     }
@@ -212,7 +213,7 @@ where
         if cfg.verify || cfg.revoke.is_some() {
             anyhow::bail!("baseline create does not take --verify or --revoke");
         }
-        let outcome = scan::run(cfg, produce, None)?;
+        let outcome = scan::run(cfg.filters(), cfg.progress, produce, None)?;
         filter::baseline::Baseline::write(&outcome.findings, &mut *out)
             .context("cannot write the baseline")?;
         out.flush().context("cannot write the baseline")?;
@@ -233,9 +234,9 @@ where
         let redacted = cfg.redact;
         let w: &mut dyn Write = &mut *out;
         let mut line = |f: &finding::Finding| report::json::write_line(f, redacted, w);
-        scan::run(cfg, produce, Some(&mut line))?
+        scan::run(cfg.filters(), cfg.progress, produce, Some(&mut line))?
     } else {
-        scan::run(cfg, produce, None)?
+        scan::run(cfg.filters(), cfg.progress, produce, None)?
     };
     deliver(cfg, outcome, &mut *out, stream, None)
 }
@@ -262,7 +263,8 @@ fn deliver(
             report::json::write_line(f, cfg.redact, out).context("cannot write the report")?;
         }
     }
-    report::write(cfg, &outcome, out).context("cannot write the report")?;
+    report::write(&cfg.report(messages::error_count()), &outcome, out)
+        .context("cannot write the report")?;
     out.flush().context("cannot write the report")?;
     let exit = exit_status(cfg, &outcome.findings);
     match (&cfg.revoke, &cfg.api) {
@@ -320,20 +322,21 @@ fn audit_command(args: AuditArgs) -> Result<Exit> {
     scan_args.verify |= scan_args.revoke;
     let cfg = Config::new(&scan_args, &root)?;
     let a = audit::collect(&args.repo, &cfg)?;
+    let ropts = cfg.report(messages::error_count());
     if let Some(path) = &html {
-        std::fs::write(path, audit::html::render(&cfg, &a))
+        std::fs::write(path, audit::html::render(&ropts, &a))
             .with_context(|| format!("{}: cannot write the HTML report", path.display()))?;
     }
     let mut out = open_output(&cfg)?;
     match cfg.format {
-        Format::Human => audit::text::write(&cfg, &a, &mut *out),
-        Format::Json => audit::write_json(&cfg, &a, &mut *out),
+        Format::Human => audit::text::write(&ropts, &a, &mut *out),
+        Format::Json => audit::write_json(&ropts, &a, &mut *out),
         Format::Jsonl => a
             .outcome
             .findings
             .iter()
             .try_for_each(|f| report::json::write_line(f, cfg.redact, &mut *out)),
-        _ => report::write(&cfg, &a.outcome, &mut *out),
+        _ => report::write(&ropts, &a.outcome, &mut *out),
     }
     .context("cannot write the report")?;
     out.flush().context("cannot write the report")?;

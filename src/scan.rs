@@ -5,7 +5,6 @@
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
-use crate::config::Config;
 use crate::filter::Allowlist;
 use crate::filter::baseline::Baseline;
 use crate::finding::Finding;
@@ -48,24 +47,35 @@ pub struct Outcome {
     pub elapsed: std::time::Duration,
 }
 
+/// The filters the sink applies: the allowlist and the baseline.
+#[derive(Clone)]
+pub struct Filters {
+    pub allowlist: Arc<Allowlist>,
+    pub baseline: Option<Arc<Baseline>>,
+}
+
 /// Runs `produce` (which feeds the sink from any number of threads) while a
 /// collector gathers findings; `stream` receives each finding as it arrives
 /// (for `jsonl`).
-pub fn run<F>(cfg: &Config, produce: F, mut stream: Option<StreamFn>) -> anyhow::Result<Outcome>
+pub fn run<F>(
+    filters: Filters,
+    progress: crate::progress::Mode,
+    produce: F,
+    mut stream: Option<StreamFn>,
+) -> anyhow::Result<Outcome>
 where
     F: FnOnce(Sink) -> anyhow::Result<()> + Send,
 {
     let start = Instant::now();
     let stats = Arc::new(Stats::default());
-    let allowlist = Arc::clone(&cfg.allowlist);
     let (tx, rx) = mpsc::channel::<Finding>();
     let sink = Sink {
         tx,
         stats: Arc::clone(&stats),
-        allowlist,
-        baseline: cfg.baseline.clone(),
+        allowlist: filters.allowlist,
+        baseline: filters.baseline,
     };
-    let progress = crate::progress::Progress::start(cfg.progress, Arc::clone(&stats));
+    let progress = crate::progress::Progress::start(progress, Arc::clone(&stats));
     let result = std::thread::scope(|s| {
         let producer = s.spawn(move || produce(sink));
         let mut findings = Vec::new();

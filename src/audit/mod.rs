@@ -19,11 +19,12 @@ use anyhow::{Context, Result};
 use git2::{ObjectType, Oid, Repository};
 use serde::Serialize;
 
-use crate::config::{BUILD_DIRS, Config};
+use crate::config::Config;
 use crate::decode;
 use crate::detect::Detector;
 use crate::finding::{CommitInfo, Finding, Provenance, SourceKind, redact};
 use crate::scan::{Outcome, Sink, Stats};
+use crate::source::BUILD_DIRS;
 use crate::source::{self, Scanner};
 
 /// The note on findings in ignored files that were never committed.
@@ -141,21 +142,23 @@ pub fn collect(repo_path: &Path, cfg: &Config) -> Result<Audit> {
         .map(|o| o.to_string());
 
     let local_paths = std::sync::Mutex::new(HashSet::<String>::new());
+    let sources = cfg.sources();
     let outcome = crate::scan::run(
-        cfg,
+        cfg.filters(),
+        cfg.progress,
         |sink: Sink| {
             let opts = source::git::GitOptions {
                 selection: source::git::Selection::All,
                 not_remotes: false,
             };
-            source::git::scan(&git_dir, &opts, cfg, sink.clone())?;
+            source::git::scan(&git_dir, &opts, &sources, sink.clone())?;
             if let Some(wd) = &workdir {
                 let walk = source::fs::WalkOptions {
                     no_ignore: false,
                     follow: false,
                     binary: false,
                 };
-                source::fs::scan(std::slice::from_ref(wd), &walk, cfg, sink.clone())?;
+                source::fs::scan(std::slice::from_ref(wd), &walk, &sources, sink.clone())?;
                 let found = local_only_dotenv(wd, &git_dir, &detector, cfg, sink)?;
                 if let Ok(mut l) = local_paths.lock() {
                     l.extend(found);
@@ -673,7 +676,11 @@ struct JsonAudit<'a> {
 
 /// `audit --format json`: the groups, with every location in the report's
 /// finding shape.
-pub fn write_json(cfg: &Config, a: &Audit, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn write_json(
+    cfg: &crate::report::ReportOptions,
+    a: &Audit,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     use crate::report::json::wire;
     let s = &a.outcome.stats;
     let doc = JsonAudit {
@@ -700,7 +707,7 @@ pub fn write_json(cfg: &Config, a: &Audit, out: &mut dyn std::io::Write) -> std:
             "commits": Stats::get(&s.commits),
             "placeholders": Stats::get(&s.placeholders),
             "allowed": Stats::get(&s.allowed),
-            "errors": crate::messages::error_count(),
+            "errors": cfg.errors,
             "elapsed_ms": a.outcome.elapsed.as_millis() as u64,
         }),
     };

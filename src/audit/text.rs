@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use crate::audit::{Audit, Event};
-use crate::config::Config;
+use crate::report::ReportOptions;
 use crate::report::human::{render_one, summary};
 use crate::sanitize::sanitize;
 
@@ -54,7 +54,7 @@ fn table(rows: &[Vec<String>]) -> String {
     out
 }
 
-pub fn write(cfg: &Config, a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(cfg: &ReportOptions, a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     let head = a
         .head
         .as_deref()
@@ -155,5 +155,5 @@ pub fn write(cfg: &Config, a: &Audit, out: &mut dyn Write) -> std::io::Result<()
         }
     }
     writeln!(out)?;
-    writeln!(out, "{}", summary(&a.outcome))
+    writeln!(out, "{}", summary(&a.outcome, cfg.errors))
 }

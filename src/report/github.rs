@@ -5,12 +5,16 @@
 
 use std::io::Write;
 
-use crate::config::Config;
 use crate::finding::{Finding, redact};
+use crate::report::ReportOptions;
 use crate::rules::Severity;
 use crate::sanitize::is_dangerous;
 
-pub fn write(cfg: &Config, findings: &[Finding], out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(
+    cfg: &ReportOptions,
+    findings: &[Finding],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     for f in findings {
         let command = match f.severity {
             Severity::Error => "error",

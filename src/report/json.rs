@@ -6,8 +6,8 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::config::Config;
 use crate::finding::{Finding, Origin, SourceKind, redact};
+use crate::report::ReportOptions;
 use crate::scan::{Outcome, Stats};
 
 #[derive(Serialize)]
@@ -90,7 +90,11 @@ pub fn wire(f: &Finding, redacted: bool) -> WireFinding<'_> {
     }
 }
 
-pub fn write_report(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write_report(
+    cfg: &ReportOptions,
+    outcome: &Outcome,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let s = &outcome.stats;
     let report = Report {
         version: 1,
@@ -112,7 +116,7 @@ pub fn write_report(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std
             allowed: Stats::get(&s.allowed),
             baselined: Stats::get(&s.baselined),
             skipped: Stats::get(&s.skipped),
-            errors: crate::messages::error_count(),
+            errors: cfg.errors,
             elapsed_ms: outcome.elapsed.as_millis() as u64,
         },
     };

@@ -4,12 +4,12 @@
 
 use std::io::Write;
 
-use crate::config::Config;
 use crate::finding::{Finding, redact};
+use crate::report::ReportOptions;
 use crate::sanitize::is_dangerous;
 use crate::scan::Outcome;
 
-pub fn write(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(cfg: &ReportOptions, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
     let findings = &outcome.findings;
     let n = findings.len().max(1);
     let failures = findings.len();

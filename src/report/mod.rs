@@ -10,12 +10,38 @@ pub mod sarif;
 
 use std::io::Write;
 
-use crate::cli::Format;
-use crate::config::Config;
+use std::sync::Arc;
+
+use crate::rules::RuleSet;
 use crate::scan::Outcome;
 
+/// The report formats (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Jsonl,
+    Sarif,
+    Junit,
+    Github,
+}
+
+/// What reporters need besides the findings and stats: handed in by the command,
+/// never read from the configuration or from globals.
+#[derive(Clone)]
+pub struct ReportOptions {
+    pub format: Format,
+    /// Secrets shown redacted (everything but `--no-redact`).
+    pub redact: bool,
+    pub color: bool,
+    /// The rules the findings came from (names, help, references).
+    pub rules: Arc<RuleSet>,
+    /// Inputs that failed during the scan (counted and reported in the summary).
+    pub errors: u64,
+}
+
 /// Writes the whole report for every format except `jsonl` (streamed as found).
-pub fn write(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(cfg: &ReportOptions, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
     match cfg.format {
         Format::Human => human::write(cfg, outcome, out),
         Format::Json => json::write_report(cfg, outcome, out),

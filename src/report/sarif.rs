@@ -7,13 +7,17 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use crate::config::Config;
 use crate::finding::{Finding, redact};
+use crate::report::ReportOptions;
 use crate::rules::{Rule, RuleKind, RuleSet, Severity};
 
 const INFORMATION_URI: &str = "https://github.com/qrcp-scan/qrcp-scan";
 
-pub fn write(cfg: &Config, findings: &[Finding], out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(
+    cfg: &ReportOptions,
+    findings: &[Finding],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let rules = &cfg.rules;
     let results: Vec<Value> = findings
         .iter()

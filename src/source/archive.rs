@@ -44,7 +44,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            member: crate::config::DEFAULT_MAX_FILE_SIZE,
+            member: super::DEFAULT_MAX_FILE_SIZE,
             total: 1 << 30,
             ratio: 100,
             depth: 3,

@@ -10,12 +10,12 @@ use std::sync::Mutex;
 
 use ignore::{DirEntry, WalkBuilder, WalkState};
 
-use crate::config::{BUILD_DIRS, Config};
 use crate::detect::Detector;
 use crate::finding::Provenance;
 use crate::messages;
 use crate::scan::{Sink, Stats};
 use crate::source::Scanner;
+use crate::source::{BUILD_DIRS, SourceOptions};
 use crate::units::human_bytes;
 
 pub struct WalkOptions {
@@ -24,7 +24,12 @@ pub struct WalkOptions {
     pub binary: bool,
 }
 
-pub fn scan(roots: &[PathBuf], opts: &WalkOptions, cfg: &Config, sink: Sink) -> anyhow::Result<()> {
+pub fn scan(
+    roots: &[PathBuf],
+    opts: &WalkOptions,
+    cfg: &SourceOptions,
+    sink: Sink,
+) -> anyhow::Result<()> {
     let detector = crate::decode::detector(cfg.rules.clone())?;
     for root in roots {
         if let Err(e) = std::fs::symlink_metadata(root) {
@@ -70,7 +75,7 @@ type Trackers<'a> = (&'a Mutex<HashSet<PathBuf>>, &'a Mutex<HashSet<PathBuf>>);
 fn walk(
     roots: &[PathBuf],
     opts: &WalkOptions,
-    cfg: &Config,
+    cfg: &SourceOptions,
     detector: &Detector,
     sink: &Sink,
     ignores: bool,

@@ -30,11 +30,11 @@ use anyhow::{Context, Result, anyhow, bail};
 use git2::{Delta, DiffOptions, FileMode, ObjectType, Oid, Repository, RevparseMode, Sort};
 use rayon::prelude::*;
 
-use crate::config::Config;
 use crate::detect::Detector;
 use crate::finding::{CommitInfo, Finding, Provenance, SourceKind};
 use crate::messages;
 use crate::scan::{Sink, Stats};
+use crate::source::SourceOptions;
 use crate::source::{BlobScanner, Found, git_pack, looks_binary, scan_text};
 use crate::units::human_bytes;
 
@@ -90,7 +90,7 @@ pub fn git_msg(e: &git2::Error) -> String {
 }
 
 /// Scans the repository whose git folder is `git_dir`.
-pub fn scan(git_dir: &Path, opts: &GitOptions, cfg: &Config, sink: Sink) -> Result<()> {
+pub fn scan(git_dir: &Path, opts: &GitOptions, cfg: &SourceOptions, sink: Sink) -> Result<()> {
     // Every object is read once: libgit2's object cache would only hold memory.
     git2::opts::enable_caching(false);
     // Nor is each object's id recomputed on read (SHA-1 with collision detection,

@@ -25,15 +25,15 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow, bail};
 use git2::{Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, Oid, Patch, Repository};
 
-use crate::config::Config;
 use crate::finding::{Finding, Provenance, SourceKind};
 use crate::messages;
 use crate::scan::{Sink, Stats};
+use crate::source::SourceOptions;
 use crate::source::git::git_msg;
 use crate::source::{BlobScanner, git_index, looks_binary};
 use crate::units::human_bytes;
 
-pub fn scan(git_dir: &Path, cfg: &Config, sink: Sink) -> Result<()> {
+pub fn scan(git_dir: &Path, cfg: &SourceOptions, sink: Sink) -> Result<()> {
     let repo = Repository::open(git_dir)
         .with_context(|| format!("{}: cannot open the repository", git_dir.display()))?;
     if repo.is_bare() {
@@ -130,7 +130,7 @@ pub fn scan(git_dir: &Path, cfg: &Config, sink: Sink) -> Result<()> {
 struct FileScan<'a> {
     repo: &'a Repository,
     scanner: BlobScanner,
-    cfg: &'a Config,
+    cfg: &'a SourceOptions,
     stats: &'a crate::scan::Stats,
 }
 
