@@ -2,9 +2,8 @@
 //! at build time, loading of users' rule files, and compilation into [`Rule`]s.
 //!
 //! This module owns what a rule *is*. Matching bytes against rules is
-//! `detect`'s job; checking a rule's examples is `rules::check`'s.
-
-pub mod check;
+//! `detect`'s job; checking a rule's examples is `rules check`'s (in `app::rules`,
+//! above the detector).
 
 use std::fmt;
 use std::path::Path;
