@@ -10,8 +10,7 @@
 pub mod archive;
 pub mod fs;
 pub mod git;
-pub mod git_index;
-pub mod git_pack;
+
 pub mod origin;
 pub mod staged;
 pub mod stdin;

@@ -30,7 +30,8 @@ use crate::messages;
 use crate::scan::{Sink, Stats};
 use crate::source::SourceOptions;
 use crate::source::git::git_msg;
-use crate::source::{BlobScanner, git_index, looks_binary};
+use crate::source::git::index as git_index;
+use crate::source::{BlobScanner, looks_binary};
 use crate::units::human_bytes;
 
 pub fn scan(git_dir: &Path, cfg: &SourceOptions, sink: Sink) -> Result<()> {
