@@ -21,7 +21,16 @@ pub fn command(args: AuditArgs) -> Result<Exit> {
     // Revoking "the keys found live" needs to know which are.
     scan_args.verify |= scan_args.revoke;
     let cfg = Config::new(&scan_args, &root)?;
-    let a = audit::collect(&args.repo, &cfg)?;
+    let a = audit::collect(
+        &args.repo,
+        &audit::AuditOptions {
+            sources: cfg.sources(),
+            filters: cfg.filters(),
+            progress: cfg.progress,
+            redact: cfg.redact,
+            verify: cfg.api.as_ref().filter(|_| cfg.verify),
+        },
+    )?;
     let ropts = cfg.report(messages::error_count());
     if let Some(path) = &html {
         std::fs::write(path, audit::html::render(&ropts, &a))
