@@ -17,8 +17,8 @@ use crate::report::{Format, ReportOptions};
 use crate::rules::RuleSet;
 use crate::scan::Filters;
 use crate::source::{DEFAULT_MAX_FILE_SIZE, SourceOptions};
+use crate::verify::RevokeSettings;
 use crate::verify::client::BaseUrl;
-use crate::verify::{ApiConfig, RevokeSettings};
 
 pub const CONFIG_FILE: &str = ".qrcp-scan.toml";
 /// `.qrcp-scan.toml`, as written. Unknown keys are errors.
@@ -55,7 +55,7 @@ pub struct Config {
     /// `--revoke`: revoke each found key after the scan.
     pub revoke: Option<RevokeSettings>,
     /// Validated only when `verify` or `revoke` asks for it.
-    pub api: Option<ApiConfig>,
+    pub api: Option<ApiSettings>,
 }
 
 impl Config {
@@ -110,9 +110,6 @@ impl Config {
         if !args.revoke && (r.dry_run || r.yes || r.only_live) {
             bail!("--dry-run, --yes and --only-live go with --revoke");
         }
-        if args.revoke {
-            crate::verify::check_confirmable(&revoke_settings(r))?;
-        }
         let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
         let color = match args.color {
             ColorChoice::Always => true,
@@ -159,7 +156,7 @@ impl Config {
             verify: args.verify,
             revoke: args.revoke.then(|| revoke_settings(&args.revocation)),
             api: if args.verify || args.revoke {
-                Some(api_config(&args.api)?)
+                Some(api_settings(&args.api)?)
             } else {
                 None
             },
@@ -198,8 +195,20 @@ impl Config {
     }
 }
 
+/// `--api-*` and `--audit-log`, validated: what the command builds its API client
+/// and rate limiter from.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    pub base: BaseUrl,
+    pub timeout: std::time::Duration,
+    pub tries: u32,
+    /// Requests a minute.
+    pub rate: u32,
+    pub audit_log: Option<PathBuf>,
+}
+
 /// `--api-*` and `--audit-log`, validated. Only called when something will be sent.
-pub fn api_config(a: &ApiArgs) -> Result<ApiConfig> {
+pub fn api_settings(a: &ApiArgs) -> Result<ApiSettings> {
     let base = BaseUrl::parse(&a.api_url)?;
     let timeout = crate::units::parse_duration(&a.api_timeout)
         .with_context(|| format!("--api-timeout {:?}", a.api_timeout))?;
@@ -215,12 +224,12 @@ pub fn api_config(a: &ApiArgs) -> Result<ApiConfig> {
     if !(1..=10).contains(&a.api_tries) {
         bail!("--api-tries must be between 1 and 10");
     }
-    Ok(ApiConfig {
+    Ok(ApiSettings {
         base,
         timeout,
         tries: a.api_tries,
+        rate: a.api_rate,
         audit_log: a.audit_log.clone(),
-        limiter: Arc::new(crate::verify::ratelimit::Limiter::new(a.api_rate)),
     })
 }
 

@@ -4,9 +4,9 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 
+use super::Run;
 use super::{Exit, exit_status, open_output, repo_dirs, revoke::revoke_after_scan};
 use crate::cli::AuditArgs;
-use crate::config::Config;
 use crate::report::Format;
 use crate::{audit, finding, messages, report, verify};
 
@@ -20,7 +20,7 @@ pub fn command(args: AuditArgs) -> Result<Exit> {
     let mut scan_args = args.scan;
     // Revoking "the keys found live" needs to know which are.
     scan_args.verify |= scan_args.revoke;
-    let cfg = Config::new(&scan_args, &root)?;
+    let cfg = Run::new(&scan_args, &root)?;
     let a = audit::collect(
         &args.repo,
         &audit::AuditOptions {

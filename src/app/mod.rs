@@ -15,11 +15,53 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::cli::ScanArgs;
 use crate::cli::{BaselineCommand, Cli, Command, ScanCommand};
-use crate::config::Config;
+use crate::config::{ApiSettings, Config};
+use crate::verify::ApiConfig;
 use crate::{finding, messages, source};
 
 pub use scan::Mode;
+
+/// A scan command's configuration and what the command builds from it: the API
+/// client settings with the run's one rate limiter (shared by verify and revoke).
+/// Reads as the configuration for everything else.
+pub struct Run {
+    pub cfg: Config,
+    /// Set when `--verify` or `--revoke` will send something.
+    pub api: Option<ApiConfig>,
+}
+
+impl Run {
+    /// Loads the configuration (see [`Config::new`]); with `--revoke`, checks that
+    /// it can be confirmed (a terminal, or `--yes`/`--dry-run`).
+    pub fn new(args: &ScanArgs, root: &Path) -> Result<Run> {
+        let cfg = Config::new(args, root)?;
+        if let Some(settings) = &cfg.revoke {
+            crate::verify::check_confirmable(settings)?;
+        }
+        let api = cfg.api.as_ref().map(api_config);
+        Ok(Run { cfg, api })
+    }
+}
+
+impl std::ops::Deref for Run {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.cfg
+    }
+}
+
+/// The API client settings with a new rate limiter.
+pub fn api_config(s: &ApiSettings) -> ApiConfig {
+    ApiConfig {
+        base: s.base.clone(),
+        timeout: s.timeout,
+        tries: s.tries,
+        audit_log: s.audit_log.clone(),
+        limiter: std::sync::Arc::new(crate::verify::ratelimit::Limiter::new(s.rate)),
+    }
+}
 
 /// The documented exit statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,14 +7,15 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 
 use super::Exit;
+use super::{Run, api_config};
 use crate::cli::{OutcomeFormat, RevokeArgs};
-use crate::config::{self, Config};
+use crate::config;
 use crate::{report, rules, verify};
 
 /// `revoke --report FILE`: read the keys back, confirm, revoke, print the outcomes.
 pub fn command(args: RevokeArgs) -> Result<Exit> {
     let settings = config::revoke_settings(&args.revoke);
-    let api = config::api_config(&args.api)?;
+    let api = api_config(&config::api_settings(&args.api)?);
     verify::check_confirmable(&settings)?;
     let root = args.root.clone().unwrap_or_else(|| PathBuf::from("."));
     let rules = Arc::new(rules::RuleSet::load(&args.rules.files)?);
@@ -47,7 +48,7 @@ pub fn command(args: RevokeArgs) -> Result<Exit> {
 
 /// `--revoke` after a scan: revokes `targets`, prints the outcomes on standard
 /// error, and makes a clean run's status 1 when a revocation failed.
-pub fn revoke_after_scan(cfg: &Config, targets: Vec<verify::Target>, exit: Exit) -> Result<Exit> {
+pub fn revoke_after_scan(cfg: &Run, targets: Vec<verify::Target>, exit: Exit) -> Result<Exit> {
     let (Some(settings), Some(api)) = (&cfg.revoke, &cfg.api) else {
         return Ok(exit);
     };

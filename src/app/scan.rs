@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
+use super::Run;
 use super::revoke::revoke_after_scan;
 use super::{Exit, config_root, exit_status, open_output, repo_dirs};
 use crate::cli::ScanCommand;
-use crate::config::Config;
 use crate::report::Format;
 use crate::{decode, finding, messages, report, scan, source, verify};
 
@@ -25,7 +25,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
     match cmd {
         ScanCommand::Dir(args) => {
             let root = config_root(&args.paths);
-            let cfg = Config::new(&args.scan, &root)?;
+            let cfg = Run::new(&args.scan, &root)?;
             let opts = source::fs::WalkOptions {
                 no_ignore: args.no_ignore,
                 follow: args.follow,
@@ -37,7 +37,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             })
         }
         ScanCommand::Stdin(args) => {
-            let cfg = Config::new(&args.scan, Path::new("."))?;
+            let cfg = Run::new(&args.scan, Path::new("."))?;
             let name = args.name.clone();
             scan_with(&cfg, mode, |sink| {
                 let mut scanner =
@@ -47,7 +47,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             })
         }
         ScanCommand::Url(args) => {
-            let cfg = Config::new(&args.scan, Path::new("."))?;
+            let cfg = Run::new(&args.scan, Path::new("."))?;
             if !(args.timeout.is_finite() && args.timeout > 0.0) {
                 anyhow::bail!("--timeout must be a positive number of seconds");
             }
@@ -68,7 +68,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
         ScanCommand::Git(args) => {
             use source::git::{GitOptions, Selection};
             let (git_dir, root) = repo_dirs(&args.repo)?;
-            let cfg = Config::new(&args.scan, &root)?;
+            let cfg = Run::new(&args.scan, &root)?;
             let selection = match (&args.since, &args.range, &args.branch) {
                 (Some(rev), _, _) => Selection::Since(rev.clone()),
                 (_, Some(spec), _) => Selection::Range(spec.clone()),
@@ -88,7 +88,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
         }
         ScanCommand::Staged(args) => {
             let (git_dir, root) = repo_dirs(&args.repo)?;
-            let cfg = Config::new(&args.scan, &root)?;
+            let cfg = Run::new(&args.scan, &root)?;
             scan_with(&cfg, mode, |sink| {
                 source::staged::scan(&git_dir, &cfg.sources(), sink)
             })
@@ -97,7 +97,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
 }
 
 /// Runs a scan, writes the report (or the baseline), and decides the exit status.
-pub fn scan_with<F>(cfg: &Config, mode: Mode, produce: F) -> Result<Exit>
+pub fn scan_with<F>(cfg: &Run, mode: Mode, produce: F) -> Result<Exit>
 where
     F: FnOnce(scan::Sink) -> Result<()> + Send,
 {
@@ -124,7 +124,7 @@ where
 /// `targets` are the keys to revoke when they are not simply the findings' own
 /// (a report's keys, some of which could not be read back).
 pub fn deliver(
-    cfg: &Config,
+    cfg: &Run,
     mut outcome: scan::Outcome,
     out: &mut dyn Write,
     streamed: bool,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
+use super::Run;
 use super::scan::{Mode, command as scan_command, deliver};
 use super::{Exit, open_output};
 use crate::cli::{ScanCommand, VerifyArgs};
@@ -22,7 +23,7 @@ pub fn command(args: VerifyArgs) -> Result<Exit> {
     let root = root.unwrap_or_else(|| PathBuf::from("."));
     let mut scan_args = dir.scan;
     scan_args.verify = true;
-    let cfg = Config::new(&scan_args, &root)?;
+    let cfg = Run::new(&scan_args, &root)?;
     let loaded = verify::recover::load(&report, &root, Arc::clone(&cfg.rules))?;
     let mut findings = loaded.findings;
     if let Some(api) = &cfg.api {
@@ -43,9 +44,12 @@ pub fn command(args: VerifyArgs) -> Result<Exit> {
         elapsed: start.elapsed(),
     };
     // Verified above: `deliver` must not send the keys again.
-    let cfg = Config {
-        verify: false,
-        ..cfg
+    let cfg = Run {
+        cfg: Config {
+            verify: false,
+            ..cfg.cfg
+        },
+        api: cfg.api,
     };
     let mut out = open_output(&cfg)?;
     deliver(&cfg, outcome, &mut *out, false, Some(loaded.targets))
