@@ -41,7 +41,7 @@ impl Sink {
 pub type StreamFn<'a> = &'a mut dyn FnMut(&Finding) -> std::io::Result<()>;
 
 /// What a finished scan hands to the reporter.
-pub struct Outcome {
+pub struct Scanned {
     pub findings: Vec<Finding>,
     pub stats: Arc<Stats>,
     pub elapsed: std::time::Duration,
@@ -62,7 +62,7 @@ pub fn run<F>(
     progress: crate::progress::Mode,
     produce: F,
     mut stream: Option<StreamFn>,
-) -> anyhow::Result<Outcome>
+) -> anyhow::Result<Scanned>
 where
     F: FnOnce(Sink) -> anyhow::Result<()> + Send,
 {
@@ -101,7 +101,7 @@ where
         return Err(e.into());
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(Outcome {
+    Ok(Scanned {
         findings,
         stats,
         elapsed: start.elapsed(),

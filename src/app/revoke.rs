@@ -37,7 +37,7 @@ pub fn command(args: RevokeArgs) -> Result<Exit> {
     Ok(
         if rows
             .iter()
-            .any(|(_, s)| s.outcome == verify::Outcome::Failed)
+            .any(|(_, s)| s.outcome == verify::Verdict::Failed)
         {
             Exit::Findings
         } else {
@@ -57,7 +57,7 @@ pub fn revoke_after_scan(cfg: &Run, targets: Vec<verify::Target>, exit: Exit) ->
     report::revocation::write_human(&rows, settings.dry_run, &mut err)?;
     let failed = rows
         .iter()
-        .any(|(_, s)| s.outcome == verify::Outcome::Failed);
+        .any(|(_, s)| s.outcome == verify::Verdict::Failed);
     Ok(if failed && exit == Exit::Clean {
         Exit::Findings
     } else {

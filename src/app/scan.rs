@@ -125,7 +125,7 @@ where
 /// (a report's keys, some of which could not be read back).
 pub fn deliver(
     cfg: &Run,
-    mut outcome: scan::Outcome,
+    mut outcome: scan::Scanned,
     out: &mut dyn Write,
     streamed: bool,
     targets: Option<Vec<verify::Target>>,

@@ -38,7 +38,7 @@ pub fn command(args: VerifyArgs) -> Result<Exit> {
         .collect();
     paths.dedup();
     scan::Stats::add(&stats.files, paths.len() as u64);
-    let outcome = scan::Outcome {
+    let outcome = scan::Scanned {
         findings,
         stats: Arc::new(stats),
         elapsed: start.elapsed(),

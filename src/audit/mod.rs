@@ -30,7 +30,7 @@ use crate::detect::Detector;
 use crate::finding::{CommitInfo, Finding, Provenance, SourceKind, redact};
 use crate::progress;
 use crate::scan::Filters;
-use crate::scan::{Outcome, Sink, Stats};
+use crate::scan::{Scanned, Sink, Stats};
 use crate::source::BUILD_DIRS;
 use crate::source::SourceOptions;
 use crate::source::{self, Scanner};

@@ -100,7 +100,7 @@ pub struct Audit {
     /// `client-exposed-env` findings, deduplicated by (path, variable).
     pub exposed: Vec<Finding>,
     pub todo: Vec<String>,
-    pub outcome: Outcome,
+    pub outcome: Scanned,
 }
 
 /// The variable name of a `client-exposed-env` finding.

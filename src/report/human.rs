@@ -13,10 +13,10 @@ use crate::finding::{Finding, redact};
 use crate::report::ReportOptions;
 use crate::rules::{RuleKind, RuleSet, Severity};
 use crate::sanitize::{sanitize, sanitize_keep};
-use crate::scan::{Outcome, Stats};
+use crate::scan::{Scanned, Stats};
 use crate::units::{human_bytes, thousands};
 
-pub fn write(cfg: &ReportOptions, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(cfg: &ReportOptions, outcome: &Scanned, out: &mut dyn Write) -> std::io::Result<()> {
     let renderer = if cfg.color {
         Renderer::styled()
     } else {
@@ -290,7 +290,7 @@ fn redact_assigned_value(post: &str, rules: &RuleSet) -> String {
     }
 }
 
-pub fn summary(outcome: &Outcome, error_count: u64) -> String {
+pub fn summary(outcome: &Scanned, error_count: u64) -> String {
     let s = &outcome.stats;
     let n = outcome.findings.len();
     let errors = outcome

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::finding::{Finding, Origin, SourceKind, redact};
 use crate::report::ReportOptions;
-use crate::scan::{Outcome, Stats};
+use crate::scan::{Scanned, Stats};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -92,7 +92,7 @@ pub fn wire(f: &Finding, redacted: bool) -> WireFinding<'_> {
 
 pub fn write_report(
     cfg: &ReportOptions,
-    outcome: &Outcome,
+    outcome: &Scanned,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let s = &outcome.stats;

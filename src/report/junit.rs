@@ -7,9 +7,9 @@ use std::io::Write;
 use crate::finding::{Finding, redact};
 use crate::report::ReportOptions;
 use crate::sanitize::is_dangerous;
-use crate::scan::Outcome;
+use crate::scan::Scanned;
 
-pub fn write(cfg: &ReportOptions, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(cfg: &ReportOptions, outcome: &Scanned, out: &mut dyn Write) -> std::io::Result<()> {
     let findings = &outcome.findings;
     let n = findings.len().max(1);
     let failures = findings.len();

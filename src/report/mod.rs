@@ -13,7 +13,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use crate::rules::RuleSet;
-use crate::scan::Outcome;
+use crate::scan::Scanned;
 
 /// The report formats (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub struct ReportOptions {
 }
 
 /// Writes the whole report for every format except `jsonl` (streamed as found).
-pub fn write(cfg: &ReportOptions, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(cfg: &ReportOptions, outcome: &Scanned, out: &mut dyn Write) -> std::io::Result<()> {
     match cfg.format {
         Format::Human => human::write(cfg, outcome, out),
         Format::Json => json::write_report(cfg, outcome, out),

@@ -69,17 +69,17 @@ impl Action {
     }
 
     /// The outcome when the API gave no usable answer.
-    fn gave_up(self) -> Outcome {
+    fn gave_up(self) -> Verdict {
         match self {
-            Action::Verify => Outcome::Unknown,
-            Action::Revoke => Outcome::Failed,
+            Action::Verify => Verdict::Unknown,
+            Action::Revoke => Verdict::Failed,
         }
     }
 }
 
 /// A verdict (verify) or an outcome (revoke), spelled as on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
+pub enum Verdict {
     Active,
     Inactive,
     Unknown,
@@ -90,16 +90,16 @@ pub enum Outcome {
     WouldRevoke,
 }
 
-impl Outcome {
+impl Verdict {
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Active => "active",
-            Outcome::Inactive => "inactive",
-            Outcome::Unknown => "unknown",
-            Outcome::Revoked => "revoked",
-            Outcome::AlreadyInactive => "already_inactive",
-            Outcome::Failed => "failed",
-            Outcome::WouldRevoke => "would_revoke",
+            Verdict::Active => "active",
+            Verdict::Inactive => "inactive",
+            Verdict::Unknown => "unknown",
+            Verdict::Revoked => "revoked",
+            Verdict::AlreadyInactive => "already_inactive",
+            Verdict::Failed => "failed",
+            Verdict::WouldRevoke => "would_revoke",
         }
     }
 }
@@ -122,7 +122,7 @@ pub struct Target {
 /// What became of one target.
 #[derive(Debug, Clone)]
 pub struct Settled {
-    pub outcome: Outcome,
+    pub outcome: Verdict,
     /// The last HTTP status, if any answer came.
     pub status: Option<u16>,
     /// Why, when it did not go as hoped (`HTTP 500 internal_error`, `timed out`).
@@ -208,7 +208,7 @@ pub fn verify_targets(api: &ApiConfig, targets: &[Target]) -> Result<Vec<Settled
         "every verification request is recorded in this audit log",
     );
     for (t, s) in targets.iter().zip(&settled) {
-        if s.outcome == Outcome::Unknown {
+        if s.outcome == Verdict::Unknown {
             crate::messages::note(
                 &format!("{} ({})", t.redacted, t.location),
                 format!(
@@ -222,7 +222,7 @@ pub fn verify_targets(api: &ApiConfig, targets: &[Target]) -> Result<Vec<Settled
 }
 
 pub fn apply_verdicts(targets: &[Target], settled: &[Settled], findings: &mut [Finding]) {
-    let verdicts: HashMap<&str, Outcome> = targets
+    let verdicts: HashMap<&str, Verdict> = targets
         .iter()
         .zip(settled)
         .map(|(t, s)| (t.fingerprint.as_str(), s.outcome))
@@ -267,13 +267,13 @@ pub fn revoke_targets(
             .map(|t| {
                 let settled = match &t.key {
                     Ok(_) => Settled {
-                        outcome: Outcome::WouldRevoke,
+                        outcome: Verdict::WouldRevoke,
                         status: None,
                         detail: None,
                         attempts: 0,
                     },
                     Err(why) => Settled {
-                        outcome: Outcome::Failed,
+                        outcome: Verdict::Failed,
                         status: None,
                         detail: Some(why.clone()),
                         attempts: 0,
@@ -331,7 +331,7 @@ struct Engine<'a> {
 
 /// What one answer means.
 enum Step {
-    Final(Outcome, Option<String>),
+    Final(Verdict, Option<String>),
     RateLimited(RateInfo),
     /// An error of the service worth retrying (5xx, a bad body, no answer).
     Transient(String),
@@ -506,23 +506,23 @@ fn judge(action: Action, answer: &Answer) -> Step {
     let code = body.error_code();
     let is_json = matches!(body, Body::Json(_));
     match (action, status) {
-        (Action::Verify, 200) if is_json => Step::Final(Outcome::Active, None),
+        (Action::Verify, 200) if is_json => Step::Final(Verdict::Active, None),
         (Action::Verify, 403) if code == Some("forbidden") => Step::Final(
-            Outcome::Active,
+            Verdict::Active,
             Some("valid key; its plan has no API access".into()),
         ),
         (Action::Verify, 401) if code == Some("unauthorized") => {
-            Step::Final(Outcome::Inactive, None)
+            Step::Final(Verdict::Inactive, None)
         }
         (Action::Revoke, 401) if code == Some("unauthorized") => {
-            Step::Final(Outcome::AlreadyInactive, None)
+            Step::Final(Verdict::AlreadyInactive, None)
         }
         (Action::Revoke, 200) if is_json => match body {
             Body::Json(v) if v.get("revoked") == Some(&serde_json::Value::Bool(true)) => {
-                Step::Final(Outcome::Revoked, None)
+                Step::Final(Verdict::Revoked, None)
             }
             _ => Step::Final(
-                Outcome::Failed,
+                Verdict::Failed,
                 Some("HTTP 200 without \"revoked\": true".into()),
             ),
         },
@@ -571,7 +571,7 @@ mod tests {
         }
     }
 
-    fn outcome(action: Action, a: &Answer) -> Option<Outcome> {
+    fn outcome(action: Action, a: &Answer) -> Option<Verdict> {
         match judge(action, a) {
             Step::Final(o, _) => Some(o),
             _ => None,
@@ -583,16 +583,16 @@ mod tests {
         let v = Action::Verify;
         assert_eq!(
             outcome(v, &http(200, "{\"data\":[]}")),
-            Some(Outcome::Active)
+            Some(Verdict::Active)
         );
         let forbidden =
             r#"{"error":{"code":"forbidden","message":"API access requires an Enterprise plan"}}"#;
-        assert_eq!(outcome(v, &http(403, forbidden)), Some(Outcome::Active));
+        assert_eq!(outcome(v, &http(403, forbidden)), Some(Verdict::Active));
         let unauthorized =
             r#"{"error":{"code":"unauthorized","message":"Invalid or missing API key"}}"#;
         assert_eq!(
             outcome(v, &http(401, unauthorized)),
-            Some(Outcome::Inactive)
+            Some(Verdict::Inactive)
         );
         assert!(matches!(judge(v, &http(429, "{}")), Step::RateLimited(_)));
         assert!(matches!(judge(v, &http(500, "{}")), Step::Transient(_)));
@@ -610,15 +610,15 @@ mod tests {
         let r = Action::Revoke;
         assert_eq!(
             outcome(r, &http(200, r#"{"revoked":true,"key_id":"k"}"#)),
-            Some(Outcome::Revoked)
+            Some(Verdict::Revoked)
         );
         assert_eq!(
             outcome(r, &http(401, unauthorized)),
-            Some(Outcome::AlreadyInactive)
+            Some(Verdict::AlreadyInactive)
         );
         // Failed only once the retries are spent (the engine's part).
         assert!(matches!(judge(r, &http(404, "{}")), Step::Transient(_)));
-        assert_eq!(outcome(r, &http(200, "{}")), Some(Outcome::Failed));
+        assert_eq!(outcome(r, &http(200, "{}")), Some(Verdict::Failed));
     }
 
     #[test]
