@@ -117,6 +117,18 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The secret as an output shows it: redacted (`qrcp_live_Ab3x…`) unless
+    /// `--no-redact`. The one place that makes that choice.
+    pub fn shown_secret(&self, redacted: bool) -> Option<String> {
+        self.secret.as_deref().map(|s| {
+            if redacted {
+                redact(s, self.secret_prefix_len)
+            } else {
+                s.to_string()
+            }
+        })
+    }
+
     /// Sort key: path, then position, then rule. Reports are deterministic whatever
     /// the thread count.
     pub fn sort_key(&self) -> impl Ord + '_ {

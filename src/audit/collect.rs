@@ -191,11 +191,7 @@ pub(super) fn group_keys(
                 "qrcp-test-key" => "test".into(),
                 other => other.into(),
             },
-            key: if redacted {
-                redact(secret, f.secret_prefix_len)
-            } else {
-                secret.clone()
-            },
+            key: f.shown_secret(redacted).unwrap_or_else(|| secret.clone()),
             first_leak: None,
             removed: None,
             in_head: false,

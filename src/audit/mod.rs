@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::decode;
 use crate::detect::Detector;
-use crate::finding::{CommitInfo, Finding, Provenance, SourceKind, redact};
+use crate::finding::{CommitInfo, Finding, Provenance, SourceKind};
 use crate::progress;
 use crate::scan::Filters;
 use crate::scan::{Scanned, Sink, Stats};

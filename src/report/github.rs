@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use crate::finding::{Finding, redact};
+use crate::finding::Finding;
 use crate::report::ReportOptions;
 use crate::rules::Severity;
 use crate::sanitize::is_dangerous;
@@ -45,12 +45,7 @@ pub fn write(
             escape_property(&format!("{} ({})", f.message, f.rule))
         ));
         let mut msg = f.message.clone();
-        if let Some(s) = &f.secret {
-            let shown = if cfg.redact {
-                redact(s, f.secret_prefix_len)
-            } else {
-                s.clone()
-            };
+        if let Some(shown) = f.shown_secret(cfg.redact) {
             msg += &format!(" {shown}");
         }
         if let Some(fp) = &f.fingerprint {

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
-use crate::finding::{Finding, redact};
+use crate::finding::Finding;
 use crate::report::ReportOptions;
 use crate::rules::{RuleKind, RuleSet, Severity};
 use crate::sanitize::{sanitize, sanitize_keep};
@@ -184,8 +184,8 @@ fn display_context(
         &ctx.text[ctx.span.clone()],
         &ctx.text[ctx.span.end..],
     );
-    let mid = match (&f.secret, redacted) {
-        (Some(s), true) => redact(s, f.secret_prefix_len),
+    let mid = match f.shown_secret(redacted) {
+        Some(s) if redacted => s,
         _ => mid.to_string(),
     };
     let (mut pre, mut post) = (pre.to_string(), post.to_string());

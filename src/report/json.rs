@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::finding::{Finding, Origin, SourceKind, redact};
+use crate::finding::{Finding, Origin, SourceKind};
 use crate::report::ReportOptions;
 use crate::scan::{Scanned, Stats};
 
@@ -71,13 +71,7 @@ pub fn wire(f: &Finding, redacted: bool) -> WireFinding<'_> {
         column: f.column,
         end_line: f.end_line,
         end_column: f.end_column,
-        secret: f.secret.as_ref().map(|s| {
-            if redacted {
-                redact(s, f.secret_prefix_len)
-            } else {
-                s.clone()
-            }
-        }),
+        secret: f.shown_secret(redacted),
         fingerprint: f.fingerprint.as_deref(),
         encoding: f.encoding,
         origin: f.origin.as_ref(),

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use crate::finding::{Finding, redact};
+use crate::finding::Finding;
 use crate::report::ReportOptions;
 use crate::sanitize::is_dangerous;
 use crate::scan::Scanned;
@@ -31,13 +31,7 @@ pub fn write(cfg: &ReportOptions, outcome: &Scanned, out: &mut dyn Write) -> std
     }
     for f in findings {
         let place = location(f);
-        let shown = f.secret.as_ref().map(|s| {
-            if cfg.redact {
-                redact(s, f.secret_prefix_len)
-            } else {
-                s.clone()
-            }
-        });
+        let shown = f.shown_secret(cfg.redact);
         let mut message = f.message.clone();
         if let Some(s) = &shown {
             message += &format!(" {s}");
