@@ -27,6 +27,18 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// The wire spelling, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::File => "file",
+            SourceKind::Stdin => "stdin",
+            SourceKind::Git => "git",
+            SourceKind::GitUnreachable => "git-unreachable",
+            SourceKind::Staged => "staged",
+            SourceKind::Url => "url",
+        }
+    }
+
     /// The wire spelling (`file`, `git-unreachable`, …), as in `source`.
     pub fn parse(s: &str) -> Option<SourceKind> {
         Some(match s {

@@ -23,6 +23,7 @@ mod stats;
 mod time;
 mod units;
 mod verify;
+mod wire;
 
 use std::process::ExitCode;
 

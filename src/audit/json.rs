@@ -8,7 +8,7 @@ pub(super) struct JsonKey<'a> {
     #[serde(flatten)]
     group: &'a KeyGroup,
     status: &'static str,
-    locations: Vec<crate::report::json::WireFinding<'a>>,
+    locations: Vec<crate::wire::WireFinding<'a>>,
 }
 
 #[derive(Serialize)]
@@ -19,7 +19,7 @@ pub(super) struct JsonAudit<'a> {
     head: Option<&'a str>,
     keys: Vec<JsonKey<'a>>,
     dotenv_files: &'a [DotenvFile],
-    client_exposed: Vec<crate::report::json::WireFinding<'a>>,
+    client_exposed: Vec<crate::wire::WireFinding<'a>>,
     todo: &'a [String],
     stats: serde_json::Value,
 }
@@ -31,7 +31,7 @@ pub fn write_json(
     a: &Audit,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    use crate::report::json::wire;
+    use crate::wire::WireFinding;
     let s = &a.outcome.stats;
     let doc = JsonAudit {
         version: 1,
@@ -44,11 +44,19 @@ pub fn write_json(
             .map(|g| JsonKey {
                 group: g,
                 status: g.status(),
-                locations: g.locations.iter().map(|f| wire(f, cfg.redact)).collect(),
+                locations: g
+                    .locations
+                    .iter()
+                    .map(|f| WireFinding::of(f, cfg.redact))
+                    .collect(),
             })
             .collect(),
         dotenv_files: &a.dotenv,
-        client_exposed: a.exposed.iter().map(|f| wire(f, cfg.redact)).collect(),
+        client_exposed: a
+            .exposed
+            .iter()
+            .map(|f| WireFinding::of(f, cfg.redact))
+            .collect(),
         todo: &a.todo,
         stats: serde_json::json!({
             "files": Stats::get(&s.files),
