@@ -2,6 +2,7 @@
 //! files) and the grouping of their findings per key.
 
 use super::*;
+use crate::rules::{Category, RuleSet};
 
 /// Runs every scan of the audit and groups the findings.
 pub fn collect(repo_path: &Path, cfg: &AuditOptions) -> Result<Audit> {
@@ -74,8 +75,9 @@ pub fn collect(repo_path: &Path, cfg: &AuditOptions) -> Result<Audit> {
         }
     }
 
+    let rules: &RuleSet = &cfg.sources.rules;
     let mut cache = BlobFingerprints::new(&repo, &detector);
-    let mut keys = group_keys(&outcome.findings, &local_paths, cfg.redact);
+    let mut keys = group_keys(rules, &outcome.findings, &local_paths, cfg.redact);
     if let Some(tree) = &head_tree {
         for g in &mut keys {
             let paths = paths_of(g);
@@ -85,8 +87,8 @@ pub fn collect(repo_path: &Path, cfg: &AuditOptions) -> Result<Audit> {
         }
     }
     removals(&repo, &mut keys, &mut cache);
-    let dotenv = dotenv_files(&outcome.findings, &local_paths, head_tree.as_ref());
-    let exposed = exposed(&outcome.findings);
+    let dotenv = dotenv_files(rules, &outcome.findings, &local_paths, head_tree.as_ref());
+    let exposed = exposed(rules, &outcome.findings);
     let repo_name = workdir
         .as_deref()
         .unwrap_or(&git_dir)
@@ -174,6 +176,7 @@ pub(super) fn in_build_output(path: &str) -> bool {
 }
 
 pub(super) fn group_keys(
+    rules: &RuleSet,
     findings: &[Finding],
     local: &HashSet<String>,
     redacted: bool,
@@ -186,10 +189,10 @@ pub(super) fn group_keys(
         let g = groups.entry(fp.clone()).or_insert_with(|| KeyGroup {
             fingerprint: fp.clone(),
             rule: f.rule.clone(),
-            kind: match f.rule.as_str() {
-                "qrcp-live-key" => "live".into(),
-                "qrcp-test-key" => "test".into(),
-                other => other.into(),
+            kind: match rules.category(&f.rule) {
+                Some(Category::LiveKey) => "live".into(),
+                Some(Category::TestKey) => "test".into(),
+                _ => f.rule.clone(),
             },
             key: f.shown_secret(redacted).unwrap_or_else(|| secret.clone()),
             first_leak: None,
@@ -277,12 +280,16 @@ pub(super) fn paths_of(g: &KeyGroup) -> Vec<String> {
 }
 
 pub(super) fn dotenv_files(
+    rules: &RuleSet,
     findings: &[Finding],
     local: &HashSet<String>,
     head: Option<&git2::Tree>,
 ) -> Vec<DotenvFile> {
     let mut files: BTreeMap<String, DotenvFile> = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.rule == "dotenv-file") {
+    for f in findings
+        .iter()
+        .filter(|f| rules.category(&f.rule) == Some(Category::DotenvFile))
+    {
         let Some(path) = f.provenance.path.clone() else {
             continue;
         };
@@ -314,11 +321,11 @@ pub(super) fn dotenv_files(
     files.into_values().collect()
 }
 
-pub(super) fn exposed(findings: &[Finding]) -> Vec<Finding> {
+pub(super) fn exposed(rules: &RuleSet, findings: &[Finding]) -> Vec<Finding> {
     let mut seen = HashSet::new();
     findings
         .iter()
-        .filter(|f| f.rule == "client-exposed-env")
+        .filter(|f| rules.category(&f.rule) == Some(Category::ClientExposed))
         .filter(|f| seen.insert((f.provenance.path.clone(), f.fingerprint.clone(), f.line)))
         .cloned()
         .collect()

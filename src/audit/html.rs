@@ -295,7 +295,7 @@ fn location(cfg: &ReportOptions, f: &Finding) -> String {
         "<div class=\"loc\"><code>{}</code> <span class=\"badge\">{source}</span>",
         esc(&where_)
     );
-    if f.rule == "client-exposed-env" {
+    if cfg.rules.category(&f.rule) == Some(crate::rules::Category::ClientExposed) {
         let _ = write!(s, " <code>{}</code>", esc(&variable_of(f)));
     }
     if let Some(c) = &f.provenance.commit {
