@@ -53,6 +53,42 @@ impl SourceKind {
     }
 }
 
+/// What the API said of a finding's key (`--verify`), as the `verification` field
+/// spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verification {
+    Active,
+    Inactive,
+    Unknown,
+}
+
+impl Verification {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verification::Active => "active",
+            Verification::Inactive => "inactive",
+            Verification::Unknown => "unknown",
+        }
+    }
+
+    /// The wire spelling back (`None` for anything else).
+    pub fn parse(s: &str) -> Option<Verification> {
+        Some(match s {
+            "active" => Verification::Active,
+            "inactive" => Verification::Inactive,
+            "unknown" => Verification::Unknown,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Verification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The commit that introduced a blob at a path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CommitInfo {
@@ -120,7 +156,7 @@ pub struct Finding {
     pub fingerprint: Option<String>,
     pub encoding: Option<&'static str>,
     pub origin: Option<Origin>,
-    pub verification: Option<&'static str>,
+    pub verification: Option<Verification>,
     pub context: Option<Context>,
     /// Extra lines for people (`= note: …`).
     pub notes: Vec<String>,

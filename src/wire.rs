@@ -92,7 +92,7 @@ impl<'a> WireFinding<'a> {
             author: commit.map(|c| Cow::Borrowed(c.author.as_str())),
             email: commit.map(|c| Cow::Borrowed(c.email.as_str())),
             date: commit.map(|c| Cow::Borrowed(c.date.as_str())),
-            verification: f.verification.map(Cow::Borrowed),
+            verification: f.verification.map(|v| Cow::Borrowed(v.as_str())),
         }
     }
 }

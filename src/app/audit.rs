@@ -60,7 +60,7 @@ pub fn command(args: AuditArgs) -> Result<Exit> {
         .outcome
         .findings
         .iter()
-        .filter(|f| f.verification == Some("active"))
+        .filter(|f| f.verification == Some(finding::Verification::Active))
         .cloned()
         .collect();
     let targets = verify::targets_of(&live);

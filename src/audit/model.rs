@@ -39,7 +39,7 @@ pub struct KeyGroup {
     pub unreachable_only: bool,
     /// Only in files that are neither committed nor tracked (ignored `.env`).
     pub local_only: bool,
-    pub verification: Option<&'static str>,
+    pub verification: Option<crate::finding::Verification>,
     /// Every place it was found, in report order.
     #[serde(skip)]
     pub locations: Vec<Finding>,

@@ -94,7 +94,9 @@ pub fn write(cfg: &ReportOptions, a: &Audit, out: &mut dyn Write) -> std::io::Re
                 }),
                 g.locations.len().to_string(),
                 if g.in_build_output { "yes" } else { "no" }.to_string(),
-                g.verification.unwrap_or("not checked").to_string(),
+                g.verification
+                    .map_or("not checked", |v| v.as_str())
+                    .to_string(),
             ]);
         }
         write!(out, "{}", table(&rows))?;

@@ -1,20 +1,21 @@
 //! The numbered to-do list, written from what the audit found.
 
 use super::*;
+use crate::finding::Verification;
 
 pub(super) fn todo(a: &Audit) -> Vec<String> {
     let mut todo = Vec::new();
     let live: Vec<&KeyGroup> = a
         .keys
         .iter()
-        .filter(|g| !g.local_only && g.verification != Some("inactive"))
+        .filter(|g| !g.local_only && g.verification != Some(Verification::Inactive))
         .collect();
     if !live.is_empty() {
         let list: Vec<String> = live
             .iter()
             .map(|g| {
                 let state = match g.verification {
-                    Some("active") => " (live)",
+                    Some(Verification::Active) => " (live)",
                     Some(_) => " (state unknown)",
                     None => "",
                 };

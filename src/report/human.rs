@@ -118,7 +118,7 @@ fn render(
         footer.push(first.join(" · "));
     }
     if let Some(v) = f.verification {
-        footer.push(format!("verified: {v} ({})", verdict_meaning(v)));
+        footer.push(format!("verified: {v} ({})", verdict_meaning(v.as_str())));
     }
     for note in &f.notes {
         group = group.element(Level::NOTE.message(sanitize(note).into_owned()));

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Result, bail};
 use serde_json::json;
 
-use crate::finding::{Finding, redact};
+use crate::finding::{Finding, Verification, redact};
 use crate::sanitize::sanitize;
 use audit::{AuditLog, Entry};
 use client::{Answer, BaseUrl, Body, Client, RateInfo};
@@ -231,7 +231,12 @@ pub fn apply_verdicts(targets: &[Target], settled: &[Settled], findings: &mut [F
         if let Some(v) = f.fingerprint.as_deref().and_then(|fp| verdicts.get(fp))
             && f.secret.is_some()
         {
-            f.verification = Some(v.as_str());
+            f.verification = Some(match v {
+                Verdict::Active => Verification::Active,
+                Verdict::Inactive => Verification::Inactive,
+                // Verification only ends active, inactive or unknown.
+                _ => Verification::Unknown,
+            });
         }
     }
 }

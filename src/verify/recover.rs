@@ -13,7 +13,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 
 use crate::detect::Detector;
-use crate::finding::{CommitInfo, Finding, Provenance, SourceKind, fingerprint};
+use crate::finding::{CommitInfo, Finding, Provenance, SourceKind, Verification, fingerprint};
 use crate::rules::RuleSet;
 use crate::verify::{LIVE_PREFIX, TEST_PREFIX, Target, is_qrcodepro_key, location_of};
 use crate::wire::{Report, VERSION, WireFinding};
@@ -171,12 +171,7 @@ fn to_finding(r: &FindingIn) -> Result<Finding> {
         fingerprint: r.fingerprint.as_ref().map(|f| f.to_ascii_lowercase()),
         encoding: r.encoding.as_deref().and_then(static_encoding),
         origin: r.origin.as_deref().cloned(),
-        verification: match r.verification.as_deref() {
-            Some("active") => Some("active"),
-            Some("inactive") => Some("inactive"),
-            Some("unknown") => Some("unknown"),
-            _ => None,
-        },
+        verification: r.verification.as_deref().and_then(Verification::parse),
         context: None,
         notes: Vec::new(),
         inline_allowed: false,
