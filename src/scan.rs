@@ -1,6 +1,7 @@
-//! Glue between sources and reporters: the shared `Stats`, the `Sink` that workers
-//! hand findings to (allowlist applied there), and the collector thread that streams
-//! `jsonl` or gathers findings for the other formats.
+//! The scan driver, between sources and reporters: it makes the `Sink` that workers
+//! hand findings to (with the allowlist and baseline as its filter), runs the
+//! sources, and collects findings in a thread that streams `jsonl` or gathers them
+//! for the other formats.
 
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
@@ -8,34 +9,9 @@ use std::time::Instant;
 use crate::filter::Allowlist;
 use crate::filter::baseline::Baseline;
 use crate::finding::Finding;
+pub use crate::source::Sink;
+use crate::source::sink::Filtered;
 pub use crate::stats::Stats;
-
-/// Where workers put findings. Cheap to clone: one per worker thread.
-#[derive(Clone)]
-pub struct Sink {
-    tx: mpsc::Sender<Finding>,
-    pub stats: Arc<Stats>,
-    allowlist: Arc<Allowlist>,
-    baseline: Option<Arc<Baseline>>,
-}
-
-impl Sink {
-    /// Filters (allowlist, inline markers) and forwards findings.
-    pub fn put(&self, findings: &mut Vec<Finding>) {
-        for f in findings.drain(..) {
-            if f.inline_allowed || self.allowlist.allows(&f) {
-                Stats::add(&self.stats.allowed, 1);
-                continue;
-            }
-            if self.baseline.as_ref().is_some_and(|b| b.contains(&f)) {
-                Stats::add(&self.stats.baselined, 1);
-                continue;
-            }
-            // The collector only stops when every sink is dropped.
-            let _ = self.tx.send(f);
-        }
-    }
-}
 
 /// Receives each finding as the collector gets it (`jsonl`).
 pub type StreamFn<'a> = &'a mut dyn FnMut(&Finding) -> std::io::Result<()>;
@@ -69,12 +45,20 @@ where
     let start = Instant::now();
     let stats = Arc::new(Stats::default());
     let (tx, rx) = mpsc::channel::<Finding>();
-    let sink = Sink {
-        tx,
-        stats: Arc::clone(&stats),
-        allowlist: filters.allowlist,
-        baseline: filters.baseline,
+    let Filters {
+        allowlist,
+        baseline,
+    } = filters;
+    let filter = move |f: &Finding| {
+        if f.inline_allowed || allowlist.allows(f) {
+            Filtered::Allowed
+        } else if baseline.as_ref().is_some_and(|b| b.contains(f)) {
+            Filtered::Baselined
+        } else {
+            Filtered::Kept
+        }
     };
+    let sink = Sink::new(tx, Arc::clone(&stats), Arc::new(filter));
     let progress = crate::progress::Progress::start(progress, Arc::clone(&stats));
     let result = std::thread::scope(|s| {
         let producer = s.spawn(move || produce(sink));

@@ -30,10 +30,12 @@ use crate::detect::Detector;
 use crate::finding::{CommitInfo, Finding, Provenance, SourceKind};
 use crate::progress;
 use crate::scan::Filters;
-use crate::scan::{Scanned, Sink, Stats};
+use crate::scan::Scanned;
 use crate::source::BUILD_DIRS;
+use crate::source::Sink;
 use crate::source::SourceOptions;
 use crate::source::{self, Scanner};
+use crate::stats::Stats;
 use crate::verify::ApiConfig;
 
 pub use collect::collect;

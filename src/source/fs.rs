@@ -13,9 +13,10 @@ use ignore::{DirEntry, WalkBuilder, WalkState};
 use crate::detect::Detector;
 use crate::finding::Provenance;
 use crate::messages;
-use crate::scan::{Sink, Stats};
 use crate::source::Scanner;
+use crate::source::Sink;
 use crate::source::{BUILD_DIRS, SourceOptions};
+use crate::stats::Stats;
 use crate::units::human_bytes;
 
 pub struct WalkOptions {

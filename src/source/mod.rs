@@ -12,6 +12,7 @@ pub mod fs;
 pub mod git;
 
 pub mod origin;
+pub mod sink;
 pub mod staged;
 pub mod stdin;
 pub mod url;
@@ -25,7 +26,8 @@ use crate::detect::Detector;
 use crate::finding::{Finding, Origin, Provenance, SourceKind};
 use crate::messages;
 use crate::rules::RuleSet;
-use crate::scan::{Sink, Stats};
+use crate::stats::Stats;
+pub use sink::Sink;
 
 /// `--max-file-size` when neither the flag nor the configuration file sets it.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;

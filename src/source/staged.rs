@@ -27,11 +27,12 @@ use git2::{Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, Oid, Patch,
 
 use crate::finding::{Finding, Provenance, SourceKind};
 use crate::messages;
-use crate::scan::{Sink, Stats};
+use crate::source::Sink;
 use crate::source::SourceOptions;
 use crate::source::git::git_msg;
 use crate::source::git::index as git_index;
 use crate::source::{BlobScanner, looks_binary};
+use crate::stats::Stats;
 use crate::units::human_bytes;
 
 pub fn scan(git_dir: &Path, cfg: &SourceOptions, sink: Sink) -> Result<()> {
@@ -132,7 +133,7 @@ struct FileScan<'a> {
     repo: &'a Repository,
     scanner: BlobScanner,
     cfg: &'a SourceOptions,
-    stats: &'a crate::scan::Stats,
+    stats: &'a crate::stats::Stats,
 }
 
 impl FileScan<'_> {

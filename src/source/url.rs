@@ -12,8 +12,8 @@ use regex::Regex;
 
 use crate::finding::{Provenance, SourceKind};
 use crate::messages;
-use crate::scan::Stats;
 use crate::source::Scanner;
+use crate::stats::Stats;
 use crate::units::human_bytes;
 
 pub struct UrlOptions {

@@ -33,9 +33,10 @@ use rayon::prelude::*;
 use crate::detect::Detector;
 use crate::finding::{CommitInfo, Finding, Provenance, SourceKind};
 use crate::messages;
-use crate::scan::{Sink, Stats};
+use crate::source::Sink;
 use crate::source::SourceOptions;
 use crate::source::{BlobScanner, Found, looks_binary, scan_text};
+use crate::stats::Stats;
 use crate::units::human_bytes;
 
 mod graph;
