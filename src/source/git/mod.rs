@@ -46,12 +46,15 @@ mod object;
 pub mod pack;
 mod place;
 mod range;
+mod repo;
 mod walk;
 
 use graph::*;
 pub use object::rfc3339;
 use object::*;
 use place::*;
+use repo::repo_name;
+pub use repo::{config_root, git_msg, open};
 use walk::*;
 
 /// Which commits to scan.
@@ -72,37 +75,6 @@ pub struct GitOptions {
     pub selection: Selection,
     /// Hide commits reachable from `refs/remotes/*` (ranges only).
     pub not_remotes: bool,
-}
-
-/// Opens the repository that `path` is in: a working tree (or a folder in one), a
-/// bare repository or a linked worktree.
-pub fn open(path: &Path) -> Result<Repository> {
-    if !path.exists() {
-        bail!("{}: no such file or folder", path.display());
-    }
-    Repository::discover(path)
-        .map_err(|e| anyhow!("{}: not a git repository ({})", path.display(), git_msg(&e)))
-}
-
-/// The folder where `.qrcp-scan.toml` is looked for: the working tree's root, or
-/// the repository folder when it is bare.
-pub fn config_root(repo: &Repository) -> PathBuf {
-    repo.workdir().unwrap_or(repo.path()).to_path_buf()
-}
-
-/// How a repository is named in messages.
-fn repo_name(repo: &Repository) -> String {
-    crate::source::fs::display_path(repo.workdir().unwrap_or(repo.path()))
-}
-
-/// A libgit2 error as one lower-case line, without its class and code.
-pub fn git_msg(e: &git2::Error) -> String {
-    let m = e.message().trim().trim_end_matches('.');
-    let mut c = m.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => format!("libgit2 error {:?}", e.code()),
-    }
 }
 
 /// Scans the repository whose git folder is `git_dir`.
