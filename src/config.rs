@@ -1,6 +1,8 @@
 //! `Cli` -> validated `Config`: the configuration file parsed, globs and regexes
-//! compiled, rules loaded, sizes parsed, colour and progress decided. Everything
-//! downstream reads `Config`, never clap.
+//! compiled, rules loaded, sizes parsed, colour and progress decided. Plain data:
+//! the commands (`app`) read it and hand the layers below the small option structs
+//! it makes (`sources()`, `filters()`, `report()`); nothing below reads `Config` or
+//! clap.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
