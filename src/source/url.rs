@@ -12,9 +12,9 @@ use regex::Regex;
 
 use crate::finding::{Provenance, SourceKind};
 use crate::messages;
-use crate::report::human_bytes;
-use crate::scan::Stats;
 use crate::source::Scanner;
+use crate::stats::Stats;
+use crate::units::human_bytes;
 
 pub struct UrlOptions {
     pub cross_origin: bool,
