@@ -1,5 +1,5 @@
 //! The JSON report on the wire (`--format json` and `jsonl`,
-//! `shared/schemas/qrcp-scan-report.schema.json`): one set of types that
+//! `schemas/qrcp-scan-report.schema.json`): one set of types that
 //! `report::json` writes and `verify::recover` reads back, so the two cannot drift.
 //! Internal types can change without breaking the output contract; a field added
 //! here is added to both directions at once. Reading ignores unknown fields (a newer

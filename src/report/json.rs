@@ -1,6 +1,6 @@
 //! `--format json` and `jsonl`: findings and stats into the wire types of
 //! [`crate::wire`] (the output contract,
-//! `shared/schemas/qrcp-scan-report.schema.json`).
+//! `schemas/qrcp-scan-report.schema.json`).
 
 use std::io::Write;
 

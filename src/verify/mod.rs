@@ -1,4 +1,4 @@
-//! Verify and revoke found keys through the QRCodePro API (`shared/qrcodepro-api.md`).
+//! Verify and revoke found keys through the QRCodePro API (`docs/api.md`).
 //!
 //! This module owns the policy: which findings are keys worth sending (QRCodePro
 //! keys only, each distinct key once), how an answer becomes a verdict or an
