@@ -252,6 +252,11 @@ pub struct UrlArgs {
     /// Also fetch scripts and source maps from other origins (CDNs).
     #[arg(long)]
     pub cross_origin: bool,
+    /// Also connect to link-local and cloud metadata addresses, and to loopback
+    /// or private addresses other than those of the URLs given (refused by default,
+    /// even with --cross-origin).
+    #[arg(long)]
+    pub allow_private_addresses: bool,
     /// Scripts fetched per page at most.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_scripts: usize,

@@ -1,0 +1,166 @@
+//! What a page and its scripts point at: script URLs in HTML attributes (with
+//! their character references decoded, as a browser does), inline script bodies,
+//! and `sourceMappingURL` comments. References are returned as written; joining
+//! them to a base URL is the caller's business (WHATWG rules, `url` crate).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)<(script|link)\b([^>]*)>").expect("valid regex"));
+static ATTR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?is)([a-z][a-z0-9_:-]*)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?"#)
+        .expect("valid regex")
+});
+static INLINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)<script\b([^>]*)>(.*?)</script\s*>").expect("valid regex"));
+
+/// The attributes of one tag, names lower case, values with character references
+/// decoded (`&#x2f;`, `&sol;`, `&amp;`); the first of a repeated name wins, as in
+/// a browser.
+fn attrs(tag: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for a in ATTR.captures_iter(tag) {
+        let name = a[1].to_ascii_lowercase();
+        if out.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let value = a
+            .get(2)
+            .or(a.get(3))
+            .or(a.get(4))
+            .map_or("", |m| m.as_str());
+        out.push((name, html_escape::decode_html_entities(value).into_owned()));
+    }
+    out
+}
+
+fn get<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    attrs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The scripts a page loads: `<script src>`, `<link rel="modulepreload" href>` and
+/// `<link rel="preload" as="script" href>`, in page order, without duplicates.
+pub fn script_refs(html: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in TAG.captures_iter(html) {
+        let attrs = attrs(&tag[2]);
+        let rel = get(&attrs, "rel").map(str::to_ascii_lowercase);
+        let has_rel = |w: &str| {
+            rel.as_deref()
+                .is_some_and(|r| r.split_ascii_whitespace().any(|x| x == w))
+        };
+        let wanted = if tag[1].eq_ignore_ascii_case("script") {
+            get(&attrs, "src")
+        } else if has_rel("modulepreload")
+            || (has_rel("preload")
+                && get(&attrs, "as").is_some_and(|a| a.eq_ignore_ascii_case("script")))
+        {
+            get(&attrs, "href")
+        } else {
+            None
+        };
+        if let Some(u) = wanted
+            && !u.trim().is_empty()
+            && !out.iter().any(|o| o == u)
+        {
+            out.push(u.to_string());
+        }
+    }
+    out
+}
+
+/// The bodies of a page's inline scripts (`<script>` without `src`).
+pub fn inline_scripts(html: &str) -> Vec<&str> {
+    INLINE
+        .captures_iter(html)
+        .filter(|c| get(&attrs(&c[1]), "src").is_none())
+        .filter_map(|c| c.get(2).map(|m| m.as_str()))
+        .collect()
+}
+
+/// Occurrences of `sourceMappingURL=` looked at from the end of a script for one
+/// in a comment (a bundle may hold the text in a string, too).
+const MAX_MAPPING_COMMENTS: usize = 8;
+
+/// The source map a script names in its last `//# sourceMappingURL=` (or
+/// `/*# … */`, or the old `//@`) comment.
+pub fn source_mapping_url(body: &[u8]) -> Option<String> {
+    const KEY: &[u8] = b"sourceMappingURL=";
+    let mut end = body.len();
+    for _ in 0..MAX_MAPPING_COMMENTS {
+        let at = memchr::memmem::rfind(&body[..end], KEY)?;
+        end = at;
+        let before = &body[at.saturating_sub(4)..at];
+        let comment = [
+            &b"//# "[..],
+            b"//@ ",
+            b"/*# ",
+            b"/*@ ",
+            b"//#",
+            b"//@",
+            b"/*#",
+        ]
+        .iter()
+        .any(|p| before.ends_with(p));
+        if !comment {
+            continue;
+        }
+        let rest = &body[at + KEY.len()..];
+        let n = rest
+            .iter()
+            .take_while(|b| !b.is_ascii_whitespace() && **b != b'*' && **b != b'"' && **b != b'\'')
+            .count();
+        let s = String::from_utf8_lossy(&rest[..n]).into_owned();
+        return (!s.is_empty()).then_some(s);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_scripts_with_references_decoded() {
+        let html = r#"<html><script type="module" crossorigin src="/assets/index-abc.js"></script>
+            <link rel="modulepreload" href='/assets/vendor.js'><link rel=stylesheet href=/a.css>
+            <SCRIPT SRC=app.js?v=1&amp;x=2></SCRIPT><script>inline()</script>
+            <script src="&#x2f;&#47;cdn.test&sol;x.js" src="/second.js"></script>
+            <link as="script" rel="preload" href="/p.js"><script src="/assets/index-abc.js">"#;
+        assert_eq!(
+            script_refs(html),
+            [
+                "/assets/index-abc.js",
+                "/assets/vendor.js",
+                "app.js?v=1&x=2",
+                "//cdn.test/x.js",
+                "/p.js"
+            ]
+        );
+        assert_eq!(inline_scripts(html), ["inline()"]);
+    }
+
+    #[test]
+    fn finds_the_mapping_comment() {
+        assert_eq!(
+            source_mapping_url(b"f();\n//# sourceMappingURL=index.js.map\n").as_deref(),
+            Some("index.js.map")
+        );
+        assert_eq!(
+            source_mapping_url(b"a{}\n/*# sourceMappingURL=a.css.map */").as_deref(),
+            Some("a.css.map")
+        );
+        // The comment before a string that merely mentions it.
+        assert_eq!(
+            source_mapping_url(b"f();\n//# sourceMappingURL=x.map\nvar s='sourceMappingURL=y';")
+                .as_deref(),
+            Some("x.map")
+        );
+        assert_eq!(source_mapping_url(b"var s = 'sourceMappingURL=x';"), None);
+    }
+}

@@ -1,0 +1,296 @@
+//! A deployed site (`qrcp-scan url`): the page, the scripts it loads
+//! (`<script src>`, `<link rel="modulepreload">`, `data:` scripts) and the source
+//! maps they and the page's inline scripts name (`//# sourceMappingURL=`, external
+//! or `data:`, and `SourceMap`/`X-SourceMap` headers), fetched one by one with
+//! timeouts and a byte cap, same origin only unless asked. Every URL is parsed and
+//! joined by WHATWG rules (the `url` crate, as browsers do), so `/\evil.test/x.js`,
+//! tabs in a URL or `&#x2f;` in an attribute name the origin a browser would load,
+//! and that origin is what the same-origin rule and [`guard`] judge. Each response
+//! is a blob whose path is its URL; the scanner does the rest.
+
+mod fetch;
+mod guard;
+mod html;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::finding::{Provenance, SourceKind};
+use crate::messages;
+use crate::scan::Stats;
+use crate::source::Scanner;
+
+use fetch::{Fetched, Fetcher, Miss, without_fragment};
+use guard::Guard;
+
+pub use html::{script_refs, source_mapping_url};
+
+pub struct UrlOptions {
+    pub cross_origin: bool,
+    /// Connect to link-local, metadata, and loopback or private addresses that
+    /// were not asked for.
+    pub allow_private_addresses: bool,
+    pub max_scripts: usize,
+    /// Bytes of one response, on the wire and decoded.
+    pub max_bytes: u64,
+    /// Connecting, and waiting for each part of a response.
+    pub timeout: Duration,
+}
+
+/// A URL named on the command line: `http`/`https`, with a host, no credentials.
+pub fn parse_page(raw: &str) -> Result<Url, &'static str> {
+    let u = Url::parse(raw.trim()).map_err(|_| "not an http:// or https:// URL")?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none_or(str::is_empty) {
+        return Err("not an http:// or https:// URL");
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err("credentials in a URL are not supported");
+    }
+    Ok(without_fragment(u))
+}
+
+/// What a reference in a page or script points at.
+enum Target {
+    Fetch(Url),
+    /// A `data:` URL: its decoded bytes.
+    Data(Vec<u8>),
+    /// Nothing to fetch (`javascript:`, `blob:`, unparsable): silently none.
+    None,
+    /// Not fetched on purpose: the note says why.
+    Skip(Url, String),
+}
+
+struct Run<'a> {
+    opts: &'a UrlOptions,
+    fetcher: Fetcher,
+    /// URLs fetched this run (a script two pages share is fetched once).
+    seen: HashSet<Url>,
+}
+
+pub fn scan(urls: &[String], opts: &UrlOptions, scanner: &mut Scanner) -> anyhow::Result<()> {
+    let guard = Guard::new(opts.allow_private_addresses);
+    let mut pages = Vec::new();
+    for raw in urls {
+        match parse_page(raw) {
+            Ok(u) => pages.push(u),
+            Err(why) => messages::error(raw, why),
+        }
+    }
+    for p in &pages {
+        guard.ask(p.host_str().unwrap_or(""));
+    }
+    // Their addresses are known before any page can name another host; a failure
+    // is reported when the page is fetched.
+    for p in &pages {
+        if let (Some(h), Some(port)) = (p.host_str(), p.port_or_known_default()) {
+            let _ = guard.resolve_asked(h, port);
+        }
+    }
+    let mut run = Run {
+        opts,
+        fetcher: Fetcher::new(guard, opts.timeout, opts.max_bytes),
+        seen: HashSet::new(),
+    };
+    for page in &pages {
+        run.page(page, scanner);
+    }
+    Ok(())
+}
+
+impl Run<'_> {
+    fn fetch(&mut self, url: &Url, asked: bool) -> Option<Fetched> {
+        if !self.seen.insert(url.clone()) {
+            return None;
+        }
+        match self.fetcher.get(url) {
+            Ok(f) => Some(f),
+            Err(Miss::Skipped(why)) if !asked => {
+                messages::note(url.as_str(), why);
+                None
+            }
+            Err(Miss::Skipped(why) | Miss::Failed(why)) => {
+                messages::error(url.as_str(), why);
+                None
+            }
+        }
+    }
+
+    /// Where `reference` (as written in `base`'s content) points, judged against
+    /// the page's origin.
+    fn target(&self, base: &Url, page: &Url, reference: &str) -> Target {
+        let Ok(u) = base.join(reference) else {
+            return Target::None;
+        };
+        match u.scheme() {
+            "http" | "https" => {}
+            "data" => {
+                return data_url(u.as_str()).map_or(Target::None, Target::Data);
+            }
+            _ => return Target::None,
+        }
+        let u = without_fragment(u);
+        if !u.username().is_empty() || u.password().is_some() {
+            return Target::Skip(u, "skipped: credentials in a URL are not supported".into());
+        }
+        if u.origin() != page.origin() && !self.opts.cross_origin {
+            return Target::Skip(
+                u,
+                "skipped: another origin than the page (--cross-origin scans it)".into(),
+            );
+        }
+        Target::Fetch(u)
+    }
+
+    fn page(&mut self, page: &Url, scanner: &mut Scanner) {
+        let Some(fetched) = self.fetch(page, true) else {
+            return;
+        };
+        let page = fetched.url.clone();
+        let html = String::from_utf8_lossy(&fetched.body).into_owned();
+        // Maps named by inline scripts, followed once the page is scanned.
+        let inline_maps: Vec<String> = html::inline_scripts(&html)
+            .into_iter()
+            .filter_map(|body| source_mapping_url(body.as_bytes()))
+            .collect();
+        scan_response(
+            scanner,
+            page.as_str(),
+            &without_data_maps(&fetched.body, &inline_maps),
+        );
+        let refs = script_refs(&html);
+        if refs.len() > self.opts.max_scripts {
+            messages::note(
+                page.as_str(),
+                format!(
+                    "loads {} scripts: only the first {} are scanned (--max-scripts)",
+                    refs.len(),
+                    self.opts.max_scripts
+                ),
+            );
+        }
+        for (i, r) in refs.iter().take(self.opts.max_scripts).enumerate() {
+            match self.target(&page, &page, r) {
+                Target::Fetch(u) => {
+                    if let Some(js) = self.fetch(&u, false) {
+                        let map = js
+                            .source_map
+                            .clone()
+                            .or_else(|| source_mapping_url(&js.body));
+                        let maps: Vec<String> = map.iter().cloned().collect();
+                        scan_response(
+                            scanner,
+                            js.url.as_str(),
+                            &without_data_maps(&js.body, &maps),
+                        );
+                        if let Some(map) = map {
+                            self.source_map(scanner, &js.url, &page, &map);
+                        }
+                    }
+                }
+                Target::Data(bytes) => {
+                    let name = format!("{page}#data-script-{}", i + 1);
+                    let map = source_mapping_url(&bytes);
+                    let maps: Vec<String> = map.iter().cloned().collect();
+                    scan_response(scanner, &name, &without_data_maps(&bytes, &maps));
+                    if let Some(map) = map {
+                        self.source_map(scanner, &page, &page, &map);
+                    }
+                }
+                Target::Skip(u, why) => messages::note(u.as_str(), why),
+                Target::None => {}
+            }
+        }
+        for map in &inline_maps {
+            self.source_map(scanner, &page, &page, map);
+        }
+    }
+
+    /// The source map `map` named by the script at `script`.
+    fn source_map(&mut self, scanner: &mut Scanner, script: &Url, page: &Url, map: &str) {
+        match self.target(script, page, map) {
+            Target::Fetch(u) => {
+                if let Some(m) = self.fetch(&u, false) {
+                    scan_response(scanner, m.url.as_str(), &m.body);
+                }
+            }
+            // Inline: `data:application/json;base64,…`; its findings name the
+            // script's URL and their original source.
+            Target::Data(bytes) => {
+                scan_response(scanner, &format!("{script}#sourceMappingURL"), &bytes);
+            }
+            Target::Skip(u, why) => messages::note(u.as_str(), why),
+            Target::None => {}
+        }
+    }
+}
+
+/// A script (or page) to scan without the inline `data:` source maps it names
+/// that decode: each is scanned as a source map of its own, whose findings name
+/// their original source, and is not reported a second time as base64 in the
+/// script. Blanked with spaces, so lines and columns stay.
+fn without_data_maps<'a>(body: &'a [u8], maps: &[String]) -> std::borrow::Cow<'a, [u8]> {
+    let mut out = std::borrow::Cow::Borrowed(body);
+    for m in maps {
+        if m.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:"))
+            && data_url(m).is_some()
+            && let Some(at) = memchr::memmem::rfind(&out, m.as_bytes())
+        {
+            out.to_mut()[at..at + m.len()].fill(b' ');
+        }
+    }
+    out
+}
+
+/// The bytes of a `data:` URL (base64 or percent-encoded), `None` if malformed.
+fn data_url(s: &str) -> Option<Vec<u8>> {
+    let d = data_url::DataUrl::process(s).ok()?;
+    d.decode_to_vec().ok().map(|(bytes, _)| bytes)
+}
+
+fn scan_response(scanner: &mut Scanner, url: &str, body: &[u8]) {
+    let stats = &scanner.sink.stats;
+    Stats::add(&stats.files, 1);
+    Stats::add(&stats.bytes, body.len() as u64);
+    let prov = Provenance {
+        source: SourceKind::Url,
+        path: Some(url.to_string()),
+        commit: None,
+    };
+    scanner.scan_blob(body, &prov);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_joins_by_whatwg_rules() {
+        let base = parse_page(" HTTPS://Example.com:443/app/index.html?x=1#top ").unwrap();
+        assert_eq!(base.as_str(), "https://example.com/app/index.html?x=1");
+        let j = |r: &str| base.join(r).map(without_fragment).unwrap().to_string();
+        assert_eq!(j("a.js"), "https://example.com/app/a.js");
+        assert_eq!(j("../b.js"), "https://example.com/b.js");
+        assert_eq!(j("./x/../c.js?v=2"), "https://example.com/app/c.js?v=2");
+        assert_eq!(j("//cdn.test/e.js"), "https://cdn.test/e.js");
+        // A backslash is a slash in http(s) URLs; tabs and newlines are dropped.
+        assert_eq!(j("/\\evil.test/x.js"), "https://evil.test/x.js");
+        assert_eq!(j("\\\\evil.test/x.js"), "https://evil.test/x.js");
+        assert_eq!(j("/\t/evil.test/x.js"), "https://evil.test/x.js");
+        assert_eq!(j("/a\n.js"), "https://example.com/a.js");
+        assert_eq!(j("http://[::1]:80/x"), "http://[::1]/x");
+        assert!(parse_page("ftp://x/").is_err());
+        assert!(parse_page("http://user@example.com/").is_err());
+        assert!(parse_page("file:///etc/passwd").is_err());
+        assert_ne!(
+            parse_page("http://127.0.0.1:1/").unwrap().origin(),
+            parse_page("http://127.0.0.1:2/").unwrap().origin()
+        );
+        assert_eq!(
+            data_url("data:application/json;charset=utf-8;base64,eyJhIjoxfQ==").unwrap(),
+            b"{\"a\":1}"
+        );
+        assert_eq!(data_url("data:,%7B%7D").unwrap(), b"{}");
+    }
+}
