@@ -69,8 +69,11 @@ pub enum Command {
     ///
     /// Fetches each page, the scripts it loads (`<script src>`, `<link
     /// rel="modulepreload">`) and the source maps they name (`//# sourceMappingURL=`,
-    /// `SourceMap` headers). Only the page's origin is fetched unless --cross-origin;
-    /// redirects are followed within one origin only. Findings carry the URL as path.
+    /// `SourceMap` headers; `data:` maps are decoded), undoing gzip, deflate and
+    /// brotli. Only the page's origin is fetched unless --cross-origin; redirects are
+    /// followed within one origin only; link-local, metadata and unasked loopback or
+    /// private addresses are refused unless --allow-private-addresses. Findings carry
+    /// the URL as path.
     ///
     /// Example: qrcp-scan url https://staging.example.com/
     Url(UrlArgs),

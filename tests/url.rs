@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{Value, json as j};
 
-use crate::bundles::finding_of;
+use crate::bundles::{b64, finding_of};
 use crate::util::*;
 
 /// One request as the server saw it.
@@ -128,6 +128,10 @@ struct Keys {
     map: String,
     header: String,
     data: String,
+    /// In a `data:` script of the page.
+    data_script: String,
+    /// In a `data:` map named by an inline script of the page.
+    page_map: String,
 }
 
 fn map_json(source: &str, content: &str) -> String {
@@ -148,6 +152,10 @@ fn site(k: &Keys, evil: &str, cdn: &str, serve: Serve) -> impl Fn(&str, &Req) ->
 <script type="module" src="/assets/app.js"></script>
 <link rel="modulepreload" href="/assets/vendor.js">
 <script src="assets/inline-map.js"></script>
+<script src="data:text/javascript;base64,{}"></script>
+<script>var p = 1;
+//# sourceMappingURL=data:application/json;base64,{}
+</script>
 <script src="/\{evil_hostport}/backslash.js"></script>
 <script src="/	/{evil_hostport}/tab.js"></script>
 <script src="&#x2f;&#x2f;{evil_hostport}&sol;entity.js"></script>
@@ -157,7 +165,12 @@ fn site(k: &Keys, evil: &str, cdn: &str, serve: Serve) -> impl Fn(&str, &Req) ->
 <script src="/to-metadata.js"></script>
 <script src="/to-evil.js"></script>
 </head></html>"#,
-        k.inline
+        k.inline,
+        b64(&format!("var d = \"{}\";", k.data_script)),
+        b64(&map_json(
+            "src/page.ts",
+            &format!("//\nconst p = '{}';\n", k.page_map)
+        )),
     );
     let app = format!("const k=\"{}\";\n//# sourceMappingURL=app.js.map\n", k.js);
     let app_map = map_json(
@@ -229,11 +242,21 @@ fn keys() -> Keys {
         map: test_key(),
         header: live_key(),
         data: live_key(),
+        data_script: live_key(),
+        page_map: live_key(),
     }
 }
 
-fn all(k: &Keys) -> [&String; 5] {
-    [&k.inline, &k.js, &k.map, &k.header, &k.data]
+fn all(k: &Keys) -> [&String; 7] {
+    [
+        &k.inline,
+        &k.js,
+        &k.map,
+        &k.header,
+        &k.data,
+        &k.data_script,
+        &k.page_map,
+    ]
 }
 
 fn origin_of(r: &Value, key: &str) -> Value {
@@ -258,7 +281,7 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
         let r = json(&o);
         assert_eq!(
             r["findings"].as_array().unwrap().len(),
-            5,
+            7,
             "{serve:?}: {r:#}\n{err}"
         );
         assert_eq!(finding_of(&r, &k.inline)["path"], page.as_str());
@@ -286,6 +309,16 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
         assert_eq!(
             origin_of(&r, &k.data),
             j!({"path": "src/data.ts", "line": 3})
+        );
+        let f = finding_of(&r, &k.data_script);
+        assert_eq!((&f["path"], &f["encoding"]), (&j!(page), &j!("base64")));
+        assert_eq!(
+            finding_of(&r, &k.page_map)["path"],
+            format!("{b}/#sourceMappingURL")
+        );
+        assert_eq!(
+            origin_of(&r, &k.page_map),
+            j!({"path": "src/page.ts", "line": 2})
         );
         for key in all(&k) {
             assert_secret_absent(&o, key);
@@ -356,7 +389,7 @@ fn cross_origin_still_refuses_metadata_and_unasked_loopback_addresses() {
         .unwrap();
     let err = stderr(&o);
     assert_eq!(code(&o), 1, "{err}");
-    assert_eq!(json(&o)["findings"].as_array().unwrap().len(), 5, "{err}");
+    assert_eq!(json(&o)["findings"].as_array().unwrap().len(), 7, "{err}");
     // Another loopback address than the one asked for: refused at resolution.
     for path in [
         "backslash.js",

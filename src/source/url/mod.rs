@@ -170,7 +170,7 @@ impl Run<'_> {
                 ),
             );
         }
-        for (i, r) in refs.iter().take(self.opts.max_scripts).enumerate() {
+        for r in refs.iter().take(self.opts.max_scripts) {
             match self.target(&page, &page, r) {
                 Target::Fetch(u) => {
                     if let Some(js) = self.fetch(&u, false) {
@@ -189,12 +189,10 @@ impl Run<'_> {
                         }
                     }
                 }
+                // A `data:` script is part of the page, scanned with it (through
+                // its decoding layers); the map it names is followed.
                 Target::Data(bytes) => {
-                    let name = format!("{page}#data-script-{}", i + 1);
-                    let map = source_mapping_url(&bytes);
-                    let maps: Vec<String> = map.iter().cloned().collect();
-                    scan_response(scanner, &name, &without_data_maps(&bytes, &maps));
-                    if let Some(map) = map {
+                    if let Some(map) = source_mapping_url(&bytes) {
                         self.source_map(scanner, &page, &page, &map);
                     }
                 }
