@@ -314,6 +314,34 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Random bodies under random codings: an answer or an error, never more
+        /// than the cap, never a panic.
+        #[test]
+        fn random_bodies_stay_under_the_cap(
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4096),
+            cs in proptest::collection::vec(
+                proptest::sample::select(vec!["gzip", "deflate", "br", "x-gzip"]),
+                0..3,
+            ),
+            cap in 0u64..8192,
+        ) {
+            let cs: Vec<String> = cs.into_iter().map(String::from).collect();
+            if let Ok(body) = read_decoded(&data[..], &cs, cap) {
+                proptest::prop_assert!(body.len() as u64 <= cap);
+            }
+            // The same bytes compressed first decode back (within the cap).
+            let packed = gzip(&data);
+            match read_decoded(&packed[..], &codings(&["gzip"]), cap) {
+                Ok(body) => proptest::prop_assert_eq!(body, data),
+                Err(BodyError::Large | BodyError::Bomb(_)) => {
+                    proptest::prop_assert!(data.len() as u64 > cap || packed.len() as u64 > cap)
+                }
+                Err(e) => proptest::prop_assert!(false, "{e:?}"),
+            }
+        }
+    }
+
     #[test]
     fn caps_what_arrives_and_what_it_decodes_to() {
         let zeros = vec![0u8; 1 << 20];

@@ -261,7 +261,84 @@ fn scan_response(scanner: &mut Scanner, url: &str, body: &[u8]) {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    fn pieces() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("/"),
+                Just("\\"),
+                Just("\t"),
+                Just("\n"),
+                Just("//"),
+                Just("evil.test"),
+                Just(":"),
+                Just("@"),
+                Just("%2f"),
+                Just("%40"),
+                Just("?"),
+                Just("#"),
+                Just(".."),
+                Just("127.0.0.2"),
+                Just("[::1]"),
+                Just("http:"),
+                Just("data:,"),
+                Just(" "),
+                Just("\u{3002}"),
+                Just("0x7f.1"),
+                Just("%00"),
+                Just("x"),
+            ],
+            0..16,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// What the same-origin rule judges is what the HTTP client connects to:
+        /// the serialised URL, parsed again as ureq parses it, names the same host
+        /// and port.
+        #[test]
+        fn joined_urls_name_one_host(r in pieces()) {
+            let base = parse_page("http://127.0.0.1:8080/app/index.html").unwrap();
+            if let Ok(u) = base.join(&r)
+                && matches!(u.scheme(), "http" | "https")
+                && let Ok(uri) = u.as_str().parse::<ureq::http::Uri>()
+            {
+                prop_assert_eq!(
+                    uri.host().map(guard::host_key),
+                    u.host_str().map(guard::host_key)
+                );
+                prop_assert_eq!(uri.port_u16().or(Some(80)), u.port_or_known_default());
+            }
+        }
+
+        #[test]
+        fn random_pages_and_scripts_never_panic(
+            html in proptest::collection::vec(
+                prop_oneof![
+                    Just("<script src=".to_string()), Just("<link rel=modulepreload href='".to_string()),
+                    Just("</script>".to_string()), Just("&#x2f;".to_string()), Just("&".to_string()),
+                    Just("//# sourceMappingURL=".to_string()), Just("data:,".to_string()),
+                    "[ -~]{0,12}",
+                ],
+                0..40,
+            )
+        ) {
+            let html = html.concat();
+            let refs = script_refs(&html);
+            prop_assert!(refs.len() <= html.len());
+            let _ = html::inline_scripts(&html);
+            if let Some(m) = source_mapping_url(html.as_bytes()) {
+                prop_assert!(m.len() <= html.len());
+                let _ = data_url(&m);
+            }
+        }
+    }
 
     #[test]
     fn parses_and_joins_by_whatwg_rules() {
