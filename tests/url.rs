@@ -109,6 +109,7 @@ fn encode(data: &[u8], codings: &[&str]) -> Vec<u8> {
         "gzip" => gzip(&d),
         "deflate" => deflate(&d),
         "br" => br(&d),
+        "zstd" => zstd::encode_all(&d[..], 3).unwrap(),
         other => panic!("{other}"),
     })
 }
@@ -118,7 +119,7 @@ enum Serve {
     Plain,
     /// `br` or `gzip` when the request offers it (they alternate by path).
     Negotiated,
-    /// Whatever the request says: gzip, br, deflate, and `gzip, br` stacked.
+    /// Whatever the request says: gzip, br, deflate, zstd, and `gzip, br` stacked.
     Forced,
 }
 
@@ -222,6 +223,7 @@ fn site(k: &Keys, evil: &str, cdn: &str, serve: Serve) -> impl Fn(&str, &Req) ->
             Serve::Negotiated if offered("gzip") => vec!["gzip"],
             Serve::Negotiated => vec![],
             Serve::Forced => match req.path.len() % 3 {
+                0 if odd => vec!["zstd"],
                 0 => vec!["gzip"],
                 1 => vec!["br"],
                 _ if odd => vec!["deflate"],
@@ -323,7 +325,7 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
         for key in all(&k) {
             assert_secret_absent(&o, key);
         }
-        // Exactly these requests were made, each offering gzip and br.
+        // Exactly these requests were made, each offering gzip, br and zstd.
         assert_eq!(
             web.paths(),
             [
@@ -340,7 +342,7 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
         );
         for req in web.requests() {
             assert!(
-                ["gzip", "br"]
+                ["gzip", "br", "zstd"]
                     .iter()
                     .all(|c| req.accept_encoding.split(',').any(|x| x.trim() == *c)),
                 "{req:?}"

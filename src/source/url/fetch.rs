@@ -1,9 +1,9 @@
 //! One GET: redirects within the origin, the address policy of [`Guard`] at every
-//! connection, `Content-Encoding` undone (gzip, deflate, br, stacked) with the same
-//! byte cap on what arrives and on what it decodes to.
+//! connection, `Content-Encoding` undone (gzip, deflate, br, zstd, stacked) with the
+//! same byte cap on what arrives and on what it decodes to.
 //!
 //! ureq 3 can decode gzip and br itself (its `gzip`/`brotli` features, with the
-//! limit counted after decoding), but not `deflate` nor stacked encodings
+//! limit counted after decoding), but not `deflate`, `zstd` nor stacked encodings
 //! (`Content-Encoding: gzip, br`), so one decoder chain of our own handles all of
 //! them the same way.
 
@@ -23,7 +23,7 @@ const MAX_REDIRECTS: usize = 5;
 const MAX_CODINGS: usize = 4;
 
 /// What we ask servers for.
-pub const ACCEPT_ENCODING: &str = "gzip, deflate, br";
+pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
 
 pub struct Fetched {
     /// Where the body came from, after redirects.
@@ -215,6 +215,7 @@ pub fn read_decoded(raw: impl Read, codings: &[String], cap: u64) -> Result<Vec<
                 "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(reader)),
                 "deflate" => deflate(reader),
                 "br" => Box::new(brotli_decompressor::Decompressor::new(reader, 64 * 1024)),
+                "zstd" => zstd(reader, cap).map_err(|e| BodyError::Io(c.clone(), e))?,
                 other => return Err(BodyError::Unsupported(other.to_string())),
             };
         }
@@ -242,6 +243,15 @@ fn deflate<'a>(r: Box<dyn Read + 'a>) -> Box<dyn Read + 'a> {
     } else {
         Box::new(flate2::read::DeflateDecoder::new(r))
     }
+}
+
+/// A zstd stream whose window (the memory the decoder takes, declared by the
+/// frame) is no larger than the cap, within zstd's own limits (1 KiB to 128 MiB).
+fn zstd<'a>(r: Box<dyn Read + 'a>, cap: u64) -> io::Result<Box<dyn Read + 'a>> {
+    let log = (64 - cap.max(1).leading_zeros()).clamp(10, 27);
+    let mut d = zstd::stream::read::Decoder::new(r)?;
+    d.window_log_max(log)?;
+    Ok(Box::new(d))
 }
 
 /// Reads to the end, `None` past `cap` bytes; the buffer never grows past `cap`.
@@ -305,6 +315,11 @@ mod tests {
             text
         );
         // gzip applied first, then deflate (raw): undone in reverse.
+        let z = zstd::encode_all(&text[..], 3).unwrap();
+        assert_eq!(
+            read_decoded(&z[..], &codings(&["zstd"]), 1 << 20).unwrap(),
+            text
+        );
         let mut d = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
         d.write_all(&gzip(&text)).unwrap();
         let stacked = d.finish().unwrap();
@@ -321,7 +336,7 @@ mod tests {
         fn random_bodies_stay_under_the_cap(
             data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4096),
             cs in proptest::collection::vec(
-                proptest::sample::select(vec!["gzip", "deflate", "br", "x-gzip"]),
+                proptest::sample::select(vec!["gzip", "deflate", "br", "x-gzip", "zstd"]),
                 0..3,
             ),
             cap in 0u64..8192,
@@ -352,6 +367,18 @@ mod tests {
         assert!(matches!(
             read_decoded(&zeros[..], &[], 1000),
             Err(BodyError::Large)
+        ));
+        // A zstd frame whose window is larger than the cap is refused before its
+        // window is allocated; one within it stops at the cap.
+        let z = zstd::encode_all(&zeros[..], 3).unwrap();
+        assert!(matches!(
+            read_decoded(&z[..], &codings(&["zstd"]), 10_000),
+            Err(BodyError::Io(..))
+        ));
+        let z = zstd::encode_all(&vec![0u8; 16 << 20][..], 3).unwrap();
+        assert!(matches!(
+            read_decoded(&z[..], &codings(&["zstd"]), 4 << 20),
+            Err(BodyError::Bomb(_))
         ));
         assert_eq!(read_decoded(&zeros[..1000], &[], 1000).unwrap().len(), 1000);
         assert!(matches!(
