@@ -143,7 +143,7 @@ fn map_json(source: &str, content: &str) -> String {
 
 /// The site: a page with an inline script and three external scripts (one with
 /// an external map by comment, one with a map by `SourceMap` header, one with an
-/// inline `data:` map), hostile references to `evil` (another loopback address),
+/// inline `data:` map, relative to `<base href>`), hostile references to `evil` (another loopback address),
 /// to `cdn` (another port of the page's address) and to the metadata address.
 fn site(k: &Keys, evil: &str, cdn: &str, serve: Serve) -> impl Fn(&str, &Req) -> Resp + use<> {
     let evil_hostport = evil.trim_start_matches("http://").to_string();
@@ -152,7 +152,8 @@ fn site(k: &Keys, evil: &str, cdn: &str, serve: Serve) -> impl Fn(&str, &Req) ->
 <script>window.cfg = {{ k: "{}" }}</script>
 <script type="module" src="/assets/app.js"></script>
 <link rel="modulepreload" href="/assets/vendor.js">
-<script src="assets/inline-map.js"></script>
+<base href="/assets/">
+<script src="inline-map.js"></script>
 <script src="data:text/javascript;base64,{}"></script>
 <script>var p = 1;
 //# sourceMappingURL=data:application/json;base64,{}

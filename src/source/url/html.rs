@@ -9,6 +9,8 @@ use regex::Regex;
 
 static TAG: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)<(script|link)\b([^>]*)>").expect("valid regex"));
+static BASE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)<base\b([^>]*)>").expect("valid regex"));
 static ATTR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?is)([a-z][a-z0-9_:-]*)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?"#)
         .expect("valid regex")
@@ -72,6 +74,13 @@ pub fn script_refs(html: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The page's `<base href>` (the first one with an `href`, as in a browser):
+/// what its relative script URLs are resolved against.
+pub fn base_href(html: &str) -> Option<String> {
+    BASE.captures_iter(html)
+        .find_map(|c| get(&attrs(&c[1]), "href").map(str::to_string))
 }
 
 /// The bodies of a page's inline scripts (`<script>` without `src`).
@@ -143,6 +152,11 @@ mod tests {
             ]
         );
         assert_eq!(inline_scripts(html), ["inline()"]);
+        assert_eq!(base_href(html), None);
+        assert_eq!(
+            base_href("<base target=_top><BASE HREF='/v2/&#x61;'><base href=/x>").as_deref(),
+            Some("/v2/a")
+        );
     }
 
     #[test]

@@ -160,6 +160,11 @@ impl Run<'_> {
             &without_data_maps(&fetched.body, &inline_maps),
         );
         let refs = script_refs(&html);
+        // Relative script URLs resolve against `<base href>` when there is one.
+        let base = html::base_href(&html)
+            .and_then(|b| page.join(&b).ok())
+            .filter(|b| matches!(b.scheme(), "http" | "https"))
+            .unwrap_or_else(|| page.clone());
         if refs.len() > self.opts.max_scripts {
             messages::note(
                 page.as_str(),
@@ -171,7 +176,7 @@ impl Run<'_> {
             );
         }
         for r in refs.iter().take(self.opts.max_scripts) {
-            match self.target(&page, &page, r) {
+            match self.target(&base, &page, r) {
                 Target::Fetch(u) => {
                     if let Some(js) = self.fetch(&u, false) {
                         let map = js
@@ -331,6 +336,7 @@ mod tests {
         ) {
             let html = html.concat();
             let refs = script_refs(&html);
+            let _ = html::base_href(&html);
             prop_assert!(refs.len() <= html.len());
             let _ = html::inline_scripts(&html);
             if let Some(m) = source_mapping_url(html.as_bytes()) {
