@@ -133,6 +133,8 @@ struct Keys {
     data_script: String,
     /// In a `data:` map named by an inline script of the page.
     page_map: String,
+    /// In a module only an `import()` names.
+    chunk: String,
 }
 
 fn map_json(source: &str, content: &str) -> String {
@@ -174,7 +176,11 @@ fn site(k: &Keys, evil: &str, cdn: &str, serve: Serve) -> impl Fn(&str, &Req) ->
             &format!("//\nconst p = '{}';\n", k.page_map)
         )),
     );
-    let app = format!("const k=\"{}\";\n//# sourceMappingURL=app.js.map\n", k.js);
+    let app = format!(
+        "const k=\"{}\";const l=()=>import(\"./chunk-lazy.js\");\n//# sourceMappingURL=app.js.map\n",
+        k.js
+    );
+    let chunk = format!("export const c = \"{}\";", k.chunk);
     let app_map = map_json(
         "../src/api.ts",
         &format!("// api\nexport const k = '{}';\n", k.map),
@@ -198,6 +204,7 @@ fn site(k: &Keys, evil: &str, cdn: &str, serve: Serve) -> impl Fn(&str, &Req) ->
             "/" => page.clone().into_bytes(),
             "/evil-only.html" => evil_only.clone().into_bytes(),
             "/assets/app.js" => app.clone().into_bytes(),
+            "/assets/chunk-lazy.js" => chunk.clone().into_bytes(),
             "/assets/app.js.map" => app_map.clone().into_bytes(),
             "/assets/vendor.js" => {
                 headers.push(("SourceMap".into(), "/maps/vendor.map".into()));
@@ -247,10 +254,11 @@ fn keys() -> Keys {
         data: live_key(),
         data_script: live_key(),
         page_map: live_key(),
+        chunk: live_key(),
     }
 }
 
-fn all(k: &Keys) -> [&String; 7] {
+fn all(k: &Keys) -> [&String; 8] {
     [
         &k.inline,
         &k.js,
@@ -259,6 +267,7 @@ fn all(k: &Keys) -> [&String; 7] {
         &k.data,
         &k.data_script,
         &k.page_map,
+        &k.chunk,
     ]
 }
 
@@ -284,7 +293,7 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
         let r = json(&o);
         assert_eq!(
             r["findings"].as_array().unwrap().len(),
-            7,
+            8,
             "{serve:?}: {r:#}\n{err}"
         );
         assert_eq!(finding_of(&r, &k.inline)["path"], page.as_str());
@@ -313,6 +322,10 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
             origin_of(&r, &k.data),
             j!({"path": "src/data.ts", "line": 3})
         );
+        assert_eq!(
+            finding_of(&r, &k.chunk)["path"],
+            format!("{b}/assets/chunk-lazy.js")
+        );
         let f = finding_of(&r, &k.data_script);
         assert_eq!((&f["path"], &f["encoding"]), (&j!(page), &j!("base64")));
         assert_eq!(
@@ -333,6 +346,7 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
                 "/",
                 "/assets/app.js",
                 "/assets/app.js.map",
+                "/assets/chunk-lazy.js",
                 "/assets/inline-map.js",
                 "/assets/vendor.js",
                 "/maps/vendor.map",
@@ -392,7 +406,7 @@ fn cross_origin_still_refuses_metadata_and_unasked_loopback_addresses() {
         .unwrap();
     let err = stderr(&o);
     assert_eq!(code(&o), 1, "{err}");
-    assert_eq!(json(&o)["findings"].as_array().unwrap().len(), 7, "{err}");
+    assert_eq!(json(&o)["findings"].as_array().unwrap().len(), 8, "{err}");
     // Another loopback address than the one asked for: refused at resolution.
     for path in [
         "backslash.js",

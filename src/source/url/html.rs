@@ -15,6 +15,13 @@ static ATTR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?is)([a-z][a-z0-9_:-]*)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?"#)
         .expect("valid regex")
 });
+/// `import("…")`, `import "…"`, `… from "…"`, `new URL("…", import.meta.url)`.
+static IMPORT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?:\bimport\s*\(\s*|\bfrom\s*|\bimport\s*|\bnew\s+URL\s*\(\s*)(?:"([^"\s]{1,512})"|'([^'\s]{1,512})'|`([^`\s$]{1,512})`)"#,
+    )
+    .expect("valid regex")
+});
 static INLINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)<script\b([^>]*)>(.*?)</script\s*>").expect("valid regex"));
 
@@ -92,6 +99,29 @@ pub fn inline_scripts(html: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The JavaScript modules a script imports by URL: `import("./chunk-a1.js")`,
+/// `import "./x.js"`, `export … from "../y.mjs"`, `new URL("./w.js",
+/// import.meta.url)`, as written, in order, without duplicates. Bare specifiers
+/// (`react`) are no URLs and are left out, as are non-script files.
+pub fn module_refs(code: &[u8]) -> Vec<String> {
+    let code = String::from_utf8_lossy(code);
+    let mut out: Vec<String> = Vec::new();
+    for c in IMPORT.captures_iter(&code) {
+        let Some(s) = c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str()) else {
+            continue;
+        };
+        let url_like = ["./", "../", "/", "http://", "https://"]
+            .iter()
+            .any(|p| s.starts_with(p));
+        let path = s.split(['?', '#']).next().unwrap_or(s);
+        let script = [".js", ".mjs", ".cjs"].iter().any(|e| path.ends_with(e));
+        if url_like && script && !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    }
+    out
+}
+
 /// Occurrences of `sourceMappingURL=` looked at from the end of a script for one
 /// in a comment (a bundle may hold the text in a string, too).
 const MAX_MAPPING_COMMENTS: usize = 8;
@@ -156,6 +186,27 @@ mod tests {
         assert_eq!(
             base_href("<base target=_top><BASE HREF='/v2/&#x61;'><base href=/x>").as_deref(),
             Some("/v2/a")
+        );
+    }
+
+    #[test]
+    fn finds_imported_modules() {
+        let js = br#"import{a as b}from"./chunk-A1.js";import"./side.mjs?v=2";
+            const m=()=>import('../pages/About-9f.js'),n=import(`/abs/x.js`);
+            export*from"./re.js";import r from"react";new URL("./worker.js",import.meta.url);
+            new URL("./logo.svg",import.meta.url);import("./chunk-A1.js");const t=`${x}.js`;
+            import(`./${name}.js`);from"https://cdn.test/m.js""#;
+        assert_eq!(
+            module_refs(js),
+            [
+                "./chunk-A1.js",
+                "./side.mjs?v=2",
+                "../pages/About-9f.js",
+                "/abs/x.js",
+                "./re.js",
+                "./worker.js",
+                "https://cdn.test/m.js"
+            ]
         );
     }
 

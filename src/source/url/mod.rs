@@ -12,7 +12,7 @@ mod fetch;
 mod guard;
 mod html;
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use url::Url;
@@ -62,6 +62,19 @@ enum Target {
     Skip(Url, String),
 }
 
+/// How a URL came to be fetched, which decides how a miss is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Named on the command line: every miss is an error.
+    Asked,
+    /// Named by the page or a script (a script, a source map): a miss on
+    /// purpose (policy) is a note, a failure an error.
+    Linked,
+    /// An import found in a script's code: every miss is a note (what looks
+    /// like an import may be a string).
+    Discovered,
+}
+
 struct Run<'a> {
     opts: &'a UrlOptions,
     fetcher: Fetcher,
@@ -100,17 +113,21 @@ pub fn scan(urls: &[String], opts: &UrlOptions, scanner: &mut Scanner) -> anyhow
 }
 
 impl Run<'_> {
-    fn fetch(&mut self, url: &Url, asked: bool) -> Option<Fetched> {
+    fn fetch(&mut self, url: &Url, kind: Kind) -> Option<Fetched> {
         if !self.seen.insert(url.clone()) {
             return None;
         }
-        match self.fetcher.get(url) {
-            Ok(f) => Some(f),
-            Err(Miss::Skipped(why)) if !asked => {
+        match (self.fetcher.get(url), kind) {
+            (Ok(f), _) => Some(f),
+            (Err(Miss::Skipped(why)), Kind::Linked | Kind::Discovered) => {
                 messages::note(url.as_str(), why);
                 None
             }
-            Err(Miss::Skipped(why) | Miss::Failed(why)) => {
+            (Err(Miss::Failed(why)), Kind::Discovered) => {
+                messages::note(url.as_str(), format!("imported module: {why}"));
+                None
+            }
+            (Err(Miss::Skipped(why) | Miss::Failed(why)), _) => {
                 messages::error(url.as_str(), why);
                 None
             }
@@ -144,14 +161,15 @@ impl Run<'_> {
     }
 
     fn page(&mut self, page: &Url, scanner: &mut Scanner) {
-        let Some(fetched) = self.fetch(page, true) else {
+        let Some(fetched) = self.fetch(page, Kind::Asked) else {
             return;
         };
         let page = fetched.url.clone();
         let html = String::from_utf8_lossy(&fetched.body).into_owned();
+        let inline = html::inline_scripts(&html);
         // Maps named by inline scripts, followed once the page is scanned.
-        let inline_maps: Vec<String> = html::inline_scripts(&html)
-            .into_iter()
+        let inline_maps: Vec<String> = inline
+            .iter()
             .filter_map(|body| source_mapping_url(body.as_bytes()))
             .collect();
         scan_response(
@@ -165,35 +183,22 @@ impl Run<'_> {
             .and_then(|b| page.join(&b).ok())
             .filter(|b| matches!(b.scheme(), "http" | "https"))
             .unwrap_or_else(|| page.clone());
-        if refs.len() > self.opts.max_scripts {
+        let max = self.opts.max_scripts;
+        if refs.len() > max {
             messages::note(
                 page.as_str(),
                 format!(
-                    "loads {} scripts: only the first {} are scanned (--max-scripts)",
-                    refs.len(),
-                    self.opts.max_scripts
+                    "loads {} scripts: only the first {max} are scanned (--max-scripts)",
+                    refs.len()
                 ),
             );
         }
-        for r in refs.iter().take(self.opts.max_scripts) {
+        // Scripts the page loads, then the modules they (and inline module
+        // scripts) import, breadth first, `--max-scripts` in all.
+        let mut queue: VecDeque<(Url, Kind)> = VecDeque::new();
+        for r in refs.iter().take(max) {
             match self.target(&base, &page, r) {
-                Target::Fetch(u) => {
-                    if let Some(js) = self.fetch(&u, false) {
-                        let map = js
-                            .source_map
-                            .clone()
-                            .or_else(|| source_mapping_url(&js.body));
-                        let maps: Vec<String> = map.iter().cloned().collect();
-                        scan_response(
-                            scanner,
-                            js.url.as_str(),
-                            &without_data_maps(&js.body, &maps),
-                        );
-                        if let Some(map) = map {
-                            self.source_map(scanner, &js.url, &page, &map);
-                        }
-                    }
-                }
+                Target::Fetch(u) => queue.push_back((u, Kind::Linked)),
                 // A `data:` script is part of the page, scanned with it (through
                 // its decoding layers); the map it names is followed.
                 Target::Data(bytes) => {
@@ -205,6 +210,54 @@ impl Run<'_> {
                 Target::None => {}
             }
         }
+        let mut planned = queue.len();
+        let mut dropped = 0usize;
+        let mut discover = |run: &mut Run, from: &Url, code: &[u8], queue: &mut VecDeque<_>| {
+            for r in html::module_refs(code) {
+                match run.target(from, &page, &r) {
+                    Target::Fetch(u)
+                        if !run.seen.contains(&u) && !queue.iter().any(|(q, _)| *q == u) =>
+                    {
+                        if planned < max {
+                            planned += 1;
+                            queue.push_back((u, Kind::Discovered));
+                        } else {
+                            dropped += 1;
+                        }
+                    }
+                    Target::Skip(u, why) => messages::note(u.as_str(), why),
+                    _ => {}
+                }
+            }
+        };
+        for body in &inline {
+            discover(self, &base, body.as_bytes(), &mut queue);
+        }
+        while let Some((u, kind)) = queue.pop_front() {
+            let Some(js) = self.fetch(&u, kind) else {
+                continue;
+            };
+            let map = js
+                .source_map
+                .clone()
+                .or_else(|| source_mapping_url(&js.body));
+            let maps: Vec<String> = map.iter().cloned().collect();
+            scan_response(
+                scanner,
+                js.url.as_str(),
+                &without_data_maps(&js.body, &maps),
+            );
+            if let Some(map) = map {
+                self.source_map(scanner, &js.url, &page, &map);
+            }
+            discover(self, &js.url, &js.body, &mut queue);
+        }
+        if dropped > 0 {
+            messages::note(
+                page.as_str(),
+                format!("{dropped} more imported modules not scanned (--max-scripts {max})"),
+            );
+        }
         for map in &inline_maps {
             self.source_map(scanner, &page, &page, map);
         }
@@ -214,7 +267,7 @@ impl Run<'_> {
     fn source_map(&mut self, scanner: &mut Scanner, script: &Url, page: &Url, map: &str) {
         match self.target(script, page, map) {
             Target::Fetch(u) => {
-                if let Some(m) = self.fetch(&u, false) {
+                if let Some(m) = self.fetch(&u, Kind::Linked) {
                     scan_response(scanner, m.url.as_str(), &m.body);
                 }
             }
