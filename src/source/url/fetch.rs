@@ -200,27 +200,36 @@ impl<R: Read> Read for Capped<R> {
 /// Reads a body of at most `cap` bytes on the wire, undoes `codings` (applied in
 /// that order), and returns at most `cap` decoded bytes; never holds more.
 pub fn read_decoded(raw: impl Read, codings: &[String], cap: u64) -> Result<Vec<u8>, BodyError> {
+    const KNOWN: &[&str] = &["gzip", "x-gzip", "deflate", "br", "zstd"];
     if codings.len() > MAX_CODINGS {
         return Err(BodyError::Unsupported(codings.join(", ")));
+    }
+    if let Some(c) = codings.iter().find(|c| !KNOWN.contains(&c.as_str())) {
+        return Err(BodyError::Unsupported(c.clone()));
     }
     let mut wire = Capped {
         inner: raw,
         left: cap,
         over: false,
     };
-    let result = {
-        let mut reader: Box<dyn Read + '_> = Box::new(&mut wire);
+    let result = (|| {
+        let mut wire = BufReader::new(&mut wire);
+        // An empty body (a 204, or a HEAD-like answer) keeps its Content-Encoding
+        // header but has nothing to decode.
+        if wire.fill_buf()?.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let mut reader: Box<dyn Read + '_> = Box::new(wire);
         for c in codings.iter().rev() {
             reader = match c.as_str() {
                 "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(reader)),
                 "deflate" => deflate(reader),
                 "br" => Box::new(brotli_decompressor::Decompressor::new(reader, 64 * 1024)),
-                "zstd" => zstd(reader, cap).map_err(|e| BodyError::Io(c.clone(), e))?,
-                other => return Err(BodyError::Unsupported(other.to_string())),
+                _ => zstd(reader, cap)?,
             };
         }
         read_capped(reader, cap)
-    };
+    })();
     match result {
         _ if wire.over => Err(BodyError::Large),
         Ok(Some(body)) => Ok(body),
@@ -381,6 +390,10 @@ mod tests {
             Err(BodyError::Bomb(_))
         ));
         assert_eq!(read_decoded(&zeros[..1000], &[], 1000).unwrap().len(), 1000);
+        assert_eq!(
+            read_decoded(&b""[..], &codings(&["gzip", "br"]), 1000).unwrap(),
+            b""
+        );
         assert!(matches!(
             read_decoded(&b"not gzip"[..], &codings(&["gzip"]), 1000),
             Err(BodyError::Io(..))

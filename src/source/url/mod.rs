@@ -1,8 +1,10 @@
 //! A deployed site (`qrcp-scan url`): the page, the scripts it loads
-//! (`<script src>`, `<link rel="modulepreload">`, `data:` scripts) and the source
-//! maps they and the page's inline scripts name (`//# sourceMappingURL=`, external
-//! or `data:`, and `SourceMap`/`X-SourceMap` headers), fetched one by one with
-//! timeouts and a byte cap, same origin only unless asked. Every URL is parsed and
+//! (`<script src>`, `<link rel="modulepreload">`, `data:` scripts), the modules
+//! they import by URL (lazy chunks), and the source maps they and the page's
+//! inline scripts name (`//# sourceMappingURL=`, external or `data:`, and
+//! `SourceMap`/`X-SourceMap` headers), fetched one by one with timeouts and a
+//! byte cap, responses decoded by `Content-Encoding`, same origin only unless
+//! asked. Every URL is parsed and
 //! joined by WHATWG rules (the `url` crate, as browsers do), so `/\evil.test/x.js`,
 //! tabs in a URL or `&#x2f;` in an attribute name the origin a browser would load,
 //! and that origin is what the same-origin rule and [`guard`] judge. Each response
