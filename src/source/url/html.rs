@@ -26,7 +26,9 @@ static INLINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)<script\b([^>]*)>(.*?)</script\s*>").expect("valid regex"));
 
 /// The attributes of one tag, names lower case, values with character references
-/// decoded (`&#x2f;`, `&sol;`, `&amp;`); the first of a repeated name wins, as in
+/// decoded by the HTML rules for attribute values (`&#x2f;`, `&#x2f` without its
+/// semicolon, `&sol;`, `&amp;`, but `&copy=` left as it is); the first of a
+/// repeated name wins, as in
 /// a browser.
 fn attrs(tag: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
@@ -40,7 +42,7 @@ fn attrs(tag: &str) -> Vec<(String, String)> {
             .or(a.get(3))
             .or(a.get(4))
             .map_or("", |m| m.as_str());
-        out.push((name, html_escape::decode_html_entities(value).into_owned()));
+        out.push((name, htmlize::unescape_attribute(value).into_owned()));
     }
     out
 }
@@ -170,6 +172,7 @@ mod tests {
             <link rel="modulepreload" href='/assets/vendor.js'><link rel=stylesheet href=/a.css>
             <SCRIPT SRC=app.js?v=1&amp;x=2></SCRIPT><script>inline()</script>
             <script src="&#x2f;&#47;cdn.test&sol;x.js" src="/second.js"></script>
+            <script src="&#x2f&#47cdn2.test/y.js?a=1&copy=2"></script>
             <link as="script" rel="preload" href="/p.js"><script src="/assets/index-abc.js">"#;
         assert_eq!(
             script_refs(html),
@@ -178,6 +181,7 @@ mod tests {
                 "/assets/vendor.js",
                 "app.js?v=1&x=2",
                 "//cdn.test/x.js",
+                "//cdn2.test/y.js?a=1&copy=2",
                 "/p.js"
             ]
         );
