@@ -163,6 +163,7 @@ fn site(k: &Keys, evil: &str, cdn: &str, serve: Serve) -> impl Fn(&str, &Req) ->
 <script src="/\{evil_hostport}/backslash.js"></script>
 <script src="/	/{evil_hostport}/tab.js"></script>
 <script src="&#x2f;&#x2f;{evil_hostport}&sol;entity.js"></script>
+<script src="&#47;/{evil_hostport}&#x2fno-semicolon.js"></script>
 <script src="//{evil_hostport}/protocol-relative.js"></script>
 <script src="{cdn}/cdn.js"></script>
 <script src="http://169.254.169.254/latest/meta-data/x.js"></script>
@@ -368,6 +369,7 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
             format!("{}/backslash.js: skipped: another origin", evil.base),
             format!("{}/tab.js: skipped: another origin", evil.base),
             format!("{}/entity.js: skipped: another origin", evil.base),
+            format!("{}/no-semicolon.js: skipped: another origin", evil.base),
             format!(
                 "{}/protocol-relative.js: skipped: another origin",
                 evil.base
@@ -412,6 +414,7 @@ fn cross_origin_still_refuses_metadata_and_unasked_loopback_addresses() {
         "backslash.js",
         "tab.js",
         "entity.js",
+        "no-semicolon.js",
         "protocol-relative.js",
     ] {
         let want = format!(
@@ -450,6 +453,7 @@ fn cross_origin_still_refuses_metadata_and_unasked_loopback_addresses() {
         [
             "/backslash.js",
             "/entity.js",
+            "/no-semicolon.js",
             "/protocol-relative.js",
             "/tab.js"
         ]
