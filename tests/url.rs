@@ -135,6 +135,10 @@ struct Keys {
     page_map: String,
     /// In a module only an `import()` names.
     chunk: String,
+    /// In a chunk only a preload list names (`"assets/Lazy-1a.js"`).
+    listed: String,
+    /// In a chunk only webpack's chunk loader names.
+    webpack: String,
 }
 
 fn map_json(source: &str, content: &str) -> String {
@@ -178,10 +182,15 @@ fn site(k: &Keys, evil: &str, cdn: &str, serve: Serve) -> impl Fn(&str, &Req) ->
         )),
     );
     let app = format!(
-        "const k=\"{}\";const l=()=>import(\"./chunk-lazy.js\");\n//# sourceMappingURL=app.js.map\n",
+        "const k=\"{}\";const l=()=>import(\"./chunk-lazy.js\"),d=[\"assets/Lazy-1a.js\"];\n//# sourceMappingURL=app.js.map\n",
         k.js
     );
     let chunk = format!("export const c = \"{}\";", k.chunk);
+    let listed = format!("export const l = \"{}\";", k.listed);
+    let webpack = format!(
+        "(self.w=self.w||[]).push([[7],{{9:e=>{{e.k=\"{}\"}}}}]);",
+        k.webpack
+    );
     let app_map = map_json(
         "../src/api.ts",
         &format!("// api\nexport const k = '{}';\n", k.map),
@@ -206,10 +215,12 @@ fn site(k: &Keys, evil: &str, cdn: &str, serve: Serve) -> impl Fn(&str, &Req) ->
             "/evil-only.html" => evil_only.clone().into_bytes(),
             "/assets/app.js" => app.clone().into_bytes(),
             "/assets/chunk-lazy.js" => chunk.clone().into_bytes(),
+            "/assets/Lazy-1a.js" => listed.clone().into_bytes(),
+            "/assets/7.c0ffee12.chunk.js" => webpack.clone().into_bytes(),
             "/assets/app.js.map" => app_map.clone().into_bytes(),
             "/assets/vendor.js" => {
                 headers.push(("SourceMap".into(), "/maps/vendor.map".into()));
-                b"export {}".to_vec()
+                b"r.p=\"/\",r.u=e=>\"assets/\"+e+\".\"+{7:\"c0ffee12\"}[e]+\".chunk.js\";".to_vec()
             }
             "/maps/vendor.map" => vendor_map.clone().into_bytes(),
             "/assets/inline-map.js" => inline_map_js.clone().into_bytes(),
@@ -256,10 +267,12 @@ fn keys() -> Keys {
         data_script: live_key(),
         page_map: live_key(),
         chunk: live_key(),
+        listed: live_key(),
+        webpack: live_key(),
     }
 }
 
-fn all(k: &Keys) -> [&String; 8] {
+fn all(k: &Keys) -> [&String; 10] {
     [
         &k.inline,
         &k.js,
@@ -269,6 +282,8 @@ fn all(k: &Keys) -> [&String; 8] {
         &k.data_script,
         &k.page_map,
         &k.chunk,
+        &k.listed,
+        &k.webpack,
     ]
 }
 
@@ -294,7 +309,7 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
         let r = json(&o);
         assert_eq!(
             r["findings"].as_array().unwrap().len(),
-            8,
+            10,
             "{serve:?}: {r:#}\n{err}"
         );
         assert_eq!(finding_of(&r, &k.inline)["path"], page.as_str());
@@ -327,6 +342,14 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
             finding_of(&r, &k.chunk)["path"],
             format!("{b}/assets/chunk-lazy.js")
         );
+        assert_eq!(
+            finding_of(&r, &k.listed)["path"],
+            format!("{b}/assets/Lazy-1a.js")
+        );
+        assert_eq!(
+            finding_of(&r, &k.webpack)["path"],
+            format!("{b}/assets/7.c0ffee12.chunk.js")
+        );
         let f = finding_of(&r, &k.data_script);
         assert_eq!((&f["path"], &f["encoding"]), (&j!(page), &j!("base64")));
         assert_eq!(
@@ -345,6 +368,8 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
             web.paths(),
             [
                 "/",
+                "/assets/7.c0ffee12.chunk.js",
+                "/assets/Lazy-1a.js",
                 "/assets/app.js",
                 "/assets/app.js.map",
                 "/assets/chunk-lazy.js",
@@ -408,7 +433,7 @@ fn cross_origin_still_refuses_metadata_and_unasked_loopback_addresses() {
         .unwrap();
     let err = stderr(&o);
     assert_eq!(code(&o), 1, "{err}");
-    assert_eq!(json(&o)["findings"].as_array().unwrap().len(), 8, "{err}");
+    assert_eq!(json(&o)["findings"].as_array().unwrap().len(), 10, "{err}");
     // Another loopback address than the one asked for: refused at resolution.
     for path in [
         "backslash.js",

@@ -22,6 +22,28 @@ static IMPORT: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
+/// A string literal that is a relative path to a script in a folder:
+/// `"assets/About-9f.js"` (Vite's preload list), `"static/chunks/pages/a-1.js"`
+/// (Next.js's build manifest).
+static CHUNK_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"["'`]([A-Za-z0-9_@~+-][A-Za-z0-9_./@~+-]{0,255}/[A-Za-z0-9_.@~+-]{1,128}\.m?js)["'`]"#,
+    )
+    .expect("valid regex")
+});
+/// webpack's chunk file names: `…u=e=>"static/js/"+e+"."+{12:"a1b2",34:"c3d4"}[e]+".chunk.js"`.
+static WEBPACK_U: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"\.u\s*=\s*(?:function\s*\(\s*\w+\s*\)\s*\{\s*return\s*|\(?\s*\w+\s*\)?\s*=>\s*)\(?\s*"([^"]{0,128})"\s*\+\s*\w+\s*\+\s*"([^"]{0,16})"\s*\+\s*\{([^{}]+)\}\s*\[\s*\w+\s*\]\s*\+\s*"([^"]{0,32})""#,
+    )
+    .expect("valid regex")
+});
+static WEBPACK_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?:^|[{,])\s*(?:"([^"]{1,64})"|([0-9A-Za-z_$]{1,64}))\s*:\s*"([0-9A-Za-z_-]{1,64})""#,
+    )
+    .expect("valid regex")
+});
 static INLINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)<script\b([^>]*)>(.*?)</script\s*>").expect("valid regex"));
 
@@ -124,6 +146,42 @@ pub fn module_refs(code: &[u8]) -> Vec<String> {
     out
 }
 
+/// Chunks a bundler's runtime or manifest names by a path relative to its
+/// output folder rather than by an import: string literals such as
+/// `"assets/About-9f.js"` or `"static/chunks/pages/a-1.js"`, and the file names
+/// webpack's chunk loader computes (`"static/js/" + id + "." + hash + ".chunk.js"`).
+/// The output folder is found in `script_path` (the URL path of the script that
+/// names them) as the part before the literal's first folder:
+/// `/_next/static/chunks/main.js` naming `static/chunks/x.js` gives
+/// `/_next/static/chunks/x.js`. Absolute paths, in order, without duplicates;
+/// literals whose folder is not in `script_path` are left out.
+pub fn chunk_paths(code: &[u8], script_path: &str) -> Vec<String> {
+    let code = String::from_utf8_lossy(code);
+    let mut rel: Vec<String> = CHUNK_PATH
+        .captures_iter(&code)
+        .map(|c| c[1].to_string())
+        .filter(|s| !s.starts_with("./") && !s.starts_with("../") && !s.contains("//"))
+        .collect();
+    for u in WEBPACK_U.captures_iter(&code) {
+        for e in WEBPACK_ENTRY.captures_iter(&u[3]) {
+            let id = e.get(1).or(e.get(2)).map_or("", |m| m.as_str());
+            rel.push(format!("{}{id}{}{}{}", &u[1], &u[2], &e[3], &u[4]));
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for r in rel {
+        let first = r.split('/').next().unwrap_or("");
+        let Some(at) = script_path.find(&format!("/{first}/")) else {
+            continue;
+        };
+        let abs = format!("{}{r}", &script_path[..=at]);
+        if !out.contains(&abs) {
+            out.push(abs);
+        }
+    }
+    out
+}
+
 /// Occurrences of `sourceMappingURL=` looked at from the end of a script for one
 /// in a comment (a bundle may hold the text in a string, too).
 const MAX_MAPPING_COMMENTS: usize = 8;
@@ -211,6 +269,49 @@ mod tests {
                 "./worker.js",
                 "https://cdn.test/m.js"
             ]
+        );
+    }
+
+    #[test]
+    fn finds_chunks_named_by_runtimes_and_manifests() {
+        // Vite's preload list, next to an import.
+        let vite = br#"const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["assets/About-9f.js","assets/About-1.css"])))=>i.map(i=>d[i]);"#;
+        assert_eq!(
+            chunk_paths(vite, "/app/assets/index-abc.js"),
+            ["/app/assets/About-9f.js"]
+        );
+        // Next.js's build manifest.
+        let next = br#"self.__BUILD_MANIFEST=function(s){return{"/":[s,"static/chunks/pages/index-1a.js"],"/about":["static/chunks/pages/about-2b.js"]}}("static/chunks/framework-3c.js");"#;
+        assert_eq!(
+            chunk_paths(next, "/_next/static/Bld123/_buildManifest.js"),
+            [
+                "/_next/static/chunks/pages/index-1a.js",
+                "/_next/static/chunks/pages/about-2b.js",
+                "/_next/static/chunks/framework-3c.js"
+            ]
+        );
+        // webpack 5's chunk loader, minified and not.
+        let wp =
+            br#"r.p="/",r.u=e=>"static/js/"+e+"."+{45:"a1b2c3d4",787:"e5f6a7b8"}[e]+".chunk.js""#;
+        assert_eq!(
+            chunk_paths(wp, "/static/js/main.123.js"),
+            [
+                "/static/js/45.a1b2c3d4.chunk.js",
+                "/static/js/787.e5f6a7b8.chunk.js"
+            ]
+        );
+        let wp = br#"__webpack_require__.u = function(chunkId) { return "js/" + chunkId + "-" + {"src_a_js":"0f1e"}[chunkId] + ".js"; }"#;
+        assert_eq!(
+            chunk_paths(wp, "/dist/js/main.js"),
+            ["/dist/js/src_a_js-0f1e.js"]
+        );
+        // A folder the script is not in, a URL, a module specifier: none.
+        assert!(
+            chunk_paths(
+                br#""lib/x.js" "https://cdn.test/a/b.js" "./c/d.js""#,
+                "/assets/i.js"
+            )
+            .is_empty()
         );
     }
 

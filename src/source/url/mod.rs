@@ -215,7 +215,9 @@ impl Run<'_> {
         let mut planned = queue.len();
         let mut dropped = 0usize;
         let mut discover = |run: &mut Run, from: &Url, code: &[u8], queue: &mut VecDeque<_>| {
-            for r in html::module_refs(code) {
+            let mut refs = html::module_refs(code);
+            refs.extend(html::chunk_paths(code, from.path()));
+            for r in refs {
                 match run.target(from, &page, &r) {
                     Target::Fetch(u)
                         if !run.seen.contains(&u) && !queue.iter().any(|(q, _)| *q == u) =>
