@@ -3,6 +3,7 @@
 //! and `sourceMappingURL` comments. References are returned as written; joining
 //! them to a base URL is the caller's business (WHATWG rules, `url` crate).
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -80,6 +81,7 @@ fn get<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// `<link rel="preload" as="script" href>`, in page order, without duplicates.
 pub fn script_refs(html: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for tag in TAG.captures_iter(html) {
         let attrs = attrs(&tag[2]);
         let rel = get(&attrs, "rel").map(str::to_ascii_lowercase);
@@ -99,7 +101,7 @@ pub fn script_refs(html: &str) -> Vec<String> {
         };
         if let Some(u) = wanted
             && !u.trim().is_empty()
-            && !out.iter().any(|o| o == u)
+            && seen.insert(u.to_string())
         {
             out.push(u.to_string());
         }
@@ -126,11 +128,15 @@ pub fn inline_scripts(html: &str) -> Vec<&str> {
 /// The JavaScript modules a script imports by URL: `import("./chunk-a1.js")`,
 /// `import "./x.js"`, `export … from "../y.mjs"`, `new URL("./w.js",
 /// import.meta.url)`, as written, in order, without duplicates. Bare specifiers
-/// (`react`) are no URLs and are left out, as are non-script files.
-pub fn module_refs(code: &[u8]) -> Vec<String> {
-    let code = String::from_utf8_lossy(code);
+/// (`react`) are no URLs and are left out, as are non-script files. At most
+/// `limit` of them: the search stops there.
+pub fn module_refs(code: &str, limit: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for c in IMPORT.captures_iter(&code) {
+    let mut seen: HashSet<&str> = HashSet::new();
+    for c in IMPORT.captures_iter(code) {
+        if out.len() >= limit {
+            break;
+        }
         let Some(s) = c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str()) else {
             continue;
         };
@@ -139,7 +145,7 @@ pub fn module_refs(code: &[u8]) -> Vec<String> {
             .any(|p| s.starts_with(p));
         let path = s.split(['?', '#']).next().unwrap_or(s);
         let script = [".js", ".mjs", ".cjs"].iter().any(|e| path.ends_with(e));
-        if url_like && script && !out.iter().any(|o| o == s) {
+        if url_like && script && seen.insert(s) {
             out.push(s.to_string());
         }
     }
@@ -154,29 +160,39 @@ pub fn module_refs(code: &[u8]) -> Vec<String> {
 /// names them) as the part before the literal's first folder:
 /// `/_next/static/chunks/main.js` naming `static/chunks/x.js` gives
 /// `/_next/static/chunks/x.js`. Absolute paths, in order, without duplicates;
-/// literals whose folder is not in `script_path` are left out.
-pub fn chunk_paths(code: &[u8], script_path: &str) -> Vec<String> {
-    let code = String::from_utf8_lossy(code);
-    let mut rel: Vec<String> = CHUNK_PATH
-        .captures_iter(&code)
-        .map(|c| c[1].to_string())
-        .filter(|s| !s.starts_with("./") && !s.starts_with("../") && !s.contains("//"))
-        .collect();
-    for u in WEBPACK_U.captures_iter(&code) {
-        for e in WEBPACK_ENTRY.captures_iter(&u[3]) {
-            let id = e.get(1).or(e.get(2)).map_or("", |m| m.as_str());
-            rel.push(format!("{}{id}{}{}{}", &u[1], &u[2], &e[3], &u[4]));
-        }
-    }
+/// literals whose folder is not in `script_path` are left out. At most `limit`
+/// of them: the search stops there.
+pub fn chunk_paths(code: &str, script_path: &str, limit: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for r in rel {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut add = |r: &str, out: &mut Vec<String>| {
+        if r.starts_with("./") || r.starts_with("../") || r.contains("//") {
+            return;
+        }
         let first = r.split('/').next().unwrap_or("");
-        let Some(at) = script_path.find(&format!("/{first}/")) else {
-            continue;
-        };
-        let abs = format!("{}{r}", &script_path[..=at]);
-        if !out.contains(&abs) {
-            out.push(abs);
+        if let Some(at) = script_path.find(&format!("/{first}/")) {
+            let abs = format!("{}{r}", &script_path[..=at]);
+            if seen.insert(abs.clone()) {
+                out.push(abs);
+            }
+        }
+    };
+    for c in CHUNK_PATH.captures_iter(code) {
+        if out.len() >= limit {
+            return out;
+        }
+        add(&c[1], &mut out);
+    }
+    for u in WEBPACK_U.captures_iter(code) {
+        for e in WEBPACK_ENTRY.captures_iter(&u[3]) {
+            if out.len() >= limit {
+                return out;
+            }
+            let id = e.get(1).or(e.get(2)).map_or("", |m| m.as_str());
+            add(
+                &format!("{}{id}{}{}{}", &u[1], &u[2], &e[3], &u[4]),
+                &mut out,
+            );
         }
     }
     out
@@ -259,7 +275,7 @@ mod tests {
             new URL("./logo.svg",import.meta.url);import("./chunk-A1.js");const t=`${x}.js`;
             import(`./${name}.js`);from"https://cdn.test/m.js""#;
         assert_eq!(
-            module_refs(js),
+            module_refs(&String::from_utf8_lossy(js), 100),
             [
                 "./chunk-A1.js",
                 "./side.mjs?v=2",
@@ -277,13 +293,21 @@ mod tests {
         // Vite's preload list, next to an import.
         let vite = br#"const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["assets/About-9f.js","assets/About-1.css"])))=>i.map(i=>d[i]);"#;
         assert_eq!(
-            chunk_paths(vite, "/app/assets/index-abc.js"),
+            chunk_paths(
+                &String::from_utf8_lossy(vite),
+                "/app/assets/index-abc.js",
+                100
+            ),
             ["/app/assets/About-9f.js"]
         );
         // Next.js's build manifest.
         let next = br#"self.__BUILD_MANIFEST=function(s){return{"/":[s,"static/chunks/pages/index-1a.js"],"/about":["static/chunks/pages/about-2b.js"]}}("static/chunks/framework-3c.js");"#;
         assert_eq!(
-            chunk_paths(next, "/_next/static/Bld123/_buildManifest.js"),
+            chunk_paths(
+                &String::from_utf8_lossy(next),
+                "/_next/static/Bld123/_buildManifest.js",
+                100
+            ),
             [
                 "/_next/static/chunks/pages/index-1a.js",
                 "/_next/static/chunks/pages/about-2b.js",
@@ -294,7 +318,7 @@ mod tests {
         let wp =
             br#"r.p="/",r.u=e=>"static/js/"+e+"."+{45:"a1b2c3d4",787:"e5f6a7b8"}[e]+".chunk.js""#;
         assert_eq!(
-            chunk_paths(wp, "/static/js/main.123.js"),
+            chunk_paths(&String::from_utf8_lossy(wp), "/static/js/main.123.js", 100),
             [
                 "/static/js/45.a1b2c3d4.chunk.js",
                 "/static/js/787.e5f6a7b8.chunk.js"
@@ -302,16 +326,26 @@ mod tests {
         );
         let wp = br#"__webpack_require__.u = function(chunkId) { return "js/" + chunkId + "-" + {"src_a_js":"0f1e"}[chunkId] + ".js"; }"#;
         assert_eq!(
-            chunk_paths(wp, "/dist/js/main.js"),
+            chunk_paths(&String::from_utf8_lossy(wp), "/dist/js/main.js", 100),
             ["/dist/js/src_a_js-0f1e.js"]
         );
         // A folder the script is not in, a URL, a module specifier: none.
         assert!(
             chunk_paths(
-                br#""lib/x.js" "https://cdn.test/a/b.js" "./c/d.js""#,
-                "/assets/i.js"
+                r#""lib/x.js" "https://cdn.test/a/b.js" "./c/d.js""#,
+                "/assets/i.js",
+                100
             )
             .is_empty()
+        );
+        // The search stops at the limit.
+        let many: String = (0..1000)
+            .map(|i| format!("import(\"./m{i}.js\");\"assets/c{i}.js\";"))
+            .collect();
+        assert_eq!(module_refs(&many, 3), ["./m0.js", "./m1.js", "./m2.js"]);
+        assert_eq!(
+            chunk_paths(&many, "/assets/i.js", 2),
+            ["/assets/c0.js", "/assets/c1.js"]
         );
     }
 

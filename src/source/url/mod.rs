@@ -213,10 +213,14 @@ impl Run<'_> {
             }
         }
         let mut planned = queue.len();
-        let mut dropped = 0usize;
+        let mut dropped = false;
         let mut discover = |run: &mut Run, from: &Url, code: &[u8], queue: &mut VecDeque<_>| {
-            let mut refs = html::module_refs(code);
-            refs.extend(html::chunk_paths(code, from.path()));
+            // More than the budget left is never needed: past it, one is enough to
+            // say that some were dropped.
+            let limit = max.saturating_sub(planned) + 1;
+            let code = String::from_utf8_lossy(code);
+            let mut refs = html::module_refs(&code, limit);
+            refs.extend(html::chunk_paths(&code, from.path(), limit));
             for r in refs {
                 match run.target(from, &page, &r) {
                     Target::Fetch(u)
@@ -226,7 +230,7 @@ impl Run<'_> {
                             planned += 1;
                             queue.push_back((u, Kind::Discovered));
                         } else {
-                            dropped += 1;
+                            dropped = true;
                         }
                     }
                     Target::Skip(u, why) => messages::note(u.as_str(), why),
@@ -256,10 +260,10 @@ impl Run<'_> {
             }
             discover(self, &js.url, &js.body, &mut queue);
         }
-        if dropped > 0 {
+        if dropped {
             messages::note(
                 page.as_str(),
-                format!("{dropped} more imported modules not scanned (--max-scripts {max})"),
+                format!("imported modules past --max-scripts ({max}) are not scanned"),
             );
         }
         for map in &inline_maps {
@@ -386,6 +390,8 @@ mod tests {
                     Just("<script src=".to_string()), Just("<link rel=modulepreload href='".to_string()),
                     Just("</script>".to_string()), Just("&#x2f;".to_string()), Just("&".to_string()),
                     Just("//# sourceMappingURL=".to_string()), Just("data:,".to_string()),
+                    Just("import(\"./".to_string()), Just(".js\"".to_string()),
+                    Just("\"assets/".to_string()), Just(".u=e=>\"static/\"+e+\".\"+{1:\"a\"}[e]+\".js\"".to_string()),
                     "[ -~]{0,12}",
                 ],
                 0..40,
@@ -394,6 +400,8 @@ mod tests {
             let html = html.concat();
             let refs = script_refs(&html);
             let _ = html::base_href(&html);
+            prop_assert!(html::module_refs(&html, 5).len() <= 5);
+            prop_assert!(html::chunk_paths(&html, "/assets/static/x.js", 5).len() <= 5);
             prop_assert!(refs.len() <= html.len());
             let _ = html::inline_scripts(&html);
             if let Some(m) = source_mapping_url(html.as_bytes()) {
