@@ -21,6 +21,7 @@
 #              longer: the difference per object is the documented per-object cost
 #   chain      `qrcp-scan git` on a pack holding one 20,000-deep delta chain
 #              (benches/gen_chain.py) vs cat-file                         <= 1.5
+#              and, for linearity, the CPU growth from a chain a quarter as deep
 #   dir        `qrcp-scan dir` on the issue-2 tree (benches/gen_tree.py) vs
 #              `rg -uuu -c` with the key regex                             <= 1.0
 #   peers-dir  the same folder scan beside Kingfisher and betterleaks
@@ -232,6 +233,26 @@ PY
     measure chain --runs "${CHAIN_RUNS:-3}" --warmup 1 --goal 1.5 -- \
         "qrcp-scan git" "$BIN git --format json --no-progress --output /dev/null $chain" \
         "cat-file --batch" "git -C $chain cat-file --batch-all-objects --batch"
+    # Linear in the chain: the same on a chain a quarter as deep costs a quarter of
+    # the CPU (a sixteenth if quadratic). cat-file reads in id order, so its own
+    # cost need not be linear: the ratio to it alone does not tell.
+    quarter=$work/chain-$((CHAIN_DEPTH / 4))
+    if [ ! -f "$quarter/planted.json" ]; then
+        rm -rf "$quarter"
+        python3 "$root/benches/gen_chain.py" "$quarter" --depth $((CHAIN_DEPTH / 4))
+    fi
+    measure chain-quarter --runs "${CHAIN_RUNS:-3}" --warmup 1 -- \
+        "qrcp-scan git" "$BIN git --format json --no-progress --output /dev/null $quarter" \
+        "cat-file --batch" "git -C $quarter cat-file --batch-all-objects --batch"
+    python3 - "$results" <<'PY'
+import json, math, sys
+rows = {r["row"]: r for r in map(json.loads, open(sys.argv[1]))}
+full, quarter = rows["chain"], rows["chain-quarter"]
+for i, name in enumerate(("qrcp-scan git", "cat-file")):
+    a, b = full["commands"][i]["cpu_median"], quarter["commands"][i]["cpu_median"]
+    print(f"    {name}: CPU {b:.2f} s at a quarter of the depth, {a:.2f} s at the full depth: "
+          f"x{a / b:.1f}, exponent {math.log(a / b) / math.log(4):.2f} (1 linear, 2 quadratic)")
+PY
 fi
 
 if want dir || want peers-dir; then
