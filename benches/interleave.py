@@ -9,7 +9,7 @@ is median(first) / median(second), goal met when it is <= X. Every run's wall ti
 and the child's rusage (user + system CPU, peak RSS: the ru_maxrss that GNU time's
 %M reports) come from wait4. Output goes to /dev/null; exit statuses are recorded,
 not judged (`git diff --quiet` exits 1 on a change, a scan 1 on findings), except
-that a status above 1 or a signal fails the row. One JSON line per row is appended
+that a status above 1 (or not in --ok) or a signal fails the row. One JSON line per row is appended
 to RESULTS, with the load average before and after; `interleave.py --table RESULTS`
 prints them all.
 """
@@ -87,7 +87,7 @@ def measure(args):
     failed = False
     for n, c in cmds:
         rs = runs[n]
-        bad = [r for r in rs if r["status"] not in (0, 1)]
+        bad = [r for r in rs if r["status"] not in args.ok]
         if bad:
             failed = True
             print(f"    {n}: exit {bad[0]['status']}: {bad[0]['stderr'].strip()}", file=sys.stderr)
@@ -181,6 +181,8 @@ def main():
     ap.add_argument("--mem-goal", type=float)
     ap.add_argument("--note")
     ap.add_argument("--spawn-floor", action="store_true")
+    ap.add_argument("--ok", default="0,1", type=lambda v: {int(x) for x in v.split(",")},
+                    help="exit statuses that are not failures (Kingfisher exits 200 on findings)")
     argv = sys.argv[1:]
     if "--" not in argv:
         sys.exit("interleave.py: expected -- NAME COMMAND [NAME COMMAND ...]")

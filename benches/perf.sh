@@ -175,7 +175,7 @@ if want peers-git; then
     peers
     say "peers-git: the history scan beside Kingfisher and betterleaks ($PEER_RUNS run(s) each)"
     rm -rf "$work/kf-git.json" "$work/bl-git.json"
-    measure peers-git --runs "$PEER_RUNS" -- \
+    measure peers-git --runs "$PEER_RUNS" --ok 0,1,200 -- \
         "qrcp-scan git" "$BIN git --format json --no-progress --output /dev/null $hist" \
         "cat-file --batch" "git -C $hist cat-file --batch-all-objects --batch" \
         "kingfisher" "$kf scan $hist --git-history full --rules-path $work/kingfisher-qrcp.yml --load-builtins false --no-validate --no-update-check --format json --output $work/kf-git.json" \
@@ -276,11 +276,22 @@ fi
 if want peers-dir; then
     peers
     say "peers-dir: the folder scan beside Kingfisher and betterleaks ($PEER_RUNS run(s) each)"
-    measure peers-dir --runs "$PEER_RUNS" -- \
+    measure peers-dir --runs "$PEER_RUNS" --ok 0,1,200 -- \
         "qrcp-scan dir" "$BIN dir $tree --format json --no-progress --output /dev/null" \
         "rg -uuu -c" "rg -uuu -c '$RG_PATTERN' $tree" \
         "kingfisher" "$kf scan $tree --rules-path $work/kingfisher-qrcp.yml --load-builtins false --no-validate --no-update-check --format json --output $work/kf-dir.json" \
         "betterleaks" "$bl fs $tree -c $work/betterleaks-qrcp.toml --no-banner --exit-code 0 -o $work/bl-dir.json"
+    python3 - "$tree.manifest.json" "$work/kf-dir.json" "$work/bl-dir.json" <<'PY'
+import json, sys
+keys = {k["key"] for k in json.load(open(sys.argv[1]))["keys"]}
+for name, path in (("kingfisher", sys.argv[2]), ("betterleaks", sys.argv[3])):
+    try:
+        text = open(path, errors="replace").read()
+    except OSError:
+        print(f"    {name}: no report")
+        continue
+    print(f"    {name}: found {sum(k in text for k in keys)} of {len(keys)} planted keys")
+PY
 fi
 
 say "summary (medians; ratio = qrcp-scan / reference; goals from issue 14)"
