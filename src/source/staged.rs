@@ -237,8 +237,9 @@ struct Change {
 /// deleted and added: perhaps renames, which need similarity detection). An index
 /// file that is not a valid one is an error: git refuses to commit from it too,
 /// and libgit2 is not handed a crafted file whose cache tree overflows its stack.
-/// Nor is libgit2 handed a sparse index, which it cannot read: a rename there is
-/// reported as an added file, every line of it.
+/// Nor is libgit2 handed a sparse index, which it cannot read, or a cache tree
+/// deep enough to overflow its stack: a rename there is reported as an added
+/// file, every line of it.
 fn fast_changes(repo: &Repository, head: Option<&git2::Tree>) -> Result<Option<Vec<Change>>> {
     let file = repo.path().join("index");
     let Ok(data) = std::fs::read(&file) else {
@@ -249,9 +250,15 @@ fn fast_changes(repo: &Repository, head: Option<&git2::Tree>) -> Result<Option<V
     drop(data);
     let libgit2 = index.libgit2_can_read();
     if let Some(what) = index.unsupported {
+        if index.sparse {
+            bail!(
+                "{}: {what} in a sparse index, which neither qrcp-scan nor libgit2 reads",
+                file.display()
+            );
+        }
         if !libgit2 {
             bail!(
-                "{}: {what} in a sparse index or one nested {} folders deep, which libgit2 cannot read either",
+                "{}: {what}, and a cache tree nested {} folders deep, which libgit2 cannot read safely",
                 file.display(),
                 index.tree_depth
             );
