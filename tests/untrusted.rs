@@ -344,6 +344,7 @@ const INVISIBLE: &[char] = &[
     '\u{FFF9}',
     '\u{FFFA}',
     '\u{FFFB}',
+    '\u{E0000}',
     '\u{E0001}',
     '\u{E0041}',
     '\u{E007F}',
