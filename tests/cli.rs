@@ -10,5 +10,6 @@ mod ci;
 mod git;
 mod git_layers;
 mod hooks;
+mod org;
 mod rules;
 mod scan;
