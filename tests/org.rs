@@ -528,3 +528,58 @@ fn sha256_hex(s: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// The engines' manifests pass their validators, and agree with the commands.
+#[test]
+fn r15_engine_manifests_validate() {
+    let dir = repo_root().join("docs/org");
+    let workflow = dir.join("github-actions.yml");
+    let job = dir.join("k8s-indexed-job.yaml");
+    if let Some(actionlint) = tool("actionlint") {
+        let o = Command::new(actionlint).arg(&workflow).output().unwrap();
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    }
+    if let Some(validate) = tool("kubernetes-validate") {
+        let o = Command::new(validate)
+            .arg("--strict")
+            .arg(&job)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    }
+    let yaml = std::fs::read_to_string(&job).unwrap();
+    assert!(yaml.contains("completionMode: Indexed"));
+    let n = yaml
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("completions: "))
+        .unwrap();
+    assert_eq!(yaml.matches(&format!("--shards {n}")).count(), 1);
+    assert!(
+        yaml.contains(&format!("-ge {n} ]")),
+        "the merge waits for {n} shards"
+    );
+    let wf = std::fs::read_to_string(&workflow).unwrap();
+    assert!(
+        wf.contains("--format github-matrix") && wf.contains("fromJSON(needs.plan.outputs.matrix)")
+    );
+    // Every flag the manifests give exists: `--help` of the subcommand names it.
+    for (sub, text) in [
+        ("scan", &yaml),
+        ("merge", &yaml),
+        ("scan", &wf),
+        ("merge", &wf),
+    ] {
+        let help = stdout(&qrcp().args(["org", sub, "--help"]).output().unwrap());
+        for line in text
+            .lines()
+            .filter(|l| l.contains(&format!("qrcp-scan org {sub} ")))
+        {
+            for flag in line.split_whitespace().filter(|w| w.starts_with("--")) {
+                assert!(
+                    help.contains(flag),
+                    "{flag} (in {line:?}) is not an option of org {sub}"
+                );
+            }
+        }
+    }
+}
