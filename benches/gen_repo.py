@@ -214,9 +214,10 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--commits", type=int, default=20000)
     ap.add_argument("--files", type=int, default=100000)
+    ap.add_argument("--seed", type=int, default=20260, help="history: another seed, other keys")
     a = ap.parse_args()
     if a.what == "history":
-        history(a.out, a.commits)
+        history(a.out, a.commits, a.seed)
     else:
         wide(a.out, a.files)
 

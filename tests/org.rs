@@ -351,11 +351,30 @@ fn r15_sharded_scan_equals_one_scan() {
     assert_eq!(again["shards"], report["shards"]);
     assert_eq!(stable(again), stable(report.clone()));
 
-    // The other formats hold no key either.
+    // The other formats hold no key either; the SARIF passes GitHub's rules.
     for f in ["human", "sarif", "html"] {
         let o = org.merge(&outs, &["--format", f]);
         assert_eq!(code(&o), 1, "{f}: {}", stderr(&o));
         assert!(!o.stdout.is_empty());
+        if f == "sarif" {
+            let sarif = org.t.write("org.sarif", &o.stdout);
+            let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+            let uris: BTreeSet<&str> = v["runs"][0]["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|r| {
+                    r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str()
+                })
+                .collect();
+            assert!(
+                uris.iter().any(|u| u.ends_with("repos/r05/.env")),
+                "paths carry their repository: {uris:?}"
+            );
+            if let Some(mt) = crate::ci::multitool() {
+                assert_eq!(crate::ci::sarif_problems(&mt, &sarif, &org.t), vec![]);
+            }
+        }
     }
     let human = stdout(&org.merge(&outs, &[]));
     assert!(human.contains("in 3 repositories"), "{human}");

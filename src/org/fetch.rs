@@ -12,7 +12,9 @@ use std::process::{Command, Stdio};
 use crate::org::repos::{Repo, display_name};
 
 /// The git folder to scan, or why there is none (one line, no credentials).
-pub fn obtain(repo: &Repo, cache: &Path) -> Result<PathBuf, String> {
+/// `refresh`: fetch into a clone already in the cache (a scan does; a merge
+/// reading keys back does not, so that the commits its shards saw are there).
+pub fn obtain(repo: &Repo, cache: &Path, refresh: bool) -> Result<PathBuf, String> {
     if let Some(path) = repo.local_path() {
         if !path.exists() {
             return Err("no such file or folder".into());
@@ -22,6 +24,9 @@ pub fn obtain(repo: &Repo, cache: &Path) -> Result<PathBuf, String> {
             .map_err(|e| format!("not a git repository ({})", crate::source::git::git_msg(&e)));
     }
     let dir = repo.cache_dir(cache);
+    if dir.join("HEAD").is_file() && !refresh {
+        return Ok(dir);
+    }
     if dir.join("HEAD").is_file() {
         git(
             repo,

@@ -348,7 +348,7 @@ fn repository_root(repo: &str, cache: &Path) -> std::result::Result<std::path::P
         spec: repo.to_string(),
         size: None,
     };
-    fetch::obtain(&r, cache)
+    fetch::obtain(&r, cache, false)
 }
 
 /// One group per distinct key (findings with a fingerprint), most severe and

@@ -62,7 +62,7 @@ pub fn run(opts: &ScanOptions, scan_repo: ScanRepo) -> Result<Totals> {
             ),
         );
         let started = Instant::now();
-        let got = fetch::obtain(repo, &opts.cache);
+        let got = fetch::obtain(repo, &opts.cache, true);
         let fetch_ms = started.elapsed().as_millis() as u64;
         let errors_before = crate::messages::error_count();
         let scanned = got.and_then(|dir| scan_repo(&dir).map_err(|e| format!("{e:#}")));
