@@ -442,6 +442,31 @@ fn r15_merge_verifies_each_distinct_key_once() {
         assert_eq!(g["verification"], want, "{g}");
     }
     org.lists_no_key(&std::fs::read_to_string(&log).unwrap());
+
+    // --revoke: one revocation per distinct key, wherever and however often it lives.
+    server.clear_log();
+    let o = org
+        .t
+        .cmd()
+        .args(["org", "merge"])
+        .args(&outs)
+        .arg("--cache")
+        .arg(org.t.join("merge-cache"))
+        .args(["--revoke", "--yes", "--api-url", &server.url, "--audit-log"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    org.no_key_in(&o);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let posts: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), org.keys.len(), "{posts:?}");
+    for k in &org.keys {
+        assert_eq!(server.state(k), Some(KeyState::Revoked));
+    }
 }
 
 #[test]
