@@ -166,7 +166,7 @@ pub enum OrgCommand {
     /// Examples:
     ///   qrcp-scan org scan --repos repos.txt --output org.jsonl
     ///   qrcp-scan org scan --repos repos.txt --shard 3/8 --output shard-3.jsonl
-    ///   JOB_COMPLETION_INDEX=2 qrcp-scan org scan --repos repos.txt --shard-from-env --shards 8 -o out.jsonl
+    ///   JOB_COMPLETION_INDEX=2 qrcp-scan org scan --repos r.txt --shard-from-env --shards 8 -o o.jsonl
     #[command(verbatim_doc_comment)]
     Scan(OrgScanArgs),
     /// Join shard outputs into one report grouped per key.
