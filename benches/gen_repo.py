@@ -158,6 +158,8 @@ def history(out, commits, seed=20260):
             files[leak_path] = ["export const config = {", f'  apiKey: "{k_deleted}",', "};"]
             changes.append(("M", leak_path, "\n".join(files[leak_path]) + "\n"))
         elif event == "deleted-remove":
+            if len(files[leak_path]) < 2:  # short histories: random edits may have shrunk it
+                files[leak_path] = ["export const config = {", "", "};"]
             files[leak_path][1] = "  apiKey: process.env.QRCP_KEY,"
             changes.append(("M", leak_path, "\n".join(files[leak_path]) + "\n"))
         elif event == "side":

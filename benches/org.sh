@@ -4,6 +4,7 @@
 # team can size N for its organisation (README, "Organisations").
 #
 #   benches/org.sh [REPOS] [SHARDS...]     (default 200 repositories; 1 2 4 shards)
+#   QRCP_SCAN_BIN=path/to/qrcp-scan benches/org.sh   (skip the release build)
 #
 # Generates REPOS repositories once (benches/gen_repo.py, each with its own seed:
 # 100 to 400 commits, ~1,500 files, planted keys; into bench-work/org/, which is
@@ -28,9 +29,13 @@ mkdir -p "$work"
 
 say() { printf '==> %s\n' "$*"; }
 
-say "building qrcp-scan (release)"
-cargo build --release --locked -q
-qrcp=${CARGO_TARGET_DIR:-$root/target}/release/qrcp-scan
+if [ -n "${QRCP_SCAN_BIN:-}" ]; then
+    qrcp=$QRCP_SCAN_BIN    # a release binary built already
+else
+    say "building qrcp-scan (release)"
+    cargo build --release --locked -q
+    qrcp=${CARGO_TARGET_DIR:-$root/target}/release/qrcp-scan
+fi
 cpus=$(nproc)
 
 say "generating $count repositories (once; kept in bench-work/org/repos)"
