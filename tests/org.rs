@@ -627,3 +627,44 @@ fn r15_engine_manifests_validate() {
         }
     }
 }
+
+/// A token in a repository URL never reaches an output: repositories are named
+/// without credentials, and git's messages are cleaned of them.
+#[test]
+fn r15_credentials_in_urls_are_never_written() {
+    let t = Tree::new();
+    let token = format!("tok{}", random_body(24));
+    t.write(
+        "repos.txt",
+        format!("https://x-access-token:{token}@127.0.0.1:1/org/web.git\n"),
+    );
+    let o = t.run(&[
+        "org",
+        "scan",
+        "--repos",
+        "repos.txt",
+        "-o",
+        "s.jsonl",
+        "--cache",
+        "c",
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let jsonl = std::fs::read_to_string(t.join("s.jsonl")).unwrap();
+    assert!(
+        jsonl.contains("\"repository\":\"https://***@127.0.0.1:1/org/web.git\""),
+        "{jsonl}"
+    );
+    assert!(jsonl.contains("\"type\":\"failure\""), "{jsonl}");
+    let merged = t.run(&["org", "merge", "s.jsonl", "--format", "json"]);
+    let plan = t.run(&["org", "plan", "--repos", "repos.txt", "--shards", "1"]);
+    for text in [
+        stdout(&o),
+        stderr(&o),
+        jsonl,
+        stdout(&merged),
+        stderr(&merged),
+        stdout(&plan),
+    ] {
+        assert!(!text.contains(&token[3..]), "the token leaked:\n{text}");
+    }
+}

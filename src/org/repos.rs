@@ -187,12 +187,13 @@ fn dir_bytes(dir: &Path, depth: usize) -> u64 {
     total
 }
 
-/// The plan's identity: the SHA-256 of the list as scanned (specs and sizes), 16
+/// The plan's identity: the SHA-256 of the list as scanned (names and sizes), 16
 /// hex digits. Shards of one list share it whatever their count.
 pub fn plan_id(repos: &[Repo]) -> String {
     let mut h = Sha256::new();
     for r in repos {
-        h.update(r.spec.as_bytes());
+        // Names, not specs: a rotated token in a URL is the same plan.
+        h.update(r.name().as_bytes());
         h.update(b"\t");
         h.update(r.size.map(|s| s.to_string()).unwrap_or_default().as_bytes());
         h.update(b"\n");
