@@ -1,6 +1,8 @@
 //! `Cli` -> validated `Config`: the configuration file parsed, globs and regexes
-//! compiled, rules loaded, sizes parsed, colour and progress decided. Everything
-//! downstream reads `Config`, never clap.
+//! compiled, rules loaded, sizes parsed, colour and progress decided. Plain data:
+//! the commands (`app`) read it and hand the layers below the small option structs
+//! it makes (`sources()`, `filters()`, `report()`); nothing below reads `Config` or
+//! clap.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -9,30 +11,18 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::cli::{ApiArgs, ColorChoice, FailOn, Format, RevokeFlags, ScanArgs};
-use crate::filter::Allowlist;
+use crate::cli::{ApiArgs, ColorChoice, FailOn, Format as FormatArg, RevokeFlags, ScanArgs};
 use crate::filter::baseline::Baseline;
+use crate::filter::{Allowlist, AllowlistSpec};
+use crate::progress::Mode as Progress;
+use crate::report::{Format, ReportOptions};
 use crate::rules::RuleSet;
+use crate::scan::Filters;
+use crate::source::{DEFAULT_MAX_FILE_SIZE, SourceOptions};
+use crate::verify::RevokeSettings;
 use crate::verify::client::BaseUrl;
-use crate::verify::{ApiConfig, RevokeSettings};
 
 pub const CONFIG_FILE: &str = ".qrcp-scan.toml";
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
-
-/// Build output folders: what gets deployed, so scanned even when gitignored.
-pub const BUILD_DIRS: &[&str] = &[
-    "dist",
-    "build",
-    "out",
-    ".next",
-    ".nuxt",
-    ".output",
-    ".svelte-kit",
-    "storybook-static",
-    ".vercel",
-    ".netlify",
-];
-
 /// `.qrcp-scan.toml`, as written. Unknown keys are errors.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,23 +35,6 @@ pub struct ConfigFile {
     pub max_file_size: Option<String>,
     /// Scan build output folders even when gitignored (default true).
     pub scan_build_output: Option<bool>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AllowlistSpec {
-    /// Globs over paths relative to the configuration file's folder.
-    #[serde(default)]
-    pub paths: Vec<String>,
-    /// SHA-256 fingerprints of keys that may appear anywhere.
-    #[serde(default)]
-    pub fingerprints: Vec<String>,
-    /// Regexes matched against the secret (or the variable name).
-    #[serde(default)]
-    pub regexes: Vec<String>,
-    /// Rule ids switched off entirely.
-    #[serde(default)]
-    pub rules: Vec<String>,
 }
 
 /// Everything a scan needs, validated.
@@ -84,14 +57,7 @@ pub struct Config {
     /// `--revoke`: revoke each found key after the scan.
     pub revoke: Option<RevokeSettings>,
     /// Validated only when `verify` or `revoke` asks for it.
-    pub api: Option<ApiConfig>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
-    Auto,
-    Always,
-    Never,
+    pub api: Option<ApiSettings>,
 }
 
 impl Config {
@@ -132,7 +98,9 @@ impl Config {
             .as_deref()
             .or(file.max_file_size.as_deref())
         {
-            Some(s) => parse_size(s).with_context(|| format!("invalid size {s:?}"))?,
+            Some(s) => {
+                crate::units::parse_size(s).with_context(|| format!("invalid size {s:?}"))?
+            }
             None => DEFAULT_MAX_FILE_SIZE,
         };
         let threads = match args.threads {
@@ -143,9 +111,6 @@ impl Config {
         let r = &args.revocation;
         if !args.revoke && (r.dry_run || r.yes || r.only_live) {
             bail!("--dry-run, --yes and --only-live go with --revoke");
-        }
-        if args.revoke {
-            crate::verify::check_confirmable(&revoke_settings(r))?;
         }
         let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
         let color = match args.color {
@@ -161,7 +126,14 @@ impl Config {
             _ => Progress::Auto,
         };
         Ok(Config {
-            format: args.format,
+            format: match args.format {
+                FormatArg::Human => Format::Human,
+                FormatArg::Json => Format::Json,
+                FormatArg::Jsonl => Format::Jsonl,
+                FormatArg::Sarif => Format::Sarif,
+                FormatArg::Junit => Format::Junit,
+                FormatArg::Github => Format::Github,
+            },
             output: args.output.clone(),
             redact: !args.no_redact,
             color,
@@ -186,7 +158,7 @@ impl Config {
             verify: args.verify,
             revoke: args.revoke.then(|| revoke_settings(&args.revocation)),
             api: if args.verify || args.revoke {
-                Some(api_config(&args.api)?)
+                Some(api_settings(&args.api)?)
             } else {
                 None
             },
@@ -194,10 +166,53 @@ impl Config {
     }
 }
 
+impl Config {
+    /// What sources need: the rules, the thread count and the size limits.
+    pub fn sources(&self) -> SourceOptions {
+        SourceOptions {
+            rules: Arc::clone(&self.rules),
+            threads: self.threads,
+            max_file_size: self.max_file_size,
+            scan_build_output: self.scan_build_output,
+        }
+    }
+
+    /// The filters between detection and the report.
+    pub fn filters(&self) -> Filters {
+        Filters {
+            allowlist: Arc::clone(&self.allowlist),
+            baseline: self.baseline.clone(),
+        }
+    }
+
+    /// The reporters' options; `errors` is the number of inputs that failed.
+    pub fn report(&self, errors: u64) -> ReportOptions {
+        ReportOptions {
+            format: self.format,
+            redact: self.redact,
+            color: self.color,
+            rules: Arc::clone(&self.rules),
+            errors,
+        }
+    }
+}
+
+/// `--api-*` and `--audit-log`, validated: what the command builds its API client
+/// and rate limiter from.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    pub base: BaseUrl,
+    pub timeout: std::time::Duration,
+    pub tries: u32,
+    /// Requests a minute.
+    pub rate: u32,
+    pub audit_log: Option<PathBuf>,
+}
+
 /// `--api-*` and `--audit-log`, validated. Only called when something will be sent.
-pub fn api_config(a: &ApiArgs) -> Result<ApiConfig> {
+pub fn api_settings(a: &ApiArgs) -> Result<ApiSettings> {
     let base = BaseUrl::parse(&a.api_url)?;
-    let timeout = parse_duration(&a.api_timeout)
+    let timeout = crate::units::parse_duration(&a.api_timeout)
         .with_context(|| format!("--api-timeout {:?}", a.api_timeout))?;
     if timeout.is_zero() || timeout > std::time::Duration::from_secs(600) {
         bail!(
@@ -211,12 +226,12 @@ pub fn api_config(a: &ApiArgs) -> Result<ApiConfig> {
     if !(1..=10).contains(&a.api_tries) {
         bail!("--api-tries must be between 1 and 10");
     }
-    Ok(ApiConfig {
+    Ok(ApiSettings {
         base,
         timeout,
         tries: a.api_tries,
+        rate: a.api_rate,
         audit_log: a.audit_log.clone(),
-        limiter: Arc::new(crate::verify::ratelimit::Limiter::new(a.api_rate)),
     })
 }
 
@@ -226,34 +241,6 @@ pub fn revoke_settings(r: &RevokeFlags) -> RevokeSettings {
         yes: r.yes,
         only_live: r.only_live,
     }
-}
-
-/// `1.5GiB` -> (1.5, "GiB"): a number and the unit after it.
-fn number_and_unit<'a>(s: &'a str, units: &str) -> Result<(f64, &'a str)> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .with_context(|| format!("expected a number, optionally followed by {units}"))?;
-    Ok((n, unit.trim()))
-}
-
-/// `10s`, `500ms`, `1.5s`, `2m`, `3` (seconds).
-pub fn parse_duration(s: &str) -> Result<std::time::Duration> {
-    let (n, unit) = number_and_unit(s, "ms, s or m")?;
-    let secs = match unit {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" | "min" => n * 60.0,
-        other => bail!("unknown unit {other:?}: use ms, s or m"),
-    };
-    if !secs.is_finite() || !(0.0..=1e6).contains(&secs) {
-        bail!("out of range");
-    }
-    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// `.qrcp-scan.toml` in `root`, written without `./` for the current folder.
@@ -283,44 +270,4 @@ fn load_file(path: &Path) -> Result<ConfigFile> {
             .map_or(0, |s| crate::rules::line_of(&text, s.start));
         anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
     })
-}
-
-/// `4096`, `64K`, `50M`, `50MiB`, `1G`, `1.5GB` (binary multiples).
-pub fn parse_size(s: &str) -> Result<u64> {
-    let (n, unit) = number_and_unit(s, "K, M or G")?;
-    let mult: u64 = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        other => bail!("unknown unit {other:?}: use K, M or G"),
-    };
-    Ok((n * mult as f64) as u64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("4096").unwrap(), 4096);
-        assert_eq!(parse_size("50M").unwrap(), 50 << 20);
-        assert_eq!(parse_size("1.5GiB").unwrap(), 3 << 29);
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("5T").is_err());
-    }
-
-    #[test]
-    fn durations() {
-        use super::parse_duration;
-        use std::time::Duration;
-        assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
-        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5h").is_err());
-    }
 }

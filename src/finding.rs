@@ -7,6 +7,9 @@ use sha2::{Digest, Sha256};
 
 use crate::rules::Severity;
 
+/// The marker that allows a line.
+pub const INLINE_ALLOW: &str = "qrcp-scan:allow";
+
 /// Where the bytes came from (the `source` field of the output contract).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -24,6 +27,18 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// The wire spelling, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::File => "file",
+            SourceKind::Stdin => "stdin",
+            SourceKind::Git => "git",
+            SourceKind::GitUnreachable => "git-unreachable",
+            SourceKind::Staged => "staged",
+            SourceKind::Url => "url",
+        }
+    }
+
     /// The wire spelling (`file`, `git-unreachable`, …), as in `source`.
     pub fn parse(s: &str) -> Option<SourceKind> {
         Some(match s {
@@ -35,6 +50,42 @@ impl SourceKind {
             "url" => SourceKind::Url,
             _ => return None,
         })
+    }
+}
+
+/// What the API said of a finding's key (`--verify`), as the `verification` field
+/// spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verification {
+    Active,
+    Inactive,
+    Unknown,
+}
+
+impl Verification {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verification::Active => "active",
+            Verification::Inactive => "inactive",
+            Verification::Unknown => "unknown",
+        }
+    }
+
+    /// The wire spelling back (`None` for anything else).
+    pub fn parse(s: &str) -> Option<Verification> {
+        Some(match s {
+            "active" => Verification::Active,
+            "inactive" => Verification::Inactive,
+            "unknown" => Verification::Unknown,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Verification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -105,7 +156,7 @@ pub struct Finding {
     pub fingerprint: Option<String>,
     pub encoding: Option<&'static str>,
     pub origin: Option<Origin>,
-    pub verification: Option<&'static str>,
+    pub verification: Option<Verification>,
     pub context: Option<Context>,
     /// Extra lines for people (`= note: …`).
     pub notes: Vec<String>,
@@ -114,6 +165,18 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The secret as an output shows it: redacted (`qrcp_live_Ab3x…`) unless
+    /// `--no-redact`. The one place that makes that choice.
+    pub fn shown_secret(&self, redacted: bool) -> Option<String> {
+        self.secret.as_deref().map(|s| {
+            if redacted {
+                redact(s, self.secret_prefix_len)
+            } else {
+                s.to_string()
+            }
+        })
+    }
+
     /// Sort key: path, then position, then rule. Reports are deterministic whatever
     /// the thread count.
     pub fn sort_key(&self) -> impl Ord + '_ {

@@ -9,13 +9,22 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::config::Progress as Mode;
-use crate::scan::Stats;
+use crate::stats::Stats;
 
 static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
-/// Prints a line on standard error, above the progress bar when one is drawn.
-pub fn println_stderr(line: &str) {
+/// When the bar is drawn: `--progress` (always), `--no-progress` (never), or when
+/// standard error is a terminal (auto).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Prints a line on standard error, above the progress bar when one is drawn. The
+/// hook `messages` calls while the bar is up.
+fn println_stderr(line: &str) {
     let bar = BAR.lock().ok().and_then(|b| b.clone());
     match bar {
         Some(bar) => bar.suspend(|| eprintln!("{line}")),
@@ -62,6 +71,7 @@ impl Progress {
             if let Ok(mut b) = BAR.lock() {
                 *b = Some(bar.clone());
             }
+            crate::messages::set_stderr_hook(Some(println_stderr));
             while !flag.load(Ordering::Relaxed) {
                 let secs = start.elapsed().as_secs_f64().max(0.001);
                 let bytes = Stats::get(&stats.bytes);
@@ -74,12 +84,13 @@ impl Progress {
                 };
                 bar.set_message(format!(
                     "{what}, {} ({}/s)",
-                    crate::report::human_bytes(bytes),
-                    crate::report::human_bytes((bytes as f64 / secs) as u64)
+                    crate::units::human_bytes(bytes),
+                    crate::units::human_bytes((bytes as f64 / secs) as u64)
                 ));
                 bar.tick();
                 std::thread::sleep(Duration::from_millis(100));
             }
+            crate::messages::set_stderr_hook(None);
             if let Ok(mut b) = BAR.lock() {
                 *b = None;
             }

@@ -1,94 +1,65 @@
-//! Glue between sources and reporters: the shared `Stats`, the `Sink` that workers
-//! hand findings to (allowlist applied there), and the collector thread that streams
-//! `jsonl` or gathers findings for the other formats.
+//! The scan driver, between sources and reporters: it makes the `Sink` that workers
+//! hand findings to (with the allowlist and baseline as its filter), runs the
+//! sources, and collects findings in a thread that streams `jsonl` or gathers them
+//! for the other formats.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
-use crate::config::Config;
 use crate::filter::Allowlist;
 use crate::filter::baseline::Baseline;
 use crate::finding::Finding;
-
-/// Counters shared by every worker.
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub files: AtomicU64,
-    pub bytes: AtomicU64,
-    pub blobs: AtomicU64,
-    pub commits: AtomicU64,
-    pub placeholders: AtomicU64,
-    pub allowed: AtomicU64,
-    pub baselined: AtomicU64,
-    pub skipped: AtomicU64,
-}
-
-impl Stats {
-    pub fn add(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Ordering::Relaxed);
-    }
-
-    pub fn get(counter: &AtomicU64) -> u64 {
-        counter.load(Ordering::Relaxed)
-    }
-}
-
-/// Where workers put findings. Cheap to clone: one per worker thread.
-#[derive(Clone)]
-pub struct Sink {
-    tx: mpsc::Sender<Finding>,
-    pub stats: Arc<Stats>,
-    allowlist: Arc<Allowlist>,
-    baseline: Option<Arc<Baseline>>,
-}
-
-impl Sink {
-    /// Filters (allowlist, inline markers) and forwards findings.
-    pub fn put(&self, findings: &mut Vec<Finding>) {
-        for f in findings.drain(..) {
-            if f.inline_allowed || self.allowlist.allows(&f) {
-                Stats::add(&self.stats.allowed, 1);
-                continue;
-            }
-            if self.baseline.as_ref().is_some_and(|b| b.contains(&f)) {
-                Stats::add(&self.stats.baselined, 1);
-                continue;
-            }
-            // The collector only stops when every sink is dropped.
-            let _ = self.tx.send(f);
-        }
-    }
-}
+pub use crate::source::Sink;
+use crate::source::sink::Filtered;
+pub use crate::stats::Stats;
 
 /// Receives each finding as the collector gets it (`jsonl`).
 pub type StreamFn<'a> = &'a mut dyn FnMut(&Finding) -> std::io::Result<()>;
 
 /// What a finished scan hands to the reporter.
-pub struct Outcome {
+pub struct Scanned {
     pub findings: Vec<Finding>,
     pub stats: Arc<Stats>,
     pub elapsed: std::time::Duration,
 }
 
+/// The filters the sink applies: the allowlist and the baseline.
+#[derive(Clone)]
+pub struct Filters {
+    pub allowlist: Arc<Allowlist>,
+    pub baseline: Option<Arc<Baseline>>,
+}
+
 /// Runs `produce` (which feeds the sink from any number of threads) while a
 /// collector gathers findings; `stream` receives each finding as it arrives
 /// (for `jsonl`).
-pub fn run<F>(cfg: &Config, produce: F, mut stream: Option<StreamFn>) -> anyhow::Result<Outcome>
+pub fn run<F>(
+    filters: Filters,
+    progress: crate::progress::Mode,
+    produce: F,
+    mut stream: Option<StreamFn>,
+) -> anyhow::Result<Scanned>
 where
     F: FnOnce(Sink) -> anyhow::Result<()> + Send,
 {
     let start = Instant::now();
     let stats = Arc::new(Stats::default());
-    let allowlist = Arc::clone(&cfg.allowlist);
     let (tx, rx) = mpsc::channel::<Finding>();
-    let sink = Sink {
-        tx,
-        stats: Arc::clone(&stats),
+    let Filters {
         allowlist,
-        baseline: cfg.baseline.clone(),
+        baseline,
+    } = filters;
+    let filter = move |f: &Finding| {
+        if f.inline_allowed || allowlist.allows(f) {
+            Filtered::Allowed
+        } else if baseline.as_ref().is_some_and(|b| b.contains(f)) {
+            Filtered::Baselined
+        } else {
+            Filtered::Kept
+        }
     };
-    let progress = crate::progress::Progress::start(cfg.progress, Arc::clone(&stats));
+    let sink = Sink::new(tx, Arc::clone(&stats), Arc::new(filter));
+    let progress = crate::progress::Progress::start(progress, Arc::clone(&stats));
     let result = std::thread::scope(|s| {
         let producer = s.spawn(move || produce(sink));
         let mut findings = Vec::new();
@@ -114,7 +85,7 @@ where
         return Err(e.into());
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(Outcome {
+    Ok(Scanned {
         findings,
         stats,
         elapsed: start.elapsed(),

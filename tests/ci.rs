@@ -327,6 +327,73 @@ fn action_and_example_workflows_validate() {
     }
 }
 
+/// Every workflow we document passes actionlint, which also knows which action
+/// versions run on a runtime GitHub has retired. The composite action's own `uses:`
+/// is linted through a workflow that calls the same action version.
+#[test]
+fn documented_workflows_pass_actionlint() {
+    let Some(lint) = tool("actionlint") else {
+        return;
+    };
+    let root = repo_root();
+    let mut workflows: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .chain(
+            std::fs::read_dir(root.join("docs/org"))
+                .into_iter()
+                .flatten(),
+        )
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let text = std::fs::read_to_string(p).unwrap_or_default();
+            p.extension().is_some_and(|e| e == "yml" || e == "yaml") && text.contains("\njobs:")
+        })
+        .collect();
+    workflows.sort();
+    assert!(
+        workflows
+            .iter()
+            .any(|p| p.ends_with("docs/github-workflow.yml")),
+        "{workflows:?}"
+    );
+    // action.yml is not a workflow: wrap each of its steps' `uses:` in one.
+    let action = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    let uses: Vec<&str> = action
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("uses: "))
+        .collect();
+    assert!(!uses.is_empty());
+    let t = tempfile::TempDir::new().unwrap();
+    let wrapped = t.path().join("action-uses.yml");
+    let mut text = String::from("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n");
+    for u in &uses {
+        text.push_str(&format!(
+            "      - uses: {u}\n        with:\n          sarif_file: x.sarif\n"
+        ));
+    }
+    std::fs::write(&wrapped, text).unwrap();
+    workflows.push(wrapped);
+    for w in &workflows {
+        let o = Command::new(&lint).arg(w).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{}: {}\n{}",
+            w.display(),
+            stdout(&o),
+            stderr(&o)
+        );
+    }
+    // A control: actionlint really rejects a retired runtime.
+    let old = t.path().join("old.yml");
+    std::fs::write(
+        &old,
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n",
+    )
+    .unwrap();
+    let o = Command::new(&lint).arg(&old).output().unwrap();
+    assert!(!o.status.success(), "actionlint accepted checkout@v4");
+}
+
 #[test]
 fn sarif_of_git_history_passes_the_multitool() {
     let Some(mt) = multitool() else { return };

@@ -13,3 +13,4 @@ mod hooks;
 mod org;
 mod rules;
 mod scan;
+mod url;

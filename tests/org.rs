@@ -356,6 +356,14 @@ fn r15_sharded_scan_equals_one_scan() {
         let o = org.merge(&outs, &["--format", f]);
         assert_eq!(code(&o), 1, "{f}: {}", stderr(&o));
         assert!(!o.stdout.is_empty());
+        if f == "html" {
+            let page = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                page.contains("<title>qrcp-scan organisation report · organisation: "),
+                "{}",
+                &page[..page.len().min(2000)]
+            );
+        }
         if f == "sarif" {
             let sarif = org.t.write("org.sarif", &o.stdout);
             let v: Value = serde_json::from_slice(&o.stdout).unwrap();

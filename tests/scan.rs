@@ -519,7 +519,7 @@ fn json_report_validates_against_the_schema() {
     let o = t.run(&["dir", "--format", "json", "--output", "report.json"]);
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).is_empty(), "--output must leave stdout empty");
-    let schema = shared_file("schemas/qrcp-scan-report.schema.json");
+    let schema = repo_file("schemas/qrcp-scan-report.schema.json");
     let v = std::process::Command::new(&check)
         .arg("--schemafile")
         .arg(&schema)

@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 
 use crate::audit::{Audit, Event, KeyGroup, LOCAL_ONLY, variable_of};
-use crate::config::Config;
 use crate::finding::{Finding, SourceKind};
+use crate::report::ReportOptions;
 use crate::report::human::snippet;
 use crate::time::{date_of, parse_rfc3339 as epoch};
 
@@ -106,7 +106,7 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
-pub fn render(cfg: &Config, a: &Audit) -> String {
+pub fn render(cfg: &ReportOptions, a: &Audit) -> String {
     let mut h = String::new();
     let head = a
         .head
@@ -118,8 +118,9 @@ pub fn render(cfg: &Config, a: &Audit) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>qrcp-scan audit · {repo}</title><style>{STYLE}</style></head><body>\
-         <header><h1>qrcp-scan audit</h1><div class=\"muted\"><code>{repo}</code>{head} · {n} key{s} · qrcp-scan {v}</div></header><main>",
+         <title>{title} · {repo}</title><style>{STYLE}</style></head><body>\
+         <header><h1>{title}</h1><div class=\"muted\"><code>{repo}</code>{head} · {n} key{s} · qrcp-scan {v}</div></header><main>",
+        title = esc(a.title),
         repo = esc(&a.repo),
         n = a.keys.len(),
         s = if a.keys.len() == 1 { "" } else { "s" },
@@ -238,7 +239,7 @@ pub fn render(cfg: &Config, a: &Audit) -> String {
     let _ = write!(
         h,
         "<p class=\"muted\">{}</p>",
-        esc(&crate::report::human::summary(&a.outcome))
+        esc(&crate::report::human::summary(&a.outcome, cfg.errors))
     );
     let _ = writeln!(h, "</main><script>{SCRIPT}</script></body></html>");
     h
@@ -275,7 +276,7 @@ fn code_spans(escaped: &str) -> String {
     out
 }
 
-fn location(cfg: &Config, f: &Finding) -> String {
+fn location(cfg: &ReportOptions, f: &Finding) -> String {
     let mut where_ = f
         .provenance
         .path
@@ -295,7 +296,7 @@ fn location(cfg: &Config, f: &Finding) -> String {
         "<div class=\"loc\"><code>{}</code> <span class=\"badge\">{source}</span>",
         esc(&where_)
     );
-    if f.rule == "client-exposed-env" {
+    if cfg.rules.category(&f.rule) == Some(crate::rules::Category::ClientExposed) {
         let _ = write!(s, " <code>{}</code>", esc(&variable_of(f)));
     }
     if let Some(c) = &f.provenance.commit {

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use crate::audit::{Audit, Event};
-use crate::config::Config;
+use crate::report::ReportOptions;
 use crate::report::human::{render_one, summary};
 use crate::sanitize::sanitize;
 
@@ -54,7 +54,7 @@ fn table(rows: &[Vec<String>]) -> String {
     out
 }
 
-pub fn write(cfg: &Config, a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(cfg: &ReportOptions, a: &Audit, out: &mut dyn Write) -> std::io::Result<()> {
     let head = a
         .head
         .as_deref()
@@ -94,7 +94,9 @@ pub fn write(cfg: &Config, a: &Audit, out: &mut dyn Write) -> std::io::Result<()
                 }),
                 g.locations.len().to_string(),
                 if g.in_build_output { "yes" } else { "no" }.to_string(),
-                g.verification.unwrap_or("not checked").to_string(),
+                g.verification
+                    .map_or("not checked", |v| v.as_str())
+                    .to_string(),
             ]);
         }
         write!(out, "{}", table(&rows))?;
@@ -155,5 +157,5 @@ pub fn write(cfg: &Config, a: &Audit, out: &mut dyn Write) -> std::io::Result<()
         }
     }
     writeln!(out)?;
-    writeln!(out, "{}", summary(&a.outcome))
+    writeln!(out, "{}", summary(&a.outcome, cfg.errors))
 }

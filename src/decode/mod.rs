@@ -16,6 +16,7 @@ use base64::Engine as _;
 
 use crate::detect::location::{Locator, char_count};
 use crate::detect::{Detector, Hit, context_at, line_allows};
+pub use crate::detect::{Layer, Trigger};
 use crate::finding::{Context, Finding, Provenance};
 use crate::rules::{RuleKind, RuleSet};
 
@@ -26,36 +27,11 @@ const MAX_DECODED: usize = 64 << 20;
 /// A candidate this far before the end of a region of its layer is covered by it.
 const COVER_MARGIN: usize = 256;
 
-/// One decoding, as the output contract names it (`encoding`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Layer {
-    Base64,
-    Percent,
-    Escape,
-    Concatenation,
-    Utf16,
-}
-
-impl Layer {
-    pub fn name(self) -> &'static str {
-        match self {
-            Layer::Base64 => "base64",
-            Layer::Percent => "percent",
-            Layer::Escape => "escape",
-            Layer::Concatenation => "concatenation",
-            Layer::Utf16 => "utf-16",
-        }
-    }
-}
-
-/// A literal whose presence means a layer may hide a keyword here.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trigger {
-    pub pattern: Vec<u8>,
-    pub layer: Layer,
-    /// Base64: characters from the start of the 4-character group to the trigger.
-    /// UTF-16: bytes from the trigger to the keyword's first character.
-    pub lead: usize,
+/// A detector over `rules` whose one pass also reports this module's trigger
+/// literals: how every scan builds its detector.
+pub fn detector(rules: std::sync::Arc<RuleSet>) -> anyhow::Result<Detector> {
+    let triggers = triggers(&rules);
+    Detector::new(rules, triggers)
 }
 
 /// The trigger literals of every content rule's keywords: the base64 forms of each
@@ -198,7 +174,7 @@ pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Loca
         };
         let context = h.context.unwrap_or_else(|| context_at(data, start, end));
         let allowed =
-            line_allows(data, start) || context.text.contains(crate::filter::INLINE_ALLOW);
+            line_allows(data, start) || context.text.contains(crate::finding::INLINE_ALLOW);
         let mut finding = det.make_finding(&h.hit, &h.secret, prov, at, context, allowed);
         finding.encoding = h.layers.first().map(|l| l.name());
         if h.layers.len() > 1 {

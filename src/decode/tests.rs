@@ -9,7 +9,7 @@ use super::*;
 use crate::detect::Candidate;
 
 fn detector() -> Detector {
-    Detector::new(Arc::new(RuleSet::load(&[] as &[&str]).unwrap())).unwrap()
+    super::detector(Arc::new(RuleSet::load(&[] as &[&str]).unwrap())).unwrap()
 }
 
 fn scan(data: &[u8]) -> (Vec<Located>, u64) {

@@ -6,15 +6,16 @@
 
 pub mod location;
 pub mod placeholder;
+mod trigger;
 
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, MatchKind, packed};
 
-use crate::decode::{Layer, Trigger};
 use crate::finding::{Context, Finding, Provenance, fingerprint};
 use crate::rules::{Rule, RuleKind, RuleSet};
 use location::{Locator, line_bounds_within, line_window};
+pub use trigger::{Layer, Trigger};
 
 /// How far before a keyword a match may start, and after it end. Keys and variable
 /// names are short; this only bounds the regex work on megabyte-long lines.
@@ -27,7 +28,7 @@ pub struct DetectStats {
     pub placeholders: u64,
 }
 
-enum Outcome {
+enum Judgement {
     /// A match at `start..end`; `read` for a variable that is read, not defined.
     Hit {
         start: usize,
@@ -143,7 +144,9 @@ pub struct Detector {
 }
 
 impl Detector {
-    pub fn new(rules: Arc<RuleSet>) -> anyhow::Result<Detector> {
+    /// A detector over `rules`, whose pass also reports `triggers` (the decoders'
+    /// literals; see `decode::detector`).
+    pub fn new(rules: Arc<RuleSet>, triggers: Vec<Trigger>) -> anyhow::Result<Detector> {
         let mut words: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut path_rules = Vec::new();
@@ -162,7 +165,6 @@ impl Detector {
                 }
             }
         }
-        let triggers = crate::decode::triggers(&rules);
         let nkeywords = words.len();
         let build = |pats: &[&[u8]]| Keywords::new(pats);
         let shadow = triggers
@@ -280,9 +282,9 @@ impl Detector {
                 // Where the plain match stops: a quote, `\` or `%` there may be an
                 // encoding that goes on (`"qrcp_live_" + "…"`, `qrcp_live_\x41…`).
                 let stop = match outcome {
-                    Outcome::Hit { .. } => None,
-                    Outcome::Placeholder(end) => Some(end),
-                    Outcome::Nothing => Some(m_end),
+                    Judgement::Hit { .. } => None,
+                    Judgement::Placeholder(end) => Some(end),
+                    Judgement::Nothing => Some(m_end),
                 };
                 let at_stop = stop.and_then(|e| data.get(e..)).unwrap_or_default();
                 let layer = match at_stop.first() {
@@ -296,7 +298,7 @@ impl Detector {
                 let layer = layer.filter(|_| candidates && rule.spec.kind == RuleKind::Secret);
                 if let Some(layer) = layer {
                     let placeholder = match outcome {
-                        Outcome::Placeholder(_) => true,
+                        Judgement::Placeholder(_) => true,
                         _ => data.get(m_end).is_some_and(|&c| looks_like_body(c)),
                     };
                     // Counted below as before; the decoder takes the count back
@@ -309,7 +311,7 @@ impl Detector {
                     });
                 }
                 match outcome {
-                    Outcome::Hit { start, end, read } => pass.hits.push(Hit {
+                    Judgement::Hit { start, end, read } => pass.hits.push(Hit {
                         rule: ri,
                         start,
                         end,
@@ -319,16 +321,16 @@ impl Detector {
                         },
                         read,
                     }),
-                    Outcome::Placeholder(_) => pass.placeholders.push((m_start, m_end)),
+                    Judgement::Placeholder(_) => pass.placeholders.push((m_start, m_end)),
                     // A prefix followed by something that is not a key: `qrcp_live_${KEY}`,
                     // a short body. Counted, not reported; a bare prefix in prose is not.
-                    Outcome::Nothing
+                    Judgement::Nothing
                         if rule.spec.kind == RuleKind::Secret
                             && data.get(m_end).is_some_and(|&c| looks_like_body(c)) =>
                     {
                         pass.placeholders.push((m_start, m_end))
                     }
-                    Outcome::Nothing => {}
+                    Judgement::Nothing => {}
                 }
             }
         }
@@ -353,9 +355,9 @@ impl Detector {
     /// Judges the one match of `rule` that holds the keyword at `kw_start..kw_end`.
     /// Every match holds one of its rule's keywords, so looking at each keyword's
     /// match finds them all.
-    fn match_at(&self, rule: &Rule, data: &[u8], kw_start: usize, kw_end: usize) -> Outcome {
+    fn match_at(&self, rule: &Rule, data: &[u8], kw_start: usize, kw_end: usize) -> Judgement {
         let Some(re) = &rule.pattern else {
-            return Outcome::Nothing;
+            return Judgement::Nothing;
         };
         // Bounded: a keyword on a megabyte-long line costs what it costs on a short one.
         let (ls, _) = line_bounds_within(data, kw_start, BEFORE, 0);
@@ -367,7 +369,7 @@ impl Detector {
             .take_while(|&(start, _)| start <= kw_start)
             .find(|&(_, end)| end > kw_start)
         else {
-            return Outcome::Nothing;
+            return Judgement::Nothing;
         };
         let (start, end) = m;
         let mut read = false;
@@ -383,7 +385,7 @@ impl Detector {
                 // `qrcp_live_…_id`: an identifier that happens to start like a key.
                 let identifier = data.get(end) == Some(&b'_');
                 if identifier || placeholder::placeholder_reason(&body).is_some() {
-                    return Outcome::Placeholder(end);
+                    return Judgement::Placeholder(end);
                 }
             }
             RuleKind::Variable => {
@@ -391,17 +393,17 @@ impl Detector {
                 let holds = |w: &String| memchr::memmem::find(name, w.as_bytes()).is_some();
                 if !rule.spec.name_contains.is_empty() && !rule.spec.name_contains.iter().any(holds)
                 {
-                    return Outcome::Nothing;
+                    return Judgement::Nothing;
                 }
                 match variable_use(data, ls, start, end) {
                     Use::Definition => {}
                     Use::ClientRead if rule.spec.read_severity.is_some() => read = true,
-                    _ => return Outcome::Nothing,
+                    _ => return Judgement::Nothing,
                 }
             }
-            RuleKind::Path => return Outcome::Nothing,
+            RuleKind::Path => return Judgement::Nothing,
         }
-        Outcome::Hit { start, end, read }
+        Judgement::Hit { start, end, read }
     }
 
     fn finding(&self, hit: Hit, data: &[u8], prov: &Provenance, locator: &mut Locator) -> Finding {
@@ -502,7 +504,7 @@ fn overlap(a: &[u8], b: &[u8]) -> bool {
 /// Whether the line around `offset` (within a few KiB) carries `qrcp-scan:allow`.
 pub fn line_allows(data: &[u8], offset: usize) -> bool {
     let (from, to) = line_bounds_within(data, offset, 4096, 4096);
-    memchr::memmem::find(&data[from..to], crate::filter::INLINE_ALLOW.as_bytes()).is_some()
+    memchr::memmem::find(&data[from..to], crate::finding::INLINE_ALLOW.as_bytes()).is_some()
 }
 
 /// A byte that can follow a key prefix in something meant as a key (or a template
@@ -596,7 +598,7 @@ mod tests {
     use super::*;
 
     fn detector() -> Detector {
-        Detector::new(Arc::new(RuleSet::load(&[] as &[&str]).unwrap())).unwrap()
+        crate::decode::detector(Arc::new(RuleSet::load(&[] as &[&str]).unwrap())).unwrap()
     }
 
     fn scan(text: &str) -> (Vec<Finding>, DetectStats) {

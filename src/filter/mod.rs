@@ -11,11 +11,28 @@ use anyhow::{Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
-use crate::config::AllowlistSpec;
+use serde::Deserialize;
+
 use crate::finding::Finding;
 
-/// The marker that allows a line.
-pub const INLINE_ALLOW: &str = "qrcp-scan:allow";
+/// The `[allowlist]` table of `.qrcp-scan.toml`, as written; the configuration
+/// loads it, [`Allowlist::new`] compiles it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowlistSpec {
+    /// Globs over paths relative to the configuration file's folder.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// SHA-256 fingerprints of keys that may appear anywhere.
+    #[serde(default)]
+    pub fingerprints: Vec<String>,
+    /// Regexes matched against the secret (or the variable name).
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    /// Rule ids switched off entirely.
+    #[serde(default)]
+    pub rules: Vec<String>,
+}
 
 pub struct Allowlist {
     paths: GlobSet,

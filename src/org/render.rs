@@ -11,22 +11,13 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::audit::{Audit, Event, KeyGroup as AuditKey};
-use crate::finding::{CommitInfo, Finding, SourceKind, redact};
+use crate::finding::{CommitInfo, Finding, SourceKind};
 use crate::org::merge::{KeyGroup, Merged};
-use crate::report::json::wire;
 use crate::rules::Severity;
 use crate::sanitize::sanitize;
-use crate::scan::{Outcome, Stats};
-
-fn shown_secret(f: &Finding, redacted: bool) -> Option<String> {
-    f.secret.as_ref().map(|s| {
-        if redacted {
-            redact(s, f.secret_prefix_len)
-        } else {
-            s.clone()
-        }
-    })
-}
+use crate::scan::Scanned;
+use crate::stats::Stats;
+use crate::wire::WireFinding;
 
 fn commit_json(c: &CommitInfo) -> Value {
     json!({"commit": c.id, "author": c.author, "email": c.email, "date": c.date})
@@ -72,7 +63,7 @@ fn key_json(m: &Merged, g: &KeyGroup, redacted: bool) -> Value {
         "fingerprint": g.fingerprint,
         "rule": g.rule,
         "severity": g.severity.as_str(),
-        "secret": shown_secret(sample, redacted),
+        "secret": sample.shown_secret(redacted),
         "verification": sample.verification,
         "first_leak": g.first_leak(m).map(|(r, c)| {
             let mut v = commit_json(c);
@@ -90,7 +81,7 @@ pub fn write_json(m: &Merged, redacted: bool, out: &mut dyn Write) -> std::io::R
         .zip(&m.finding_repos)
         .map(|(f, r)| WithRepo {
             repository: r,
-            inner: wire(f, redacted),
+            inner: WireFinding::of(f, redacted),
         })
         .collect();
     let scanned: Vec<_> = m.repositories.values().collect();
@@ -167,7 +158,7 @@ pub fn write_human(m: &Merged, redacted: bool, out: &mut dyn Write) -> std::io::
             "{}[{}]: {}{}",
             g.severity.as_str(),
             p(&g.rule),
-            p(&shown_secret(sample, redacted).unwrap_or_default()),
+            p(&sample.shown_secret(redacted).unwrap_or_default()),
             sample
                 .verification
                 .map(|v| format!(" ({v})"))
@@ -366,6 +357,7 @@ pub fn audit(m: &Merged) -> Audit {
         ));
     }
     Audit {
+        title: "qrcp-scan organisation report",
         repo: format!(
             "organisation: {} repositories (plan {})",
             m.total,
@@ -380,7 +372,7 @@ pub fn audit(m: &Merged) -> Audit {
             .cloned()
             .collect(),
         todo,
-        outcome: Outcome {
+        outcome: Scanned {
             findings,
             stats: Arc::new(stats),
             elapsed: std::time::Duration::from_millis(

@@ -13,10 +13,11 @@ use anyhow::{Context, Result};
 use crate::org::repos::{self, Repo};
 use crate::org::wire::{self, FailureLine, RepositoryLine, ShardLine};
 use crate::org::{ScanOptions, fetch, plan};
-use crate::scan::{Outcome, Stats};
+use crate::scan::Scanned;
+use crate::stats::Stats;
 
 /// Scans the whole history of the repository whose git folder is given.
-pub type ScanRepo<'a> = &'a dyn Fn(&Path) -> Result<Outcome>;
+pub type ScanRepo<'a> = &'a dyn Fn(&Path) -> Result<Scanned>;
 
 /// What one shard came to: the caller turns it into the exit status.
 #[derive(Debug, Default, Clone, Copy)]

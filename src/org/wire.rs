@@ -11,7 +11,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
-use crate::report::json::{WireFinding, wire};
+use crate::wire::WireFinding;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardLine {
@@ -99,7 +99,7 @@ pub fn write_finding(
         plan,
         shard,
         repository,
-        finding: wire(f, redacted),
+        finding: WireFinding::of(f, redacted),
     };
     serde_json::to_writer(&mut *out, &line)?;
     writeln!(out)

@@ -5,12 +5,16 @@
 
 use std::io::Write;
 
-use crate::config::Config;
-use crate::finding::{Finding, redact};
+use crate::finding::Finding;
+use crate::report::ReportOptions;
 use crate::rules::Severity;
 use crate::sanitize::is_dangerous;
 
-pub fn write(cfg: &Config, findings: &[Finding], out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(
+    cfg: &ReportOptions,
+    findings: &[Finding],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     for f in findings {
         let command = match f.severity {
             Severity::Error => "error",
@@ -41,12 +45,7 @@ pub fn write(cfg: &Config, findings: &[Finding], out: &mut dyn Write) -> std::io
             escape_property(&format!("{} ({})", f.message, f.rule))
         ));
         let mut msg = f.message.clone();
-        if let Some(s) = &f.secret {
-            let shown = if cfg.redact {
-                redact(s, f.secret_prefix_len)
-            } else {
-                s.clone()
-            };
+        if let Some(shown) = f.shown_secret(cfg.redact) {
             msg += &format!(" {shown}");
         }
         if let Some(fp) = &f.fingerprint {

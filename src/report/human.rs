@@ -9,14 +9,14 @@ use std::ops::Range;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
-use crate::config::Config;
-use crate::finding::{Finding, redact};
-use crate::report::{human_bytes, thousands};
+use crate::finding::Finding;
+use crate::report::ReportOptions;
 use crate::rules::{RuleKind, RuleSet, Severity};
 use crate::sanitize::{sanitize, sanitize_keep};
-use crate::scan::{Outcome, Stats};
+use crate::scan::{Scanned, Stats};
+use crate::units::{human_bytes, thousands};
 
-pub fn write(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(cfg: &ReportOptions, outcome: &Scanned, out: &mut dyn Write) -> std::io::Result<()> {
     let renderer = if cfg.color {
         Renderer::styled()
     } else {
@@ -26,12 +26,12 @@ pub fn write(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std::io::R
         let text = render(f, &cfg.rules, cfg.redact, cfg.color, &renderer);
         writeln!(out, "{text}\n")?;
     }
-    writeln!(out, "{}", summary(outcome))
+    writeln!(out, "{}", summary(outcome, cfg.errors))
 }
 
 /// One finding as a diagnostic (what `write` prints for each), for reports that
 /// arrange findings their own way (`audit`).
-pub fn render_one(cfg: &Config, f: &Finding) -> String {
+pub fn render_one(cfg: &ReportOptions, f: &Finding) -> String {
     let renderer = if cfg.color {
         Renderer::styled()
     } else {
@@ -118,7 +118,7 @@ fn render(
         footer.push(first.join(" · "));
     }
     if let Some(v) = f.verification {
-        footer.push(format!("verified: {v} ({})", verdict_meaning(v)));
+        footer.push(format!("verified: {v} ({})", verdict_meaning(v.as_str())));
     }
     for note in &f.notes {
         group = group.element(Level::NOTE.message(sanitize(note).into_owned()));
@@ -184,8 +184,8 @@ fn display_context(
         &ctx.text[ctx.span.clone()],
         &ctx.text[ctx.span.end..],
     );
-    let mid = match (&f.secret, redacted) {
-        (Some(s), true) => redact(s, f.secret_prefix_len),
+    let mid = match f.shown_secret(redacted) {
+        Some(s) if redacted => s,
         _ => mid.to_string(),
     };
     let (mut pre, mut post) = (pre.to_string(), post.to_string());
@@ -290,7 +290,7 @@ fn redact_assigned_value(post: &str, rules: &RuleSet) -> String {
     }
 }
 
-pub fn summary(outcome: &Outcome) -> String {
+pub fn summary(outcome: &Scanned, error_count: u64) -> String {
     let s = &outcome.stats;
     let n = outcome.findings.len();
     let errors = outcome
@@ -354,7 +354,7 @@ pub fn summary(outcome: &Outcome) -> String {
     count(Stats::get(&s.allowed), "allowed");
     count(Stats::get(&s.baselined), "in the baseline");
     count(Stats::get(&s.skipped), "skipped");
-    let errs = crate::messages::error_count();
+    let errs = error_count;
     count(errs, if errs == 1 { "error" } else { "errors" });
     if !tail.is_empty() {
         out += "; ";

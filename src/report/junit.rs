@@ -4,12 +4,12 @@
 
 use std::io::Write;
 
-use crate::config::Config;
-use crate::finding::{Finding, redact};
+use crate::finding::Finding;
+use crate::report::ReportOptions;
 use crate::sanitize::is_dangerous;
-use crate::scan::Outcome;
+use crate::scan::Scanned;
 
-pub fn write(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(cfg: &ReportOptions, outcome: &Scanned, out: &mut dyn Write) -> std::io::Result<()> {
     let findings = &outcome.findings;
     let n = findings.len().max(1);
     let failures = findings.len();
@@ -31,13 +31,7 @@ pub fn write(cfg: &Config, outcome: &Outcome, out: &mut dyn Write) -> std::io::R
     }
     for f in findings {
         let place = location(f);
-        let shown = f.secret.as_ref().map(|s| {
-            if cfg.redact {
-                redact(s, f.secret_prefix_len)
-            } else {
-                s.clone()
-            }
-        });
+        let shown = f.shown_secret(cfg.redact);
         let mut message = f.message.clone();
         if let Some(s) = &shown {
             message += &format!(" {s}");

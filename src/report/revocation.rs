@@ -6,7 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::sanitize::sanitize;
-use crate::verify::{Outcome, Settled, Target};
+use crate::verify::{Settled, Target, Verdict};
 
 pub type Row = (Target, Settled);
 
@@ -75,13 +75,13 @@ pub fn write_human(rows: &[Row], dry_run: bool, out: &mut dyn Write) -> std::io:
 }
 
 pub fn summary(rows: &[Row], dry_run: bool) -> String {
-    let count = |o: Outcome| rows.iter().filter(|(_, s)| s.outcome == o).count();
+    let count = |o: Verdict| rows.iter().filter(|(_, s)| s.outcome == o).count();
     let n = rows.len();
     let keys = format!("{n} key{}", if n == 1 { "" } else { "s" });
     if dry_run {
-        let would = count(Outcome::WouldRevoke);
+        let would = count(Verdict::WouldRevoke);
         let mut s = format!("dry run: {would} of {keys} would be revoked; nothing was sent");
-        let failed = count(Outcome::Failed);
+        let failed = count(Verdict::Failed);
         if failed > 0 {
             s += &format!(" ({failed} could not be read back)");
         }
@@ -89,9 +89,9 @@ pub fn summary(rows: &[Row], dry_run: bool) -> String {
     }
     format!(
         "{keys}: {} revoked, {} already inactive, {} failed",
-        count(Outcome::Revoked),
-        count(Outcome::AlreadyInactive),
-        count(Outcome::Failed)
+        count(Verdict::Revoked),
+        count(Verdict::AlreadyInactive),
+        count(Verdict::Failed)
     )
 }
 
@@ -133,7 +133,7 @@ struct WireSummary {
 }
 
 pub fn write_json(rows: &[Row], dry_run: bool, out: &mut dyn Write) -> std::io::Result<()> {
-    let count = |o: Outcome| rows.iter().filter(|(_, s)| s.outcome == o).count();
+    let count = |o: Verdict| rows.iter().filter(|(_, s)| s.outcome == o).count();
     let wire = Wire {
         version: 1,
         tool: Tool {
@@ -157,10 +157,10 @@ pub fn write_json(rows: &[Row], dry_run: bool, out: &mut dyn Write) -> std::io::
             .collect(),
         summary: WireSummary {
             keys: rows.len(),
-            revoked: count(Outcome::Revoked),
-            already_inactive: count(Outcome::AlreadyInactive),
-            failed: count(Outcome::Failed),
-            would_revoke: count(Outcome::WouldRevoke),
+            revoked: count(Verdict::Revoked),
+            already_inactive: count(Verdict::AlreadyInactive),
+            failed: count(Verdict::Failed),
+            would_revoke: count(Verdict::WouldRevoke),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &wire)?;

@@ -7,13 +7,17 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use crate::config::Config;
-use crate::finding::{Finding, redact};
+use crate::finding::Finding;
+use crate::report::ReportOptions;
 use crate::rules::{Rule, RuleKind, RuleSet, Severity};
 
 const INFORMATION_URI: &str = "https://github.com/qrcp-scan/qrcp-scan";
 
-pub fn write(cfg: &Config, findings: &[Finding], out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(
+    cfg: &ReportOptions,
+    findings: &[Finding],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let rules = &cfg.rules;
     let results: Vec<Value> = findings
         .iter()
@@ -117,13 +121,7 @@ fn camel(id: &str) -> String {
 
 fn result(f: &Finding, rules: &RuleSet, redacted: bool) -> Value {
     let index = rules.rules.iter().position(|r| r.spec.id == f.rule);
-    let shown = f.secret.as_ref().map(|s| {
-        if redacted {
-            redact(s, f.secret_prefix_len)
-        } else {
-            s.clone()
-        }
-    });
+    let shown = f.shown_secret(redacted);
     let mut text = f.message.clone();
     if let Some(s) = &shown {
         text += &format!(" `{s}`");

@@ -2,9 +2,8 @@
 //! at build time, loading of users' rule files, and compilation into [`Rule`]s.
 //!
 //! This module owns what a rule *is*. Matching bytes against rules is
-//! `detect`'s job; checking a rule's examples is `rules::check`'s.
-
-pub mod check;
+//! `detect`'s job; checking a rule's examples is `rules check`'s (in `app::rules`,
+//! above the detector).
 
 use std::fmt;
 use std::path::Path;
@@ -48,6 +47,18 @@ impl fmt::Display for Severity {
     }
 }
 
+/// What a rule's findings are to the audit (`category` in a rule file): a live or
+/// test key, a committed dotenv file, a key variable exposed to client code. Rules
+/// without one are grouped by their id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    LiveKey,
+    TestKey,
+    DotenvFile,
+    ClientExposed,
+}
+
 /// What a rule matches, and so how the detector judges a match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -70,6 +81,8 @@ pub struct RuleSpec {
     pub kind: RuleKind,
     pub name: String,
     pub severity: Severity,
+    /// What the audit makes of the rule's findings.
+    pub category: Option<Category>,
     #[serde(default)]
     pub keywords: Vec<String>,
     pub pattern: Option<String>,
@@ -170,6 +183,11 @@ impl RuleSet {
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.spec.id == id)
+    }
+
+    /// The category of the rule `id`, when it has one.
+    pub fn category(&self, id: &str) -> Option<Category> {
+        self.get(id).and_then(|r| r.spec.category)
     }
 }
 

@@ -19,7 +19,7 @@ use std::rc::Rc;
 use flate2::read::MultiGzDecoder;
 
 use crate::messages;
-use crate::report::human_bytes;
+use crate::units::human_bytes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -44,7 +44,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            member: crate::config::DEFAULT_MAX_FILE_SIZE,
+            member: super::DEFAULT_MAX_FILE_SIZE,
             total: 1 << 30,
             ratio: 100,
             depth: 3,

@@ -10,13 +10,14 @@ use std::sync::Mutex;
 
 use ignore::{DirEntry, WalkBuilder, WalkState};
 
-use crate::config::{BUILD_DIRS, Config};
 use crate::detect::Detector;
 use crate::finding::Provenance;
 use crate::messages;
-use crate::report::human_bytes;
-use crate::scan::{Sink, Stats};
 use crate::source::Scanner;
+use crate::source::Sink;
+use crate::source::{BUILD_DIRS, SourceOptions};
+use crate::stats::Stats;
+use crate::units::human_bytes;
 
 pub struct WalkOptions {
     pub no_ignore: bool,
@@ -24,8 +25,13 @@ pub struct WalkOptions {
     pub binary: bool,
 }
 
-pub fn scan(roots: &[PathBuf], opts: &WalkOptions, cfg: &Config, sink: Sink) -> anyhow::Result<()> {
-    let detector = Detector::new(cfg.rules.clone())?;
+pub fn scan(
+    roots: &[PathBuf],
+    opts: &WalkOptions,
+    cfg: &SourceOptions,
+    sink: Sink,
+) -> anyhow::Result<()> {
+    let detector = crate::decode::detector(cfg.rules.clone())?;
     for root in roots {
         if let Err(e) = std::fs::symlink_metadata(root) {
             messages::error(&root.display().to_string(), describe_io(&e));
@@ -70,7 +76,7 @@ type Trackers<'a> = (&'a Mutex<HashSet<PathBuf>>, &'a Mutex<HashSet<PathBuf>>);
 fn walk(
     roots: &[PathBuf],
     opts: &WalkOptions,
-    cfg: &Config,
+    cfg: &SourceOptions,
     detector: &Detector,
     sink: &Sink,
     ignores: bool,

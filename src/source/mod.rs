@@ -10,22 +10,52 @@
 pub mod archive;
 pub mod fs;
 pub mod git;
-pub mod git_index;
-pub mod git_pack;
+
 pub mod origin;
+pub mod sink;
 pub mod staged;
 pub mod stdin;
 pub mod url;
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::Arc;
 
-use crate::config::BUILD_DIRS;
 use crate::decode::{self, Located};
 use crate::detect::Detector;
 use crate::finding::{Finding, Origin, Provenance, SourceKind};
 use crate::messages;
-use crate::scan::{Sink, Stats};
+use crate::rules::RuleSet;
+use crate::stats::Stats;
+pub use sink::Sink;
+
+/// `--max-file-size` when neither the flag nor the configuration file sets it.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
+
+/// Build output folders: what gets deployed, so scanned even when gitignored.
+pub const BUILD_DIRS: &[&str] = &[
+    "dist",
+    "build",
+    "out",
+    ".next",
+    ".nuxt",
+    ".output",
+    ".svelte-kit",
+    "storybook-static",
+    ".vercel",
+    ".netlify",
+];
+
+/// What every source needs from the command: handed out by the configuration.
+#[derive(Clone)]
+pub struct SourceOptions {
+    pub rules: Arc<RuleSet>,
+    pub threads: usize,
+    /// Larger blobs (and archive members) are skipped with a note.
+    pub max_file_size: u64,
+    /// Scan build output folders even when gitignored.
+    pub scan_build_output: bool,
+}
 
 /// Bytes looked at for a NUL to call a blob binary (as git and ripgrep do).
 pub const BINARY_PEEK: usize = 8192;

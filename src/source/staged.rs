@@ -25,16 +25,17 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow, bail};
 use git2::{Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, Oid, Patch, Repository};
 
-use crate::config::Config;
-use crate::detect::Detector;
 use crate::finding::{Finding, Provenance, SourceKind};
 use crate::messages;
-use crate::report::human_bytes;
-use crate::scan::{Sink, Stats};
+use crate::source::Sink;
+use crate::source::SourceOptions;
 use crate::source::git::git_msg;
-use crate::source::{BlobScanner, git_index, looks_binary};
+use crate::source::git::index as git_index;
+use crate::source::{BlobScanner, looks_binary};
+use crate::stats::Stats;
+use crate::units::human_bytes;
 
-pub fn scan(git_dir: &Path, cfg: &Config, sink: Sink) -> Result<()> {
+pub fn scan(git_dir: &Path, cfg: &SourceOptions, sink: Sink) -> Result<()> {
     let repo = Repository::open(git_dir)
         .with_context(|| format!("{}: cannot open the repository", git_dir.display()))?;
     if repo.is_bare() {
@@ -43,7 +44,7 @@ pub fn scan(git_dir: &Path, cfg: &Config, sink: Sink) -> Result<()> {
             git_dir.display()
         );
     }
-    let detector = Detector::new(Arc::clone(&cfg.rules))?;
+    let detector = crate::decode::detector(Arc::clone(&cfg.rules))?;
     let head_tree = match repo.head() {
         Ok(head) => Some(
             head.peel_to_tree()
@@ -131,8 +132,8 @@ pub fn scan(git_dir: &Path, cfg: &Config, sink: Sink) -> Result<()> {
 struct FileScan<'a> {
     repo: &'a Repository,
     scanner: BlobScanner,
-    cfg: &'a Config,
-    stats: &'a crate::scan::Stats,
+    cfg: &'a SourceOptions,
+    stats: &'a crate::stats::Stats,
 }
 
 impl FileScan<'_> {

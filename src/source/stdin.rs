@@ -3,8 +3,8 @@
 use std::io::Read;
 
 use crate::finding::{Provenance, SourceKind};
-use crate::scan::Stats;
 use crate::source::Scanner;
+use crate::stats::Stats;
 
 pub fn scan(scanner: &mut Scanner, name: Option<&str>, max: u64) -> anyhow::Result<()> {
     let mut buf = Vec::new();

@@ -1,18 +1,22 @@
-//! Verify and revoke found keys through the QRCodePro API (`shared/qrcodepro-api.md`).
+//! Verify and revoke found keys through the QRCodePro API (`docs/api.md`).
 //!
 //! This module owns the policy: which findings are keys worth sending (QRCodePro
 //! keys only, each distinct key once), how an answer becomes a verdict or an
 //! outcome, when to retry and when to give up, the confirmation before revoking,
-//! and the audit trail. `client` speaks HTTP, `ratelimit` paces, `audit` records,
-//! `recover` reads keys back for a report; reporters print the results.
+//! and the audit trail. `target` picks the keys, `engine` runs requests and judges
+//! answers, `client` speaks HTTP, `ratelimit` paces, `audit` records, `recover` reads
+//! keys back for a report; the command asks for confirmation, reporters print the
+//! results.
 
 pub mod audit;
 pub mod client;
+mod engine;
 pub mod ratelimit;
 pub mod recover;
+mod target;
 
 use std::collections::HashMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,11 +25,12 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Result, bail};
 use serde_json::json;
 
-use crate::finding::{Finding, redact};
-use crate::sanitize::sanitize;
+use crate::finding::{Finding, Verification, redact};
 use audit::{AuditLog, Entry};
 use client::{Answer, BaseUrl, Body, Client, RateInfo};
+use engine::*;
 use ratelimit::Limiter;
+pub use target::*;
 
 /// Requests in flight at once: a small fixed number, whatever the key count.
 const WORKERS: usize = 4;
@@ -69,17 +74,17 @@ impl Action {
     }
 
     /// The outcome when the API gave no usable answer.
-    fn gave_up(self) -> Outcome {
+    fn gave_up(self) -> Verdict {
         match self {
-            Action::Verify => Outcome::Unknown,
-            Action::Revoke => Outcome::Failed,
+            Action::Verify => Verdict::Unknown,
+            Action::Revoke => Verdict::Failed,
         }
     }
 }
 
 /// A verdict (verify) or an outcome (revoke), spelled as on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
+pub enum Verdict {
     Active,
     Inactive,
     Unknown,
@@ -90,99 +95,18 @@ pub enum Outcome {
     WouldRevoke,
 }
 
-impl Outcome {
+impl Verdict {
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Active => "active",
-            Outcome::Inactive => "inactive",
-            Outcome::Unknown => "unknown",
-            Outcome::Revoked => "revoked",
-            Outcome::AlreadyInactive => "already_inactive",
-            Outcome::Failed => "failed",
-            Outcome::WouldRevoke => "would_revoke",
+            Verdict::Active => "active",
+            Verdict::Inactive => "inactive",
+            Verdict::Unknown => "unknown",
+            Verdict::Revoked => "revoked",
+            Verdict::AlreadyInactive => "already_inactive",
+            Verdict::Failed => "failed",
+            Verdict::WouldRevoke => "would_revoke",
         }
     }
-}
-
-/// One distinct key to act on.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub fingerprint: String,
-    /// The full key, or why it could not be had (a report's key not read back).
-    pub key: std::result::Result<String, String>,
-    /// `qrcp_live_Ab3x…`
-    pub redacted: String,
-    /// Where it was found first: `path:line` or `commit:path:line`.
-    pub location: String,
-    /// How many other places hold the same key.
-    pub more: usize,
-    pub live: bool,
-}
-
-/// What became of one target.
-#[derive(Debug, Clone)]
-pub struct Settled {
-    pub outcome: Outcome,
-    /// The last HTTP status, if any answer came.
-    pub status: Option<u16>,
-    /// Why, when it did not go as hoped (`HTTP 500 internal_error`, `timed out`).
-    pub detail: Option<String>,
-    /// Requests sent.
-    pub attempts: u32,
-}
-
-/// `qrcp_live_` or `qrcp_test_` and 20 or more ASCII letters and digits: the only
-/// secrets ever sent to QRCodePro (a user's own rules find other providers' keys).
-pub fn is_qrcodepro_key(s: &str) -> bool {
-    let body = s
-        .strip_prefix(LIVE_PREFIX)
-        .or_else(|| s.strip_prefix(TEST_PREFIX));
-    body.is_some_and(|b| b.len() >= 20 && b.bytes().all(|c| c.is_ascii_alphanumeric()))
-}
-
-/// `path:line`, `commit:path:line`, or whatever part of that is known.
-pub fn location_of(f: &Finding) -> String {
-    let mut parts = Vec::new();
-    if let Some(c) = &f.provenance.commit {
-        parts.push(c.id.clone());
-    }
-    match &f.provenance.path {
-        Some(p) => parts.push(p.clone()),
-        None if f.provenance.commit.is_some() => parts.push("<commit message>".into()),
-        None => parts.push("<unknown>".into()),
-    }
-    if let Some(l) = f.line {
-        parts.push(l.to_string());
-    }
-    parts.join(":")
-}
-
-/// The distinct QRCodePro keys among findings, in the findings' order.
-pub fn targets_of(findings: &[Finding]) -> Vec<Target> {
-    let mut targets: Vec<Target> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for f in findings {
-        let (Some(secret), Some(fp)) = (&f.secret, &f.fingerprint) else {
-            continue;
-        };
-        if !is_qrcodepro_key(secret) {
-            continue;
-        }
-        if let Some(&i) = index.get(fp.as_str()) {
-            targets[i].more += 1;
-            continue;
-        }
-        index.insert(fp, targets.len());
-        targets.push(Target {
-            fingerprint: fp.clone(),
-            key: Ok(secret.clone()),
-            redacted: redact(secret, LIVE_PREFIX.len()),
-            location: location_of(f),
-            more: 0,
-            live: secret.starts_with(LIVE_PREFIX),
-        });
-    }
-    targets
 }
 
 /// Verifies each distinct key of `findings` once and writes the verdicts into
@@ -208,7 +132,7 @@ pub fn verify_targets(api: &ApiConfig, targets: &[Target]) -> Result<Vec<Settled
         "every verification request is recorded in this audit log",
     );
     for (t, s) in targets.iter().zip(&settled) {
-        if s.outcome == Outcome::Unknown {
+        if s.outcome == Verdict::Unknown {
             crate::messages::note(
                 &format!("{} ({})", t.redacted, t.location),
                 format!(
@@ -222,7 +146,7 @@ pub fn verify_targets(api: &ApiConfig, targets: &[Target]) -> Result<Vec<Settled
 }
 
 pub fn apply_verdicts(targets: &[Target], settled: &[Settled], findings: &mut [Finding]) {
-    let verdicts: HashMap<&str, Outcome> = targets
+    let verdicts: HashMap<&str, Verdict> = targets
         .iter()
         .zip(settled)
         .map(|(t, s)| (t.fingerprint.as_str(), s.outcome))
@@ -231,7 +155,12 @@ pub fn apply_verdicts(targets: &[Target], settled: &[Settled], findings: &mut [F
         if let Some(v) = f.fingerprint.as_deref().and_then(|fp| verdicts.get(fp))
             && f.secret.is_some()
         {
-            f.verification = Some(v.as_str());
+            f.verification = Some(match v {
+                Verdict::Active => Verification::Active,
+                Verdict::Inactive => Verification::Inactive,
+                // Verification only ends active, inactive or unknown.
+                _ => Verification::Unknown,
+            });
         }
     }
 }
@@ -247,12 +176,16 @@ pub fn check_confirmable(settings: &RevokeSettings) -> Result<()> {
     Ok(())
 }
 
-/// Revokes targets (or, with `--dry-run`, says what would be revoked), after a
-/// confirmation on a terminal unless `--yes`. Every attempt goes to the audit log.
+/// Asks whether to revoke these keys (the command's prompt on a terminal).
+pub type Confirm<'a> = &'a dyn Fn(&ApiConfig, &[Target]) -> Result<bool>;
+
+/// Revokes targets (or, with `--dry-run`, says what would be revoked), after
+/// `confirm` agrees unless `--yes`. Every attempt goes to the audit log.
 pub fn revoke_targets(
     api: &ApiConfig,
     settings: &RevokeSettings,
     targets: Vec<Target>,
+    confirm: Confirm,
 ) -> Result<Vec<(Target, Settled)>> {
     let targets: Vec<Target> = targets
         .into_iter()
@@ -267,13 +200,13 @@ pub fn revoke_targets(
             .map(|t| {
                 let settled = match &t.key {
                     Ok(_) => Settled {
-                        outcome: Outcome::WouldRevoke,
+                        outcome: Verdict::WouldRevoke,
                         status: None,
                         detail: None,
                         attempts: 0,
                     },
                     Err(why) => Settled {
-                        outcome: Outcome::Failed,
+                        outcome: Verdict::Failed,
                         status: None,
                         detail: Some(why.clone()),
                         attempts: 0,
@@ -298,267 +231,6 @@ pub fn revoke_targets(
     Ok(targets.into_iter().zip(settled).collect())
 }
 
-/// Lists the keys on standard error and asks. Only called on a terminal.
-fn confirm(api: &ApiConfig, targets: &[Target]) -> Result<bool> {
-    let mut err = std::io::stderr().lock();
-    let n = targets.len();
-    writeln!(
-        err,
-        "qrcp-scan: about to revoke {n} key{} through {}:",
-        if n == 1 { "" } else { "s" },
-        sanitize(&api.base.url)
-    )?;
-    for t in targets {
-        writeln!(err, "  {}  {}", t.redacted, sanitize(&t.location))?;
-    }
-    write!(err, "Revoke {}? [y/N] ", if n == 1 { "it" } else { "them" })?;
-    err.flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
-}
-
-/// Runs one action over many keys: a few workers, shared pacing, one audit log.
-struct Engine<'a> {
-    client: Client,
-    limiter: &'a Limiter,
-    tries: u32,
-    audit: Option<AuditLog>,
-}
-
-/// What one answer means.
-enum Step {
-    Final(Outcome, Option<String>),
-    RateLimited(RateInfo),
-    /// An error of the service worth retrying (5xx, a bad body, no answer).
-    Transient(String),
-}
-
-impl Engine<'_> {
-    fn new(api: &ApiConfig, audit: Option<AuditLog>) -> Engine<'_> {
-        Engine {
-            client: Client::new(&api.base, api.timeout),
-            limiter: &api.limiter,
-            tries: api.tries.max(1),
-            audit,
-        }
-    }
-
-    fn run(&self, action: Action, targets: &[Target]) -> Vec<Settled> {
-        let next = AtomicUsize::new(0);
-        let results: Vec<Mutex<Option<Settled>>> =
-            targets.iter().map(|_| Mutex::new(None)).collect();
-        std::thread::scope(|s| {
-            for _ in 0..WORKERS.min(targets.len()) {
-                s.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(t) = targets.get(i) else { break };
-                        let settled = self.one(action, t);
-                        if let Ok(mut slot) = results[i].lock() {
-                            *slot = Some(settled);
-                        }
-                    }
-                });
-            }
-        });
-        results
-            .into_iter()
-            .map(|m| {
-                m.into_inner().ok().flatten().unwrap_or(Settled {
-                    outcome: action.gave_up(),
-                    status: None,
-                    detail: Some("internal error: no result".into()),
-                    attempts: 0,
-                })
-            })
-            .collect()
-    }
-
-    fn record(&self, action: Action, t: &Target, attempt: u32, outcome: &str, s: &Settled) {
-        if let Some(audit) = &self.audit {
-            audit.record(&Entry {
-                time: audit::now_rfc3339(),
-                action: action.as_str(),
-                fingerprint: &t.fingerprint,
-                key: &t.redacted,
-                location: &t.location,
-                attempt,
-                outcome,
-                status: s.status,
-                detail: s.detail.as_deref(),
-            });
-        }
-    }
-
-    fn one(&self, action: Action, t: &Target) -> Settled {
-        let key = match &t.key {
-            Ok(k) => k,
-            Err(why) => {
-                let s = Settled {
-                    outcome: action.gave_up(),
-                    status: None,
-                    detail: Some(why.clone()),
-                    attempts: 0,
-                };
-                self.record(action, t, 0, s.outcome.as_str(), &s);
-                return s;
-            }
-        };
-        let (path, body) = match action {
-            Action::Verify => (VERIFY_PATH, None),
-            Action::Revoke => (
-                REVOKE_PATH,
-                Some(json!({"reason": "leaked", "source": "qrcp-scan", "location": t.location})),
-            ),
-        };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            self.limiter.before(&t.fingerprint);
-            let answer = self.client.send(path, key, body.as_ref());
-            let status = match &answer {
-                Answer::Http { status, rate, .. } => {
-                    self.limiter.after(&t.fingerprint, rate);
-                    Some(*status)
-                }
-                Answer::Transport(_) => None,
-            };
-            let last = attempt >= self.tries;
-            let give_up = |detail: String| Settled {
-                outcome: action.gave_up(),
-                status,
-                detail: Some(detail),
-                attempts: attempt,
-            };
-            let tries = |d: String| {
-                if attempt > 1 {
-                    format!("{d}, after {attempt} tries")
-                } else {
-                    d
-                }
-            };
-            let (settled, retry) = match judge(action, &answer) {
-                Step::Final(outcome, detail) => (
-                    Settled {
-                        outcome,
-                        status,
-                        detail,
-                        attempts: attempt,
-                    },
-                    None,
-                ),
-                Step::RateLimited(rate) => {
-                    let wait = ratelimit::wait_after_429(&rate, SystemTime::now());
-                    if last {
-                        (give_up(tries("rate limited (HTTP 429)".into())), None)
-                    } else if wait > ratelimit::MAX_WAIT {
-                        let d = format!(
-                            "rate limited for {} s more (HTTP 429): gave up",
-                            wait.as_secs()
-                        );
-                        (give_up(d), None)
-                    } else {
-                        (
-                            give_up("HTTP 429: waiting for the rate-limit reset".into()),
-                            Some(Ok(wait)),
-                        )
-                    }
-                }
-                Step::Transient(d) => {
-                    if last {
-                        (give_up(tries(d)), None)
-                    } else {
-                        (give_up(d), Some(Err(ratelimit::backoff(attempt))))
-                    }
-                }
-            };
-            match retry {
-                None => {
-                    self.record(action, t, attempt, settled.outcome.as_str(), &settled);
-                    return settled;
-                }
-                Some(wait) => {
-                    self.record(action, t, attempt, "retry", &settled);
-                    match wait {
-                        // After a 429 the key waits; other keys go on.
-                        Ok(w) => self.limiter.block(&t.fingerprint, w),
-                        Err(backoff) => std::thread::sleep(backoff),
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The contract's tables: what an answer means for an action.
-fn judge(action: Action, answer: &Answer) -> Step {
-    let (status, body) = match answer {
-        Answer::Transport(what) => return Step::Transient((*what).to_string()),
-        Answer::Http {
-            status: 429, rate, ..
-        } => return Step::RateLimited(*rate),
-        Answer::Http { status, body, .. } => (*status, body),
-    };
-    let code = body.error_code();
-    let is_json = matches!(body, Body::Json(_));
-    match (action, status) {
-        (Action::Verify, 200) if is_json => Step::Final(Outcome::Active, None),
-        (Action::Verify, 403) if code == Some("forbidden") => Step::Final(
-            Outcome::Active,
-            Some("valid key; its plan has no API access".into()),
-        ),
-        (Action::Verify, 401) if code == Some("unauthorized") => {
-            Step::Final(Outcome::Inactive, None)
-        }
-        (Action::Revoke, 401) if code == Some("unauthorized") => {
-            Step::Final(Outcome::AlreadyInactive, None)
-        }
-        (Action::Revoke, 200) if is_json => match body {
-            Body::Json(v) if v.get("revoked") == Some(&serde_json::Value::Bool(true)) => {
-                Step::Final(Outcome::Revoked, None)
-            }
-            _ => Step::Final(
-                Outcome::Failed,
-                Some("HTTP 200 without \"revoked\": true".into()),
-            ),
-        },
-        // Anything else is an error of the service, as the contract says: a 5xx, a
-        // documented status whose body is not the documented JSON (a proxy, an
-        // outage page), a redirect (never followed with the key), another 4xx.
-        // Retried with backoff up to --api-tries, then unknown (verify) or failed
-        // (revoke).
-        _ => Step::Transient(describe_status(status, body)),
-    }
-}
-
-/// `HTTP 500 internal_error`, `HTTP 302 redirect (not followed)`, `HTTP 200 with a
-/// body that is not JSON`. The error code comes from the server: only a short
-/// run of safe characters of it is kept.
-fn describe_status(status: u16, body: &Body) -> String {
-    let mut s = format!("HTTP {status}");
-    match body.error_code() {
-        Some(code) => {
-            let code: String = code
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-                .take(64)
-                .collect();
-            if !code.is_empty() {
-                s += " ";
-                s += &code;
-            }
-        }
-        None if (300..400).contains(&status) => s += " redirect (not followed)",
-        None if matches!(body, Body::NotJson) => s += " with a body that is not JSON",
-        None => {}
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -571,7 +243,7 @@ mod tests {
         }
     }
 
-    fn outcome(action: Action, a: &Answer) -> Option<Outcome> {
+    fn outcome(action: Action, a: &Answer) -> Option<Verdict> {
         match judge(action, a) {
             Step::Final(o, _) => Some(o),
             _ => None,
@@ -583,16 +255,16 @@ mod tests {
         let v = Action::Verify;
         assert_eq!(
             outcome(v, &http(200, "{\"data\":[]}")),
-            Some(Outcome::Active)
+            Some(Verdict::Active)
         );
         let forbidden =
             r#"{"error":{"code":"forbidden","message":"API access requires an Enterprise plan"}}"#;
-        assert_eq!(outcome(v, &http(403, forbidden)), Some(Outcome::Active));
+        assert_eq!(outcome(v, &http(403, forbidden)), Some(Verdict::Active));
         let unauthorized =
             r#"{"error":{"code":"unauthorized","message":"Invalid or missing API key"}}"#;
         assert_eq!(
             outcome(v, &http(401, unauthorized)),
-            Some(Outcome::Inactive)
+            Some(Verdict::Inactive)
         );
         assert!(matches!(judge(v, &http(429, "{}")), Step::RateLimited(_)));
         assert!(matches!(judge(v, &http(500, "{}")), Step::Transient(_)));
@@ -610,15 +282,15 @@ mod tests {
         let r = Action::Revoke;
         assert_eq!(
             outcome(r, &http(200, r#"{"revoked":true,"key_id":"k"}"#)),
-            Some(Outcome::Revoked)
+            Some(Verdict::Revoked)
         );
         assert_eq!(
             outcome(r, &http(401, unauthorized)),
-            Some(Outcome::AlreadyInactive)
+            Some(Verdict::AlreadyInactive)
         );
         // Failed only once the retries are spent (the engine's part).
         assert!(matches!(judge(r, &http(404, "{}")), Step::Transient(_)));
-        assert_eq!(outcome(r, &http(200, "{}")), Some(Outcome::Failed));
+        assert_eq!(outcome(r, &http(200, "{}")), Some(Verdict::Failed));
     }
 
     #[test]

@@ -11,46 +11,18 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
 
 use crate::detect::Detector;
-use crate::finding::{CommitInfo, Finding, Origin, Provenance, SourceKind, fingerprint};
-use crate::rules::{RuleSet, Severity};
+use crate::finding::{CommitInfo, Finding, Provenance, SourceKind, Verification, fingerprint};
+use crate::rules::RuleSet;
 use crate::verify::{LIVE_PREFIX, TEST_PREFIX, Target, is_qrcodepro_key, location_of};
+use crate::wire::{Report, VERSION, WireFinding};
 
 /// Largest file read back (a report may name anything; devices are refused too).
 const MAX_READ: u64 = 1 << 30;
 
-#[derive(Debug, Deserialize)]
-struct ReportIn {
-    version: u32,
-    findings: Vec<FindingIn>,
-}
-
-/// A finding as `--format json`/`jsonl` writes it. Unknown fields are ignored: a
-/// newer qrcp-scan may add some.
-#[derive(Debug, Deserialize)]
-struct FindingIn {
-    rule: String,
-    severity: Severity,
-    #[serde(default)]
-    message: String,
-    path: Option<String>,
-    line: Option<usize>,
-    column: Option<usize>,
-    end_line: Option<usize>,
-    end_column: Option<usize>,
-    secret: Option<String>,
-    fingerprint: Option<String>,
-    encoding: Option<String>,
-    origin: Option<Origin>,
-    source: String,
-    commit: Option<String>,
-    author: Option<String>,
-    email: Option<String>,
-    date: Option<String>,
-    verification: Option<String>,
-}
+/// A finding as `--format json`/`jsonl` writes it.
+type FindingIn = WireFinding<'static>;
 
 /// A report's findings, and its distinct QRCodePro keys (read back or not).
 pub struct Loaded {
@@ -74,8 +46,8 @@ pub fn from_text(
     root: Option<&Path>,
     rules: Arc<RuleSet>,
 ) -> Result<Loaded> {
-    let raw: Vec<FindingIn> = match serde_json::from_str::<ReportIn>(text) {
-        Ok(r) if r.version == 1 => r.findings,
+    let raw: Vec<FindingIn> = match serde_json::from_str::<Report>(text) {
+        Ok(r) if r.version == VERSION => r.findings,
         Ok(r) => bail!(
             "{shown}: report version {} is not supported (1 is)",
             r.version
@@ -96,7 +68,7 @@ pub fn from_text(
     let mut reader = Reader {
         root,
         repo: None,
-        detector: Detector::new(rules)?,
+        detector: crate::decode::detector(rules)?,
         files: HashMap::new(),
     };
     let mut findings: Vec<Finding> = Vec::with_capacity(raw.len());
@@ -106,7 +78,7 @@ pub fn from_text(
     let mut targets: Vec<Target> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for (r, f) in raw.iter().zip(findings.iter_mut()) {
-        let (Some(shown_secret), Some(fp)) = (&r.secret, &r.fingerprint) else {
+        let (Some(shown_secret), Some(fp)) = (&r.secret, r.fingerprint.as_deref()) else {
             continue;
         };
         let live = shown_secret.starts_with(LIVE_PREFIX);
@@ -119,9 +91,9 @@ pub fn from_text(
                 i
             }
             None => {
-                index.insert(fp.clone(), targets.len());
+                index.insert(fp.to_string(), targets.len());
                 targets.push(Target {
-                    fingerprint: fp.clone(),
+                    fingerprint: fp.to_string(),
                     key: Err(String::new()),
                     redacted: redacted_form(shown_secret),
                     location: location_of(f),
@@ -180,11 +152,12 @@ fn redacted_form(shown: &str) -> String {
 fn to_finding(r: &FindingIn) -> Result<Finding> {
     let source =
         SourceKind::parse(&r.source).with_context(|| format!("unknown source {:?}", r.source))?;
+    let text = |s: &Option<std::borrow::Cow<str>>| s.as_deref().unwrap_or_default().to_string();
     let commit = r.commit.as_ref().map(|id| CommitInfo {
-        id: id.clone(),
-        author: r.author.clone().unwrap_or_default(),
-        email: r.email.clone().unwrap_or_default(),
-        date: r.date.clone().unwrap_or_default(),
+        id: id.to_string(),
+        author: text(&r.author),
+        email: text(&r.email),
+        date: text(&r.date),
     });
     if let Some(fp) = &r.fingerprint
         && (fp.len() != 64 || !fp.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -192,12 +165,12 @@ fn to_finding(r: &FindingIn) -> Result<Finding> {
         bail!("fingerprint {fp:?} is not a SHA-256 hex digest");
     }
     Ok(Finding {
-        rule: r.rule.clone(),
+        rule: r.rule.to_string(),
         severity: r.severity,
-        message: r.message.clone(),
+        message: r.message.to_string(),
         provenance: Provenance {
             source,
-            path: r.path.clone(),
+            path: r.path.as_deref().map(str::to_string),
             commit,
         },
         line: r.line,
@@ -208,13 +181,8 @@ fn to_finding(r: &FindingIn) -> Result<Finding> {
         secret_prefix_len: 0,
         fingerprint: r.fingerprint.as_ref().map(|f| f.to_ascii_lowercase()),
         encoding: r.encoding.as_deref().and_then(static_encoding),
-        origin: r.origin.clone(),
-        verification: match r.verification.as_deref() {
-            Some("active") => Some("active"),
-            Some("inactive") => Some("inactive"),
-            Some("unknown") => Some("unknown"),
-            _ => None,
-        },
+        origin: r.origin.as_deref().cloned(),
+        verification: r.verification.as_deref().and_then(Verification::parse),
         context: None,
         notes: Vec::new(),
         inline_allowed: false,

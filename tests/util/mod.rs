@@ -178,9 +178,9 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/schemas/…` beside the repository, or the copy CI lays out.
-pub fn shared_file(rel: &str) -> PathBuf {
-    let p = repo_root().join("..").join("shared").join(rel);
+/// A file of this repository that a test reads (the report schema, a workflow).
+pub fn repo_file(rel: &str) -> PathBuf {
+    let p = repo_root().join(rel);
     assert!(p.exists(), "{} is missing", p.display());
     p
 }

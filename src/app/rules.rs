@@ -1,16 +1,74 @@
-//! `qrcp-scan rules check`: every rule's `examples` must produce a finding of that
-//! rule through the real detector (placeholder judgement included), and no
-//! `negative_examples` may. Problems are one line each, naming rule and example.
+//! `rules list` and `rules check`. The check runs every rule's `examples` through
+//! the real detector (placeholder judgement included): each must produce a finding
+//! of that rule, and no `negative_examples` may. Problems are one line each, naming
+//! rule and example.
 
+use std::io::Write;
 use std::sync::Arc;
 
-use crate::detect::Detector;
+use anyhow::Result;
+
+use super::Exit;
+use crate::cli::RulesCommand;
 use crate::finding::Provenance;
-use crate::rules::{RuleKind, RuleSet};
+use crate::rules::{self, RuleKind, RuleSet};
+
+pub fn command(cmd: RulesCommand) -> Result<Exit> {
+    match cmd {
+        RulesCommand::List { rules } => {
+            let set = rules::RuleSet::load(&rules.files)?;
+            let mut out = std::io::stdout().lock();
+            for r in &set.rules {
+                writeln!(
+                    out,
+                    "{:<20} {:<8} {:<7} {}  ({})",
+                    r.spec.id,
+                    r.spec.severity,
+                    kind_name(r.spec.kind),
+                    r.spec.name,
+                    r.origin
+                )?;
+                for reference in &r.spec.references {
+                    writeln!(out, "{:<20} see {reference}", "")?;
+                }
+            }
+            Ok(Exit::Clean)
+        }
+        RulesCommand::Check { rules } => {
+            let set = Arc::new(rules::RuleSet::load(&rules.files)?);
+            let problems = check(&set)?;
+            for p in &problems {
+                eprintln!("qrcp-scan: {}", crate::sanitize::sanitize(p));
+            }
+            if problems.is_empty() {
+                let examples: usize = set
+                    .rules
+                    .iter()
+                    .map(|r| r.spec.examples.len() + r.spec.negative_examples.len())
+                    .sum();
+                println!(
+                    "{} rules, {examples} examples: all checks passed",
+                    set.rules.len()
+                );
+                Ok(Exit::Clean)
+            } else {
+                Ok(Exit::Error)
+            }
+        }
+    }
+}
+
+fn kind_name(k: rules::RuleKind) -> &'static str {
+    match k {
+        rules::RuleKind::Secret => "secret",
+        rules::RuleKind::Variable => "variable",
+        rules::RuleKind::Path => "path",
+    }
+}
 
 /// Checks the rule set; returns one message per problem (empty when all is well).
-pub fn check(rules: &Arc<RuleSet>) -> anyhow::Result<Vec<String>> {
-    let detector = Detector::new(Arc::clone(rules))?;
+fn check(rules: &Arc<RuleSet>) -> anyhow::Result<Vec<String>> {
+    let detector = crate::decode::detector(Arc::clone(rules))?;
     let mut problems = Vec::new();
     for rule in &rules.rules {
         let spec = &rule.spec;

@@ -1,0 +1,320 @@
+//! The whole-history scan: every object read once, in pack order and in parallel
+//! (blobs through the blob scanner, commits and tags parsed for the graph and their
+//! messages), then the tree walk and placement of what was found.
+
+use super::*;
+
+impl Reader<'_> {
+    pub(super) fn worker(&self) -> Worker {
+        let repo = match Repository::open(self.git_dir) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                messages::error(&self.git_dir.display().to_string(), git_msg(&e));
+                None
+            }
+        };
+        Worker {
+            repo,
+            scanner: BlobScanner::new(self.detector.clone(), self.max),
+        }
+    }
+
+    /// Reads one blob and returns its findings, relative to the blob. Too large,
+    /// binary or keyword-free blobs return nothing. Its name is not known: binary
+    /// blobs, archives and notebooks are told by their bytes.
+    pub(super) fn scan_blob(
+        &self,
+        w: &mut Worker,
+        id: Oid,
+        size: Option<usize>,
+    ) -> Option<Vec<Found>> {
+        let stats = &self.sink.stats;
+        let odb = w.repo.as_ref()?.odb().ok()?;
+        let size = match size {
+            Some(s) => s,
+            None => match odb.read_header(id) {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    messages::error(&format!("object {id}"), git_msg(&e));
+                    return None;
+                }
+            },
+        };
+        Stats::add(&stats.blobs, 1);
+        if size as u64 > self.max {
+            self.too_large.fetch_add(1, Ordering::Relaxed);
+            Stats::add(&stats.skipped, 1);
+            return None;
+        }
+        let obj = match odb.read(id) {
+            Ok(o) => o,
+            Err(e) => {
+                messages::error(&format!("object {id}"), git_msg(&e));
+                return None;
+            }
+        };
+        let data = obj.data();
+        Stats::add(&stats.bytes, data.len() as u64);
+        if looks_binary(data, "") {
+            Stats::add(&stats.skipped, 1);
+            return None;
+        }
+        let mut found = Vec::new();
+        let label = format!("blob {id}");
+        w.scanner.scan(data, None, &label, stats, &mut found);
+        (!found.is_empty()).then_some(found)
+    }
+
+    /// Phase 1 for one object of the database.
+    pub(super) fn visit(&self, w: &mut Worker, id: Oid, hint: Hint) -> Option<Seen> {
+        let (size, kind) = match hint.kind {
+            Some(ObjectType::Blob) => (hint.size, ObjectType::Blob),
+            // Commits and tags are read whatever their size.
+            Some(kind @ (ObjectType::Commit | ObjectType::Tag | ObjectType::Tree)) => (None, kind),
+            _ => match w.repo.as_ref()?.odb().ok()?.read_header(id) {
+                Ok((size, kind)) => (Some(size), kind),
+                Err(e) => {
+                    messages::error(&format!("object {id}"), git_msg(&e));
+                    return Some(Seen::Failed(id));
+                }
+            },
+        };
+        match kind {
+            ObjectType::Blob => self
+                .scan_blob(w, id, size)
+                .map(|found| Seen::Blob { id, found }),
+            ObjectType::Commit | ObjectType::Tag => {
+                let odb = w.repo.as_ref()?.odb().ok()?;
+                let obj = match odb.read(id) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        messages::error(&format!("object {id}"), git_msg(&e));
+                        return Some(Seen::Failed(id));
+                    }
+                };
+                let data = obj.data();
+                let (headers, message) = split_message(data);
+                let found = message_findings(&w.scanner.detector, message, self.sink);
+                if kind == ObjectType::Commit {
+                    Stats::add(&self.sink.stats.commits, 1);
+                    match parse_commit(headers) {
+                        Some(node) => Some(Seen::Commit { id, node, found }),
+                        None => {
+                            messages::error(&format!("commit {id}"), "malformed commit object");
+                            Some(Seen::Failed(id))
+                        }
+                    }
+                } else {
+                    let target = header(headers, b"object").and_then(parse_oid)?;
+                    let name = header(headers, b"tag")
+                        .map(|n| String::from_utf8_lossy(n).into_owned())
+                        .unwrap_or_default();
+                    Some(Seen::Tag {
+                        id,
+                        target,
+                        name,
+                        found,
+                    })
+                }
+            }
+            // Trees are walked in phase 2; other kinds hold nothing to scan.
+            _ => None,
+        }
+    }
+}
+
+impl Ctx<'_> {
+    pub(super) fn scan_all(&mut self, pool: &rayon::ThreadPool) -> Result<()> {
+        let repo = self.repo;
+        let odb = repo.odb().context("cannot open the object database")?;
+        let mut ids = Vec::new();
+        odb.foreach(|id| {
+            ids.push(*id);
+            true
+        })
+        .map_err(|e| anyhow!("cannot list objects: {}", git_msg(&e)))?;
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            messages::note(
+                &repo_name(repo),
+                "the repository has no commits: nothing to scan",
+            );
+            return Ok(());
+        }
+        // Pack order, not id order: a delta's base was then usually just read and
+        // is still in libgit2's delta-base cache (twice as fast as id order). Trees
+        // that the packs say are trees are left to the tree walk; other objects
+        // come with what their pack entry says.
+        let packed = pack::read(&repo.commondir().join("objects"));
+        let mut work: Vec<((u32, u64), Oid, Hint)> = ids
+            .iter()
+            .filter_map(|id| match packed.get(id) {
+                Some(p) if p.kind == Some(ObjectType::Tree) => None,
+                Some(p) => Some((
+                    p.position,
+                    *id,
+                    Hint {
+                        kind: p.kind,
+                        size: p.size,
+                    },
+                )),
+                None => Some(((u32::MAX, 0), *id, Hint::default())),
+            })
+            .collect();
+        drop((ids, packed));
+        work.sort_unstable_by_key(|w| (w.0, w.1));
+
+        // Phase 1: every object once, in parallel.
+        let this = &self.reader;
+        let seen: Vec<Seen> = pool.install(|| {
+            work.par_iter()
+                .map_init(
+                    || this.worker(),
+                    |w, &(_, id, hint)| this.visit(w, id, hint),
+                )
+                .flatten()
+                .collect()
+        });
+        drop(work);
+        let mut nodes: HashMap<Oid, Node> = HashMap::new();
+        let mut tags: HashMap<Oid, (Oid, String, Vec<Finding>)> = HashMap::new();
+        let mut blob_found: HashMap<Oid, Vec<Found>> = HashMap::new();
+        let mut message_found: Vec<(Oid, Vec<Finding>)> = Vec::new();
+        let mut failed: HashSet<Oid> = HashSet::new();
+        for s in seen {
+            match s {
+                Seen::Commit { id, node, found } => {
+                    nodes.insert(id, node);
+                    if !found.is_empty() {
+                        message_found.push((id, found));
+                    }
+                }
+                Seen::Tag {
+                    id,
+                    target,
+                    name,
+                    found,
+                } => {
+                    tags.insert(id, (target, name, found));
+                }
+                Seen::Blob { id, found } => {
+                    blob_found.insert(id, found);
+                }
+                Seen::Failed(id) => {
+                    failed.insert(id);
+                }
+            }
+        }
+
+        // Phase 2: which commits (and tags) the refs reach, oldest first, then the
+        // others.
+        let (tips, reached_tags) = ref_tips(repo, &tags);
+        let reachable = reach(&nodes, &tips);
+        let unreachable: HashSet<Oid> = nodes
+            .keys()
+            .filter(|id| !reachable.contains(id))
+            .copied()
+            .collect();
+        let mut order = topo_order(&nodes, &reachable);
+        let n_reachable = order.len();
+        order.extend(topo_order(&nodes, &unreachable));
+
+        // Trees, each distinct (tree, folder) once: dotenv paths, and where the
+        // blobs with findings sit. Runs of commits are walked in parallel.
+        let Walked {
+            places,
+            dotenv,
+            errors,
+        } = self.walk_trees(pool, &order, &nodes, &blob_found, &failed);
+        let mut errors: Vec<(usize, Oid, Oid, String)> = errors
+            .into_iter()
+            .map(|(tree, (i, commit, msg))| (i, tree, commit, msg))
+            .collect();
+        errors.sort();
+        for (_, tree, commit, msg) in errors {
+            messages::error(&format!("tree {tree} (in commit {commit})"), msg);
+        }
+        let places: HashMap<Oid, Vec<(String, usize)>> = places
+            .into_iter()
+            .map(|(id, paths)| (id, paths.into_iter().collect()))
+            .collect();
+        let mut dotenv: Vec<(String, usize)> = dotenv.into_iter().collect();
+        dotenv.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+
+        let place_of = |i: usize, path: Option<String>| Place {
+            order: i,
+            path,
+            commit: Some(order[i]),
+            reachable: i < n_reachable,
+            tag: None,
+        };
+        let position: HashMap<Oid, usize> =
+            order.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+
+        let mut groups: Vec<(Place, Vec<Finding>)> = Vec::new();
+        for (id, found) in blob_found {
+            match places.get(&id) {
+                Some(list) => {
+                    for (path, i) in list {
+                        groups.push((place_of(*i, Some(path.clone())), place(&found, path)));
+                    }
+                }
+                None => {
+                    let found = found
+                        .iter()
+                        .map(|f| {
+                            let mut placed = f.place(&UNPLACED);
+                            let what = match f.member() {
+                                Some(m) => format!("member {m} of blob {id}"),
+                                None => format!("blob {id}"),
+                            };
+                            placed.notes.push(format!(
+                                "in {what}, which no commit's tree holds (dangling)"
+                            ));
+                            placed
+                        })
+                        .collect();
+                    groups.push((
+                        Place {
+                            order: usize::MAX,
+                            path: None,
+                            commit: None,
+                            reachable: false,
+                            tag: None,
+                        },
+                        found,
+                    ));
+                }
+            }
+        }
+        for (id, found) in message_found {
+            if let Some(&i) = position.get(&id) {
+                groups.push((place_of(i, None), found));
+            }
+        }
+        for (id, (_, name, found)) in tags {
+            if !found.is_empty() {
+                groups.push((
+                    Place {
+                        order: usize::MAX - 1,
+                        path: None,
+                        commit: Some(id),
+                        reachable: reached_tags.contains(&id),
+                        tag: Some(name),
+                    },
+                    found,
+                ));
+            }
+        }
+        for (path, i) in dotenv {
+            let place = place_of(i, Some(path));
+            let mut found = Vec::new();
+            self.detector
+                .detect_path(&self.provenance(&place), &mut found);
+            groups.push((place, found));
+        }
+        self.emit(groups);
+        Ok(())
+    }
+}

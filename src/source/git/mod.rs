@@ -1,0 +1,246 @@
+//! Git history as a source: the blobs and messages of a repository's objects, with
+//! the commit and path that first introduced each one.
+//!
+//! A whole-history scan lists the object database once and reads every object once,
+//! in pack order and in parallel with one `Repository` per thread: each blob gets
+//! the treatment of every source ([`BlobScanner`]: archives member by member,
+//! decoding layers, source-map and notebook origins) without its path, which is not
+//! known yet, so its findings are relative to it ([`Found`]); commits and annotated
+//! tags are parsed (graph, and message through the decoding layers). Trees, which
+//! the pack headers tell apart without libgit2 ([`pack`]), are left to the tree
+//! walk: each distinct (tree, folder) once, oldest commit first, over stretches of
+//! history in parallel. That finds every path ever committed (dotenv files) and,
+//! for the few blobs with findings, the commit that introduced them at each path,
+//! where their findings are placed ([`Found::place`]: member paths, notebook
+//! origins, build-output notes). Nothing but object ids, the commit graph and
+//! findings is held.
+//!
+//! A range scan (`--since`, `--range`, `--branch`) diffs each commit of the range
+//! against its first parent and scans the whole blob of every added or modified file.
+//!
+//! Judging bytes is the detector's job; this module only says where they came from.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result, anyhow, bail};
+use git2::{Delta, DiffOptions, FileMode, ObjectType, Oid, Repository, RevparseMode, Sort};
+use rayon::prelude::*;
+
+use crate::detect::Detector;
+use crate::finding::{CommitInfo, Finding, Provenance, SourceKind};
+use crate::messages;
+use crate::source::Sink;
+use crate::source::SourceOptions;
+use crate::source::{BlobScanner, Found, looks_binary, scan_text};
+use crate::stats::Stats;
+use crate::units::human_bytes;
+
+mod graph;
+mod history;
+pub mod index;
+mod object;
+pub mod pack;
+mod place;
+mod range;
+mod repo;
+mod walk;
+
+use graph::*;
+pub use object::rfc3339;
+use object::*;
+use place::*;
+use repo::repo_name;
+pub use repo::{config_root, git_msg, open};
+use walk::*;
+
+/// Which commits to scan.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// Every object in the repository.
+    All,
+    /// `REV..HEAD`.
+    Since(String),
+    /// `A..B`.
+    Range(String),
+    /// Every commit reachable from one revision.
+    Branch(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct GitOptions {
+    pub selection: Selection,
+    /// Hide commits reachable from `refs/remotes/*` (ranges only).
+    pub not_remotes: bool,
+}
+
+/// Scans the repository whose git folder is `git_dir`.
+pub fn scan(git_dir: &Path, opts: &GitOptions, cfg: &SourceOptions, sink: Sink) -> Result<()> {
+    // Every object is read once: libgit2's object cache would only hold memory.
+    git2::opts::enable_caching(false);
+    // Nor is each object's id recomputed on read (SHA-1 with collision detection,
+    // a sixth of the scan's time): `git cat-file --batch` trusts the pack it reads
+    // too, and a damaged pack is still caught by its zlib streams.
+    git2::opts::strict_hash_verification(false);
+    let repo = Repository::open(git_dir)
+        .with_context(|| format!("{}: cannot open the repository", git_dir.display()))?;
+    let detector = crate::decode::detector(Arc::clone(&cfg.rules))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .context("cannot start worker threads")?;
+    if repo.is_shallow() {
+        messages::note(
+            &repo_name(&repo),
+            "shallow clone: commits before the shallow boundary are not in this repository, \
+             so findings are attributed within the history that is",
+        );
+    }
+    let mut ctx = Ctx {
+        repo: &repo,
+        reader: Reader {
+            git_dir,
+            detector: &detector,
+            sink: &sink,
+            max: cfg.max_file_size,
+            too_large: AtomicU64::new(0),
+        },
+        detector: &detector,
+        sink: &sink,
+        infos: HashMap::new(),
+    };
+    match &opts.selection {
+        Selection::All => ctx.scan_all(&pool)?,
+        sel => ctx.scan_range(&pool, sel, opts.not_remotes)?,
+    }
+    let n = ctx.reader.too_large.load(Ordering::Relaxed);
+    if n > 0 {
+        messages::note(
+            &repo_name(&repo),
+            format!(
+                "skipped {n} blob{} larger than --max-file-size ({})",
+                if n == 1 { "" } else { "s" },
+                human_bytes(cfg.max_file_size)
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Commits in a run of the parallel tree walk, at least: each run starts with a
+/// full tree walk.
+const MIN_WALK_RUN: usize = 256;
+
+/// What a pack entry told about an object before phase 1 reads it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Hint {
+    kind: Option<ObjectType>,
+    /// Exact for an object stored whole.
+    size: Option<usize>,
+}
+
+/// A commit as the graph needs it.
+struct Node {
+    tree: Oid,
+    parents: Vec<Oid>,
+    time: i64,
+}
+
+/// What reading one object taught.
+enum Seen {
+    Commit {
+        id: Oid,
+        node: Node,
+        found: Vec<Finding>,
+    },
+    Tag {
+        id: Oid,
+        target: Oid,
+        name: String,
+        found: Vec<Finding>,
+    },
+    Blob {
+        id: Oid,
+        found: Vec<Found>,
+    },
+    /// Unreadable (reported already).
+    Failed(Oid),
+}
+
+/// Where a group of findings (one blob's, or one message's) was first seen.
+#[derive(Clone)]
+struct Place {
+    /// Position of the commit in the walk (reachable commits first, oldest first);
+    /// `usize::MAX` when no commit holds it.
+    order: usize,
+    path: Option<String>,
+    /// The commit (or tag object) that introduced it.
+    commit: Option<Oid>,
+    reachable: bool,
+    /// Set for an annotated tag's message: the tag's name.
+    tag: Option<String>,
+}
+
+/// Provenance of findings before they are placed.
+const UNPLACED: Provenance = Provenance {
+    source: SourceKind::Git,
+    path: None,
+    commit: None,
+};
+
+/// What worker threads share (no repository handle: each has its own).
+struct Reader<'a> {
+    git_dir: &'a Path,
+    detector: &'a Detector,
+    sink: &'a Sink,
+    max: u64,
+    too_large: AtomicU64,
+}
+
+struct Ctx<'a> {
+    repo: &'a Repository,
+    reader: Reader<'a>,
+    detector: &'a Detector,
+    sink: &'a Sink,
+    infos: HashMap<Oid, Option<CommitInfo>>,
+}
+
+/// One worker thread's repository handle and blob scanner.
+struct Worker {
+    repo: Option<Repository>,
+    scanner: BlobScanner,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_rfc3339() {
+        assert_eq!(
+            rfc3339(git2::Time::new(1_700_000_000, 60)),
+            "2023-11-14T23:13:20+01:00"
+        );
+        assert_eq!(
+            rfc3339(git2::Time::new(0, -330)),
+            "1969-12-31T18:30:00-05:30"
+        );
+        assert_eq!(
+            rfc3339(git2::Time::new(951_782_400, 0)),
+            "2000-02-29T00:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn parses_commit_headers() {
+        let raw = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 1111111111111111111111111111111111111111\nauthor A <a@x> 1 +0000\ncommitter C <c@x> 1700000000 +0100\n\nmsg\n";
+        let (h, m) = split_message(raw);
+        assert_eq!(m, b"msg\n");
+        let n = parse_commit(h).unwrap();
+        assert_eq!(n.parents.len(), 1);
+        assert_eq!(n.time, 1_700_000_000);
+    }
+}
