@@ -14,6 +14,7 @@ mod filter;
 mod finding;
 mod messages;
 mod progress;
+mod redact;
 mod report;
 mod rules;
 mod sanitize;
