@@ -93,3 +93,59 @@ fn keys_beside_a_finding_stay_out_of_the_api_audit_log() {
         assert_text_lacks(&log, k);
     }
 }
+
+/// The shell commands in backquotes of a report that start with `prefix`.
+fn suggested(text: &str, prefix: &str) -> Vec<String> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|c| c.starts_with(prefix))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Runs `command` with `sh -c` in the repository; returns whether it succeeded.
+fn paste(r: &Repo, command: &str) -> bool {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(&r.dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[test]
+fn suggested_commands_quote_hostile_names() {
+    let r = Repo::init();
+    let name = "$(touch${IFS}PWNED).env";
+    r.write(name, "SECRET=1\n");
+    r.write("a.txt", "a\n");
+    r.commit("add env");
+    let human = stdout(&r.scan(&["dir", ".", "--color", "never"]));
+    let audit = stdout(&r.scan(&["audit", ".", "--color", "never"]));
+    let rm: Vec<String> = suggested(&human, "git rm")
+        .into_iter()
+        .chain(suggested(&audit, "git rm"))
+        .collect();
+    let purge = suggested(&audit, "git filter-repo --invert-paths");
+    assert_eq!(rm.len(), 2, "{human}\n{audit}");
+    assert_eq!(purge.len(), 1, "{audit}");
+    // Whether git-filter-repo is installed or not, the shell expands the words first.
+    paste(&r, &purge[0]);
+    for c in &rm {
+        r.git(&["add", "-A"]);
+        assert!(paste(&r, c), "{c} failed");
+        assert!(
+            r.git(&["ls-files", "--cached", "--", name]).is_empty(),
+            "{c} left it tracked"
+        );
+    }
+    assert!(
+        !r.dir.join("PWNED").exists(),
+        "a suggested command ran the name"
+    );
+}

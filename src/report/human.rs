@@ -132,7 +132,11 @@ fn render(
         group = group.element(Level::NOTE.no_name().message(line));
     }
     if let Some(help) = rule.and_then(|r| r.spec.help.as_deref()) {
-        let help = help.replace("{path}", path.as_deref().unwrap_or(""));
+        // The path goes into a shell command (`git rm --cached {path}`): quoted.
+        let help = help.replace(
+            "{path}",
+            &crate::shell::quote(path.as_deref().unwrap_or("")),
+        );
         group = group.element(Level::HELP.message(help));
     }
     let text = renderer.render(&[group]);
