@@ -26,7 +26,11 @@ pub fn write(cfg: &ReportOptions, outcome: &Scanned, out: &mut dyn Write) -> std
         let text = render(f, &cfg.rules, cfg.redact, cfg.color, &renderer);
         writeln!(out, "{text}\n")?;
     }
-    writeln!(out, "{}", summary(outcome, cfg.errors))
+    writeln!(
+        out,
+        "{}",
+        summary(outcome, cfg.errors, cfg.incomplete.len())
+    )
 }
 
 /// One finding as a diagnostic (what `write` prints for each), for reports that
@@ -266,7 +270,8 @@ fn redact_assigned_value(post: &str, rules: &RuleSet) -> String {
     }
 }
 
-pub fn summary(outcome: &Scanned, error_count: u64) -> String {
+/// The summary line; `incomplete` places not read in full make it say so.
+pub fn summary(outcome: &Scanned, error_count: u64, incomplete: usize) -> String {
     let s = &outcome.stats;
     let n = outcome.findings.len();
     let errors = outcome
@@ -335,6 +340,13 @@ pub fn summary(outcome: &Scanned, error_count: u64) -> String {
     if !tail.is_empty() {
         out += "; ";
         out += &tail.join(", ");
+    }
+    if incomplete > 0 {
+        out += &format!(
+            "; INCOMPLETE: {} place{} not read in full (see the `incomplete:` lines above)",
+            thousands(incomplete as u64),
+            plural(incomplete as u64)
+        );
     }
     out
 }

@@ -101,8 +101,7 @@ fn walk(
         });
     wb.build_parallel().run(|| {
         let mut worker = FileWorker {
-            scanner: Scanner::new(detector.clone(), sink.clone())
-                .with_max_member(cfg.max_file_size),
+            scanner: Scanner::new(detector.clone(), sink.clone()).with_limits(cfg.archive),
             buf: Vec::new(),
             max: cfg.max_file_size,
             binary: opts.binary,
@@ -129,6 +128,17 @@ fn walk(
                             p.insert(parent.to_path_buf());
                         }
                         worker.scan_file(&entry);
+                    } else if entry.depth() == 0 && !entry.path().is_dir() {
+                        // Named on the command line but no regular file: a FIFO
+                        // would block, a device never ends.
+                        let kind = entry.path().metadata().map(|m| special_kind(&m));
+                        messages::Incomplete::record(
+                            &display_path(entry.path()),
+                            format!(
+                                "not read: {} (pipe its content through `qrcp-scan stdin`)",
+                                kind.unwrap_or("not a regular file")
+                            ),
+                        );
                     }
                 }
                 Err(err) => report_walk_error(&err),
@@ -157,6 +167,17 @@ impl FileWorker {
             Ok(m) => m.len(),
             Err(e) => return messages::error(&display_path(path), describe_io(&e)),
         };
+        if len > self.max && entry.depth() == 0 {
+            // Asked for by name: not a by-design skip.
+            return messages::Incomplete::record(
+                &display_path(path),
+                format!(
+                    "not read: {} is larger than --max-file-size ({}); raise it to scan the file",
+                    human_bytes(len),
+                    human_bytes(self.max)
+                ),
+            );
+        }
         if len > self.max {
             Stats::add(&self.scanner.sink.stats.skipped, 1);
             return messages::note(
@@ -190,6 +211,21 @@ impl FileWorker {
         if self.buf.capacity() > 16 << 20 {
             self.buf = Vec::new();
         }
+    }
+}
+
+/// What a path that is neither a folder nor a regular file is.
+fn special_kind(m: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
     }
 }
 
