@@ -367,3 +367,36 @@ fn missing_objects_and_partial_clones_are_incomplete() {
         "{inc}"
     );
 }
+
+#[test]
+fn a_huge_sparse_file_is_mapped_not_read_into_memory() {
+    // 100 MB of holes (no disk used) with a key at the very end, over the size at
+    // which files are mapped (64 MiB); `--max-file-size` raised to let it in.
+    let t = Tree::new();
+    let key = live_key();
+    let len: u64 = 100 << 20;
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::File::create(t.join("huge.bin")).unwrap();
+        f.set_len(len).unwrap();
+        f.seek(SeekFrom::Start(len - 64)).unwrap();
+        f.write_all(format!("k = \"{key}\"\n").as_bytes()).unwrap();
+    }
+    let o = t.run(&["dir", "huge.bin", "--format", "json"]);
+    assert_eq!(code(&o), 2, "over the default limit, named: incomplete");
+    let o = t.run(&[
+        "dir",
+        "huge.bin",
+        "--max-file-size",
+        "1G",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(
+        found(&r),
+        vec![("qrcp-live-key".into(), "huge.bin".into(), Some(1))]
+    );
+    assert_secret_absent(&o, &key);
+}

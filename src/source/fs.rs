@@ -189,8 +189,13 @@ impl FileWorker {
                 ),
             );
         }
+        if len > MAP_ABOVE {
+            return self.scan_mapped(&file, entry);
+        }
         self.buf.clear();
-        self.buf.reserve(len as usize);
+        // `len` is what fstat said a moment ago: read at most the limit, and let the
+        // buffer grow with what really arrives.
+        self.buf.reserve(len.min(MAP_ABOVE) as usize);
         if let Err(e) = file.take(self.max + 1).read_to_end(&mut self.buf) {
             return messages::error(&display_path(path), describe_io(&e));
         }
@@ -211,6 +216,35 @@ impl FileWorker {
         if self.buf.capacity() > 16 << 20 {
             self.buf = Vec::new();
         }
+    }
+}
+
+/// Files larger than this (a raised `--max-file-size`) are mapped, not read into
+/// memory: a 20 GB file costs address space and page cache, never a 20 GB buffer.
+const MAP_ABOVE: u64 = 64 << 20;
+
+impl FileWorker {
+    /// Scans a large file through a read-only memory map.
+    fn scan_mapped(&mut self, file: &std::fs::File, entry: &DirEntry) {
+        let shown = display_path(entry.path());
+        // SAFETY: the map is read-only and dropped before this returns; a file
+        // truncated by another process meanwhile is the one hazard, as in ripgrep's
+        // mmap searcher.
+        let map = match unsafe { memmap2::Mmap::map(file) } {
+            Ok(m) => m,
+            Err(e) => return messages::error(&shown, describe_io(&e)),
+        };
+        let data: &[u8] = &map;
+        let data = &data[..data.len().min(self.max as usize)];
+        let explicit = entry.depth() == 0;
+        if !self.binary && !explicit && crate::source::looks_binary(data, &shown) {
+            Stats::add(&self.scanner.sink.stats.skipped, 1);
+            return;
+        }
+        let stats = &self.scanner.sink.stats;
+        Stats::add(&stats.files, 1);
+        Stats::add(&stats.bytes, data.len() as u64);
+        self.scanner.scan_blob(data, &Provenance::file(shown));
     }
 }
 
