@@ -13,3 +13,4 @@ mod harden;
 mod hooks;
 mod rules;
 mod scan;
+mod url;
