@@ -589,6 +589,18 @@ pub struct ScanArgs {
     /// (e.g. 50M, 1G, 4096).
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
+    /// Stop unpacking one archive (nested ones included) past SIZE unpacked; the
+    /// rest is reported as incomplete (default 1G).
+    #[arg(long, value_name = "SIZE")]
+    pub max_archive_size: Option<String>,
+    /// Members read from one archive; the rest is reported as incomplete
+    /// (default 100000).
+    #[arg(long, value_name = "N")]
+    pub max_archive_members: Option<usize>,
+    /// Archives unpacked inside archives (`a.zip!b.jar!c.js` is 2); deeper ones are
+    /// reported as incomplete (default 3).
+    #[arg(long, value_name = "N")]
+    pub max_archive_depth: Option<usize>,
     /// Show a progress bar on standard error (default: when it is a terminal and the
     /// scan takes more than a second).
     #[arg(long, overrides_with = "no_progress")]

@@ -45,6 +45,8 @@ pub struct Config {
     pub color: bool,
     pub threads: usize,
     pub max_file_size: u64,
+    /// What unpacking one archive may cost (`--max-archive-*`, `--max-file-size`).
+    pub archive: crate::source::archive::Limits,
     pub progress: Progress,
     pub rules: Arc<RuleSet>,
     pub allowlist: Arc<Allowlist>,
@@ -139,6 +141,23 @@ impl Config {
             color,
             threads,
             max_file_size,
+            archive: {
+                let mut l = crate::source::archive::Limits {
+                    member: max_file_size,
+                    ..Default::default()
+                };
+                if let Some(s) = args.max_archive_size.as_deref() {
+                    l.total = crate::units::parse_size(s)
+                        .with_context(|| format!("invalid size {s:?}"))?;
+                }
+                if let Some(n) = args.max_archive_members {
+                    l.members = n;
+                }
+                if let Some(n) = args.max_archive_depth {
+                    l.depth = n;
+                }
+                l
+            },
             progress,
             rules: Arc::new(rules),
             allowlist: Arc::new(allowlist),
@@ -173,6 +192,7 @@ impl Config {
             rules: Arc::clone(&self.rules),
             threads: self.threads,
             max_file_size: self.max_file_size,
+            archive: self.archive,
             scan_build_output: self.scan_build_output,
         }
     }
@@ -185,14 +205,20 @@ impl Config {
         }
     }
 
-    /// The reporters' options; `errors` is the number of inputs that failed.
-    pub fn report(&self, errors: u64) -> ReportOptions {
+    /// The reporters' options; `errors` is the number of inputs that failed,
+    /// `incomplete` what was not read in full.
+    pub fn report(
+        &self,
+        errors: u64,
+        incomplete: Vec<crate::messages::Incomplete>,
+    ) -> ReportOptions {
         ReportOptions {
             format: self.format,
             redact: self.redact,
             color: self.color,
             rules: Arc::clone(&self.rules),
             errors,
+            incomplete,
         }
     }
 }

@@ -9,6 +9,7 @@ mod bundles;
 mod ci;
 mod git;
 mod git_layers;
+mod harden;
 mod hooks;
 mod org;
 mod rules;

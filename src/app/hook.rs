@@ -71,7 +71,8 @@ pub fn install(repo_path: &Path, pre_push: bool, force: bool) -> Result<PathBuf>
     let exe = exe
         .to_str()
         .ok_or_else(|| anyhow!("{}: the binary's path is not UTF-8", exe.display()))?;
-    let script = if pre_push { PRE_PUSH } else { PRE_COMMIT }.replace("@QRCP@", &shell_quote(exe));
+    let script =
+        if pre_push { PRE_PUSH } else { PRE_COMMIT }.replace("@QRCP@", &crate::shell::quote(exe));
     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     // Replace, don't write through: the old hook may be a symbolic link.
     let _ = std::fs::remove_file(&path);
@@ -83,17 +84,4 @@ pub fn install(repo_path: &Path, pre_push: bool, force: bool) -> Result<PathBuf>
             .with_context(|| format!("{}: cannot make it executable", path.display()))?;
     }
     Ok(path)
-}
-
-/// `it's` -> `'it'\''s'`.
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn quotes_for_sh() {
-        assert_eq!(super::shell_quote("/a b/it's"), r"'/a b/it'\''s'");
-    }
 }

@@ -124,7 +124,7 @@ pub fn exit_status(cfg: &Config, findings: &[finding::Finding]) -> Exit {
         .is_some_and(|min| findings.iter().any(|f| f.severity >= min))
     {
         Exit::Findings
-    } else if messages::error_count() > 0 {
+    } else if messages::error_count() > 0 || messages::Incomplete::count() > 0 {
         Exit::Error
     } else {
         Exit::Clean

@@ -42,7 +42,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             scan_with(&cfg, mode, |sink| {
                 let mut scanner =
                     source::Scanner::new(decode::detector(Arc::clone(&cfg.rules))?, sink)
-                        .with_max_member(cfg.max_file_size);
+                        .with_limits(cfg.archive);
                 source::stdin::scan(&mut scanner, name.as_deref(), cfg.max_file_size)
             })
         }
@@ -62,7 +62,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             scan_with(&cfg, mode, |sink| {
                 let mut scanner =
                     source::Scanner::new(decode::detector(Arc::clone(&cfg.rules))?, sink)
-                        .with_max_member(cfg.max_file_size);
+                        .with_limits(cfg.archive);
                 source::url::scan(&urls, &opts, &mut scanner)
             })
         }
@@ -141,8 +141,12 @@ pub fn deliver(
             report::json::write_line(f, cfg.redact, out).context("cannot write the report")?;
         }
     }
-    report::write(&cfg.report(messages::error_count()), &outcome, out)
-        .context("cannot write the report")?;
+    report::write(
+        &cfg.report(messages::error_count(), messages::Incomplete::all()),
+        &outcome,
+        out,
+    )
+    .context("cannot write the report")?;
     out.flush().context("cannot write the report")?;
     let exit = exit_status(cfg, &outcome.findings);
     match (&cfg.revoke, &cfg.api) {

@@ -239,7 +239,11 @@ pub fn render(cfg: &ReportOptions, a: &Audit) -> String {
     let _ = write!(
         h,
         "<p class=\"muted\">{}</p>",
-        esc(&crate::report::human::summary(&a.outcome, cfg.errors))
+        esc(&crate::report::human::summary(
+            &a.outcome,
+            cfg.errors,
+            cfg.incomplete.len()
+        ))
     );
     let _ = writeln!(h, "</main><script>{SCRIPT}</script></body></html>");
     h

@@ -26,7 +26,11 @@ pub fn write(cfg: &ReportOptions, outcome: &Scanned, out: &mut dyn Write) -> std
         let text = render(f, &cfg.rules, cfg.redact, cfg.color, &renderer);
         writeln!(out, "{text}\n")?;
     }
-    writeln!(out, "{}", summary(outcome, cfg.errors))
+    writeln!(
+        out,
+        "{}",
+        summary(outcome, cfg.errors, cfg.incomplete.len())
+    )
 }
 
 /// One finding as a diagnostic (what `write` prints for each), for reports that
@@ -132,7 +136,11 @@ fn render(
         group = group.element(Level::NOTE.no_name().message(line));
     }
     if let Some(help) = rule.and_then(|r| r.spec.help.as_deref()) {
-        let help = help.replace("{path}", path.as_deref().unwrap_or(""));
+        // The path goes into a shell command (`git rm --cached {path}`): quoted.
+        let help = help.replace(
+            "{path}",
+            &crate::shell::quote(path.as_deref().unwrap_or("")),
+        );
         group = group.element(Level::HELP.message(help));
     }
     let text = renderer.render(&[group]);
@@ -190,8 +198,8 @@ fn display_context(
     };
     let (mut pre, mut post) = (pre.to_string(), post.to_string());
     if redacted {
-        pre = redact_keys(&pre, rules);
-        post = redact_keys(&post, rules);
+        pre = redact_keys(&pre, rules, ctx.clipped_start);
+        post = redact_keys(&post, rules, false);
         if kind == Some(RuleKind::Variable) {
             post = redact_assigned_value(&post, rules);
         }
@@ -212,53 +220,25 @@ fn display_context(
     (text, start..end)
 }
 
-/// Shortens everything that follows a secret rule's keyword to four characters,
-/// even when the window clipped it short of a full match.
-pub fn redact_keys(text: &str, rules: &RuleSet) -> String {
-    let mut out = text.to_string();
-    for rule in rules
+/// Shortens every key-like body in `text` (`redact::mask_keys`): what follows a
+/// secret rule's keyword or a decoder's trigger literal, and anything after a
+/// `qrcp`/`live`/`test` fragment that looks like a key body.
+pub fn redact_keys(text: &str, rules: &RuleSet, clipped_start: bool) -> String {
+    let triggers = crate::decode::triggers(rules);
+    let mut literals: Vec<&str> = rules
         .rules
         .iter()
         .filter(|r| r.spec.kind == RuleKind::Secret)
-    {
-        for kw in &rule.spec.keywords {
-            let mut from = 0;
-            while let Some(i) = out[from..].find(kw.as_str()) {
-                let body_start = from + i + kw.len();
-                let body_len = out[body_start..]
-                    .bytes()
-                    .take_while(|b| b.is_ascii_alphanumeric())
-                    .count();
-                if body_len > 4 {
-                    out.replace_range(body_start + 4..body_start + body_len, "…");
-                }
-                from = body_start.min(out.len());
-            }
-        }
-    }
-    // Encoded keys (`qrcp%5Flive%5F…`, `qrcp\u005f…`, base64): what follows a
-    // decoder's trigger literal is shortened the same way.
-    for t in crate::decode::triggers(rules) {
-        let Ok(trigger) = std::str::from_utf8(&t.pattern) else {
-            continue;
-        };
-        if trigger.contains('\0') {
-            continue;
-        }
-        let mut from = 0;
-        while let Some(i) = out[from..].find(trigger) {
-            let body_start = from + i + trigger.len();
-            let body_len = out[body_start..]
-                .bytes()
-                .take_while(|b| b.is_ascii_alphanumeric() || b"+/=_-%\\".contains(b))
-                .count();
-            if body_len > 4 {
-                out.replace_range(body_start + 4..body_start + body_len, "…");
-            }
-            from = body_start.min(out.len());
-        }
-    }
-    out
+        .flat_map(|r| r.spec.keywords.iter().map(String::as_str))
+        .collect();
+    // Encoded keys (`qrcp%5Flive%5F…`, `qrcp\u005f…`, base64).
+    literals.extend(
+        triggers
+            .iter()
+            .filter_map(|t| std::str::from_utf8(&t.pattern).ok())
+            .filter(|t| !t.contains('\0')),
+    );
+    crate::redact::mask_keys(text, &literals, clipped_start)
 }
 
 /// `=secretvalue` after a variable name -> `=secr…` (`${{ secrets.X }}` stays, and
@@ -290,7 +270,8 @@ fn redact_assigned_value(post: &str, rules: &RuleSet) -> String {
     }
 }
 
-pub fn summary(outcome: &Scanned, error_count: u64) -> String {
+/// The summary line; `incomplete` places not read in full make it say so.
+pub fn summary(outcome: &Scanned, error_count: u64, incomplete: usize) -> String {
     let s = &outcome.stats;
     let n = outcome.findings.len();
     let errors = outcome
@@ -359,6 +340,13 @@ pub fn summary(outcome: &Scanned, error_count: u64) -> String {
     if !tail.is_empty() {
         out += "; ";
         out += &tail.join(", ");
+    }
+    if incomplete > 0 {
+        out += &format!(
+            "; INCOMPLETE: {} place{} not read in full (see the `incomplete:` lines above)",
+            thousands(incomplete as u64),
+            plural(incomplete as u64)
+        );
     }
     out
 }

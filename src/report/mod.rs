@@ -38,6 +38,8 @@ pub struct ReportOptions {
     pub rules: Arc<RuleSet>,
     /// Inputs that failed during the scan (counted and reported in the summary).
     pub errors: u64,
+    /// What was asked for and not read in full (`messages::Incomplete`).
+    pub incomplete: Vec<crate::messages::Incomplete>,
 }
 
 /// Writes the whole report for every format except `jsonl` (streamed as found).

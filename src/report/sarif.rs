@@ -36,11 +36,32 @@ pub fn write(
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The scanned folder or repository."}}},
             "columnKind": "unicodeCodePoints",
+            "invocations": [invocation(cfg)],
             "results": results,
         }],
     });
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+/// The run itself: successful only when everything asked for was read; each place
+/// not read in full is a tool execution notification.
+fn invocation(cfg: &ReportOptions) -> Value {
+    let notes: Vec<Value> = cfg
+        .incomplete
+        .iter()
+        .map(|i| {
+            json!({
+                "level": "error",
+                "descriptor": {"id": "incomplete"},
+                "message": {"text": format!("not read in full: {}: {}", i.path, i.reason)},
+            })
+        })
+        .collect();
+    json!({
+        "executionSuccessful": cfg.errors == 0 && cfg.incomplete.is_empty(),
+        "toolExecutionNotifications": notes,
+    })
 }
 
 fn level(s: Severity) -> &'static str {

@@ -106,6 +106,7 @@ pub fn scan(git_dir: &Path, opts: &GitOptions, cfg: &SourceOptions, sink: Sink) 
             detector: &detector,
             sink: &sink,
             max: cfg.max_file_size,
+            archive: cfg.archive,
             too_large: AtomicU64::new(0),
         },
         detector: &detector,
@@ -197,6 +198,7 @@ struct Reader<'a> {
     detector: &'a Detector,
     sink: &'a Sink,
     max: u64,
+    archive: super::archive::Limits,
     too_large: AtomicU64,
 }
 
