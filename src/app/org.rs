@@ -94,7 +94,7 @@ pub fn command(cmd: OrgCommand) -> Result<Exit> {
                 let settled = verify::verify_targets(api, &m.targets)?;
                 verify::apply_verdicts(&m.targets, &settled, &mut m.findings);
             }
-            let ropts = cfg.report(messages::error_count());
+            let ropts = cfg.report(messages::error_count(), messages::Incomplete::all());
             let mut out = open_output(&cfg)?;
             match a.format {
                 OrgFormat::Human => org::render::write_human(&m, cfg.redact, &mut *out),
