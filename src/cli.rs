@@ -162,6 +162,15 @@ pub struct RevokeArgs {
     pub api: ApiArgs,
 }
 
+/// The git hook a scan runs as (`--hook`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HookKind {
+    /// Blocks a commit (`qrcp-scan staged` from a pre-commit hook).
+    PreCommit,
+    /// Blocks a push (`qrcp-scan git --range …` from a pre-push hook).
+    PrePush,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutcomeFormat {
     /// A table and a summary line.
@@ -419,6 +428,10 @@ pub struct ScanArgs {
     #[arg(long, overrides_with = "progress")]
     pub no_progress: bool,
     // Flattened groups last: their help headings carry over to later fields.
+    /// Set by the hooks that run qrcp-scan (`install-hook`, .pre-commit-hooks.yaml):
+    /// when findings block, say that the commit or push is blocked and how to go on.
+    #[arg(long, value_enum, value_name = "HOOK")]
+    pub hook: Option<HookKind>,
     #[command(flatten)]
     pub revocation: RevokeFlags,
     #[command(flatten)]

@@ -193,6 +193,7 @@ impl Config {
             color: self.color,
             rules: Arc::clone(&self.rules),
             errors,
+            base: None,
         }
     }
 }

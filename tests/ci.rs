@@ -460,3 +460,83 @@ fn sarif_of_git_history_passes_the_multitool() {
     );
     assert!(results.iter().any(|r| r["ruleId"] == "dotenv-file"));
 }
+
+/// Every result's artifact location, as (uri, uriBaseId).
+fn sarif_locations(v: &serde_json::Value) -> Vec<(String, Option<String>)> {
+    v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let a = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            (
+                a["uri"].as_str().unwrap().to_string(),
+                a["uriBaseId"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+/// `dir "$GITHUB_WORKSPACE"`, `dir src`, `dir ..` and `git /abs/repo`: URIs relative
+/// to the scanned repository under `%SRCROOT%` (whose `file://` URI is given), or
+/// an absolute `file://` URI for a file outside it; all pass GitHub's rules.
+#[test]
+fn sarif_of_absolute_and_relative_scans_uses_srcroot() {
+    let mt = multitool();
+    let r = crate::git::Repo::init();
+    let key = live_key();
+    r.write("src/a b.js", &format!("k = '{key}'\n"));
+    r.commit("add");
+    let outside = Tree::new();
+    outside.write("x.js", format!("k = '{key}'\n"));
+    let root = r.dir.canonicalize().unwrap();
+    let abs = root.to_str().unwrap();
+    let root_uri = format!("file://{}/", abs.replace(' ', "%20"));
+    let out = Tree::new();
+    let outside_abs = outside.path().canonicalize().unwrap();
+    let cases: Vec<(&str, Vec<String>, PathBuf)> = vec![
+        ("dir-abs", vec!["dir".into(), abs.into()], root.clone()),
+        ("dir-rel", vec!["dir".into(), "src".into()], root.clone()),
+        ("dir-sub", vec!["dir".into(), "..".into()], root.join("src")),
+        ("git-abs", vec!["git".into(), abs.into()], root.clone()),
+        ("git-rel", vec!["git".into(), ".".into()], root.join("src")),
+        (
+            "dir-outside",
+            vec![
+                "dir".into(),
+                abs.into(),
+                outside_abs.to_str().unwrap().into(),
+            ],
+            root.clone(),
+        ),
+    ];
+    for (name, args, cwd) in cases {
+        let file = out.join(&format!("{name}.sarif"));
+        let o = crate::util::qrcp()
+            .current_dir(&cwd)
+            .args(&args)
+            .args(["--format", "sarif", "--output", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 1, "{name}: {}", stderr(&o));
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_text_lacks(&text, &key);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"], root_uri,
+            "{name}: {text}"
+        );
+        let mut locs = sarif_locations(&v);
+        locs.sort();
+        let mut want = vec![("src/a%20b.js".to_string(), Some("%SRCROOT%".to_string()))];
+        if name == "dir-outside" {
+            let x = format!("file://{}/x.js", outside_abs.to_str().unwrap());
+            want.push((x, None));
+            want.sort();
+        }
+        assert_eq!(locs, want, "{name}: {text}");
+        if let Some(mt) = &mt {
+            assert_eq!(sarif_problems(mt, &file, &out), vec![], "{name}");
+        }
+    }
+}

@@ -706,6 +706,39 @@ fn stdin_with_a_name() {
         .unwrap();
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).contains("no findings"));
+    assert!(
+        !stderr(&o).contains("reading standard input"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// On a terminal, `stdin` says that it waits for input (and how to end it)
+/// instead of showing a spinner as if it scanned.
+#[test]
+fn stdin_on_a_terminal_says_it_is_reading() {
+    // `script` gives the command a terminal; ^D ends the input as a user would.
+    let Some(script) = tool("script") else { return };
+    let key = live_key();
+    let cmd = format!("{} stdin --progress", env!("CARGO_BIN_EXE_qrcp-scan"));
+    let o = assert_cmd::Command::new(&script)
+        .args(["-qec", &cmd, "/dev/null"])
+        .write_stdin(format!("k = '{key}'\n\x04"))
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(
+        out.contains("qrcp-scan: reading standard input (Ctrl-D to end)"),
+        "{out}"
+    );
+    assert!(out.contains("error[qrcp-live-key]"), "{out}");
+    // No spinner frame (indicatif's default ticks) on the terminal.
+    assert!(!out.contains('⠁') && !out.contains('⠋'), "{out}");
+    // The key is in the output once, echoed by the terminal as it was typed; the
+    // report shows it redacted.
+    assert_eq!(out.matches(&key[..20]).count(), 1, "{out}");
 }
 
 #[test]

@@ -30,6 +30,10 @@ pub struct Run {
     pub cfg: Config,
     /// Set when `--verify` or `--revoke` will send something.
     pub api: Option<ApiConfig>,
+    /// The scanned folder or repository, absolute: SARIF's `%SRCROOT%`.
+    pub root: Option<PathBuf>,
+    /// The hook this scan runs as (`--hook`).
+    pub hook: Option<crate::cli::HookKind>,
 }
 
 impl Run {
@@ -41,7 +45,20 @@ impl Run {
             crate::verify::check_confirmable(settings)?;
         }
         let api = cfg.api.as_ref().map(api_config);
-        Ok(Run { cfg, api })
+        Ok(Run {
+            cfg,
+            api,
+            root: None,
+            hook: args.hook,
+        })
+    }
+
+    /// Sets the scanned root (made absolute against the current folder).
+    pub fn with_root(mut self, root: &Path) -> Run {
+        self.root = std::path::absolute(root)
+            .ok()
+            .map(|p| crate::report::normalize(&p));
+        self
     }
 }
 

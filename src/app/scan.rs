@@ -1,7 +1,7 @@
 //! The scan commands (`dir`, `stdin`, `url`, `git`, `staged`) and what follows every
 //! scan: verification, the report, revocation and the exit status.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use super::Run;
 use super::revoke::revoke_after_scan;
 use super::{Exit, config_root, exit_status, open_output, repo_dirs};
-use crate::cli::ScanCommand;
+use crate::cli::{HookKind, ScanCommand};
 use crate::report::Format;
 use crate::{decode, finding, messages, report, scan, source, verify};
 
@@ -25,7 +25,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
     match cmd {
         ScanCommand::Dir(args) => {
             let root = config_root(&args.paths);
-            let cfg = Run::new(&args.scan, &root)?;
+            let cfg = Run::new(&args.scan, &root)?.with_root(&scan_root(&root));
             let opts = source::fs::WalkOptions {
                 no_ignore: args.no_ignore,
                 follow: args.follow,
@@ -37,7 +37,12 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             })
         }
         ScanCommand::Stdin(args) => {
-            let cfg = Run::new(&args.scan, Path::new("."))?;
+            let mut cfg = Run::new(&args.scan, Path::new("."))?;
+            if std::io::stdin().is_terminal() {
+                // Nothing is being scanned yet: a spinner would say otherwise.
+                cfg.cfg.progress = crate::progress::Mode::Never;
+                eprintln!("qrcp-scan: reading standard input (Ctrl-D to end)");
+            }
             let name = args.name.clone();
             scan_with(&cfg, mode, |sink| {
                 let mut scanner =
@@ -68,7 +73,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
         ScanCommand::Git(args) => {
             use source::git::{GitOptions, Selection};
             let (git_dir, root) = repo_dirs(&args.repo)?;
-            let cfg = Run::new(&args.scan, &root)?;
+            let cfg = Run::new(&args.scan, &root)?.with_root(&root);
             let selection = match (&args.since, &args.range, &args.branch) {
                 (Some(rev), _, _) => Selection::Since(rev.clone()),
                 (_, Some(spec), _) => Selection::Range(spec.clone()),
@@ -88,7 +93,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
         }
         ScanCommand::Staged(args) => {
             let (git_dir, root) = repo_dirs(&args.repo)?;
-            let cfg = Run::new(&args.scan, &root)?;
+            let cfg = Run::new(&args.scan, &root)?.with_root(&root);
             scan_with(&cfg, mode, |sink| {
                 source::staged::scan(&git_dir, &cfg.sources(), sink)
             })
@@ -140,10 +145,22 @@ pub fn deliver(
             report::json::write_line(f, cfg.redact, out).context("cannot write the report")?;
         }
     }
-    report::write(&cfg.report(messages::error_count()), &outcome, out)
-        .context("cannot write the report")?;
+    let mut opts = cfg.report(messages::error_count());
+    opts.base = match (&cfg.root, std::env::current_dir()) {
+        (Some(root), Ok(cwd)) => Some(report::PathBase {
+            root: root.clone(),
+            cwd,
+        }),
+        _ => None,
+    };
+    report::write(&opts, &outcome, out).context("cannot write the report")?;
     out.flush().context("cannot write the report")?;
     let exit = exit_status(cfg, &outcome.findings);
+    if exit == Exit::Findings
+        && let Some(hook) = cfg.hook
+    {
+        eprint!("{}", hook_blocked(hook));
+    }
     match (&cfg.revoke, &cfg.api) {
         (Some(_), Some(_)) => {
             let targets = targets.unwrap_or_else(|| verify::targets_of(&outcome.findings));
@@ -151,4 +168,42 @@ pub fn deliver(
         }
         _ => Ok(exit),
     }
+}
+
+/// The folder a `dir` scan's SARIF paths are relative to: the repository the first
+/// scanned folder is in (what GitHub code scanning resolves paths against), else
+/// that folder.
+fn scan_root(first: &Path) -> std::path::PathBuf {
+    match source::git::open(first) {
+        Ok(repo) => source::git::config_root(&repo),
+        Err(_) => first.to_path_buf(),
+    }
+}
+
+/// What a blocking hook says after the report: that it blocked, and the ways on.
+fn hook_blocked(hook: HookKind) -> String {
+    let (what, fix, scan, bypass) = match hook {
+        HookKind::PreCommit => (
+            "pre-commit hook: commit blocked",
+            "remove it from the staged files (edit, then `git add`)",
+            "staged",
+            "git commit --no-verify",
+        ),
+        HookKind::PrePush => (
+            "pre-push hook: push blocked",
+            "remove it from the commits being pushed (rewrite them: `git rebase -i`)",
+            "git",
+            "git push --no-verify",
+        ),
+    };
+    format!(
+        "\nqrcp-scan {what} by the findings above. To go on:\n\
+         \x20 - a real key: {fix},\n\
+         \x20   and revoke it (`qrcp-scan revoke`);\n\
+         \x20 - a false positive: add a `{allow}` comment on its line,\n\
+         \x20   or list it in a baseline: `qrcp-scan baseline create {scan} > .qrcp-scan-baseline.json`,\n\
+         \x20   then `--baseline .qrcp-scan-baseline.json` in the hook's arguments;\n\
+         \x20 - or, for a false positive, once: `{bypass}`.\n",
+        allow = finding::INLINE_ALLOW,
+    )
 }
