@@ -389,7 +389,8 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Configuration file (default: .qrcp-scan.toml in the first scanned folder, if any).
+    /// Configuration file (default: the nearest .qrcp-scan.toml from the first
+    /// scanned folder up to the root of its git repository, if any).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
@@ -417,7 +418,8 @@ pub struct ScanArgs {
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
     /// Skip files (and archive members, and responses) larger than SIZE, with a note
-    /// (e.g. 50M, 1G, 4096).
+    /// (e.g. 50M, 1G, 4096; binary units: 50M, 50MB and 50MiB all mean 50 MiB)
+    /// [default: 50M].
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
     /// Show a progress bar on standard error (default: when it is a terminal and the

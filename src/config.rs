@@ -32,9 +32,19 @@ pub struct ConfigFile {
     /// Extra rule files, relative to the configuration file.
     #[serde(default)]
     pub rules: Vec<PathBuf>,
-    pub max_file_size: Option<String>,
+    /// Read (and checked, so that an error names the line) as it is loaded.
+    #[serde(default, deserialize_with = "size_in_file")]
+    pub max_file_size: Option<u64>,
     /// Scan build output folders even when gitignored (default true).
     pub scan_build_output: Option<bool>,
+}
+
+/// `max_file_size = "50M"`: an invalid size fails the parse, where toml knows the line.
+fn size_in_file<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let s = String::deserialize(d)?;
+    crate::units::parse_size(&s)
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("max_file_size: invalid size {s:?}: {e}")))
 }
 
 /// Everything a scan needs, validated.
@@ -93,15 +103,10 @@ impl Config {
             .retain(|r| !file.allowlist.rules.contains(&r.spec.id));
         let allowlist = Allowlist::new(&file.allowlist, &base)
             .with_context(|| format!("{}: allowlist", config_name(args, root)))?;
-        let max_file_size = match args
-            .max_file_size
-            .as_deref()
-            .or(file.max_file_size.as_deref())
-        {
-            Some(s) => {
-                crate::units::parse_size(s).with_context(|| format!("invalid size {s:?}"))?
-            }
-            None => DEFAULT_MAX_FILE_SIZE,
+        let max_file_size = match args.max_file_size.as_deref() {
+            Some(s) => crate::units::parse_size(s)
+                .with_context(|| format!("--max-file-size: invalid size {s:?}"))?,
+            None => file.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
         };
         let threads = match args.threads {
             Some(0) => bail!("--threads must be at least 1"),

@@ -610,7 +610,7 @@ fn max_file_size_skips_with_a_note() {
     assert_eq!(code(&o), 1);
     assert_eq!(found(&json(&o)).len(), 1);
     assert!(
-        stderr(&o).contains("big.js: skipped: 5.1 kB is larger than --max-file-size"),
+        stderr(&o).contains("big.js: skipped: 5.0 KiB is larger than --max-file-size (4 KiB)"),
         "{}",
         stderr(&o)
     );
@@ -839,4 +839,106 @@ fn realistic_project_fixture_matches_its_expected_findings() {
     .unwrap();
     assert_eq!(serde_json::Value::from(got), expected["findings"]);
     assert_eq!(v["stats"]["placeholders"], expected["placeholders"]);
+}
+
+/// `qrcp-scan dir .` on a fresh clone (clean, on a terminal) ends by naming the
+/// bundled demo; piped, elsewhere, or with findings, it doesn't. The demo it names
+/// really has findings when scanned from the clone's root.
+#[test]
+fn a_clean_first_scan_on_a_terminal_names_the_demo() {
+    let Some(script) = tool("script") else { return };
+    let hint = "to see what a finding looks like: qrcp-scan dir fixtures/nextjs-app";
+    let t = Tree::new();
+    t.write("README.md", "nothing here\n");
+    let on_tty = |t: &Tree| {
+        let cmd = format!("{} dir .", env!("CARGO_BIN_EXE_qrcp-scan"));
+        let o = std::process::Command::new(&script)
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(t.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (code(&o), stdout(&o))
+    };
+    // Not a clone of this repository: no demo to name.
+    let (status, out) = on_tty(&t);
+    assert_eq!(status, 0, "{out}");
+    assert!(out.contains("no findings") && !out.contains(hint), "{out}");
+    // A clone: the demo is there.
+    t.write("fixtures/nextjs-app/page.tsx", "export default 1;\n");
+    let (status, out) = on_tty(&t);
+    assert_eq!(status, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[lines.len() - 2].starts_with("no findings"), "{out}");
+    assert_eq!(lines[lines.len() - 1].trim_end(), hint, "{out}");
+    // Piped (CI, scripts): the report only.
+    let o = t.run(&["dir", "."]);
+    assert_eq!(code(&o), 0);
+    assert!(!stdout(&o).contains(hint), "{}", stdout(&o));
+    // The demo, scanned as the hint says from the repository's root, has findings.
+    let o = qrcp()
+        .current_dir(repo_root())
+        .args(["dir", "fixtures/nextjs-app"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("error[client-exposed-env]"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// `dir src`, `dir` from a subfolder, `dir ..` and `dir "$PWD/src"` find the
+/// repository's `.qrcp-scan.toml` as `git` does (walking up to the repository's
+/// root, no further), and its allowlist paths stay relative to its folder.
+#[test]
+fn dir_finds_the_configuration_up_to_the_repository_root() {
+    let r = crate::git::Repo::init();
+    let (kept, hidden) = (live_key(), live_key());
+    r.write(".qrcp-scan.toml", "[allowlist]\npaths = [\"src/gen/\"]\n");
+    r.write("src/a.js", &format!("k = '{kept}'\n"));
+    r.write("src/gen/b.js", &format!("k = '{hidden}'\n"));
+    // Above the repository: never read (it would hide everything).
+    std::fs::write(
+        r.dir.join("../.qrcp-scan.toml"),
+        "[allowlist]\npaths = [\"**\"]\n",
+    )
+    .unwrap();
+    let abs_src = r.dir.join("src");
+    let cases: Vec<(std::path::PathBuf, Vec<&str>)> = vec![
+        (r.dir.clone(), vec!["dir", "src"]),
+        (r.dir.join("src"), vec!["dir"]),
+        (r.dir.join("src/gen"), vec!["dir", ".."]),
+        (r.dir.clone(), vec!["dir", abs_src.to_str().unwrap()]),
+        (r.dir.clone(), vec!["git"]),
+    ];
+    r.commit("add");
+    for (cwd, args) in cases {
+        let o = qrcp()
+            .current_dir(&cwd)
+            .args(&args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 1, "{args:?}: {}", stderr(&o));
+        let v = json(&o);
+        let paths: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(paths.len(), 1, "{args:?} in {cwd:?}: {paths:?}");
+        assert!(paths[0].ends_with("a.js"), "{args:?}: {paths:?}");
+    }
+    // A broken file is named where it is.
+    r.write(".qrcp-scan.toml", "max_file_size = \"lots\"\n");
+    let o = qrcp()
+        .current_dir(r.dir.join("src"))
+        .args(["dir"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("../.qrcp-scan.toml"), "{}", stderr(&o));
 }

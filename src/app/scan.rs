@@ -154,6 +154,13 @@ pub fn deliver(
         _ => None,
     };
     report::write(&opts, &outcome, out).context("cannot write the report")?;
+    if show_demo_hint(cfg, &outcome) {
+        writeln!(
+            out,
+            "to see what a finding looks like: qrcp-scan dir {DEMO}"
+        )
+        .context("cannot write the report")?;
+    }
     out.flush().context("cannot write the report")?;
     let exit = exit_status(cfg, &outcome.findings);
     if exit == Exit::Findings
@@ -206,4 +213,20 @@ fn hook_blocked(hook: HookKind) -> String {
          \x20 - or, for a false positive, once: `{bypass}`.\n",
         allow = finding::INLINE_ALLOW,
     )
+}
+
+/// The bundled demo project of a qrcp-scan clone: a folder full of findings.
+const DEMO: &str = "fixtures/nextjs-app";
+
+/// A newcomer's clean first scan ends with where to see a finding: only for people
+/// (the human format on a terminal, no hook) and only where the demo is there to
+/// scan (in a clone of this repository).
+fn show_demo_hint(cfg: &Run, outcome: &scan::Scanned) -> bool {
+    cfg.format == Format::Human
+        && cfg.output.is_none()
+        && cfg.hook.is_none()
+        && outcome.findings.is_empty()
+        && messages::error_count() == 0
+        && std::io::stdout().is_terminal()
+        && Path::new(DEMO).is_dir()
 }
