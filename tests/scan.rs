@@ -942,3 +942,44 @@ fn dir_finds_the_configuration_up_to_the_repository_root() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("../.qrcp-scan.toml"), "{}", stderr(&o));
 }
+
+/// A scan whose every input failed ends with "nothing scanned", never "no
+/// findings"; every error line has the one prefix; a regex error keeps its lines.
+#[test]
+fn fatal_errors_are_not_followed_by_no_findings() {
+    let t = Tree::new();
+    let missing = t.join("missing");
+    for args in [
+        vec!["dir", missing.to_str().unwrap()],
+        vec!["url", "http://127.0.0.1:9/"],
+    ] {
+        let o = t.run(&args);
+        assert_eq!(code(&o), 2, "{args:?}");
+        let (out, err) = (stdout(&o), stderr(&o));
+        assert!(!out.contains("no findings"), "{args:?}: {out}");
+        assert!(out.contains("nothing scanned: 1 error"), "{args:?}: {out}");
+        assert!(
+            err.lines().all(|l| l.starts_with("qrcp-scan: error: ")),
+            "{args:?}: {err}"
+        );
+    }
+    // One of two inputs failed: what was scanned is still reported.
+    t.write("a.js", "fine\n");
+    let o = t.run(&["dir", "a.js", missing.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).contains("no findings in 1 file"),
+        "{}",
+        stdout(&o)
+    );
+    t.write(".qrcp-scan.toml", "[allowlist]\nregexes = [\"(ab\"]\n");
+    let o = t.run(&["dir", "a.js"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(!err.contains("\\n"), "{err}");
+    assert!(
+        err.starts_with("qrcp-scan: error: .qrcp-scan.toml: allowlist: regexes: invalid regex"),
+        "{err}"
+    );
+    assert!(err.lines().count() > 1, "{err}");
+}

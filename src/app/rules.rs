@@ -38,7 +38,7 @@ pub fn command(cmd: RulesCommand) -> Result<Exit> {
             let set = Arc::new(rules::RuleSet::load(&rules.files)?);
             let problems = check(&set)?;
             for p in &problems {
-                eprintln!("qrcp-scan: {}", crate::sanitize::sanitize(p));
+                eprintln!("qrcp-scan: error: {}", crate::sanitize::sanitize(p));
             }
             if problems.is_empty() {
                 let examples: usize = set

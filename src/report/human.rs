@@ -303,7 +303,17 @@ pub fn summary(outcome: &Scanned, error_count: u64) -> String {
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .count();
+    let scanned = Stats::get(&s.files) + Stats::get(&s.blobs) + Stats::get(&s.commits);
     let mut out = match n {
+        // Every input failed (a missing path, an unreachable site): nothing was
+        // scanned, so "no findings" would claim what is not known.
+        0 if error_count > 0 && scanned == 0 => {
+            return format!(
+                "nothing scanned: {} error{} (above)",
+                thousands(error_count),
+                plural(error_count)
+            );
+        }
         0 => "no findings".to_string(),
         _ => {
             let mut parts = Vec::new();
