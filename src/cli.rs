@@ -422,8 +422,9 @@ pub struct ScanArgs {
     /// [default: 50M].
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
-    /// Show a progress bar on standard error (default: when it is a terminal and the
-    /// scan takes more than a second).
+    /// Show progress on standard error: a bar on a terminal; elsewhere (a pipe, a CI
+    /// log) a plain line every 5 seconds and one at the end. Without it: a bar
+    /// when standard error is a terminal and the scan takes more than a second.
     #[arg(long, overrides_with = "no_progress")]
     pub progress: bool,
     /// Never show a progress bar.
@@ -462,7 +463,7 @@ pub enum FailOn {
     Error,
     /// Errors and warnings.
     Warning,
-    /// Any finding (the default).
+    /// Any finding.
     Note,
     /// Never: exit 0 even with findings (errors still exit 2).
     Never,

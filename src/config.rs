@@ -39,6 +39,23 @@ pub struct ConfigFile {
     pub scan_build_output: Option<bool>,
 }
 
+/// The width of human output: `COLUMNS` when set, the terminal's width when the
+/// report goes to one, else 100 (a pipe, a file, a CI log).
+fn width(to_terminal: bool) -> usize {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0);
+    let tty = || {
+        to_terminal
+            .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+            .flatten()
+            .map(|(w, _)| usize::from(w.0))
+    };
+    // Below 40 columns nothing useful fits; draw as if there were 40.
+    columns.or_else(tty).unwrap_or(100).max(40)
+}
+
 /// `max_file_size = "50M"`: an invalid size fails the parse, where toml knows the line.
 fn size_in_file<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     let s = String::deserialize(d)?;
@@ -53,6 +70,8 @@ pub struct Config {
     pub output: Option<PathBuf>,
     pub redact: bool,
     pub color: bool,
+    /// Columns the human format fits in (see [`width`]).
+    pub width: usize,
     pub threads: usize,
     pub max_file_size: u64,
     pub progress: Progress,
@@ -142,6 +161,7 @@ impl Config {
             output: args.output.clone(),
             redact: !args.no_redact,
             color,
+            width: width(to_terminal),
             threads,
             max_file_size,
             progress,
@@ -196,6 +216,7 @@ impl Config {
             format: self.format,
             redact: self.redact,
             color: self.color,
+            width: self.width,
             rules: Arc::clone(&self.rules),
             errors,
             base: None,

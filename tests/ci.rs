@@ -540,3 +540,30 @@ fn sarif_of_absolute_and_relative_scans_uses_srcroot() {
         }
     }
 }
+
+/// A baseline that hides nothing says so, and why: made from another folder, its
+/// paths don't meet this scan's; a baseline that matches stays quiet.
+#[test]
+fn a_baseline_that_matches_nothing_says_why() {
+    let t = Tree::new();
+    let key = live_key();
+    t.write("web/a.js", format!("k = '{key}'\n"));
+    let o = t.run(&["baseline", "create", "dir", "web", "--output", "base.json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = t.run(&["dir", "web", "--baseline", "base.json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("baseline entr"), "{}", stderr(&o));
+    let o = t
+        .cmd()
+        .current_dir(t.join("web"))
+        .args(["dir", ".", "--baseline", "../base.json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("qrcp-scan: note: --baseline: 0 of 1 baseline entry matched: none of its paths (e.g. `web/a.js`) is there from this folder"),
+        "{err}"
+    );
+    assert_secret_absent(&o, &key);
+}

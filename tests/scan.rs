@@ -983,3 +983,84 @@ fn fatal_errors_are_not_followed_by_no_findings() {
     );
     assert!(err.lines().count() > 1, "{err}");
 }
+
+/// Human output fits the width (`COLUMNS`, else 100 when piped): on a 4 MB
+/// minified line every line fits, the carets sit under the (redacted) key, the
+/// only clip marker is `…`, and words are never cut.
+#[test]
+fn human_output_fits_the_terminal_width() {
+    let t = Tree::new();
+    let key = live_key();
+    let mut line = "var a=1;\tconst é=\"x\";".repeat(4_000_000 / 22);
+    line.push_str(&format!("var k=\"{key}\";"));
+    line.push_str(&"var b=2;".repeat(20_000));
+    t.write("dist/app.min.js", &line);
+    t.write(
+        ".env.production",
+        "NEXT_PUBLIC_QRCODEPRO_API_KEY=${{ secrets.KEY }}\n",
+    );
+    for width in [Some(60), Some(100), Some(200), None] {
+        let mut cmd = t.cmd();
+        cmd.args(["dir", "."]);
+        match width {
+            Some(w) => cmd.env("COLUMNS", w.to_string()),
+            None => cmd.env_remove("COLUMNS"),
+        };
+        let o = cmd.output().unwrap();
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert_secret_absent(&o, &key);
+        let out = stdout(&o);
+        let w = width.unwrap_or(100);
+        for l in out.lines() {
+            assert!(
+                l.chars().count() <= w,
+                "{w}: {} chars: {l}",
+                l.chars().count()
+            );
+        }
+        assert!(!out.contains("..."), "{w}: {out}");
+        let lines: Vec<&str> = out.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("qrcp_live_") && l.contains(" | "))
+            .unwrap_or_else(|| panic!("{w}: no snippet line in\n{out}"));
+        let snippet: Vec<char> = lines[at].chars().collect();
+        let key_col = (0..snippet.len())
+            .find(|&i| snippet[i..].starts_with(&"qrcp_live_".chars().collect::<Vec<_>>()[..]))
+            .unwrap();
+        let carets: Vec<char> = lines[at + 1].chars().collect();
+        let caret_col = carets.iter().position(|&c| c == '^').unwrap();
+        assert_eq!(caret_col, key_col, "{w}:\n{}\n{}", lines[at], lines[at + 1]);
+        // One marker per side at most, and the label whole (after the carets, or
+        // in a note when it does not fit there).
+        assert!(lines[at].matches('…').count() <= 3, "{w}: {}", lines[at]);
+        assert!(
+            out.contains("a live key grants production access"),
+            "{w}: {out}"
+        );
+        // Wrapped prose is cut between words only: every word of the title and
+        // of the help is whole on some line.
+        let words: Vec<&str> = out.split_whitespace().collect();
+        for w_ in "QRCodePro key in a client-exposed variable drop the public prefix".split(' ') {
+            assert!(words.contains(&w_), "{w}: {w_:?} cut in\n{out}");
+        }
+    }
+}
+
+/// `--progress` into a pipe (a CI log) shows plain progress lines instead of
+/// nothing; without it, a pipe gets none.
+#[test]
+fn progress_works_when_stderr_is_not_a_terminal() {
+    let t = Tree::new();
+    t.write("a.js", "fine\n");
+    let o = t.run(&["dir", "--progress"]);
+    assert_eq!(code(&o), 0);
+    let err = stderr(&o);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("qrcp-scan: progress: done, 1 file, ")),
+        "{err}"
+    );
+    let o = t.run(&["dir"]);
+    assert!(!stderr(&o).contains("progress"), "{}", stderr(&o));
+}

@@ -120,6 +120,9 @@ where
     } else {
         scan::run(cfg.filters(), cfg.progress, produce, None)?
     };
+    if let Some(note) = cfg.baseline.as_ref().and_then(|b| b.unmatched_note()) {
+        messages::note("--baseline", note);
+    }
     deliver(cfg, outcome, &mut *out, stream, None)
 }
 

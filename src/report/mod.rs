@@ -34,6 +34,8 @@ pub struct ReportOptions {
     /// Secrets shown redacted (everything but `--no-redact`).
     pub redact: bool,
     pub color: bool,
+    /// Columns the human format fits every line in.
+    pub width: usize,
     /// The rules the findings came from (names, help, references).
     pub rules: Arc<RuleSet>,
     /// Inputs that failed during the scan (counted and reported in the summary).
