@@ -759,9 +759,9 @@ fn human_output_reads_like_a_diagnostic() {
         &format!("12 |   const apiKey = \"{redacted}\";"),
         "^^^^^^^^^^^^^^^ a live key grants production access",
         "= help: revoke it",
-        "warning[dotenv-file]: dotenv file committed",
+        "warning[dotenv-file]: dotenv file (not in a git repository)",
         "--> .env.production",
-        "`git rm --cached .env.production`",
+        "= note: keep it out of any repository",
         "2 findings (1 error, 1 warning) in 2 files",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
@@ -1063,4 +1063,85 @@ fn progress_works_when_stderr_is_not_a_terminal() {
     );
     let o = t.run(&["dir"]);
     assert!(!stderr(&o).contains("progress"), "{}", stderr(&o));
+}
+
+/// A dotenv file is worded by what is true of it: committed, staged, tracked,
+/// ignored (a local file), not ignored yet, outside git, or standard input; the
+/// `git rm --cached` step only where git tracks it.
+#[test]
+fn dotenv_findings_say_what_is_true_of_the_file() {
+    let r = crate::git::Repo::init();
+    r.write(".gitignore", ".env.local\n");
+    r.write(".env", "X=1\n");
+    r.commit("add .env");
+    r.write(".env.local", "X=1\n");
+    r.write(".env.test", "X=1\n");
+    r.write("config/.env.production", "X=1\n");
+    r.git(&["add", "config/.env.production"]);
+    let rows = |o: &std::process::Output| -> Vec<(String, String)> {
+        json(o)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "dotenv-file")
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let o = r.scan(&["dir", "--no-ignore", "--format", "json"]);
+    let mut got = rows(&o);
+    got.sort();
+    let want = [
+        (".env", "dotenv file tracked by git"),
+        (
+            ".env.local",
+            "dotenv file, ignored by git (a local file, not committed)",
+        ),
+        (
+            ".env.test",
+            "dotenv file, not ignored by git (not committed yet)",
+        ),
+        ("config/.env.production", "dotenv file tracked by git"),
+    ];
+    assert_eq!(
+        got,
+        want.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    );
+    let o = r.scan(&["git", "--format", "json"]);
+    assert_eq!(
+        rows(&o),
+        vec![(".env".into(), "dotenv file committed".into())]
+    );
+    let o = r.scan(&["staged", "--format", "json"]);
+    assert_eq!(
+        rows(&o),
+        vec![(
+            "config/.env.production".into(),
+            "dotenv file staged for commit".into()
+        )]
+    );
+    // Human output: the untrack step only where git tracks the file.
+    let o = r.scan(&["dir", "--no-ignore"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("`git rm --cached .env` stops tracking it"),
+        "{out}"
+    );
+    assert!(!out.contains("`git rm --cached .env.local`"), "{out}");
+    assert!(!out.contains("`git rm --cached .env.test`"), "{out}");
+    let o = qrcp()
+        .args(["stdin", "--name", ".env", "--format", "json"])
+        .write_stdin("X=1\n")
+        .output()
+        .unwrap();
+    assert_eq!(
+        rows(&o),
+        vec![(".env".into(), "dotenv file (standard input)".into())]
+    );
 }

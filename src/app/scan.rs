@@ -120,6 +120,8 @@ where
     } else {
         scan::run(cfg.filters(), cfg.progress, produce, None)?
     };
+    let mut outcome = outcome;
+    word_dotenv(&cfg.rules, &mut outcome.findings);
     if let Some(note) = cfg.baseline.as_ref().and_then(|b| b.unmatched_note()) {
         messages::note("--baseline", note);
     }
@@ -232,4 +234,57 @@ fn show_demo_hint(cfg: &Run, outcome: &scan::Scanned) -> bool {
         && messages::error_count() == 0
         && std::io::stdout().is_terminal()
         && Path::new(DEMO).is_dir()
+}
+
+/// A dotenv file's finding says what is true of it: committed (history), staged,
+/// tracked, an ignored local file, not ignored yet, a plain file outside git, or
+/// standard input; and a note gives the step that fits.
+fn word_dotenv(rules: &crate::rules::RuleSet, findings: &mut [finding::Finding]) {
+    use crate::finding::SourceKind;
+    use crate::rules::Category;
+    use source::git::PathStatus;
+    for f in findings
+        .iter_mut()
+        .filter(|f| rules.category(&f.rule) == Some(Category::DotenvFile) && f.line.is_none())
+    {
+        let path = f.provenance.path.clone().unwrap_or_default();
+        let untrack = format!("`git rm --cached {path}` stops tracking it; add it to .gitignore");
+        let (what, step) = match f.provenance.source {
+            SourceKind::Git | SourceKind::GitUnreachable => (
+                "dotenv file committed",
+                format!("it is in the git history: {untrack}, and purge the history if the repository is or was shared"),
+            ),
+            SourceKind::Staged => (
+                "dotenv file staged for commit",
+                format!("unstage it: {untrack}"),
+            ),
+            SourceKind::Stdin => (
+                "dotenv file (standard input)",
+                "where it came from is not known here: if a repository tracks it, `git rm --cached` it there".to_string(),
+            ),
+            SourceKind::Url => (
+                "dotenv file served by the site",
+                "anyone can download it: remove it from what you deploy".to_string(),
+            ),
+            SourceKind::File => match source::git::path_status(std::path::Path::new(
+                path.split('!').next().unwrap_or(&path),
+            )) {
+                PathStatus::Tracked => ("dotenv file tracked by git", untrack),
+                PathStatus::Ignored => (
+                    "dotenv file, ignored by git (a local file, not committed)",
+                    "nothing to untrack: keep it out of builds, images and archives, and never `git add -f` it".to_string(),
+                ),
+                PathStatus::Untracked => (
+                    "dotenv file, not ignored by git (not committed yet)",
+                    format!("add `{path}` to .gitignore before it is committed"),
+                ),
+                PathStatus::NotInRepo => (
+                    "dotenv file (not in a git repository)",
+                    "keep it out of any repository and out of what you deploy".to_string(),
+                ),
+            },
+        };
+        f.message = what.to_string();
+        f.notes.push(step);
+    }
 }
