@@ -1145,3 +1145,50 @@ fn dotenv_findings_say_what_is_true_of_the_file() {
         vec![(".env".into(), "dotenv file (standard input)".into())]
     );
 }
+
+/// A client-exposed variable: a reference is shown as it is (not a secret), an
+/// empty definition is a warning that explains the exposure, a value stays an
+/// error and is redacted.
+#[test]
+fn client_exposed_variables_redact_values_not_references() {
+    let t = Tree::new();
+    t.write(".env.example", "NEXT_PUBLIC_QRCODEPRO_API_KEY=\n");
+    t.write(
+        "next.config.js",
+        "module.exports = { env: { NEXT_PUBLIC_QRCP_API_KEY: process.env.QRCODEPRO_API_KEY } };\n",
+    );
+    t.write("deploy.env.sh", "VITE_QRCP_KEY=s3cr3tValueThatIsLong\n");
+    let o = t.run(&["dir", "--format", "json"]);
+    let v = json(&o);
+    let by_path = |p: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == p)
+            .unwrap_or_else(|| panic!("{p} not found in {v}"))
+            .clone()
+    };
+    let empty = by_path(".env.example");
+    assert_eq!(empty["severity"], "warning", "{empty}");
+    assert_eq!(
+        empty["message"],
+        "client-exposed QRCodePro key variable, empty here"
+    );
+    assert_eq!(by_path("next.config.js")["severity"], "error");
+    assert_eq!(by_path("deploy.env.sh")["severity"], "error");
+    let o = t.run(&["dir"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("NEXT_PUBLIC_QRCP_API_KEY: process.env.QRCODEPRO_API_KEY }"),
+        "{out}"
+    );
+    assert!(
+        out.contains("whatever value this variable gets is inlined"),
+        "{out}"
+    );
+    assert!(!out.contains("s3cr3tValue"), "{out}");
+    // The empty definition alone does not fail --fail-on error.
+    let o = t.run(&["dir", ".env.example", "--fail-on", "error"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}

@@ -122,6 +122,7 @@ where
     };
     let mut outcome = outcome;
     word_dotenv(&cfg.rules, &mut outcome.findings);
+    word_empty_variables(&cfg.rules, &mut outcome.findings);
     if let Some(note) = cfg.baseline.as_ref().and_then(|b| b.unmatched_note()) {
         messages::note("--baseline", note);
     }
@@ -286,5 +287,33 @@ fn word_dotenv(rules: &crate::rules::RuleSet, findings: &mut [finding::Finding])
         };
         f.message = what.to_string();
         f.notes.push(step);
+    }
+}
+
+/// A client-exposed key variable defined with no value (`NEXT_PUBLIC_QRCODEPRO_API_KEY=`
+/// in `.env.example`) holds no key yet: a warning that explains the exposure, not
+/// an error that reads as a leaked key.
+fn word_empty_variables(rules: &crate::rules::RuleSet, findings: &mut [finding::Finding]) {
+    use crate::rules::{Category, Severity};
+    for f in findings.iter_mut().filter(|f| {
+        rules.category(&f.rule) == Some(Category::ClientExposed) && f.severity == Severity::Error
+    }) {
+        let Some(ctx) = &f.context else { continue };
+        let after = &ctx.text[ctx.span.end..];
+        let rest = after.trim_start_matches([' ', '\t']);
+        let value = match rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) {
+            Some(v) => v.trim(),
+            None => continue,
+        };
+        if ctx.clipped_end || !matches!(value, "" | "\"\"" | "''") {
+            continue;
+        }
+        f.severity = Severity::Warning;
+        f.message = "client-exposed QRCodePro key variable, empty here".to_string();
+        f.notes.push(
+            "no key is set here, but whatever value this variable gets is inlined into \
+             the JavaScript every visitor downloads: drop the public prefix"
+                .to_string(),
+        );
     }
 }

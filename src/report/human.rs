@@ -392,6 +392,29 @@ fn redact_assigned_value(post: &str, rules: &RuleSet) -> String {
         .take_while(|b| matches!(b, b'"' | b'\'' | b' ' | b'\t' | b'=' | b':'))
         .count();
     let value = &post[skip..];
+    // A reference is not a secret: another variable (`process.env.X`,
+    // `import.meta.env.X`, `$X`, `${X}`, `var.x`, `secrets.X`, `ANOTHER_NAME`).
+    let reference = [
+        "process.env",
+        "import.meta.env",
+        "$",
+        "var.",
+        "secrets.",
+        "env.",
+    ]
+    .iter()
+    .any(|p| value.starts_with(p))
+        || value
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .is_some_and(|w| {
+                w.len() > 1
+                    && w.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit())
+            });
+    if reference {
+        return post.to_string();
+    }
     let keyword = rules
         .rules
         .iter()
