@@ -291,7 +291,7 @@ fn word_dotenv(rules: &crate::rules::RuleSet, findings: &mut [finding::Finding])
     }
 }
 
-/// A client-exposed key variable defined with no value (`NEXT_PUBLIC_QRCODEPRO_API_KEY=`
+/// A client-exposed key variable defined with no value (an empty `NAME=` line
 /// in `.env.example`) holds no key yet: a warning that explains the exposure, not
 /// an error that reads as a leaked key.
 fn word_empty_variables(rules: &crate::rules::RuleSet, findings: &mut [finding::Finding]) {
