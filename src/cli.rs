@@ -335,6 +335,15 @@ pub struct RevokeArgs {
     pub api: ApiArgs,
 }
 
+/// The git hook a scan runs as (`--hook`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HookKind {
+    /// Blocks a commit (`qrcp-scan staged` from a pre-commit hook).
+    PreCommit,
+    /// Blocks a push (`qrcp-scan git --range …` from a pre-push hook).
+    PrePush,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutcomeFormat {
     /// A table and a summary line.
@@ -558,7 +567,8 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Configuration file (default: .qrcp-scan.toml in the first scanned folder, if any).
+    /// Configuration file (default: the nearest .qrcp-scan.toml from the first
+    /// scanned folder up to the root of its git repository, if any).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
@@ -586,7 +596,8 @@ pub struct ScanArgs {
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
     /// Skip files (and archive members, and responses) larger than SIZE, with a note
-    /// (e.g. 50M, 1G, 4096).
+    /// (e.g. 50M, 1G, 4096; binary units: 50M, 50MB and 50MiB all mean 50 MiB)
+    /// [default: 50M].
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
     /// Stop unpacking one archive (nested ones included) past SIZE unpacked; the
@@ -601,14 +612,19 @@ pub struct ScanArgs {
     /// reported as incomplete (default 3).
     #[arg(long, value_name = "N")]
     pub max_archive_depth: Option<usize>,
-    /// Show a progress bar on standard error (default: when it is a terminal and the
-    /// scan takes more than a second).
+    /// Show progress on standard error: a bar on a terminal; elsewhere (a pipe, a CI
+    /// log) a plain line every 5 seconds and one at the end. Without it: a bar
+    /// when standard error is a terminal and the scan takes more than a second.
     #[arg(long, overrides_with = "no_progress")]
     pub progress: bool,
     /// Never show a progress bar.
     #[arg(long, overrides_with = "progress")]
     pub no_progress: bool,
     // Flattened groups last: their help headings carry over to later fields.
+    /// Set by the hooks that run qrcp-scan (`install-hook`, .pre-commit-hooks.yaml):
+    /// when findings block, say that the commit or push is blocked and how to go on.
+    #[arg(long, value_enum, value_name = "HOOK")]
+    pub hook: Option<HookKind>,
     #[command(flatten)]
     pub revocation: RevokeFlags,
     #[command(flatten)]
@@ -637,7 +653,7 @@ pub enum FailOn {
     Error,
     /// Errors and warnings.
     Warning,
-    /// Any finding (the default).
+    /// Any finding.
     Note,
     /// Never: exit 0 even with findings (errors still exit 2).
     Never,

@@ -32,9 +32,36 @@ pub struct ConfigFile {
     /// Extra rule files, relative to the configuration file.
     #[serde(default)]
     pub rules: Vec<PathBuf>,
-    pub max_file_size: Option<String>,
+    /// Read (and checked, so that an error names the line) as it is loaded.
+    #[serde(default, deserialize_with = "size_in_file")]
+    pub max_file_size: Option<u64>,
     /// Scan build output folders even when gitignored (default true).
     pub scan_build_output: Option<bool>,
+}
+
+/// The width of human output: `COLUMNS` when set, the terminal's width when the
+/// report goes to one, else 100 (a pipe, a file, a CI log).
+fn width(to_terminal: bool) -> usize {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0);
+    let tty = || {
+        to_terminal
+            .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+            .flatten()
+            .map(|(w, _)| usize::from(w.0))
+    };
+    // Below 40 columns nothing useful fits; draw as if there were 40.
+    columns.or_else(tty).unwrap_or(100).max(40)
+}
+
+/// `max_file_size = "50M"`: an invalid size fails the parse, where toml knows the line.
+fn size_in_file<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let s = String::deserialize(d)?;
+    crate::units::parse_size(&s)
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("max_file_size: invalid size {s:?}: {e}")))
 }
 
 /// Everything a scan needs, validated.
@@ -43,6 +70,8 @@ pub struct Config {
     pub output: Option<PathBuf>,
     pub redact: bool,
     pub color: bool,
+    /// Columns the human format fits in (see [`width`]).
+    pub width: usize,
     pub threads: usize,
     pub max_file_size: u64,
     /// What unpacking one archive may cost (`--max-archive-*`, `--max-file-size`).
@@ -95,15 +124,10 @@ impl Config {
             .retain(|r| !file.allowlist.rules.contains(&r.spec.id));
         let allowlist = Allowlist::new(&file.allowlist, &base)
             .with_context(|| format!("{}: allowlist", config_name(args, root)))?;
-        let max_file_size = match args
-            .max_file_size
-            .as_deref()
-            .or(file.max_file_size.as_deref())
-        {
-            Some(s) => {
-                crate::units::parse_size(s).with_context(|| format!("invalid size {s:?}"))?
-            }
-            None => DEFAULT_MAX_FILE_SIZE,
+        let max_file_size = match args.max_file_size.as_deref() {
+            Some(s) => crate::units::parse_size(s)
+                .with_context(|| format!("--max-file-size: invalid size {s:?}"))?,
+            None => file.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
         };
         let threads = match args.threads {
             Some(0) => bail!("--threads must be at least 1"),
@@ -139,6 +163,7 @@ impl Config {
             output: args.output.clone(),
             redact: !args.no_redact,
             color,
+            width: width(to_terminal),
             threads,
             max_file_size,
             archive: {
@@ -216,9 +241,11 @@ impl Config {
             format: self.format,
             redact: self.redact,
             color: self.color,
+            width: self.width,
             rules: Arc::clone(&self.rules),
             errors,
             incomplete,
+            base: None,
         }
     }
 }

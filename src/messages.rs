@@ -34,8 +34,9 @@ pub fn println_stderr(line: &str) {
 /// Reports an error about one input and carries on.
 pub fn error(what: &str, reason: impl std::fmt::Display) {
     ERRORS.fetch_add(1, Ordering::Relaxed);
+    // The same prefix as a fatal error (`main`): one way to spot every error line.
     let line = format!(
-        "qrcp-scan: {}: {}",
+        "qrcp-scan: error: {}: {}",
         sanitize(what),
         sanitize(&reason.to_string())
     );

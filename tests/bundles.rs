@@ -599,7 +599,10 @@ fn url_scans_a_deployed_site_and_its_source_maps() {
     assert_eq!(f["path"], format!("{}/maps/vendor.map", site.base));
     assert_eq!(r["findings"].as_array().unwrap().len(), 4, "{r:#}");
     for want in [
-        format!("qrcp-scan: {}/assets/missing.js: HTTP 404", site.base),
+        format!(
+            "qrcp-scan: error: {}/assets/missing.js: HTTP 404",
+            site.base
+        ),
         format!(
             "qrcp-scan: note: {}/moved.js: redirects to another origin (http://localhost:9/evil.js): not followed",
             site.base
@@ -608,7 +611,7 @@ fn url_scans_a_deployed_site_and_its_source_maps() {
             "qrcp-scan: note: {}/lib.js: skipped: another origin than the page (--cross-origin scans it)",
             cdn.base
         ),
-        format!("qrcp-scan: {}/assets/slow.js: timed out", site.base),
+        format!("qrcp-scan: error: {}/assets/slow.js: timed out", site.base),
     ] {
         assert!(err.lines().any(|l| l.starts_with(&want)), "{want}\n{err}");
     }

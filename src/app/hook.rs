@@ -13,7 +13,7 @@ const PRE_COMMIT: &str = r#"#!/bin/sh
 # key or a dotenv file (exit 1). Bypass it once with `git commit --no-verify`.
 qrcp=@QRCP@
 [ -x "$qrcp" ] || qrcp=qrcp-scan
-exec "$qrcp" staged
+exec "$qrcp" staged --hook pre-commit
 "#;
 
 const PRE_PUSH: &str = r#"#!/bin/sh
@@ -35,11 +35,11 @@ while read -r local_ref local_sha remote_ref remote_sha; do
         *) known=no ;;
     esac
     if [ "$known" = yes ] && git cat-file -e "$remote_sha^{commit}" 2>/dev/null; then
-        "$qrcp" git --range "$remote_sha..$local_sha" </dev/null || status=$?
+        "$qrcp" git --range "$remote_sha..$local_sha" --hook pre-push </dev/null || status=$?
     else
         # A new branch (or an unknown remote commit): the commits that no
         # remote-tracking ref has.
-        "$qrcp" git --branch "$local_sha" --not-remotes </dev/null || status=$?
+        "$qrcp" git --branch "$local_sha" --not-remotes --hook pre-push </dev/null || status=$?
     fi
 done
 exit $status

@@ -54,7 +54,7 @@ pub use object::rfc3339;
 use object::*;
 use place::*;
 use repo::repo_name;
-pub use repo::{config_root, git_msg, open};
+pub use repo::{PathStatus, config_root, git_msg, open, path_status};
 use walk::*;
 
 /// Which commits to scan.
