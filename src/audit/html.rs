@@ -287,6 +287,7 @@ fn location(cfg: &ReportOptions, f: &Finding) -> String {
     let source = match f.provenance.source {
         SourceKind::Git => "history",
         SourceKind::GitUnreachable => "unreachable object",
+        SourceKind::GitStaged | SourceKind::Staged => "staged",
         SourceKind::File if f.notes.iter().any(|n| n == LOCAL_ONLY) => "local only",
         SourceKind::File => "working tree",
         _ => "other",

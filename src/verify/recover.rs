@@ -223,7 +223,9 @@ impl Reader<'_> {
                 let commit = r.commit.as_deref().ok_or("the report gives no commit")?;
                 (format!("{commit}:{path}"), self.blob(Some(commit), path))
             }
-            Some(SourceKind::Staged) => (format!("(staged) {path}"), self.blob(None, path)),
+            Some(SourceKind::Staged | SourceKind::GitStaged) => {
+                (format!("(staged) {path}"), self.blob(None, path))
+            }
             _ => {
                 return Err(format!(
                     "keys found in {} cannot be read back: use a report written with --no-redact",

@@ -182,6 +182,8 @@ struct Place {
     reachable: bool,
     /// Set for an annotated tag's message: the tag's name.
     tag: Option<String>,
+    /// A blob that no commit holds, staged in the index at `path`.
+    staged: bool,
 }
 
 /// Provenance of findings before they are placed.

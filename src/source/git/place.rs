@@ -79,7 +79,9 @@ impl Ctx<'_> {
             _ => None,
         };
         Provenance {
-            source: if place.reachable {
+            source: if place.staged {
+                SourceKind::GitStaged
+            } else if place.reachable {
                 SourceKind::Git
             } else {
                 SourceKind::GitUnreachable
@@ -90,6 +92,9 @@ impl Ctx<'_> {
     }
 
     pub(super) fn place_note(&mut self, place: &Place) -> Option<String> {
+        if place.staged {
+            return Some("staged in the index, not committed yet".into());
+        }
         let tag = place.tag.as_ref().map(|t| format!("annotated tag `{t}`"));
         if place.reachable {
             return tag.map(|t| format!("in the message of {t}"));
