@@ -469,3 +469,100 @@ fn audit_verifies_and_revokes_the_keys_found_live() {
         assert_text_lacks(&audit_log, k);
     }
 }
+
+/// `revoke --dry-run --format json` run in the story's tree: outcome per key prefix.
+fn dry_revoke(t: &Tree, report: &str) -> Vec<(String, String)> {
+    let o = t.run(&[
+        "revoke",
+        "--report",
+        report,
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{report}: {}", stderr(&o));
+    let mut v: Vec<(String, String)> = json(&o)["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["key"].as_str().unwrap().to_string(),
+                k["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn revoke_reads_every_json_qrcp_scan_writes() {
+    let s = story();
+    let d = s.t.path();
+    let in_message = live_key();
+    git(
+        d,
+        "Fay Oak",
+        "2026-04-03T08:00:00+00:00",
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            &format!("rotate\n\nthe old key was {in_message}\n"),
+        ],
+    );
+    let short = |k: &str| format!("{}…", &k[..14]);
+    let mut want: Vec<(String, String)> = [&s.k1, &s.k3, &s.k4, &in_message]
+        .iter()
+        .map(|k| (short(k), "would_revoke".to_string()))
+        .collect();
+    want.sort();
+
+    // The audit's JSON (keys with their locations).
+    let o =
+        s.t.run(&["audit", "--format", "json", "--output", "audit.json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(dry_revoke(&s.t, "audit.json"), want);
+    // The scan report, redacted (the default), and its JSONL form; the key in a
+    // commit message is read back from the commit the report names.
+    for (format, file) in [("json", "scan.json"), ("jsonl", "scan.jsonl")] {
+        let o = s.t.run(&["git", "--format", format, "--output", file]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        let keys = dry_revoke(&s.t, file);
+        assert!(
+            keys.contains(&(short(&in_message), "would_revoke".into())),
+            "{format}: {keys:?}"
+        );
+        assert!(keys.iter().all(|(_, o)| o == "would_revoke"), "{keys:?}");
+    }
+    // revoke's own JSON (a dry run's, here) names each key's first location.
+    let o = s.t.run(&[
+        "revoke",
+        "--report",
+        "audit.json",
+        "--dry-run",
+        "--format",
+        "json",
+        "--output",
+        "outcomes.json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(dry_revoke(&s.t, "outcomes.json"), want);
+    // Anything else: one line that says what was expected.
+    s.t.write("other.json", "{\"hello\": 1}\n");
+    let o = s.t.run(&["revoke", "--report", "other.json", "--dry-run"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("not a qrcp-scan JSON report (expected"),
+        "{err}"
+    );
+    for file in ["audit.json", "scan.json", "scan.jsonl", "outcomes.json"] {
+        let text = std::fs::read_to_string(s.t.join(file)).unwrap();
+        for k in [&s.k1, &s.k3, &s.k4, &in_message] {
+            assert_text_lacks(&text, k);
+        }
+    }
+}
