@@ -112,6 +112,10 @@ pub struct Provenance {
     /// `None` for a commit message.
     pub path: Option<String>,
     pub commit: Option<CommitInfo>,
+    /// For an object no ref reaches: the commit (or tag) that holds it, when one
+    /// does (amended away). The contract's `commit` stays null; the audit dates the
+    /// leak with this one.
+    pub unreached: Option<CommitInfo>,
 }
 
 impl Provenance {
@@ -120,6 +124,7 @@ impl Provenance {
             source: SourceKind::File,
             path: Some(path),
             commit: None,
+            unreached: None,
         }
     }
 }

@@ -18,6 +18,7 @@ mod report;
 mod rules;
 mod sanitize;
 mod scan;
+mod shell;
 mod source;
 mod stats;
 mod time;

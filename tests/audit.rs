@@ -566,3 +566,116 @@ fn revoke_reads_every_json_qrcp_scan_writes() {
         }
     }
 }
+
+#[test]
+fn audit_shows_local_files_amended_commits_and_message_purges() {
+    let s = story();
+    let d = s.t.path();
+    // A key committed, then amended away: no ref reaches that commit.
+    let amended = live_key();
+    s.t.write("src/tmp.ts", format!("const k = '{amended}';\n"));
+    let gone = commit(d, "Gus Hale", "2026-04-05T08:00:00+00:00", "tmp");
+    std::fs::remove_file(s.t.join("src/tmp.ts")).unwrap();
+    git(d, "Gus Hale", "2026-04-05T09:00:00+00:00", &["add", "-A"]);
+    git(
+        d,
+        "Gus Hale",
+        "2026-04-05T09:00:00+00:00",
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "--allow-empty",
+            "-m",
+            "tmp, fixed",
+        ],
+    );
+    // A key in a commit message, and a tracked dotenv file whose path needs quoting.
+    let in_message = test_key();
+    s.t.write("config dir/.env", "PORT=1\n");
+    let when = "2026-04-06T08:00:00+00:00";
+    git(d, "Fay Oak", when, &["add", "-f", "config dir/.env"]);
+    let msg = format!("notes\n\nold test key {in_message}\n");
+    git(d, "Fay Oak", when, &["commit", "-q", "-m", &msg]);
+
+    let o = s.t.run(&["audit", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r = json(&o);
+    // `.env` untracked with `git rm --cached` and ignored: its key is still on disk.
+    let g3 = group(&r, &s.k3);
+    assert_eq!(g3["status"], "in local file", "{g3:#}");
+    assert_eq!(g3["in_local_file"], true);
+    let places: Vec<(&str, &str)> = g3["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["source"].as_str().unwrap(), l["path"].as_str().unwrap()))
+        .collect();
+    assert!(places.contains(&("file", ".env")), "{places:?}");
+    assert!(places.contains(&("git", ".env")), "{places:?}");
+    let env = r["dotenv_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == ".env")
+        .unwrap();
+    assert_eq!(env["ignored_on_disk"], true);
+    // The amended-away commit's date and author.
+    let ga = group(&r, &amended);
+    assert_eq!(ga["status"], "unreachable");
+    assert_eq!(ga["first_leak"]["commit"], gone.as_str());
+    assert_eq!(ga["first_leak"]["author"], "Gus Hale");
+    assert_eq!(ga["first_leak"]["date"], "2026-04-05T08:00:00+00:00");
+    assert_eq!(ga["first_leak"]["reachable"], false);
+    assert_eq!(group(&r, &s.k1)["first_leak"]["reachable"], true);
+    // The purge covers messages; arguments are quoted for a shell.
+    let todo: Vec<&str> = r["todo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    let purge = todo.iter().find(|t| t.starts_with("Purge")).unwrap();
+    assert!(
+        purge.contains(
+            "git filter-repo --replace-text replacements.txt --replace-message replacements.txt"
+        ),
+        "{purge}"
+    );
+    assert!(
+        purge.contains("--path .env --path 'config dir/.env'"),
+        "{purge}"
+    );
+    assert!(
+        todo.iter()
+            .any(|t| t.contains("`git rm --cached -- 'config dir/.env'`")),
+        "{todo:#?}"
+    );
+
+    // The table and the text say the same.
+    let o = s.t.run(&["audit", "--color", "never"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!("2026-04-05 {} Gus Hale (unreachable)", &gone[..7])),
+        "{out}"
+    );
+    assert!(out.contains("in local file"), "{out}");
+    assert!(
+        out.contains("still holds the key on disk"),
+        "the local file is shown as a place: {out}"
+    );
+    assert!(out.contains("still on disk (ignored)"), "{out}");
+    // The HTML timeline has a bar for the amended-away key.
+    let o = s.t.run(&["audit", "--html", "audit.html"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let html = std::fs::read_to_string(s.t.join("audit.html")).unwrap();
+    let timeline = &html[html.find("<svg id=\"timeline\"").unwrap()..];
+    let timeline = &timeline[..timeline.find("</svg>").unwrap()];
+    let short = format!("{}…", &amended[..14]);
+    assert!(timeline.contains(&short), "{timeline}");
+    assert!(timeline.contains("2026-04-05 → amended away"), "{timeline}");
+    for k in [&s.k1, &s.k3, &s.k4, &amended, &in_message] {
+        assert_text_lacks(&html, k);
+        assert_secret_absent(&o, k);
+    }
+}

@@ -209,6 +209,7 @@ fn to_finding(r: &FindingIn) -> Result<Finding> {
             source,
             path: r.path.as_deref().map(str::to_string),
             commit,
+            unreached: None,
         },
         line: r.line,
         column: r.column,

@@ -191,6 +191,7 @@ const UNPLACED: Provenance = Provenance {
     source: SourceKind::Git,
     path: None,
     commit: None,
+    unreached: None,
 };
 
 /// What worker threads share (no repository handle: each has its own).

@@ -78,6 +78,10 @@ impl Ctx<'_> {
             (true, Some(id)) => self.info(id, place.tag.is_some()),
             _ => None,
         };
+        let unreached = match (place.reachable, place.commit) {
+            (false, Some(id)) => self.info(id, place.tag.is_some()),
+            _ => None,
+        };
         Provenance {
             source: if place.staged {
                 SourceKind::GitStaged
@@ -88,6 +92,7 @@ impl Ctx<'_> {
             },
             path: place.path.clone(),
             commit,
+            unreached,
         }
     }
 
