@@ -733,6 +733,23 @@ fn a_staged_blob_is_reported_as_staged_at_its_index_path() {
     assert!(sarif.contains("src/new.js"), "{sarif}");
     assert!(!sarif.contains("message of"), "{sarif}");
     assert_all_absent(&o, &[&staged]);
+    // audit: the same place, and the key's status says staged.
+    let o = r.scan(&["audit", "--format", "json"]);
+    let v = json(&o);
+    let g = &v["keys"][0];
+    assert_eq!(g["status"], "staged", "{v:#}");
+    assert_eq!(g["locations"][0]["source"], "git-staged");
+    assert_eq!(g["locations"][0]["path"], "src/new.js");
+    let o = r.scan(&["audit", "--html", "a.html"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let html = std::fs::read_to_string(r.dir.join("a.html")).unwrap();
+    assert!(
+        html.contains("<code>src/new.js:1:"),
+        "the HTML location is the index path"
+    );
+    assert!(html.contains("<span class=\"badge\">staged</span>"));
+    assert_text_lacks(&html, &staged);
+    assert_all_absent(&o, &[&staged]);
 }
 
 #[test]

@@ -288,7 +288,7 @@ pub(super) fn group_keys(
         let in_history: HashSet<(Option<String>, Option<usize>, Option<usize>)> = g
             .locations
             .iter()
-            .filter(|f| f.provenance.source == SourceKind::Git)
+            .filter(|f| matches!(f.provenance.source, SourceKind::Git | SourceKind::GitStaged))
             .map(|f| (f.provenance.path.clone(), f.line, f.column))
             .collect();
         // An ignored file on disk is a place of its own, not history's copy.

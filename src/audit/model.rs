@@ -64,12 +64,12 @@ impl KeyGroup {
             "local only"
         } else if self.in_head {
             "in HEAD"
+        } else if self.staged {
+            "staged"
         } else if self.in_working_tree || self.in_build_output {
             "in working tree"
         } else if self.in_local_file {
             "in local file"
-        } else if self.staged {
-            "staged"
         } else if self.unreachable_only {
             "unreachable"
         } else {
