@@ -513,8 +513,15 @@ fn revoke_reads_every_json_qrcp_scan_writes() {
             &format!("rotate\n\nthe old key was {in_message}\n"),
         ],
     );
+    let in_tag = test_key();
+    git(
+        d,
+        "Fay Oak",
+        "2026-04-03T09:00:00+00:00",
+        &["tag", "-a", "v1", "-m", &format!("release\n{in_tag}\n")],
+    );
     let short = |k: &str| format!("{}…", &k[..14]);
-    let mut want: Vec<(String, String)> = [&s.k1, &s.k3, &s.k4, &in_message]
+    let mut want: Vec<(String, String)> = [&s.k1, &s.k3, &s.k4, &in_message, &in_tag]
         .iter()
         .map(|k| (short(k), "would_revoke".to_string()))
         .collect();
@@ -531,10 +538,12 @@ fn revoke_reads_every_json_qrcp_scan_writes() {
         let o = s.t.run(&["git", "--format", format, "--output", file]);
         assert_eq!(code(&o), 1, "{}", stderr(&o));
         let keys = dry_revoke(&s.t, file);
-        assert!(
-            keys.contains(&(short(&in_message), "would_revoke".into())),
-            "{format}: {keys:?}"
-        );
+        for k in [&in_message, &in_tag] {
+            assert!(
+                keys.contains(&(short(k), "would_revoke".into())),
+                "{format}: {keys:?}"
+            );
+        }
         assert!(keys.iter().all(|(_, o)| o == "would_revoke"), "{keys:?}");
     }
     // revoke's own JSON (a dry run's, here) names each key's first location.
@@ -561,7 +570,7 @@ fn revoke_reads_every_json_qrcp_scan_writes() {
     );
     for file in ["audit.json", "scan.json", "scan.jsonl", "outcomes.json"] {
         let text = std::fs::read_to_string(s.t.join(file)).unwrap();
-        for k in [&s.k1, &s.k3, &s.k4, &in_message] {
+        for k in [&s.k1, &s.k3, &s.k4, &in_message, &in_tag] {
             assert_text_lacks(&text, k);
         }
     }
