@@ -66,8 +66,9 @@ pub const SINCE_FORMS: &str = "2026-03-01, 2026-03-01T10:00, 2026-03-01 10:00:00
 
 /// Seconds since the epoch of a date as `git log --since` takes it, relative to
 /// `now`: a calendar date or date and time (UTC unless it carries an offset), `N
-/// <unit>s ago` (seconds to years; a month is 30 days, a year 365), `yesterday`,
-/// `today` (midnight UTC), `now`, or `@<seconds>`. `None` for anything else.
+/// <unit>s ago` (seconds to years; a month is 30 days, a year 365), `yesterday`
+/// (24 hours ago, as git reads it), `today` (midnight UTC), `now`, or `@<seconds>`.
+/// `None` for anything else.
 pub fn parse_since(s: &str, now: i64) -> Option<i64> {
     let s = s.trim();
     let lower = s.to_ascii_lowercase();
@@ -75,7 +76,8 @@ pub fn parse_since(s: &str, now: i64) -> Option<i64> {
     match lower.as_str() {
         "now" => return Some(now),
         "today" => return Some(midnight),
-        "yesterday" => return Some(midnight - 86_400),
+        // As git's approxidate: this time of day, a day ago.
+        "yesterday" => return Some(now - 86_400),
         _ => {}
     }
     if let Some(secs) = s.strip_prefix('@') {
@@ -165,7 +167,7 @@ mod tests {
         assert_eq!(parse_since("2 weeks ago", now), Some(now - 14 * 86_400));
         assert_eq!(parse_since("1 day ago", now), Some(now - 86_400));
         assert_eq!(parse_since("3 Hours Ago", now), Some(now - 3 * 3600));
-        assert_eq!(parse_since("yesterday", now), Some(day - 86_400));
+        assert_eq!(parse_since("yesterday", now), Some(now - 86_400));
         assert_eq!(parse_since("today", now), Some(day));
         assert_eq!(parse_since("@1767600000", now), Some(now));
         for bad in [
