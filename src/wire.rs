@@ -94,7 +94,41 @@ pub struct AuditKeyIn {
     pub locations: Vec<WireFinding<'static>>,
 }
 
-/// A key of `revoke`/`verify --report --format json` output: where its first
+/// `revoke --format json` (and `verify --report --revoke`): one outcome per key.
+#[derive(Serialize)]
+pub struct OutcomeReport<'a> {
+    pub version: u32,
+    pub tool: Tool,
+    pub dry_run: bool,
+    pub keys: Vec<OutcomeKey<'a>>,
+    pub summary: OutcomeSummary,
+}
+
+#[derive(Serialize)]
+pub struct OutcomeKey<'a> {
+    /// Redacted.
+    pub key: &'a str,
+    pub fingerprint: &'a str,
+    pub live: bool,
+    /// `path:line`, `commit:path:line` or `commit:<commit message>:line`.
+    pub location: &'a str,
+    pub other_locations: usize,
+    pub outcome: &'static str,
+    pub status: Option<u16>,
+    pub detail: Option<&'a str>,
+    pub attempts: u32,
+}
+
+#[derive(Serialize)]
+pub struct OutcomeSummary {
+    pub keys: usize,
+    pub revoked: usize,
+    pub already_inactive: usize,
+    pub failed: usize,
+    pub would_revoke: usize,
+}
+
+/// What a reader needs of an `OutcomeReport`: each key and where its first
 /// location is (`commit:path:line`, see `verify::location_of`).
 #[derive(Deserialize)]
 pub struct OutcomeReportIn {
