@@ -12,3 +12,4 @@ mod git_layers;
 mod hooks;
 mod rules;
 mod scan;
+mod url;
