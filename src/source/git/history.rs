@@ -358,10 +358,11 @@ fn staged_paths(repo: &Repository) -> HashMap<Oid, Vec<String>> {
     }
     let parsed = std::fs::read(repo.path().join("index"))
         .ok()
-        .and_then(|d| index::parse(&d));
+        .and_then(|d| index::parse(&d).ok());
     match parsed {
         Some(ix) => {
-            for e in ix.entries {
+            // A sparse index's folder entries name trees, not blobs.
+            for e in ix.entries.iter().filter(|e| e.mode != index::SPARSE_DIR) {
                 add(e.id, &e.path);
             }
         }
