@@ -13,6 +13,7 @@ mod detect;
 mod filter;
 mod finding;
 mod messages;
+mod org;
 mod progress;
 mod report;
 mod rules;

@@ -9,7 +9,7 @@ use crate::util::*;
 
 /// The SARIF Multitool's native binary (the npm wrapper runs arguments through a
 /// shell, which splits `--rule-kind "Gh;Sarif"`).
-fn multitool() -> Option<PathBuf> {
+pub fn multitool() -> Option<PathBuf> {
     let native = repo_root().join("node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
     if native.is_file() {
         return Some(native);
@@ -19,7 +19,7 @@ fn multitool() -> Option<PathBuf> {
 
 /// Runs `Sarif.Multitool validate --rule-kind "Gh;Sarif"` and returns the
 /// (rule, message) of every error and warning it reports.
-fn sarif_problems(tool: &PathBuf, sarif: &std::path::Path, t: &Tree) -> Vec<(String, String)> {
+pub fn sarif_problems(tool: &PathBuf, sarif: &std::path::Path, t: &Tree) -> Vec<(String, String)> {
     let out = t.join("validation.sarif");
     let _ = std::fs::remove_file(&out);
     let o = Command::new(tool)

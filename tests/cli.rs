@@ -10,6 +10,7 @@ mod ci;
 mod git;
 mod git_layers;
 mod hooks;
+mod org;
 mod rules;
 mod scan;
 mod untrusted;

@@ -5,6 +5,7 @@
 mod audit;
 mod baseline;
 mod hook;
+mod org;
 mod revoke;
 mod rules;
 mod scan;
@@ -91,6 +92,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Baseline(BaselineCommand::Create(scan)) => scan::command(scan, Mode::Baseline),
         Command::Verify(args) => verify::command(args),
         Command::Revoke(args) => revoke::command(args),
+        Command::Org(cmd) => org::command(cmd),
     }
 }
 

@@ -104,6 +104,7 @@ pub fn collect(repo_path: &Path, cfg: &AuditOptions) -> Result<Audit> {
         .trim_end_matches('/')
         .to_string();
     let mut audit = Audit {
+        title: "qrcp-scan audit",
         repo: repo_name,
         head,
         keys,

@@ -34,10 +34,21 @@ pub struct Loaded {
 
 /// Reads a JSON report (or a `jsonl` stream) and reads its keys back under `root`.
 pub fn load(report: &Path, root: &Path, rules: Arc<RuleSet>) -> Result<Loaded> {
-    let shown = report.display();
     let text = std::fs::read_to_string(report)
-        .with_context(|| format!("{shown}: cannot read the report"))?;
-    let raw: Vec<FindingIn> = match AnyReport::parse(&text) {
+        .with_context(|| format!("{}: cannot read the report", report.display()))?;
+    from_text(&text, &report.display().to_string(), Some(root), rules)
+}
+
+/// Like [`load`], for a report already read (`shown` names it in errors). With
+/// `root` `None` no key is read back: the findings come as the report shows them
+/// (`org merge` without `--verify`, where the repositories may be elsewhere).
+pub fn from_text(
+    text: &str,
+    shown: &str,
+    root: Option<&Path>,
+    rules: Arc<RuleSet>,
+) -> Result<Loaded> {
+    let raw: Vec<FindingIn> = match AnyReport::parse(text) {
         Ok(AnyReport::Scan(findings)) => findings,
         Ok(AnyReport::Audit(a)) => a
             .keys
@@ -241,7 +252,8 @@ fn static_encoding(e: &str) -> Option<&'static str> {
 }
 
 struct Reader<'a> {
-    root: &'a Path,
+    /// `None`: nothing is read back.
+    root: Option<&'a Path>,
     /// Opened on first use; the error is kept so that it is said once per key.
     repo: Option<std::result::Result<git2::Repository, String>>,
     detector: Detector,
@@ -262,12 +274,15 @@ impl Reader<'_> {
                 Err("the report's secret does not match its fingerprint".into())
             };
         }
+        let Some(root) = self.root else {
+            return Err("the key was not read back".into());
+        };
         let source = SourceKind::parse(&r.source);
         let Some(path) = r.path.as_deref() else {
             // A commit or tag message: read it from the object the report names.
             return match (source, r.commit.as_deref()) {
                 (Some(SourceKind::Git), Some(id)) => {
-                    let data = self.message(id)?;
+                    let data = self.message(root, id)?;
                     self.find(&data, r, &fp, &format!("the message of {id}"))
                 }
                 (Some(SourceKind::GitUnreachable), _) => Err(
@@ -280,13 +295,16 @@ impl Reader<'_> {
             Some(SourceKind::File) if path.contains('!') => {
                 return Err("keys inside archives cannot be read back: use a report written with --no-redact".into());
             }
-            Some(SourceKind::File) => (path.to_string(), self.file(path)),
+            Some(SourceKind::File) => (path.to_string(), self.file(root, path)),
             Some(SourceKind::Git) => {
                 let commit = r.commit.as_deref().ok_or("the report gives no commit")?;
-                (format!("{commit}:{path}"), self.blob(Some(commit), path))
+                (
+                    format!("{commit}:{path}"),
+                    self.blob(root, Some(commit), path),
+                )
             }
             Some(SourceKind::Staged | SourceKind::GitStaged) => {
-                (format!("(staged) {path}"), self.blob(None, path))
+                (format!("(staged) {path}"), self.blob(root, None, path))
             }
             _ => {
                 return Err(format!(
@@ -327,8 +345,8 @@ impl Reader<'_> {
             .ok_or_else(|| format!("{place} no longer holds the key with this fingerprint"))
     }
 
-    fn file(&mut self, path: &str) -> std::result::Result<Vec<u8>, String> {
-        let full = self.root.join(path);
+    fn file(&mut self, root: &Path, path: &str) -> std::result::Result<Vec<u8>, String> {
+        let full = root.join(path);
         self.files
             .entry(path.to_string())
             .or_insert_with(|| {
@@ -349,12 +367,12 @@ impl Reader<'_> {
     }
 
     /// The message of the commit or annotated tag `id`.
-    fn message(&mut self, id: &str) -> std::result::Result<Vec<u8>, String> {
+    fn message(&mut self, root: &Path, id: &str) -> std::result::Result<Vec<u8>, String> {
         let place = format!("message of {id}");
         if let Some(cached) = self.files.get(&place) {
             return cached.clone();
         }
-        let repo = self.repo()?;
+        let repo = self.repo(root)?;
         let got = (|| -> std::result::Result<Vec<u8>, git2::Error> {
             let obj = repo.find_object(git2::Oid::from_str(id)?, None)?;
             if let Some(c) = obj.as_commit() {
@@ -370,8 +388,7 @@ impl Reader<'_> {
         got
     }
 
-    fn repo(&mut self) -> std::result::Result<&git2::Repository, String> {
-        let root = self.root;
+    fn repo(&mut self, root: &Path) -> std::result::Result<&git2::Repository, String> {
         let repo = self.repo.get_or_insert_with(|| {
             git2::Repository::discover(root)
                 .map_err(|e| format!("{}: not a git repository ({})", root.display(), e.message()))
@@ -380,7 +397,12 @@ impl Reader<'_> {
     }
 
     /// The blob at `commit:path`, or the staged one (`commit` `None`).
-    fn blob(&mut self, commit: Option<&str>, path: &str) -> std::result::Result<Vec<u8>, String> {
+    fn blob(
+        &mut self,
+        root: &Path,
+        commit: Option<&str>,
+        path: &str,
+    ) -> std::result::Result<Vec<u8>, String> {
         let place = match commit {
             Some(c) => format!("{c}:{path}"),
             None => format!(":{path}"),
@@ -388,7 +410,7 @@ impl Reader<'_> {
         if let Some(cached) = self.files.get(&place) {
             return cached.clone();
         }
-        let repo = self.repo()?;
+        let repo = self.repo(root)?;
         let got = (|| -> std::result::Result<Vec<u8>, git2::Error> {
             let blob = match commit {
                 Some(c) => {
