@@ -191,6 +191,9 @@ impl AnyReport {
         {
             let r = serde_json::from_value(value).map_err(|e| bad("audit report", e))?;
             Ok(AnyReport::Audit(r))
+        } else if let Ok(one) = serde_json::from_value::<WireFinding<'static>>(value) {
+            // A `jsonl` stream of one finding.
+            Ok(AnyReport::Scan(vec![one]))
         } else {
             Err(
                 "not a qrcp-scan JSON report (expected the JSON or JSONL of a scan, of \
