@@ -46,6 +46,7 @@ pub enum Command {
     /// Examples:
     ///   qrcp-scan git
     ///   qrcp-scan git --since origin/main --format json
+    ///   qrcp-scan git --since "2 weeks ago"
     ///   qrcp-scan git --range v1.0..v2.0
     #[command(verbatim_doc_comment)]
     Git(GitArgs),
@@ -485,9 +486,12 @@ pub struct GitArgs {
     /// The repository (a working tree, a bare repository or a worktree).
     #[arg(value_name = "REPO", default_value = ".")]
     pub repo: PathBuf,
-    /// Scan the commits reachable from HEAD but not from REV (REV..HEAD), e.g.
-    /// `--since origin/main` on a pull request.
-    #[arg(long, value_name = "REV", conflicts_with_all = ["range", "branch"])]
+    /// A revision: scan the commits reachable from HEAD but not from REV
+    /// (REV..HEAD), e.g. `--since origin/main` on a pull request. Otherwise a date,
+    /// as `git log --since` takes it: scan the commits of HEAD committed since then
+    /// (2026-03-01, 2026-03-01T10:00, "2 weeks ago", yesterday; UTC unless an
+    /// offset is given). A revision is tried first.
+    #[arg(long, value_name = "REV|DATE", conflicts_with_all = ["range", "branch"])]
     pub since: Option<String>,
     /// Scan the commits reachable from B but not from A.
     #[arg(long, value_name = "A..B", conflicts_with = "branch")]

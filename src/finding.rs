@@ -22,6 +22,9 @@ pub enum SourceKind {
     GitUnreachable,
     /// The staged change (`qrcp-scan staged`).
     Staged,
+    /// A history scan's blob that no commit holds but the index does: staged at
+    /// its index path, not committed yet.
+    GitStaged,
     /// A deployed site's page, scripts and source maps (`qrcp-scan url`).
     Url,
 }
@@ -35,6 +38,7 @@ impl SourceKind {
             SourceKind::Git => "git",
             SourceKind::GitUnreachable => "git-unreachable",
             SourceKind::Staged => "staged",
+            SourceKind::GitStaged => "git-staged",
             SourceKind::Url => "url",
         }
     }
@@ -47,6 +51,7 @@ impl SourceKind {
             "git" => SourceKind::Git,
             "git-unreachable" => SourceKind::GitUnreachable,
             "staged" => SourceKind::Staged,
+            "git-staged" => SourceKind::GitStaged,
             "url" => SourceKind::Url,
             _ => return None,
         })
@@ -107,6 +112,10 @@ pub struct Provenance {
     /// `None` for a commit message.
     pub path: Option<String>,
     pub commit: Option<CommitInfo>,
+    /// For an object no ref reaches: the commit (or tag) that holds it, when one
+    /// does (amended away). The contract's `commit` stays null; the audit dates the
+    /// leak with this one.
+    pub unreached: Option<CommitInfo>,
 }
 
 impl Provenance {
@@ -115,6 +124,7 @@ impl Provenance {
             source: SourceKind::File,
             path: Some(path),
             commit: None,
+            unreached: None,
         }
     }
 }

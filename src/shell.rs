@@ -33,5 +33,11 @@ mod tests {
         assert_eq!(quote(""), "''");
         assert_eq!(quote("-rf"), "'-rf'");
         assert_eq!(quote("x\ny"), "'x\ny'");
+        assert_eq!(quote("config/.env.production"), "config/.env.production");
+        assert_eq!(quote("my file.env"), "'my file.env'");
+        assert_eq!(quote("a'b"), r"'a'\''b'");
+        assert_eq!(quote("$HOME/.env"), "'$HOME/.env'");
+        assert_eq!(quote("x;rm -rf ~"), "'x;rm -rf ~'");
+        assert_eq!(quote("*.env"), "'*.env'");
     }
 }

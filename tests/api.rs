@@ -13,6 +13,11 @@ use sha2::{Digest, Sha256};
 use crate::util::api_server::{ApiServer, KeyState};
 use crate::util::*;
 
+/// `host:port` of a loopback server, as messages name it.
+fn host(server: &ApiServer) -> &str {
+    server.url.trim_start_matches("http://")
+}
+
 fn sha256(s: &str) -> String {
     Sha256::digest(s.as_bytes())
         .iter()
@@ -153,7 +158,10 @@ fn verdicts_for_every_key_state() {
     }
     let err = stderr(&o);
     assert!(
-        err.contains("not verified: HTTP 200 with a body that is not JSON, after 3 tries"),
+        err.contains(&format!(
+            "not verified: {} answered HTTP 200 with a body that is not JSON, after 3 tries",
+            host(&server)
+        )),
         "{err}"
     );
     let keys = [
@@ -358,7 +366,10 @@ fn slow_answers_time_out() {
     let took = start.elapsed();
     assert_eq!(verdicts(&json(&o), &key), vec![Value::from("unknown")]);
     assert!(
-        stderr(&o).contains("not verified: timed out"),
+        stderr(&o).contains(&format!(
+            "not verified: no answer from {} (timed out)",
+            host(&server)
+        )),
         "{}",
         stderr(&o)
     );
@@ -619,7 +630,13 @@ fn server_errors_fail_those_keys_and_keep_the_rest() {
     let b = outcome_of(&out, &broken);
     assert_eq!(b["outcome"], "failed");
     assert_eq!(b["status"], 500);
-    assert_eq!(b["detail"], "HTTP 500 internal_error, after 3 tries");
+    assert_eq!(
+        b["detail"],
+        format!(
+            "{} answered HTTP 500 internal_error, after 3 tries",
+            host(&server)
+        )
+    );
     assert_eq!(b["attempts"], 3);
     assert_eq!(outcome_of(&out, &flaky)["outcome"], "revoked");
     assert_eq!(outcome_of(&out, &flaky)["attempts"], 3);
@@ -720,7 +737,10 @@ fn server_errors_fail_those_keys_and_keep_the_rest() {
     let out = json(&o);
     let g = outcome_of(&out, &good);
     assert_eq!(g["outcome"], "failed");
-    assert_eq!(g["detail"], "connection refused, after 2 tries");
+    assert_eq!(
+        g["detail"],
+        format!("no answer from 127.0.0.1:{port} (connection refused), after 2 tries")
+    );
     assert_eq!(g["status"], Value::Null);
     let down = audit_lines(&t.join("down.jsonl"));
     assert_eq!(down.len(), 3 * 2 + 1);
@@ -818,7 +838,10 @@ fn a_429_is_waited_out_then_retried_a_bounded_number_of_times() {
         }
     }
     assert!(
-        stderr(&o).contains("rate limited (HTTP 429), after 3 tries"),
+        stderr(&o).contains(&format!(
+            "{} rate limited us (HTTP 429), after 3 tries",
+            host(&server)
+        )),
         "{}",
         stderr(&o)
     );
@@ -947,4 +970,100 @@ fn verify_report_reads_keys_back_from_files_and_commits() {
     // Output stays redacted (the report with a full key was the user's choice).
     assert_all_absent(&o, &[&in_commit, &in_file, &tampered]);
     assert!(!stdout(&o).contains(&unredacted));
+}
+
+#[test]
+fn api_failures_name_the_host_and_the_cause() {
+    let key = live_key();
+    let t = Tree::new();
+    t.write("a.js", format!("k = \"{key}\"\n"));
+    let verify = |url: &str| {
+        t.cmd()
+            .args(["dir", ".", "--verify", "--color", "never"])
+            .args(["--api-tries", "1", "--api-timeout", "400ms"])
+            .args(["--api-url", url])
+            .output()
+            .unwrap()
+    };
+    let check = |o: &Output, want: &str| {
+        assert_eq!(code(o), 1, "{}", stderr(o));
+        let err = stderr(o);
+        assert!(err.contains(want), "want {want:?} in: {err}");
+        let out = stdout(o);
+        assert!(out.contains("verified: unknown"), "{out}");
+        for text in [&err, &out] {
+            assert!(!text.contains("gave no answer"), "{text}");
+        }
+        assert_secret_absent(o, &key);
+    };
+
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let o = verify(&format!("http://127.0.0.1:{port}"));
+    check(
+        &o,
+        &format!("not verified: no answer from 127.0.0.1:{port} (connection refused)"),
+    );
+
+    // A server that accepts the connection and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    let held = std::thread::spawn(move || {
+        let conns: Vec<_> = silent.incoming().take(1).collect();
+        std::thread::sleep(Duration::from_secs(3));
+        drop(conns);
+    });
+    let o = verify(&format!("http://{addr}"));
+    check(
+        &o,
+        &format!("not verified: no answer from {addr} (timed out)"),
+    );
+    held.join().unwrap();
+
+    // HTTP 500 with the contract's JSON error, and a body that is not JSON.
+    let server = ApiServer::start();
+    server.set(&key, KeyState::Broken);
+    let o = verify(&server.url);
+    check(
+        &o,
+        &format!(
+            "not verified: {} answered HTTP 500 internal_error",
+            host(&server)
+        ),
+    );
+    server.set(&key, KeyState::Malformed);
+    let o = verify(&server.url);
+    check(
+        &o,
+        &format!(
+            "not verified: {} answered HTTP 200 with a body that is not JSON",
+            host(&server)
+        ),
+    );
+    // TLS spoken to a server that answers in plain HTTP.
+    let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = plain.local_addr().unwrap();
+    let answers = std::thread::spawn(move || {
+        use std::io::Write;
+        if let Some(Ok(mut c)) = plain.incoming().next() {
+            let _ = c.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let o = verify(&format!("https://{addr}"));
+    check(
+        &o,
+        &format!("not verified: no answer from {addr} (TLS failed: "),
+    );
+    answers.join().unwrap();
+    // An unknown host: the DNS lookup names it (resolution never leaves the machine
+    // for `.invalid`, RFC 6761; https, so the https-only rule lets it through).
+    let o = verify("https://api.qrcodepro.invalid");
+    check(
+        &o,
+        "not verified: no answer from api.qrcodepro.invalid (DNS lookup failed: host not found)",
+    );
 }

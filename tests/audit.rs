@@ -469,3 +469,222 @@ fn audit_verifies_and_revokes_the_keys_found_live() {
         assert_text_lacks(&audit_log, k);
     }
 }
+
+/// `revoke --dry-run --format json` run in the story's tree: outcome per key prefix.
+fn dry_revoke(t: &Tree, report: &str) -> Vec<(String, String)> {
+    let o = t.run(&[
+        "revoke",
+        "--report",
+        report,
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{report}: {}", stderr(&o));
+    let mut v: Vec<(String, String)> = json(&o)["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["key"].as_str().unwrap().to_string(),
+                k["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn revoke_reads_every_json_qrcp_scan_writes() {
+    let s = story();
+    let d = s.t.path();
+    let in_message = live_key();
+    git(
+        d,
+        "Fay Oak",
+        "2026-04-03T08:00:00+00:00",
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            &format!("rotate\n\nthe old key was {in_message}\n"),
+        ],
+    );
+    let in_tag = test_key();
+    git(
+        d,
+        "Fay Oak",
+        "2026-04-03T09:00:00+00:00",
+        &["tag", "-a", "v1", "-m", &format!("release\n{in_tag}\n")],
+    );
+    let short = |k: &str| format!("{}…", &k[..14]);
+    let mut want: Vec<(String, String)> = [&s.k1, &s.k3, &s.k4, &in_message, &in_tag]
+        .iter()
+        .map(|k| (short(k), "would_revoke".to_string()))
+        .collect();
+    want.sort();
+
+    // The audit's JSON (keys with their locations).
+    let o =
+        s.t.run(&["audit", "--format", "json", "--output", "audit.json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(dry_revoke(&s.t, "audit.json"), want);
+    // The scan report, redacted (the default), and its JSONL form; the key in a
+    // commit message is read back from the commit the report names.
+    for (format, file) in [("json", "scan.json"), ("jsonl", "scan.jsonl")] {
+        let o = s.t.run(&["git", "--format", format, "--output", file]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        let keys = dry_revoke(&s.t, file);
+        for k in [&in_message, &in_tag] {
+            assert!(
+                keys.contains(&(short(k), "would_revoke".into())),
+                "{format}: {keys:?}"
+            );
+        }
+        assert!(keys.iter().all(|(_, o)| o == "would_revoke"), "{keys:?}");
+    }
+    // revoke's own JSON (a dry run's, here) names each key's first location.
+    let o = s.t.run(&[
+        "revoke",
+        "--report",
+        "audit.json",
+        "--dry-run",
+        "--format",
+        "json",
+        "--output",
+        "outcomes.json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(dry_revoke(&s.t, "outcomes.json"), want);
+    // Anything else: one line that says what was expected.
+    s.t.write("other.json", "{\"hello\": 1}\n");
+    let o = s.t.run(&["revoke", "--report", "other.json", "--dry-run"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("not a qrcp-scan JSON report (expected"),
+        "{err}"
+    );
+    for file in ["audit.json", "scan.json", "scan.jsonl", "outcomes.json"] {
+        let text = std::fs::read_to_string(s.t.join(file)).unwrap();
+        for k in [&s.k1, &s.k3, &s.k4, &in_message, &in_tag] {
+            assert_text_lacks(&text, k);
+        }
+    }
+}
+
+#[test]
+fn audit_shows_local_files_amended_commits_and_message_purges() {
+    let s = story();
+    let d = s.t.path();
+    // A key committed, then amended away: no ref reaches that commit.
+    let amended = live_key();
+    s.t.write("src/tmp.ts", format!("const k = '{amended}';\n"));
+    let gone = commit(d, "Gus Hale", "2026-04-05T08:00:00+00:00", "tmp");
+    std::fs::remove_file(s.t.join("src/tmp.ts")).unwrap();
+    git(d, "Gus Hale", "2026-04-05T09:00:00+00:00", &["add", "-A"]);
+    git(
+        d,
+        "Gus Hale",
+        "2026-04-05T09:00:00+00:00",
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "--allow-empty",
+            "-m",
+            "tmp, fixed",
+        ],
+    );
+    // A key in a commit message, and a tracked dotenv file whose path needs quoting.
+    let in_message = test_key();
+    s.t.write("config dir/.env", "PORT=1\n");
+    let when = "2026-04-06T08:00:00+00:00";
+    git(d, "Fay Oak", when, &["add", "-f", "config dir/.env"]);
+    let msg = format!("notes\n\nold test key {in_message}\n");
+    git(d, "Fay Oak", when, &["commit", "-q", "-m", &msg]);
+
+    let o = s.t.run(&["audit", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r = json(&o);
+    // `.env` untracked with `git rm --cached` and ignored: its key is still on disk.
+    let g3 = group(&r, &s.k3);
+    assert_eq!(g3["status"], "in local file", "{g3:#}");
+    assert_eq!(g3["in_local_file"], true);
+    let places: Vec<(&str, &str)> = g3["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["source"].as_str().unwrap(), l["path"].as_str().unwrap()))
+        .collect();
+    assert!(places.contains(&("file", ".env")), "{places:?}");
+    assert!(places.contains(&("git", ".env")), "{places:?}");
+    let env = r["dotenv_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == ".env")
+        .unwrap();
+    assert_eq!(env["ignored_on_disk"], true);
+    // The amended-away commit's date and author.
+    let ga = group(&r, &amended);
+    assert_eq!(ga["status"], "unreachable");
+    assert_eq!(ga["first_leak"]["commit"], gone.as_str());
+    assert_eq!(ga["first_leak"]["author"], "Gus Hale");
+    assert_eq!(ga["first_leak"]["date"], "2026-04-05T08:00:00+00:00");
+    assert_eq!(ga["first_leak"]["reachable"], false);
+    assert_eq!(group(&r, &s.k1)["first_leak"]["reachable"], true);
+    // The purge covers messages; arguments are quoted for a shell.
+    let todo: Vec<&str> = r["todo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    let purge = todo.iter().find(|t| t.starts_with("Purge")).unwrap();
+    assert!(
+        purge.contains(
+            "git filter-repo --replace-text replacements.txt --replace-message replacements.txt"
+        ),
+        "{purge}"
+    );
+    assert!(
+        purge.contains("--path .env --path 'config dir/.env'"),
+        "{purge}"
+    );
+    assert!(
+        todo.iter()
+            .any(|t| t.contains("`git rm --cached -- 'config dir/.env'`")),
+        "{todo:#?}"
+    );
+
+    // The table and the text say the same.
+    let o = s.t.run(&["audit", "--color", "never"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!("2026-04-05 {} Gus Hale (unreachable)", &gone[..7])),
+        "{out}"
+    );
+    assert!(out.contains("in local file"), "{out}");
+    assert!(
+        out.contains("still holds the key on disk"),
+        "the local file is shown as a place: {out}"
+    );
+    assert!(out.contains("still on disk (ignored)"), "{out}");
+    // The HTML timeline has a bar for the amended-away key.
+    let o = s.t.run(&["audit", "--html", "audit.html"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let html = std::fs::read_to_string(s.t.join("audit.html")).unwrap();
+    let timeline = &html[html.find("<svg id=\"timeline\"").unwrap()..];
+    let timeline = &timeline[..timeline.find("</svg>").unwrap()];
+    let short = format!("{}…", &amended[..14]);
+    assert!(timeline.contains(&short), "{timeline}");
+    assert!(timeline.contains("2026-04-05 → amended away"), "{timeline}");
+    for k in [&s.k1, &s.k3, &s.k4, &amended, &in_message] {
+        assert_text_lacks(&html, k);
+        assert_secret_absent(&o, k);
+    }
+}

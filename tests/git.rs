@@ -694,3 +694,139 @@ fn long_histories_attribute_the_same_whatever_the_threads_and_packing() {
     ]);
     check("reference deltas");
 }
+
+#[test]
+fn a_staged_blob_is_reported_as_staged_at_its_index_path() {
+    let r = Repo::init();
+    let staged = live_key();
+    r.write("a.txt", "clean\n");
+    r.commit("init");
+    r.write("src/new.js", &format!("const k = \"{staged}\";\n"));
+    r.git(&["add", "src/new.js"]);
+
+    let (o, v) = scan_json(&r, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        placed(&v),
+        vec![row(
+            "qrcp-live-key",
+            Some("src/new.js"),
+            Some(1),
+            "git-staged",
+            None
+        )]
+    );
+    let o = r.scan(&["git"]);
+    let out = stdout(&o);
+    assert!(out.contains("src/new.js:1:"), "{out}");
+    assert!(
+        out.contains("staged in the index, not committed yet"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("<unknown>") && !out.contains("dangling"),
+        "{out}"
+    );
+    // SARIF names the file, not a message.
+    let o = r.scan(&["git", "--format", "sarif"]);
+    let sarif = stdout(&o);
+    assert!(sarif.contains("src/new.js"), "{sarif}");
+    assert!(!sarif.contains("message of"), "{sarif}");
+    assert_all_absent(&o, &[&staged]);
+    // audit: the same place, and the key's status says staged.
+    let o = r.scan(&["audit", "--format", "json"]);
+    let v = json(&o);
+    let g = &v["keys"][0];
+    assert_eq!(g["status"], "staged", "{v:#}");
+    assert_eq!(g["locations"][0]["source"], "git-staged");
+    assert_eq!(g["locations"][0]["path"], "src/new.js");
+    let o = r.scan(&["audit", "--html", "a.html"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let html = std::fs::read_to_string(r.dir.join("a.html")).unwrap();
+    assert!(
+        html.contains("<code>src/new.js:1:"),
+        "the HTML location is the index path"
+    );
+    assert!(html.contains("<span class=\"badge\">staged</span>"));
+    assert_text_lacks(&html, &staged);
+    assert_all_absent(&o, &[&staged]);
+}
+
+#[test]
+fn git_refuses_a_file() {
+    let r = Repo::init();
+    r.write("a.txt", "clean\n");
+    r.commit("init");
+    let o = r.scan(&["git", "a.txt"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("a.txt: is a file, not a repository"), "{err}");
+    assert!(!stdout(&o).contains("no findings"), "{}", stdout(&o));
+}
+
+#[test]
+fn since_takes_a_revision_or_a_date() {
+    let r = Repo::init();
+    let (old, new) = (live_key(), live_key());
+    // Commits of 2023-11-14 and 2023-11-15 (the Repo's clock), then today's.
+    r.write("old.js", &format!("k = \"{old}\"\n"));
+    let c_old = r.commit("old");
+    r.write("new.js", &format!("k = \"{new}\"\n"));
+    let o = r.cmd().args(["add", "-A"]).output().unwrap();
+    assert!(o.status.success());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let o = r
+        .cmd()
+        .args(["commit", "-q", "-m", "new"])
+        .env("GIT_COMMITTER_DATE", format!("{now} +0000"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let c_new = r.head();
+
+    let paths = |v: &Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // A revision first.
+    let (o, v) = scan_json(&r, &["--since", &c_old]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(paths(&v), vec!["new.js"]);
+    // Dates, as `git log --since` takes them.
+    for date in ["2 weeks ago", "yesterday", "2024-01-01", "2024-01-01T10:00"] {
+        let (o, v) = scan_json(&r, &["--since", date]);
+        assert_eq!(code(&o), 1, "{date}: {}", stderr(&o));
+        assert_eq!(paths(&v), vec!["new.js"], "{date}");
+        assert_eq!(v["findings"][0]["commit"], c_new.as_str(), "{date}");
+    }
+    let (o, v) = scan_json(&r, &["--since", "2023-11-01"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let mut p = paths(&v);
+    p.sort();
+    assert_eq!(p, vec!["new.js", "old.js"]);
+    // Neither: the accepted forms are shown, not only libgit2's complaint.
+    let o = r.scan(&["git", "--since", "last tuesdayish"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("neither a revision nor a date"), "{err}");
+    assert!(
+        err.contains("2 weeks ago") && err.contains("2026-03-01"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The help names both forms.
+    let o = qrcp().args(["git", "--help"]).output().unwrap();
+    let help = stdout(&o);
+    assert!(
+        help.contains("REV|DATE") && help.contains("2 weeks ago"),
+        "{help}"
+    );
+    assert_all_absent(&o, &[&old, &new]);
+}

@@ -250,13 +250,16 @@ fn word_dotenv(rules: &crate::rules::RuleSet, findings: &mut [finding::Finding])
         .filter(|f| rules.category(&f.rule) == Some(Category::DotenvFile) && f.line.is_none())
     {
         let path = f.provenance.path.clone().unwrap_or_default();
-        let untrack = format!("`git rm --cached {path}` stops tracking it; add it to .gitignore");
+        let untrack = format!(
+            "`git rm --cached {}` stops tracking it; add it to .gitignore",
+            crate::shell::quote(&path)
+        );
         let (what, step) = match f.provenance.source {
             SourceKind::Git | SourceKind::GitUnreachable => (
                 "dotenv file committed",
                 format!("it is in the git history: {untrack}, and purge the history if the repository is or was shared"),
             ),
-            SourceKind::Staged => (
+            SourceKind::Staged | SourceKind::GitStaged => (
                 "dotenv file staged for commit",
                 format!("unstage it: {untrack}"),
             ),

@@ -64,14 +64,21 @@ pub fn collect(repo_path: &Path, cfg: &AuditOptions) -> Result<Audit> {
             .findings
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
+    let committed: HashSet<String> = committed_paths(&outcome.findings)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     for f in &mut outcome.findings {
         if f.provenance.source == SourceKind::File
-            && f.provenance
-                .path
-                .as_ref()
-                .is_some_and(|p| local_paths.contains(p))
+            && let Some(p) = f.provenance.path.as_ref()
+            && local_paths.contains(p)
         {
-            f.notes.push(LOCAL_ONLY.to_string());
+            let note = if committed.contains(p) {
+                UNTRACKED_LOCAL
+            } else {
+                LOCAL_ONLY
+            };
+            f.notes.push(note.to_string());
         }
     }
 
@@ -166,7 +173,22 @@ pub(super) fn event_of(c: &CommitInfo, path: Option<&str>) -> Event {
         date: c.date.clone(),
         epoch: crate::time::parse_rfc3339(&c.date).unwrap_or(i64::MAX),
         path: path.map(str::to_string),
+        reachable: true,
     }
+}
+
+/// The paths that history holds a finding at (a dotenv file's path among them).
+pub(super) fn committed_paths(findings: &[Finding]) -> HashSet<&str> {
+    findings
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.provenance.source,
+                SourceKind::Git | SourceKind::GitUnreachable
+            )
+        })
+        .filter_map(|f| f.provenance.path.as_deref())
+        .collect()
 }
 
 pub(super) fn in_build_output(path: &str) -> bool {
@@ -182,6 +204,7 @@ pub(super) fn group_keys(
     local: &HashSet<String>,
     redacted: bool,
 ) -> Vec<KeyGroup> {
+    let committed = committed_paths(findings);
     let mut groups: BTreeMap<String, KeyGroup> = BTreeMap::new();
     for f in findings {
         let (Some(secret), Some(fp)) = (&f.secret, &f.fingerprint) else {
@@ -201,14 +224,19 @@ pub(super) fn group_keys(
             in_head: false,
             in_working_tree: false,
             in_build_output: false,
+            in_local_file: false,
+            staged: false,
             unreachable_only: true,
             local_only: true,
             verification: None,
             locations: Vec::new(),
         });
         let path = f.provenance.path.as_deref();
-        let is_local =
+        let on_disk_local =
             path.is_some_and(|p| local.contains(p)) && f.provenance.source == SourceKind::File;
+        // Ignored and never committed: local only. Committed once, then untracked:
+        // a place of the key on disk.
+        let is_local = on_disk_local && path.is_some_and(|p| !committed.contains(p));
         match f.provenance.source {
             SourceKind::Git => {
                 g.unreachable_only = false;
@@ -219,9 +247,27 @@ pub(super) fn group_keys(
                     }
                 }
             }
+            SourceKind::File if on_disk_local && !is_local => {
+                g.unreachable_only = false;
+                g.in_local_file = true;
+            }
             SourceKind::File if !is_local => {
                 g.unreachable_only = false;
                 g.in_working_tree = true;
+            }
+            SourceKind::GitStaged | SourceKind::Staged => {
+                g.unreachable_only = false;
+                g.staged = true;
+            }
+            SourceKind::GitUnreachable => {
+                // An amended-away commit still has a date and an author.
+                if let Some(c) = &f.provenance.unreached {
+                    let mut e = event_of(c, path);
+                    e.reachable = false;
+                    if g.first_leak.as_ref().is_none_or(|old| e.epoch < old.epoch) {
+                        g.first_leak = Some(e);
+                    }
+                }
             }
             _ => {}
         }
@@ -243,11 +289,16 @@ pub(super) fn group_keys(
         let in_history: HashSet<(Option<String>, Option<usize>, Option<usize>)> = g
             .locations
             .iter()
-            .filter(|f| f.provenance.source == SourceKind::Git)
+            .filter(|f| matches!(f.provenance.source, SourceKind::Git | SourceKind::GitStaged))
             .map(|f| (f.provenance.path.clone(), f.line, f.column))
             .collect();
+        // An ignored file on disk is a place of its own, not history's copy.
         g.locations.retain(|f| {
             f.provenance.source != SourceKind::File
+                || f.provenance
+                    .path
+                    .as_ref()
+                    .is_some_and(|p| local.contains(p))
                 || !in_history.contains(&(f.provenance.path.clone(), f.line, f.column))
         });
         // Keys seen only locally are not "unreachable" either.
@@ -297,6 +348,7 @@ pub(super) fn dotenv_files(
         let d = files.entry(path.clone()).or_insert_with(|| DotenvFile {
             tracked: head.is_some_and(|t| t.get_path(Path::new(&path)).is_ok()),
             local_only: false,
+            ignored_on_disk: false,
             first_commit: None,
             path: path.clone(),
         });
@@ -316,7 +368,9 @@ pub(super) fn dotenv_files(
             first_commit: None,
             tracked: false,
             local_only: false,
+            ignored_on_disk: true,
         });
+        d.ignored_on_disk = true;
         d.local_only = d.first_commit.is_none();
     }
     files.into_values().collect()

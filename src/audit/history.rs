@@ -79,6 +79,7 @@ pub(super) fn removals(repo: &Repository, keys: &mut [KeyGroup], cache: &mut Blo
                     date: source::git::rfc3339(child.time()),
                     epoch: child.time().seconds(),
                     path: None,
+                    reachable: true,
                 });
             }
             !present

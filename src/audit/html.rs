@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use crate::audit::{Audit, Event, KeyGroup, LOCAL_ONLY, variable_of};
+use crate::audit::{Audit, Event, KeyGroup, LOCAL_ONLY, UNTRACKED_LOCAL, variable_of};
 use crate::finding::{Finding, SourceKind};
 use crate::report::ReportOptions;
 use crate::report::human::snippet;
@@ -48,6 +48,11 @@ fn event(e: &Event) -> String {
             .as_deref()
             .map(|p| format!(" · <code>{}</code>", esc(p)))
             .unwrap_or_default()
+            + if e.reachable {
+                ""
+            } else {
+                " · a commit no ref reaches (amended away)"
+            }
     )
 }
 
@@ -138,6 +143,8 @@ pub fn render(cfg: &ReportOptions, a: &Audit) -> String {
     for st in [
         "in HEAD",
         "in working tree",
+        "in local file",
+        "staged",
         "history only",
         "unreachable",
         "local only",
@@ -292,7 +299,9 @@ fn location(cfg: &ReportOptions, f: &Finding) -> String {
     let source = match f.provenance.source {
         SourceKind::Git => "history",
         SourceKind::GitUnreachable => "unreachable object",
+        SourceKind::GitStaged | SourceKind::Staged => "staged",
         SourceKind::File if f.notes.iter().any(|n| n == LOCAL_ONLY) => "local only",
+        SourceKind::File if f.notes.iter().any(|n| n == UNTRACKED_LOCAL) => "local file",
         SourceKind::File => "working tree",
         _ => "other",
     };
@@ -403,13 +412,19 @@ fn timeline(a: &Audit) -> String {
             to = if g.in_head {
                 "still in HEAD".to_string()
             } else {
-                g.removed
-                    .as_ref()
-                    .map_or("unknown".into(), |e| esc(day(&e.date)))
+                let amended = g.first_leak.as_ref().is_some_and(|e| !e.reachable);
+                g.removed.as_ref().map_or(
+                    if amended { "amended away" } else { "unknown" }.into(),
+                    |e| esc(day(&e.date)),
+                )
             },
         );
         for f in &g.locations {
-            if let Some(t) = f.provenance.commit.as_ref().and_then(|c| epoch(&c.date)) {
+            let commit = f.provenance.commit.as_ref();
+            if let Some(t) = commit
+                .or(f.provenance.unreached.as_ref())
+                .and_then(|c| epoch(&c.date))
+            {
                 let _ = write!(
                     s,
                     "<circle cx=\"{:.1}\" cy=\"{}\" r=\"4\" fill=\"#fff\" stroke=\"{color}\" stroke-width=\"2\"/>",

@@ -3,27 +3,6 @@
 
 use super::*;
 
-#[derive(Serialize)]
-pub(super) struct JsonKey<'a> {
-    #[serde(flatten)]
-    group: &'a KeyGroup,
-    status: &'static str,
-    locations: Vec<crate::wire::WireFinding<'a>>,
-}
-
-#[derive(Serialize)]
-pub(super) struct JsonAudit<'a> {
-    version: u32,
-    tool: &'static str,
-    repository: &'a str,
-    head: Option<&'a str>,
-    keys: Vec<JsonKey<'a>>,
-    dotenv_files: &'a [DotenvFile],
-    client_exposed: Vec<crate::wire::WireFinding<'a>>,
-    todo: &'a [String],
-    stats: serde_json::Value,
-}
-
 /// `audit --format json`: the groups, with every location in the report's
 /// finding shape.
 pub fn write_json(
@@ -31,9 +10,9 @@ pub fn write_json(
     a: &Audit,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    use crate::wire::WireFinding;
+    use crate::wire::{AuditKey, AuditReport, WireFinding};
     let s = &a.outcome.stats;
-    let doc = JsonAudit {
+    let doc = AuditReport {
         version: 1,
         tool: "qrcp-scan",
         repository: &a.repo,
@@ -41,7 +20,7 @@ pub fn write_json(
         keys: a
             .keys
             .iter()
-            .map(|g| JsonKey {
+            .map(|g| AuditKey {
                 group: g,
                 status: g.status(),
                 locations: g

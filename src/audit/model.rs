@@ -6,6 +6,10 @@ use super::*;
 pub const LOCAL_ONLY: &str =
     "local only: this file is ignored and was never committed at this path";
 
+/// The note on findings in ignored files that were committed once (then untracked
+/// with `git rm --cached`): the key is in history and still on disk.
+pub const UNTRACKED_LOCAL: &str = "local file: ignored and no longer tracked, but committed before; it still holds the key on disk";
+
 /// A commit, as the audit shows it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Event {
@@ -16,6 +20,9 @@ pub struct Event {
     #[serde(skip)]
     pub epoch: i64,
     pub path: Option<String>,
+    /// False for a commit that no ref reaches any more (amended away, a deleted
+    /// branch): its date and author are still known.
+    pub reachable: bool,
 }
 
 /// One distinct key and everything known about it.
@@ -35,6 +42,11 @@ pub struct KeyGroup {
     pub in_head: bool,
     pub in_working_tree: bool,
     pub in_build_output: bool,
+    /// In an ignored, untracked file on disk that was committed before (`.env`
+    /// after `git rm --cached`).
+    pub in_local_file: bool,
+    /// In the index: staged, not committed yet.
+    pub staged: bool,
     /// Only in objects no ref reaches (amended away, dangling).
     pub unreachable_only: bool,
     /// Only in files that are neither committed nor tracked (ignored `.env`).
@@ -52,8 +64,12 @@ impl KeyGroup {
             "local only"
         } else if self.in_head {
             "in HEAD"
+        } else if self.staged {
+            "staged"
         } else if self.in_working_tree || self.in_build_output {
             "in working tree"
+        } else if self.in_local_file {
+            "in local file"
         } else if self.unreachable_only {
             "unreachable"
         } else {
@@ -71,6 +87,8 @@ pub struct DotenvFile {
     pub tracked: bool,
     /// Present in the working tree but ignored and never committed at this path.
     pub local_only: bool,
+    /// Present in the working tree, ignored and untracked (committed or not).
+    pub ignored_on_disk: bool,
 }
 
 impl DotenvFile {
@@ -79,6 +97,10 @@ impl DotenvFile {
         match (&self.first_commit, self.tracked, self.local_only) {
             (_, _, true) => "local only, not committed (ignored)".to_string(),
             (Some(e), true, _) => format!("committed {}; still tracked", event(e)),
+            (Some(e), false, _) if self.ignored_on_disk => format!(
+                "committed {}; no longer tracked, still in history, and still on disk (ignored)",
+                event(e)
+            ),
             (Some(e), false, _) => format!(
                 "committed {}; no longer tracked, still in history",
                 event(e)

@@ -27,6 +27,9 @@ pub fn event(e: &Event) -> String {
     if let Some(p) = &e.path {
         s += &format!(" ({})", sanitize(p));
     }
+    if !e.reachable {
+        s += ", a commit no ref reaches (amended away)";
+    }
     s
 }
 
@@ -86,10 +89,11 @@ pub fn write(cfg: &ReportOptions, a: &Audit, out: &mut dyn Write) -> std::io::Re
                 g.status().to_string(),
                 g.first_leak.as_ref().map_or("-".into(), |e| {
                     format!(
-                        "{} {} {}",
+                        "{} {} {}{}",
                         day(&e.date),
                         short(&e.commit),
-                        sanitize(&e.author)
+                        sanitize(&e.author),
+                        if e.reachable { "" } else { " (unreachable)" }
                     )
                 }),
                 g.locations.len().to_string(),

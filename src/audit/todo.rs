@@ -41,7 +41,22 @@ pub(super) fn todo(a: &Audit) -> Vec<String> {
             .filter(|d| d.first_commit.is_some())
             .map(|d| d.path.as_str())
             .collect();
-        let mut step = "Purge the history: put each key in a replacements file as `KEY==>REMOVED` (see the keys with `--no-redact`) and run `git filter-repo --replace-text replacements.txt`".to_string();
+        // Keys in commit or tag messages: --replace-text rewrites files only.
+        let in_messages = a.keys.iter().any(|g| {
+            g.locations.iter().any(|f| {
+                f.provenance.path.is_none()
+                    && matches!(
+                        f.provenance.source,
+                        SourceKind::Git | SourceKind::GitUnreachable
+                    )
+            })
+        });
+        let mut step = "Purge the history: put each key in a replacements file as `KEY==>REMOVED` (see the keys with `--no-redact`) and run `git filter-repo --replace-text replacements.txt".to_string();
+        if in_messages {
+            step += " --replace-message replacements.txt` (--replace-message rewrites the commit and tag messages that hold a key)";
+        } else {
+            step += "`";
+        }
         if !dotenv.is_empty() {
             step += &format!(
                 ", and `git filter-repo --invert-paths {}`",

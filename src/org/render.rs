@@ -286,6 +286,7 @@ pub fn audit(m: &Merged) -> Audit {
             Some(p) => format!("{}/{p}", label(repo)),
             None => label(repo),
         }),
+        reachable: true,
     };
     let keys = m
         .keys
@@ -320,6 +321,10 @@ pub fn audit(m: &Merged) -> Audit {
                 in_head: false,
                 in_working_tree: false,
                 in_build_output: false,
+                in_local_file: false,
+                staged: locations
+                    .iter()
+                    .any(|f| f.provenance.source == SourceKind::GitStaged),
                 unreachable_only: locations
                     .iter()
                     .all(|f| f.provenance.source == SourceKind::GitUnreachable),

@@ -247,7 +247,7 @@ fn verdict_meaning(v: &str) -> &'static str {
     match v {
         "active" => "the key works: revoke it",
         "inactive" => "the key is invalid or already revoked",
-        _ => "the API gave no answer",
+        _ => "not settled: no answer, or an error of the API; the reason is on standard error",
     }
 }
 

@@ -3,10 +3,9 @@
 
 use std::io::Write;
 
-use serde::Serialize;
-
 use crate::sanitize::sanitize;
 use crate::verify::{Settled, Target, Verdict};
+use crate::wire::{OutcomeKey, OutcomeReport, OutcomeSummary, Tool, VERSION};
 
 pub type Row = (Target, Settled);
 
@@ -95,47 +94,10 @@ pub fn summary(rows: &[Row], dry_run: bool) -> String {
     )
 }
 
-#[derive(Serialize)]
-struct Wire<'a> {
-    version: u32,
-    tool: Tool,
-    dry_run: bool,
-    keys: Vec<WireKey<'a>>,
-    summary: WireSummary,
-}
-
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
-}
-
-#[derive(Serialize)]
-struct WireKey<'a> {
-    key: &'a str,
-    fingerprint: &'a str,
-    live: bool,
-    location: &'a str,
-    other_locations: usize,
-    outcome: &'static str,
-    status: Option<u16>,
-    detail: Option<&'a str>,
-    attempts: u32,
-}
-
-#[derive(Serialize)]
-struct WireSummary {
-    keys: usize,
-    revoked: usize,
-    already_inactive: usize,
-    failed: usize,
-    would_revoke: usize,
-}
-
 pub fn write_json(rows: &[Row], dry_run: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let count = |o: Verdict| rows.iter().filter(|(_, s)| s.outcome == o).count();
-    let wire = Wire {
-        version: 1,
+    let wire = OutcomeReport {
+        version: VERSION,
         tool: Tool {
             name: "qrcp-scan",
             version: env!("CARGO_PKG_VERSION"),
@@ -143,7 +105,7 @@ pub fn write_json(rows: &[Row], dry_run: bool, out: &mut dyn Write) -> std::io::
         dry_run,
         keys: rows
             .iter()
-            .map(|(t, s)| WireKey {
+            .map(|(t, s)| OutcomeKey {
                 key: &t.redacted,
                 fingerprint: &t.fingerprint,
                 live: t.live,
@@ -155,7 +117,7 @@ pub fn write_json(rows: &[Row], dry_run: bool, out: &mut dyn Write) -> std::io::
                 attempts: s.attempts,
             })
             .collect(),
-        summary: WireSummary {
+        summary: OutcomeSummary {
             keys: rows.len(),
             revoked: count(Verdict::Revoked),
             already_inactive: count(Verdict::AlreadyInactive),

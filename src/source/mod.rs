@@ -179,6 +179,7 @@ impl BlobScanner {
             source: SourceKind::File,
             path: member.map(str::to_string),
             commit: None,
+            unreached: None,
         };
         if member.is_some() {
             let mut found = Vec::new();

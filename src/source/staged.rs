@@ -160,6 +160,7 @@ impl FileScan<'_> {
             source: SourceKind::Staged,
             path: Some(path.to_string()),
             commit: None,
+            unreached: None,
         };
         // A dotenv file is reported when it newly appears under a dotenv name.
         let newly_named = match status {

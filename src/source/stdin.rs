@@ -19,6 +19,7 @@ pub fn scan(scanner: &mut Scanner, name: Option<&str>, max: u64) -> anyhow::Resu
         source: SourceKind::Stdin,
         path: Some(name.unwrap_or("<stdin>").to_string()),
         commit: None,
+        unreached: None,
     };
     Stats::add(&scanner.sink.stats.files, 1);
     Stats::add(&scanner.sink.stats.bytes, n as u64);

@@ -23,6 +23,15 @@ pub struct BaseUrl {
 }
 
 impl BaseUrl {
+    /// `host[:port]`, as messages name the API.
+    pub fn host(&self) -> &str {
+        let rest = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, r)| r);
+        rest.split('/').next().unwrap_or(rest)
+    }
+
     pub fn parse(s: &str) -> Result<BaseUrl> {
         let bad = |why: &str| anyhow!("--api-url {s:?}: {why}");
         let uri: Uri = s.trim().parse().map_err(|_| bad("not a URL"))?;
@@ -103,8 +112,9 @@ pub enum Answer {
         body: Body,
         rate: RateInfo,
     },
-    /// No (complete) HTTP answer: timed out, refused, dropped...
-    Transport(&'static str),
+    /// No (complete) HTTP answer: timed out, refused, dropped... (our words, or
+    /// the TLS library's, which never quote the request).
+    Transport(String),
 }
 
 /// Largest body read from the API; the documented bodies are tiny.
@@ -142,6 +152,11 @@ impl Client {
         }
     }
 
+    /// `host[:port]` of the API.
+    pub fn host(&self) -> &str {
+        self.base.host()
+    }
+
     /// `GET` (no body) or `POST` (a JSON body) of `path` with `key` as the bearer.
     pub fn send(&self, path: &str, key: &str, body: Option<&serde_json::Value>) -> Answer {
         let url = format!("{}{}", self.base.url, path);
@@ -164,7 +179,12 @@ impl Client {
         };
         let mut response = match result {
             Ok(r) => r,
-            Err(e) => return Answer::Transport(describe(&e)),
+            Err(e) => {
+                return Answer::Transport(describe(
+                    e,
+                    !self.base.loopback || self.base.url.starts_with("https:"),
+                ));
+            }
         };
         let status = response.status().as_u16();
         let header = |name: &str| {
@@ -193,7 +213,12 @@ impl Client {
                     rate,
                 };
             }
-            Err(e) => return Answer::Transport(describe(&e)),
+            Err(e) => {
+                return Answer::Transport(describe(
+                    e,
+                    !self.base.loopback || self.base.url.starts_with("https:"),
+                ));
+            }
         };
         let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
             Ok(v) if v.is_object() => Body::Json(v),
@@ -203,28 +228,39 @@ impl Client {
     }
 }
 
-/// A transport error in our own words (ureq's messages may quote the URL; ours
-/// never quote anything).
-fn describe(e: &ureq::Error) -> &'static str {
+/// A transport error in our own words, naming the cause (ureq's messages may quote
+/// the URL; ours never quote anything). TLS errors keep rustls's words, which name
+/// the certificate problem and never the request.
+fn describe(e: ureq::Error, https: bool) -> String {
     use std::io::ErrorKind;
-    match e {
+    let s = match e {
         ureq::Error::Timeout(_) => "timed out",
-        ureq::Error::HostNotFound => "host not found",
+        ureq::Error::HostNotFound => "DNS lookup failed: host not found",
         ureq::Error::ConnectionFailed => "connection failed",
         ureq::Error::Io(io) => match io.kind() {
             ErrorKind::ConnectionRefused => "connection refused",
             ErrorKind::ConnectionReset
             | ErrorKind::ConnectionAborted
             | ErrorKind::UnexpectedEof
-            | ErrorKind::BrokenPipe => "connection dropped",
+            | ErrorKind::BrokenPipe => "connection dropped before an answer",
             ErrorKind::TimedOut | ErrorKind::WouldBlock => "timed out",
+            ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => "host unreachable",
+            // rustls's errors come wrapped in an I/O error of this kind.
+            ErrorKind::InvalidData if https && io.get_ref().is_some() => {
+                let tls = io.get_ref().map(ToString::to_string).unwrap_or_default();
+                return format!("TLS failed: {tls}");
+            }
+            // The standard resolver's failure (getaddrinfo) has no kind of its own.
+            _ if io.to_string().contains("lookup address") => "DNS lookup failed: host not found",
             _ => "network error",
         },
-        ureq::Error::Tls(_) => "TLS error",
-        ureq::Error::Protocol(_) => "not an HTTP answer",
+        ureq::Error::Rustls(e) => return format!("TLS failed: {e}"),
+        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::TlsRequired => "TLS failed",
+        ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => "not an HTTP answer",
         ureq::Error::TooManyRedirects | ureq::Error::RedirectFailed => "redirected",
         _ => "request failed",
-    }
+    };
+    s.to_string()
 }
 
 #[cfg(test)]

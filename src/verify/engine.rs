@@ -143,10 +143,12 @@ impl Engine<'_> {
                 Step::RateLimited(rate) => {
                     let wait = ratelimit::wait_after_429(&rate, SystemTime::now());
                     if last {
-                        (give_up(tries("rate limited (HTTP 429)".into())), None)
+                        let d = format!("{} rate limited us (HTTP 429)", self.client.host());
+                        (give_up(tries(d)), None)
                     } else if wait > ratelimit::MAX_WAIT {
                         let d = format!(
-                            "rate limited for {} s more (HTTP 429): gave up",
+                            "{} rate limited us for {} s more (HTTP 429): gave up",
+                            self.client.host(),
                             wait.as_secs()
                         );
                         (give_up(d), None)
@@ -158,6 +160,13 @@ impl Engine<'_> {
                     }
                 }
                 Step::Transient(d) => {
+                    // Say which host, and whether it answered.
+                    let d = match &answer {
+                        Answer::Transport(_) => {
+                            format!("no answer from {} ({d})", self.client.host())
+                        }
+                        Answer::Http { .. } => format!("{} answered {d}", self.client.host()),
+                    };
                     if last {
                         (give_up(tries(d)), None)
                     } else {
@@ -186,7 +195,7 @@ impl Engine<'_> {
 /// The contract's tables: what an answer means for an action.
 pub(super) fn judge(action: Action, answer: &Answer) -> Step {
     let (status, body) = match answer {
-        Answer::Transport(what) => return Step::Transient((*what).to_string()),
+        Answer::Transport(what) => return Step::Transient(what.clone()),
         Answer::Http {
             status: 429, rate, ..
         } => return Step::RateLimited(*rate),

@@ -270,7 +270,7 @@ mod tests {
         assert!(matches!(judge(v, &http(500, "{}")), Step::Transient(_)));
         assert!(matches!(judge(v, &http(200, "<html>")), Step::Transient(_)));
         assert!(matches!(
-            judge(v, &Answer::Transport("timed out")),
+            judge(v, &Answer::Transport("timed out".into())),
             Step::Transient(_)
         ));
         assert!(matches!(judge(v, &http(302, "")), Step::Transient(_)));

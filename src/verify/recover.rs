@@ -5,6 +5,7 @@
 //! A report written with `--no-redact` holds the keys: they are used once their
 //! fingerprint checks out. Nobody has to write full keys to disk for `revoke`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
@@ -15,8 +16,9 @@ use anyhow::{Context, Result, bail};
 use crate::detect::Detector;
 use crate::finding::{CommitInfo, Finding, Provenance, SourceKind, Verification, fingerprint};
 use crate::rules::RuleSet;
+use crate::rules::Severity;
 use crate::verify::{LIVE_PREFIX, TEST_PREFIX, Target, is_qrcodepro_key, location_of};
-use crate::wire::{Report, VERSION, WireFinding};
+use crate::wire::{AnyReport, OutcomeKeyIn, WireFinding};
 
 /// Largest file read back (a report may name anything; devices are refused too).
 const MAX_READ: u64 = 1 << 30;
@@ -46,24 +48,16 @@ pub fn from_text(
     root: Option<&Path>,
     rules: Arc<RuleSet>,
 ) -> Result<Loaded> {
-    let raw: Vec<FindingIn> = match serde_json::from_str::<Report>(text) {
-        Ok(r) if r.version == VERSION => r.findings,
-        Ok(r) => bail!(
-            "{shown}: report version {} is not supported (1 is)",
-            r.version
-        ),
-        Err(e) => {
-            // `--format jsonl`: one finding per line.
-            let lines: Result<Vec<FindingIn>, _> = text
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(serde_json::from_str)
-                .collect();
-            match lines {
-                Ok(v) if !v.is_empty() => v,
-                _ => bail!("{shown}: not a qrcp-scan JSON report ({e})"),
-            }
-        }
+    let raw: Vec<FindingIn> = match AnyReport::parse(text) {
+        Ok(AnyReport::Scan(findings)) => findings,
+        Ok(AnyReport::Audit(a)) => a
+            .keys
+            .into_iter()
+            .flat_map(|k| k.locations)
+            .chain(a.client_exposed)
+            .collect(),
+        Ok(AnyReport::Outcomes(o)) => o.keys.iter().map(outcome_finding).collect(),
+        Err(why) => bail!("{shown}: {why}"),
     };
     let mut reader = Reader {
         root,
@@ -142,6 +136,60 @@ pub fn from_text(
     Ok(Loaded { findings, targets })
 }
 
+/// A key of a revoke/verify outcome report as a finding at its first location
+/// (`commit:path:line`, `commit:<commit message>:line` or `path:line`).
+fn outcome_finding(k: &OutcomeKeyIn) -> FindingIn {
+    let mut rest = k.location.as_str();
+    let mut commit = None;
+    if let Some((c, r)) = rest.split_once(':')
+        && c.len() == 40
+        && c.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        commit = Some(Cow::Owned(c.to_string()));
+        rest = r;
+    }
+    let mut line = None;
+    if let Some((p, l)) = rest.rsplit_once(':')
+        && let Ok(n) = l.parse::<usize>()
+    {
+        line = Some(n);
+        rest = p;
+    }
+    let path = match rest {
+        "<commit message>" | "<unknown>" | "" => None,
+        p => Some(Cow::Owned(p.to_string())),
+    };
+    let live = k.key.starts_with(LIVE_PREFIX);
+    WireFinding {
+        rule: Cow::Borrowed(if live {
+            "qrcp-live-key"
+        } else {
+            "qrcp-test-key"
+        }),
+        severity: if live {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        message: Cow::Borrowed(""),
+        path,
+        line,
+        column: None,
+        end_line: None,
+        end_column: None,
+        secret: Some(k.key.clone()),
+        fingerprint: Some(Cow::Owned(k.fingerprint.clone())),
+        encoding: None,
+        origin: None,
+        source: Cow::Borrowed(if commit.is_some() { "git" } else { "file" }),
+        commit,
+        author: None,
+        email: None,
+        date: None,
+        verification: None,
+    }
+}
+
 /// `qrcp_live_Ab3x…` whatever the report held (full or redacted).
 fn redacted_form(shown: &str) -> String {
     let s = shown.trim_end_matches('…');
@@ -172,6 +220,7 @@ fn to_finding(r: &FindingIn) -> Result<Finding> {
             source,
             path: r.path.as_deref().map(str::to_string),
             commit,
+            unreached: None,
         },
         line: r.line,
         column: r.column,
@@ -225,11 +274,24 @@ impl Reader<'_> {
                 Err("the report's secret does not match its fingerprint".into())
             };
         }
-        let path = r.path.as_deref().ok_or("the report gives no path")?;
         let Some(root) = self.root else {
             return Err("the key was not read back".into());
         };
-        let (place, data) = match SourceKind::parse(&r.source) {
+        let source = SourceKind::parse(&r.source);
+        let Some(path) = r.path.as_deref() else {
+            // A commit or tag message: read it from the object the report names.
+            return match (source, r.commit.as_deref()) {
+                (Some(SourceKind::Git), Some(id)) => {
+                    let data = self.message(root, id)?;
+                    self.find(&data, r, &fp, &format!("the message of {id}"))
+                }
+                (Some(SourceKind::GitUnreachable), _) => Err(
+                    "a key in the message of a commit no ref reaches cannot be read back (the report gives no commit): use a report written with --no-redact".into(),
+                ),
+                _ => Err("the report gives no path".into()),
+            };
+        };
+        let (place, data) = match source {
             Some(SourceKind::File) if path.contains('!') => {
                 return Err("keys inside archives cannot be read back: use a report written with --no-redact".into());
             }
@@ -241,7 +303,9 @@ impl Reader<'_> {
                     self.blob(root, Some(commit), path),
                 )
             }
-            Some(SourceKind::Staged) => (format!("(staged) {path}"), self.blob(root, None, path)),
+            Some(SourceKind::Staged | SourceKind::GitStaged) => {
+                (format!("(staged) {path}"), self.blob(root, None, path))
+            }
             _ => {
                 return Err(format!(
                     "keys found in {} cannot be read back: use a report written with --no-redact",
@@ -250,10 +314,22 @@ impl Reader<'_> {
             }
         };
         let data = data?;
-        // The exact place first, then anywhere in the file (lines move, encodings hide).
+        self.find(&data, r, &fp, &place)
+    }
+
+    /// The key with fingerprint `fp` in `data`: at the report's place first, then
+    /// anywhere (lines move, encodings hide).
+    fn find(
+        &self,
+        data: &[u8],
+        r: &FindingIn,
+        fp: &str,
+        place: &str,
+    ) -> std::result::Result<String, String> {
+        let path = r.path.as_deref().unwrap_or("message");
         if let (Some(l), Some(c), Some(ec)) = (r.line, r.column, r.end_column)
             && r.end_line.is_none_or(|el| el == l)
-            && let Some(s) = slice(&data, l, c, ec)
+            && let Some(s) = slice(data, l, c, ec)
             && fingerprint(s.as_bytes()) == fp
             && is_qrcodepro_key(&s)
         {
@@ -261,10 +337,10 @@ impl Reader<'_> {
         }
         let mut found = Vec::new();
         self.detector
-            .detect(&data, &Provenance::file(path.to_string()), &mut found);
+            .detect(data, &Provenance::file(path.to_string()), &mut found);
         found
             .into_iter()
-            .filter(|f| f.fingerprint.as_deref() == Some(fp.as_str()))
+            .filter(|f| f.fingerprint.as_deref() == Some(fp))
             .find_map(|f| f.secret.filter(|s| is_qrcodepro_key(s)))
             .ok_or_else(|| format!("{place} no longer holds the key with this fingerprint"))
     }
@@ -290,6 +366,36 @@ impl Reader<'_> {
             .clone()
     }
 
+    /// The message of the commit or annotated tag `id`.
+    fn message(&mut self, root: &Path, id: &str) -> std::result::Result<Vec<u8>, String> {
+        let place = format!("message of {id}");
+        if let Some(cached) = self.files.get(&place) {
+            return cached.clone();
+        }
+        let repo = self.repo(root)?;
+        let got = (|| -> std::result::Result<Vec<u8>, git2::Error> {
+            let obj = repo.find_object(git2::Oid::from_str(id)?, None)?;
+            if let Some(c) = obj.as_commit() {
+                return Ok(c.message_bytes().to_vec());
+            }
+            match obj.as_tag() {
+                Some(t) => Ok(t.message_bytes().unwrap_or_default().to_vec()),
+                None => Err(git2::Error::from_str("not a commit or tag")),
+            }
+        })()
+        .map_err(|e| format!("{id}: cannot read the message ({})", e.message()));
+        self.files.insert(place, got.clone());
+        got
+    }
+
+    fn repo(&mut self, root: &Path) -> std::result::Result<&git2::Repository, String> {
+        let repo = self.repo.get_or_insert_with(|| {
+            git2::Repository::discover(root)
+                .map_err(|e| format!("{}: not a git repository ({})", root.display(), e.message()))
+        });
+        repo.as_ref().map_err(Clone::clone)
+    }
+
     /// The blob at `commit:path`, or the staged one (`commit` `None`).
     fn blob(
         &mut self,
@@ -304,11 +410,7 @@ impl Reader<'_> {
         if let Some(cached) = self.files.get(&place) {
             return cached.clone();
         }
-        let repo = self.repo.get_or_insert_with(|| {
-            git2::Repository::discover(root)
-                .map_err(|e| format!("{}: not a git repository ({})", root.display(), e.message()))
-        });
-        let repo = repo.as_ref().map_err(Clone::clone)?;
+        let repo = self.repo(root)?;
         let got = (|| -> std::result::Result<Vec<u8>, git2::Error> {
             let blob = match commit {
                 Some(c) => {

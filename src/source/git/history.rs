@@ -273,16 +273,38 @@ impl Ctx<'_> {
             commit: Some(order[i]),
             reachable: i < n_reachable,
             tag: None,
+            staged: false,
         };
         let position: HashMap<Oid, usize> =
             order.iter().enumerate().map(|(i, id)| (*id, i)).collect();
 
+        // Blobs with findings that no commit holds: staged ones are in the index.
+        let staged = if blob_found.keys().any(|id| !places.contains_key(id)) {
+            staged_paths(repo)
+        } else {
+            HashMap::new()
+        };
         let mut groups: Vec<(Place, Vec<Finding>)> = Vec::new();
         for (id, found) in blob_found {
             match places.get(&id) {
                 Some(list) => {
                     for (path, i) in list {
                         groups.push((place_of(*i, Some(path.clone())), place(&found, path)));
+                    }
+                }
+                None if staged.contains_key(&id) => {
+                    for path in &staged[&id] {
+                        groups.push((
+                            Place {
+                                order: usize::MAX - 2,
+                                path: Some(path.clone()),
+                                commit: None,
+                                reachable: false,
+                                tag: None,
+                                staged: true,
+                            },
+                            place(&found, path),
+                        ));
                     }
                 }
                 None => {
@@ -307,6 +329,7 @@ impl Ctx<'_> {
                             commit: None,
                             reachable: false,
                             tag: None,
+                            staged: false,
                         },
                         found,
                     ));
@@ -327,6 +350,7 @@ impl Ctx<'_> {
                         commit: Some(id),
                         reachable: reached_tags.contains(&id),
                         tag: Some(name),
+                        staged: false,
                     },
                     found,
                 ));
@@ -416,4 +440,38 @@ fn report_missing(repo: &Repository, partial: Option<&str>, gone: &[String]) {
             ),
         );
     }
+}
+
+/// Blob id -> the paths the index stages it at (stage 0 only), read through the
+/// index reader, or libgit2 where that reader gives up. Empty for a bare
+/// repository or an unreadable index.
+fn staged_paths(repo: &Repository) -> HashMap<Oid, Vec<String>> {
+    let mut out: HashMap<Oid, Vec<String>> = HashMap::new();
+    let mut add = |id: Oid, path: &[u8]| {
+        out.entry(id)
+            .or_default()
+            .push(String::from_utf8_lossy(path).into_owned());
+    };
+    if repo.is_bare() {
+        return out;
+    }
+    let parsed = std::fs::read(repo.path().join("index"))
+        .ok()
+        .and_then(|d| index::parse(&d).ok());
+    match parsed {
+        Some(ix) => {
+            // A sparse index's folder entries name trees, not blobs.
+            for e in ix.entries.iter().filter(|e| e.mode != index::SPARSE_DIR) {
+                add(e.id, &e.path);
+            }
+        }
+        None => {
+            if let Ok(ix) = repo.index() {
+                for e in ix.iter().filter(|e| (e.flags >> 12) & 3 == 0) {
+                    add(e.id, &e.path);
+                }
+            }
+        }
+    }
+    out
 }

@@ -18,6 +18,10 @@
 //! A range scan (`--since`, `--range`, `--branch`) diffs each commit of the range
 //! against its first parent and scans the whole blob of every added or modified file.
 //!
+//! A blob with findings that no commit's tree holds is looked up in the index: if
+//! it is staged there, it is placed at its index path (`git-staged`); otherwise it
+//! is dangling.
+//!
 //! Judging bytes is the detector's job; this module only says where they came from.
 
 use std::cmp::Reverse;
@@ -62,7 +66,8 @@ use walk::*;
 pub enum Selection {
     /// Every object in the repository.
     All,
-    /// `REV..HEAD`.
+    /// `REV..HEAD`; when REV is not a revision, a date (`crate::time::parse_since`):
+    /// the commits of HEAD committed since then.
     Since(String),
     /// `A..B`.
     Range(String),
@@ -183,6 +188,8 @@ struct Place {
     reachable: bool,
     /// Set for an annotated tag's message: the tag's name.
     tag: Option<String>,
+    /// A blob that no commit holds, staged in the index at `path`.
+    staged: bool,
 }
 
 /// Provenance of findings before they are placed.
@@ -190,6 +197,7 @@ const UNPLACED: Provenance = Provenance {
     source: SourceKind::Git,
     path: None,
     commit: None,
+    unreached: None,
 };
 
 /// What worker threads share (no repository handle: each has its own).

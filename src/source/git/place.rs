@@ -78,18 +78,28 @@ impl Ctx<'_> {
             (true, Some(id)) => self.info(id, place.tag.is_some()),
             _ => None,
         };
+        let unreached = match (place.reachable, place.commit) {
+            (false, Some(id)) => self.info(id, place.tag.is_some()),
+            _ => None,
+        };
         Provenance {
-            source: if place.reachable {
+            source: if place.staged {
+                SourceKind::GitStaged
+            } else if place.reachable {
                 SourceKind::Git
             } else {
                 SourceKind::GitUnreachable
             },
             path: place.path.clone(),
             commit,
+            unreached,
         }
     }
 
     pub(super) fn place_note(&mut self, place: &Place) -> Option<String> {
+        if place.staged {
+            return Some("staged in the index, not committed yet".into());
+        }
         let tag = place.tag.as_ref().map(|t| format!("annotated tag `{t}`"));
         if place.reachable {
             return tag.map(|t| format!("in the message of {t}"));

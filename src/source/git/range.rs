@@ -15,6 +15,8 @@ impl Ctx<'_> {
         let mut walk = repo.revwalk().context("cannot walk the history")?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)
             .context("cannot walk the history")?;
+        // `--since DATE`: only the commits committed at or after it.
+        let mut after: Option<i64> = None;
         match sel {
             Selection::Since(rev) => {
                 let head = repo
@@ -22,7 +24,22 @@ impl Ctx<'_> {
                     .and_then(|h| h.peel_to_commit())
                     .map_err(|e| anyhow!("HEAD: {}", git_msg(&e)))?;
                 walk.push(head.id())?;
-                walk.hide(resolve(repo, rev, "--since")?)?;
+                // A revision first (REV..HEAD), else a date (`git log --since`).
+                match resolve(repo, rev, "--since") {
+                    Ok(id) => walk.hide(id)?,
+                    Err(not_rev) => {
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_secs() as i64);
+                        match crate::time::parse_since(rev, now) {
+                            Some(t) => after = Some(t),
+                            None => bail!(
+                                "{not_rev}: neither a revision nor a date (--since takes a revision, scanning REV..HEAD, or a date, scanning the commits committed since then, written like {})",
+                                crate::time::SINCE_FORMS
+                            ),
+                        }
+                    }
+                }
             }
             Selection::Range(spec) => {
                 let rs = repo
@@ -75,6 +92,9 @@ impl Ctx<'_> {
                     continue;
                 }
             };
+            if after.is_some_and(|t| commit.committer().when().seconds() < t) {
+                continue;
+            }
             let i = commits.len();
             commits.push(id);
             Stats::add(&self.sink.stats.commits, 1);
@@ -87,6 +107,7 @@ impl Ctx<'_> {
                         commit: Some(id),
                         reachable: true,
                         tag: None,
+                        staged: false,
                     },
                     found,
                 ));
@@ -162,6 +183,7 @@ impl Ctx<'_> {
                         commit: Some(commits[*i]),
                         reachable: true,
                         tag: None,
+                        staged: false,
                     },
                     place(&found, path),
                 ));
@@ -174,6 +196,7 @@ impl Ctx<'_> {
                 commit: Some(commits[i]),
                 reachable: true,
                 tag: None,
+                staged: false,
             };
             let mut found = Vec::new();
             self.detector

@@ -9,6 +9,12 @@ pub fn open(path: &Path) -> Result<Repository> {
     if !path.exists() {
         bail!("{}: no such file or folder", path.display());
     }
+    if !path.is_dir() {
+        bail!(
+            "{}: is a file, not a repository (give the folder of a repository)",
+            path.display()
+        );
+    }
     Repository::discover(path)
         .map_err(|e| anyhow!("{}: not a git repository ({})", path.display(), git_msg(&e)))
 }

@@ -321,6 +321,7 @@ fn scan_response(scanner: &mut Scanner, url: &str, body: &[u8]) {
         source: SourceKind::Url,
         path: Some(url.to_string()),
         commit: None,
+        unreached: None,
     };
     scanner.scan_blob(body, &prov);
 }
