@@ -283,3 +283,22 @@ fn real_bundles_every_case_is_found_by_url_however_served() {
         misses.join("\n")
     );
 }
+
+#[test]
+fn real_bundles_decoy_is_only_placeholders() {
+    let exp = expected();
+    let decoy = format!("fixtures/bundles/{}", exp["decoy"].as_str().unwrap());
+    let o = qrcp()
+        .current_dir(repo_root())
+        .args(["dir", &decoy, "--format", "json"])
+        .output()
+        .unwrap();
+    let report = json(&o);
+    assert_eq!(findings(&report), &Vec::<Value>::new(), "{report:#}");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Not vacuous: the placeholders were seen and judged.
+    assert!(
+        report["stats"]["placeholders"].as_u64().unwrap() > 0,
+        "{report:#}"
+    );
+}
