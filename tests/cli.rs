@@ -6,6 +6,7 @@ mod util;
 mod api;
 mod audit;
 mod bundles;
+mod bundles_real;
 mod ci;
 mod git;
 mod git_layers;
