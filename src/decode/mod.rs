@@ -10,6 +10,7 @@
 //! with no candidate costs nothing here, and a 100 MB base64 file costs a few KiB
 //! of memory per candidate.
 
+mod idents;
 mod layers;
 
 use base64::Engine as _;
@@ -81,6 +82,19 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                     add(url, Layer::Base64, lead);
                 }
                 add(pattern, Layer::Base64, lead);
+            }
+            // The keyword itself split: `"qrcp_" + "live_…"`, and the same inside a
+            // JSON string (`\"qrcp_\" + \"live_…\"`, a source map's sources).
+            for cut in 4..kw.len() {
+                for q in [b'"', b'\'', b'`'] {
+                    let mut p = kw[..cut].to_vec();
+                    p.push(q);
+                    add(p.clone(), Layer::Concatenation, 0);
+                    if q != b'`' {
+                        p.insert(cut, b'\\');
+                        add(p, Layer::Escape, 0);
+                    }
+                }
             }
             // Up to the first character that needs encoding, then that character.
             if let Some(j) = kw.iter().position(|b| !b.is_ascii_alphanumeric())
@@ -212,31 +226,39 @@ fn collect(
         .iter()
         .map(|&(s, e)| (s, e, true))
         .collect();
-    let mut covered: Vec<(Layer, usize, usize)> = Vec::new();
+    // Per layer, the furthest end of a region decoded so far. Candidates come in
+    // offset order and a region starts at or before its candidate, so the furthest
+    // end alone tells whether a candidate is covered: O(1) per candidate, not a
+    // scan of every region so far (which made a file of triggers quadratic).
+    let mut covered: Vec<(Layer, usize)> = Vec::new();
+    let mut idents = idents::Idents::default();
     for c in pass.candidates {
         if *budget == 0 {
             break;
         }
         if covered
             .iter()
-            .any(|&(l, s, e)| l == c.layer && c.at >= s && c.at + COVER_MARGIN <= e)
+            .any(|&(l, e)| l == c.layer && c.at + COVER_MARGIN <= e)
         {
             continue;
         }
-        let Some(region) = layers::decode(data, &c) else {
+        let Some(region) = layers::decode(data, &c, &mut idents) else {
             continue;
         };
         *budget = budget.saturating_sub(region.bytes.len());
-        covered.push((c.layer, region.start, region.end));
+        match covered.iter_mut().find(|(l, _)| *l == c.layer) {
+            Some((_, e)) => *e = (*e).max(region.end),
+            None => covered.push((c.layer, region.end)),
+        }
         let (inner, inner_ph) = collect(det, &region.bytes, depth + 1, budget);
         let mut revealed = false;
         for h in inner {
-            let (ps, pe) = (region.phys(h.hit.start), region.phys(h.hit.end));
+            let (ps, pe) = region.span(h.hit.start, h.hit.end);
             // Plain at this layer too: the pass above has it already.
             if h.layers.is_empty() && data.get(ps..pe) == Some(&h.secret[..]) {
                 continue;
             }
-            revealed |= ps == c.at;
+            revealed |= region.phys(h.hit.start) == c.at;
             let context = match (h.context, region.layer) {
                 (None, Layer::Utf16) => Some(context_at(&region.bytes, h.hit.start, h.hit.end)),
                 (ctx, _) => ctx,

@@ -1,5 +1,5 @@
 //! Archives and compressed files (`.zip`, `.jar`, `.war`, `.whl`, `.tar`,
-//! `.tar.gz`, `.tgz`, `.gz`): members are streamed one by one into a buffer that
+//! `.tar.gz`, `.tgz`, `.gz`, `.br`): members are streamed one by one into a buffer that
 //! never grows past the per-member cap, and handed back as blobs named
 //! `archive.tgz!package/dist/index.js`. Limits on member size, total unpacked size
 //! and compression ratio make an archive bomb cost a note, not memory or minutes.
@@ -26,6 +26,8 @@ pub enum Kind {
     Zip,
     Tar,
     Gzip,
+    /// Brotli has no magic bytes: known by the name only (`app.js.br`).
+    Brotli,
 }
 
 /// How much unpacking one archive (with everything nested in it) may cost.
@@ -75,6 +77,9 @@ pub fn kind(path: &str, data: &[u8]) -> Option<Kind> {
     }
     if data.starts_with(&[0x1f, 0x8b]) {
         return Some(Kind::Gzip);
+    }
+    if name.len() > 3 && name.ends_with(".br") {
+        return Some(Kind::Brotli);
     }
     if is_tar(data) || (name.ends_with(".tar") && data.len() >= 512) {
         return Some(Kind::Tar);
@@ -200,16 +205,19 @@ pub fn expand(
             )
         }
         Kind::Gzip => gzip(data, name, label, limits, budget, member),
+        Kind::Brotli => brotli(data, name, label, limits, budget, member),
     }
 }
 
-/// The name of a plain `.gz` stream's one member: the file's own name without
-/// `.gz` (`""` when the file's name is unknown).
+/// The name of a plain `.gz` (or `.br`) stream's one member: the file's own name
+/// without `.gz` (`""` when the file's name is unknown).
 fn gz_member(name: &str) -> &str {
     let name = name.rsplit(['!', '/']).next().unwrap_or(name);
     let cut = name.len().saturating_sub(3);
     match name.get(cut..) {
-        Some(ext) if ext.eq_ignore_ascii_case(".gz") => &name[..cut],
+        Some(ext) if ext.eq_ignore_ascii_case(".gz") || ext.eq_ignore_ascii_case(".br") => {
+            &name[..cut]
+        }
         _ => name,
     }
 }
@@ -393,6 +401,29 @@ fn gzip(
     }
 }
 
+/// A brotli stream (`app.js.br`): its one member is named after the file without
+/// `.br`, read through the same limits as every member (never by a claimed size).
+fn brotli(
+    data: &[u8],
+    name: &str,
+    path: &str,
+    limits: &Limits,
+    budget: &Budget,
+    member: &mut dyn FnMut(&[u8], &str),
+) {
+    let consumed = Rc::new(Cell::new(0));
+    let stream = brotli_decompressor::Decompressor::new(Counting::new(data, &consumed), 64 * 1024);
+    let inner = gz_member(name);
+    let mut buf = Vec::new();
+    let member_path = format!("{path}!{inner}");
+    match read_member(stream, &mut buf, limits, budget, &|| consumed.get()) {
+        Ok(()) => member(&buf, inner),
+        Err(stop) => {
+            explain(stop, &member_path, path, limits);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,5 +441,6 @@ mod tests {
         assert_eq!(gz_member(""), "");
         assert_eq!(gz_member("é.gz"), "é");
         assert_eq!(gz_member("ü"), "ü");
+        assert_eq!(member_path("a/app.js.br", ""), "a/app.js.br!app.js");
     }
 }
