@@ -1,6 +1,6 @@
 //! Issue 10: the reassembly forms real bundlers emit (`[…].join('')`, the keyword
 //! itself split, a template or join through a name bound in the same file) and
-//! inline `data:` source maps (a member with the original source as origin) are
+//! HTML character references, a fully escaped prefix, and inline `data:` source maps (a member with the original source as origin) are
 //! found the same way in a folder, in git history and in a staged change. Every
 //! key is generated at test time and must never appear in the output.
 
@@ -67,6 +67,28 @@ fn sources(k: &[String]) -> Vec<(&'static str, String, &'static str, u64)> {
             "web/app.js!sourceMappingURL",
             1,
         ),
+        (
+            "web/page.html",
+            format!(
+                "<html>\n<p data-k=\"{}\"></p>\n",
+                k[5].replace('_', "&#95;")
+            ),
+            "web/page.html",
+            2,
+        ),
+        (
+            "web/octal.js",
+            format!(
+                "// hex\nk = \"{}{}\";\n",
+                k[6][..10]
+                    .bytes()
+                    .map(|c| format!("\\x{c:02x}"))
+                    .collect::<String>(),
+                &k[6][10..]
+            ),
+            "web/octal.js",
+            2,
+        ),
     ]
 }
 
@@ -93,7 +115,7 @@ fn check(v: &Value, k: &[String], srcs: &[(&str, String, &str, u64)]) {
 }
 
 fn keys() -> Vec<String> {
-    (0..5).map(|_| live_key()).collect()
+    (0..7).map(|_| live_key()).collect()
 }
 
 fn absent(outs: &[&Output], k: &[String]) {

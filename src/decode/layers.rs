@@ -188,6 +188,13 @@ fn escape(data: &[u8], at: usize) -> Option<Region> {
     let mut i = s;
     while i < e {
         let b = data[i];
+        if b == b'&'
+            && let Some((c, len)) = entity(&data[i..e])
+        {
+            r.push_char(c, i);
+            i += len;
+            continue;
+        }
         if b != b'\\' || i + 1 >= e {
             r.push(b, i);
             i += 1;
@@ -219,6 +226,17 @@ fn escape(data: &[u8], at: usize) -> Option<Region> {
                 Some((v, 2)) => (char::from_u32(v).unwrap_or('\u{FFFD}'), 4),
                 _ => (next as char, 2),
             },
+            b'0'..=b'7' if data.get(i + 2).is_some_and(|d| (b'0'..=b'7').contains(d)) => {
+                // Octal: `\137` (up to three digits, at most 0o377).
+                let n = data[i + 1..e.min(i + 4)]
+                    .iter()
+                    .take_while(|d| (b'0'..=b'7').contains(d))
+                    .count();
+                let v = data[i + 1..i + 1 + n]
+                    .iter()
+                    .fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
+                (char::from_u32(v.min(0xFF)).unwrap_or('\u{FFFD}'), 1 + n)
+            }
             b'n' => ('\n', 2),
             b't' => ('\t', 2),
             b'r' => ('\r', 2),
@@ -238,6 +256,25 @@ fn escape(data: &[u8], at: usize) -> Option<Region> {
         i += len;
     }
     r.finish(e)
+}
+
+/// An HTML character reference at the start of `s` (`&#95;`, `&#x5f;`, `&lowbar;`):
+/// the character and the reference's length.
+fn entity(s: &[u8]) -> Option<(char, usize)> {
+    let semi = memchr::memchr(b';', &s[..s.len().min(12)])?;
+    let body = &s[1..semi];
+    let c = match body {
+        [b'#', b'x' | b'X', hex @ ..] if !hex.is_empty() => {
+            char::from_u32(u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?)?
+        }
+        [b'#', dec @ ..] if !dec.is_empty() && dec.iter().all(u8::is_ascii_digit) => {
+            char::from_u32(std::str::from_utf8(dec).ok()?.parse().ok()?)?
+        }
+        name => (0u8..128)
+            .find(|&c| super::html_name(c).is_some_and(|n| n.as_bytes() == name))?
+            .into(),
+    };
+    Some((c, semi + 1))
 }
 
 fn is_quote(b: u8) -> bool {

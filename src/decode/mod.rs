@@ -108,7 +108,17 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                     format!("\\u{:04x}", c),
                     format!("\\x{c:02X}"),
                     format!("\\x{c:02x}"),
-                ] {
+                    format!("\\{c:03o}"),
+                    format!("%25{c:02X}"),
+                    format!("%25{c:02x}"),
+                    format!("&#{c};"),
+                    format!("&#x{c:02x};"),
+                    format!("&#x{c:02X};"),
+                    format!("&#X{c:02X};"),
+                ]
+                .into_iter()
+                .chain(html_name(c).map(|n| format!("&{n};")))
+                {
                     let layer = if form.starts_with('%') {
                         Layer::Percent
                     } else {
@@ -121,7 +131,61 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             }
         }
     }
+    // The whole start of a keyword escaped (`\x71\x72\x63\x70…`, `&#113;&#114;…`,
+    // `%71%72…`): its first four characters in each form.
+    let mut heads: Vec<Vec<u8>> = Vec::new();
+    for rule in &rules.rules {
+        if rule.spec.kind != RuleKind::Secret {
+            continue;
+        }
+        for kw in &rule.spec.keywords {
+            let head = &kw.as_bytes()[..kw.len().min(4)];
+            if head.len() < 4 || !head.is_ascii() || heads.iter().any(|h| h == head) {
+                continue;
+            }
+            heads.push(head.to_vec());
+            let each = |f: &dyn Fn(u8) -> String| -> Vec<u8> {
+                head.iter().flat_map(|&c| f(c).into_bytes()).collect()
+            };
+            out_push(&mut out, each(&|c| format!("\\x{c:02x}")), Layer::Escape);
+            out_push(&mut out, each(&|c| format!("\\u{c:04x}")), Layer::Escape);
+            out_push(&mut out, each(&|c| format!("\\{c:03o}")), Layer::Escape);
+            out_push(&mut out, each(&|c| format!("&#{c};")), Layer::Escape);
+            out_push(&mut out, each(&|c| format!("&#x{c:x};")), Layer::Escape);
+            out_push(&mut out, each(&|c| format!("%{c:02x}")), Layer::Percent);
+            out_push(&mut out, each(&|c| format!("%{c:02X}")), Layer::Percent);
+        }
+    }
     out
+}
+
+fn out_push(out: &mut Vec<Trigger>, pattern: Vec<u8>, layer: Layer) {
+    if !out.iter().any(|t| t.pattern == pattern) {
+        out.push(Trigger {
+            pattern,
+            layer,
+            lead: 0,
+        });
+    }
+}
+
+/// The HTML named character reference of a punctuation character keys hold.
+pub(crate) fn html_name(c: u8) -> Option<&'static str> {
+    Some(match c {
+        b'_' => "lowbar",
+        b'-' => "hyphen",
+        b'.' => "period",
+        b':' => "colon",
+        b'/' => "sol",
+        b'=' => "equals",
+        b'+' => "plus",
+        b'"' => "quot",
+        b'\'' => "apos",
+        b'&' => "amp",
+        b'<' => "lt",
+        b'>' => "gt",
+        _ => return None,
+    })
 }
 
 /// The base64 characters that encode `kw` alone, at each of the three byte

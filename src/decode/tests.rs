@@ -195,6 +195,31 @@ fn reassembly_forms_of_real_bundles() {
     assert_eq!(found(&format!("var e=\"{b}\";r=`{a}${{e.x}}`")), None);
 }
 
+/// Escapes beyond the common ones: octal, HTML character references, double
+/// percent-encoding, and the whole prefix escaped.
+#[test]
+fn more_escapes_are_undone() {
+    let (a, b) = KEY.split_at(10);
+    let esc = |f: &dyn Fn(u8) -> String| -> String { a.bytes().map(f).collect::<String>() + b };
+    let found = |src: String| {
+        let (f, _) = scan(src.as_bytes());
+        assert!(
+            f.iter().any(|l| l.finding.secret.as_deref() == Some(KEY)),
+            "not found in {src}"
+        );
+    };
+    found(format!("k = \"{}\"", KEY.replace('_', "\\137")));
+    found(format!("<p>{}</p>", KEY.replace('_', "&#95;")));
+    found(format!("<p>{}</p>", KEY.replace('_', "&#x5f;")));
+    found(format!("<p>{}</p>", KEY.replace('_', "&lowbar;")));
+    found(format!("/cb?k={}", KEY.replace('_', "%255F")));
+    found(format!("k = \"{}\"", esc(&|c| format!("\\x{c:02x}"))));
+    found(format!("k = \"{}\"", esc(&|c| format!("\\u{c:04x}"))));
+    found(format!("k = \"{}\"", esc(&|c| format!("\\{c:03o}"))));
+    found(format!("<a title=\"{}\">", esc(&|c| format!("&#{c};"))));
+    found(format!("/cb?k={}", esc(&|c| format!("%{c:02X}"))));
+}
+
 /// 1 MB of `` `qrcp_live_${e}` `` with bindings everywhere: each chunk of the
 /// name index is built once, so this is quick.
 #[test]
