@@ -1,4 +1,5 @@
-//! Issue 10: the reassembly forms real bundlers emit (`[…].join('')`, the keyword
+//! Issue 10: the reassembly forms real bundlers emit (`[…].join('')`, Python/C
+//! adjacent literals, the keyword
 //! itself split, a template or join through a name bound in the same file) and
 //! HTML character references, a fully escaped prefix, and inline `data:` source maps (a member with the original source as origin) are
 //! found the same way in a folder, in git history and in a staged change. Every
@@ -89,6 +90,16 @@ fn sources(k: &[String]) -> Vec<(&'static str, String, &'static str, u64)> {
             "web/octal.js",
             2,
         ),
+        (
+            "tools/settings.py",
+            format!(
+                "KEY = (\n    \"{}\"\n    \"{}\"\n)\n",
+                &k[7][..10],
+                &k[7][10..]
+            ),
+            "tools/settings.py",
+            2,
+        ),
     ]
 }
 
@@ -115,7 +126,7 @@ fn check(v: &Value, k: &[String], srcs: &[(&str, String, &str, u64)]) {
 }
 
 fn keys() -> Vec<String> {
-    (0..7).map(|_| live_key()).collect()
+    (0..8).map(|_| live_key()).collect()
 }
 
 fn absent(outs: &[&Output], k: &[String]) {
@@ -158,7 +169,7 @@ fn bundler_forms_are_found_in_history_and_staged() {
     check(&json(&staged), &k, &srcs);
 
     r.commit("add bundle");
-    r.git(&["rm", "-r", "-q", "web"]);
+    r.git(&["rm", "-r", "-q", "web", "tools"]);
     r.commit("remove it");
     let hist = r.scan(&["git", "--format", "json"]);
     assert_eq!(code(&hist), 1, "{}", stderr(&hist));

@@ -422,10 +422,16 @@ fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> 
             let end = join_end(data, s)?;
             return r.finish(end);
         }
-        if pieces >= MAX_PIECES || data.get(s) != Some(&sep) {
+        // Python and C join adjacent literals: `"qrcp_live_" "Ab…"`.
+        let adjacent = !list && data.get(s).is_some_and(|&b| b == b'"' || b == b'\'');
+        if pieces >= MAX_PIECES || !(adjacent || data.get(s) == Some(&sep)) {
             break;
         }
-        let next = skip_blank(data, s + 1, true);
+        let next = if adjacent {
+            s
+        } else {
+            skip_blank(data, s + 1, true)
+        };
         if next >= limit || next >= data.len() {
             break;
         }

@@ -189,6 +189,9 @@ fn reassembly_forms_of_real_bundles() {
     assert!(found(&call).is_some(), "{call}");
     let arrow = format!("const o = () => '{b}';\nk = '{a}' + o();");
     assert!(found(&arrow).is_some(), "{arrow}");
+    // Python/C adjacent literals, in parentheses over lines.
+    let py = format!("KEY = (\n    \"{a}\"\n    \"{b}\"\n)\n");
+    assert_eq!(found(&py), Some((Some(2), concat)));
     // Not joins: an array that is not joined, a name bound to nothing, a member.
     assert_eq!(found(&format!("x=[\"{a}\",\"{b}\"].map(f)")), None);
     assert_eq!(found(&format!("r=`{a}${{nothing}}`")), None);
