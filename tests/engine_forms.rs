@@ -176,3 +176,28 @@ fn bundler_forms_are_found_in_history_and_staged() {
     check(&json(&hist), &k, &srcs);
     absent(&[&staged, &hist], &k);
 }
+
+#[test]
+fn messages_of_commits_no_ref_reaches_are_scanned() {
+    let r = Repo::init();
+    let key = live_key();
+    r.write("README.md", "hello\n");
+    r.commit("init");
+    let (a, b) = key.split_at(10);
+    let gone = r.commit(&format!("deploy with \"{a}\" + \"{b}\""));
+    r.git(&["commit", "-q", "--amend", "--allow-empty", "-m", "deploy"]);
+    r.git(&["reflog", "expire", "--expire=now", "--all"]);
+    let o = r.scan(&["git", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v = json(&o);
+    let f = finding_of(&v, &key);
+    assert_eq!(f["source"], "git-unreachable", "{f:#}");
+    assert_eq!(f["encoding"], "concatenation", "{f:#}");
+    let human = r.scan(&["git"]);
+    let out = stdout(&human);
+    assert!(
+        out.contains(&format!("in the message of commit {gone}")),
+        "{out}"
+    );
+    absent(&[&o, &human], std::slice::from_ref(&key));
+}
