@@ -18,9 +18,6 @@ use std::rc::Rc;
 
 use flate2::read::MultiGzDecoder;
 
-use crate::messages;
-use crate::units::human_bytes;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Zip,
@@ -91,6 +88,69 @@ fn is_tar(head: &[u8]) -> bool {
     head.get(257..262) == Some(b"ustar")
 }
 
+/// Container events, one function per kind, so that each can be routed (to an
+/// "incomplete" list, SARIF notifications, the exit status) in one place.
+pub mod event {
+    use crate::messages;
+    use crate::units::human_bytes;
+
+    /// A member larger than `--max-file-size` once unpacked: skipped.
+    pub fn member_too_large(member: &str, limit: u64) {
+        messages::note(
+            member,
+            format!(
+                "skipped: unpacks to more than --max-file-size ({})",
+                human_bytes(limit)
+            ),
+        );
+    }
+
+    /// A stream whose compression ratio says bomb: one member skipped (with its
+    /// ratio) or, without one, the rest of the archive.
+    pub fn bomb(path: &str, ratio: Option<u64>, limit: u64) {
+        let text = match ratio {
+            Some(r) => {
+                format!("skipped: compression ratio over {r}:1 (limit {limit}:1), an archive bomb")
+            }
+            None => format!("stopped unpacking: compression ratio over {limit}:1, an archive bomb"),
+        };
+        messages::note(path, text);
+    }
+
+    /// The unpacking budget of one top-level archive is spent.
+    pub fn budget_spent(archive: &str, total: u64) {
+        messages::note(
+            archive,
+            format!(
+                "stopped unpacking: more than {} unpacked from one archive",
+                human_bytes(total)
+            ),
+        );
+    }
+
+    /// More members than are scanned in one archive.
+    pub fn member_cap(archive: &str, cap: usize) {
+        messages::note(
+            archive,
+            format!("stopped after {cap} members: too many to scan"),
+        );
+    }
+
+    /// Containers nested deeper than the limit: not opened.
+    pub fn depth_limit(path: &str, depth: usize) {
+        messages::note(
+            path,
+            format!("skipped: archive nested more than {depth} deep"),
+        );
+    }
+
+    /// A corrupt, truncated, encrypted or unsupported archive or stream, or one
+    /// member of it.
+    pub fn unreadable(path: &str, what: String) {
+        messages::error(path, what);
+    }
+}
+
 /// Where the unpacked bytes of one top-level archive are counted.
 pub type Budget = Rc<Cell<u64>>;
 
@@ -143,37 +203,19 @@ fn read_member(
 fn explain(stop: Stop, member_path: &str, archive: &str, limits: &Limits) -> bool {
     match stop {
         Stop::TooLarge => {
-            messages::note(
-                member_path,
-                format!(
-                    "skipped: unpacks to more than --max-file-size ({})",
-                    human_bytes(limits.member)
-                ),
-            );
+            event::member_too_large(member_path, limits.member);
             true
         }
         Stop::Bomb(ratio) => {
-            messages::note(
-                member_path,
-                format!(
-                    "skipped: compression ratio over {ratio}:1 (limit {}:1), an archive bomb",
-                    limits.ratio
-                ),
-            );
+            event::bomb(member_path, Some(ratio), limits.ratio);
             true
         }
         Stop::Budget => {
-            messages::note(
-                archive,
-                format!(
-                    "stopped unpacking: more than {} unpacked from one archive",
-                    human_bytes(limits.total)
-                ),
-            );
+            event::budget_spent(archive, limits.total);
             false
         }
         Stop::Io(e) => {
-            messages::error(member_path, format!("cannot unpack: {e}"));
+            event::unreadable(member_path, format!("cannot unpack: {e}"));
             false
         }
     }
@@ -250,21 +292,18 @@ fn zip(
 ) {
     let mut archive = match zip::ZipArchive::new(Cursor::new(data)) {
         Ok(a) => a,
-        Err(e) => return messages::error(path, format!("not a readable zip archive: {e}")),
+        Err(e) => return event::unreadable(path, format!("not a readable zip archive: {e}")),
     };
     let mut buf = Vec::new();
     for i in 0..archive.len() {
         if i == MAX_MEMBERS {
-            messages::note(
-                path,
-                format!("stopped after {MAX_MEMBERS} members: too many to scan"),
-            );
+            event::member_cap(path, MAX_MEMBERS);
             return;
         }
         let file = match archive.by_index(i) {
             Ok(f) => f,
             Err(e) => {
-                messages::error(path, format!("member {}: {e}", i + 1));
+                event::unreadable(path, format!("member {}: {e}", i + 1));
                 continue;
             }
         };
@@ -319,22 +358,19 @@ fn tar(
     let mut archive = tar::Archive::new(stream);
     let entries = match archive.entries() {
         Ok(e) => e,
-        Err(e) => return messages::error(path, format!("not a readable tar archive: {e}")),
+        Err(e) => return event::unreadable(path, format!("not a readable tar archive: {e}")),
     };
     let mut buf = Vec::new();
     // Also judged over the whole stream: many small members of zeros are a bomb too.
     let start = budget.get();
     for (i, entry) in entries.enumerate() {
         if i == MAX_MEMBERS {
-            messages::note(
-                path,
-                format!("stopped after {MAX_MEMBERS} members: too many to scan"),
-            );
+            event::member_cap(path, MAX_MEMBERS);
             return;
         }
         let entry = match entry {
             Ok(e) => e,
-            Err(e) => return messages::error(path, format!("not a readable tar archive: {e}")),
+            Err(e) => return event::unreadable(path, format!("not a readable tar archive: {e}")),
         };
         if !entry.header().entry_type().is_file() {
             continue;
@@ -358,13 +394,7 @@ fn tar(
         }
         let unpacked = start - budget.get().min(start);
         if unpacked > RATIO_FLOOR && unpacked / consumed.get().max(1) > limits.ratio {
-            messages::note(
-                path,
-                format!(
-                    "stopped unpacking: compression ratio over {}:1, an archive bomb",
-                    limits.ratio
-                ),
-            );
+            event::bomb(path, None, limits.ratio);
             return;
         }
     }
@@ -382,7 +412,7 @@ fn gzip(
     let mut dec = MultiGzDecoder::new(Counting::new(data, &consumed));
     let mut head = Vec::with_capacity(512);
     if let Err(e) = (&mut dec).take(512).read_to_end(&mut head) {
-        return messages::error(path, format!("not a readable gzip stream: {e}"));
+        return event::unreadable(path, format!("not a readable gzip stream: {e}"));
     }
     let lower = name.to_ascii_lowercase();
     let stream = Cursor::new(head).chain(dec);

@@ -24,7 +24,6 @@ use std::sync::Arc;
 use crate::decode::{self, Located};
 use crate::detect::Detector;
 use crate::finding::{Finding, Origin, Provenance, SourceKind};
-use crate::messages;
 use crate::rules::RuleSet;
 use crate::stats::Stats;
 pub use sink::Sink;
@@ -191,13 +190,7 @@ impl BlobScanner {
         }
         if let Some(kind) = archive::kind(name.unwrap_or(""), data) {
             if depth >= self.limits.depth {
-                messages::note(
-                    label,
-                    format!(
-                        "skipped: archive nested more than {} deep",
-                        self.limits.depth
-                    ),
-                );
+                archive::event::depth_limit(label, self.limits.depth);
                 return;
             }
             let limits = self.limits;
