@@ -68,9 +68,12 @@ pub enum Command {
     /// Scan a deployed site: the page, the scripts it loads and their source maps.
     ///
     /// Fetches each page, the scripts it loads (`<script src>`, `<link
-    /// rel="modulepreload">`) and the source maps they name (`//# sourceMappingURL=`,
-    /// `SourceMap` headers). Only the page's origin is fetched unless --cross-origin;
-    /// redirects are followed within one origin only. Findings carry the URL as path.
+    /// rel="modulepreload">`), the chunks they load lazily, and the source maps they
+    /// name (`//# sourceMappingURL=`, `SourceMap` headers; `data:` maps are decoded),
+    /// undoing gzip, deflate, brotli and zstd. Only the page's origin is fetched unless --cross-origin; redirects are
+    /// followed within one origin only; link-local, metadata and unasked loopback or
+    /// private addresses are refused unless --allow-private-addresses. Findings carry
+    /// the URL as path.
     ///
     /// Example: qrcp-scan url https://staging.example.com/
     Url(UrlArgs),
@@ -252,7 +255,12 @@ pub struct UrlArgs {
     /// Also fetch scripts and source maps from other origins (CDNs).
     #[arg(long)]
     pub cross_origin: bool,
-    /// Scripts fetched per page at most.
+    /// Also connect to link-local and cloud metadata addresses, and to loopback
+    /// or private addresses other than those of the URLs given (refused by default,
+    /// even with --cross-origin).
+    #[arg(long)]
+    pub allow_private_addresses: bool,
+    /// Scripts fetched per page at most (lazily loaded chunks included).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_scripts: usize,
     /// Seconds to wait for a connection, and for each part of a response.

@@ -14,3 +14,4 @@ mod git_layers;
 mod hooks;
 mod rules;
 mod scan;
+mod url;

@@ -53,6 +53,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             }
             let opts = source::url::UrlOptions {
                 cross_origin: args.cross_origin,
+                allow_private_addresses: args.allow_private_addresses,
                 max_scripts: args.max_scripts,
                 max_bytes: cfg.max_file_size,
                 timeout: std::time::Duration::from_secs_f64(args.timeout),
