@@ -6,6 +6,7 @@ use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::Layer;
+use super::idents::{self, Idents};
 use crate::detect::Candidate;
 
 /// How far before a candidate a textual region starts (within its line).
@@ -26,8 +27,7 @@ pub struct Region {
     pub bytes: Vec<u8>,
     /// Physical offset of each decoded byte, plus one entry for the end.
     map: Vec<usize>,
-    /// Physical range the region was decoded from.
-    pub start: usize,
+    /// Physical end of the range the region was decoded from.
     pub end: usize,
 }
 
@@ -37,7 +37,6 @@ impl Region {
             layer,
             bytes: Vec::new(),
             map: Vec::new(),
-            start,
             end: start,
         }
     }
@@ -60,6 +59,17 @@ impl Region {
         (!self.bytes.is_empty()).then_some(self)
     }
 
+    /// The physical span of decoded bytes `s..e`: pieces joined from elsewhere in
+    /// the file (a name's literal) may come before the first one.
+    pub fn span(&self, s: usize, e: usize) -> (usize, usize) {
+        let (mut lo, mut hi) = (self.phys(s), self.phys(e));
+        for &p in self.map.get(s..e.min(self.map.len())).unwrap_or_default() {
+            lo = lo.min(p);
+            hi = hi.max(p + 1);
+        }
+        (lo, hi)
+    }
+
     /// Physical offset of decoded offset `i` (the region's end past the last byte).
     pub fn phys(&self, i: usize) -> usize {
         self.map
@@ -71,12 +81,12 @@ impl Region {
 }
 
 /// Decodes the region around `c`, or `None` when there is nothing to decode.
-pub fn decode(data: &[u8], c: &Candidate) -> Option<Region> {
+pub fn decode(data: &[u8], c: &Candidate, idents: &mut Idents) -> Option<Region> {
     match c.layer {
         Layer::Base64 => base64(data, c.at, c.lead),
         Layer::Percent => percent(data, c.at),
         Layer::Escape => escape(data, c.at),
-        Layer::Concatenation => concatenation(data, c.at),
+        Layer::Concatenation => concatenation(data, c.at, idents),
         Layer::Utf16 => utf16(data, c.at, c.lead),
     }
 }
@@ -178,6 +188,13 @@ fn escape(data: &[u8], at: usize) -> Option<Region> {
     let mut i = s;
     while i < e {
         let b = data[i];
+        if b == b'&'
+            && let Some((c, len)) = entity(&data[i..e])
+        {
+            r.push_char(c, i);
+            i += len;
+            continue;
+        }
         if b != b'\\' || i + 1 >= e {
             r.push(b, i);
             i += 1;
@@ -209,6 +226,17 @@ fn escape(data: &[u8], at: usize) -> Option<Region> {
                 Some((v, 2)) => (char::from_u32(v).unwrap_or('\u{FFFD}'), 4),
                 _ => (next as char, 2),
             },
+            b'0'..=b'7' if data.get(i + 2).is_some_and(|d| (b'0'..=b'7').contains(d)) => {
+                // Octal: `\137` (up to three digits, at most 0o377).
+                let n = data[i + 1..e.min(i + 4)]
+                    .iter()
+                    .take_while(|&&d| (b'0'..=b'7').contains(&d))
+                    .count();
+                let v = data[i + 1..i + 1 + n]
+                    .iter()
+                    .fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
+                (char::from_u32(v.min(0xFF)).unwrap_or('\u{FFFD}'), 1 + n)
+            }
             b'n' => ('\n', 2),
             b't' => ('\t', 2),
             b'r' => ('\r', 2),
@@ -230,6 +258,25 @@ fn escape(data: &[u8], at: usize) -> Option<Region> {
     r.finish(e)
 }
 
+/// An HTML character reference at the start of `s` (`&#95;`, `&#x5f;`, `&lowbar;`):
+/// the character and the reference's length.
+fn entity(s: &[u8]) -> Option<(char, usize)> {
+    let semi = memchr::memchr(b';', &s[..s.len().min(12)])?;
+    let body = &s[1..semi];
+    let c = match body {
+        [b'#', b'x' | b'X', hex @ ..] if !hex.is_empty() => {
+            char::from_u32(u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?)?
+        }
+        [b'#', dec @ ..] if !dec.is_empty() && dec.iter().all(u8::is_ascii_digit) => {
+            char::from_u32(std::str::from_utf8(dec).ok()?.parse().ok()?)?
+        }
+        name => (0u8..128)
+            .find(|&c| super::html_name(c).is_some_and(|n| n.as_bytes() == name))?
+            .into(),
+    };
+    Some((c, semi + 1))
+}
+
 fn is_quote(b: u8) -> bool {
     matches!(b, b'"' | b'\'' | b'`')
 }
@@ -249,13 +296,14 @@ fn skip_blank(data: &[u8], mut i: usize, lines: bool) -> usize {
 /// The contents of the string literal opened at `data[i]`, appended to `r`; returns
 /// the offset after its closing quote. Escapes are kept as written (the escape
 /// layer decodes them); in a template literal, `${"literal"}` adds that literal
-/// (and sets `joined`).
+/// and `${name}` the literal bound to `name` in the same file (both set `joined`).
 fn literal(
     data: &[u8],
     i: usize,
     r: &mut Region,
     limit: usize,
     joined: &mut bool,
+    idents: &mut Idents,
 ) -> Option<usize> {
     let q = *data.get(i)?;
     let mut j = i + 1;
@@ -275,19 +323,22 @@ fn literal(
         }
         if q == b'`' && b == b'$' && data.get(j + 1) == Some(&b'{') {
             let k = skip_blank(data, j + 2, true);
-            if data.get(k).is_some_and(|&c| c == b'"' || c == b'\'') {
-                let mark = r.bytes.len();
-                if let Some(after) = literal(data, k, r, limit, joined) {
-                    let close = skip_blank(data, after, true);
-                    if data.get(close) == Some(&b'}') {
-                        *joined = true;
-                        j = close + 1;
-                        continue;
-                    }
+            let mark = r.bytes.len();
+            let after = if data.get(k).is_some_and(|&c| c == b'"' || c == b'\'') {
+                literal(data, k, r, limit, joined, idents)
+            } else {
+                reference(data, k, r, idents)
+            };
+            if let Some(after) = after {
+                let close = skip_blank(data, after, true);
+                if data.get(close) == Some(&b'}') {
+                    *joined = true;
+                    j = close + 1;
+                    continue;
                 }
-                r.bytes.truncate(mark);
-                r.map.truncate(mark);
             }
+            r.bytes.truncate(mark);
+            r.map.truncate(mark);
         }
         r.push(b, j);
         j += 1;
@@ -295,9 +346,41 @@ fn literal(
     None
 }
 
-/// `"qrcp_live_" + "Ab…"`, across line breaks, and `` `qrcp_live_${"Ab…"}` ``: the
-/// literals joined, starting with the one that holds the keyword at `at`.
-fn concatenation(data: &[u8], at: usize) -> Option<Region> {
+/// A bare identifier (or a call without arguments, `o()`) at `data[i]` whose
+/// string literal is found in the same file: its contents appended to `r`, mapped
+/// to the identifier; returns the offset after the reference.
+fn reference(data: &[u8], i: usize, r: &mut Region, idents: &mut Idents) -> Option<usize> {
+    let end = idents::ident_end(data, i)?;
+    let mut after = end;
+    let call = skip_blank(data, end, false);
+    if data.get(call) == Some(&b'(') {
+        let close = skip_blank(data, call + 1, false);
+        if data.get(close) != Some(&b')') {
+            return None;
+        }
+        after = close + 1;
+    }
+    // `a.b`, `a[0]`, `a(x)`: not a bare reference.
+    let next = skip_blank(data, after, true);
+    if !data
+        .get(next)
+        .is_none_or(|c| matches!(c, b'+' | b',' | b']' | b')' | b'}' | b';' | b'\n'))
+    {
+        return None;
+    }
+    let (s, e) = idents.resolve(data, &data[i..end], i)?;
+    // The bytes come from the literal: a finding starts at its earliest piece.
+    for (k, &b) in data.iter().enumerate().take(e).skip(s) {
+        r.push(b, k);
+    }
+    Some(after)
+}
+
+/// `"qrcp_live_" + "Ab…"` (across line breaks, an operand may be a name bound to a
+/// literal in the same file), `` `qrcp_live_${"Ab…"}` `` / `` `qrcp_live_${e}` ``,
+/// and `["qrcp_live_", "Ab…", o()].join("")`: the pieces joined, starting with the
+/// literal that holds the keyword at `at`.
+fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> {
     let lo = at.saturating_sub(BEFORE);
     let open = lo
         + data[lo..at]
@@ -306,28 +389,75 @@ fn concatenation(data: &[u8], at: usize) -> Option<Region> {
     if data[open] == b'\n' {
         return None;
     }
+    // An array literal's first element: `[…].join("")`.
+    let list = data[open.saturating_sub(MAX_GAP)..open]
+        .iter()
+        .rev()
+        .find(|b| !b.is_ascii_whitespace())
+        == Some(&b'[');
+    let sep = if list { b',' } else { b'+' };
     let limit = open + AFTER;
     let mut r = Region::new(Layer::Concatenation, open);
     let mut i = open;
     let mut pieces = 0;
     let mut joined = false;
-    let end = loop {
-        let after = literal(data, i, &mut r, limit, &mut joined)?;
+    // End of the last piece taken.
+    let mut last = None;
+    loop {
+        let mark = r.bytes.len();
+        let piece = if is_quote(data[i]) {
+            literal(data, i, &mut r, limit, &mut joined, idents)
+        } else {
+            reference(data, i, &mut r, idents)
+        };
+        let Some(after) = piece else {
+            r.bytes.truncate(mark);
+            r.map.truncate(mark);
+            break;
+        };
         pieces += 1;
-        let plus = skip_blank(data, after, true);
-        if pieces < MAX_PIECES && data.get(plus) == Some(&b'+') {
-            let next = skip_blank(data, plus + 1, true);
-            if data.get(next).is_some_and(|&b| is_quote(b)) && next < limit {
-                i = next;
-                continue;
-            }
+        last = Some(after);
+        let s = skip_blank(data, after, true);
+        if list && data.get(s) == Some(&b']') {
+            let end = join_end(data, s)?;
+            return r.finish(end);
         }
-        if pieces < 2 && !joined {
-            return None;
+        // Python and C join adjacent literals: `"qrcp_live_" "Ab…"`.
+        let adjacent = !list && data.get(s).is_some_and(|&b| b == b'"' || b == b'\'');
+        if pieces >= MAX_PIECES || !(adjacent || data.get(s) == Some(&sep)) {
+            break;
         }
-        break after;
-    };
-    r.finish(end)
+        let next = if adjacent {
+            s
+        } else {
+            skip_blank(data, s + 1, true)
+        };
+        if next >= limit || next >= data.len() {
+            break;
+        }
+        i = next;
+    }
+    if list || (pieces < 2 && !joined) {
+        return None;
+    }
+    r.finish(last?)
+}
+
+/// After an array's last element at `i`: `].join("")` (or `''`, ` `` `), its end.
+fn join_end(data: &[u8], i: usize) -> Option<usize> {
+    if data.get(i) != Some(&b']') {
+        return None;
+    }
+    let j = skip_blank(data, i + 1, true);
+    let rest = data.get(j..)?;
+    let rest = rest.strip_prefix(b".join(")?;
+    let k = skip_blank(rest, 0, false);
+    let q = *rest.get(k)?;
+    if !is_quote(q) || rest.get(k + 1) != Some(&q) {
+        return None;
+    }
+    let close = skip_blank(rest, k + 2, false);
+    (rest.get(close) == Some(&b')')).then_some(j + 6 + close + 1)
 }
 
 /// UTF-16 text around a keyword's UTF-16 bytes. Code units start at even offsets

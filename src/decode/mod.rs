@@ -10,6 +10,7 @@
 //! with no candidate costs nothing here, and a 100 MB base64 file costs a few KiB
 //! of memory per candidate.
 
+mod idents;
 mod layers;
 
 use base64::Engine as _;
@@ -82,6 +83,19 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                 }
                 add(pattern, Layer::Base64, lead);
             }
+            // The keyword itself split: `"qrcp_" + "live_…"`, and the same inside a
+            // JSON string (`\"qrcp_\" + \"live_…\"`, a source map's sources).
+            for cut in 4..kw.len() {
+                for q in [b'"', b'\'', b'`'] {
+                    let mut p = kw[..cut].to_vec();
+                    p.push(q);
+                    add(p.clone(), Layer::Concatenation, 0);
+                    if q != b'`' {
+                        p.insert(cut, b'\\');
+                        add(p, Layer::Escape, 0);
+                    }
+                }
+            }
             // Up to the first character that needs encoding, then that character.
             if let Some(j) = kw.iter().position(|b| !b.is_ascii_alphanumeric())
                 && j > 0
@@ -94,7 +108,17 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                     format!("\\u{:04x}", c),
                     format!("\\x{c:02X}"),
                     format!("\\x{c:02x}"),
-                ] {
+                    format!("\\{c:03o}"),
+                    format!("%25{c:02X}"),
+                    format!("%25{c:02x}"),
+                    format!("&#{c};"),
+                    format!("&#x{c:02x};"),
+                    format!("&#x{c:02X};"),
+                    format!("&#X{c:02X};"),
+                ]
+                .into_iter()
+                .chain(html_name(c).map(|n| format!("&{n};")))
+                {
                     let layer = if form.starts_with('%') {
                         Layer::Percent
                     } else {
@@ -107,7 +131,61 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             }
         }
     }
+    // The whole start of a keyword escaped (`\x71\x72\x63\x70…`, `&#113;&#114;…`,
+    // `%71%72…`): its first four characters in each form.
+    let mut heads: Vec<Vec<u8>> = Vec::new();
+    for rule in &rules.rules {
+        if rule.spec.kind != RuleKind::Secret {
+            continue;
+        }
+        for kw in &rule.spec.keywords {
+            let head = &kw.as_bytes()[..kw.len().min(4)];
+            if head.len() < 4 || !head.is_ascii() || heads.iter().any(|h| h == head) {
+                continue;
+            }
+            heads.push(head.to_vec());
+            let each = |f: &dyn Fn(u8) -> String| -> Vec<u8> {
+                head.iter().flat_map(|&c| f(c).into_bytes()).collect()
+            };
+            out_push(&mut out, each(&|c| format!("\\x{c:02x}")), Layer::Escape);
+            out_push(&mut out, each(&|c| format!("\\u{c:04x}")), Layer::Escape);
+            out_push(&mut out, each(&|c| format!("\\{c:03o}")), Layer::Escape);
+            out_push(&mut out, each(&|c| format!("&#{c};")), Layer::Escape);
+            out_push(&mut out, each(&|c| format!("&#x{c:x};")), Layer::Escape);
+            out_push(&mut out, each(&|c| format!("%{c:02x}")), Layer::Percent);
+            out_push(&mut out, each(&|c| format!("%{c:02X}")), Layer::Percent);
+        }
+    }
     out
+}
+
+fn out_push(out: &mut Vec<Trigger>, pattern: Vec<u8>, layer: Layer) {
+    if !out.iter().any(|t| t.pattern == pattern) {
+        out.push(Trigger {
+            pattern,
+            layer,
+            lead: 0,
+        });
+    }
+}
+
+/// The HTML named character reference of a punctuation character keys hold.
+pub(crate) fn html_name(c: u8) -> Option<&'static str> {
+    Some(match c {
+        b'_' => "lowbar",
+        b'-' => "hyphen",
+        b'.' => "period",
+        b':' => "colon",
+        b'/' => "sol",
+        b'=' => "equals",
+        b'+' => "plus",
+        b'"' => "quot",
+        b'\'' => "apos",
+        b'&' => "amp",
+        b'<' => "lt",
+        b'>' => "gt",
+        _ => return None,
+    })
 }
 
 /// The base64 characters that encode `kw` alone, at each of the three byte
@@ -212,31 +290,39 @@ fn collect(
         .iter()
         .map(|&(s, e)| (s, e, true))
         .collect();
-    let mut covered: Vec<(Layer, usize, usize)> = Vec::new();
+    // Per layer, the furthest end of a region decoded so far. Candidates come in
+    // offset order and a region starts at or before its candidate, so the furthest
+    // end alone tells whether a candidate is covered: O(1) per candidate, not a
+    // scan of every region so far (which made a file of triggers quadratic).
+    let mut covered: Vec<(Layer, usize)> = Vec::new();
+    let mut idents = idents::Idents::default();
     for c in pass.candidates {
         if *budget == 0 {
             break;
         }
         if covered
             .iter()
-            .any(|&(l, s, e)| l == c.layer && c.at >= s && c.at + COVER_MARGIN <= e)
+            .any(|&(l, e)| l == c.layer && c.at + COVER_MARGIN <= e)
         {
             continue;
         }
-        let Some(region) = layers::decode(data, &c) else {
+        let Some(region) = layers::decode(data, &c, &mut idents) else {
             continue;
         };
         *budget = budget.saturating_sub(region.bytes.len());
-        covered.push((c.layer, region.start, region.end));
+        match covered.iter_mut().find(|(l, _)| *l == c.layer) {
+            Some((_, e)) => *e = (*e).max(region.end),
+            None => covered.push((c.layer, region.end)),
+        }
         let (inner, inner_ph) = collect(det, &region.bytes, depth + 1, budget);
         let mut revealed = false;
         for h in inner {
-            let (ps, pe) = (region.phys(h.hit.start), region.phys(h.hit.end));
+            let (ps, pe) = region.span(h.hit.start, h.hit.end);
             // Plain at this layer too: the pass above has it already.
             if h.layers.is_empty() && data.get(ps..pe) == Some(&h.secret[..]) {
                 continue;
             }
-            revealed |= ps == c.at;
+            revealed |= region.phys(h.hit.start) == c.at;
             let context = match (h.context, region.layer) {
                 (None, Layer::Utf16) => Some(context_at(&region.bytes, h.hit.start, h.hit.end)),
                 (ctx, _) => ctx,

@@ -158,6 +158,82 @@ fn a_large_base64_file_costs_little() {
     assert_eq!(f.len(), 60);
 }
 
+/// Reassembly forms real bundlers emit: each must give the key, at the line of
+/// its earliest piece, and a near miss must give nothing.
+#[test]
+fn reassembly_forms_of_real_bundles() {
+    let (a, b) = KEY.split_at(10);
+    let (b1, b2) = b.split_at(8);
+    let (p, q) = KEY.split_at(5);
+    let found = |src: &str| {
+        let (f, _) = scan(src.as_bytes());
+        f.iter()
+            .find(|l| l.finding.secret.as_deref() == Some(KEY))
+            .map(|l| (l.finding.line, l.finding.encoding))
+    };
+    let concat = Some("concatenation");
+    // `[…].join('')`, with `"` or `'`, over lines.
+    let join = format!("const e=[\"{a}\",\"{b1}\",\n  \"{b2}\"].join(''),r=1;");
+    assert_eq!(found(&join), Some((Some(1), concat)));
+    // The keyword itself split, plain and inside a JSON string (a source map).
+    assert_eq!(
+        found(&format!("k = \"{p}\" + \"{q}\";")),
+        Some((Some(1), concat))
+    );
+    let json = format!(r#"{{"sourcesContent":["x\nk = \"{p}\" + \"{q}\";\n"]}}"#);
+    assert!(found(&json).is_some(), "{json}");
+    // A template or a join through a name bound in the same file (esbuild).
+    let tpl = format!("var e=\"{b}\";\nfunction f(){{}}\nr=`{a}${{e}}`;");
+    assert_eq!(found(&tpl), Some((Some(1), concat)));
+    let call = format!("function o(){{return\"{b}\"}}var p=[\"{a}\",o()].join(\"\");");
+    assert!(found(&call).is_some(), "{call}");
+    let arrow = format!("const o = () => '{b}';\nk = '{a}' + o();");
+    assert!(found(&arrow).is_some(), "{arrow}");
+    // Python/C adjacent literals, in parentheses over lines.
+    let py = format!("KEY = (\n    \"{a}\"\n    \"{b}\"\n)\n");
+    assert_eq!(found(&py), Some((Some(2), concat)));
+    // Not joins: an array that is not joined, a name bound to nothing, a member.
+    assert_eq!(found(&format!("x=[\"{a}\",\"{b}\"].map(f)")), None);
+    assert_eq!(found(&format!("r=`{a}${{nothing}}`")), None);
+    assert_eq!(found(&format!("var e=\"{b}\";r=`{a}${{e.x}}`")), None);
+}
+
+/// Escapes beyond the common ones: octal, HTML character references, double
+/// percent-encoding, and the whole prefix escaped.
+#[test]
+fn more_escapes_are_undone() {
+    let (a, b) = KEY.split_at(10);
+    let esc = |f: &dyn Fn(u8) -> String| -> String { a.bytes().map(f).collect::<String>() + b };
+    let found = |src: String| {
+        let (f, _) = scan(src.as_bytes());
+        assert!(
+            f.iter().any(|l| l.finding.secret.as_deref() == Some(KEY)),
+            "not found in {src}"
+        );
+    };
+    found(format!("k = \"{}\"", KEY.replace('_', "\\137")));
+    found(format!("<p>{}</p>", KEY.replace('_', "&#95;")));
+    found(format!("<p>{}</p>", KEY.replace('_', "&#x5f;")));
+    found(format!("<p>{}</p>", KEY.replace('_', "&lowbar;")));
+    found(format!("/cb?k={}", KEY.replace('_', "%255F")));
+    found(format!("k = \"{}\"", esc(&|c| format!("\\x{c:02x}"))));
+    found(format!("k = \"{}\"", esc(&|c| format!("\\u{c:04x}"))));
+    found(format!("k = \"{}\"", esc(&|c| format!("\\{c:03o}"))));
+    found(format!("<a title=\"{}\">", esc(&|c| format!("&#{c};"))));
+    found(format!("/cb?k={}", esc(&|c| format!("%{c:02X}"))));
+}
+
+/// 1 MB of `` `qrcp_live_${e}` `` with bindings everywhere: each chunk of the
+/// name index is built once, so this is quick.
+#[test]
+fn many_references_cost_a_bounded_lookup_each() {
+    let (a, _) = KEY.split_at(10);
+    let unit = format!("var e=\"short\";r=`{a}${{e}}`;\n");
+    let text = unit.repeat((1 << 20) / unit.len());
+    let (f, _) = scan(text.as_bytes());
+    assert!(f.is_empty());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -168,7 +244,7 @@ proptest! {
             for at in [0, data.len() / 2, data.len()] {
                 for lead in 0..4 {
                     let c = Candidate { layer, at, lead, placeholder: false };
-                    if let Some(r) = layers::decode(&data, &c) {
+                    if let Some(r) = layers::decode(&data, &c, &mut idents::Idents::default()) {
                         prop_assert!(r.phys(r.bytes.len()) <= data.len());
                     }
                 }

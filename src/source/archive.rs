@@ -1,5 +1,5 @@
 //! Archives and compressed files (`.zip`, `.jar`, `.war`, `.whl`, `.tar`,
-//! `.tar.gz`, `.tgz`, `.gz`): members are streamed one by one into a buffer that
+//! `.tar.gz`, `.tgz`, `.gz`, `.br`): members are streamed one by one into a buffer that
 //! never grows past the per-member cap, and handed back as blobs named
 //! `archive.tgz!package/dist/index.js`. Limits on member size, total unpacked size
 //! and compression ratio make an archive bomb cost a note, not memory or minutes.
@@ -18,14 +18,13 @@ use std::rc::Rc;
 
 use flate2::read::MultiGzDecoder;
 
-use crate::messages;
-use crate::units::human_bytes;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Zip,
     Tar,
     Gzip,
+    /// Brotli has no magic bytes: known by the name only (`app.js.br`).
+    Brotli,
 }
 
 /// How much unpacking one archive (with everything nested in it) may cost.
@@ -77,6 +76,9 @@ pub fn kind(path: &str, data: &[u8]) -> Option<Kind> {
     if data.starts_with(&[0x1f, 0x8b]) {
         return Some(Kind::Gzip);
     }
+    if name.len() > 3 && name.ends_with(".br") {
+        return Some(Kind::Brotli);
+    }
     if is_tar(data) || (name.ends_with(".tar") && data.len() >= 512) {
         return Some(Kind::Tar);
     }
@@ -85,6 +87,73 @@ pub fn kind(path: &str, data: &[u8]) -> Option<Kind> {
 
 fn is_tar(head: &[u8]) -> bool {
     head.get(257..262) == Some(b"ustar")
+}
+
+/// Container events, one function per kind, so that each can be routed (to an
+/// "incomplete" list, SARIF notifications, the exit status) in one place.
+pub mod event {
+    use crate::messages;
+    use crate::units::human_bytes;
+
+    /// A member larger than `--max-file-size` once unpacked: skipped.
+    pub fn member_too_large(member: &str, limit: u64) {
+        messages::note(
+            member,
+            format!(
+                "skipped: unpacks to more than --max-file-size ({})",
+                human_bytes(limit)
+            ),
+        );
+    }
+
+    /// A stream whose compression ratio says bomb: one member skipped (with its
+    /// ratio) or, without one, the rest of the archive.
+    pub fn bomb(path: &str, ratio: Option<u64>, limit: u64) {
+        let text = match ratio {
+            Some(r) => {
+                format!("skipped: compression ratio over {r}:1 (limit {limit}:1), an archive bomb")
+            }
+            None => format!("stopped unpacking: compression ratio over {limit}:1, an archive bomb"),
+        };
+        messages::note(path, text);
+    }
+
+    /// The unpacking budget of one top-level archive is spent: the rest of it is
+    /// not read, so the scan is incomplete.
+    pub fn budget_spent(archive: &str, total: u64) {
+        messages::Incomplete::record(
+            archive,
+            format!(
+                "stopped unpacking: more than {} unpacked from one archive (raise --max-archive-size)",
+                human_bytes(total)
+            ),
+        );
+    }
+
+    /// More members than are scanned in one archive: incomplete.
+    pub fn member_cap(archive: &str, cap: usize) {
+        messages::Incomplete::record(
+            archive,
+            format!("stopped after {cap} members (raise --max-archive-members)"),
+        );
+    }
+
+    /// Containers nested deeper than the limit: not opened, so incomplete.
+    pub fn depth_limit(path: &str, depth: usize) {
+        messages::Incomplete::record(
+            path,
+            format!(
+                "not unpacked: archive nested more than {depth} deep (raise --max-archive-depth)"
+            ),
+        );
+    }
+
+    /// A corrupt, truncated, encrypted or unsupported archive or stream, or one
+    /// member of it.
+    /// Nothing (more) of it is read: incomplete.
+    pub fn unreadable(path: &str, what: String) {
+        messages::Incomplete::record(path, what);
+    }
 }
 
 /// Where the unpacked bytes of one top-level archive are counted.
@@ -139,37 +208,19 @@ fn read_member(
 fn explain(stop: Stop, member_path: &str, archive: &str, limits: &Limits) -> bool {
     match stop {
         Stop::TooLarge => {
-            messages::note(
-                member_path,
-                format!(
-                    "skipped: unpacks to more than --max-file-size ({})",
-                    human_bytes(limits.member)
-                ),
-            );
+            event::member_too_large(member_path, limits.member);
             true
         }
         Stop::Bomb(ratio) => {
-            messages::note(
-                member_path,
-                format!(
-                    "skipped: compression ratio over {ratio}:1 (limit {}:1), an archive bomb",
-                    limits.ratio
-                ),
-            );
+            event::bomb(member_path, Some(ratio), limits.ratio);
             true
         }
         Stop::Budget => {
-            messages::Incomplete::record(
-                archive,
-                format!(
-                    "stopped unpacking: more than {} unpacked from one archive (raise --max-archive-size)",
-                    human_bytes(limits.total)
-                ),
-            );
+            event::budget_spent(archive, limits.total);
             false
         }
         Stop::Io(e) => {
-            messages::Incomplete::record(
+            event::unreadable(
                 member_path,
                 format!("cannot unpack (truncated or corrupt): {e}"),
             );
@@ -204,16 +255,19 @@ pub fn expand(
             )
         }
         Kind::Gzip => gzip(data, name, label, limits, budget, member),
+        Kind::Brotli => brotli(data, name, label, limits, budget, member),
     }
 }
 
-/// The name of a plain `.gz` stream's one member: the file's own name without
-/// `.gz` (`""` when the file's name is unknown).
+/// The name of a plain `.gz` (or `.br`) stream's one member: the file's own name
+/// without `.gz` (`""` when the file's name is unknown).
 fn gz_member(name: &str) -> &str {
     let name = name.rsplit(['!', '/']).next().unwrap_or(name);
     let cut = name.len().saturating_sub(3);
     match name.get(cut..) {
-        Some(ext) if ext.eq_ignore_ascii_case(".gz") => &name[..cut],
+        Some(ext) if ext.eq_ignore_ascii_case(".gz") || ext.eq_ignore_ascii_case(".br") => {
+            &name[..cut]
+        }
         _ => name,
     }
 }
@@ -246,27 +300,18 @@ fn zip(
 ) {
     let mut archive = match zip::ZipArchive::new(Cursor::new(data)) {
         Ok(a) => a,
-        Err(e) => {
-            return messages::Incomplete::record(path, format!("not a readable zip archive: {e}"));
-        }
+        Err(e) => return event::unreadable(path, format!("not a readable zip archive: {e}")),
     };
     let mut buf = Vec::new();
     for i in 0..archive.len() {
         if i == limits.members {
-            messages::Incomplete::record(
-                path,
-                format!(
-                    "stopped after {} members (raise --max-archive-members)",
-                    limits.members
-                ),
-            );
+            event::member_cap(path, limits.members);
             return;
         }
         let file = match archive.by_index(i) {
             Ok(f) => f,
             Err(e) => {
-                // Encrypted members and unsupported compression methods.
-                messages::Incomplete::record(path, format!("member {} not read: {e}", i + 1));
+                event::unreadable(path, format!("member {} not read: {e}", i + 1));
                 continue;
             }
         };
@@ -321,32 +366,19 @@ fn tar(
     let mut archive = tar::Archive::new(stream);
     let entries = match archive.entries() {
         Ok(e) => e,
-        Err(e) => {
-            return messages::Incomplete::record(path, format!("not a readable tar archive: {e}"));
-        }
+        Err(e) => return event::unreadable(path, format!("not a readable tar archive: {e}")),
     };
     let mut buf = Vec::new();
     // Also judged over the whole stream: many small members of zeros are a bomb too.
     let start = budget.get();
     for (i, entry) in entries.enumerate() {
         if i == limits.members {
-            messages::Incomplete::record(
-                path,
-                format!(
-                    "stopped after {} members (raise --max-archive-members)",
-                    limits.members
-                ),
-            );
+            event::member_cap(path, limits.members);
             return;
         }
         let entry = match entry {
             Ok(e) => e,
-            Err(e) => {
-                return messages::Incomplete::record(
-                    path,
-                    format!("not a readable tar archive: {e}"),
-                );
-            }
+            Err(e) => return event::unreadable(path, format!("not a readable tar archive: {e}")),
         };
         if !entry.header().entry_type().is_file() {
             continue;
@@ -370,13 +402,7 @@ fn tar(
         }
         let unpacked = start - budget.get().min(start);
         if unpacked > RATIO_FLOOR && unpacked / consumed.get().max(1) > limits.ratio {
-            messages::note(
-                path,
-                format!(
-                    "stopped unpacking: compression ratio over {}:1, an archive bomb",
-                    limits.ratio
-                ),
-            );
+            event::bomb(path, None, limits.ratio);
             return;
         }
     }
@@ -394,7 +420,7 @@ fn gzip(
     let mut dec = MultiGzDecoder::new(Counting::new(data, &consumed));
     let mut head = Vec::with_capacity(512);
     if let Err(e) = (&mut dec).take(512).read_to_end(&mut head) {
-        return messages::Incomplete::record(path, format!("not a readable gzip stream: {e}"));
+        return event::unreadable(path, format!("not a readable gzip stream: {e}"));
     }
     let lower = name.to_ascii_lowercase();
     let stream = Cursor::new(head).chain(dec);
@@ -402,6 +428,29 @@ fn gzip(
     {
         return tar(stream, &consumed, path, limits, budget, member);
     }
+    let inner = gz_member(name);
+    let mut buf = Vec::new();
+    let member_path = format!("{path}!{inner}");
+    match read_member(stream, &mut buf, limits, budget, &|| consumed.get()) {
+        Ok(()) => member(&buf, inner),
+        Err(stop) => {
+            explain(stop, &member_path, path, limits);
+        }
+    }
+}
+
+/// A brotli stream (`app.js.br`): its one member is named after the file without
+/// `.br`, read through the same limits as every member (never by a claimed size).
+fn brotli(
+    data: &[u8],
+    name: &str,
+    path: &str,
+    limits: &Limits,
+    budget: &Budget,
+    member: &mut dyn FnMut(&[u8], &str),
+) {
+    let consumed = Rc::new(Cell::new(0));
+    let stream = brotli_decompressor::Decompressor::new(Counting::new(data, &consumed), 64 * 1024);
     let inner = gz_member(name);
     let mut buf = Vec::new();
     let member_path = format!("{path}!{inner}");
@@ -430,5 +479,6 @@ mod tests {
         assert_eq!(gz_member(""), "");
         assert_eq!(gz_member("é.gz"), "é");
         assert_eq!(gz_member("ü"), "ü");
+        assert_eq!(member_path("a/app.js.br", ""), "a/app.js.br!app.js");
     }
 }

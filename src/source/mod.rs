@@ -24,7 +24,6 @@ use std::sync::Arc;
 use crate::decode::{self, Located};
 use crate::detect::Detector;
 use crate::finding::{Finding, Origin, Provenance, SourceKind};
-use crate::messages;
 use crate::rules::RuleSet;
 use crate::stats::Stats;
 pub use sink::Sink;
@@ -191,13 +190,7 @@ impl BlobScanner {
         }
         if let Some(kind) = archive::kind(name.unwrap_or(""), data) {
             if depth >= self.limits.depth {
-                messages::Incomplete::record(
-                    label,
-                    format!(
-                        "not unpacked: archive nested more than {} deep (raise --max-archive-depth)",
-                        self.limits.depth
-                    ),
-                );
+                archive::event::depth_limit(label, self.limits.depth);
                 return;
             }
             let limits = self.limits;
@@ -233,11 +226,36 @@ impl BlobScanner {
             );
             return;
         }
+        // An inline source map is a member; its bytes in the file are not scanned
+        // again through the base64 layer.
+        let inline = inline_source_map(data);
+        if let Some((_, _, map)) = &inline
+            && depth < self.limits.depth
+        {
+            let path = match member {
+                Some(m) => format!("{m}!{INLINE_MAP}"),
+                None => INLINE_MAP.to_string(),
+            };
+            let label = format!("{label}!{INLINE_MAP}");
+            self.nested(
+                map,
+                Some(INLINE_MAP),
+                Some(&path),
+                &label,
+                depth + 1,
+                budget,
+                stats,
+                out,
+            );
+        }
         if !self.detector.has_candidate(data) {
             return;
         }
         let mut located = std::mem::take(&mut self.located);
         let placeholders = decode::detect(&self.detector, data, &prov, &mut located);
+        if let Some((s, e, _)) = inline {
+            located.retain(|l| !(s <= l.start && l.start < e));
+        }
         Stats::add(&stats.placeholders, placeholders);
         let attached = origin::attach(data, name, &mut located);
         let cell = attached == origin::Attached::NotebookCells;
@@ -247,6 +265,35 @@ impl BlobScanner {
         }));
         self.located = located;
     }
+}
+
+/// The member name of a script's inline source map (`app.js!sourceMappingURL`).
+pub const INLINE_MAP: &str = "sourceMappingURL";
+
+/// The last `sourceMappingURL=data:…;base64,…` of a script: the span of its
+/// base64 text and the decoded map. Base64 that does not decode is left to the
+/// decoding layers.
+fn inline_source_map(data: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
+    use base64::Engine as _;
+    const KEY: &[u8] = b"sourceMappingURL=data:";
+    let at = memchr::memmem::rfind(data, KEY)? + KEY.len();
+    let head = &data[at..(at + 128).min(data.len())];
+    let comma = memchr::memchr(b',', head)?;
+    if !head[..comma].ends_with(b";base64") {
+        return None;
+    }
+    let s = at + comma + 1;
+    let n = data[s..]
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        .count();
+    let e = s + n;
+    let cfg = base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    let engine = base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, cfg);
+    let map = engine.decode(&data[s..e]).ok()?;
+    Some((s, e, map))
 }
 
 /// Text that is not a file (a commit or tag message): content rules through the

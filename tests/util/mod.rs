@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod api_server;
+pub mod static_site;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

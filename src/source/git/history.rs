@@ -337,8 +337,21 @@ impl Ctx<'_> {
             }
         }
         for (id, found) in message_found {
-            if let Some(&i) = position.get(&id) {
-                groups.push((place_of(i, None), found));
+            match position.get(&id) {
+                Some(&i) => groups.push((place_of(i, None), found)),
+                // An amended or rebased-away commit: its message shipped to every
+                // clone that fetched it, so it is scanned as a reachable one is.
+                None => groups.push((
+                    Place {
+                        order: usize::MAX,
+                        path: None,
+                        commit: Some(id),
+                        reachable: false,
+                        tag: None,
+                        staged: false,
+                    },
+                    found,
+                )),
             }
         }
         for (id, (_, name, found)) in tags {

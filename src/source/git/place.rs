@@ -105,7 +105,12 @@ impl Ctx<'_> {
             return tag.map(|t| format!("in the message of {t}"));
         }
         let id = place.commit?;
-        let what = tag.unwrap_or_else(|| "commit".to_string());
+        // A place without a path in a commit is that commit's message.
+        let what = match (tag, &place.path) {
+            (Some(t), _) => t,
+            (None, None) => "the message of commit".to_string(),
+            (None, Some(_)) => "commit".to_string(),
+        };
         Some(match self.info(id, place.tag.is_some()) {
             Some(c) => format!(
                 "in {what} {} ({}, {}), which no ref reaches",

@@ -1,0 +1,4 @@
+export const body = "@@PART:esbuild-template:1@@";
+export function second() {
+  return "@@PART:esbuild-join:1@@";
+}

@@ -1,0 +1,129 @@
+//! Bounded same-file resolution for reassembly: esbuild and friends emit
+//! `` `qrcp_live_${e}` `` or `["qrcp_live_",o()].join("")` with `var e="…"` or
+//! `function o(){return"…"}` elsewhere in the same file. The index of string
+//! literals bound to identifiers is built lazily per 256 KiB chunk, only around
+//! triggers that need it, each chunk at most once per blob (linear), and a lookup
+//! reads a fixed number of entries (never a rescan per candidate).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use regex::bytes::Regex;
+
+/// Bytes per indexed chunk; a lookup reads the chunk of the trigger and its two
+/// neighbours, so definitions up to 256 KiB away are seen.
+const CHUNK: usize = 256 << 10;
+/// Definitions of one name kept per chunk (minified code reuses short names).
+const PER_NAME: usize = 8;
+/// Longest literal bound to a name that is indexed.
+const MAX_LITERAL: usize = 256;
+
+/// `name = "…"`, `var|let|const name = "…"`, `name = () => "…"`,
+/// `function name() { return "…" }`; the quotes may be JSON-escaped (`\"`), as in
+/// a source map's `sourcesContent`.
+fn definition() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"(?-u)(?:function[ \t]+([A-Za-z_$][\w$]*)[ \t]*\([ \t]*\)[ \t]*\{[ \t]*return[ \t]*|(?:^|[^\w$.])([A-Za-z_$][\w$]*)[ \t]*=[ \t]*(?:\([ \t]*\)[ \t]*=>[ \t]*)?)\\?(?:"([^"\\\n]{1,256})\\?"|'([^'\\\n]{1,256})\\?'|`([^`\\$\n]{1,256})`)"#,
+        )
+        .expect("identifier definition pattern")
+    })
+}
+
+/// (where the definition is, literal contents start, end).
+type Def = (usize, usize, usize);
+
+/// The per-blob index; `Default` is empty, chunks are read on demand.
+#[derive(Default)]
+pub struct Idents {
+    done: Vec<bool>,
+    defs: HashMap<(Vec<u8>, usize), Vec<Def>>,
+}
+
+impl Idents {
+    fn index_chunk(&mut self, data: &[u8], k: usize) {
+        let n = data.len().div_ceil(CHUNK);
+        if self.done.len() < n {
+            self.done.resize(n, false);
+        }
+        if k >= n || self.done[k] {
+            return;
+        }
+        self.done[k] = true;
+        let lo = k * CHUNK;
+        let hi = ((k + 1) * CHUNK).min(data.len());
+        // Matches starting in this chunk may end in the next one.
+        let end = (hi + MAX_LITERAL + 64).min(data.len());
+        for c in definition().captures_iter(&data[lo..end]) {
+            let Some(name) = c.get(1).or_else(|| c.get(2)) else {
+                continue;
+            };
+            if lo + name.start() >= hi {
+                break;
+            }
+            let Some(lit) = c.get(3).or_else(|| c.get(4)).or_else(|| c.get(5)) else {
+                continue;
+            };
+            let v = self.defs.entry((name.as_bytes().to_vec(), k)).or_default();
+            if v.len() < PER_NAME {
+                v.push((lo + name.start(), lo + lit.start(), lo + lit.end()));
+            }
+        }
+    }
+
+    /// The literal bound to `name` nearest to `at` (a definition before `at`
+    /// preferred), within the chunk of `at` and its neighbours.
+    pub fn resolve(&mut self, data: &[u8], name: &[u8], at: usize) -> Option<(usize, usize)> {
+        let k = at / CHUNK;
+        let ks = [k.checked_sub(1), Some(k), Some(k + 1)];
+        let mut best: Option<(bool, usize, Def)> = None;
+        for kk in ks.into_iter().flatten() {
+            self.index_chunk(data, kk);
+            let Some(v) = self.defs.get(&(name.to_vec(), kk)) else {
+                continue;
+            };
+            for &d in v {
+                let key = (d.0 > at, d.0.abs_diff(at), d);
+                if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
+                    best = Some(key);
+                }
+            }
+        }
+        best.map(|(_, _, d)| (d.1, d.2))
+    }
+}
+
+/// The identifier starting at `data[i]` (`[A-Za-z_$][\w$]*`), its end.
+pub fn ident_end(data: &[u8], i: usize) -> Option<usize> {
+    let first = *data.get(i)?;
+    if !(first.is_ascii_alphabetic() || first == b'_' || first == b'$') {
+        return None;
+    }
+    let n = data[i..]
+        .iter()
+        .take(128)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+        .count();
+    Some(i + n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_the_nearest_definition() {
+        let data =
+            br#"var e="FIRST";function o(){return"CALL"}x=`a${e}`;const t = \"ESC\"; e="LATER""#;
+        let mut ix = Idents::default();
+        let at = 40;
+        let (s, e) = ix.resolve(data, b"e", at).unwrap();
+        assert_eq!(&data[s..e], b"FIRST");
+        let (s, e) = ix.resolve(data, b"o", at).unwrap();
+        assert_eq!(&data[s..e], b"CALL");
+        let (s, e) = ix.resolve(data, b"t", at).unwrap();
+        assert_eq!(&data[s..e], b"ESC");
+        assert!(ix.resolve(data, b"zz", at).is_none());
+    }
+}
