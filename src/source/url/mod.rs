@@ -21,8 +21,8 @@ use url::Url;
 
 use crate::finding::{Provenance, SourceKind};
 use crate::messages;
-use crate::stats::Stats;
 use crate::source::Scanner;
+use crate::stats::Stats;
 
 use fetch::{Fetched, Fetcher, Miss, without_fragment};
 use guard::Guard;
