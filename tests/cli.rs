@@ -12,4 +12,5 @@ mod git_layers;
 mod hooks;
 mod rules;
 mod scan;
+mod untrusted;
 mod url;

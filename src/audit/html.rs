@@ -337,9 +337,19 @@ fn timeline(a: &Audit) -> String {
         .iter()
         .filter_map(|g| g.first_leak.as_ref().map(|e| e.epoch));
     let t0 = starts.clone().min().unwrap_or(now);
-    let t1 = now.max(t0 + 86_400);
+    // Git dates span all of i64 (a crafted commit in the year 10000): measured
+    // in f64, never subtracted as integers.
+    // The right edge is now, or the latest date shown when a commit claims a later one.
+    let latest = dated
+        .iter()
+        .flat_map(|g| [&g.first_leak, &g.removed])
+        .filter_map(|e| e.as_ref().map(|e| e.epoch))
+        .max()
+        .unwrap_or(now);
+    let t1 = now.max(latest).max(t0.saturating_add(86_400));
     let (left, width, row) = (230.0, 900.0, 26.0);
-    let x = |t: i64| left + (t - t0) as f64 / (t1 - t0) as f64 * (width - left - 20.0);
+    let span = (t1 as f64 - t0 as f64).max(1.0);
+    let x = |t: i64| left + (t as f64 - t0 as f64) / span * (width - left - 20.0);
     let height = 30.0 + row * dated.len() as f64;
     let mut s = format!(
         "<h2>Timeline</h2><svg id=\"timeline\" role=\"img\" aria-label=\"When each key was introduced and removed\" viewBox=\"0 0 {width} {height}\" width=\"100%\" style=\"background:#fff;border:1px solid var(--line)\">"

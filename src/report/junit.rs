@@ -96,8 +96,11 @@ fn location(f: &Finding) -> String {
     }
 }
 
-/// Escapes XML text and attributes; characters XML 1.0 cannot hold at all
-/// (controls other than tab, LF, CR) are written as `\x..`.
+/// Escapes XML text and attributes. What XML 1.0 cannot hold at all (controls
+/// other than tab, LF and CR; U+FFFE and U+FFFF; a lone surrogate cannot reach
+/// here: a name's invalid UTF-8 bytes are already U+FFFD) and what must not reach
+/// a terminal raw ([`is_dangerous`]: a CI log shows these names) is written as a
+/// visible escape, as on the terminal: `\x01`, `\u{fffe}`.
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -108,20 +111,54 @@ fn xml(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push_str(&format!("&#{};", c as u32)),
-            c if is_dangerous(c) => out.push_str(&format!("\\x{{{:x}}}", c as u32)),
+            c if (c as u32) < 0x100 && (is_dangerous(c) || !is_xml_char(c)) => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if is_dangerous(c) || !is_xml_char(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
             c => out.push(c),
         }
     }
     out
 }
 
+/// XML 1.0's `Char` production.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn escapes_xml() {
         assert_eq!(
-            super::xml("a<b>&\"'\x1b\n"),
-            "a&lt;b&gt;&amp;&quot;&apos;\\x{1b}&#10;"
+            xml("a<b>&\"'\x1b\n"),
+            "a&lt;b&gt;&amp;&quot;&apos;\\x1b&#10;"
         );
+        assert_eq!(
+            xml("\u{fffe}\u{ffff}\x00\u{7f}\u{85}\u{2028}\u{fffd}é"),
+            "\\u{fffe}\\u{ffff}\\x00\\x7f\\x85\\u{2028}\u{fffd}é"
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, what is written is made of XML 1.0 characters, and
+        /// markup characters only appear in entity and character references.
+        #[test]
+        fn any_text_is_xml(s in "\\PC*|[\\x00-\\x{10ffff}]{0,64}") {
+            let out = xml(&s);
+            proptest::prop_assert!(out.chars().all(|c| is_xml_char(c) && !is_dangerous(c)), "{:?}", out);
+            proptest::prop_assert!(!out.contains(['<', '>', '"', '\'']));
+            for (i, _) in out.match_indices('&') {
+                let rest = &out[i..];
+                let reference = ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#9;", "&#10;", "&#13;"]
+                    .iter()
+                    .any(|r| rest.starts_with(r));
+                proptest::prop_assert!(reference, "{:?}", out);
+            }
+        }
     }
 }

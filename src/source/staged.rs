@@ -14,8 +14,10 @@
 //! with HEAD skip every folder the change does not touch (as git does), so the cost
 //! is the touched folders and the staged blobs; line diffs are computed only for
 //! modified files that hold a rule keyword. A change that may hold renames (files
-//! both deleted and added), or an index this reader does not handle, goes through
-//! libgit2's diff with rename detection instead.
+//! both deleted and added), or an index this reader leaves to libgit2 (conflicts,
+//! a split index), goes through libgit2's diff with rename detection instead. A
+//! sparse index, which libgit2 cannot read, is compared here only, its folder
+//! entries tree to tree. An index file that is not a valid one is an error.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -64,7 +66,7 @@ pub fn scan(git_dir: &Path, cfg: &SourceOptions, sink: Sink) -> Result<()> {
         cfg,
         stats: &sink.stats,
     };
-    match fast_changes(&repo, head_tree.as_ref()) {
+    match fast_changes(&repo, head_tree.as_ref())? {
         Some(changes) => {
             for c in changes {
                 let added = || match c.old {
@@ -235,22 +237,54 @@ struct Change {
 }
 
 /// The staged changes found from the index file and its cache tree; `None` when
-/// libgit2 must do it (an index this reader does not handle, or files both deleted
-/// and added: perhaps renames, which need similarity detection).
-fn fast_changes(repo: &Repository, head: Option<&git2::Tree>) -> Option<Vec<Change>> {
-    let data = std::fs::read(repo.path().join("index")).ok()?;
-    let index = git_index::parse(&data)?;
+/// libgit2 must do it (an index this reader leaves to libgit2, or files both
+/// deleted and added: perhaps renames, which need similarity detection). An index
+/// file that is not a valid one is an error: git refuses to commit from it too,
+/// and libgit2 is not handed a crafted file whose cache tree overflows its stack.
+/// Nor is libgit2 handed a sparse index, which it cannot read, or a cache tree
+/// deep enough to overflow its stack: a rename there is reported as an added
+/// file, every line of it.
+fn fast_changes(repo: &Repository, head: Option<&git2::Tree>) -> Result<Option<Vec<Change>>> {
+    let file = repo.path().join("index");
+    let Ok(data) = std::fs::read(&file) else {
+        return Ok(None);
+    };
+    let index = git_index::parse(&data)
+        .map_err(|e| anyhow!("{}: not a valid git index: {e}", file.display()))?;
+    drop(data);
+    let libgit2 = index.libgit2_can_read();
+    if let Some(what) = index.unsupported {
+        if index.sparse {
+            bail!(
+                "{}: {what} in a sparse index, which neither qrcp-scan nor libgit2 reads",
+                file.display()
+            );
+        }
+        if !libgit2 {
+            bail!(
+                "{}: {what}, and a cache tree nested {} folders deep, which libgit2 cannot read safely",
+                file.display(),
+                index.tree_depth
+            );
+        }
+        return Ok(None);
+    }
     let mut walk = Compare {
         repo,
         index: &index,
         out: Vec::new(),
         deleted: false,
     };
-    walk.folder(head.map(|t| t.id()), b"", 0..index.entries.len())?;
-    if walk.deleted && walk.out.iter().any(|c| c.old.is_none()) {
-        return None;
+    if let Err(e) = walk.run(head.map(|t| t.id())) {
+        if !libgit2 {
+            bail!("cannot compare the index with HEAD: {}", git_msg(&e));
+        }
+        return Ok(None);
     }
-    Some(walk.out)
+    if libgit2 && walk.deleted && walk.out.iter().any(|c| c.old.is_none()) {
+        return Ok(None);
+    }
+    Ok(Some(walk.out))
 }
 
 struct Compare<'a> {
@@ -260,20 +294,50 @@ struct Compare<'a> {
     deleted: bool,
 }
 
+/// A folder to compare: its tree in HEAD, the length of its path, and its index
+/// entries (a range whose first entry's path starts with the folder's path).
+type Folder = (Option<Oid>, usize, Range<usize>);
+
 impl Compare<'_> {
-    /// Compares folder `dir` of HEAD (`tree`) with the index entries in `range`.
-    fn folder(&mut self, tree: Option<Oid>, dir: &[u8], range: Range<usize>) -> Option<()> {
+    /// Compares HEAD's tree with the index entries, folder by folder, with an
+    /// explicit stack: index paths can be thousands of folders deep.
+    fn run(&mut self, head: Option<Oid>) -> Result<(), git2::Error> {
+        let mut todo: Vec<Folder> = vec![(head, 0, 0..self.index.entries.len())];
+        while let Some(folder) = todo.pop() {
+            self.folder(folder, &mut todo)?;
+        }
+        Ok(())
+    }
+
+    /// Compares folder `dir` of HEAD (`tree`) with the index entries in `range`;
+    /// its subfolders go on `todo`.
+    fn folder(
+        &mut self,
+        (tree, dir_len, range): Folder,
+        todo: &mut Vec<Folder>,
+    ) -> Result<(), git2::Error> {
+        let entries = &self.index.entries;
+        let dir: &[u8] = match entries.get(range.start) {
+            Some(e) if dir_len > 0 => &e.path[..dir_len],
+            _ => b"",
+        };
         // The cache tree says the index holds exactly HEAD's folder: nothing staged.
         if tree.is_some() && self.index.trees.get(dir) == tree.as_ref() {
-            return Some(());
+            return Ok(());
         }
-        let entries = &self.index.entries;
         let skip = if dir.is_empty() { 0 } else { dir.len() + 1 };
+        // A sparse index holds the whole folder as one tree: compare the trees.
+        if let [e] = &entries[range.clone()]
+            && e.mode == git_index::SPARSE_DIR
+            && e.path.len() == skip
+        {
+            return self.trees(tree, e.id, dir);
+        }
         let mut files: HashMap<&[u8], usize> = HashMap::new();
         let mut dirs: HashMap<&[u8], Range<usize>> = HashMap::new();
         let mut i = range.start;
         while i < range.end {
-            let rest = entries[i].path.get(skip..)?;
+            let rest = entries[i].path.get(skip..).unwrap_or_default();
             match memchr::memchr(b'/', rest) {
                 None => {
                     files.insert(rest, i);
@@ -282,8 +346,8 @@ impl Compare<'_> {
                 Some(k) => {
                     let group = &entries[i].path[..skip + k + 1];
                     let n = entries[i..range.end].partition_point(|e| e.path.starts_with(group));
-                    dirs.insert(&rest[..k], i..i + n);
-                    i += n;
+                    dirs.insert(&rest[..k], i..i + n.max(1));
+                    i += n.max(1);
                 }
             }
         }
@@ -296,12 +360,12 @@ impl Compare<'_> {
             p
         };
         if let Some(id) = tree {
-            let tree = self.repo.find_tree(id).ok()?;
+            let tree = self.repo.find_tree(id)?;
             for e in tree.iter() {
                 let name = e.name_bytes();
                 if e.filemode() == 0o040000 {
                     match dirs.remove(name) {
-                        Some(r) => self.folder(Some(e.id()), &join(name), r)?,
+                        Some(r) => todo.push((Some(e.id()), skip + name.len(), r)),
                         None => self.deleted = true,
                     }
                     continue;
@@ -313,19 +377,55 @@ impl Compare<'_> {
                 let entry = &entries[i];
                 if entry.id != e.id() && is_file(entry.mode) {
                     let old = is_file(e.filemode() as u32).then(|| e.id());
-                    self.push(join(name), old, entry.id);
+                    let path = join(name);
+                    self.push(path, old, entry.id);
                 }
             }
         }
         for (name, i) in files {
             if is_file(entries[i].mode) {
-                self.push(join(name), None, entries[i].id);
+                let path = join(name);
+                self.push(path, None, entries[i].id);
             }
         }
         for (name, r) in dirs {
-            self.folder(None, &join(name), r)?;
+            todo.push((None, skip + name.len(), r));
         }
-        Some(())
+        Ok(())
+    }
+
+    /// Folder `dir` is tree `new` in a sparse index and `old` (or nothing) in
+    /// HEAD: the files that differ, from libgit2's tree-to-tree diff (no renames).
+    fn trees(&mut self, old: Option<Oid>, new: Oid, dir: &[u8]) -> Result<(), git2::Error> {
+        if old == Some(new) {
+            return Ok(());
+        }
+        let old = old.map(|id| self.repo.find_tree(id)).transpose()?;
+        let new = self.repo.find_tree(new)?;
+        let mut opts = DiffOptions::new();
+        opts.ignore_submodules(true);
+        let diff = self
+            .repo
+            .diff_tree_to_tree(old.as_ref(), Some(&new), Some(&mut opts))?;
+        for delta in diff.deltas() {
+            let (from, to) = (delta.old_file(), delta.new_file());
+            if delta.status() == Delta::Deleted {
+                self.deleted = true;
+                continue;
+            }
+            let Some(name) = to.path_bytes() else {
+                continue;
+            };
+            if !is_file(u32::from(to.mode())) {
+                continue;
+            }
+            let was_file = delta.status() == Delta::Modified && is_file(u32::from(from.mode()));
+            let mut path = dir.to_vec();
+            path.push(b'/');
+            path.extend_from_slice(name);
+            self.push(path, was_file.then(|| from.id()), to.id());
+        }
+        Ok(())
     }
 
     fn push(&mut self, path: Vec<u8>, old: Option<Oid>, new: Oid) {

@@ -50,19 +50,8 @@ pub(super) fn parse_commit(headers: &[u8]) -> Option<Node> {
     })
 }
 
-/// `2024-05-01T12:30:00+02:00`: a git time in its own offset.
+/// `2024-05-01T12:30:00+02:00`: a git time in its own offset (git's raw form
+/// for a date RFC 3339 cannot write: see [`crate::time::git_date`]).
 pub fn rfc3339(t: git2::Time) -> String {
-    let offset = i64::from(t.offset_minutes());
-    let local = t.seconds() + offset * 60;
-    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-    let (y, m, d) = crate::time::civil_from_days(days);
-    let sign = if offset < 0 { '-' } else { '+' };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-        offset.abs() / 60,
-        offset.abs() % 60
-    )
+    crate::time::git_date(t.seconds(), t.offset_minutes())
 }

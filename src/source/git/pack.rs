@@ -79,12 +79,14 @@ fn read_idx(data: &[u8]) -> Vec<(Oid, u64)> {
     let Some(n) = be32(8 + 255 * 4).map(|n| n as usize) else {
         return Vec::new();
     };
+    // Ids, CRCs and offsets take 28 bytes an entry: a count that the file cannot
+    // hold is refused before anything is allocated for it.
     let ids = 8 + 256 * 4;
-    let offsets = ids + n * 20 + n * 4;
-    let large = offsets + n * 4;
-    if data.len() < large {
+    if n > data.len().saturating_sub(ids) / 28 {
         return Vec::new();
     }
+    let offsets = ids + n * 20 + n * 4;
+    let large = offsets + n * 4;
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let Ok(id) = Oid::from_bytes(&data[ids + i * 20..ids + i * 20 + 20]) else {
@@ -149,19 +151,31 @@ fn entry_kinds(
     } else {
         HashMap::new()
     };
-    let mut kinds: Vec<Option<u8>> = vec![None; links.len()];
-    let mut resolved = vec![false; links.len()];
+    // Each entry joins one chain only (unseen -> in the chain being followed ->
+    // resolved), so a crafted pack whose reference deltas form cycles costs one
+    // step per entry, not MAX_CHAIN steps per cycle.
+    #[derive(Clone, Copy)]
+    enum State {
+        Unseen,
+        Following,
+        Resolved(Option<u8>),
+    }
+    let mut state = vec![State::Unseen; links.len()];
     for start in 0..links.len() {
         // Follow the chain to an entry stored whole or already resolved.
         let mut chain = Vec::new();
         let mut at = start;
         let kind = loop {
-            if resolved[at] {
-                break kinds[at];
+            match state[at] {
+                State::Resolved(kind) => break kind,
+                // Back to an entry of this chain: a cycle, no base.
+                State::Following => break None,
+                State::Unseen => {}
             }
             if chain.len() > MAX_CHAIN {
                 break None;
             }
+            state[at] = State::Following;
             chain.push(at);
             let next = match links[at] {
                 Link::Whole(t, _) => break Some(t),
@@ -169,17 +183,22 @@ fn entry_kinds(
                 Link::Ref(id) => by_id.get(&id).copied(),
                 Link::Unknown => None,
             };
-            // A chain that comes back on itself ends at MAX_CHAIN.
             match next {
                 Some(n) => at = n,
                 None => break None,
             }
         };
         for i in chain {
-            kinds[i] = kind;
-            resolved[i] = true;
+            state[i] = State::Resolved(kind);
         }
     }
+    let kinds: Vec<Option<u8>> = state
+        .into_iter()
+        .map(|s| match s {
+            State::Resolved(kind) => kind,
+            _ => None,
+        })
+        .collect();
     // The result size of blobs stored as deltas, in offset order (entries are
     // sorted), with one inflater.
     let mut inflater = flate2::Decompress::new(true);
@@ -510,5 +529,109 @@ mod tests {
         // Truncated or not zlib: no size, never a wrong one.
         assert_eq!(delta_result_size(&mut inflater, &z[..3]), None);
         assert_eq!(delta_result_size(&mut inflater, b"not zlib"), None);
+    }
+    /// Reference deltas whose bases form cycles (two-entry ones and one of
+    /// 20,000 entries) have no type, and resolving them takes one step per
+    /// entry (each joins one chain), not a walk to MAX_CHAIN per cycle.
+    #[test]
+    fn delta_cycles_have_no_type() {
+        let n = 40_000usize;
+        let id = |i: usize| {
+            let mut b = [0u8; 20];
+            b[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+            Oid::from_bytes(&b).unwrap()
+        };
+        // Entries 0..20000 pair up; 20000.. form one cycle.
+        let base = |i: usize| match i {
+            i if i < 20_000 => i ^ 1,
+            i if i + 1 < n => i + 1,
+            _ => 20_000,
+        };
+        let mut pack = b"PACK\0\0\0\x02".to_vec();
+        pack.extend_from_slice(&(n as u32).to_be_bytes());
+        let mut entries = Vec::new();
+        for i in 0..n {
+            entries.push((id(i), pack.len() as u64));
+            pack.push(0x75);
+            pack.extend_from_slice(id(base(i)).as_bytes());
+        }
+        // One entry stored whole, which a delta outside the cycles points at.
+        entries.push((id(n), pack.len() as u64));
+        pack.extend_from_slice(&[0x35]);
+        let kinds = entry_kinds(std::io::Cursor::new(pack), &mut entries);
+        assert_eq!(kinds.len(), n + 1);
+        assert!(kinds[..n].iter().all(|k| *k == (None, None)));
+        assert_eq!(kinds[n], (Some(ObjectType::Blob), Some(5)));
+    }
+
+    /// An index that claims more entries than its bytes hold yields nothing, and
+    /// nothing is allocated for the claim.
+    #[test]
+    fn idx_counts_are_checked_against_the_size() {
+        let mut idx = b"\xfftOc\0\0\0\x02".to_vec();
+        idx.extend(std::iter::repeat_n(0xff, 256 * 4));
+        assert!(read_idx(&idx).is_empty());
+        idx.extend(std::iter::repeat_n(0, 28 * 1000));
+        assert!(read_idx(&idx).is_empty());
+    }
+
+    proptest::proptest! {
+        /// Arbitrary bytes as an index, with a valid header or not: no panic, and
+        /// never more entries than 28 bytes each can hold.
+        #[test]
+        fn any_idx_returns(
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4096),
+            count in proptest::prelude::any::<u32>(),
+            small in 0u32..100,
+            header in proptest::prelude::any::<bool>(),
+        ) {
+            let mut idx = Vec::new();
+            if header {
+                idx.extend_from_slice(b"\xfftOc\0\0\0\x02");
+                idx.extend(std::iter::repeat_n(0, 255 * 4));
+                let n = if count % 2 == 0 { count } else { small };
+                idx.extend_from_slice(&n.to_be_bytes());
+            }
+            idx.extend_from_slice(&tail);
+            let got = read_idx(&idx);
+            proptest::prop_assert!(got.len() <= idx.len() / 28);
+        }
+
+        /// Arbitrary entry headers: no panic, and a delta base always before the entry.
+        #[test]
+        fn any_entry_header_returns(
+            b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            off in proptest::prelude::any::<u64>(),
+        ) {
+            if let Link::Ofs(base) = parse_entry(&b, off) {
+                proptest::prop_assert!(base < off);
+            }
+        }
+
+        /// Arbitrary pack bytes and entry offsets: no panic, one answer per entry
+        /// (or none for a file that is not a pack).
+        #[test]
+        fn any_pack_returns(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4096),
+            offsets in proptest::collection::vec(0u64..5000, 0..64),
+            far in proptest::prelude::any::<u64>(),
+        ) {
+            let mut pack = b"PACK\0\0\0\x02\0\0\0\x01".to_vec();
+            pack.extend_from_slice(&body);
+            let mut entries: Vec<(Oid, u64)> = offsets
+                .iter()
+                .chain([&far])
+                .enumerate()
+                .map(|(i, &off)| {
+                    // Ids that the bodies' reference deltas may name.
+                    let mut id = [0u8; 20];
+                    id[0] = i as u8;
+                    (Oid::from_bytes(&id).unwrap(), off)
+                })
+                .collect();
+            let n = entries.len();
+            let kinds = entry_kinds(std::io::Cursor::new(pack), &mut entries);
+            proptest::prop_assert_eq!(kinds.len(), n);
+        }
     }
 }
