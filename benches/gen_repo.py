@@ -158,6 +158,8 @@ def history(out, commits, seed=20260):
             files[leak_path] = ["export const config = {", f'  apiKey: "{k_deleted}",', "};"]
             changes.append(("M", leak_path, "\n".join(files[leak_path]) + "\n"))
         elif event == "deleted-remove":
+            if len(files[leak_path]) < 2:  # short histories: random edits may have shrunk it
+                files[leak_path] = ["export const config = {", "", "};"]
             files[leak_path][1] = "  apiKey: process.env.QRCP_KEY,"
             changes.append(("M", leak_path, "\n".join(files[leak_path]) + "\n"))
         elif event == "side":
@@ -214,9 +216,10 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--commits", type=int, default=20000)
     ap.add_argument("--files", type=int, default=100000)
+    ap.add_argument("--seed", type=int, default=20260, help="history: another seed, other keys")
     a = ap.parse_args()
     if a.what == "history":
-        history(a.out, a.commits)
+        history(a.out, a.commits, a.seed)
     else:
         wide(a.out, a.files)
 

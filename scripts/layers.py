@@ -83,7 +83,8 @@ for v in list(mods) + ["main"]:
 problems = []
 for c in sccs:
     problems.append("module cycle: " + " <-> ".join(c))
-for a, forbidden in (("report", {"cli", "config"}), ("source", {"cli", "config", "report"}),
+for a, forbidden in (("report", {"cli", "config"}), ("org", {"cli", "config", "app"}),
+                     ("source", {"cli", "config", "report"}),
                      ("detect", {"decode", "source", "report", "config", "cli", "scan"})):
     bad = graph.get(a, set()) & forbidden
     if bad:

@@ -125,6 +125,176 @@ pub enum Command {
     ///
     /// Example: `qrcp-scan revoke --report report.json --only-live`
     Revoke(RevokeArgs),
+    /// Scan an organisation's repositories, sharded over a CI matrix or an
+    /// Indexed Job, and merge the shards into one report grouped per key.
+    ///
+    /// `org plan` assigns the repositories of a list to N shards, `org scan`
+    /// scans one shard (clones into a cache, whole history as `git` does) and
+    /// writes JSONL, `org merge` joins the shards' JSONL: each distinct key once,
+    /// with every repository where it lives, verified with one request per key.
+    ///
+    /// Examples:
+    ///   qrcp-scan org plan --repos repos.txt --shards 4 --format github-matrix
+    ///   qrcp-scan org scan --repos repos.txt --shard 2/4 --output shard-2.jsonl
+    ///   qrcp-scan org merge shard-*.jsonl --format html --output org.html
+    #[command(verbatim_doc_comment, subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Print which repositories each shard scans.
+    ///
+    /// The assignment is deterministic (the same list gives the same shards on
+    /// every machine) and balanced by size: a size in bytes after a repository in
+    /// the list, or the object database of a local repository; by count when no
+    /// size is known. `github-matrix` prints JSON for `strategy.matrix` through
+    /// `fromJSON`; each entry's `shard` is what `org scan --shard` takes.
+    ///
+    /// Examples:
+    ///   qrcp-scan org plan --repos repos.txt --shards 8
+    ///   qrcp-scan org plan --repos repos.txt --shards 8 --format github-matrix
+    #[command(verbatim_doc_comment)]
+    Plan(OrgPlanArgs),
+    /// Scan the repositories of one shard and write its JSONL.
+    ///
+    /// A URL is cloned bare (`git clone --mirror`, so credential helpers and SSH
+    /// keys work as for git itself) into the cache, or refreshed when already
+    /// there; a local repository is read in place. Each history is scanned as
+    /// `qrcp-scan git` does. The JSONL has a `shard` line first, then per
+    /// repository its `finding` lines (secrets redacted) and a `repository`
+    /// summary, or a `failure` line with the reason. Exit status over the shard:
+    /// 1 findings, else 2 when a repository failed, else 0.
+    ///
+    /// Examples:
+    ///   qrcp-scan org scan --repos repos.txt --output org.jsonl
+    ///   qrcp-scan org scan --repos repos.txt --shard 3/8 --output shard-3.jsonl
+    ///   JOB_COMPLETION_INDEX=2 qrcp-scan org scan --repos r.txt --shard-from-env --shards 8 -o o.jsonl
+    #[command(verbatim_doc_comment)]
+    Scan(OrgScanArgs),
+    /// Join shard outputs into one report grouped per key.
+    ///
+    /// Order does not matter and a shard given twice counts once; missing shards,
+    /// failed repositories and shards of another list are named (exit 2 unless
+    /// there are findings). --verify sends one request per distinct key across
+    /// the organisation; --revoke revokes as `qrcp-scan revoke` does. Keys are read
+    /// back from the repositories for that (local ones in place, cloned ones from
+    /// --cache, cloned again by URL when not there): give the merge job the cache,
+    /// or access to the repositories.
+    ///
+    /// Examples:
+    ///   qrcp-scan org merge shard-*.jsonl
+    ///   qrcp-scan org merge shard-*.jsonl --format sarif --output org.sarif
+    ///   qrcp-scan org merge shard-*.jsonl --verify --format json
+    #[command(verbatim_doc_comment)]
+    Merge(OrgMergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrgPlanArgs {
+    /// The repository list: one a line (a local path, file://, https:// or ssh://
+    /// URL, or git@host:path), optionally followed by its size in bytes; `#`
+    /// comments and blank lines are ignored.
+    #[arg(long, value_name = "FILE")]
+    pub repos: PathBuf,
+    /// Number of shards.
+    #[arg(long, value_name = "N")]
+    pub shards: usize,
+    #[arg(long, short = 'f', value_enum, default_value_t = PlanFormat::Lines)]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// `K/N<TAB>repository`, one line per repository.
+    Lines,
+    /// `{"plan": …, "include": [{"shard": "1/N", …}]}` for a GitHub Actions matrix.
+    GithubMatrix,
+}
+
+#[derive(Debug, Args)]
+pub struct OrgScanArgs {
+    /// The repository list (see `org plan`).
+    #[arg(long, value_name = "FILE")]
+    pub repos: PathBuf,
+    /// Scan shard K of N (K counts from 1, as `org plan` prints it). Default: every
+    /// repository.
+    #[arg(long, value_name = "K/N", conflicts_with = "shard_from_env")]
+    pub shard: Option<String>,
+    /// Take K from JOB_COMPLETION_INDEX (0-based, as a Kubernetes Indexed Job sets
+    /// it: index 0 is shard 1); N from --shards.
+    #[arg(long, requires = "shards")]
+    pub shard_from_env: bool,
+    /// The shard count N, with --shard-from-env.
+    #[arg(long, value_name = "N", requires = "shard_from_env")]
+    pub shards: Option<usize>,
+    /// Where clones are kept (and refreshed on later runs). Default:
+    /// $XDG_CACHE_HOME/qrcp-scan/org (~/.cache/qrcp-scan/org).
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// The JSONL to write.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Configuration file for every repository (allowlist, rules, sizes).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// Show secrets in full in the JSONL. Shard outputs travel as artifacts: think twice.
+    #[arg(long)]
+    pub no_redact: bool,
+    /// Threads per repository scan (default: the number of CPUs).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Skip blobs larger than SIZE, with a note (e.g. 50M).
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OrgFormat {
+    /// One block per key with every repository and place, and a summary line.
+    Human,
+    /// One JSON object: `keys` (each with `fingerprint` and `repositories`),
+    /// `findings`, `repositories`, `failures`, `shards`.
+    Json,
+    /// SARIF 2.1.0; paths are prefixed with their repository.
+    Sarif,
+    /// The audit page at organisation scale (one self-contained HTML file).
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct OrgMergeArgs {
+    /// JSONL outputs of `org scan`, one per shard (any order; duplicates count once).
+    #[arg(value_name = "SHARD.jsonl", required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = OrgFormat::Human)]
+    pub format: OrgFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Where `org scan` kept its clones: keys are read back from there for
+    /// --verify and --revoke (default as for `org scan`).
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Show secrets in full (read back from the repositories; needs --verify or
+    /// --revoke to read them).
+    #[arg(long)]
+    pub no_redact: bool,
+    /// Ask the QRCodePro API whether each distinct key works (one request per key).
+    #[arg(long)]
+    pub verify: bool,
+    /// Revoke every distinct key (see `qrcp-scan revoke`); outcomes on standard error.
+    #[arg(long)]
+    pub revoke: bool,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    // Flattened groups last: their help headings carry over to later fields.
+    #[command(flatten)]
+    pub revocation: RevokeFlags,
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +333,15 @@ pub struct RevokeArgs {
     pub revoke: RevokeFlags,
     #[command(flatten)]
     pub api: ApiArgs,
+}
+
+/// The git hook a scan runs as (`--hook`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HookKind {
+    /// Blocks a commit (`qrcp-scan staged` from a pre-commit hook).
+    PreCommit,
+    /// Blocks a push (`qrcp-scan git --range …` from a pre-push hook).
+    PrePush,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -388,7 +567,8 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Configuration file (default: .qrcp-scan.toml in the first scanned folder, if any).
+    /// Configuration file (default: the nearest .qrcp-scan.toml from the first
+    /// scanned folder up to the root of its git repository, if any).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
@@ -416,17 +596,35 @@ pub struct ScanArgs {
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
     /// Skip files (and archive members, and responses) larger than SIZE, with a note
-    /// (e.g. 50M, 1G, 4096).
+    /// (e.g. 50M, 1G, 4096; binary units: 50M, 50MB and 50MiB all mean 50 MiB)
+    /// [default: 50M].
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
-    /// Show a progress bar on standard error (default: when it is a terminal and the
-    /// scan takes more than a second).
+    /// Stop unpacking one archive (nested ones included) past SIZE unpacked; the
+    /// rest is reported as incomplete (default 1G).
+    #[arg(long, value_name = "SIZE")]
+    pub max_archive_size: Option<String>,
+    /// Members read from one archive; the rest is reported as incomplete
+    /// (default 100000).
+    #[arg(long, value_name = "N")]
+    pub max_archive_members: Option<usize>,
+    /// Archives unpacked inside archives (`a.zip!b.jar!c.js` is 2); deeper ones are
+    /// reported as incomplete (default 3).
+    #[arg(long, value_name = "N")]
+    pub max_archive_depth: Option<usize>,
+    /// Show progress on standard error: a bar on a terminal; elsewhere (a pipe, a CI
+    /// log) a plain line every 5 seconds and one at the end. Without it: a bar
+    /// when standard error is a terminal and the scan takes more than a second.
     #[arg(long, overrides_with = "no_progress")]
     pub progress: bool,
     /// Never show a progress bar.
     #[arg(long, overrides_with = "progress")]
     pub no_progress: bool,
     // Flattened groups last: their help headings carry over to later fields.
+    /// Set by the hooks that run qrcp-scan (`install-hook`, .pre-commit-hooks.yaml):
+    /// when findings block, say that the commit or push is blocked and how to go on.
+    #[arg(long, value_enum, value_name = "HOOK")]
+    pub hook: Option<HookKind>,
     #[command(flatten)]
     pub revocation: RevokeFlags,
     #[command(flatten)]
@@ -455,7 +653,7 @@ pub enum FailOn {
     Error,
     /// Errors and warnings.
     Warning,
-    /// Any finding (the default).
+    /// Any finding.
     Note,
     /// Never: exit 0 even with findings (errors still exit 2).
     Never,

@@ -32,9 +32,36 @@ pub struct ConfigFile {
     /// Extra rule files, relative to the configuration file.
     #[serde(default)]
     pub rules: Vec<PathBuf>,
-    pub max_file_size: Option<String>,
+    /// Read (and checked, so that an error names the line) as it is loaded.
+    #[serde(default, deserialize_with = "size_in_file")]
+    pub max_file_size: Option<u64>,
     /// Scan build output folders even when gitignored (default true).
     pub scan_build_output: Option<bool>,
+}
+
+/// The width of human output: `COLUMNS` when set, the terminal's width when the
+/// report goes to one, else 100 (a pipe, a file, a CI log).
+fn width(to_terminal: bool) -> usize {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0);
+    let tty = || {
+        to_terminal
+            .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+            .flatten()
+            .map(|(w, _)| usize::from(w.0))
+    };
+    // Below 40 columns nothing useful fits; draw as if there were 40.
+    columns.or_else(tty).unwrap_or(100).max(40)
+}
+
+/// `max_file_size = "50M"`: an invalid size fails the parse, where toml knows the line.
+fn size_in_file<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let s = String::deserialize(d)?;
+    crate::units::parse_size(&s)
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("max_file_size: invalid size {s:?}: {e}")))
 }
 
 /// Everything a scan needs, validated.
@@ -43,8 +70,12 @@ pub struct Config {
     pub output: Option<PathBuf>,
     pub redact: bool,
     pub color: bool,
+    /// Columns the human format fits in (see [`width`]).
+    pub width: usize,
     pub threads: usize,
     pub max_file_size: u64,
+    /// What unpacking one archive may cost (`--max-archive-*`, `--max-file-size`).
+    pub archive: crate::source::archive::Limits,
     pub progress: Progress,
     pub rules: Arc<RuleSet>,
     pub allowlist: Arc<Allowlist>,
@@ -93,15 +124,10 @@ impl Config {
             .retain(|r| !file.allowlist.rules.contains(&r.spec.id));
         let allowlist = Allowlist::new(&file.allowlist, &base)
             .with_context(|| format!("{}: allowlist", config_name(args, root)))?;
-        let max_file_size = match args
-            .max_file_size
-            .as_deref()
-            .or(file.max_file_size.as_deref())
-        {
-            Some(s) => {
-                crate::units::parse_size(s).with_context(|| format!("invalid size {s:?}"))?
-            }
-            None => DEFAULT_MAX_FILE_SIZE,
+        let max_file_size = match args.max_file_size.as_deref() {
+            Some(s) => crate::units::parse_size(s)
+                .with_context(|| format!("--max-file-size: invalid size {s:?}"))?,
+            None => file.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
         };
         let threads = match args.threads {
             Some(0) => bail!("--threads must be at least 1"),
@@ -137,8 +163,26 @@ impl Config {
             output: args.output.clone(),
             redact: !args.no_redact,
             color,
+            width: width(to_terminal),
             threads,
             max_file_size,
+            archive: {
+                let mut l = crate::source::archive::Limits {
+                    member: max_file_size,
+                    ..Default::default()
+                };
+                if let Some(s) = args.max_archive_size.as_deref() {
+                    l.total = crate::units::parse_size(s)
+                        .with_context(|| format!("invalid size {s:?}"))?;
+                }
+                if let Some(n) = args.max_archive_members {
+                    l.members = n;
+                }
+                if let Some(n) = args.max_archive_depth {
+                    l.depth = n;
+                }
+                l
+            },
             progress,
             rules: Arc::new(rules),
             allowlist: Arc::new(allowlist),
@@ -173,6 +217,7 @@ impl Config {
             rules: Arc::clone(&self.rules),
             threads: self.threads,
             max_file_size: self.max_file_size,
+            archive: self.archive,
             scan_build_output: self.scan_build_output,
         }
     }
@@ -185,14 +230,22 @@ impl Config {
         }
     }
 
-    /// The reporters' options; `errors` is the number of inputs that failed.
-    pub fn report(&self, errors: u64) -> ReportOptions {
+    /// The reporters' options; `errors` is the number of inputs that failed,
+    /// `incomplete` what was not read in full.
+    pub fn report(
+        &self,
+        errors: u64,
+        incomplete: Vec<crate::messages::Incomplete>,
+    ) -> ReportOptions {
         ReportOptions {
             format: self.format,
             redact: self.redact,
             color: self.color,
+            width: self.width,
             rules: Arc::clone(&self.rules),
             errors,
+            incomplete,
+            base: None,
         }
     }
 }

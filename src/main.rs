@@ -13,11 +13,14 @@ mod detect;
 mod filter;
 mod finding;
 mod messages;
+mod org;
 mod progress;
+mod redact;
 mod report;
 mod rules;
 mod sanitize;
 mod scan;
+mod shell;
 mod source;
 mod stats;
 mod time;
@@ -48,8 +51,17 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            // A multi-line cause (a regex error draws a caret under the pattern)
+            // keeps its lines, each sanitised, instead of showing a literal `\n`.
             let msg = format!("{e:#}");
-            eprintln!("qrcp-scan: error: {}", sanitize::sanitize(&msg));
+            let mut lines = msg.lines();
+            eprintln!(
+                "qrcp-scan: error: {}",
+                sanitize::sanitize(lines.next().unwrap_or(""))
+            );
+            for line in lines {
+                eprintln!("    {}", sanitize::sanitize(line));
+            }
             ExitCode::from(Exit::Error as u8)
         }
     }

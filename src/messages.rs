@@ -34,8 +34,9 @@ pub fn println_stderr(line: &str) {
 /// Reports an error about one input and carries on.
 pub fn error(what: &str, reason: impl std::fmt::Display) {
     ERRORS.fetch_add(1, Ordering::Relaxed);
+    // The same prefix as a fatal error (`main`): one way to spot every error line.
     let line = format!(
-        "qrcp-scan: {}: {}",
+        "qrcp-scan: error: {}: {}",
         sanitize(what),
         sanitize(&reason.to_string())
     );
@@ -55,4 +56,59 @@ pub fn note(what: &str, reason: impl std::fmt::Display) {
 
 pub fn error_count() -> u64 {
     ERRORS.load(Ordering::Relaxed)
+}
+
+/// Content that was asked for but not read in full (an archive over a limit, an
+/// encrypted member, a FIFO named on the command line, a promisor object of a
+/// partial clone that is not there…). Collected like the error count; reported in
+/// the summary, in JSON (`incomplete`) and SARIF (tool execution notifications),
+/// and the exit status is 2 unless a finding made it 1. Files skipped by design
+/// (binary, ignored, over the size limit inside a walked tree) are notes instead.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Incomplete {
+    /// The path, archive member (`a.zip!b/c`) or object that was not read in full.
+    pub path: String,
+    /// Why, and how to read it (the flag that raises the limit, the command that
+    /// fetches the objects).
+    pub reason: String,
+}
+
+static INCOMPLETE: std::sync::Mutex<Vec<Incomplete>> = std::sync::Mutex::new(Vec::new());
+
+/// How many entries the list keeps (the count goes on past it).
+const INCOMPLETE_KEPT: usize = 1000;
+static INCOMPLETE_COUNT: AtomicU64 = AtomicU64::new(0);
+
+impl Incomplete {
+    /// The one entry point: records that `place` was not read in full and why, and
+    /// prints it on standard error.
+    pub fn record(place: &str, reason: impl std::fmt::Display) {
+        let reason = reason.to_string();
+        INCOMPLETE_COUNT.fetch_add(1, Ordering::Relaxed);
+        println_stderr(&format!(
+            "qrcp-scan: incomplete: {}: {}",
+            sanitize(place),
+            sanitize(&reason)
+        ));
+        if let Ok(mut list) = INCOMPLETE.lock()
+            && list.len() < INCOMPLETE_KEPT
+        {
+            list.push(Incomplete {
+                path: place.to_string(),
+                reason,
+            });
+        }
+    }
+
+    /// Everything recorded so far (the first thousand), sorted.
+    pub fn all() -> Vec<Incomplete> {
+        let mut v = INCOMPLETE.lock().map(|l| l.clone()).unwrap_or_default();
+        v.sort_by(|a, b| (&a.path, &a.reason).cmp(&(&b.path, &b.reason)));
+        v
+    }
+
+    /// How many places were recorded (also past the kept list).
+    pub fn count() -> u64 {
+        INCOMPLETE_COUNT.load(Ordering::Relaxed)
+    }
 }

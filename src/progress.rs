@@ -49,6 +49,15 @@ impl Progress {
             return Progress { done, thread: None };
         }
         let flag = Arc::clone(&done);
+        if !std::io::stderr().is_terminal() {
+            // `--progress` into a pipe or a CI log: a bar cannot redraw there, so
+            // one plain line every few seconds, and one at the end.
+            let thread = std::thread::spawn(move || plain_lines(&flag, &stats));
+            return Progress {
+                done,
+                thread: Some(thread),
+            };
+        }
         let thread = std::thread::spawn(move || {
             let delay = if mode == Mode::Always {
                 Duration::ZERO
@@ -73,20 +82,7 @@ impl Progress {
             }
             crate::messages::set_stderr_hook(Some(println_stderr));
             while !flag.load(Ordering::Relaxed) {
-                let secs = start.elapsed().as_secs_f64().max(0.001);
-                let bytes = Stats::get(&stats.bytes);
-                let files = Stats::get(&stats.files);
-                let blobs = Stats::get(&stats.blobs);
-                let what = if blobs > 0 {
-                    format!("{blobs} objects")
-                } else {
-                    format!("{files} files")
-                };
-                bar.set_message(format!(
-                    "{what}, {} ({}/s)",
-                    crate::units::human_bytes(bytes),
-                    crate::units::human_bytes((bytes as f64 / secs) as u64)
-                ));
+                bar.set_message(status(&stats, start));
                 bar.tick();
                 std::thread::sleep(Duration::from_millis(100));
             }
@@ -108,4 +104,49 @@ impl Progress {
             let _ = t.join();
         }
     }
+}
+
+/// `1,204 files, 36.4 MiB (12.1 MiB/s)`.
+fn status(stats: &Stats, start: std::time::Instant) -> String {
+    let secs = start.elapsed().as_secs_f64().max(0.001);
+    let bytes = Stats::get(&stats.bytes);
+    let files = Stats::get(&stats.files);
+    let blobs = Stats::get(&stats.blobs);
+    let (n, what) = if blobs > 0 {
+        (blobs, "object")
+    } else {
+        (files, "file")
+    };
+    let what = format!(
+        "{} {what}{}",
+        crate::units::thousands(n),
+        if n == 1 { "" } else { "s" }
+    );
+    format!(
+        "{what}, {} ({}/s)",
+        crate::units::human_bytes(bytes),
+        crate::units::human_bytes((bytes as f64 / secs) as u64)
+    )
+}
+
+/// Progress where standard error is not a terminal: a line every 5 seconds and
+/// one when the scan ends.
+fn plain_lines(done: &AtomicBool, stats: &Stats) {
+    let start = std::time::Instant::now();
+    let mut last = start;
+    while !done.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(50));
+        if last.elapsed() >= Duration::from_secs(5) {
+            last = std::time::Instant::now();
+            crate::messages::println_stderr(&format!(
+                "qrcp-scan: progress: {}",
+                status(stats, start)
+            ));
+        }
+    }
+    crate::messages::println_stderr(&format!(
+        "qrcp-scan: progress: done, {} in {:.2} s",
+        status(stats, start),
+        start.elapsed().as_secs_f64()
+    ));
 }

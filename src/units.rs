@@ -1,20 +1,23 @@
-//! Units people type and read: byte sizes (`50M`, `38.2 MB`), durations (`10s`),
+//! Units people type and read: byte sizes (`50M`, `36.4 MiB`, binary), durations (`10s`),
 //! counts (`1,204`). A leaf: sources, progress, configuration and reporters format
 //! and parse through it.
 
 use anyhow::{Context, Result, bail};
 
-/// `38.2 MB` (decimal, as people read sizes).
+/// `36.4 MiB`: binary units, the same system `--max-file-size 50M` is read in
+/// (`50M` is 50 MiB), so a note's limit reads as it was typed (`50 MiB`).
 pub fn human_bytes(n: u64) -> String {
-    const UNITS: &[&str] = &["B", "kB", "MB", "GB", "TB"];
+    const UNITS: &[&str] = &["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
     let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
         u += 1;
     }
     if u == 0 {
         format!("{n} B")
+    } else if v.fract() == 0.0 {
+        format!("{v} {}", UNITS[u])
     } else {
         format!("{v:.1} {}", UNITS[u])
     }
@@ -83,7 +86,10 @@ mod tests {
         assert_eq!(thousands(1204), "1,204");
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_000_000), "1,000,000");
-        assert_eq!(human_bytes(38_200_000), "38.2 MB");
+        assert_eq!(human_bytes(38_200_000), "36.4 MiB");
+        assert_eq!(human_bytes(parse_size("50M").unwrap()), "50 MiB");
+        assert_eq!(human_bytes(parse_size("50MB").unwrap()), "50 MiB");
+        assert_eq!(human_bytes(5_100), "5.0 KiB");
         assert_eq!(human_bytes(12), "12 B");
     }
 

@@ -23,6 +23,9 @@ pub struct Report<'a> {
     pub findings: Vec<WireFinding<'a>>,
     #[serde(skip_deserializing)]
     pub stats: WireStats,
+    /// What was asked for and not read in full, with why.
+    #[serde(skip_deserializing)]
+    pub incomplete: Vec<crate::messages::Incomplete>,
 }
 
 #[derive(Serialize, Default)]

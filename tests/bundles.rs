@@ -348,13 +348,23 @@ fn nested_archives_up_to_the_depth_limit() {
     assert_eq!(finding_of(&r, &k1)["path"], "a.zip!lib/b.jar!c.js");
     assert_eq!(r["findings"].as_array().unwrap().len(), 1, "{r:#}");
     assert!(
-        stderr(&o)
-            .contains("deep.zip!l2.zip!l1.zip!l0.zip: skipped: archive nested more than 3 deep"),
+        stderr(&o).contains(
+            "incomplete: deep.zip!l2.zip!l1.zip!l0.zip: not unpacked: archive nested more than 3 deep (raise --max-archive-depth)"
+        ),
         "{}",
         stderr(&o)
     );
+    // Not read in full: listed in the report, and the limit has a flag.
+    assert_eq!(r["incomplete"][0]["path"], "deep.zip!l2.zip!l1.zip!l0.zip");
     assert_secret_absent(&o, &k1);
     assert_secret_absent(&o, &k2);
+    let o = t.run(&["dir", ".", "--format", "json", "--max-archive-depth", "4"]);
+    let r = json(&o);
+    assert_eq!(
+        finding_of(&r, &k2)["path"],
+        "deep.zip!l2.zip!l1.zip!l0.zip!d.js"
+    );
+    assert_eq!(r["incomplete"], serde_json::json!([]));
 }
 
 #[test]
@@ -414,7 +424,7 @@ fn corrupt_archive_is_one_error_and_the_scan_goes_on() {
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.starts_with("qrcp-scan: broken.zip: not a readable zip archive"),
+        err.starts_with("qrcp-scan: incomplete: broken.zip: not a readable zip archive"),
         "{err}"
     );
     assert_secret_absent(&o, &key);
@@ -589,7 +599,10 @@ fn url_scans_a_deployed_site_and_its_source_maps() {
     assert_eq!(f["path"], format!("{}/maps/vendor.map", site.base));
     assert_eq!(r["findings"].as_array().unwrap().len(), 4, "{r:#}");
     for want in [
-        format!("qrcp-scan: {}/assets/missing.js: HTTP 404", site.base),
+        format!(
+            "qrcp-scan: error: {}/assets/missing.js: HTTP 404",
+            site.base
+        ),
         format!(
             "qrcp-scan: note: {}/moved.js: redirects to another origin (http://localhost:9/evil.js): not followed",
             site.base
@@ -598,7 +611,7 @@ fn url_scans_a_deployed_site_and_its_source_maps() {
             "qrcp-scan: note: {}/lib.js: skipped: another origin than the page (--cross-origin scans it)",
             cdn.base
         ),
-        format!("qrcp-scan: {}/assets/slow.js: timed out", site.base),
+        format!("qrcp-scan: error: {}/assets/slow.js: timed out", site.base),
     ] {
         assert!(err.lines().any(|l| l.starts_with(&want)), "{want}\n{err}");
     }

@@ -9,7 +9,7 @@ use crate::util::*;
 
 /// The SARIF Multitool's native binary (the npm wrapper runs arguments through a
 /// shell, which splits `--rule-kind "Gh;Sarif"`).
-fn multitool() -> Option<PathBuf> {
+pub fn multitool() -> Option<PathBuf> {
     let native = repo_root().join("node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
     if native.is_file() {
         return Some(native);
@@ -19,7 +19,7 @@ fn multitool() -> Option<PathBuf> {
 
 /// Runs `Sarif.Multitool validate --rule-kind "Gh;Sarif"` and returns the
 /// (rule, message) of every error and warning it reports.
-fn sarif_problems(tool: &PathBuf, sarif: &std::path::Path, t: &Tree) -> Vec<(String, String)> {
+pub fn sarif_problems(tool: &PathBuf, sarif: &std::path::Path, t: &Tree) -> Vec<(String, String)> {
     let out = t.join("validation.sarif");
     let _ = std::fs::remove_file(&out);
     let o = Command::new(tool)
@@ -186,7 +186,7 @@ fn github_annotations_escape_properties_and_data() {
     assert_secret_absent(&o, &key);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2, "{out}");
-    assert!(lines[0].starts_with("::warning file=.env,title=dotenv file committed (dotenv-file)::dotenv file committed%0Ahelp: "), "{out}");
+    assert!(lines[0].starts_with("::warning file=.env,title=dotenv file (not in a git repository) (dotenv-file)::dotenv file (not in a git repository)%0Ahelp: "), "{out}");
     let expected = format!(
         "::error file=a%2Cb%3Ac%25d.js,line=2,col=8,endLine=2,endColumn={},title=QRCodePro live API key (qrcp-live-key)::QRCodePro live API key {}… (fingerprint ",
         8 + key.len(),
@@ -459,4 +459,111 @@ fn sarif_of_git_history_passes_the_multitool() {
             .any(|r| r["properties"]["source"] == "git-unreachable")
     );
     assert!(results.iter().any(|r| r["ruleId"] == "dotenv-file"));
+}
+
+/// Every result's artifact location, as (uri, uriBaseId).
+fn sarif_locations(v: &serde_json::Value) -> Vec<(String, Option<String>)> {
+    v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let a = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            (
+                a["uri"].as_str().unwrap().to_string(),
+                a["uriBaseId"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+/// `dir "$GITHUB_WORKSPACE"`, `dir src`, `dir ..` and `git /abs/repo`: URIs relative
+/// to the scanned repository under `%SRCROOT%` (whose `file://` URI is given), or
+/// an absolute `file://` URI for a file outside it; all pass GitHub's rules.
+#[test]
+fn sarif_of_absolute_and_relative_scans_uses_srcroot() {
+    let mt = multitool();
+    let r = crate::git::Repo::init();
+    let key = live_key();
+    r.write("src/a b.js", &format!("k = '{key}'\n"));
+    r.commit("add");
+    let outside = Tree::new();
+    outside.write("x.js", format!("k = '{key}'\n"));
+    let root = r.dir.canonicalize().unwrap();
+    let abs = root.to_str().unwrap();
+    let root_uri = format!("file://{}/", abs.replace(' ', "%20"));
+    let out = Tree::new();
+    let outside_abs = outside.path().canonicalize().unwrap();
+    let cases: Vec<(&str, Vec<String>, PathBuf)> = vec![
+        ("dir-abs", vec!["dir".into(), abs.into()], root.clone()),
+        ("dir-rel", vec!["dir".into(), "src".into()], root.clone()),
+        ("dir-sub", vec!["dir".into(), "..".into()], root.join("src")),
+        ("git-abs", vec!["git".into(), abs.into()], root.clone()),
+        ("git-rel", vec!["git".into(), ".".into()], root.join("src")),
+        (
+            "dir-outside",
+            vec![
+                "dir".into(),
+                abs.into(),
+                outside_abs.to_str().unwrap().into(),
+            ],
+            root.clone(),
+        ),
+    ];
+    for (name, args, cwd) in cases {
+        let file = out.join(&format!("{name}.sarif"));
+        let o = crate::util::qrcp()
+            .current_dir(&cwd)
+            .args(&args)
+            .args(["--format", "sarif", "--output", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 1, "{name}: {}", stderr(&o));
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_text_lacks(&text, &key);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"], root_uri,
+            "{name}: {text}"
+        );
+        let mut locs = sarif_locations(&v);
+        locs.sort();
+        let mut want = vec![("src/a%20b.js".to_string(), Some("%SRCROOT%".to_string()))];
+        if name == "dir-outside" {
+            let x = format!("file://{}/x.js", outside_abs.to_str().unwrap());
+            want.push((x, None));
+            want.sort();
+        }
+        assert_eq!(locs, want, "{name}: {text}");
+        if let Some(mt) = &mt {
+            assert_eq!(sarif_problems(mt, &file, &out), vec![], "{name}");
+        }
+    }
+}
+
+/// A baseline that hides nothing says so, and why: made from another folder, its
+/// paths don't meet this scan's; a baseline that matches stays quiet.
+#[test]
+fn a_baseline_that_matches_nothing_says_why() {
+    let t = Tree::new();
+    let key = live_key();
+    t.write("web/a.js", format!("k = '{key}'\n"));
+    let o = t.run(&["baseline", "create", "dir", "web", "--output", "base.json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = t.run(&["dir", "web", "--baseline", "base.json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("baseline entr"), "{}", stderr(&o));
+    let o = t
+        .cmd()
+        .current_dir(t.join("web"))
+        .args(["dir", ".", "--baseline", "../base.json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("qrcp-scan: note: --baseline: 0 of 1 baseline entry matched: none of its paths (e.g. `web/a.js`) is there from this folder"),
+        "{err}"
+    );
+    assert_secret_absent(&o, &key);
 }

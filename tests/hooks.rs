@@ -148,6 +148,21 @@ fn staged_clean_change_and_nothing_staged_exit_zero() {
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
 }
 
+/// A blocking hook says that it blocked, and names every way on.
+fn assert_blocked(text: &str, blocked: &str, bypass: &str) {
+    for want in [
+        blocked,
+        "a real key: remove it",
+        "qrcp-scan revoke",
+        "qrcp-scan:allow",
+        "qrcp-scan baseline create",
+        "--baseline .qrcp-scan-baseline.json",
+        bypass,
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+}
+
 fn commit_attempt(r: &Repo, msg: &str) -> Output {
     r.git(&["add", "-A"]);
     r.cmd().args(["commit", "-q", "-m", msg]).output().unwrap()
@@ -176,6 +191,12 @@ fn installed_pre_commit_hook_blocks_a_staged_key() {
         "{text}"
     );
     assert!(text.contains("qrcp_live_"), "{text}");
+    assert_blocked(
+        &text,
+        "qrcp-scan pre-commit hook: commit blocked",
+        "git commit --no-verify",
+    );
+    assert!(!text.contains("push blocked"), "{text}");
     assert_secret_absent(&o, &key);
     assert_eq!(r.head(), before, "the commit went through");
 
@@ -234,6 +255,11 @@ fn installed_pre_push_hook_scans_the_pushed_commits() {
     assert!(
         text.contains("error[qrcp-live-key]") && text.contains("b.txt:1:1"),
         "{text}"
+    );
+    assert_blocked(
+        &text,
+        "qrcp-scan pre-push hook: push blocked",
+        "git push --no-verify",
     );
     assert_secret_absent(&o, &key);
 
@@ -310,6 +336,11 @@ fn pre_commit_framework_runs_the_hook_from_this_repository() {
     assert!(text.contains("error[qrcp-live-key]"), "{text}");
     assert!(text.contains("config.ts:1:"), "{text}");
     assert!(text.contains("qrcp_live_"), "{text}");
+    assert_blocked(
+        &text,
+        "qrcp-scan pre-commit hook: commit blocked",
+        "git commit --no-verify",
+    );
     assert_secret_absent(&o, &key);
 
     r.write("config.ts", "export const k = process.env.KEY;\n");

@@ -21,6 +21,24 @@ fn rules_list_names_every_builtin() {
     ] {
         assert!(out.contains(id), "{id} missing from:\n{out}");
     }
+    // The columns align: severity, kind and name start at the same character on
+    // every rule line.
+    let rows: Vec<&str> = out.lines().filter(|l| !l.starts_with(' ')).collect();
+    let starts = |l: &str| -> Vec<usize> {
+        let mut cols = Vec::new();
+        let b = l.as_bytes();
+        for i in 1..b.len() {
+            if b[i] != b' ' && b[i - 1] == b' ' && i >= 2 && b[i - 2] == b' ' {
+                cols.push(i);
+            }
+        }
+        cols.into_iter().take(3).collect()
+    };
+    let first = starts(rows[0]);
+    assert_eq!(first.len(), 3, "{out}");
+    for r in &rows {
+        assert_eq!(starts(r), first, "misaligned:\n{out}");
+    }
 }
 
 #[test]

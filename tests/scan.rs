@@ -610,7 +610,7 @@ fn max_file_size_skips_with_a_note() {
     assert_eq!(code(&o), 1);
     assert_eq!(found(&json(&o)).len(), 1);
     assert!(
-        stderr(&o).contains("big.js: skipped: 5.1 kB is larger than --max-file-size"),
+        stderr(&o).contains("big.js: skipped: 5.0 KiB is larger than --max-file-size (4 KiB)"),
         "{}",
         stderr(&o)
     );
@@ -706,6 +706,39 @@ fn stdin_with_a_name() {
         .unwrap();
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).contains("no findings"));
+    assert!(
+        !stderr(&o).contains("reading standard input"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// On a terminal, `stdin` says that it waits for input (and how to end it)
+/// instead of showing a spinner as if it scanned.
+#[test]
+fn stdin_on_a_terminal_says_it_is_reading() {
+    // `script` gives the command a terminal; ^D ends the input as a user would.
+    let Some(script) = tool("script") else { return };
+    let key = live_key();
+    let cmd = format!("{} stdin --progress", env!("CARGO_BIN_EXE_qrcp-scan"));
+    let o = assert_cmd::Command::new(&script)
+        .args(["-qec", &cmd, "/dev/null"])
+        .write_stdin(format!("k = '{key}'\n\x04"))
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(
+        out.contains("qrcp-scan: reading standard input (Ctrl-D to end)"),
+        "{out}"
+    );
+    assert!(out.contains("error[qrcp-live-key]"), "{out}");
+    // No spinner frame (indicatif's default ticks) on the terminal.
+    assert!(!out.contains('⠁') && !out.contains('⠋'), "{out}");
+    // The key is in the output once, echoed by the terminal as it was typed; the
+    // report shows it redacted.
+    assert_eq!(out.matches(&key[..20]).count(), 1, "{out}");
 }
 
 #[test]
@@ -726,9 +759,9 @@ fn human_output_reads_like_a_diagnostic() {
         &format!("12 |   const apiKey = \"{redacted}\";"),
         "^^^^^^^^^^^^^^^ a live key grants production access",
         "= help: revoke it",
-        "warning[dotenv-file]: dotenv file committed",
+        "warning[dotenv-file]: dotenv file (not in a git repository)",
         "--> .env.production",
-        "`git rm --cached .env.production`",
+        "= note: keep it out of any repository",
         "2 findings (1 error, 1 warning) in 2 files",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
@@ -806,4 +839,356 @@ fn realistic_project_fixture_matches_its_expected_findings() {
     .unwrap();
     assert_eq!(serde_json::Value::from(got), expected["findings"]);
     assert_eq!(v["stats"]["placeholders"], expected["placeholders"]);
+}
+
+/// `qrcp-scan dir .` on a fresh clone (clean, on a terminal) ends by naming the
+/// bundled demo; piped, elsewhere, or with findings, it doesn't. The demo it names
+/// really has findings when scanned from the clone's root.
+#[test]
+fn a_clean_first_scan_on_a_terminal_names_the_demo() {
+    let Some(script) = tool("script") else { return };
+    let hint = "to see what a finding looks like: qrcp-scan dir fixtures/nextjs-app";
+    let t = Tree::new();
+    t.write("README.md", "nothing here\n");
+    let on_tty = |t: &Tree| {
+        let cmd = format!("{} dir .", env!("CARGO_BIN_EXE_qrcp-scan"));
+        let o = std::process::Command::new(&script)
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(t.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (code(&o), stdout(&o))
+    };
+    // Not a clone of this repository: no demo to name.
+    let (status, out) = on_tty(&t);
+    assert_eq!(status, 0, "{out}");
+    assert!(out.contains("no findings") && !out.contains(hint), "{out}");
+    // A clone: the demo is there.
+    t.write("fixtures/nextjs-app/page.tsx", "export default 1;\n");
+    let (status, out) = on_tty(&t);
+    assert_eq!(status, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[lines.len() - 2].starts_with("no findings"), "{out}");
+    assert_eq!(lines[lines.len() - 1].trim_end(), hint, "{out}");
+    // Piped (CI, scripts): the report only.
+    let o = t.run(&["dir", "."]);
+    assert_eq!(code(&o), 0);
+    assert!(!stdout(&o).contains(hint), "{}", stdout(&o));
+    // The demo, scanned as the hint says from the repository's root, has findings.
+    let o = qrcp()
+        .current_dir(repo_root())
+        .args(["dir", "fixtures/nextjs-app"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("error[client-exposed-env]"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// `dir src`, `dir` from a subfolder, `dir ..` and `dir "$PWD/src"` find the
+/// repository's `.qrcp-scan.toml` as `git` does (walking up to the repository's
+/// root, no further), and its allowlist paths stay relative to its folder.
+#[test]
+fn dir_finds_the_configuration_up_to_the_repository_root() {
+    let r = crate::git::Repo::init();
+    let (kept, hidden) = (live_key(), live_key());
+    r.write(".qrcp-scan.toml", "[allowlist]\npaths = [\"src/gen/\"]\n");
+    r.write("src/a.js", &format!("k = '{kept}'\n"));
+    r.write("src/gen/b.js", &format!("k = '{hidden}'\n"));
+    // Above the repository: never read (it would hide everything).
+    std::fs::write(
+        r.dir.join("../.qrcp-scan.toml"),
+        "[allowlist]\npaths = [\"**\"]\n",
+    )
+    .unwrap();
+    let abs_src = r.dir.join("src");
+    let cases: Vec<(std::path::PathBuf, Vec<&str>)> = vec![
+        (r.dir.clone(), vec!["dir", "src"]),
+        (r.dir.join("src"), vec!["dir"]),
+        (r.dir.join("src/gen"), vec!["dir", ".."]),
+        (r.dir.clone(), vec!["dir", abs_src.to_str().unwrap()]),
+        (r.dir.clone(), vec!["git"]),
+    ];
+    r.commit("add");
+    for (cwd, args) in cases {
+        let o = qrcp()
+            .current_dir(&cwd)
+            .args(&args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 1, "{args:?}: {}", stderr(&o));
+        let v = json(&o);
+        let paths: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(paths.len(), 1, "{args:?} in {cwd:?}: {paths:?}");
+        assert!(paths[0].ends_with("a.js"), "{args:?}: {paths:?}");
+    }
+    // A broken file is named where it is.
+    r.write(".qrcp-scan.toml", "max_file_size = \"lots\"\n");
+    let o = qrcp()
+        .current_dir(r.dir.join("src"))
+        .args(["dir"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("../.qrcp-scan.toml"), "{}", stderr(&o));
+}
+
+/// A scan whose every input failed ends with "nothing scanned", never "no
+/// findings"; every error line has the one prefix; a regex error keeps its lines.
+#[test]
+fn fatal_errors_are_not_followed_by_no_findings() {
+    let t = Tree::new();
+    let missing = t.join("missing");
+    for args in [
+        vec!["dir", missing.to_str().unwrap()],
+        vec!["url", "http://127.0.0.1:9/"],
+    ] {
+        let o = t.run(&args);
+        assert_eq!(code(&o), 2, "{args:?}");
+        let (out, err) = (stdout(&o), stderr(&o));
+        assert!(!out.contains("no findings"), "{args:?}: {out}");
+        assert!(out.contains("nothing scanned: 1 error"), "{args:?}: {out}");
+        assert!(
+            err.lines().all(|l| l.starts_with("qrcp-scan: error: ")),
+            "{args:?}: {err}"
+        );
+    }
+    // One of two inputs failed: what was scanned is still reported.
+    t.write("a.js", "fine\n");
+    let o = t.run(&["dir", "a.js", missing.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).contains("no findings in 1 file"),
+        "{}",
+        stdout(&o)
+    );
+    t.write(".qrcp-scan.toml", "[allowlist]\nregexes = [\"(ab\"]\n");
+    let o = t.run(&["dir", "a.js"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(!err.contains("\\n"), "{err}");
+    assert!(
+        err.starts_with("qrcp-scan: error: .qrcp-scan.toml: allowlist: regexes: invalid regex"),
+        "{err}"
+    );
+    assert!(err.lines().count() > 1, "{err}");
+}
+
+/// Human output fits the width (`COLUMNS`, else 100 when piped): on a 4 MB
+/// minified line every line fits, the carets sit under the (redacted) key, the
+/// only clip marker is `…`, and words are never cut.
+#[test]
+fn human_output_fits_the_terminal_width() {
+    let t = Tree::new();
+    let key = live_key();
+    let mut line = "var a=1;\tconst é=\"x\";".repeat(4_000_000 / 22);
+    line.push_str(&format!("var k=\"{key}\";"));
+    line.push_str(&"var b=2;".repeat(20_000));
+    t.write("dist/app.min.js", &line);
+    t.write(
+        ".env.production",
+        "NEXT_PUBLIC_QRCODEPRO_API_KEY=${{ secrets.KEY }}\n",
+    );
+    for width in [Some(60), Some(100), Some(200), None] {
+        let mut cmd = t.cmd();
+        cmd.args(["dir", "."]);
+        match width {
+            Some(w) => cmd.env("COLUMNS", w.to_string()),
+            None => cmd.env_remove("COLUMNS"),
+        };
+        let o = cmd.output().unwrap();
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert_secret_absent(&o, &key);
+        let out = stdout(&o);
+        let w = width.unwrap_or(100);
+        for l in out.lines() {
+            assert!(
+                l.chars().count() <= w,
+                "{w}: {} chars: {l}",
+                l.chars().count()
+            );
+        }
+        assert!(!out.contains("..."), "{w}: {out}");
+        let lines: Vec<&str> = out.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("qrcp_live_") && l.contains(" | "))
+            .unwrap_or_else(|| panic!("{w}: no snippet line in\n{out}"));
+        let snippet: Vec<char> = lines[at].chars().collect();
+        let key_col = (0..snippet.len())
+            .find(|&i| snippet[i..].starts_with(&"qrcp_live_".chars().collect::<Vec<_>>()[..]))
+            .unwrap();
+        let carets: Vec<char> = lines[at + 1].chars().collect();
+        let caret_col = carets.iter().position(|&c| c == '^').unwrap();
+        assert_eq!(caret_col, key_col, "{w}:\n{}\n{}", lines[at], lines[at + 1]);
+        // One marker per side at most, and the label whole (after the carets, or
+        // in a note when it does not fit there).
+        assert!(lines[at].matches('…').count() <= 3, "{w}: {}", lines[at]);
+        assert!(
+            out.contains("a live key grants production access"),
+            "{w}: {out}"
+        );
+        // Wrapped prose is cut between words only: every word of the title and
+        // of the help is whole on some line.
+        let words: Vec<&str> = out.split_whitespace().collect();
+        for w_ in "QRCodePro key in a client-exposed variable drop the public prefix".split(' ') {
+            assert!(words.contains(&w_), "{w}: {w_:?} cut in\n{out}");
+        }
+    }
+}
+
+/// `--progress` into a pipe (a CI log) shows plain progress lines instead of
+/// nothing; without it, a pipe gets none.
+#[test]
+fn progress_works_when_stderr_is_not_a_terminal() {
+    let t = Tree::new();
+    t.write("a.js", "fine\n");
+    let o = t.run(&["dir", "--progress"]);
+    assert_eq!(code(&o), 0);
+    let err = stderr(&o);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("qrcp-scan: progress: done, 1 file, ")),
+        "{err}"
+    );
+    let o = t.run(&["dir"]);
+    assert!(!stderr(&o).contains("progress"), "{}", stderr(&o));
+}
+
+/// A dotenv file is worded by what is true of it: committed, staged, tracked,
+/// ignored (a local file), not ignored yet, outside git, or standard input; the
+/// `git rm --cached` step only where git tracks it.
+#[test]
+fn dotenv_findings_say_what_is_true_of_the_file() {
+    let r = crate::git::Repo::init();
+    r.write(".gitignore", ".env.local\n");
+    r.write(".env", "X=1\n");
+    r.commit("add .env");
+    r.write(".env.local", "X=1\n");
+    r.write(".env.test", "X=1\n");
+    r.write("config/.env.production", "X=1\n");
+    r.git(&["add", "config/.env.production"]);
+    let rows = |o: &std::process::Output| -> Vec<(String, String)> {
+        json(o)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "dotenv-file")
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let o = r.scan(&["dir", "--no-ignore", "--format", "json"]);
+    let mut got = rows(&o);
+    got.sort();
+    let want = [
+        (".env", "dotenv file tracked by git"),
+        (
+            ".env.local",
+            "dotenv file, ignored by git (a local file, not committed)",
+        ),
+        (
+            ".env.test",
+            "dotenv file, not ignored by git (not committed yet)",
+        ),
+        ("config/.env.production", "dotenv file tracked by git"),
+    ];
+    assert_eq!(
+        got,
+        want.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    );
+    let o = r.scan(&["git", "--format", "json"]);
+    assert_eq!(
+        rows(&o),
+        vec![(".env".into(), "dotenv file committed".into())]
+    );
+    let o = r.scan(&["staged", "--format", "json"]);
+    assert_eq!(
+        rows(&o),
+        vec![(
+            "config/.env.production".into(),
+            "dotenv file staged for commit".into()
+        )]
+    );
+    // Human output: the untrack step only where git tracks the file.
+    let o = r.scan(&["dir", "--no-ignore"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("`git rm --cached .env` stops tracking it"),
+        "{out}"
+    );
+    assert!(!out.contains("`git rm --cached .env.local`"), "{out}");
+    assert!(!out.contains("`git rm --cached .env.test`"), "{out}");
+    let o = qrcp()
+        .args(["stdin", "--name", ".env", "--format", "json"])
+        .write_stdin("X=1\n")
+        .output()
+        .unwrap();
+    assert_eq!(
+        rows(&o),
+        vec![(".env".into(), "dotenv file (standard input)".into())]
+    );
+}
+
+/// A client-exposed variable: a reference is shown as it is (not a secret), an
+/// empty definition is a warning that explains the exposure, a value stays an
+/// error and is redacted.
+#[test]
+fn client_exposed_variables_redact_values_not_references() {
+    let t = Tree::new();
+    t.write(".env.example", "NEXT_PUBLIC_QRCODEPRO_API_KEY=\n");
+    t.write(
+        "next.config.js",
+        "module.exports = { env: { NEXT_PUBLIC_QRCP_API_KEY: process.env.QRCODEPRO_API_KEY } };\n",
+    );
+    t.write("deploy.env.sh", "VITE_QRCP_KEY=s3cr3tValueThatIsLong\n");
+    let o = t.run(&["dir", "--format", "json"]);
+    let v = json(&o);
+    let by_path = |p: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == p)
+            .unwrap_or_else(|| panic!("{p} not found in {v}"))
+            .clone()
+    };
+    let empty = by_path(".env.example");
+    assert_eq!(empty["severity"], "warning", "{empty}");
+    assert_eq!(
+        empty["message"],
+        "client-exposed QRCodePro key variable, empty here"
+    );
+    assert_eq!(by_path("next.config.js")["severity"], "error");
+    assert_eq!(by_path("deploy.env.sh")["severity"], "error");
+    let o = t.run(&["dir"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("NEXT_PUBLIC_QRCP_API_KEY: process.env.QRCODEPRO_API_KEY }"),
+        "{out}"
+    );
+    assert!(
+        out.contains("whatever value this variable gets is inlined"),
+        "{out}"
+    );
+    assert!(!out.contains("s3cr3tValue"), "{out}");
+    // The empty definition alone does not fail --fail-on error.
+    let o = t.run(&["dir", ".env.example", "--fail-on", "error"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
 }

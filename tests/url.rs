@@ -548,7 +548,7 @@ fn compression_bombs_stop_at_the_cap() {
     let err = stderr(&o);
     assert_eq!(code(&o), 2, "{err}");
     let want = format!(
-        "qrcp-scan: {}/bomb.html: not scanned: Content-Encoding gzip decodes to more than --max-file-size",
+        "qrcp-scan: error: {}/bomb.html: not scanned: Content-Encoding gzip decodes to more than --max-file-size",
         web.base
     );
     assert!(err.lines().any(|l| l.starts_with(&want)), "{want}\n{err}");
@@ -560,7 +560,7 @@ fn compression_bombs_stop_at_the_cap() {
     let err = stderr(&o);
     assert_eq!(code(&o), 1, "{err}");
     let want = format!(
-        "qrcp-scan: {}/bomb.js: not scanned: Content-Encoding br decodes to more than --max-file-size",
+        "qrcp-scan: error: {}/bomb.js: not scanned: Content-Encoding br decodes to more than --max-file-size",
         web.base
     );
     assert!(err.lines().any(|l| l.starts_with(&want)), "{want}\n{err}");

@@ -31,7 +31,7 @@ pub fn command(args: AuditArgs) -> Result<Exit> {
             verify: cfg.api.as_ref().filter(|_| cfg.verify),
         },
     )?;
-    let ropts = cfg.report(messages::error_count());
+    let ropts = cfg.report(messages::error_count(), messages::Incomplete::all());
     if let Some(path) = &html {
         std::fs::write(path, audit::html::render(&ropts, &a))
             .with_context(|| format!("{}: cannot write the HTML report", path.display()))?;

@@ -13,7 +13,7 @@ const PRE_COMMIT: &str = r#"#!/bin/sh
 # key or a dotenv file (exit 1). Bypass it once with `git commit --no-verify`.
 qrcp=@QRCP@
 [ -x "$qrcp" ] || qrcp=qrcp-scan
-exec "$qrcp" staged
+exec "$qrcp" staged --hook pre-commit
 "#;
 
 const PRE_PUSH: &str = r#"#!/bin/sh
@@ -35,11 +35,11 @@ while read -r local_ref local_sha remote_ref remote_sha; do
         *) known=no ;;
     esac
     if [ "$known" = yes ] && git cat-file -e "$remote_sha^{commit}" 2>/dev/null; then
-        "$qrcp" git --range "$remote_sha..$local_sha" </dev/null || status=$?
+        "$qrcp" git --range "$remote_sha..$local_sha" --hook pre-push </dev/null || status=$?
     else
         # A new branch (or an unknown remote commit): the commits that no
         # remote-tracking ref has.
-        "$qrcp" git --branch "$local_sha" --not-remotes </dev/null || status=$?
+        "$qrcp" git --branch "$local_sha" --not-remotes --hook pre-push </dev/null || status=$?
     fi
 done
 exit $status
@@ -71,7 +71,8 @@ pub fn install(repo_path: &Path, pre_push: bool, force: bool) -> Result<PathBuf>
     let exe = exe
         .to_str()
         .ok_or_else(|| anyhow!("{}: the binary's path is not UTF-8", exe.display()))?;
-    let script = if pre_push { PRE_PUSH } else { PRE_COMMIT }.replace("@QRCP@", &shell_quote(exe));
+    let script =
+        if pre_push { PRE_PUSH } else { PRE_COMMIT }.replace("@QRCP@", &crate::shell::quote(exe));
     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     // Replace, don't write through: the old hook may be a symbolic link.
     let _ = std::fs::remove_file(&path);
@@ -83,17 +84,4 @@ pub fn install(repo_path: &Path, pre_push: bool, force: bool) -> Result<PathBuf>
             .with_context(|| format!("{}: cannot make it executable", path.display()))?;
     }
     Ok(path)
-}
-
-/// `it's` -> `'it'\''s'`.
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn quotes_for_sh() {
-        assert_eq!(super::shell_quote("/a b/it's"), r"'/a b/it'\''s'");
-    }
 }

@@ -5,6 +5,7 @@
 mod audit;
 mod baseline;
 mod hook;
+mod org;
 mod revoke;
 mod rules;
 mod scan;
@@ -30,6 +31,10 @@ pub struct Run {
     pub cfg: Config,
     /// Set when `--verify` or `--revoke` will send something.
     pub api: Option<ApiConfig>,
+    /// The scanned folder or repository, absolute: SARIF's `%SRCROOT%`.
+    pub root: Option<PathBuf>,
+    /// The hook this scan runs as (`--hook`).
+    pub hook: Option<crate::cli::HookKind>,
 }
 
 impl Run {
@@ -41,7 +46,20 @@ impl Run {
             crate::verify::check_confirmable(settings)?;
         }
         let api = cfg.api.as_ref().map(api_config);
-        Ok(Run { cfg, api })
+        Ok(Run {
+            cfg,
+            api,
+            root: None,
+            hook: args.hook,
+        })
+    }
+
+    /// Sets the scanned root (made absolute against the current folder).
+    pub fn with_root(mut self, root: &Path) -> Run {
+        self.root = std::path::absolute(root)
+            .ok()
+            .map(|p| crate::report::normalize(&p));
+        self
     }
 }
 
@@ -91,6 +109,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Baseline(BaselineCommand::Create(scan)) => scan::command(scan, Mode::Baseline),
         Command::Verify(args) => verify::command(args),
         Command::Revoke(args) => revoke::command(args),
+        Command::Org(cmd) => org::command(cmd),
     }
 }
 
@@ -102,16 +121,55 @@ pub fn repo_dirs(path: &Path) -> Result<(PathBuf, PathBuf)> {
 }
 
 /// Where `.qrcp-scan.toml` is looked for: the first scanned folder (or the folder
-/// of the first scanned file).
+/// of the first scanned file), then each folder above it up to the root of the
+/// git repository it is in, as for `git`: the nearest file wins. Without one, the
+/// first scanned folder.
 pub fn config_root(paths: &[PathBuf]) -> PathBuf {
     let first = paths
         .first()
         .map(PathBuf::as_path)
         .unwrap_or(Path::new("."));
-    if first.is_dir() {
+    let first = if first.is_dir() {
         first.to_path_buf()
     } else {
-        first.parent().map(Path::to_path_buf).unwrap_or_default()
+        match first.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    };
+    let Ok(abs) = std::path::absolute(&first).map(|p| crate::report::normalize(&p)) else {
+        return first;
+    };
+    let mut up = first.clone();
+    for dir in abs.ancestors() {
+        if dir.join(crate::config::CONFIG_FILE).is_file() {
+            return up;
+        }
+        // The repository's root (a `.git` folder or a worktree's `.git` file) ends the walk.
+        if dir.join(".git").exists() {
+            break;
+        }
+        up = parent_of(&up);
+    }
+    first
+}
+
+/// The folder above `p`, still written relative when `p` is: `src` -> `.`,
+/// `.` -> `..`, `../a` -> `..`.
+fn parent_of(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut parts: Vec<Component> = p.components().filter(|c| *c != Component::CurDir).collect();
+    match parts.last() {
+        Some(Component::Normal(_)) => {
+            parts.pop();
+        }
+        Some(Component::RootDir | Component::Prefix(_)) => {}
+        _ => parts.push(Component::ParentDir),
+    }
+    if parts.is_empty() {
+        PathBuf::from(".")
+    } else {
+        parts.iter().collect()
     }
 }
 
@@ -122,7 +180,7 @@ pub fn exit_status(cfg: &Config, findings: &[finding::Finding]) -> Exit {
         .is_some_and(|min| findings.iter().any(|f| f.severity >= min))
     {
         Exit::Findings
-    } else if messages::error_count() > 0 {
+    } else if messages::error_count() > 0 || messages::Incomplete::count() > 0 {
         Exit::Error
     } else {
         Exit::Clean

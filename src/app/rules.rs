@@ -18,18 +18,20 @@ pub fn command(cmd: RulesCommand) -> Result<Exit> {
         RulesCommand::List { rules } => {
             let set = rules::RuleSet::load(&rules.files)?;
             let mut out = std::io::stdout().lock();
+            // Columns as wide as their widest cell (a rule file may bring long ids).
+            let id_w = set.rules.iter().map(|r| r.spec.id.len()).max().unwrap_or(0);
             for r in &set.rules {
                 writeln!(
                     out,
-                    "{:<20} {:<8} {:<7} {}  ({})",
+                    "{:<id_w$}  {:<7}  {:<8}  {}  ({})",
                     r.spec.id,
-                    r.spec.severity,
+                    r.spec.severity.to_string(),
                     kind_name(r.spec.kind),
                     r.spec.name,
                     r.origin
                 )?;
                 for reference in &r.spec.references {
-                    writeln!(out, "{:<20} see {reference}", "")?;
+                    writeln!(out, "{:<id_w$}  see {reference}", "")?;
                 }
             }
             Ok(Exit::Clean)
@@ -38,7 +40,7 @@ pub fn command(cmd: RulesCommand) -> Result<Exit> {
             let set = Arc::new(rules::RuleSet::load(&rules.files)?);
             let problems = check(&set)?;
             for p in &problems {
-                eprintln!("qrcp-scan: {}", crate::sanitize::sanitize(p));
+                eprintln!("qrcp-scan: error: {}", crate::sanitize::sanitize(p));
             }
             if problems.is_empty() {
                 let examples: usize = set

@@ -1,7 +1,7 @@
 //! The scan commands (`dir`, `stdin`, `url`, `git`, `staged`) and what follows every
 //! scan: verification, the report, revocation and the exit status.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use super::Run;
 use super::revoke::revoke_after_scan;
 use super::{Exit, config_root, exit_status, open_output, repo_dirs};
-use crate::cli::ScanCommand;
+use crate::cli::{HookKind, ScanCommand};
 use crate::report::Format;
 use crate::{decode, finding, messages, report, scan, source, verify};
 
@@ -25,7 +25,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
     match cmd {
         ScanCommand::Dir(args) => {
             let root = config_root(&args.paths);
-            let cfg = Run::new(&args.scan, &root)?;
+            let cfg = Run::new(&args.scan, &root)?.with_root(&scan_root(&root));
             let opts = source::fs::WalkOptions {
                 no_ignore: args.no_ignore,
                 follow: args.follow,
@@ -37,12 +37,17 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             })
         }
         ScanCommand::Stdin(args) => {
-            let cfg = Run::new(&args.scan, Path::new("."))?;
+            let mut cfg = Run::new(&args.scan, Path::new("."))?;
+            if std::io::stdin().is_terminal() {
+                // Nothing is being scanned yet: a spinner would say otherwise.
+                cfg.cfg.progress = crate::progress::Mode::Never;
+                eprintln!("qrcp-scan: reading standard input (Ctrl-D to end)");
+            }
             let name = args.name.clone();
             scan_with(&cfg, mode, |sink| {
                 let mut scanner =
                     source::Scanner::new(decode::detector(Arc::clone(&cfg.rules))?, sink)
-                        .with_max_member(cfg.max_file_size);
+                        .with_limits(cfg.archive);
                 source::stdin::scan(&mut scanner, name.as_deref(), cfg.max_file_size)
             })
         }
@@ -62,7 +67,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             scan_with(&cfg, mode, |sink| {
                 let mut scanner =
                     source::Scanner::new(decode::detector(Arc::clone(&cfg.rules))?, sink)
-                        .with_max_member(cfg.max_file_size);
+                        .with_limits(cfg.archive);
                 source::url::scan(&urls, &opts, &mut scanner)
             })
         }
@@ -71,7 +76,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             // Before any thread starts (progress, the scan's producer).
             source::git::limit_mapped_packs();
             let (git_dir, root) = repo_dirs(&args.repo)?;
-            let cfg = Run::new(&args.scan, &root)?;
+            let cfg = Run::new(&args.scan, &root)?.with_root(&root);
             let selection = match (&args.since, &args.range, &args.branch) {
                 (Some(rev), _, _) => Selection::Since(rev.clone()),
                 (_, Some(spec), _) => Selection::Range(spec.clone()),
@@ -91,7 +96,7 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
         }
         ScanCommand::Staged(args) => {
             let (git_dir, root) = repo_dirs(&args.repo)?;
-            let cfg = Run::new(&args.scan, &root)?;
+            let cfg = Run::new(&args.scan, &root)?.with_root(&root);
             scan_with(&cfg, mode, |sink| {
                 source::staged::scan(&git_dir, &cfg.sources(), sink)
             })
@@ -118,6 +123,12 @@ where
     } else {
         scan::run(cfg.filters(), cfg.progress, produce, None)?
     };
+    let mut outcome = outcome;
+    word_dotenv(&cfg.rules, &mut outcome.findings);
+    word_empty_variables(&cfg.rules, &mut outcome.findings);
+    if let Some(note) = cfg.baseline.as_ref().and_then(|b| b.unmatched_note()) {
+        messages::note("--baseline", note);
+    }
     deliver(cfg, outcome, &mut *out, stream, None)
 }
 
@@ -143,15 +154,169 @@ pub fn deliver(
             report::json::write_line(f, cfg.redact, out).context("cannot write the report")?;
         }
     }
-    report::write(&cfg.report(messages::error_count()), &outcome, out)
+    let mut opts = cfg.report(messages::error_count(), messages::Incomplete::all());
+    opts.base = match (&cfg.root, std::env::current_dir()) {
+        (Some(root), Ok(cwd)) => Some(report::PathBase {
+            root: root.clone(),
+            cwd,
+        }),
+        _ => None,
+    };
+    report::write(&opts, &outcome, out).context("cannot write the report")?;
+    if show_demo_hint(cfg, &outcome) {
+        writeln!(
+            out,
+            "to see what a finding looks like: qrcp-scan dir {DEMO}"
+        )
         .context("cannot write the report")?;
+    }
     out.flush().context("cannot write the report")?;
     let exit = exit_status(cfg, &outcome.findings);
+    if exit == Exit::Findings
+        && let Some(hook) = cfg.hook
+    {
+        eprint!("{}", hook_blocked(hook));
+    }
     match (&cfg.revoke, &cfg.api) {
         (Some(_), Some(_)) => {
             let targets = targets.unwrap_or_else(|| verify::targets_of(&outcome.findings));
             revoke_after_scan(cfg, targets, exit)
         }
         _ => Ok(exit),
+    }
+}
+
+/// The folder a `dir` scan's SARIF paths are relative to: the repository the first
+/// scanned folder is in (what GitHub code scanning resolves paths against), else
+/// that folder.
+fn scan_root(first: &Path) -> std::path::PathBuf {
+    match source::git::open(first) {
+        Ok(repo) => source::git::config_root(&repo),
+        Err(_) => first.to_path_buf(),
+    }
+}
+
+/// What a blocking hook says after the report: that it blocked, and the ways on.
+fn hook_blocked(hook: HookKind) -> String {
+    let (what, fix, scan, bypass) = match hook {
+        HookKind::PreCommit => (
+            "pre-commit hook: commit blocked",
+            "remove it from the staged files (edit, then `git add`)",
+            "staged",
+            "git commit --no-verify",
+        ),
+        HookKind::PrePush => (
+            "pre-push hook: push blocked",
+            "remove it from the commits being pushed (rewrite them: `git rebase -i`)",
+            "git",
+            "git push --no-verify",
+        ),
+    };
+    format!(
+        "\nqrcp-scan {what} by the findings above. To go on:\n\
+         \x20 - a real key: {fix},\n\
+         \x20   and revoke it (`qrcp-scan revoke`);\n\
+         \x20 - a false positive: add a `{allow}` comment on its line,\n\
+         \x20   or list it in a baseline: `qrcp-scan baseline create {scan} > .qrcp-scan-baseline.json`,\n\
+         \x20   then `--baseline .qrcp-scan-baseline.json` in the hook's arguments;\n\
+         \x20 - or, for a false positive, once: `{bypass}`.\n",
+        allow = finding::INLINE_ALLOW,
+    )
+}
+
+/// The bundled demo project of a qrcp-scan clone: a folder full of findings.
+const DEMO: &str = "fixtures/nextjs-app";
+
+/// A newcomer's clean first scan ends with where to see a finding: only for people
+/// (the human format on a terminal, no hook) and only where the demo is there to
+/// scan (in a clone of this repository).
+fn show_demo_hint(cfg: &Run, outcome: &scan::Scanned) -> bool {
+    cfg.format == Format::Human
+        && cfg.output.is_none()
+        && cfg.hook.is_none()
+        && outcome.findings.is_empty()
+        && messages::error_count() == 0
+        && std::io::stdout().is_terminal()
+        && Path::new(DEMO).is_dir()
+}
+
+/// A dotenv file's finding says what is true of it: committed (history), staged,
+/// tracked, an ignored local file, not ignored yet, a plain file outside git, or
+/// standard input; and a note gives the step that fits.
+fn word_dotenv(rules: &crate::rules::RuleSet, findings: &mut [finding::Finding]) {
+    use crate::finding::SourceKind;
+    use crate::rules::Category;
+    use source::git::PathStatus;
+    for f in findings
+        .iter_mut()
+        .filter(|f| rules.category(&f.rule) == Some(Category::DotenvFile) && f.line.is_none())
+    {
+        let path = f.provenance.path.clone().unwrap_or_default();
+        let untrack = format!("`git rm --cached {path}` stops tracking it; add it to .gitignore");
+        let (what, step) = match f.provenance.source {
+            SourceKind::Git | SourceKind::GitUnreachable => (
+                "dotenv file committed",
+                format!("it is in the git history: {untrack}, and purge the history if the repository is or was shared"),
+            ),
+            SourceKind::Staged => (
+                "dotenv file staged for commit",
+                format!("unstage it: {untrack}"),
+            ),
+            SourceKind::Stdin => (
+                "dotenv file (standard input)",
+                "where it came from is not known here: if a repository tracks it, `git rm --cached` it there".to_string(),
+            ),
+            SourceKind::Url => (
+                "dotenv file served by the site",
+                "anyone can download it: remove it from what you deploy".to_string(),
+            ),
+            SourceKind::File => match source::git::path_status(std::path::Path::new(
+                path.split('!').next().unwrap_or(&path),
+            )) {
+                PathStatus::Tracked => ("dotenv file tracked by git", untrack),
+                PathStatus::Ignored => (
+                    "dotenv file, ignored by git (a local file, not committed)",
+                    "nothing to untrack: keep it out of builds, images and archives, and never `git add -f` it".to_string(),
+                ),
+                PathStatus::Untracked => (
+                    "dotenv file, not ignored by git (not committed yet)",
+                    format!("add `{path}` to .gitignore before it is committed"),
+                ),
+                PathStatus::NotInRepo => (
+                    "dotenv file (not in a git repository)",
+                    "keep it out of any repository and out of what you deploy".to_string(),
+                ),
+            },
+        };
+        f.message = what.to_string();
+        f.notes.push(step);
+    }
+}
+
+/// A client-exposed key variable defined with no value (an empty `NAME=` line
+/// in `.env.example`) holds no key yet: a warning that explains the exposure, not
+/// an error that reads as a leaked key.
+fn word_empty_variables(rules: &crate::rules::RuleSet, findings: &mut [finding::Finding]) {
+    use crate::rules::{Category, Severity};
+    for f in findings.iter_mut().filter(|f| {
+        rules.category(&f.rule) == Some(Category::ClientExposed) && f.severity == Severity::Error
+    }) {
+        let Some(ctx) = &f.context else { continue };
+        let after = &ctx.text[ctx.span.end..];
+        let rest = after.trim_start_matches([' ', '\t']);
+        let value = match rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) {
+            Some(v) => v.trim(),
+            None => continue,
+        };
+        if ctx.clipped_end || !matches!(value, "" | "\"\"" | "''") {
+            continue;
+        }
+        f.severity = Severity::Warning;
+        f.message = "client-exposed QRCodePro key variable, empty here".to_string();
+        f.notes.push(
+            "no key is set here, but whatever value this variable gets is inlined into \
+             the JavaScript every visitor downloads: drop the public prefix"
+                .to_string(),
+        );
     }
 }

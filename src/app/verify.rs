@@ -50,6 +50,8 @@ pub fn command(args: VerifyArgs) -> Result<Exit> {
             ..cfg.cfg
         },
         api: cfg.api,
+        root: cfg.root,
+        hook: cfg.hook,
     };
     let mut out = open_output(&cfg)?;
     deliver(&cfg, outcome, &mut *out, false, Some(loaded.targets))

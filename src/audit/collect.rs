@@ -97,6 +97,7 @@ pub fn collect(repo_path: &Path, cfg: &AuditOptions) -> Result<Audit> {
         .trim_end_matches('/')
         .to_string();
     let mut audit = Audit {
+        title: "qrcp-scan audit",
         repo: repo_name,
         head,
         keys,
@@ -120,7 +121,7 @@ pub(super) fn local_only_dotenv(
 ) -> Result<Vec<String>> {
     let repo = Repository::open(git_dir).context("cannot open the repository")?;
     let index = repo.index().ok();
-    let mut scanner = Scanner::new(detector.clone(), sink).with_max_member(cfg.max_file_size);
+    let mut scanner = Scanner::new(detector.clone(), sink).with_limits(cfg.archive);
     let mut found = Vec::new();
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(false)

@@ -118,8 +118,9 @@ pub fn render(cfg: &ReportOptions, a: &Audit) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>qrcp-scan audit · {repo}</title><style>{STYLE}</style></head><body>\
-         <header><h1>qrcp-scan audit</h1><div class=\"muted\"><code>{repo}</code>{head} · {n} key{s} · qrcp-scan {v}</div></header><main>",
+         <title>{title} · {repo}</title><style>{STYLE}</style></head><body>\
+         <header><h1>{title}</h1><div class=\"muted\"><code>{repo}</code>{head} · {n} key{s} · qrcp-scan {v}</div></header><main>",
+        title = esc(a.title),
         repo = esc(&a.repo),
         n = a.keys.len(),
         s = if a.keys.len() == 1 { "" } else { "s" },
@@ -238,7 +239,11 @@ pub fn render(cfg: &ReportOptions, a: &Audit) -> String {
     let _ = write!(
         h,
         "<p class=\"muted\">{}</p>",
-        esc(&crate::report::human::summary(&a.outcome, cfg.errors))
+        esc(&crate::report::human::summary(
+            &a.outcome,
+            cfg.errors,
+            cfg.incomplete.len()
+        ))
     );
     let _ = writeln!(h, "</main><script>{SCRIPT}</script></body></html>");
     h

@@ -93,6 +93,8 @@ impl DotenvFile {
 
 /// Everything `audit` found, ready to render.
 pub struct Audit {
+    /// The HTML page's title and heading (`qrcp-scan audit`, or the organisation's).
+    pub title: &'static str,
     pub repo: String,
     pub head: Option<String>,
     pub keys: Vec<KeyGroup>,

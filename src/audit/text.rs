@@ -157,5 +157,9 @@ pub fn write(cfg: &ReportOptions, a: &Audit, out: &mut dyn Write) -> std::io::Re
         }
     }
     writeln!(out)?;
-    writeln!(out, "{}", summary(&a.outcome, cfg.errors))
+    writeln!(
+        out,
+        "{}",
+        summary(&a.outcome, cfg.errors, cfg.incomplete.len())
+    )
 }

@@ -47,7 +47,7 @@ pub(super) fn todo(a: &Audit) -> Vec<String> {
                 ", and `git filter-repo --invert-paths {}`",
                 dotenv
                     .iter()
-                    .map(|p| format!("--path {p}"))
+                    .map(|p| format!("--path {}", crate::shell::quote(p)))
                     .collect::<Vec<_>>()
                     .join(" ")
             );
@@ -72,8 +72,9 @@ pub(super) fn todo(a: &Audit) -> Vec<String> {
     }
     for d in a.dotenv.iter().filter(|d| d.tracked) {
         todo.push(format!(
-            "Stop tracking {0}: `git rm --cached {0}` and add it to .gitignore.",
-            d.path
+            "Stop tracking {}: `git rm --cached -- {}` and add it to .gitignore.",
+            d.path,
+            crate::shell::quote(&d.path)
         ));
     }
     for d in a

@@ -39,6 +39,8 @@ struct File {
 #[derive(Debug, Default)]
 pub struct Baseline {
     entries: BTreeSet<Entry>,
+    /// Entries that hid a finding in this run.
+    matched: std::sync::Mutex<BTreeSet<Entry>>,
 }
 
 impl Baseline {
@@ -56,11 +58,46 @@ impl Baseline {
         }
         Ok(Baseline {
             entries: file.findings.into_iter().collect(),
+            matched: Default::default(),
         })
     }
 
     pub fn contains(&self, f: &Finding) -> bool {
-        self.entries.contains(&Entry::of(f))
+        let e = Entry::of(f);
+        let hit = self.entries.contains(&e);
+        if hit && let Ok(mut m) = self.matched.lock() {
+            m.insert(e);
+        }
+        hit
+    }
+
+    /// After a scan: when no entry matched, how many there were and the likely
+    /// reason (paths written from another folder, or every finding fixed).
+    pub fn unmatched_note(&self) -> Option<String> {
+        let matched = self.matched.lock().map_or(0, |m| m.len());
+        let total = self.entries.len();
+        if matched > 0 || total == 0 {
+            return None;
+        }
+        let paths: Vec<&str> = self
+            .entries
+            .iter()
+            .filter_map(|e| e.path.as_deref())
+            .map(|p| p.split('!').next().unwrap_or(p))
+            .collect();
+        let present = paths.iter().any(|p| Path::new(p).exists());
+        let why = match paths.first() {
+            Some(example) if !present => format!(
+                "none of its paths (e.g. `{example}`) is there from this folder: a baseline \
+                 holds paths as the scan that made it printed them, so create and use it \
+                 from the same folder with the same path arguments"
+            ),
+            _ => "the findings it lists are gone (fixed) or changed key".to_string(),
+        };
+        Some(format!(
+            "0 of {total} baseline entr{} matched: {why}",
+            if total == 1 { "y" } else { "ies" }
+        ))
     }
 
     /// The baseline file for these findings: sorted, deduplicated, no secrets.

@@ -37,6 +37,9 @@ pub struct AllowlistSpec {
 pub struct Allowlist {
     paths: GlobSet,
     base: PathBuf,
+    /// `base` made absolute, for scans named by an absolute path or from another
+    /// folder (`dir "$PWD"`, `dir ..`).
+    base_abs: Option<PathBuf>,
     fingerprints: HashSet<String>,
     regexes: Vec<Regex>,
 }
@@ -72,6 +75,7 @@ impl Allowlist {
         Ok(Allowlist {
             paths: globs.build()?,
             base: clean(base),
+            base_abs: std::path::absolute(base).ok().map(|p| lexical(&p)),
             fingerprints,
             regexes,
         })
@@ -84,7 +88,7 @@ impl Allowlist {
             let outer = path.split('!').next().unwrap_or(path);
             for p in [path, outer] {
                 if self.paths.is_match(p)
-                    || self.relative(p).is_some_and(|r| self.paths.is_match(r))
+                    || self.relative(p).is_some_and(|r| self.paths.is_match(&r))
                 {
                     return true;
                 }
@@ -104,15 +108,39 @@ impl Allowlist {
     }
 
     /// The path relative to the configuration's folder, when it lies below it.
-    fn relative<'a>(&self, path: &'a str) -> Option<&'a str> {
-        if self.base.as_os_str().is_empty() {
-            return None;
+    fn relative(&self, path: &str) -> Option<String> {
+        if !self.base.as_os_str().is_empty()
+            && let Some(r) = Path::new(path)
+                .strip_prefix(&self.base)
+                .ok()
+                .and_then(|p| p.to_str())
+        {
+            return Some(r.to_string());
         }
-        Path::new(path)
-            .strip_prefix(&self.base)
+        // Compare where both are: `..`, `src/../x` and absolute paths included.
+        let base = self.base_abs.as_ref()?;
+        let abs = lexical(&std::path::absolute(path).ok()?);
+        abs.strip_prefix(base)
             .ok()
             .and_then(|p| p.to_str())
+            .filter(|p| !p.is_empty())
+            .map(|p| p.replace('\\', "/"))
     }
+}
+
+/// An absolute path without `.` and `..` (no file system access).
+fn lexical(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c.as_os_str()),
+        }
+    }
+    out
 }
 
 /// `./a/b` -> `a/b`; `.` -> empty.

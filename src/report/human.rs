@@ -17,27 +17,66 @@ use crate::scan::{Scanned, Stats};
 use crate::units::{human_bytes, thousands};
 
 pub fn write(cfg: &ReportOptions, outcome: &Scanned, out: &mut dyn Write) -> std::io::Result<()> {
-    let renderer = if cfg.color {
+    let renderer = renderer(cfg.color);
+    for f in &outcome.findings {
+        let text = render(f, &cfg.rules, cfg.redact, cfg.color, cfg.width, &renderer);
+        writeln!(out, "{text}\n")?;
+    }
+    // `0.21 s` stays on one line.
+    let line = summary(outcome, cfg.errors, cfg.incomplete.len()).replace(" s", "\u{1}s");
+    writeln!(out, "{}", wrap(&line, cfg.width, "").replace('\u{1}', " "))
+}
+
+/// The renderer: lines are fitted to the width here (one clip marker, `…`), so
+/// annotate-snippets is never left to trim them its own way.
+fn renderer(color: bool) -> Renderer {
+    let r = if color {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
-    for f in &outcome.findings {
-        let text = render(f, &cfg.rules, cfg.redact, cfg.color, &renderer);
-        writeln!(out, "{text}\n")?;
+    r.term_width(usize::MAX / 4)
+}
+
+/// Greedy word wrap at `width` characters; continuation lines start with `indent`.
+/// A word longer than a line (a long path) is kept whole.
+pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    for (n, para) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+            out.push_str(indent);
+        }
+        let mut col = if n > 0 { indent.chars().count() } else { 0 };
+        let start = col;
+        for word in para.split(' ') {
+            let w = word.chars().count();
+            if col > start && col + 1 + w > width {
+                out.push('\n');
+                out.push_str(indent);
+                col = indent.chars().count();
+            } else if col > start {
+                out.push(' ');
+                col += 1;
+            }
+            out.push_str(word);
+            col += w;
+        }
     }
-    writeln!(out, "{}", summary(outcome, cfg.errors))
+    out
 }
 
 /// One finding as a diagnostic (what `write` prints for each), for reports that
 /// arrange findings their own way (`audit`).
 pub fn render_one(cfg: &ReportOptions, f: &Finding) -> String {
-    let renderer = if cfg.color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
-    render(f, &cfg.rules, cfg.redact, cfg.color, &renderer)
+    render(
+        f,
+        &cfg.rules,
+        cfg.redact,
+        cfg.color,
+        cfg.width,
+        &renderer(cfg.color),
+    )
 }
 
 /// The snippet of a finding as shown to people: the clipped line, redacted and
@@ -45,7 +84,8 @@ pub fn render_one(cfg: &ReportOptions, f: &Finding) -> String {
 pub fn snippet(f: &Finding, rules: &RuleSet, redacted: bool) -> Option<(String, Range<usize>)> {
     let ctx = f.context.as_ref()?;
     let kind = rules.get(&f.rule).map(|r| r.spec.kind);
-    Some(display_context(f, ctx, kind, rules, redacted))
+    let (text, span, _) = display_context(f, ctx, kind, rules, redacted, usize::MAX / 4, 0);
+    Some((text, span))
 }
 
 fn render(
@@ -53,9 +93,16 @@ fn render(
     rules: &RuleSet,
     redacted: bool,
     color: bool,
+    width: usize,
     renderer: &Renderer,
 ) -> String {
     let rule = rules.get(&f.rule);
+    // `  = help: ` and the like: the gutter (line number digits and a space) first.
+    let digits = f.line.unwrap_or(1).to_string().len();
+    let message = |level: &str, text: &str| {
+        let indent = digits + 1 + 2 + level.len() + 2;
+        wrap(text, width.saturating_sub(indent).max(20), "")
+    };
     let level = match f.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
@@ -71,9 +118,19 @@ fn render(
         (None, Some(c)) => format!("message of {}", short(&c.id)),
         (None, None) => "<unknown>".to_string(),
     };
-    let title = level
-        .primary_title(sanitize(&f.message).into_owned())
-        .id(f.rule.clone());
+    let level_name = match f.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    };
+    let title_indent = level_name.len() + f.rule.len() + 4;
+    let title_text = wrap(
+        &sanitize(&f.message),
+        width.saturating_sub(title_indent).max(20),
+        "",
+    );
+    let title_lines = title_text.lines().count().max(1);
+    let title = level.primary_title(title_text).id(f.rule.clone());
     let mut group = Group::with_title(title);
     // annotate-snippets would compute the column from the clipped window; the
     // `-->` line of a snippet is therefore written here (see `insert_origin`).
@@ -91,13 +148,25 @@ fn render(
     };
     if let (Some(ctx), Some(line)) = (&f.context, f.line) {
         let kind = rule.map(|r| r.spec.kind);
-        let (text, span) = display_context(f, ctx, kind, rules, redacted);
         let label = rule.and_then(|r| r.spec.label.clone()).unwrap_or_default();
+        // `12 | ` before the line, `   | ` before the carets.
+        let avail = width.saturating_sub(line.to_string().len() + 3).max(20);
+        let label_len = label.chars().count();
+        let (text, span, label_fits) =
+            display_context(f, ctx, kind, rules, redacted, avail, label_len);
+        let shown = if label_fits {
+            label.clone()
+        } else {
+            String::new()
+        };
         group = group.element(
             Snippet::source(text)
                 .line_start(line)
-                .annotation(AnnotationKind::Primary.span(span).label(label)),
+                .annotation(AnnotationKind::Primary.span(span).label(shown)),
         );
+        if !label_fits && !label.is_empty() {
+            group = group.element(Level::NOTE.message(message("note", &label)));
+        }
     }
     let mut footer: Vec<String> = Vec::new();
     let mut first = Vec::new();
@@ -121,39 +190,55 @@ fn render(
         footer.push(format!("verified: {v} ({})", verdict_meaning(v.as_str())));
     }
     for note in &f.notes {
-        group = group.element(Level::NOTE.message(sanitize(note).into_owned()));
+        group = group.element(Level::NOTE.message(message("note", &sanitize(note))));
     }
     if let Some(o) = &f.origin {
         let at = o.line.map(|l| format!(":{l}")).unwrap_or_default();
-        group = group
-            .element(Level::NOTE.message(format!("original source: {}{at}", sanitize(&o.path))));
+        group = group.element(Level::NOTE.message(message(
+            "note",
+            &format!("original source: {}{at}", sanitize(&o.path)),
+        )));
     }
     for line in footer {
-        group = group.element(Level::NOTE.no_name().message(line));
+        group = group.element(Level::NOTE.no_name().message(message("", &line)));
     }
     if let Some(help) = rule.and_then(|r| r.spec.help.as_deref()) {
-        let help = help.replace("{path}", path.as_deref().unwrap_or(""));
-        group = group.element(Level::HELP.message(help));
+        // The path goes into a shell command (`git rm --cached {path}`): quoted.
+        let help = help.replace(
+            "{path}",
+            &crate::shell::quote(path.as_deref().unwrap_or("")),
+        );
+        group = group.element(Level::HELP.message(message("help", &help)));
     }
     let text = renderer.render(&[group]);
     match snippet_origin {
-        Some(origin) => insert_origin(&text, &origin, f.line.unwrap_or(1), color),
+        Some(origin) => insert_origin(&text, title_lines, &origin, f.line.unwrap_or(1), color),
         None => text,
     }
 }
 
 /// Puts ` --> path:line:col` under the title line, aligned with the gutter, the
 /// way annotate-snippets draws it for an origin.
-fn insert_origin(rendered: &str, origin: &str, line: usize, color: bool) -> String {
+fn insert_origin(
+    rendered: &str,
+    title_lines: usize,
+    origin: &str,
+    line: usize,
+    color: bool,
+) -> String {
     let width = line.to_string().len();
     let arrow = if color {
         "\x1b[1m\x1b[94m-->\x1b[0m"
     } else {
         "-->"
     };
-    match rendered.split_once('\n') {
-        Some((title, rest)) => format!("{title}\n{:width$}{arrow} {origin}\n{rest}", ""),
-        None => format!("{rendered}\n{:width$}{arrow} {origin}", ""),
+    // After the title, which may be wrapped over several lines.
+    let mut lines = rendered.splitn(title_lines + 1, '\n');
+    let title: Vec<&str> = lines.by_ref().take(title_lines).collect();
+    let title = title.join("\n");
+    match lines.next() {
+        Some(rest) => format!("{title}\n{:width$}{arrow} {origin}\n{rest}", ""),
+        None => format!("{title}\n{:width$}{arrow} {origin}", ""),
     }
 }
 
@@ -170,15 +255,19 @@ fn short(id: &str) -> &str {
     id.get(..7).unwrap_or(id)
 }
 
-/// The window to show and the span of the match in it: redacted, escaped, with `…`
-/// where the line was clipped.
+/// The window to show and the span of the match in it: redacted, escaped, and
+/// clipped to `avail` characters with `…` (one marker, on either side) so that the
+/// line and the carets under it fit. The third value says whether a label of
+/// `label` characters fits after the carets too (else it goes in a note).
 fn display_context(
     f: &Finding,
     ctx: &crate::finding::Context,
     kind: Option<RuleKind>,
     rules: &RuleSet,
     redacted: bool,
-) -> (String, Range<usize>) {
+    avail: usize,
+    label: usize,
+) -> (String, Range<usize>, bool) {
     let (pre, mid, post) = (
         &ctx.text[..ctx.span.start],
         &ctx.text[ctx.span.clone()],
@@ -190,75 +279,85 @@ fn display_context(
     };
     let (mut pre, mut post) = (pre.to_string(), post.to_string());
     if redacted {
-        pre = redact_keys(&pre, rules);
-        post = redact_keys(&post, rules);
+        pre = redact_keys(&pre, rules, ctx.clipped_start);
+        post = redact_keys(&post, rules, false);
         if kind == Some(RuleKind::Variable) {
             post = redact_assigned_value(&post, rules);
         }
     }
-    let keep = ['\t'];
+    // A tab is one column here, so that the carets stay under the match.
+    let clean = |s: &str| sanitize_keep(s, &['\t']).replace('\t', " ");
+    let (pre, mut mid, post) = (clean(&pre), clean(&mid), clean(&post));
+    let chars = |s: &str| s.chars().count();
+    if chars(&mid) + 2 > avail {
+        mid = mid
+            .chars()
+            .take(avail.saturating_sub(3))
+            .collect::<String>()
+            + "…";
+    }
+    let mid_len = chars(&mid);
+    let label_fits = label == 0 || mid_len + 1 + label < avail;
+    let more_after = !post.is_empty() || ctx.clipped_end;
+    // Room before the match: the caret line's label, and a marker after it.
+    let mut pre_room = avail - mid_len;
+    if label_fits && label > 0 {
+        pre_room -= 1 + label;
+    }
+    if more_after {
+        pre_room = pre_room.min((avail - mid_len).saturating_sub(1));
+    }
+    // Keep at least half the line for what follows, when there is that much.
+    let post_want = chars(&post) + usize::from(ctx.clipped_end);
+    pre_room =
+        pre_room.min(((avail - mid_len) / 2).max((avail - mid_len).saturating_sub(post_want)));
+    let pre_len = chars(&pre);
     let mut text = String::new();
-    if ctx.clipped_start {
-        text.push('…');
+    if ctx.clipped_start || pre_len > pre_room {
+        if pre_room > 0 {
+            text.push('…');
+            let keep = pre_len.min(pre_room - 1);
+            text.extend(pre.chars().skip(pre_len - keep));
+        }
+    } else {
+        text.push_str(&pre);
     }
-    text.push_str(&sanitize_keep(&pre, &keep));
     let start = text.len();
-    text.push_str(&sanitize_keep(&mid, &keep));
+    text.push_str(&mid);
     let end = text.len();
-    text.push_str(&sanitize_keep(&post, &keep));
-    if ctx.clipped_end {
+    let room = avail - chars(&text);
+    let post_len = chars(&post);
+    if post_len + usize::from(ctx.clipped_end) <= room {
+        text.push_str(&post);
+        if ctx.clipped_end {
+            text.push('…');
+        }
+    } else if room > 0 {
+        text.extend(post.chars().take(room - 1));
         text.push('…');
     }
-    (text, start..end)
+    (text, start..end, label_fits)
 }
 
-/// Shortens everything that follows a secret rule's keyword to four characters,
-/// even when the window clipped it short of a full match.
-pub fn redact_keys(text: &str, rules: &RuleSet) -> String {
-    let mut out = text.to_string();
-    for rule in rules
+/// Shortens every key-like body in `text` (`redact::mask_keys`): what follows a
+/// secret rule's keyword or a decoder's trigger literal, and anything after a
+/// `qrcp`/`live`/`test` fragment that looks like a key body.
+pub fn redact_keys(text: &str, rules: &RuleSet, clipped_start: bool) -> String {
+    let triggers = crate::decode::triggers(rules);
+    let mut literals: Vec<&str> = rules
         .rules
         .iter()
         .filter(|r| r.spec.kind == RuleKind::Secret)
-    {
-        for kw in &rule.spec.keywords {
-            let mut from = 0;
-            while let Some(i) = out[from..].find(kw.as_str()) {
-                let body_start = from + i + kw.len();
-                let body_len = out[body_start..]
-                    .bytes()
-                    .take_while(|b| b.is_ascii_alphanumeric())
-                    .count();
-                if body_len > 4 {
-                    out.replace_range(body_start + 4..body_start + body_len, "…");
-                }
-                from = body_start.min(out.len());
-            }
-        }
-    }
-    // Encoded keys (`qrcp%5Flive%5F…`, `qrcp\u005f…`, base64): what follows a
-    // decoder's trigger literal is shortened the same way.
-    for t in crate::decode::triggers(rules) {
-        let Ok(trigger) = std::str::from_utf8(&t.pattern) else {
-            continue;
-        };
-        if trigger.contains('\0') {
-            continue;
-        }
-        let mut from = 0;
-        while let Some(i) = out[from..].find(trigger) {
-            let body_start = from + i + trigger.len();
-            let body_len = out[body_start..]
-                .bytes()
-                .take_while(|b| b.is_ascii_alphanumeric() || b"+/=_-%\\".contains(b))
-                .count();
-            if body_len > 4 {
-                out.replace_range(body_start + 4..body_start + body_len, "…");
-            }
-            from = body_start.min(out.len());
-        }
-    }
-    out
+        .flat_map(|r| r.spec.keywords.iter().map(String::as_str))
+        .collect();
+    // Encoded keys (`qrcp%5Flive%5F…`, `qrcp\u005f…`, base64).
+    literals.extend(
+        triggers
+            .iter()
+            .filter_map(|t| std::str::from_utf8(&t.pattern).ok())
+            .filter(|t| !t.contains('\0')),
+    );
+    crate::redact::mask_keys(text, &literals, clipped_start)
 }
 
 /// `=secretvalue` after a variable name -> `=secr…` (`${{ secrets.X }}` stays, and
@@ -269,6 +368,29 @@ fn redact_assigned_value(post: &str, rules: &RuleSet) -> String {
         .take_while(|b| matches!(b, b'"' | b'\'' | b' ' | b'\t' | b'=' | b':'))
         .count();
     let value = &post[skip..];
+    // A reference is not a secret: another variable (`process.env.X`,
+    // `import.meta.env.X`, `$X`, `${X}`, `var.x`, `secrets.X`, `ANOTHER_NAME`).
+    let reference = [
+        "process.env",
+        "import.meta.env",
+        "$",
+        "var.",
+        "secrets.",
+        "env.",
+    ]
+    .iter()
+    .any(|p| value.starts_with(p))
+        || value
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .is_some_and(|w| {
+                w.len() > 1
+                    && w.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit())
+            });
+    if reference {
+        return post.to_string();
+    }
     let keyword = rules
         .rules
         .iter()
@@ -290,7 +412,8 @@ fn redact_assigned_value(post: &str, rules: &RuleSet) -> String {
     }
 }
 
-pub fn summary(outcome: &Scanned, error_count: u64) -> String {
+/// The summary line; `incomplete` places not read in full make it say so.
+pub fn summary(outcome: &Scanned, error_count: u64, incomplete: usize) -> String {
     let s = &outcome.stats;
     let n = outcome.findings.len();
     let errors = outcome
@@ -303,7 +426,17 @@ pub fn summary(outcome: &Scanned, error_count: u64) -> String {
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .count();
+    let scanned = Stats::get(&s.files) + Stats::get(&s.blobs) + Stats::get(&s.commits);
     let mut out = match n {
+        // Every input failed (a missing path, an unreachable site): nothing was
+        // scanned, so "no findings" would claim what is not known.
+        0 if error_count > 0 && scanned == 0 => {
+            return format!(
+                "nothing scanned: {} error{} (above)",
+                thousands(error_count),
+                plural(error_count)
+            );
+        }
         0 => "no findings".to_string(),
         _ => {
             let mut parts = Vec::new();
@@ -359,6 +492,13 @@ pub fn summary(outcome: &Scanned, error_count: u64) -> String {
     if !tail.is_empty() {
         out += "; ";
         out += &tail.join(", ");
+    }
+    if incomplete > 0 {
+        out += &format!(
+            "; INCOMPLETE: {} place{} not read in full (see the `incomplete:` lines above)",
+            thousands(incomplete as u64),
+            plural(incomplete as u64)
+        );
     }
     out
 }

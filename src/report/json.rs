@@ -39,6 +39,7 @@ pub fn write_report(
             errors: cfg.errors,
             elapsed_ms: outcome.elapsed.as_millis() as u64,
         },
+        incomplete: cfg.incomplete.clone(),
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)

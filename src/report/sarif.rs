@@ -7,8 +7,8 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use crate::finding::Finding;
-use crate::report::ReportOptions;
+use crate::finding::{Finding, SourceKind};
+use crate::report::{PathBase, ReportOptions};
 use crate::rules::{Rule, RuleKind, RuleSet, Severity};
 
 const INFORMATION_URI: &str = "https://github.com/qrcp-scan/qrcp-scan";
@@ -21,8 +21,12 @@ pub fn write(
     let rules = &cfg.rules;
     let results: Vec<Value> = findings
         .iter()
-        .map(|f| result(f, rules, cfg.redact))
+        .map(|f| result(f, rules, cfg.redact, cfg.base.as_ref()))
         .collect();
+    let mut base = json!({"description": {"text": "The scanned folder or repository."}});
+    if let Some(b) = &cfg.base {
+        base["uri"] = json!(file_uri(&b.root, true));
+    }
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -34,13 +38,34 @@ pub fn write(
                 "informationUri": INFORMATION_URI,
                 "rules": rules.rules.iter().map(rule_descriptor).collect::<Vec<_>>(),
             }},
-            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The scanned folder or repository."}}},
+            "originalUriBaseIds": {"%SRCROOT%": base},
             "columnKind": "unicodeCodePoints",
+            "invocations": [invocation(cfg)],
             "results": results,
         }],
     });
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+/// The run itself: successful only when everything asked for was read; each place
+/// not read in full is a tool execution notification.
+fn invocation(cfg: &ReportOptions) -> Value {
+    let notes: Vec<Value> = cfg
+        .incomplete
+        .iter()
+        .map(|i| {
+            json!({
+                "level": "error",
+                "descriptor": {"id": "incomplete"},
+                "message": {"text": format!("not read in full: {}: {}", i.path, i.reason)},
+            })
+        })
+        .collect();
+    json!({
+        "executionSuccessful": cfg.errors == 0 && cfg.incomplete.is_empty(),
+        "toolExecutionNotifications": notes,
+    })
 }
 
 fn level(s: Severity) -> &'static str {
@@ -119,7 +144,7 @@ fn camel(id: &str) -> String {
         .collect()
 }
 
-fn result(f: &Finding, rules: &RuleSet, redacted: bool) -> Value {
+fn result(f: &Finding, rules: &RuleSet, redacted: bool, base: Option<&PathBase>) -> Value {
     let index = rules.rules.iter().position(|r| r.spec.id == f.rule);
     let shown = f.shown_secret(redacted);
     let mut text = f.message.clone();
@@ -154,7 +179,7 @@ fn result(f: &Finding, rules: &RuleSet, redacted: bool) -> Value {
     // A commit or tag message has no file: its location is logical, naming the object.
     let location = match f.provenance.path.as_deref() {
         Some(p) => json!({"physicalLocation": {
-            "artifactLocation": {"uri": uri_of(p.split('!').next().unwrap_or(p)), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": artifact(f.provenance.source, p.split('!').next().unwrap_or(p), base),
             "region": region,
         }}),
         None => {
@@ -197,10 +222,42 @@ fn result(f: &Finding, rules: &RuleSet, redacted: bool) -> Value {
     result
 }
 
-/// A relative path as a URI reference: percent-encode what a URI cannot hold.
-fn uri_of(path: &str) -> String {
+/// Where a finding's file is: relative to `%SRCROOT%` when it lies under the
+/// scanned root, else an absolute `file://` URI (or the URL a site was fetched from).
+fn artifact(source: SourceKind, path: &str, base: Option<&PathBase>) -> Value {
+    let relative = |rel: &str| json!({"uri": uri_of(rel), "uriBaseId": "%SRCROOT%"});
+    match (source, base) {
+        (SourceKind::Url, _) => json!({"uri": path}),
+        // Git paths are relative to the repository's root already.
+        (SourceKind::Git | SourceKind::GitUnreachable | SourceKind::Staged, _) => relative(path),
+        (_, Some(b)) => {
+            let abs = crate::report::normalize(&b.cwd.join(path));
+            match abs.strip_prefix(&b.root) {
+                Ok(rel) => relative(&rel.to_string_lossy().replace('\\', "/")),
+                Err(_) => json!({"uri": file_uri(&abs, false)}),
+            }
+        }
+        // Standard input, or no known folder: as named, when it is relative.
+        (_, None) if !path.starts_with('/') => relative(path),
+        (_, None) => json!({"uri": file_uri(std::path::Path::new(path), false)}),
+    }
+}
+
+/// `file:///abs/path` (with a trailing `/` for a folder, as `originalUriBaseIds` wants).
+fn file_uri(path: &std::path::Path, folder: bool) -> String {
+    let mut s = path.to_string_lossy().replace('\\', "/");
+    if !s.starts_with('/') {
+        s.insert(0, '/');
+    }
+    if folder && !s.ends_with('/') {
+        s.push('/');
+    }
+    format!("file://{}", uri_of_abs(&s))
+}
+
+fn uri_of_abs(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
-    for b in path.trim_start_matches("./").bytes() {
+    for b in path.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
             out.push(b as char);
         } else {
@@ -208,6 +265,11 @@ fn uri_of(path: &str) -> String {
         }
     }
     out
+}
+
+/// A relative path as a URI reference: percent-encode what a URI cannot hold.
+fn uri_of(path: &str) -> String {
+    uri_of_abs(path.trim_start_matches("./"))
 }
 
 #[cfg(test)]
@@ -219,5 +281,9 @@ mod tests {
         assert_eq!(uri_of("./a b/c%d.js"), "a%20b/c%25d.js");
         assert_eq!(uri_of("src/ü.js"), "src/%C3%BC.js");
         assert_eq!(camel("qrcp-live-key"), "QrcpLiveKey");
+        assert_eq!(
+            file_uri(std::path::Path::new("/a b/c"), true),
+            "file:///a%20b/c/"
+        );
     }
 }

@@ -39,6 +39,8 @@ pub struct Limits {
     pub ratio: u64,
     /// Archives inside archives: `a.zip!b.jar!c.js` is depth 2.
     pub depth: usize,
+    /// Members listed in one archive; past it the rest are reported as incomplete.
+    pub members: usize,
 }
 
 impl Default for Limits {
@@ -48,6 +50,7 @@ impl Default for Limits {
             total: 1 << 30,
             ratio: 100,
             depth: 3,
+            members: 100_000,
         }
     }
 }
@@ -55,8 +58,6 @@ impl Default for Limits {
 /// The ratio is judged only past this many unpacked bytes: small files compress
 /// well and cost nothing.
 const RATIO_FLOOR: u64 = 4 << 20;
-/// Members listed in one archive; past it the rest are skipped with a note.
-const MAX_MEMBERS: usize = 100_000;
 
 const ZIP_EXT: &[&str] = &[
     ".zip", ".jar", ".war", ".ear", ".aar", ".whl", ".apk", ".nupkg", ".vsix", ".xpi",
@@ -158,17 +159,20 @@ fn explain(stop: Stop, member_path: &str, archive: &str, limits: &Limits) -> boo
             true
         }
         Stop::Budget => {
-            messages::note(
+            messages::Incomplete::record(
                 archive,
                 format!(
-                    "stopped unpacking: more than {} unpacked from one archive",
+                    "stopped unpacking: more than {} unpacked from one archive (raise --max-archive-size)",
                     human_bytes(limits.total)
                 ),
             );
             false
         }
         Stop::Io(e) => {
-            messages::error(member_path, format!("cannot unpack: {e}"));
+            messages::Incomplete::record(
+                member_path,
+                format!("cannot unpack (truncated or corrupt): {e}"),
+            );
             false
         }
     }
@@ -242,21 +246,27 @@ fn zip(
 ) {
     let mut archive = match zip::ZipArchive::new(Cursor::new(data)) {
         Ok(a) => a,
-        Err(e) => return messages::error(path, format!("not a readable zip archive: {e}")),
+        Err(e) => {
+            return messages::Incomplete::record(path, format!("not a readable zip archive: {e}"));
+        }
     };
     let mut buf = Vec::new();
     for i in 0..archive.len() {
-        if i == MAX_MEMBERS {
-            messages::note(
+        if i == limits.members {
+            messages::Incomplete::record(
                 path,
-                format!("stopped after {MAX_MEMBERS} members: too many to scan"),
+                format!(
+                    "stopped after {} members (raise --max-archive-members)",
+                    limits.members
+                ),
             );
             return;
         }
         let file = match archive.by_index(i) {
             Ok(f) => f,
             Err(e) => {
-                messages::error(path, format!("member {}: {e}", i + 1));
+                // Encrypted members and unsupported compression methods.
+                messages::Incomplete::record(path, format!("member {} not read: {e}", i + 1));
                 continue;
             }
         };
@@ -311,22 +321,32 @@ fn tar(
     let mut archive = tar::Archive::new(stream);
     let entries = match archive.entries() {
         Ok(e) => e,
-        Err(e) => return messages::error(path, format!("not a readable tar archive: {e}")),
+        Err(e) => {
+            return messages::Incomplete::record(path, format!("not a readable tar archive: {e}"));
+        }
     };
     let mut buf = Vec::new();
     // Also judged over the whole stream: many small members of zeros are a bomb too.
     let start = budget.get();
     for (i, entry) in entries.enumerate() {
-        if i == MAX_MEMBERS {
-            messages::note(
+        if i == limits.members {
+            messages::Incomplete::record(
                 path,
-                format!("stopped after {MAX_MEMBERS} members: too many to scan"),
+                format!(
+                    "stopped after {} members (raise --max-archive-members)",
+                    limits.members
+                ),
             );
             return;
         }
         let entry = match entry {
             Ok(e) => e,
-            Err(e) => return messages::error(path, format!("not a readable tar archive: {e}")),
+            Err(e) => {
+                return messages::Incomplete::record(
+                    path,
+                    format!("not a readable tar archive: {e}"),
+                );
+            }
         };
         if !entry.header().entry_type().is_file() {
             continue;
@@ -374,7 +394,7 @@ fn gzip(
     let mut dec = MultiGzDecoder::new(Counting::new(data, &consumed));
     let mut head = Vec::with_capacity(512);
     if let Err(e) = (&mut dec).take(512).read_to_end(&mut head) {
-        return messages::error(path, format!("not a readable gzip stream: {e}"));
+        return messages::Incomplete::record(path, format!("not a readable gzip stream: {e}"));
     }
     let lower = name.to_ascii_lowercase();
     let stream = Cursor::new(head).chain(dec);

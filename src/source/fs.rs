@@ -101,8 +101,7 @@ fn walk(
         });
     wb.build_parallel().run(|| {
         let mut worker = FileWorker {
-            scanner: Scanner::new(detector.clone(), sink.clone())
-                .with_max_member(cfg.max_file_size),
+            scanner: Scanner::new(detector.clone(), sink.clone()).with_limits(cfg.archive),
             buf: Vec::new(),
             max: cfg.max_file_size,
             binary: opts.binary,
@@ -129,6 +128,17 @@ fn walk(
                             p.insert(parent.to_path_buf());
                         }
                         worker.scan_file(&entry);
+                    } else if entry.depth() == 0 && !entry.path().is_dir() {
+                        // Named on the command line but no regular file: a FIFO
+                        // would block, a device never ends.
+                        let kind = entry.path().metadata().map(|m| special_kind(&m));
+                        messages::Incomplete::record(
+                            &display_path(entry.path()),
+                            format!(
+                                "not read: {} (pipe its content through `qrcp-scan stdin`)",
+                                kind.unwrap_or("not a regular file")
+                            ),
+                        );
                     }
                 }
                 Err(err) => report_walk_error(&err),
@@ -157,6 +167,17 @@ impl FileWorker {
             Ok(m) => m.len(),
             Err(e) => return messages::error(&display_path(path), describe_io(&e)),
         };
+        if len > self.max && entry.depth() == 0 {
+            // Asked for by name: not a by-design skip.
+            return messages::Incomplete::record(
+                &display_path(path),
+                format!(
+                    "not read: {} is larger than --max-file-size ({}); raise it to scan the file",
+                    human_bytes(len),
+                    human_bytes(self.max)
+                ),
+            );
+        }
         if len > self.max {
             Stats::add(&self.scanner.sink.stats.skipped, 1);
             return messages::note(
@@ -168,8 +189,13 @@ impl FileWorker {
                 ),
             );
         }
+        if len > MAP_ABOVE {
+            return self.scan_mapped(&file, entry);
+        }
         self.buf.clear();
-        self.buf.reserve(len as usize);
+        // `len` is what fstat said a moment ago: read at most the limit, and let the
+        // buffer grow with what really arrives.
+        self.buf.reserve(len.min(MAP_ABOVE) as usize);
         if let Err(e) = file.take(self.max + 1).read_to_end(&mut self.buf) {
             return messages::error(&display_path(path), describe_io(&e));
         }
@@ -190,6 +216,50 @@ impl FileWorker {
         if self.buf.capacity() > 16 << 20 {
             self.buf = Vec::new();
         }
+    }
+}
+
+/// Files larger than this (a raised `--max-file-size`) are mapped, not read into
+/// memory: a 20 GB file costs address space and page cache, never a 20 GB buffer.
+const MAP_ABOVE: u64 = 64 << 20;
+
+impl FileWorker {
+    /// Scans a large file through a read-only memory map.
+    fn scan_mapped(&mut self, file: &std::fs::File, entry: &DirEntry) {
+        let shown = display_path(entry.path());
+        // SAFETY: the map is read-only and dropped before this returns; a file
+        // truncated by another process meanwhile is the one hazard, as in ripgrep's
+        // mmap searcher.
+        let map = match unsafe { memmap2::Mmap::map(file) } {
+            Ok(m) => m,
+            Err(e) => return messages::error(&shown, describe_io(&e)),
+        };
+        let data: &[u8] = &map;
+        let data = &data[..data.len().min(self.max as usize)];
+        let explicit = entry.depth() == 0;
+        if !self.binary && !explicit && crate::source::looks_binary(data, &shown) {
+            Stats::add(&self.scanner.sink.stats.skipped, 1);
+            return;
+        }
+        let stats = &self.scanner.sink.stats;
+        Stats::add(&stats.files, 1);
+        Stats::add(&stats.bytes, data.len() as u64);
+        self.scanner.scan_blob(data, &Provenance::file(shown));
+    }
+}
+
+/// What a path that is neither a folder nor a regular file is.
+fn special_kind(m: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
     }
 }
 

@@ -53,6 +53,8 @@ pub struct SourceOptions {
     pub threads: usize,
     /// Larger blobs (and archive members) are skipped with a note.
     pub max_file_size: u64,
+    /// What unpacking one archive may cost (its `member` is `max_file_size`).
+    pub archive: archive::Limits,
     /// Scan build output folders even when gitignored.
     pub scan_build_output: bool,
 }
@@ -133,15 +135,12 @@ pub struct BlobScanner {
 }
 
 impl BlobScanner {
-    /// Members of an archive may be as large as other files (`max_member`,
-    /// `--max-file-size`).
-    pub fn new(detector: Detector, max_member: u64) -> BlobScanner {
+    /// Archives are unpacked within `limits` (members as large as other files,
+    /// `--max-file-size`; `--max-archive-*`).
+    pub fn new(detector: Detector, limits: archive::Limits) -> BlobScanner {
         BlobScanner {
             detector,
-            limits: archive::Limits {
-                member: max_member,
-                ..archive::Limits::default()
-            },
+            limits,
             located: Vec::new(),
         }
     }
@@ -191,10 +190,10 @@ impl BlobScanner {
         }
         if let Some(kind) = archive::kind(name.unwrap_or(""), data) {
             if depth >= self.limits.depth {
-                messages::note(
+                messages::Incomplete::record(
                     label,
                     format!(
-                        "skipped: archive nested more than {} deep",
+                        "not unpacked: archive nested more than {} deep (raise --max-archive-depth)",
                         self.limits.depth
                     ),
                 );
@@ -280,18 +279,17 @@ pub struct Scanner {
 
 impl Scanner {
     pub fn new(detector: Detector, sink: Sink) -> Scanner {
-        let member = archive::Limits::default().member;
         Scanner {
-            blobs: BlobScanner::new(detector, member),
+            blobs: BlobScanner::new(detector, archive::Limits::default()),
             sink,
             found: Vec::new(),
             findings: Vec::new(),
         }
     }
 
-    /// Members of an archive may be as large as other files (`--max-file-size`).
-    pub fn with_max_member(mut self, max: u64) -> Scanner {
-        self.blobs.limits.member = max;
+    /// Archives are unpacked within `limits` (`--max-file-size`, `--max-archive-*`).
+    pub fn with_limits(mut self, limits: archive::Limits) -> Scanner {
+        self.blobs.limits = limits;
         self
     }
 

@@ -62,7 +62,7 @@ pub fn scan(git_dir: &Path, cfg: &SourceOptions, sink: Sink) -> Result<()> {
     let mut out: Vec<Finding> = Vec::new();
     let mut file = FileScan {
         repo: &repo,
-        scanner: BlobScanner::new(detector, cfg.max_file_size),
+        scanner: BlobScanner::new(detector, cfg.archive),
         cfg,
         stats: &sink.stats,
     };

@@ -32,10 +32,21 @@ pub struct Loaded {
 
 /// Reads a JSON report (or a `jsonl` stream) and reads its keys back under `root`.
 pub fn load(report: &Path, root: &Path, rules: Arc<RuleSet>) -> Result<Loaded> {
-    let shown = report.display();
     let text = std::fs::read_to_string(report)
-        .with_context(|| format!("{shown}: cannot read the report"))?;
-    let raw: Vec<FindingIn> = match serde_json::from_str::<Report>(&text) {
+        .with_context(|| format!("{}: cannot read the report", report.display()))?;
+    from_text(&text, &report.display().to_string(), Some(root), rules)
+}
+
+/// Like [`load`], for a report already read (`shown` names it in errors). With
+/// `root` `None` no key is read back: the findings come as the report shows them
+/// (`org merge` without `--verify`, where the repositories may be elsewhere).
+pub fn from_text(
+    text: &str,
+    shown: &str,
+    root: Option<&Path>,
+    rules: Arc<RuleSet>,
+) -> Result<Loaded> {
+    let raw: Vec<FindingIn> = match serde_json::from_str::<Report>(text) {
         Ok(r) if r.version == VERSION => r.findings,
         Ok(r) => bail!(
             "{shown}: report version {} is not supported (1 is)",
@@ -192,7 +203,8 @@ fn static_encoding(e: &str) -> Option<&'static str> {
 }
 
 struct Reader<'a> {
-    root: &'a Path,
+    /// `None`: nothing is read back.
+    root: Option<&'a Path>,
     /// Opened on first use; the error is kept so that it is said once per key.
     repo: Option<std::result::Result<git2::Repository, String>>,
     detector: Detector,
@@ -214,16 +226,22 @@ impl Reader<'_> {
             };
         }
         let path = r.path.as_deref().ok_or("the report gives no path")?;
+        let Some(root) = self.root else {
+            return Err("the key was not read back".into());
+        };
         let (place, data) = match SourceKind::parse(&r.source) {
             Some(SourceKind::File) if path.contains('!') => {
                 return Err("keys inside archives cannot be read back: use a report written with --no-redact".into());
             }
-            Some(SourceKind::File) => (path.to_string(), self.file(path)),
+            Some(SourceKind::File) => (path.to_string(), self.file(root, path)),
             Some(SourceKind::Git) => {
                 let commit = r.commit.as_deref().ok_or("the report gives no commit")?;
-                (format!("{commit}:{path}"), self.blob(Some(commit), path))
+                (
+                    format!("{commit}:{path}"),
+                    self.blob(root, Some(commit), path),
+                )
             }
-            Some(SourceKind::Staged) => (format!("(staged) {path}"), self.blob(None, path)),
+            Some(SourceKind::Staged) => (format!("(staged) {path}"), self.blob(root, None, path)),
             _ => {
                 return Err(format!(
                     "keys found in {} cannot be read back: use a report written with --no-redact",
@@ -251,8 +269,8 @@ impl Reader<'_> {
             .ok_or_else(|| format!("{place} no longer holds the key with this fingerprint"))
     }
 
-    fn file(&mut self, path: &str) -> std::result::Result<Vec<u8>, String> {
-        let full = self.root.join(path);
+    fn file(&mut self, root: &Path, path: &str) -> std::result::Result<Vec<u8>, String> {
+        let full = root.join(path);
         self.files
             .entry(path.to_string())
             .or_insert_with(|| {
@@ -273,7 +291,12 @@ impl Reader<'_> {
     }
 
     /// The blob at `commit:path`, or the staged one (`commit` `None`).
-    fn blob(&mut self, commit: Option<&str>, path: &str) -> std::result::Result<Vec<u8>, String> {
+    fn blob(
+        &mut self,
+        root: &Path,
+        commit: Option<&str>,
+        path: &str,
+    ) -> std::result::Result<Vec<u8>, String> {
         let place = match commit {
             Some(c) => format!("{c}:{path}"),
             None => format!(":{path}"),
@@ -281,7 +304,6 @@ impl Reader<'_> {
         if let Some(cached) = self.files.get(&place) {
             return cached.clone();
         }
-        let root = self.root;
         let repo = self.repo.get_or_insert_with(|| {
             git2::Repository::discover(root)
                 .map_err(|e| format!("{}: not a git repository ({})", root.display(), e.message()))

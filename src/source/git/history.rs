@@ -15,7 +15,7 @@ impl Reader<'_> {
         };
         Worker {
             repo,
-            scanner: BlobScanner::new(self.detector.clone(), self.max),
+            scanner: BlobScanner::new(self.detector.clone(), self.archive),
         }
     }
 
@@ -226,15 +226,40 @@ impl Ctx<'_> {
             places,
             dotenv,
             errors,
+            missing,
         } = self.walk_trees(pool, &order, &nodes, &blob_found, &failed);
         let mut errors: Vec<(usize, Oid, Oid, String)> = errors
             .into_iter()
             .map(|(tree, (i, commit, msg))| (i, tree, commit, msg))
             .collect();
         errors.sort();
+        let partial = partial_clone(repo);
+        let mut gone = Vec::new();
         for (_, tree, commit, msg) in errors {
-            messages::error(&format!("tree {tree} (in commit {commit})"), msg);
+            match &partial {
+                Some(_) => gone.push(format!("tree {tree} (in commit {commit})")),
+                None => messages::error(&format!("tree {tree} (in commit {commit})"), msg),
+            }
         }
+        let mut missing: Vec<_> = missing.into_iter().collect();
+        missing.sort_by_key(|(id, (i, _, _))| (*i, *id));
+        gone.extend(
+            missing
+                .into_iter()
+                .map(|(id, (_, commit, path))| format!("blob {id} ({path} in commit {commit})")),
+        );
+        let shallow = shallow_commits(repo);
+        let mut lost_commits: Vec<Oid> = nodes
+            .iter()
+            .filter(|(id, _)| !shallow.contains(id))
+            .flat_map(|(_, n)| n.parents.iter())
+            .filter(|p| !nodes.contains_key(p) && !failed.contains(p))
+            .copied()
+            .collect();
+        lost_commits.sort();
+        lost_commits.dedup();
+        gone.extend(lost_commits.iter().map(|id| format!("commit {id}")));
+        report_missing(repo, partial.as_deref(), &gone);
         let places: HashMap<Oid, Vec<(String, usize)>> = places
             .into_iter()
             .map(|(id, paths)| (id, paths.into_iter().collect()))
@@ -316,5 +341,79 @@ impl Ctx<'_> {
         }
         self.emit(groups);
         Ok(())
+    }
+}
+
+/// The promisor remote when the repository is a partial clone (`--filter=…`): its
+/// missing objects are on that remote, not damage.
+fn partial_clone(repo: &Repository) -> Option<String> {
+    let cfg = repo.config().ok()?.snapshot().ok()?;
+    if let Ok(r) = cfg.get_string("extensions.partialclone") {
+        return Some(r);
+    }
+    let mut entries = cfg.entries(Some(r"remote\..*\.promisor")).ok()?;
+    while let Some(Ok(e)) = entries.next() {
+        if e.value().is_ok_and(|v| v == "true") {
+            let name = e
+                .name()
+                .ok()?
+                .strip_prefix("remote.")?
+                .strip_suffix(".promisor")?;
+            return Some(name.to_string());
+        }
+    }
+    None
+}
+
+/// The commits whose parents a shallow clone does not have (`.git/shallow`).
+fn shallow_commits(repo: &Repository) -> HashSet<Oid> {
+    std::fs::read_to_string(repo.commondir().join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
+}
+
+/// Objects the history names that the repository does not have: nothing of them
+/// was read, so the scan is incomplete. A partial clone gets one entry that says
+/// how to fetch them; otherwise each (the first 20) is listed.
+fn report_missing(repo: &Repository, partial: Option<&str>, gone: &[String]) {
+    use crate::messages::Incomplete;
+    if gone.is_empty() {
+        return;
+    }
+    let name = repo_name(repo);
+    if let Some(remote) = partial {
+        Incomplete::record(
+            &name,
+            format!(
+                "partial clone: {} object{} that history names {} not here (promisor objects \
+                 on `{remote}`), first {}; list them with \
+                 `git rev-list --objects --all --missing=print`, fetch them with \
+                 `git config --unset remote.{remote}.partialclonefilter; git fetch --refetch {}`, \
+                 then scan again",
+                gone.len(),
+                if gone.len() == 1 { "" } else { "s" },
+                if gone.len() == 1 { "is" } else { "are" },
+                gone[0],
+                crate::shell::quote(remote),
+            ),
+        );
+        return;
+    }
+    for g in gone.iter().take(20) {
+        Incomplete::record(
+            &format!("{name}: {g}"),
+            "missing from the object database: not scanned",
+        );
+    }
+    if gone.len() > 20 {
+        Incomplete::record(
+            &name,
+            format!(
+                "{} more objects missing from the object database",
+                gone.len() - 20
+            ),
+        );
     }
 }

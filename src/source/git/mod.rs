@@ -54,7 +54,7 @@ pub use object::rfc3339;
 use object::*;
 use place::*;
 use repo::repo_name;
-pub use repo::{config_root, git_msg, open};
+pub use repo::{PathStatus, config_root, git_msg, open, path_status};
 use walk::*;
 
 /// Which commits to scan.
@@ -121,6 +121,7 @@ pub fn scan(git_dir: &Path, opts: &GitOptions, cfg: &SourceOptions, sink: Sink) 
             detector: &detector,
             sink: &sink,
             max: cfg.max_file_size,
+            archive: cfg.archive,
             too_large: AtomicU64::new(0),
         },
         detector: &detector,
@@ -212,6 +213,7 @@ struct Reader<'a> {
     detector: &'a Detector,
     sink: &'a Sink,
     max: u64,
+    archive: super::archive::Limits,
     too_large: AtomicU64,
 }
 

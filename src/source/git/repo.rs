@@ -33,3 +33,48 @@ pub fn git_msg(e: &git2::Error) -> String {
         None => format!("libgit2 error {:?}", e.code()),
     }
 }
+
+/// What git knows of a file in a working tree (for wording, never for scanning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathStatus {
+    /// In the index: committed or about to be.
+    Tracked,
+    /// Matched by a .gitignore: a local file.
+    Ignored,
+    /// In a working tree, neither tracked nor ignored.
+    Untracked,
+    /// Not in a git working tree.
+    NotInRepo,
+}
+
+/// The status of `path` (as the scan printed it, relative to the current folder).
+pub fn path_status(path: &Path) -> PathStatus {
+    let Ok(abs) = std::path::absolute(path) else {
+        return PathStatus::NotInRepo;
+    };
+    let Some(dir) = abs.parent() else {
+        return PathStatus::NotInRepo;
+    };
+    let Ok(repo) = Repository::discover(dir) else {
+        return PathStatus::NotInRepo;
+    };
+    let Some(workdir) = repo.workdir() else {
+        return PathStatus::NotInRepo;
+    };
+    let (Ok(abs), Ok(workdir)) = (abs.canonicalize(), workdir.canonicalize()) else {
+        return PathStatus::NotInRepo;
+    };
+    let Ok(rel) = abs.strip_prefix(&workdir) else {
+        return PathStatus::NotInRepo;
+    };
+    if repo
+        .index()
+        .is_ok_and(|index| index.get_path(rel, 0).is_some())
+    {
+        PathStatus::Tracked
+    } else if repo.is_path_ignored(rel).unwrap_or(false) {
+        PathStatus::Ignored
+    } else {
+        PathStatus::Untracked
+    }
+}

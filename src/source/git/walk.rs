@@ -61,6 +61,9 @@ pub(super) struct Walked {
     pub(super) dotenv: HashMap<String, usize>,
     /// Unreadable trees not reported yet: (position, commit, message).
     pub(super) errors: HashMap<Oid, (usize, Oid, String)>,
+    /// Blobs that trees name but the object database lacks: (position, commit,
+    /// path) of the first.
+    pub(super) missing: HashMap<Oid, (usize, Oid, String)>,
 }
 
 impl Walked {
@@ -86,6 +89,14 @@ impl Walked {
                 }
             }
         }
+        for (id, e) in other.missing {
+            match self.missing.get(&id) {
+                Some(mine) if mine.0 <= e.0 => {}
+                _ => {
+                    self.missing.insert(id, e);
+                }
+            }
+        }
         self
     }
 }
@@ -96,6 +107,8 @@ impl Walked {
 /// gives what one walk of all commits would.
 pub(super) struct TreeWalk<'a> {
     repo: &'a Repository,
+    /// To tell a blob that is not there (a partial clone, a damaged repository).
+    odb: Option<git2::Odb<'a>>,
     detector: &'a Detector,
     /// Blobs with findings: where they sit is wanted.
     wanted: &'a HashMap<Oid, Vec<Found>>,
@@ -117,6 +130,7 @@ impl<'a> TreeWalk<'a> {
     ) -> TreeWalk<'a> {
         TreeWalk {
             repo,
+            odb: repo.odb().ok(),
             detector,
             wanted,
             failed,
@@ -183,6 +197,12 @@ impl<'a> TreeWalk<'a> {
                             if !paths.contains_key(&path) {
                                 paths.insert(path.clone(), position);
                             }
+                        } else if !self.found.missing.contains_key(&id)
+                            && self.odb.as_ref().is_some_and(|o| !o.exists(id))
+                        {
+                            self.found
+                                .missing
+                                .insert(id, (position, commit, path.clone()));
                         }
                         if self.detector.path_matches(&path)
                             && !self.found.dotenv.contains_key(&path)
