@@ -73,6 +73,8 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
         }
         ScanCommand::Git(args) => {
             use source::git::{GitOptions, Selection};
+            // Before any thread starts (progress, the scan's producer).
+            source::git::limit_mapped_packs();
             let (git_dir, root) = repo_dirs(&args.repo)?;
             let cfg = Run::new(&args.scan, &root)?.with_root(&root);
             let selection = match (&args.since, &args.range, &args.branch) {

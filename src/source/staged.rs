@@ -38,6 +38,9 @@ use crate::stats::Stats;
 use crate::units::human_bytes;
 
 pub fn scan(git_dir: &Path, cfg: &SourceOptions, sink: Sink) -> Result<()> {
+    // As `git::scan`: no SHA-1 of each blob read (a third of a hook run's time);
+    // `git diff --cached` trusts the object database too.
+    git2::opts::strict_hash_verification(false);
     let repo = Repository::open(git_dir)
         .with_context(|| format!("{}: cannot open the repository", git_dir.display()))?;
     if repo.is_bare() {

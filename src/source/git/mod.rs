@@ -82,6 +82,21 @@ pub struct GitOptions {
     pub not_remotes: bool,
 }
 
+/// Bounds what libgit2 maps of the packs at once (by default windows of 1 GiB, up to
+/// 8 GiB: a whole pack stays mapped and counts in the scan's resident memory).
+/// Windows of 32 MiB, at most 64 MiB mapped, cost no measurable time: the history
+/// scan reads the packs front to back.
+///
+/// Call before any thread is started: libgit2's options are globals.
+pub fn limit_mapped_packs() {
+    // SAFETY: git2 asks that no other thread runs while these globals are set;
+    // the callers run this first thing in a command, before any thread starts.
+    unsafe {
+        let _ = git2::opts::set_mwindow_size(32 << 20);
+        let _ = git2::opts::set_mwindow_mapped_limit(64 << 20);
+    }
+}
+
 /// Scans the repository whose git folder is `git_dir`.
 pub fn scan(git_dir: &Path, opts: &GitOptions, cfg: &SourceOptions, sink: Sink) -> Result<()> {
     // Every object is read once: libgit2's object cache would only hold memory.

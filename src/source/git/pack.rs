@@ -1,7 +1,9 @@
 //! What a repository's packs hold, read from their index files and the headers of
 //! their entries, without inflating anything: where each packed object sits (pack
 //! order, which keeps libgit2's delta-base cache warm when objects are read in it)
-//! and, following delta chains, its type, and its size when it is stored whole.
+//! and, following delta chains, its type, and its size: from the entry header for
+//! an object stored whole, from the first inflated bytes of the delta for a blob
+//! stored as a delta.
 //!
 //! The history scan uses this to skip the trees in its first phase (they are read
 //! by the tree walk) without asking libgit2 for their headers: a header read costs
@@ -21,7 +23,10 @@ use git2::{ObjectType, Oid};
 pub struct Packed {
     pub position: (u32, u64),
     pub kind: Option<ObjectType>,
-    /// The object's size, for an object stored whole (not as a delta).
+    /// The object's size, for an object stored whole and for a blob stored as a
+    /// delta (the delta's result size). Without it, the reader asks libgit2, which
+    /// resolves a delta's header by walking its whole chain: quadratic on a deep
+    /// chain.
     pub size: Option<usize>,
 }
 
@@ -134,7 +139,7 @@ fn entry_kinds(
     }
     let links: Vec<Link> = entries
         .iter()
-        .map(|&(_, off)| match window.at(&mut pack, off) {
+        .map(|&(_, off)| match window.at(&mut pack, off, HEADER_MAX) {
             Some(bytes) => parse_entry(bytes, off),
             None => Link::Unknown,
         })
@@ -187,14 +192,34 @@ fn entry_kinds(
             state[i] = State::Resolved(kind);
         }
     }
-    let kinds = state.into_iter().map(|s| match s {
-        State::Resolved(kind) => kind,
-        _ => None,
-    });
+    let kinds: Vec<Option<u8>> = state
+        .into_iter()
+        .map(|s| match s {
+            State::Resolved(kind) => kind,
+            _ => None,
+        })
+        .collect();
+    // The result size of blobs stored as deltas, in offset order (entries are
+    // sorted), with one inflater.
+    let mut inflater = flate2::Decompress::new(true);
+    let delta_sizes: Vec<Option<usize>> = links
+        .iter()
+        .zip(&kinds)
+        .zip(entries.iter())
+        .map(|((link, kind), &(_, off))| {
+            if matches!(link, Link::Whole(..) | Link::Unknown) || *kind != Some(3) {
+                return None;
+            }
+            let bytes = window.at(&mut pack, off, HEADER_MAX + DELTA_PEEK)?;
+            let start = entry(bytes, off).1;
+            delta_result_size(&mut inflater, bytes.get(start..)?)
+        })
+        .collect();
     links
         .iter()
         .zip(kinds)
-        .map(|(link, kind)| {
+        .zip(delta_sizes)
+        .map(|((link, kind), delta_size)| {
             let kind = match kind {
                 Some(1) => Some(ObjectType::Commit),
                 Some(2) => Some(ObjectType::Tree),
@@ -204,48 +229,109 @@ fn entry_kinds(
             };
             let size = match link {
                 Link::Whole(_, size) => usize::try_from(*size).ok(),
-                _ => None,
+                _ => delta_size,
             };
             (kind, size)
         })
         .collect()
 }
 
+/// Bytes of a delta's compressed data inflated to read its header.
+const DELTA_PEEK: usize = 4096;
+
+/// The result size of a delta whose zlib stream starts `data`: the second of the two
+/// base-128 numbers its inflated data starts with (base size, result size).
+fn delta_result_size(inflater: &mut flate2::Decompress, data: &[u8]) -> Option<usize> {
+    inflater.reset(true);
+    let data = &data[..data.len().min(DELTA_PEEK)];
+    // Two numbers of at most 10 bytes each.
+    let mut out = [0u8; 20];
+    let mut filled = 0;
+    while filled < out.len() {
+        let before = (inflater.total_in(), inflater.total_out());
+        let used = usize::try_from(inflater.total_in()).ok()?;
+        let status = inflater
+            .decompress(
+                data.get(used..)?,
+                &mut out[filled..],
+                flate2::FlushDecompress::None,
+            )
+            .ok()?;
+        filled = usize::try_from(inflater.total_out()).ok()?;
+        if status == flate2::Status::StreamEnd
+            || (inflater.total_in(), inflater.total_out()) == before
+        {
+            break;
+        }
+    }
+    let mut numbers = [0u64; 2];
+    let mut bytes = out[..filled].iter();
+    for n in &mut numbers {
+        let mut shift = 0;
+        loop {
+            let &b = bytes.next()?;
+            if shift > 63 {
+                return None;
+            }
+            *n |= u64::from(b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+    }
+    usize::try_from(numbers[1]).ok()
+}
+
 /// Parses the entry header at the start of `b`, the entry being at offset `off`.
 fn parse_entry(b: &[u8], off: u64) -> Link {
-    let Some(&first) = b.first() else {
-        return Link::Unknown;
-    };
+    entry(b, off).0
+}
+
+/// What the entry header says and where the entry's compressed data starts.
+fn entry(b: &[u8], off: u64) -> (Link, usize) {
+    entry_header(b)
+        .map(|(kind, size, at)| link(b, off, kind, size, at))
+        .unwrap_or((Link::Unknown, 0))
+}
+
+/// The type number, size and length of the type-and-size header at the start of `b`.
+fn entry_header(b: &[u8]) -> Option<(u8, u64, usize)> {
+    let &first = b.first()?;
     let kind = (first >> 4) & 7;
     let mut size = u64::from(first & 15);
     let mut shift = 4;
     let mut i = 1;
     let mut c = first;
     while c & 0x80 != 0 {
-        let Some(&next) = b.get(i) else {
-            return Link::Unknown;
-        };
+        let &next = b.get(i)?;
         if shift > 57 {
-            return Link::Unknown;
+            return None;
         }
         c = next;
         size |= u64::from(c & 0x7f) << shift;
         shift += 7;
         i += 1;
     }
+    Some((kind, size, i))
+}
+
+/// What the entry header says, the type-and-size part ending at `i`, and where
+/// the entry's compressed data starts.
+fn link(b: &[u8], off: u64, kind: u8, size: u64, mut i: usize) -> (Link, usize) {
     match kind {
-        1..=4 => Link::Whole(kind, size),
+        1..=4 => (Link::Whole(kind, size), i),
         6 => {
             // Offset of the base, backwards, in git's "offset encoding".
             let Some(&first) = b.get(i) else {
-                return Link::Unknown;
+                return (Link::Unknown, i);
             };
             let mut c = first;
             let mut back = u64::from(c & 0x7f);
             i += 1;
             while c & 0x80 != 0 {
                 let Some(&next) = b.get(i) else {
-                    return Link::Unknown;
+                    return (Link::Unknown, i);
                 };
                 c = next;
                 back = match back
@@ -254,20 +340,20 @@ fn parse_entry(b: &[u8], off: u64) -> Link {
                     .map(|v| v | u64::from(c & 0x7f))
                 {
                     Some(v) => v,
-                    None => return Link::Unknown,
+                    None => return (Link::Unknown, i),
                 };
                 i += 1;
             }
             match off.checked_sub(back) {
-                Some(base) if back > 0 => Link::Ofs(base),
-                _ => Link::Unknown,
+                Some(base) if back > 0 => (Link::Ofs(base), i),
+                _ => (Link::Unknown, i),
             }
         }
         7 => match b.get(i..i + 20).and_then(|id| Oid::from_bytes(id).ok()) {
-            Some(id) => Link::Ref(id),
-            None => Link::Unknown,
+            Some(id) => (Link::Ref(id), i + 20),
+            None => (Link::Unknown, i),
         },
-        _ => Link::Unknown,
+        _ => (Link::Unknown, i),
     }
 }
 
@@ -284,9 +370,10 @@ const HEADER_MAX: usize = 64;
 const WINDOW: usize = 64 * 1024;
 
 impl Window {
-    fn at(&mut self, pack: &mut (impl Read + Seek), off: u64) -> Option<&[u8]> {
+    /// The bytes from `off` on, at least `need` of them unless the pack ends first.
+    fn at(&mut self, pack: &mut (impl Read + Seek), off: u64, need: usize) -> Option<&[u8]> {
         let end = self.start + self.buf.len() as u64;
-        if off < self.start || off + HEADER_MAX as u64 > end {
+        if off < self.start || off + need as u64 > end {
             pack.seek(SeekFrom::Start(off)).ok()?;
             self.buf.resize(WINDOW, 0);
             let mut n = 0;
@@ -375,21 +462,27 @@ mod tests {
                 ],
                 None,
             );
-            let (mut deltas, mut n) = (0, 0);
+            let (mut deltas, mut blob_deltas, mut n) = (0, 0, 0);
             for line in listing.lines() {
                 let f: Vec<&str> = line.split(' ').collect();
                 let p = packed[&Oid::from_str(f[0]).unwrap()];
                 let kind = ObjectType::from_str(f[1]);
                 assert_eq!(p.kind, kind, "{config}: {line}");
-                if f[3].bytes().all(|b| b == b'0') {
+                // Whole objects and blobs stored as deltas come with their size.
+                if f[3].bytes().all(|b| b == b'0') || kind == Some(ObjectType::Blob) {
                     assert_eq!(p.size, Some(f[2].parse().unwrap()), "{config}: {line}");
                 } else {
+                    assert_eq!(p.size, None, "{config}: {line}");
+                }
+                if !f[3].bytes().all(|b| b == b'0') {
                     deltas += 1;
+                    blob_deltas += usize::from(kind == Some(ObjectType::Blob));
                 }
                 n += 1;
             }
             assert_eq!(packed.len(), n, "{config}");
             assert!(deltas > 100, "{config}: {deltas} deltas");
+            assert!(blob_deltas > 100, "{config}: {blob_deltas} blob deltas");
             // The links are of the kind asked for.
             let pack = std::fs::read_dir(objects.join("pack"))
                 .unwrap()
@@ -427,6 +520,15 @@ mod tests {
         }
         // A delta whose base would sit before the pack's start.
         assert_eq!(parse_entry(&[0x65, 0x7f], 20), Link::Unknown);
+        // Delta data: base size 5, result size 300 (0xac 0x02), then instructions.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut z, &[0x05, 0xac, 0x02, 0x90, 0x05]).unwrap();
+        let z = z.finish().unwrap();
+        let mut inflater = flate2::Decompress::new(true);
+        assert_eq!(delta_result_size(&mut inflater, &z), Some(300));
+        // Truncated or not zlib: no size, never a wrong one.
+        assert_eq!(delta_result_size(&mut inflater, &z[..3]), None);
+        assert_eq!(delta_result_size(&mut inflater, b"not zlib"), None);
     }
     /// Reference deltas whose bases form cycles (two-entry ones and one of
     /// 20,000 entries) have no type, and resolving them takes one step per
