@@ -8,7 +8,8 @@ pub const LOCAL_ONLY: &str =
 
 /// The note on findings in ignored files that were committed once (then untracked
 /// with `git rm --cached`): the key is in history and still on disk.
-pub const UNTRACKED_LOCAL: &str = "local file: ignored and no longer tracked, but committed before; it still holds the key on disk";
+pub const UNTRACKED_LOCAL: &str =
+    "local file: ignored, no longer tracked, committed before: it still holds the key on disk";
 
 /// A commit, as the audit shows it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
