@@ -428,15 +428,7 @@ fn gzip(
     {
         return tar(stream, &consumed, path, limits, budget, member);
     }
-    let inner = gz_member(name);
-    let mut buf = Vec::new();
-    let member_path = format!("{path}!{inner}");
-    match read_member(stream, &mut buf, limits, budget, &|| consumed.get()) {
-        Ok(()) => member(&buf, inner),
-        Err(stop) => {
-            explain(stop, &member_path, path, limits);
-        }
-    }
+    single_member(stream, &consumed, name, path, limits, budget, member);
 }
 
 /// A brotli stream (`app.js.br`): its one member is named after the file without
@@ -451,13 +443,26 @@ fn brotli(
 ) {
     let consumed = Rc::new(Cell::new(0));
     let stream = brotli_decompressor::Decompressor::new(Counting::new(data, &consumed), 64 * 1024);
+    single_member(stream, &consumed, name, path, limits, budget, member);
+}
+
+/// A compressed stream's one member (`app.js` in `app.js.gz` or `app.js.br`),
+/// read through the same limits as every member.
+fn single_member(
+    stream: impl Read,
+    consumed: &Rc<Cell<u64>>,
+    name: &str,
+    path: &str,
+    limits: &Limits,
+    budget: &Budget,
+    member: &mut dyn FnMut(&[u8], &str),
+) {
     let inner = gz_member(name);
     let mut buf = Vec::new();
-    let member_path = format!("{path}!{inner}");
     match read_member(stream, &mut buf, limits, budget, &|| consumed.get()) {
         Ok(()) => member(&buf, inner),
         Err(stop) => {
-            explain(stop, &member_path, path, limits);
+            explain(stop, &format!("{path}!{inner}"), path, limits);
         }
     }
 }
