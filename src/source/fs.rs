@@ -139,6 +139,15 @@ fn walk(
                                 kind.unwrap_or("not a regular file")
                             ),
                         );
+                    } else if entry.depth() > 0
+                        && let Some(kind) = ft.filter(|t| !t.is_symlink()).map(special_type)
+                    {
+                        // Inside a walked folder: a FIFO would block, a device never
+                        // ends, a socket has no content. Skipped by design, said once.
+                        messages::note(
+                            &display_path(entry.path()),
+                            format!("skipped: {kind} is never read inside a folder"),
+                        );
                     }
                 }
                 Err(err) => report_walk_error(&err),
@@ -250,8 +259,11 @@ impl FileWorker {
 
 /// What a path that is neither a folder nor a regular file is.
 fn special_kind(m: &std::fs::Metadata) -> &'static str {
+    special_type(m.file_type())
+}
+
+fn special_type(t: std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
-    let t = m.file_type();
     if t.is_fifo() {
         "a FIFO (named pipe)"
     } else if t.is_char_device() || t.is_block_device() {
@@ -291,6 +303,9 @@ fn describe_io(e: &std::io::Error) -> String {
 
 fn report_walk_error(err: &ignore::Error) {
     match err {
+        ignore::Error::WithPath { path, err } if name_too_long(err) => {
+            too_deep(path);
+        }
         ignore::Error::WithPath { path, err } => {
             messages::error(&display_path(path), walk_reason(err))
         }
@@ -304,6 +319,44 @@ fn report_walk_error(err: &ignore::Error) {
         ),
         other => messages::error("walk", walk_reason(other)),
     }
+}
+
+/// Whether the walk stopped because the path grew past what the system takes
+/// (`PATH_MAX`, 4096 bytes on Linux), or a name past `NAME_MAX`.
+fn name_too_long(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::Io(e) => e.kind() == std::io::ErrorKind::InvalidFilename,
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithPath { err, .. } => {
+            name_too_long(err)
+        }
+        _ => false,
+    }
+}
+
+/// A folder nested deeper than the path length allows: what is below it was not
+/// read. Named by its first and last folders (the whole path is thousands of
+/// bytes), with how to read it.
+fn too_deep(path: &Path) {
+    let shown = display_path(path);
+    let parts: Vec<&str> = shown.split('/').collect();
+    let short = if parts.len() > 6 {
+        format!(
+            "{}/…({} folders)…/{}",
+            parts[..3].join("/"),
+            parts.len() - 4,
+            parts[parts.len() - 1]
+        )
+    } else {
+        shown.clone()
+    };
+    messages::Incomplete::record(
+        &short,
+        format!(
+            "not read: {} bytes of path, longer than the system allows; scan it from a folder \
+             inside (`cd` part of the way down, then `qrcp-scan dir .`)",
+            shown.len()
+        ),
+    );
 }
 
 fn walk_reason(err: &ignore::Error) -> String {

@@ -227,6 +227,7 @@ impl Ctx<'_> {
             dotenv,
             errors,
             missing,
+            missing_trees,
         } = self.walk_trees(pool, &order, &nodes, &blob_found, &failed);
         let mut errors: Vec<(usize, Oid, Oid, String)> = errors
             .into_iter()
@@ -241,6 +242,12 @@ impl Ctx<'_> {
                 None => messages::error(&format!("tree {tree} (in commit {commit})"), msg),
             }
         }
+        let mut missing_trees: Vec<_> = missing_trees.into_iter().collect();
+        missing_trees.sort_by_key(|(id, (i, _, _))| (*i, *id));
+        gone.extend(missing_trees.into_iter().map(|(id, (_, commit, folder))| {
+            let folder = if folder.is_empty() { "/" } else { &folder };
+            format!("tree {id} ({folder} in commit {commit})")
+        }));
         let mut missing: Vec<_> = missing.into_iter().collect();
         missing.sort_by_key(|(id, (i, _, _))| (*i, *id));
         gone.extend(
@@ -438,10 +445,27 @@ fn report_missing(repo: &Repository, partial: Option<&str>, gone: &[String]) {
         );
         return;
     }
+    // How to get the objects back: from a remote when there is one (a refetch
+    // downloads every object again), else from another clone.
+    let remotes = repo.remotes();
+    let remote: Option<String> = match &remotes {
+        Ok(names) => names.iter().flatten().flatten().next().map(str::to_string),
+        Err(_) => None,
+    };
+    let how: String = match remote {
+        Some(r) => format!(
+            "fetch every object again with `git fetch --refetch {}`",
+            crate::shell::quote(&r)
+        ),
+        None => "copy it from a clone that has it (`git fetch <that clone>`)".into(),
+    };
     for g in gone.iter().take(20) {
         Incomplete::record(
             &format!("{name}: {g}"),
-            "missing from the object database: not scanned",
+            format!(
+                "missing from the object database: not scanned (`git fsck --connectivity-only` \
+                 lists what is missing; {how}, then scan again)"
+            ),
         );
     }
     if gone.len() > 20 {

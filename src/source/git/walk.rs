@@ -64,6 +64,9 @@ pub(super) struct Walked {
     /// Blobs that trees name but the object database lacks: (position, commit,
     /// path) of the first.
     pub(super) missing: HashMap<Oid, (usize, Oid, String)>,
+    /// Trees that trees or commits name but the object database lacks: (position,
+    /// commit, folder) of the first.
+    pub(super) missing_trees: HashMap<Oid, (usize, Oid, String)>,
 }
 
 impl Walked {
@@ -89,11 +92,16 @@ impl Walked {
                 }
             }
         }
-        for (id, e) in other.missing {
-            match self.missing.get(&id) {
-                Some(mine) if mine.0 <= e.0 => {}
-                _ => {
-                    self.missing.insert(id, e);
+        for (into, from) in [
+            (&mut self.missing, other.missing),
+            (&mut self.missing_trees, other.missing_trees),
+        ] {
+            for (id, e) in from {
+                match into.get(&id) {
+                    Some(mine) if mine.0 <= e.0 => {}
+                    _ => {
+                        into.insert(id, e);
+                    }
                 }
             }
         }
@@ -161,6 +169,14 @@ impl<'a> TreeWalk<'a> {
         while let Some((tree_id, folder_id)) = stack.pop() {
             let tree = match self.repo.find_tree(tree_id) {
                 Ok(t) => t,
+                Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                    let folder = self.folder_paths[folder_id as usize].clone();
+                    self.found
+                        .missing_trees
+                        .entry(tree_id)
+                        .or_insert((position, commit, folder));
+                    continue;
+                }
                 Err(e) => {
                     if !self.failed.contains(&tree_id) {
                         self.found
