@@ -401,10 +401,17 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
             ),
             format!("{}/cdn.js: skipped: another origin", cdn.base),
             "http://169.254.169.254/latest/meta-data/x.js: skipped: another origin".into(),
-            format!("{b}/to-metadata.js: redirects to another origin"),
-            format!("{b}/to-evil.js: redirects to another origin"),
         ] {
             let want = format!("qrcp-scan: note: {want}");
+            assert!(err.lines().any(|l| l.starts_with(&want)), "{want}\n{err}");
+        }
+        // Scripts of the page's origin that redirect elsewhere were asked for and
+        // not read: incomplete (the redirect is not followed).
+        for want in [
+            format!("{b}/to-metadata.js: not read: redirects to another origin"),
+            format!("{b}/to-evil.js: not read: redirects to another origin"),
+        ] {
+            let want = format!("qrcp-scan: incomplete: {want}");
             assert!(err.lines().any(|l| l.starts_with(&want)), "{want}\n{err}");
         }
         assert_eq!(evil.paths(), Vec::<String>::new());
@@ -443,12 +450,12 @@ fn cross_origin_still_refuses_metadata_and_unasked_loopback_addresses() {
         "protocol-relative.js",
     ] {
         let want = format!(
-            "qrcp-scan: note: {}/{path}: refused: 127.0.0.2 is a loopback address that was not asked for (--allow-private-addresses fetches it)",
+            "qrcp-scan: incomplete: {}/{path}: not read: refused: 127.0.0.2 is a loopback address that was not asked for (--allow-private-addresses fetches it)",
             evil.base
         );
         assert!(err.lines().any(|l| l == want), "{want}\n{err}");
     }
-    let want = "qrcp-scan: note: http://169.254.169.254/latest/meta-data/x.js: refused: 169.254.169.254 is a link-local or cloud metadata address";
+    let want = "qrcp-scan: incomplete: http://169.254.169.254/latest/meta-data/x.js: not read: refused: 169.254.169.254 is a link-local or cloud metadata address";
     assert!(err.lines().any(|l| l.starts_with(want)), "{want}\n{err}");
     assert_eq!(evil.paths(), Vec::<String>::new());
     // The address asked for, on another port: allowed with --cross-origin.
@@ -552,7 +559,7 @@ fn compression_bombs_stop_at_the_cap() {
         web.base
     );
     assert!(err.lines().any(|l| l.starts_with(&want)), "{want}\n{err}");
-    // A bomb of a script: the error line, and the page's key still found (exit 1).
+    // A bomb of a script: incomplete, and the page's key still found (exit 1).
     let o = qrcp()
         .args(["url", &format!("{}/", web.base), "--max-file-size", "1M"])
         .output()
@@ -560,7 +567,7 @@ fn compression_bombs_stop_at_the_cap() {
     let err = stderr(&o);
     assert_eq!(code(&o), 1, "{err}");
     let want = format!(
-        "qrcp-scan: error: {}/bomb.js: not scanned: Content-Encoding br decodes to more than --max-file-size",
+        "qrcp-scan: incomplete: {}/bomb.js: not scanned: Content-Encoding br decodes to more than --max-file-size",
         web.base
     );
     assert!(err.lines().any(|l| l.starts_with(&want)), "{want}\n{err}");
@@ -573,6 +580,82 @@ fn compression_bombs_stop_at_the_cap() {
             "--max-file-size",
             "65M",
         ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn scripts_and_maps_that_were_not_read_are_incomplete() {
+    let big = format!("var pad = \"{}\";", "a".repeat(4096));
+    let web = Web::start("127.0.0.1", move |_, req| match req.path.as_str() {
+        "/" => (
+            200,
+            vec![],
+            concat!(
+                "<script src=\"/ok.js\"></script>",
+                "<script src=\"/broken.js\"></script>",
+                "<script src=\"/gone.js\"></script>",
+                "<script src=\"/big.js\"></script>",
+                "<script src=\"http://169.254.169.254/latest/x.js\"></script>",
+            )
+            .as_bytes()
+            .to_vec(),
+        ),
+        "/ok.js" => (
+            200,
+            vec![],
+            b"var ok = 1;\n//# sourceMappingURL=ok.js.map\n".to_vec(),
+        ),
+        "/clean.html" => (200, vec![], b"<script src=\"/fine.js\"></script>".to_vec()),
+        "/fine.js" => (200, vec![], b"var fine = 1;".to_vec()),
+        "/big.js" => (200, vec![], big.clone().into_bytes()),
+        "/broken.js" | "/ok.js.map" => (500, vec![], b"oops".to_vec()),
+        _ => (404, vec![], vec![]),
+    });
+    let o = qrcp()
+        .args(["url", &format!("{}/", web.base), "--cross-origin"])
+        .args([
+            "--max-file-size",
+            "1K",
+            "--timeout",
+            "2",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(code(&o), 2, "{err}");
+    let r = json(&o);
+    let mut places: Vec<String> = r["incomplete"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i["path"].as_str().unwrap(),
+                i["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    places.sort();
+    let b = &web.base;
+    let want = [
+        format!("{b}/big.js not scanned: larger than --max-file-size"),
+        format!("{b}/broken.js not read: HTTP 500"),
+        format!("{b}/gone.js not read: HTTP 404"),
+        format!("{b}/ok.js.map not read: HTTP 500"),
+        "http://169.254.169.254/latest/x.js not read: refused: 169.254.169.254".to_string(),
+    ];
+    assert_eq!(places.len(), want.len(), "{places:#?}\n{err}");
+    for (got, want) in places.iter().zip(&want) {
+        assert!(got.starts_with(want.as_str()), "{got} / {want}");
+    }
+    // Every script read: exit 0 (so the check above can fail).
+    let o = qrcp()
+        .args(["url", &format!("{}/clean.html", web.base), "--timeout", "2"])
         .output()
         .unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));

@@ -40,6 +40,8 @@ pub enum Miss {
     Skipped(String),
     /// Asked-for content that could not be read (in full): an error.
     Failed(String),
+    /// The server answered 4xx: not there, or not for us.
+    Status(u16),
 }
 
 pub struct Fetcher {
@@ -104,7 +106,10 @@ impl Fetcher {
                 url = without_fragment(next);
                 continue;
             }
-            if status >= 400 {
+            if (400..500).contains(&status) {
+                return Err(Miss::Status(status));
+            }
+            if status >= 500 {
                 return Err(Miss::Failed(format!("HTTP {status}")));
             }
             let source_map = header("sourcemap").or_else(|| header("x-sourcemap"));

@@ -69,11 +69,13 @@ enum Target {
 enum Kind {
     /// Named on the command line: every miss is an error.
     Asked,
-    /// Named by the page or a script (a script, a source map): a miss on
-    /// purpose (policy) is a note, a failure an error.
+    /// Named by the page or a script (a script, a source map): whatever was not
+    /// read (refused by the address guard, over the size cap, timed out, an HTTP
+    /// error) is incomplete.
     Linked,
-    /// An import found in a script's code: every miss is a note (what looks
-    /// like an import may be a string).
+    /// An import found in a script's code: a 4xx or a refusal is a note (what
+    /// looks like an import may be a string), a failure to read what the server
+    /// does serve (timeout, size cap, 5xx) is incomplete.
     Discovered,
 }
 
@@ -119,21 +121,34 @@ impl Run<'_> {
         if !self.seen.insert(url.clone()) {
             return None;
         }
-        match (self.fetcher.get(url), kind) {
-            (Ok(f), _) => Some(f),
-            (Err(Miss::Skipped(why)), Kind::Linked | Kind::Discovered) => {
-                messages::note(url.as_str(), why);
-                None
-            }
-            (Err(Miss::Failed(why)), Kind::Discovered) => {
+        let miss = match self.fetcher.get(url) {
+            Ok(f) => return Some(f),
+            Err(m) => m,
+        };
+        match (miss, kind) {
+            (Miss::Skipped(why), Kind::Discovered) => {
                 messages::note(url.as_str(), format!("imported module: {why}"));
-                None
             }
-            (Err(Miss::Skipped(why) | Miss::Failed(why)), _) => {
+            (Miss::Status(s), Kind::Discovered) => {
+                messages::note(url.as_str(), format!("imported module: HTTP {s}"));
+            }
+            (Miss::Status(s), Kind::Linked) => {
+                messages::Incomplete::record(url.as_str(), format!("not read: HTTP {s}"));
+            }
+            (Miss::Skipped(why) | Miss::Failed(why), Kind::Linked | Kind::Discovered) => {
+                let why = if why.starts_with("not ") {
+                    why
+                } else {
+                    format!("not read: {why}")
+                };
+                messages::Incomplete::record(url.as_str(), why);
+            }
+            (Miss::Skipped(why) | Miss::Failed(why), Kind::Asked) => {
                 messages::error(url.as_str(), why);
-                None
             }
+            (Miss::Status(s), Kind::Asked) => messages::error(url.as_str(), format!("HTTP {s}")),
         }
+        None
     }
 
     /// Where `reference` (as written in `base`'s content) points, judged against
@@ -187,7 +202,7 @@ impl Run<'_> {
             .unwrap_or_else(|| page.clone());
         let max = self.opts.max_scripts;
         if refs.len() > max {
-            messages::note(
+            messages::Incomplete::record(
                 page.as_str(),
                 format!(
                     "loads {} scripts: only the first {max} are scanned (--max-scripts)",
@@ -261,7 +276,7 @@ impl Run<'_> {
             discover(self, &js.url, &js.body, &mut queue);
         }
         if dropped {
-            messages::note(
+            messages::Incomplete::record(
                 page.as_str(),
                 format!("imported modules past --max-scripts ({max}) are not scanned"),
             );
