@@ -64,7 +64,7 @@ pub fn error_count() -> u64 {
 /// the summary, in JSON (`incomplete`) and SARIF (tool execution notifications),
 /// and the exit status is 2 unless a finding made it 1. Files skipped by design
 /// (binary, ignored, over the size limit inside a walked tree) are notes instead.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Incomplete {
     /// The path, archive member (`a.zip!b/c`) or object that was not read in full.
     pub path: String,
@@ -105,6 +105,20 @@ impl Incomplete {
         let mut v = INCOMPLETE.lock().map(|l| l.clone()).unwrap_or_default();
         v.sort_by(|a, b| (&a.path, &a.reason).cmp(&(&b.path, &b.reason)));
         v
+    }
+
+    /// A mark in the kept list, for [`Incomplete::since`].
+    pub fn mark() -> usize {
+        INCOMPLETE.lock().map(|l| l.len()).unwrap_or(0)
+    }
+
+    /// What was recorded after `mark` (in the kept list), in the order recorded:
+    /// one repository's share of an `org scan`.
+    pub fn since(mark: usize) -> Vec<Incomplete> {
+        INCOMPLETE
+            .lock()
+            .map(|l| l.get(mark..).unwrap_or_default().to_vec())
+            .unwrap_or_default()
     }
 
     /// How many places were recorded (also past the kept list).

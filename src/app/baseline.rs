@@ -26,9 +26,13 @@ where
         "qrcp-scan: baseline of {n} finding{}",
         if n == 1 { "" } else { "s" }
     );
-    Ok(if messages::error_count() > 0 {
-        Exit::Error
-    } else {
-        Exit::Clean
-    })
+    // The baseline of a scan that did not read everything would let what it
+    // missed pass later runs unseen: the same rule as every scan.
+    Ok(
+        if messages::error_count() > 0 || messages::Incomplete::count() > 0 {
+            Exit::Error
+        } else {
+            Exit::Clean
+        },
+    )
 }

@@ -67,7 +67,11 @@ pub fn command(cmd: OrgCommand) -> Result<Exit> {
             let t = org::scan::run(&opts, &scan_repo)?;
             Ok(if t.findings > 0 {
                 Exit::Findings
-            } else if t.failed > 0 || messages::error_count() > 0 {
+            } else if t.failed > 0
+                || t.incomplete > 0
+                || messages::error_count() > 0
+                || messages::Incomplete::count() > 0
+            {
                 Exit::Error
             } else {
                 Exit::Clean
@@ -89,6 +93,8 @@ pub fn command(cmd: OrgCommand) -> Result<Exit> {
                 cache: a.cache.unwrap_or_else(org::default_cache),
                 read_keys: a.verify || a.revoke || a.no_redact,
             };
+            // A shard's repositories that were not read in full come back into this
+            // run's incomplete list (SARIF's notifications, the exit status).
             let mut m = org::merge::run(&opts, Arc::clone(&cfg.rules))?;
             if let (true, Some(api)) = (cfg.verify, &cfg.api) {
                 let settled = verify::verify_targets(api, &m.targets)?;
@@ -111,7 +117,10 @@ pub fn command(cmd: OrgCommand) -> Result<Exit> {
             out.flush().context("cannot write the report")?;
             let exit = if !m.findings.is_empty() {
                 Exit::Findings
-            } else if m.incomplete() || messages::error_count() > 0 {
+            } else if m.incomplete()
+                || messages::error_count() > 0
+                || messages::Incomplete::count() > 0
+            {
                 Exit::Error
             } else {
                 Exit::Clean

@@ -82,7 +82,10 @@ impl KeyGroup {
 impl Merged {
     /// Whether anything asked for is missing: the run must not exit 0.
     pub fn incomplete(&self) -> bool {
-        !self.missing.is_empty() || !self.failures.is_empty() || !self.unfinished.is_empty()
+        !self.missing.is_empty()
+            || !self.failures.is_empty()
+            || !self.unfinished.is_empty()
+            || self.repositories.values().any(|r| !r.incomplete.is_empty())
     }
 }
 
@@ -182,6 +185,14 @@ pub fn run(opts: &MergeOptions, rules: Arc<RuleSet>) -> Result<Merged> {
     m.unfinished = unfinished;
     for f in lines.failures.values() {
         crate::messages::error(&f.repository, format!("not scanned: {}", f.reason));
+    }
+    for r in lines.repositories.values() {
+        for i in &r.incomplete {
+            crate::messages::Incomplete::record(
+                &format!("{}: {}", r.repository, i.path),
+                &i.reason,
+            );
+        }
     }
     m.repositories = lines.repositories;
     m.failures = lines.failures;

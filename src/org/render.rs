@@ -115,6 +115,7 @@ pub fn write_json(m: &Merged, redacted: bool, out: &mut dyn Write) -> std::io::R
             "findings": m.findings.len(),
             "keys": m.keys.len(),
             "errors": sum(|r| r.errors),
+            "incomplete": sum(|r| r.incomplete.len() as u64),
             "scan_ms": sum(|r| r.elapsed_ms),
         },
     });
@@ -206,6 +207,17 @@ pub fn write_human(m: &Merged, redacted: bool, out: &mut dyn Write) -> std::io::
     }
     for (s, r) in &m.unfinished {
         writeln!(out, "no result: {} (shard {s} stopped early?)", p(r))?;
+    }
+    for r in m.repositories.values() {
+        for i in &r.incomplete {
+            writeln!(
+                out,
+                "incomplete: {}: {}: {}",
+                p(&r.repository),
+                p(&i.path),
+                p(&i.reason)
+            )?;
+        }
     }
     if !m.missing.is_empty() {
         let names: Vec<String> = m

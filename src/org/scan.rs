@@ -26,6 +26,8 @@ pub struct Totals {
     pub failed: usize,
     /// Objects or files that could not be read, over the shard.
     pub errors: u64,
+    /// Places not read in full, over the shard.
+    pub incomplete: usize,
 }
 
 pub fn run(opts: &ScanOptions, scan_repo: ScanRepo) -> Result<Totals> {
@@ -66,6 +68,7 @@ pub fn run(opts: &ScanOptions, scan_repo: ScanRepo) -> Result<Totals> {
         let got = fetch::obtain(repo, &opts.cache, true);
         let fetch_ms = started.elapsed().as_millis() as u64;
         let errors_before = crate::messages::error_count();
+        let incomplete_mark = crate::messages::Incomplete::mark();
         let scanned = got.and_then(|dir| scan_repo(&dir).map_err(|e| format!("{e:#}")));
         match scanned {
             Err(reason) => {
@@ -85,6 +88,8 @@ pub fn run(opts: &ScanOptions, scan_repo: ScanRepo) -> Result<Totals> {
             Ok(outcome) => {
                 let errors = crate::messages::error_count() - errors_before;
                 totals.errors += errors;
+                let incomplete = crate::messages::Incomplete::since(incomplete_mark);
+                totals.incomplete += incomplete.len();
                 totals.findings += outcome.findings.len();
                 for f in &outcome.findings {
                     wire::write_finding(&plan_id, &shard, &name, f, opts.redact, &mut out)
@@ -105,6 +110,7 @@ pub fn run(opts: &ScanOptions, scan_repo: ScanRepo) -> Result<Totals> {
                         errors,
                         elapsed_ms: started.elapsed().as_millis() as u64,
                         fetch_ms,
+                        incomplete,
                     },
                     &mut out,
                 )

@@ -40,6 +40,10 @@ pub struct RepositoryLine {
     pub elapsed_ms: u64,
     /// Time spent cloning or refreshing the clone (0 when read in place).
     pub fetch_ms: u64,
+    /// What of this repository was asked for and not read in full (missing
+    /// objects, an archive over a limit…): its scan is not clean whatever it found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<crate::messages::Incomplete>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
