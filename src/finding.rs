@@ -172,6 +172,9 @@ pub struct Finding {
     pub notes: Vec<String>,
     /// The line carries `qrcp-scan:allow`.
     pub inline_allowed: bool,
+    /// The key runs straight into binary data: its body may end before the match
+    /// does (`detect::ends`). Verify does not call it inactive; revoke skips it.
+    pub ambiguous_end: bool,
 }
 
 impl Finding {

@@ -58,6 +58,9 @@ pub struct WireFinding<'a> {
     pub email: Option<Cow<'a, str>>,
     pub date: Option<Cow<'a, str>>,
     pub verification: Option<Cow<'a, str>>,
+    /// The key runs into binary data and may end earlier (present when true).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ambiguous_end: bool,
 }
 
 /// `audit --format json`: the key groups (`G`, the audit's own type, flattened) with
@@ -244,6 +247,7 @@ impl<'a> WireFinding<'a> {
             email: commit.map(|c| Cow::Borrowed(c.email.as_str())),
             date: commit.map(|c| Cow::Borrowed(c.date.as_str())),
             verification: f.verification.map(|v| Cow::Borrowed(v.as_str())),
+            ambiguous_end: f.ambiguous_end,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod ambiguous;
 mod api;
 mod audit;
 mod bundles;
@@ -16,5 +17,6 @@ mod hooks;
 mod org;
 mod rules;
 mod scan;
+mod unread;
 mod untrusted;
 mod url;

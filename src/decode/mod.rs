@@ -210,6 +210,11 @@ fn base64_forms(kw: &[u8]) -> Vec<(Vec<u8>, usize)> {
     out
 }
 
+/// Said of a key whose end is ambiguous ([`crate::detect::ends`]).
+pub const AMBIGUOUS_NOTE: &str = "the key runs straight into binary data: where its body ends is ambiguous \
+     (its last characters may belong to the container); verify says `unknown (ambiguous end)` \
+     when the API rejects it, and revoke leaves it to you";
+
 /// A finding with the physical offset where it starts in the scanned blob.
 #[derive(Debug, Clone)]
 pub struct Located {
@@ -255,6 +260,20 @@ pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Loca
             line_allows(data, start) || context.text.contains(crate::finding::INLINE_ALLOW);
         let mut finding = det.make_finding(&h.hit, &h.secret, prov, at, context, allowed);
         finding.encoding = h.layers.first().map(|l| l.name());
+        // A plain key in binary data may run into the container's next bytes.
+        if h.layers.is_empty()
+            && finding.secret.is_some()
+            && crate::detect::ends::ambiguous(
+                data,
+                start,
+                end,
+                finding.secret_prefix_len,
+                crate::detect::ends::MIN_BODY,
+            )
+        {
+            finding.ambiguous_end = true;
+            finding.notes.push(AMBIGUOUS_NOTE.into());
+        }
         if h.layers.len() > 1 {
             let chain: Vec<&str> = h.layers.iter().map(|l| l.name()).collect();
             finding

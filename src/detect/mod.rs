@@ -4,6 +4,7 @@
 //! candidates; rule regexes, placeholder judgement and line/column arithmetic run
 //! only around them, so bytes with nothing to find cost what they cost ripgrep.
 
+pub mod ends;
 pub mod location;
 pub mod placeholder;
 mod trigger;
@@ -237,6 +238,7 @@ impl Detector {
                     context: None,
                     notes: Vec::new(),
                     inline_allowed: false,
+                    ambiguous_end: false,
                 });
             }
         }
@@ -472,6 +474,7 @@ impl Detector {
             context: Some(context),
             notes: Vec::new(),
             inline_allowed,
+            ambiguous_end: false,
         }
     }
 }

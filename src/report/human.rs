@@ -186,8 +186,14 @@ fn render(
     if !first.is_empty() {
         footer.push(first.join(" · "));
     }
-    if let Some(v) = f.verification {
-        footer.push(format!("verified: {v} ({})", verdict_meaning(v.as_str())));
+    match f.verification {
+        Some(crate::finding::Verification::Unknown) if f.ambiguous_end => footer.push(
+            "verified: unknown (ambiguous end: the API rejected the whole body, which may \
+             hold bytes of the container)"
+                .into(),
+        ),
+        Some(v) => footer.push(format!("verified: {v} ({})", verdict_meaning(v.as_str()))),
+        None => {}
     }
     for note in &f.notes {
         group = group.element(Level::NOTE.message(message("note", &sanitize(note))));

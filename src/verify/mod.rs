@@ -38,6 +38,9 @@ const LIVE_PREFIX: &str = "qrcp_live_";
 const TEST_PREFIX: &str = "qrcp_test_";
 const VERIFY_PATH: &str = "/v1/qrcodes?limit=1";
 const REVOKE_PATH: &str = "/v1/api_keys/revoke";
+/// Why a rejected key with an ambiguous end stays unknown.
+pub const AMBIGUOUS_END: &str = "ambiguous end: the API rejected the whole body, which runs into \
+     binary data and may hold bytes that are not the key's";
 
 /// Validated API settings (`--api-*`, `--audit-log`).
 #[derive(Debug, Clone)]
@@ -126,11 +129,19 @@ pub fn verify_targets(api: &ApiConfig, targets: &[Target]) -> Result<Vec<Settled
     }
     let path = api.audit_log.clone().unwrap_or_else(audit::default_path);
     let engine = Engine::new(api, Some(AuditLog::open(&path)?));
-    let settled = engine.run(Action::Verify, targets);
+    let mut settled = engine.run(Action::Verify, targets);
     crate::messages::note(
         &path.display().to_string(),
         "every verification request is recorded in this audit log",
     );
+    // A body that runs into binary data may carry the container's bytes: the API
+    // rejecting it says nothing of the key inside.
+    for (t, s) in targets.iter().zip(settled.iter_mut()) {
+        if t.ambiguous_end && s.outcome == Verdict::Inactive {
+            s.outcome = Verdict::Unknown;
+            s.detail = Some(AMBIGUOUS_END.into());
+        }
+    }
     for (t, s) in targets.iter().zip(&settled) {
         if s.outcome == Verdict::Unknown {
             crate::messages::note(
@@ -190,6 +201,18 @@ pub fn revoke_targets(
     let targets: Vec<Target> = targets
         .into_iter()
         .filter(|t| t.live || !settings.only_live)
+        .filter(|t| {
+            // Revoking needs the exact key: a body that may carry a container's
+            // bytes would at best be refused, so the user decides.
+            if t.ambiguous_end {
+                crate::messages::note(
+                    &format!("{} ({})", t.redacted, t.location),
+                    "not revoked: the key runs into binary data and where it ends is \
+                     ambiguous; find the exact key and revoke it in the QRCodePro dashboard",
+                );
+            }
+            !t.ambiguous_end
+        })
         .collect();
     if targets.is_empty() {
         return Ok(Vec::new());

@@ -82,6 +82,7 @@ pub fn from_text(
         let i = match index.get(fp) {
             Some(&i) => {
                 targets[i].more += 1;
+                targets[i].ambiguous_end &= r.ambiguous_end;
                 i
             }
             None => {
@@ -93,6 +94,7 @@ pub fn from_text(
                     location: location_of(f),
                     more: 0,
                     live,
+                    ambiguous_end: r.ambiguous_end,
                 });
                 targets.len() - 1
             }
@@ -187,6 +189,7 @@ fn outcome_finding(k: &OutcomeKeyIn) -> FindingIn {
         email: None,
         date: None,
         verification: None,
+        ambiguous_end: false,
     }
 }
 
@@ -235,6 +238,7 @@ fn to_finding(r: &FindingIn) -> Result<Finding> {
         context: None,
         notes: Vec::new(),
         inline_allowed: false,
+        ambiguous_end: r.ambiguous_end,
     })
 }
 

@@ -16,6 +16,9 @@ pub struct Target {
     /// How many other places hold the same key.
     pub more: usize,
     pub live: bool,
+    /// Every place of the key runs into binary data: the key may be shorter than
+    /// what was found (`detect::ends`).
+    pub ambiguous_end: bool,
 }
 
 /// What became of one target.
@@ -69,6 +72,8 @@ pub fn targets_of(findings: &[Finding]) -> Vec<Target> {
         }
         if let Some(&i) = index.get(fp.as_str()) {
             targets[i].more += 1;
+            // Found whole somewhere (in text): that body is the key.
+            targets[i].ambiguous_end &= f.ambiguous_end;
             continue;
         }
         index.insert(fp, targets.len());
@@ -79,6 +84,7 @@ pub fn targets_of(findings: &[Finding]) -> Vec<Target> {
             location: location_of(f),
             more: 0,
             live: secret.starts_with(LIVE_PREFIX),
+            ambiguous_end: f.ambiguous_end,
         });
     }
     targets
