@@ -46,7 +46,7 @@ fn only_finding(o: &Output) -> Value {
 }
 
 #[test]
-fn a_key_that_runs_into_a_pyc_is_flagged_and_verify_says_unknown() {
+fn a_key_that_runs_into_a_pyc_is_flagged_and_never_called_inactive() {
     let key = live_key();
     let Some(t) = compiled(&key) else { return };
     // The body as matched runs on into the marshal bytes after the string.
@@ -80,8 +80,8 @@ fn a_key_that_runs_into_a_pyc_is_flagged_and_verify_says_unknown() {
     );
     assert_secret_absent(&o, &key);
 
-    // The key is live, but what was found is the key and a byte more: the API
-    // rejects it (401), and the verdict stays unknown, not inactive.
+    // What was found is the key and a byte more: the API rejects it (401). The
+    // key is live, and the body without its last character is: active.
     let server = ApiServer::start();
     server.set(&key, KeyState::Active);
     let o = api(
@@ -91,23 +91,45 @@ fn a_key_that_runs_into_a_pyc_is_flagged_and_verify_says_unknown() {
     );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let f = only_finding(&o);
-    assert_eq!(f["verification"], "unknown", "{f:#}");
+    assert_eq!(f["verification"], "active", "{f:#}\n{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("verified active without its last 1 character"),
+        "{}",
+        stderr(&o)
+    );
+    // The whole body, then at most three shorter ones: bounded.
+    let sent = server.requests();
+    assert_eq!(sent.len(), 4, "{sent:?}");
+    assert_eq!(server.requests_with(&key).len(), 1);
+    assert_secret_absent(&o, &key);
+
+    // A key the API does not know (revoked, or never one): every body is
+    // rejected, and the verdict stays unknown, not inactive.
+    let unknown = live_key();
+    let Some(t) = compiled(&unknown) else { return };
+    let o = api(
+        &t,
+        &server,
+        &["dir", ".", "--binary", "--verify", "--format", "json"],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(only_finding(&o)["verification"], "unknown");
     assert!(
         stderr(&o).contains("ambiguous end: the API rejected the whole body"),
         "{}",
         stderr(&o)
     );
-    assert_eq!(server.requests().len(), 1, "one request for the one key");
     let o = api(&t, &server, &["dir", ".", "--binary", "--verify"]);
     assert!(
         stdout(&o).contains("verified: unknown (ambiguous end"),
         "{}",
         stdout(&o)
     );
-    assert_secret_absent(&o, &key);
+    assert_secret_absent(&o, &unknown);
 
-    // The same key written whole in a text file settles it: that body is the key.
+    // A key written whole in a text file settles it: that body is the key.
     t.write("settings.py", format!("API_KEY = \"{key}\"\n"));
+    server.set(&key, KeyState::Active);
     let o = api(
         &t,
         &server,

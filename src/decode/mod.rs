@@ -212,8 +212,8 @@ fn base64_forms(kw: &[u8]) -> Vec<(Vec<u8>, usize)> {
 
 /// Said of a key whose end is ambiguous ([`crate::detect::ends`]).
 pub const AMBIGUOUS_NOTE: &str = "the key runs straight into binary data: where its body ends is ambiguous \
-     (its last characters may belong to the container); verify says `unknown (ambiguous end)` \
-     when the API rejects it, and revoke leaves it to you";
+     (its last characters may belong to the container); verify also tries it without them and \
+     says `unknown (ambiguous end)` when the API rejects every body; revoke leaves it to you";
 
 /// A finding with the physical offset where it starts in the scanned blob.
 #[derive(Debug, Clone)]

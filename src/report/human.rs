@@ -192,6 +192,11 @@ fn render(
              hold bytes of the container)"
                 .into(),
         ),
+        Some(crate::finding::Verification::Active) if f.ambiguous_end => footer.push(
+            "verified: active (without its last characters, which belong to the container: \
+             revoke it in the QRCodePro dashboard)"
+                .into(),
+        ),
         Some(v) => footer.push(format!("verified: {v} ({})", verdict_meaning(v.as_str()))),
         None => {}
     }

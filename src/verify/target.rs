@@ -42,6 +42,32 @@ pub fn is_qrcodepro_key(s: &str) -> bool {
     body.is_some_and(|b| b.len() >= 20 && b.bytes().all(|c| c.is_ascii_alphanumeric()))
 }
 
+/// How many characters a body that runs into binary data is tried without (a
+/// container's type tag, a length byte, a short tag): a few requests per key at
+/// most, paced by the run's limiter.
+const SHORTER_TRIES: usize = 3;
+
+/// The keys an ambiguous body may be: without its last 1, 2 or 3 characters,
+/// each still a key by the contract (20 or more letters and digits).
+pub fn shorter_bodies(t: &Target) -> Vec<Target> {
+    let Ok(key) = &t.key else {
+        return Vec::new();
+    };
+    (1..=SHORTER_TRIES)
+        .filter_map(|cut| key.get(..key.len().checked_sub(cut)?))
+        .filter(|k| is_qrcodepro_key(k))
+        .map(|k| Target {
+            fingerprint: crate::finding::fingerprint(k.as_bytes()),
+            key: Ok(k.to_string()),
+            redacted: t.redacted.clone(),
+            location: t.location.clone(),
+            more: 0,
+            live: t.live,
+            ambiguous_end: false,
+        })
+        .collect()
+}
+
 /// `path:line`, `commit:path:line`, or whatever part of that is known.
 pub fn location_of(f: &Finding) -> String {
     let mut parts = Vec::new();
