@@ -232,9 +232,15 @@ fn org_scan_and_merge_carry_unread_content_through() {
     let clean = Repo::init();
     clean.write("a.txt", "nothing\n");
     clean.commit("one");
+    let nowhere = t.join("no-such-repository");
     t.write(
         "repos.txt",
-        format!("{}\n{}\n", r.dir.display(), clean.dir.display()),
+        format!(
+            "{}\n{}\n{}\n",
+            r.dir.display(),
+            clean.dir.display(),
+            nowhere.display()
+        ),
     );
     let out = t.join("shard.jsonl");
     let o = t
@@ -265,6 +271,13 @@ fn org_scan_and_merge_carry_unread_content_through() {
         "{broken:#}"
     );
     assert!(repo_line(&clean.dir).get("incomplete").is_none());
+    // The repository that could not be read: a failure line.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["type"] == "failure" && l["repository"] == nowhere.display().to_string()),
+        "{lines:#?}"
+    );
 
     // The clean repository alone exits 0 (so the check above can fail).
     t.write("clean.txt", format!("{}\n", clean.dir.display()));

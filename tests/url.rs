@@ -597,6 +597,7 @@ fn scripts_and_maps_that_were_not_read_are_incomplete() {
                 "<script src=\"/broken.js\"></script>",
                 "<script src=\"/gone.js\"></script>",
                 "<script src=\"/big.js\"></script>",
+                "<script src=\"/slow.js\"></script>",
                 "<script src=\"http://169.254.169.254/latest/x.js\"></script>",
             )
             .as_bytes()
@@ -611,6 +612,10 @@ fn scripts_and_maps_that_were_not_read_are_incomplete() {
         "/fine.js" => (200, vec![], b"var fine = 1;".to_vec()),
         "/big.js" => (200, vec![], big.clone().into_bytes()),
         "/broken.js" | "/ok.js.map" => (500, vec![], b"oops".to_vec()),
+        "/slow.js" => {
+            std::thread::sleep(Duration::from_millis(2500));
+            (200, vec![], b"var slow = 1;".to_vec())
+        }
         _ => (404, vec![], vec![]),
     });
     let o = qrcp()
@@ -647,6 +652,7 @@ fn scripts_and_maps_that_were_not_read_are_incomplete() {
         format!("{b}/broken.js not read: HTTP 500"),
         format!("{b}/gone.js not read: HTTP 404"),
         format!("{b}/ok.js.map not read: HTTP 500"),
+        format!("{b}/slow.js not read: timed out"),
         "http://169.254.169.254/latest/x.js not read: refused: 169.254.169.254".to_string(),
     ];
     assert_eq!(places.len(), want.len(), "{places:#?}\n{err}");
