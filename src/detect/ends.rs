@@ -24,20 +24,20 @@ pub fn ambiguous(data: &[u8], start: usize, end: usize, prefix: usize, min_body:
     }
     let ends_text = matches!(
         data.get(end),
-        None | Some(0 | b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b'`')
+        None | Some(0 | 0x1b | b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b'`')
     );
     !ends_text || shorter_length_prefix(data, start, end - start, prefix + min_body)
 }
 
-/// A byte that text does not hold (a control other than a blank) within
-/// [`NEAR`] bytes of the match.
+/// A byte that text does not hold (a control other than a blank, or the escape
+/// that starts a terminal colour in a log) within [`NEAR`] bytes of the match.
 fn binary_near(data: &[u8], start: usize, end: usize) -> bool {
     let before = &data[start.saturating_sub(NEAR)..start];
     let after = &data[end..data.len().min(end + NEAR)];
     before
         .iter()
         .chain(after)
-        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
+        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
 }
 
 /// Whether the bytes just before `start` read as a length (one byte, two bytes
@@ -102,6 +102,11 @@ mod tests {
         elf.extend_from_slice(KEY);
         elf.extend_from_slice(b"\x00\x00\x01");
         assert!(!at(&elf));
+        // A coloured log line: terminal escapes are text.
+        let mut log = b"key: \x1b[32m".to_vec();
+        log.extend_from_slice(KEY);
+        log.extend_from_slice(b"\x1b[0m\n");
+        assert!(!at(&log));
         // A length prefix that says exactly the match.
         let mut exact = vec![0u8, 0, KEY.len() as u8];
         exact.extend_from_slice(KEY);
