@@ -64,7 +64,7 @@ fn shorter_length_prefix(data: &[u8], start: usize, matched: usize, min: usize) 
 mod tests {
     use super::*;
 
-    const KEY: &[u8] = b"qrcp_live_Zb7Qk2Wp9Rt4Yn6Hs3Jd8Lf5Mc";
+    const KEY: &[u8] = b"qrcp_live_FAKE0nly4Tests9NotARealKey";
 
     fn at(data: &[u8]) -> bool {
         let start = memchr::memmem::find(data, b"qrcp_").unwrap();
