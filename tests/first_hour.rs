@@ -96,6 +96,78 @@ fn dotenv_wording_is_true_in_every_format() {
     }
 }
 
+/// The audit (text, JSON, HTML) and an organisation scan word the same files by
+/// what is true of them: the committed one committed and tracked, the ignored one
+/// local only; `git rm --cached` only for the tracked one.
+#[test]
+fn dotenv_wording_is_true_in_audit_and_org() {
+    let r = Repo::init();
+    r.write(".gitignore", ".env.local\n");
+    r.write(".env", "X=1\n");
+    r.commit("add .env");
+    r.write(".env.local", "X=1\n");
+    let state = tempfile::tempdir().unwrap();
+    let html = state.path().join("audit.html");
+    let o = qrcp()
+        .current_dir(&r.dir)
+        .env("XDG_STATE_HOME", state.path())
+        .args(["audit", "--html"])
+        .arg(&html)
+        .output()
+        .unwrap();
+    let text = stdout(&o);
+    let page = std::fs::read_to_string(&html).unwrap();
+    for (what, out) in [("audit text", &text), ("audit HTML", &page)] {
+        let ctx = format!("{what}:\n{out}");
+        assert!(out.contains("; still tracked"), "{ctx}");
+        assert!(out.contains("local only, not committed (ignored)"), "{ctx}");
+        assert!(out.contains("git rm --cached -- .env"), "{ctx}");
+        assert!(!out.contains("git rm --cached -- .env.local"), "{ctx}");
+    }
+    let o = qrcp()
+        .current_dir(&r.dir)
+        .args(["audit", "--format", "json"])
+        .output()
+        .unwrap();
+    let v = json(&o);
+    let files = v["dotenv_files"].as_array().unwrap();
+    let file = |p: &str| files.iter().find(|f| f["path"] == p).unwrap().clone();
+    assert_eq!(file(".env")["tracked"], true, "{v}");
+    assert!(file(".env")["first_commit"].is_object(), "{v}");
+    assert_eq!(file(".env.local")["local_only"], true, "{v}");
+    assert!(file(".env.local")["first_commit"].is_null(), "{v}");
+    // An organisation scan reads history: its dotenv file is committed, in the
+    // shard's JSONL and in the merged report.
+    let lists = tempfile::tempdir().unwrap();
+    let repos = lists.path().join("repos.txt");
+    std::fs::write(&repos, format!("{}\n", r.dir.display())).unwrap();
+    let shard = lists.path().join("shard.jsonl");
+    let o = qrcp()
+        .args(["org", "scan", "--repos"])
+        .arg(&repos)
+        .arg("--output")
+        .arg(&shard)
+        .args(["--cache"])
+        .arg(lists.path().join("cache"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let lines = std::fs::read_to_string(&shard).unwrap();
+    let dotenv: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["rule"] == "dotenv-file")
+        .collect();
+    assert_eq!(dotenv.len(), 1, "{lines}");
+    assert_eq!(dotenv[0]["message"], "dotenv file committed", "{lines}");
+    let o = qrcp().args(["org", "merge"]).arg(&shard).output().unwrap();
+    assert!(
+        stdout(&o).contains("warning[dotenv-file]: dotenv file committed"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 /// Runs `qrcp-scan <path…> <flag>` with standard output piped, `COLUMNS` set to
 /// `columns` or unset.
 fn help(path: &[String], flag: &str, columns: Option<usize>) -> String {

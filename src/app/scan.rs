@@ -252,7 +252,7 @@ fn show_demo_hint(cfg: &Run, outcome: &scan::Scanned) -> bool {
 }
 
 /// Findings as people should read them: see [`word_dotenv`], [`word_empty_variables`].
-fn word(rules: &crate::rules::RuleSet, findings: &mut [finding::Finding]) {
+pub(super) fn word(rules: &crate::rules::RuleSet, findings: &mut [finding::Finding]) {
     word_dotenv(rules, findings);
     word_empty_variables(rules, findings);
 }
