@@ -375,3 +375,43 @@ fn check_width(text: &str, width: usize, ctx: &str) {
         );
     }
 }
+
+/// The README and the documented workflow pin qrcp-scan by a tag (`rev: v…` for
+/// pre-commit, `qrcp-scan/qrcp-scan@v…` for the Action): that tag is this
+/// version's, and it exists in a full clone.
+#[test]
+fn documented_tags_are_this_release() {
+    let want = format!("v{}", env!("CARGO_PKG_VERSION"));
+    let mut pins = Vec::new();
+    for file in ["README.md", "docs/github-workflow.yml"] {
+        let text = std::fs::read_to_string(repo_file(file)).unwrap();
+        for line in text.lines() {
+            let line = line.trim();
+            if let Some(rev) = line.strip_prefix("rev: ") {
+                pins.push((file, rev.split_whitespace().next().unwrap().to_string()));
+            }
+            if let Some((_, rest)) = line.split_once("qrcp-scan/qrcp-scan@") {
+                pins.push((file, rest.split_whitespace().next().unwrap().to_string()));
+            }
+        }
+    }
+    assert!(pins.len() >= 3, "{pins:?}");
+    for (file, pin) in &pins {
+        assert_eq!(pin, &want, "{file} pins {pin}");
+    }
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .current_dir(repo_root())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // A shallow CI checkout has no tags; a full clone must have the release's.
+    if stdout(&git(&["rev-parse", "--is-shallow-repository"])).trim() == "false" {
+        let tag = format!("refs/tags/{want}");
+        assert!(
+            git(&["rev-parse", "-q", "--verify", &tag]).status.success(),
+            "{tag} is missing: tag the release the README describes"
+        );
+    }
+}
