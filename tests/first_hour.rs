@@ -415,3 +415,35 @@ fn documented_tags_are_this_release() {
         );
     }
 }
+
+/// Durations are written one way (`10s`, `500ms`, `2`) for `url --timeout` as for
+/// `--api-timeout`, and a bad size or duration is one line that says what is
+/// expected, without a parser's inner words.
+#[test]
+fn durations_and_sizes_read_one_way() {
+    for (args, want) in [
+        (
+            vec!["url", "--timeout", "lots", "http://127.0.0.1:9/"],
+            "qrcp-scan: error: --timeout \"lots\": not a positive duration (e.g. 10s, 500ms, 2)\n",
+        ),
+        (
+            vec!["url", "--timeout", "0s", "http://127.0.0.1:9/"],
+            "qrcp-scan: error: --timeout \"0s\": not a positive duration (e.g. 10s, 500ms, 2)\n",
+        ),
+        (
+            vec!["dir", "--max-file-size", "lots", "."],
+            "qrcp-scan: error: --max-file-size: invalid size \"lots\": expected a number, optionally followed by K, M or G\n",
+        ),
+    ] {
+        let t = Tree::new();
+        let o = t.run(&args);
+        assert_eq!(code(&o), 2, "{args:?}");
+        assert_eq!(stderr(&o), want, "{args:?}");
+        assert_eq!(stdout(&o), "", "{args:?}");
+    }
+    // A duration with a unit is accepted: the scan runs (and fails to connect).
+    let t = Tree::new();
+    let o = t.run(&["url", "--timeout", "500ms", "http://127.0.0.1:9/"]);
+    assert_eq!(code(&o), 2);
+    assert!(!stderr(&o).contains("--timeout"), "{}", stderr(&o));
+}
