@@ -417,7 +417,8 @@ fn documented_tags_are_this_release() {
 }
 
 /// Durations are written one way (`10s`, `500ms`, `2`) for `url --timeout` as for
-/// `--api-timeout`, and a bad size or duration is one line that says what is
+/// `--api-timeout`, sizes are shown in the units they are typed in, and a bad
+/// size or duration is one line that says what is
 /// expected, without a parser's inner words.
 #[test]
 fn durations_and_sizes_read_one_way() {
@@ -441,6 +442,17 @@ fn durations_and_sizes_read_one_way() {
         assert_eq!(stderr(&o), want, "{args:?}");
         assert_eq!(stdout(&o), "", "{args:?}");
     }
+    // Standard input over the limit names the limit as the other notes do.
+    let o = qrcp()
+        .args(["stdin", "--max-file-size", "1K"])
+        .write_stdin("x".repeat(2000))
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "qrcp-scan: error: standard input is larger than --max-file-size (1 KiB)\n"
+    );
     // A duration with a unit is accepted: the scan runs (and fails to connect).
     let t = Tree::new();
     let o = t.run(&["url", "--timeout", "500ms", "http://127.0.0.1:9/"]);
