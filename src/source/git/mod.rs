@@ -56,6 +56,7 @@ mod walk;
 use graph::*;
 pub use object::rfc3339;
 use object::*;
+use pack::Packed;
 use place::*;
 use repo::repo_name;
 pub use repo::{PathStatus, config_root, git_msg, open, path_status};
@@ -154,14 +155,6 @@ pub fn scan(git_dir: &Path, opts: &GitOptions, cfg: &SourceOptions, sink: Sink) 
 /// Commits in a run of the parallel tree walk, at least: each run starts with a
 /// full tree walk.
 const MIN_WALK_RUN: usize = 256;
-
-/// What a pack entry told about an object before phase 1 reads it.
-#[derive(Debug, Clone, Copy, Default)]
-struct Hint {
-    kind: Option<ObjectType>,
-    /// Exact for an object stored whole.
-    size: Option<usize>,
-}
 
 /// A commit as the graph needs it.
 struct Node {
