@@ -66,9 +66,9 @@ impl Reader<'_> {
     }
 
     /// Phase 1 for one object of the database.
-    pub(super) fn visit(&self, w: &mut Worker, id: Oid, hint: Hint) -> Option<Seen> {
-        let (size, kind) = match hint.kind {
-            Some(ObjectType::Blob) => (hint.size, ObjectType::Blob),
+    pub(super) fn visit(&self, w: &mut Worker, id: Oid, hint: Packed) -> Option<Seen> {
+        let (size, kind) = match hint.kind() {
+            Some(ObjectType::Blob) => (hint.size(), ObjectType::Blob),
             // Commits and tags are read whatever their size.
             Some(kind @ (ObjectType::Commit | ObjectType::Tag | ObjectType::Tree)) => (None, kind),
             _ => match w.repo.as_ref()?.odb().ok()?.read_header(id) {
@@ -146,33 +146,22 @@ impl Ctx<'_> {
         // is still in libgit2's delta-base cache (twice as fast as id order). Trees
         // that the packs say are trees are left to the tree walk; other objects
         // come with what their pack entry says.
-        let packed = pack::read(&repo.commondir().join("objects"));
-        let mut work: Vec<((u32, u64), Oid, Hint)> = ids
+        let mut work = pack::read(&repo.commondir().join("objects"));
+        let loose: Vec<(Oid, Packed)> = ids
             .iter()
-            .filter_map(|id| match packed.get(id) {
-                Some(p) if p.kind == Some(ObjectType::Tree) => None,
-                Some(p) => Some((
-                    p.position,
-                    *id,
-                    Hint {
-                        kind: p.kind,
-                        size: p.size,
-                    },
-                )),
-                None => Some(((u32::MAX, 0), *id, Hint::default())),
-            })
+            .filter(|id| work.binary_search_by_key(*id, |e| e.0).is_err())
+            .map(|id| (*id, Packed::LOOSE))
             .collect();
-        drop((ids, packed));
-        work.sort_unstable_by_key(|w| (w.0, w.1));
+        work.retain(|(id, p)| p.kind() != Some(ObjectType::Tree) && ids.binary_search(id).is_ok());
+        drop(ids);
+        work.extend(loose);
+        work.sort_unstable_by_key(|(id, p)| (p.position(), *id));
 
         // Phase 1: every object once, in parallel.
         let this = &self.reader;
         let seen: Vec<Seen> = pool.install(|| {
             work.par_iter()
-                .map_init(
-                    || this.worker(),
-                    |w, &(_, id, hint)| this.visit(w, id, hint),
-                )
+                .map_init(|| this.worker(), |w, &(id, hint)| this.visit(w, id, hint))
                 .flatten()
                 .collect()
         });
