@@ -584,7 +584,7 @@ fn url_scans_a_deployed_site_and_its_source_maps() {
     let f = finding_of(&r, &k_page);
     assert_eq!(
         (f["path"].as_str(), f["source"].as_str()),
-        (Some(page.as_str()), Some("url"))
+        (Some(format!("{page}!script[1]").as_str()), Some("url"))
     );
     let f = finding_of(&r, &k_js);
     assert_eq!(f["path"], format!("{}/assets/app.js", site.base));

@@ -8,6 +8,7 @@
 //! former only once attribution has found the blob's paths.
 
 pub mod archive;
+pub mod embedded;
 pub mod fs;
 pub mod git;
 
@@ -73,6 +74,25 @@ pub struct Found {
 }
 
 impl Found {
+    /// Moves the finding of a member that starts at `line`, `column` of its blob
+    /// to the blob's lines (an HTML page's script).
+    fn shift(&mut self, line: usize, column: usize) {
+        let f = &mut self.finding;
+        for (l, c) in [
+            (&mut f.line, &mut f.column),
+            (&mut f.end_line, &mut f.end_column),
+        ] {
+            if let Some(l) = l {
+                if *l == 1
+                    && let Some(c) = c
+                {
+                    *c += column - 1;
+                }
+                *l += line - 1;
+            }
+        }
+    }
+
     /// The archive member the finding sits in, `None` for the blob's own bytes.
     pub fn member(&self) -> Option<&str> {
         self.finding.provenance.path.as_deref()
@@ -226,35 +246,29 @@ impl BlobScanner {
             );
             return;
         }
-        // An inline source map is a member; its bytes in the file are not scanned
-        // again through the base64 layer.
-        let inline = inline_source_map(data);
-        if let Some((_, _, map)) = &inline
-            && depth < self.limits.depth
-        {
-            let path = match member {
-                Some(m) => format!("{m}!{INLINE_MAP}"),
-                None => INLINE_MAP.to_string(),
-            };
-            let label = format!("{label}!{INLINE_MAP}");
-            self.nested(
-                map,
-                Some(INLINE_MAP),
-                Some(&path),
-                &label,
-                depth + 1,
-                budget,
-                stats,
-                out,
-            );
+        // Containers written in the text (`data:` URIs, base64 of gzip, an HTML
+        // page's scripts) are members; the blob's own findings in their spans are
+        // left to them.
+        let inner = if depth < self.limits.depth {
+            embedded::find(data)
+        } else {
+            Vec::new()
+        };
+        for e in &inner {
+            self.embedded(e, member, label, depth, budget, stats, out);
         }
         if !self.detector.has_candidate(data) {
             return;
         }
         let mut located = std::mem::take(&mut self.located);
         let placeholders = decode::detect(&self.detector, data, &prov, &mut located);
-        if let Some((s, e, _)) = inline {
-            located.retain(|l| !(s <= l.start && l.start < e));
+        if !inner.is_empty() {
+            // Both in offset order: one merge-like walk.
+            let mut spans = inner.iter().map(|e| (e.start, e.end)).peekable();
+            located.retain(|l| {
+                while spans.next_if(|&(_, e)| e <= l.start).is_some() {}
+                spans.peek().is_none_or(|&(s, _)| s > l.start)
+            });
         }
         Stats::add(&stats.placeholders, placeholders);
         let attached = origin::attach(data, name, &mut located);
@@ -265,35 +279,56 @@ impl BlobScanner {
         }));
         self.located = located;
     }
-}
 
-/// The member name of a script's inline source map (`app.js!sourceMappingURL`).
-pub const INLINE_MAP: &str = "sourceMappingURL";
-
-/// The last `sourceMappingURL=data:…;base64,…` of a script: the span of its
-/// base64 text and the decoded map. Base64 that does not decode is left to the
-/// decoding layers.
-fn inline_source_map(data: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
-    use base64::Engine as _;
-    const KEY: &[u8] = b"sourceMappingURL=data:";
-    let at = memchr::memmem::rfind(data, KEY)? + KEY.len();
-    let head = &data[at..(at + 128).min(data.len())];
-    let comma = memchr::memchr(b',', head)?;
-    if !head[..comma].ends_with(b";base64") {
-        return None;
+    /// Scans one member written in a blob's text (see [`embedded`]); a script's
+    /// findings keep the page's lines and columns.
+    #[allow(clippy::too_many_arguments)]
+    fn embedded(
+        &mut self,
+        e: &embedded::Embedded,
+        member: Option<&str>,
+        label: &str,
+        depth: usize,
+        budget: &archive::Budget,
+        stats: &Stats,
+        out: &mut Vec<Found>,
+    ) {
+        let label = format!("{label}!{}", e.name);
+        if let std::borrow::Cow::Owned(bytes) = &e.bytes {
+            let (left, n) = (budget.get(), bytes.len() as u64);
+            if n > left {
+                budget.set(0);
+                archive::event::budget_spent(&label, self.limits.total);
+                return;
+            }
+            budget.set(left - n);
+        }
+        if e.what != embedded::What::Base64 && looks_binary(&e.bytes, &e.name) {
+            return;
+        }
+        let path = match member {
+            Some(m) => format!("{m}!{}", e.name),
+            None => e.name.clone(),
+        };
+        let before = out.len();
+        self.nested(
+            &e.bytes,
+            Some(&e.name),
+            Some(&path),
+            &label,
+            depth + 1,
+            budget,
+            stats,
+            out,
+        );
+        if let embedded::What::Script { line, column } = e.what {
+            for f in &mut out[before..] {
+                if f.member() == Some(path.as_str()) {
+                    f.shift(line, column);
+                }
+            }
+        }
     }
-    let s = at + comma + 1;
-    let n = data[s..]
-        .iter()
-        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-        .count();
-    let e = s + n;
-    let cfg = base64::engine::GeneralPurposeConfig::new()
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true);
-    let engine = base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, cfg);
-    let map = engine.decode(&data[s..e]).ok()?;
-    Some((s, e, map))
 }
 
 /// Text that is not a file (a commit or tag message): content rules through the
