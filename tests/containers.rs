@@ -81,7 +81,6 @@ fn cases(k: &[String]) -> Vec<Case> {
         "nbformat_minor": 5,
     });
     let notebook = serde_json::to_string_pretty(&notebook).unwrap();
-    let nb_line = notebook.lines().position(|l| l.contains(&k[9])).unwrap() as u64 + 1;
     let page = format!(
         "<!doctype html>\n<html><head>\n<script src=\"/app.js\"></script>\n<script>\n  window.cfg = {{\n    key: \"{}\" }};\n</script>\n</head></html>\n",
         k[10]
@@ -133,10 +132,7 @@ fn cases(k: &[String]) -> Vec<Case> {
             origin: Some(serde_json::json!({"path": "../src/api.ts", "line": 3})),
             ..c("web/i.js.map", map.into_bytes(), "web/i.js.map", 1)
         },
-        Case {
-            origin: Some(serde_json::json!({"path": "nb/j.ipynb#cell-2", "line": 2})),
-            ..c("nb/j.ipynb", notebook.into_bytes(), "nb/j.ipynb", nb_line)
-        },
+        c("nb/j.ipynb", notebook.into_bytes(), "nb/j.ipynb!cell[2]", 2),
         c(
             "web/index.html",
             page.into_bytes(),

@@ -54,6 +54,8 @@ pub enum What {
     Data,
     /// Decoded base64 that is a compressed stream or archive.
     Base64,
+    /// A notebook cell's source or its outputs' text, JSON-unescaped.
+    Cell,
     /// An inline script's body; its findings keep the page's lines.
     Script {
         /// Line and column (in characters) of the body's first byte.

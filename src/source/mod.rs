@@ -11,6 +11,7 @@ pub mod archive;
 pub mod embedded;
 pub mod fs;
 pub mod git;
+pub mod notebook;
 
 pub mod origin;
 pub mod sink;
@@ -24,7 +25,7 @@ use std::sync::Arc;
 
 use crate::decode::{self, Located};
 use crate::detect::Detector;
-use crate::finding::{Finding, Origin, Provenance, SourceKind};
+use crate::finding::{Finding, Provenance, SourceKind};
 use crate::rules::RuleSet;
 use crate::stats::Stats;
 pub use sink::Sink;
@@ -69,8 +70,6 @@ pub const BINARY_PEEK: usize = 8192;
 #[derive(Debug, Clone)]
 pub struct Found {
     finding: Finding,
-    /// `origin` is a notebook cell fragment (`#cell-3`) of the physical path.
-    cell: bool,
 }
 
 impl Found {
@@ -118,15 +117,6 @@ impl Found {
             path,
             ..blob.clone()
         };
-        if self.cell {
-            f.origin = match (f.provenance.path.as_deref(), f.origin.take()) {
-                (Some(p), Some(o)) if origin::is_notebook_path(p) => Some(Origin {
-                    path: format!("{p}{}", o.path),
-                    line: o.line,
-                }),
-                _ => None,
-            };
-        }
         // Content findings only: a dotenv file's own finding says what to do.
         if f.line.is_some()
             && let Some(dir) = build_dir(&f.provenance)
@@ -203,10 +193,7 @@ impl BlobScanner {
         if member.is_some() {
             let mut found = Vec::new();
             self.detector.detect_path(&prov, &mut found);
-            out.extend(found.into_iter().map(|finding| Found {
-                finding,
-                cell: false,
-            }));
+            out.extend(found.into_iter().map(|finding| Found { finding }));
         }
         if let Some(kind) = archive::kind(name.unwrap_or(""), data) {
             if depth >= self.limits.depth {
@@ -247,12 +234,14 @@ impl BlobScanner {
             return;
         }
         // Containers written in the text (`data:` URIs, base64 of gzip, an HTML
-        // page's scripts) are members; the blob's own findings in their spans are
-        // left to them.
-        let inner = if depth < self.limits.depth {
-            embedded::find(data)
-        } else {
+        // page's scripts, a notebook's cells) are members; the blob's own findings
+        // in their spans are left to them.
+        let inner = if depth >= self.limits.depth {
             Vec::new()
+        } else if notebook::is_notebook(data) {
+            notebook::cells(data)
+        } else {
+            embedded::find(data)
         };
         for e in &inner {
             self.embedded(e, member, label, depth, budget, stats, out);
@@ -271,12 +260,8 @@ impl BlobScanner {
             });
         }
         Stats::add(&stats.placeholders, placeholders);
-        let attached = origin::attach(data, name, &mut located);
-        let cell = attached == origin::Attached::NotebookCells;
-        out.extend(located.drain(..).map(|l| Found {
-            cell: cell && l.finding.origin.is_some(),
-            finding: l.finding,
-        }));
+        origin::attach(data, &mut located);
+        out.extend(located.drain(..).map(|l| Found { finding: l.finding }));
         self.located = located;
     }
 
