@@ -116,7 +116,7 @@ const SNIFF: usize = 256;
 /// most a few KiB of decoding, only on blobs that are not text.
 fn sniff(data: &[u8]) -> Option<Kind> {
     let head = &data[..data.len().min(super::BINARY_PEEK)];
-    if data.len() < 8 || looks_text(head, false) {
+    if data.len() < 8 || looks_text(head, false) || super::is_utf16_text(head) {
         return None;
     }
     let input = &data[..data.len().min(64 * 1024)];
@@ -600,5 +600,41 @@ mod tests {
         assert_eq!(gz_member("é.gz"), "é");
         assert_eq!(gz_member("ü"), "ü");
         assert_eq!(member_path("a/app.js.br", ""), "a/app.js.br!app.js");
+        assert_eq!(member_path("a/app.js.zst", ""), "a/app.js.zst!app.js");
+        assert_eq!(
+            member_path("a/app.js.deflate", ""),
+            "a/app.js.deflate!app.js"
+        );
+    }
+
+    #[test]
+    fn streams_without_magic_are_known_by_decoding_to_text_only() {
+        use std::io::Write;
+        let text = "export const a = 1;\n".repeat(40);
+        let mut br = brotli::CompressorWriter::new(Vec::new(), 4096, 5, 22);
+        br.write_all(text.as_bytes()).unwrap();
+        let br = br.into_inner();
+        let mut df = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        df.write_all(text.as_bytes()).unwrap();
+        let df = df.finish().unwrap();
+        assert_eq!(kind("", &br), Some(Kind::Brotli));
+        assert_eq!(kind("", &df), Some(Kind::Deflate));
+        // Named, the name decides; text and UTF-16 text are never tried.
+        assert_eq!(kind("x.bin", &br), None);
+        assert_eq!(kind("", text.as_bytes()), None);
+        let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(kind("", &utf16), None);
+        // Bytes that are no stream: a PNG header and pseudo-random bytes.
+        let mut x: u32 = 7;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        assert_eq!(kind("", &noise), None);
+        assert_eq!(kind("", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0"), None);
     }
 }
