@@ -98,10 +98,10 @@ fn is_html(data: &[u8]) -> bool {
     .any(|t| head.starts_with(t.as_bytes()))
 }
 
-/// The members written inside `data`, in offset order, none inside another.
-pub fn find(data: &[u8]) -> Vec<Embedded<'_>> {
+/// Hands `each` the members written inside `data`, in offset order, none inside
+/// another, one at a time (a file of a million tiny scripts holds one at a time).
+pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
     let html = is_html(data);
-    let mut out = Vec::new();
     let (mut n_data, mut n_script, mut n_b64) = (0, 0, 0);
     // Where lines were last counted to: the line and column of `at`.
     let (mut at, mut line, mut column) = (0usize, 1usize, 1usize);
@@ -120,7 +120,7 @@ pub fn find(data: &[u8]) -> Vec<Embedded<'_>> {
                 } else {
                     format!("data[{n_data}]")
                 };
-                out.push(Embedded {
+                each(Embedded {
                     what: What::Data,
                     name,
                     bytes: Cow::Owned(e.bytes),
@@ -163,7 +163,7 @@ pub fn find(data: &[u8]) -> Vec<Embedded<'_>> {
                 column += c.invalid().len();
             }
             at = body;
-            out.push(Embedded {
+            each(Embedded {
                 what: What::Script { line, column },
                 name: format!("script[{n_script}]"),
                 bytes: Cow::Borrowed(&data[body..end]),
@@ -185,7 +185,7 @@ pub fn find(data: &[u8]) -> Vec<Embedded<'_>> {
                 && archive::kind("", &bytes).is_some_and(|k| k != Kind::Brotli)
             {
                 n_b64 += 1;
-                out.push(Embedded {
+                each(Embedded {
                     what: What::Base64,
                     name: format!("base64[{n_b64}].{ext}"),
                     bytes: Cow::Owned(bytes),
@@ -195,7 +195,12 @@ pub fn find(data: &[u8]) -> Vec<Embedded<'_>> {
             }
         }
     }
-    out
+}
+
+/// Whether `bytes` may hold a member (a `data:` URI, a script, base64 of a
+/// compressed stream): one search, to skip members with nothing in them.
+pub fn may_hold_members(bytes: &[u8]) -> bool {
+    FINDER.is_match(bytes)
 }
 
 fn is_base64_byte(b: u8) -> bool {
@@ -313,7 +318,8 @@ mod tests {
         let page = format!(
             "<!DOCTYPE html>\n<p>x</p><script src=\"data:text/javascript,let%20b\"></script>\n<SCRIPT type=module>\nlet a = 1;\n</script>\n<img src=\"data:text/plain,hi%20there\">\n<i>{b64}</i>\n//# sourceMappingURL=data:application/json;base64,e30=\n"
         );
-        let found = find(page.as_bytes());
+        let mut found = Vec::new();
+        find(page.as_bytes(), &mut |e| found.push(e));
         let names: Vec<&str> = found.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(
             names,
@@ -342,7 +348,11 @@ mod tests {
         );
         // Not a page: scripts are text like any other; `data:` keys of objects
         // are no URIs.
-        assert!(find(b"x = {data:e,type:t}; '<script>a</script>'").is_empty());
-        assert!(find(b"H4sIAAAA").is_empty());
+        for text in [
+            &b"x = {data:e,type:t}; '<script>a</script>'"[..],
+            b"H4sIAAAA",
+        ] {
+            find(text, &mut |e| panic!("{}", e.name));
+        }
     }
 }

@@ -236,28 +236,31 @@ impl BlobScanner {
         // Containers written in the text (`data:` URIs, base64 of gzip, an HTML
         // page's scripts, a notebook's cells) are members; the blob's own findings
         // in their spans are left to them.
-        let inner = if depth >= self.limits.depth {
-            Vec::new()
-        } else if notebook::is_notebook(data) {
-            notebook::cells(data)
-        } else {
-            embedded::find(data)
-        };
-        for e in &inner {
-            self.embedded(e, member, label, depth, budget, stats, out);
-        }
-        if !self.detector.has_candidate(data) {
-            return;
-        }
         let mut located = std::mem::take(&mut self.located);
-        let placeholders = decode::detect(&self.detector, data, &prov, &mut located);
-        if !inner.is_empty() {
-            // Both in offset order: one merge-like walk.
-            let mut spans = inner.iter().map(|e| (e.start, e.end)).peekable();
-            located.retain(|l| {
-                while spans.next_if(|&(_, e)| e <= l.start).is_some() {}
-                spans.peek().is_none_or(|&(s, _)| s > l.start)
-            });
+        let mut placeholders = 0;
+        if self.detector.has_candidate(data) {
+            placeholders = decode::detect(&self.detector, data, &prov, &mut located);
+        }
+        if depth < self.limits.depth {
+            // Findings are in offset order and so are members: one merge-like
+            // walk drops those a member covers.
+            let mut kept: Vec<Located> = Vec::with_capacity(located.len());
+            let mut rest = std::mem::take(&mut located).into_iter().peekable();
+            let mut each = |e: embedded::Embedded| {
+                while let Some(l) = rest.next_if(|l| l.start < e.end) {
+                    if l.start < e.start {
+                        kept.push(l);
+                    }
+                }
+                self.embedded(&e, member, label, depth, budget, stats, out);
+            };
+            if notebook::is_notebook(data) {
+                notebook::cells(data).into_iter().for_each(&mut each);
+            } else {
+                embedded::find(data, &mut each);
+            }
+            kept.extend(rest);
+            located = kept;
         }
         Stats::add(&stats.placeholders, placeholders);
         origin::attach(data, &mut located);
@@ -278,19 +281,26 @@ impl BlobScanner {
         stats: &Stats,
         out: &mut Vec<Found>,
     ) {
-        let label = format!("{label}!{}", e.name);
         if let std::borrow::Cow::Owned(bytes) = &e.bytes {
             let (left, n) = (budget.get(), bytes.len() as u64);
             if n > left {
                 budget.set(0);
-                archive::event::budget_spent(&label, self.limits.total);
+                archive::event::budget_spent(&format!("{label}!{}", e.name), self.limits.total);
                 return;
             }
             budget.set(left - n);
         }
-        if e.what != embedded::What::Base64 && looks_binary(&e.bytes, &e.name) {
+        // Text with nothing in it (no keyword, trigger or member) costs no more.
+        if e.what != embedded::What::Base64
+            && (looks_binary(&e.bytes, &e.name)
+                || !(self.detector.has_candidate(&e.bytes)
+                    || embedded::may_hold_members(&e.bytes)
+                    || notebook::is_notebook(&e.bytes)
+                    || archive::kind(&e.name, &e.bytes).is_some()))
+        {
             return;
         }
+        let label = format!("{label}!{}", e.name);
         let path = match member {
             Some(m) => format!("{m}!{}", e.name),
             None => e.name.clone(),
