@@ -74,7 +74,10 @@ fn cases(k: &[String]) -> Vec<Case> {
     let notebook = serde_json::json!({
         "cells": [
             {"cell_type": "markdown", "source": ["# Demo\n"]},
-            {"cell_type": "code", "source": ["import os\n", format!("KEY = \"{}\"\n", k[9])],
+            // Joined across the cell's lines, as Python joins adjacent literals:
+            // only the JSON-unescaped cell reads as the author wrote it.
+            {"cell_type": "code", "source": ["import os\n", "KEY = (\n",
+                format!("    \"{}\"\n", &k[9][..10]), format!("    \"{}\"\n", &k[9][10..]), ")\n"],
              "outputs": []},
         ],
         "nbformat": 4,
@@ -132,7 +135,7 @@ fn cases(k: &[String]) -> Vec<Case> {
             origin: Some(serde_json::json!({"path": "../src/api.ts", "line": 3})),
             ..c("web/i.js.map", map.into_bytes(), "web/i.js.map", 1)
         },
-        c("nb/j.ipynb", notebook.into_bytes(), "nb/j.ipynb!cell[2]", 2),
+        c("nb/j.ipynb", notebook.into_bytes(), "nb/j.ipynb!cell[2]", 3),
         c(
             "web/index.html",
             page.into_bytes(),
