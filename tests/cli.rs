@@ -10,6 +10,7 @@ mod bundles_real;
 mod ci;
 mod containers;
 mod engine_forms;
+mod first_hour;
 mod git;
 mod git_layers;
 mod harden;
