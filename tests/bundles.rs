@@ -195,13 +195,19 @@ fn notebook_keys_name_the_cell_and_line() {
     t.write("nb/demo.ipynb", serde_json::to_string_pretty(&nb).unwrap());
     let o = t.run(&["dir", "nb", "--format", "json"]);
     let r = json(&o);
+    // Cells are members: a cell's source, then its outputs' text, with the
+    // cell's own lines.
+    let at = |k: &str| {
+        let f = finding_of(&r, k);
+        (f["path"].clone(), f["line"].clone())
+    };
     assert_eq!(
-        finding_of(&r, &k1)["origin"],
-        serde_json::json!({"path": "nb/demo.ipynb#cell-2", "line": 2})
+        at(&k1),
+        (serde_json::json!("nb/demo.ipynb!cell[2]"), 2.into())
     );
     assert_eq!(
-        finding_of(&r, &k2)["origin"],
-        serde_json::json!({"path": "nb/demo.ipynb#cell-2-output"})
+        at(&k2),
+        (serde_json::json!("nb/demo.ipynb!cell[2]-output"), 1.into())
     );
     assert_secret_absent(&o, &k1);
     assert_secret_absent(&o, &k2);
@@ -584,7 +590,7 @@ fn url_scans_a_deployed_site_and_its_source_maps() {
     let f = finding_of(&r, &k_page);
     assert_eq!(
         (f["path"].as_str(), f["source"].as_str()),
-        (Some(page.as_str()), Some("url"))
+        (Some(format!("{page}!script[1]").as_str()), Some("url"))
     );
     let f = finding_of(&r, &k_js);
     assert_eq!(f["path"], format!("{}/assets/app.js", site.base));

@@ -9,6 +9,7 @@ mod audit;
 mod bundles;
 mod bundles_real;
 mod ci;
+mod containers;
 mod engine_forms;
 mod first_hour;
 mod git;

@@ -85,7 +85,7 @@ fn history_blobs_are_decoded_unpacked_and_given_origins() {
     ]);
     write_bytes(&r, "vendor/pkg.tgz", &gz(&tar));
     r.write("maps/app.js.map", &source_map(&k[4]));
-    // One notebook blob at two paths: only the `.ipynb` one is a notebook.
+    // One notebook blob at two paths: a notebook by its content at both.
     r.write("nb/analysis.ipynb", &notebook(&k[5]));
     r.write("backup/analysis.json", &notebook(&k[5]));
     // A plain `.gz`: its member is named after the file, known only after the scan.
@@ -167,12 +167,11 @@ fn history_blobs_are_decoded_unpacked_and_given_origins() {
     assert_eq!(nb.len(), 2, "{v:#}");
     for f in nb {
         assert_eq!(f["commit"], c1.as_str());
+        // A notebook is told by its content: the same members at both paths.
         match f["path"].as_str().unwrap() {
-            "nb/analysis.ipynb" => assert_eq!(
-                f["origin"],
-                serde_json::json!({"path": "nb/analysis.ipynb#cell-2", "line": 2})
-            ),
-            "backup/analysis.json" => assert_eq!(f["origin"], Value::Null),
+            "nb/analysis.ipynb!cell[2]" | "backup/analysis.json!cell[2]" => {
+                assert_eq!(f["line"], 2, "{f:#}")
+            }
             other => panic!("unexpected path {other}"),
         }
     }
@@ -187,10 +186,7 @@ fn history_blobs_are_decoded_unpacked_and_given_origins() {
         out.contains("original source: webpack:///src/api.ts:3"),
         "{out}"
     );
-    assert!(
-        out.contains("original source: nb/analysis.ipynb#cell-2:2"),
-        "{out}"
-    );
+    assert!(out.contains("nb/analysis.ipynb!cell[2]:2:"), "{out}");
     // A range scan reads the same blobs the same way.
     let (ro, rv) = report(&r, &["git", "--branch", "main", "--format", "json"]);
     assert_eq!(found(&rv), found(&v));

@@ -312,7 +312,11 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
             10,
             "{serve:?}: {r:#}\n{err}"
         );
-        assert_eq!(finding_of(&r, &k.inline)["path"], page.as_str());
+        let f = finding_of(&r, &k.inline);
+        assert_eq!(
+            (&f["path"], &f["line"]),
+            (&j!(format!("{page}!script[1]")), &j!(2))
+        );
         assert_eq!(finding_of(&r, &k.js)["path"], format!("{b}/assets/app.js"));
         assert_eq!(
             finding_of(&r, &k.map)["path"],
@@ -350,8 +354,9 @@ fn url_finds_every_key_of_a_site_served_plain_negotiated_and_forced() {
             finding_of(&r, &k.webpack)["path"],
             format!("{b}/assets/7.c0ffee12.chunk.js")
         );
+        // A `data:` script is a member of the page, an inline script too.
         let f = finding_of(&r, &k.data_script);
-        assert_eq!((&f["path"], &f["encoding"]), (&j!(page), &j!("base64")));
+        assert_eq!(f["path"], format!("{page}!data[1]"));
         assert_eq!(
             finding_of(&r, &k.page_map)["path"],
             format!("{b}/#sourceMappingURL")

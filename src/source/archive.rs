@@ -1,5 +1,5 @@
 //! Archives and compressed files (`.zip`, `.jar`, `.war`, `.whl`, `.tar`,
-//! `.tar.gz`, `.tgz`, `.gz`, `.br`): members are streamed one by one into a buffer that
+//! `.tar.gz`, `.tgz`, `.gz`, `.br`, `.zst`, `.deflate`/`.zz`): members are streamed one by one into a buffer that
 //! never grows past the per-member cap, and handed back as blobs named
 //! `archive.tgz!package/dist/index.js`. Limits on member size, total unpacked size
 //! and compression ratio make an archive bomb cost a note, not memory or minutes.
@@ -10,7 +10,9 @@
 //! An archive may be unpacked before its name is known (git history reads blobs
 //! before their paths): it is then recognised by its magic bytes only, and the one
 //! member of a plain `.gz` stream, which is named after the file, is handed back
-//! unnamed (`""`); [`member_path`] names it once the path is known.
+//! unnamed (`""`); [`member_path`] names it once the path is known. Brotli and raw
+//! deflate have no magic bytes: a blob of unknown name that is not text is tried
+//! as each (a few KiB decoded at most) and taken only if it decodes to text.
 
 use std::cell::Cell;
 use std::io::{Cursor, Read};
@@ -23,8 +25,14 @@ pub enum Kind {
     Zip,
     Tar,
     Gzip,
-    /// Brotli has no magic bytes: known by the name only (`app.js.br`).
+    /// Brotli has no magic bytes: known by the name (`app.js.br`) or, when the
+    /// name is unknown, by decoding to text.
     Brotli,
+    /// Zstandard (`.zst`): its frame magic, or the name.
+    Zstd,
+    /// zlib (RFC 1950) or raw deflate (RFC 1951): `.deflate`, `.zz`, `.zlib`, or
+    /// (name unknown) decoding to text.
+    Deflate,
 }
 
 /// How much unpacking one archive (with everything nested in it) may cost.
@@ -76,13 +84,83 @@ pub fn kind(path: &str, data: &[u8]) -> Option<Kind> {
     if data.starts_with(&[0x1f, 0x8b]) {
         return Some(Kind::Gzip);
     }
+    if data.starts_with(ZSTD_MAGIC) || (name.len() > 4 && name.ends_with(".zst")) {
+        return Some(Kind::Zstd);
+    }
     if name.len() > 3 && name.ends_with(".br") {
         return Some(Kind::Brotli);
+    }
+    if DEFLATE_EXT
+        .iter()
+        .any(|e| name.len() > e.len() && name.ends_with(e))
+    {
+        return Some(Kind::Deflate);
     }
     if is_tar(data) || (name.ends_with(".tar") && data.len() >= 512) {
         return Some(Kind::Tar);
     }
+    if path.is_empty() {
+        return sniff(data);
+    }
     None
+}
+
+const ZSTD_MAGIC: &[u8] = &[0x28, 0xB5, 0x2F, 0xFD];
+const DEFLATE_EXT: &[&str] = &[".deflate", ".zz", ".zlib"];
+/// Decoded bytes a stream of unknown name must yield (all text) to be taken as
+/// brotli or deflate; a shorter stream must decode whole.
+const SNIFF: usize = 256;
+
+/// A blob of unknown name (git history reads blobs before their paths) that is
+/// not text: a brotli or deflate stream if its start decodes to text. Costs at
+/// most a few KiB of decoding, only on blobs that are not text.
+fn sniff(data: &[u8]) -> Option<Kind> {
+    let head = &data[..data.len().min(super::BINARY_PEEK)];
+    if data.len() < 8 || looks_text(head, false) || super::is_utf16_text(head) {
+        return None;
+    }
+    let input = &data[..data.len().min(64 * 1024)];
+    let decodes = |r: &mut dyn Read| {
+        let mut out = Vec::with_capacity(SNIFF);
+        let whole = input.len() == data.len();
+        match r.take(SNIFF as u64).read_to_end(&mut out) {
+            Ok(n) if n == SNIFF || (whole && n > 0) => looks_text(&out, n < SNIFF),
+            _ => false,
+        }
+    };
+    if decodes(&mut brotli_decompressor::Decompressor::new(input, 4096)) {
+        return Some(Kind::Brotli);
+    }
+    if decodes(&mut deflate_reader(input)) {
+        return Some(Kind::Deflate);
+    }
+    None
+}
+
+/// UTF-8 text without NUL or other control characters than blank space (a
+/// character cut at the end of a prefix is allowed unless `whole`).
+fn looks_text(bytes: &[u8], whole: bool) -> bool {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => !whole && e.error_len().is_none(),
+    };
+    valid
+        && !bytes
+            .iter()
+            .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
+}
+
+/// zlib (RFC 1950) when the first two bytes say so, else raw deflate (RFC 1951).
+fn deflate_reader<'a>(data: &'a [u8]) -> Box<dyn Read + 'a> {
+    let zlib = match data {
+        [cmf, flg, ..] => cmf & 0x0f == 8 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0,
+        _ => false,
+    };
+    if zlib {
+        Box::new(flate2::read::ZlibDecoder::new(data))
+    } else {
+        Box::new(flate2::read::DeflateDecoder::new(data))
+    }
 }
 
 fn is_tar(head: &[u8]) -> bool {
@@ -256,20 +334,35 @@ pub fn expand(
         }
         Kind::Gzip => gzip(data, name, label, limits, budget, member),
         Kind::Brotli => brotli(data, name, label, limits, budget, member),
+        Kind::Zstd => zstd(data, name, label, limits, budget, member),
+        Kind::Deflate => {
+            let consumed = Rc::new(Cell::new(0));
+            let stream = deflate_reader(data);
+            // The compressed side is the whole blob: the ratio is judged on it.
+            consumed.set(data.len() as u64);
+            single_member(stream, &consumed, name, label, limits, budget, member)
+        }
     }
 }
 
-/// The name of a plain `.gz` (or `.br`) stream's one member: the file's own name
-/// without `.gz` (`""` when the file's name is unknown).
+/// Extensions of one-member compressed streams, cut from the file's name to name
+/// the member.
+const STREAM_EXT: &[&str] = &[".gz", ".br", ".zst", ".deflate", ".zz", ".zlib"];
+
+/// The name of a plain compressed stream's one member: the file's own name
+/// without `.gz` (`.br`, `.zst`, …; `""` when the file's name is unknown).
 fn gz_member(name: &str) -> &str {
     let name = name.rsplit(['!', '/']).next().unwrap_or(name);
-    let cut = name.len().saturating_sub(3);
-    match name.get(cut..) {
-        Some(ext) if ext.eq_ignore_ascii_case(".gz") || ext.eq_ignore_ascii_case(".br") => {
-            &name[..cut]
+    for ext in STREAM_EXT {
+        let cut = name.len().saturating_sub(ext.len());
+        if cut > 0
+            && let Some(tail) = name.get(cut..)
+            && tail.eq_ignore_ascii_case(ext)
+        {
+            return &name[..cut];
         }
-        _ => name,
     }
+    name
 }
 
 /// The path of `member` (`inner/x.js`, `lib/b.jar!c.js`) of the archive at `path`:
@@ -446,6 +539,28 @@ fn brotli(
     single_member(stream, &consumed, name, path, limits, budget, member);
 }
 
+/// A zstd stream (`app.js.zst`): the decoder's window (its memory, declared by
+/// the frame) may be no larger than a member may be, within zstd's own bounds.
+fn zstd(
+    data: &[u8],
+    name: &str,
+    path: &str,
+    limits: &Limits,
+    budget: &Budget,
+    member: &mut dyn FnMut(&[u8], &str),
+) {
+    let consumed = Rc::new(Cell::new(0));
+    let log = (64 - limits.member.max(1).leading_zeros()).clamp(10, 27);
+    let stream = zstd::stream::read::Decoder::with_buffer(std::io::BufReader::new(Counting::new(
+        data, &consumed,
+    )))
+    .and_then(|mut d| d.window_log_max(log).map(|()| d));
+    match stream {
+        Ok(d) => single_member(d, &consumed, name, path, limits, budget, member),
+        Err(e) => event::unreadable(path, format!("not a readable zstd stream: {e}")),
+    }
+}
+
 /// A compressed stream's one member (`app.js` in `app.js.gz` or `app.js.br`),
 /// read through the same limits as every member.
 fn single_member(
@@ -485,5 +600,41 @@ mod tests {
         assert_eq!(gz_member("é.gz"), "é");
         assert_eq!(gz_member("ü"), "ü");
         assert_eq!(member_path("a/app.js.br", ""), "a/app.js.br!app.js");
+        assert_eq!(member_path("a/app.js.zst", ""), "a/app.js.zst!app.js");
+        assert_eq!(
+            member_path("a/app.js.deflate", ""),
+            "a/app.js.deflate!app.js"
+        );
+    }
+
+    #[test]
+    fn streams_without_magic_are_known_by_decoding_to_text_only() {
+        use std::io::Write;
+        let text = "export const a = 1;\n".repeat(40);
+        let mut br = brotli::CompressorWriter::new(Vec::new(), 4096, 5, 22);
+        br.write_all(text.as_bytes()).unwrap();
+        let br = br.into_inner();
+        let mut df = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        df.write_all(text.as_bytes()).unwrap();
+        let df = df.finish().unwrap();
+        assert_eq!(kind("", &br), Some(Kind::Brotli));
+        assert_eq!(kind("", &df), Some(Kind::Deflate));
+        // Named, the name decides; text and UTF-16 text are never tried.
+        assert_eq!(kind("x.bin", &br), None);
+        assert_eq!(kind("", text.as_bytes()), None);
+        let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(kind("", &utf16), None);
+        // Bytes that are no stream: a PNG header and pseudo-random bytes.
+        let mut x: u32 = 7;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        assert_eq!(kind("", &noise), None);
+        assert_eq!(kind("", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0"), None);
     }
 }

@@ -8,8 +8,10 @@
 //! former only once attribution has found the blob's paths.
 
 pub mod archive;
+pub mod embedded;
 pub mod fs;
 pub mod git;
+pub mod notebook;
 
 pub mod origin;
 pub mod sink;
@@ -23,7 +25,7 @@ use std::sync::Arc;
 
 use crate::decode::{self, Located};
 use crate::detect::Detector;
-use crate::finding::{Finding, Origin, Provenance, SourceKind};
+use crate::finding::{Finding, Provenance, SourceKind};
 use crate::rules::RuleSet;
 use crate::stats::Stats;
 pub use sink::Sink;
@@ -68,11 +70,28 @@ pub const BINARY_PEEK: usize = 8192;
 #[derive(Debug, Clone)]
 pub struct Found {
     finding: Finding,
-    /// `origin` is a notebook cell fragment (`#cell-3`) of the physical path.
-    cell: bool,
 }
 
 impl Found {
+    /// Moves the finding of a member that starts at `line`, `column` of its blob
+    /// to the blob's lines (an HTML page's script).
+    fn shift(&mut self, line: usize, column: usize) {
+        let f = &mut self.finding;
+        for (l, c) in [
+            (&mut f.line, &mut f.column),
+            (&mut f.end_line, &mut f.end_column),
+        ] {
+            if let Some(l) = l {
+                if *l == 1
+                    && let Some(c) = c
+                {
+                    *c += column - 1;
+                }
+                *l += line - 1;
+            }
+        }
+    }
+
     /// The archive member the finding sits in, `None` for the blob's own bytes.
     pub fn member(&self) -> Option<&str> {
         self.finding.provenance.path.as_deref()
@@ -98,15 +117,6 @@ impl Found {
             path,
             ..blob.clone()
         };
-        if self.cell {
-            f.origin = match (f.provenance.path.as_deref(), f.origin.take()) {
-                (Some(p), Some(o)) if origin::is_notebook_path(p) => Some(Origin {
-                    path: format!("{p}{}", o.path),
-                    line: o.line,
-                }),
-                _ => None,
-            };
-        }
         // Content findings only: a dotenv file's own finding says what to do.
         if f.line.is_some()
             && let Some(dir) = build_dir(&f.provenance)
@@ -183,10 +193,7 @@ impl BlobScanner {
         if member.is_some() {
             let mut found = Vec::new();
             self.detector.detect_path(&prov, &mut found);
-            out.extend(found.into_iter().map(|finding| Found {
-                finding,
-                cell: false,
-            }));
+            out.extend(found.into_iter().map(|finding| Found { finding }));
         }
         if let Some(kind) = archive::kind(name.unwrap_or(""), data) {
             if depth >= self.limits.depth {
@@ -226,74 +233,97 @@ impl BlobScanner {
             );
             return;
         }
-        // An inline source map is a member; its bytes in the file are not scanned
-        // again through the base64 layer.
-        let inline = inline_source_map(data);
-        if let Some((_, _, map)) = &inline
-            && depth < self.limits.depth
-        {
-            let path = match member {
-                Some(m) => format!("{m}!{INLINE_MAP}"),
-                None => INLINE_MAP.to_string(),
-            };
-            let label = format!("{label}!{INLINE_MAP}");
-            self.nested(
-                map,
-                Some(INLINE_MAP),
-                Some(&path),
-                &label,
-                depth + 1,
-                budget,
-                stats,
-                out,
-            );
-        }
-        if !self.detector.has_candidate(data) {
-            return;
-        }
+        // Containers written in the text (`data:` URIs, base64 of gzip, an HTML
+        // page's scripts, a notebook's cells) are members; the blob's own findings
+        // in their spans are left to them.
         let mut located = std::mem::take(&mut self.located);
-        let placeholders = decode::detect(&self.detector, data, &prov, &mut located);
-        if let Some((s, e, _)) = inline {
-            located.retain(|l| !(s <= l.start && l.start < e));
+        let mut placeholders = 0;
+        if self.detector.has_candidate(data) {
+            placeholders = decode::detect(&self.detector, data, &prov, &mut located);
+        }
+        if depth < self.limits.depth {
+            // Findings are in offset order and so are members: one merge-like
+            // walk drops those a member covers.
+            let mut kept: Vec<Located> = Vec::with_capacity(located.len());
+            let mut rest = std::mem::take(&mut located).into_iter().peekable();
+            let mut each = |e: embedded::Embedded| {
+                while let Some(l) = rest.next_if(|l| l.start < e.end) {
+                    if l.start < e.start {
+                        kept.push(l);
+                    }
+                }
+                self.embedded(&e, member, label, depth, budget, stats, out);
+            };
+            if notebook::is_notebook(data) {
+                notebook::cells(data).into_iter().for_each(&mut each);
+            } else {
+                embedded::find(data, &mut each);
+            }
+            kept.extend(rest);
+            located = kept;
         }
         Stats::add(&stats.placeholders, placeholders);
-        let attached = origin::attach(data, name, &mut located);
-        let cell = attached == origin::Attached::NotebookCells;
-        out.extend(located.drain(..).map(|l| Found {
-            cell: cell && l.finding.origin.is_some(),
-            finding: l.finding,
-        }));
+        origin::attach(data, &mut located);
+        out.extend(located.drain(..).map(|l| Found { finding: l.finding }));
         self.located = located;
     }
-}
 
-/// The member name of a script's inline source map (`app.js!sourceMappingURL`).
-pub const INLINE_MAP: &str = "sourceMappingURL";
-
-/// The last `sourceMappingURL=data:…;base64,…` of a script: the span of its
-/// base64 text and the decoded map. Base64 that does not decode is left to the
-/// decoding layers.
-fn inline_source_map(data: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
-    use base64::Engine as _;
-    const KEY: &[u8] = b"sourceMappingURL=data:";
-    let at = memchr::memmem::rfind(data, KEY)? + KEY.len();
-    let head = &data[at..(at + 128).min(data.len())];
-    let comma = memchr::memchr(b',', head)?;
-    if !head[..comma].ends_with(b";base64") {
-        return None;
+    /// Scans one member written in a blob's text (see [`embedded`]); a script's
+    /// findings keep the page's lines and columns.
+    #[allow(clippy::too_many_arguments)]
+    fn embedded(
+        &mut self,
+        e: &embedded::Embedded,
+        member: Option<&str>,
+        label: &str,
+        depth: usize,
+        budget: &archive::Budget,
+        stats: &Stats,
+        out: &mut Vec<Found>,
+    ) {
+        if let std::borrow::Cow::Owned(bytes) = &e.bytes {
+            let (left, n) = (budget.get(), bytes.len() as u64);
+            if n > left {
+                budget.set(0);
+                archive::event::budget_spent(&format!("{label}!{}", e.name), self.limits.total);
+                return;
+            }
+            budget.set(left - n);
+        }
+        // Text with nothing in it (no keyword, trigger or member) costs no more.
+        if e.what != embedded::What::Base64
+            && (looks_binary(&e.bytes, &e.name)
+                || !(self.detector.has_candidate(&e.bytes)
+                    || embedded::may_hold_members(&e.bytes)
+                    || notebook::is_notebook(&e.bytes)
+                    || archive::kind(&e.name, &e.bytes).is_some()))
+        {
+            return;
+        }
+        let label = format!("{label}!{}", e.name);
+        let path = match member {
+            Some(m) => format!("{m}!{}", e.name),
+            None => e.name.clone(),
+        };
+        let before = out.len();
+        self.nested(
+            &e.bytes,
+            Some(&e.name),
+            Some(&path),
+            &label,
+            depth + 1,
+            budget,
+            stats,
+            out,
+        );
+        if let embedded::What::Script { line, column } = e.what {
+            for f in &mut out[before..] {
+                if f.member() == Some(path.as_str()) {
+                    f.shift(line, column);
+                }
+            }
+        }
     }
-    let s = at + comma + 1;
-    let n = data[s..]
-        .iter()
-        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-        .count();
-    let e = s + n;
-    let cfg = base64::engine::GeneralPurposeConfig::new()
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true);
-    let engine = base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, cfg);
-    let map = engine.decode(&data[s..e]).ok()?;
-    Some((s, e, map))
 }
 
 /// Text that is not a file (a commit or tag message): content rules through the

@@ -1,28 +1,27 @@
 //! Logical places inside a physical blob: the original source file and line of a
-//! source map's `sourcesContent`, and the cell and line of a Jupyter notebook.
+//! source map's `sourcesContent`.
 //!
-//! Findings keep their physical place (the `.map` or `.ipynb` file, line and
-//! column); this module only adds `origin`. A notebook's origin is a fragment of
-//! the physical path (`#cell-3`), which the caller completes once that path is
-//! known (git history reads blobs before their paths). It runs only on blobs that have
-//! findings, with a small JSON walker that knows where each string sits (serde_json
-//! does not give offsets); it never recurses, so hostile nesting can't overflow it.
+//! Findings keep their physical place (the `.map` file, line and column); this
+//! module only adds `origin`. It runs only on blobs that have findings, with a
+//! small JSON walker that knows where each string sits (serde_json does not give
+//! offsets; notebooks use it too); it never recurses, so hostile nesting can't
+//! overflow it.
 
 use crate::decode::Located;
 use crate::finding::Origin;
 
 /// One step of a JSON path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Seg {
+pub(super) enum Seg {
     Key(String),
     Index(usize),
 }
 
 /// A string value: its path and the byte range of its contents (inside the quotes).
-struct JsonString {
-    path: Vec<Seg>,
-    start: usize,
-    end: usize,
+pub(super) struct JsonString {
+    pub path: Vec<Seg>,
+    pub start: usize,
+    pub end: usize,
 }
 
 /// Nesting deeper than this is not walked (no source map or notebook needs it).
@@ -30,7 +29,7 @@ const MAX_NESTING: usize = 64;
 
 /// Every string value whose path `want` accepts, in document order. Stops quietly at
 /// the first thing that is not JSON.
-fn strings(data: &[u8], want: &dyn Fn(&[Seg]) -> bool) -> Vec<JsonString> {
+pub(super) fn strings(data: &[u8], want: &dyn Fn(&[Seg]) -> bool) -> Vec<JsonString> {
     let mut out = Vec::new();
     let mut path: Vec<Seg> = Vec::new();
     // For each open container: is it an object.
@@ -147,7 +146,7 @@ fn key(data: &[u8], i: usize, path: &mut Vec<Seg>) -> Option<usize> {
 }
 
 /// A JSON string with its quotes, decoded (lossy on bad escapes).
-fn unescape(quoted: &[u8]) -> String {
+pub(super) fn unescape(quoted: &[u8]) -> String {
     serde_json::from_slice::<String>(quoted).unwrap_or_else(|_| {
         String::from_utf8_lossy(quoted)
             .trim_matches('"')
@@ -189,45 +188,10 @@ fn is_source_map(data: &[u8]) -> bool {
         && memchr::memmem::find(data, b"\"sources\"").is_some()
 }
 
-/// Whether a path names a notebook (`.ipynb`; an archive member's own name counts).
-pub fn is_notebook_path(path: &str) -> bool {
-    let name = path.rsplit('!').next().unwrap_or(path);
-    name.len() >= 6
-        && name
-            .get(name.len() - 6..)
-            .is_some_and(|e| e.eq_ignore_ascii_case(".ipynb"))
-}
-
-/// A notebook: named `.ipynb` (when the name is known) and holding `cells`.
-fn is_notebook(name: Option<&str>, data: &[u8]) -> bool {
-    name.is_none_or(is_notebook_path) && memchr::memmem::find(data, b"\"cells\"").is_some()
-}
-
-/// What [`attach`] set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Attached {
-    Nothing,
-    /// Original sources of a source map: complete origins.
-    SourceMap,
-    /// Notebook cells: origins whose path is a fragment (`#cell-3`) of the blob's
-    /// path, to keep only where that path names a notebook.
-    NotebookCells,
-}
-
-/// Sets `origin` on findings that sit in a source map's `sourcesContent` or in a
-/// notebook cell. `name` is the blob's path, `None` when not known yet.
-pub fn attach(data: &[u8], name: Option<&str>, located: &mut [Located]) -> Attached {
-    if located.is_empty() {
-        return Attached::Nothing;
-    }
-    if is_source_map(data) {
+/// Sets `origin` on findings that sit in a source map's `sourcesContent`.
+pub fn attach(data: &[u8], located: &mut [Located]) {
+    if !located.is_empty() && is_source_map(data) {
         source_map(data, located);
-        Attached::SourceMap
-    } else if is_notebook(name, data) {
-        notebook(data, located);
-        Attached::NotebookCells
-    } else {
-        Attached::Nothing
     }
 }
 
@@ -267,49 +231,6 @@ fn source_map(data: &[u8], located: &mut [Located]) {
         l.finding.origin = Some(Origin {
             path,
             line: Some(line_in_string(data, start, l.start)),
-        });
-    }
-}
-
-/// Cells are numbered from 1 in document order (markdown cells too), as `#cell-3`
-/// (`notebook.ipynb#cell-3` once completed); the line is the line within the cell's
-/// source. A key in a cell's output gets `#cell-3-output` and no line.
-fn notebook(data: &[u8], located: &mut [Located]) {
-    let found = strings(
-        data,
-        &|p| matches!(p, [Seg::Key(c), Seg::Index(_), Seg::Key(_), ..] if c == "cells"),
-    );
-    // (cell, start, end, first line of this string within the cell's source)
-    let mut spans: Vec<(usize, usize, usize, Option<usize>)> = Vec::new();
-    let mut lines_before = (usize::MAX, 1);
-    for s in &found {
-        let (Some(Seg::Index(cell)), Some(Seg::Key(field))) = (s.path.get(1), s.path.get(2)) else {
-            continue;
-        };
-        if field == "source" {
-            if lines_before.0 != *cell {
-                lines_before = (*cell, 1);
-            }
-            spans.push((*cell, s.start, s.end, Some(lines_before.1)));
-            lines_before.1 += line_in_string(data, s.start, s.end) - 1;
-        } else if field == "outputs" {
-            spans.push((*cell, s.start, s.end, None));
-        }
-    }
-    for l in located.iter_mut() {
-        let Some(&(cell, start, _, first)) = spans.iter().find(|c| c.1 <= l.start && l.start < c.2)
-        else {
-            continue;
-        };
-        l.finding.origin = Some(match first {
-            Some(first) => Origin {
-                path: format!("#cell-{}", cell + 1),
-                line: Some(first + line_in_string(data, start, l.start) - 1),
-            },
-            None => Origin {
-                path: format!("#cell-{}-output", cell + 1),
-                line: None,
-            },
         });
     }
 }

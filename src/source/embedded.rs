@@ -1,0 +1,358 @@
+//! Containers written inside text: `data:` URIs (`data:text/javascript;base64,…`,
+//! `data:application/json,%7B…`; a `sourceMappingURL=data:…` is an inline source
+//! map), base64 blobs that decode to a compressed stream or archive (`H4sI…`, the
+//! base64 of gzip; zstd; zip), and the inline `<script>` bodies of an HTML page.
+//!
+//! Each is a member of the blob, named `data[2]`, `base64[1].gz`,
+//! `script[3]` (counted from 1 in document order, `sourceMappingURL` for an inline
+//! source map) and scanned as a file is; the blob's own findings inside the span
+//! a member covers are left to the member, so a key is reported once. One pass of
+//! one multi-literal search finds them all, and every member is looked at once:
+//! the cost is linear in the blob.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, Input};
+use base64::Engine as _;
+
+use super::archive::{self, Kind};
+
+/// The member name of a script's inline source map (`app.js!sourceMappingURL`).
+pub const INLINE_MAP: &str = "sourceMappingURL";
+
+/// How far after `data:` its comma may be (the media type and parameters).
+const MAX_MEDIA_TYPE: usize = 256;
+/// Base64 shorter than this is no compressed container worth opening.
+const MIN_BASE64: usize = 24;
+
+const DATA: usize = 0;
+const SCRIPT: usize = 1;
+/// Base64 of the magic bytes of gzip (`1f 8b 08`), zstd (`28 b5 2f fd`) and zip
+/// (`PK\x03\x04`).
+const BASE64_MAGIC: &[(&str, &str)] = &[("H4sI", "gz"), ("KLUv/", "zst"), ("UEsDB", "zip")];
+
+static FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    let mut pats = vec!["data:", "<script"];
+    pats.extend(BASE64_MAGIC.iter().map(|(m, _)| *m));
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(pats)
+        .expect("valid patterns")
+});
+static SCRIPT_END: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(["</script"])
+        .expect("valid pattern")
+});
+
+/// What a member is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum What {
+    /// A `data:` URI's decoded payload.
+    Data,
+    /// Decoded base64 that is a compressed stream or archive.
+    Base64,
+    /// A notebook cell's source or its outputs' text, JSON-unescaped.
+    Cell,
+    /// An inline script's body; its findings keep the page's lines.
+    Script {
+        /// Line and column (in characters) of the body's first byte.
+        line: usize,
+        column: usize,
+    },
+}
+
+/// One member written inside a blob.
+pub struct Embedded<'a> {
+    pub what: What,
+    pub name: String,
+    pub bytes: Cow<'a, [u8]>,
+    /// The span of the blob the member covers.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Whether a blob is an HTML page, by its start only: git history reads blobs
+/// before their names, and a page must get the same members whatever its source.
+fn is_html(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(512)];
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    let head = head[start..].to_ascii_lowercase();
+    [
+        "<!doctype html",
+        "<html",
+        "<head",
+        "<meta",
+        "<script",
+        "<body",
+        "<title",
+        "<link",
+    ]
+    .iter()
+    .any(|t| head.starts_with(t.as_bytes()))
+}
+
+/// Hands `each` the members written inside `data`, in offset order, none inside
+/// another, one at a time (a file of a million tiny scripts holds one at a time).
+pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
+    let html = is_html(data);
+    let (mut n_data, mut n_script, mut n_b64) = (0, 0, 0);
+    // Where lines were last counted to: the line and column of `at`.
+    let (mut at, mut line, mut column) = (0usize, 1usize, 1usize);
+    let mut pos = 0;
+    while pos < data.len() {
+        let Some(m) = FINDER.find(Input::new(data).range(pos..)) else {
+            break;
+        };
+        pos = m.end();
+        let pat = m.pattern().as_usize();
+        if pat == DATA {
+            if let Some((e, payload_start)) = data_uri(data, m.start()) {
+                n_data += 1;
+                let name = if data[..m.start()].ends_with(b"sourceMappingURL=") {
+                    INLINE_MAP.to_string()
+                } else {
+                    format!("data[{n_data}]")
+                };
+                each(Embedded {
+                    what: What::Data,
+                    name,
+                    bytes: Cow::Owned(e.bytes),
+                    start: payload_start,
+                    end: e.end,
+                });
+                pos = e.end;
+            }
+        } else if pat == SCRIPT {
+            if !html
+                || !data
+                    .get(m.end())
+                    .is_some_and(|&b| b == b'>' || b.is_ascii_whitespace() || b == b'/')
+            {
+                continue;
+            }
+            n_script += 1;
+            let Some(gt) = memchr::memchr(b'>', &data[m.end()..]) else {
+                break;
+            };
+            let body = m.end() + gt + 1;
+            let end = SCRIPT_END
+                .find(Input::new(data).range(body..))
+                .map_or(data.len(), |e| e.start());
+            if data[body..end].iter().all(u8::is_ascii_whitespace) {
+                // `<script src="data:…">`: its attributes are looked at.
+                continue;
+            }
+            pos = end;
+            // Lines counted from where they were last counted to: linear.
+            for c in data[at..body].utf8_chunks() {
+                for ch in c.valid().chars() {
+                    if ch == '\n' {
+                        line += 1;
+                        column = 1;
+                    } else {
+                        column += 1;
+                    }
+                }
+                column += c.invalid().len();
+            }
+            at = body;
+            each(Embedded {
+                what: What::Script { line, column },
+                name: format!("script[{n_script}]"),
+                bytes: Cow::Borrowed(&data[body..end]),
+                start: body,
+                end,
+            });
+        } else {
+            let (magic, ext) = BASE64_MAGIC[pat - 2];
+            if !data[m.start()..].starts_with(magic.as_bytes())
+                || m.start()
+                    .checked_sub(1)
+                    .is_some_and(|i| is_base64_byte(data[i]))
+            {
+                continue;
+            }
+            let end = base64_run_end(data, m.start());
+            pos = end;
+            if let Some(bytes) = decode_base64(&data[m.start()..end])
+                && archive::kind("", &bytes).is_some_and(|k| k != Kind::Brotli)
+            {
+                n_b64 += 1;
+                each(Embedded {
+                    what: What::Base64,
+                    name: format!("base64[{n_b64}].{ext}"),
+                    bytes: Cow::Owned(bytes),
+                    start: m.start(),
+                    end,
+                });
+            }
+        }
+    }
+}
+
+/// Whether `bytes` may hold a member (a `data:` URI, a script, base64 of a
+/// compressed stream): one search, to skip members with nothing in them.
+pub fn may_hold_members(bytes: &[u8]) -> bool {
+    FINDER.is_match(bytes)
+}
+
+fn is_base64_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+}
+
+/// The end of a base64 run starting at `s`: base64 characters, padding, and line
+/// breaks followed by more (MIME and PEM wrap at 64 or 76).
+fn base64_run_end(data: &[u8], s: usize) -> usize {
+    let mut i = s;
+    while i < data.len() {
+        let b = data[i];
+        // `\n` or `\r\n` then more base64: looked at over two bytes, not a run.
+        let next = match (b, data.get(i + 1)) {
+            (b'\r', Some(b'\n')) => data.get(i + 2),
+            (b'\n', n) => n,
+            _ => None,
+        };
+        let wrapped = i - s >= 60 && next.is_some_and(|&c| is_base64_byte(c));
+        if is_base64_byte(b) || b == b'=' || wrapped {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// Standard or URL-safe base64, line breaks ignored, padding optional.
+fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
+    if text.len() < MIN_BASE64 {
+        return None;
+    }
+    let clean: Cow<[u8]> = if text.iter().any(|&b| b == b'\n' || b == b'\r') {
+        Cow::Owned(
+            text.iter()
+                .copied()
+                .filter(|&b| b != b'\n' && b != b'\r')
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text)
+    };
+    let url = clean.iter().any(|&b| b == b'-' || b == b'_');
+    let cfg = base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    let alphabet = if url {
+        &base64::alphabet::URL_SAFE
+    } else {
+        &base64::alphabet::STANDARD
+    };
+    base64::engine::GeneralPurpose::new(alphabet, cfg)
+        .decode(&clean)
+        .ok()
+}
+
+/// A decoded `data:` URI.
+struct DataUri {
+    bytes: Vec<u8>,
+    end: usize,
+}
+
+/// The `data:` URI at `s` when it is one (a media type with a `/`, or none, then a
+/// comma) and decodes: its bytes, its end, and where its payload starts.
+fn data_uri(data: &[u8], s: usize) -> Option<(DataUri, usize)> {
+    let head_start = s + 5;
+    let head = &data[head_start..(head_start + MAX_MEDIA_TYPE).min(data.len())];
+    let comma = memchr::memchr(b',', head)?;
+    let media = &head[..comma];
+    let media_ok = media.iter().all(|&b| {
+        b.is_ascii_alphanumeric() || matches!(b, b'/' | b';' | b'=' | b'-' | b'+' | b'.' | b'_')
+    }) && (media.is_empty() || media.split(|&b| b == b';').next()?.contains(&b'/'));
+    if !media_ok {
+        return None;
+    }
+    let payload = head_start + comma + 1;
+    let base64 = media.to_ascii_lowercase().ends_with(b";base64");
+    let end = payload
+        + data[payload..]
+            .iter()
+            .take_while(|&&b| {
+                if base64 {
+                    is_base64_byte(b) || b == b'=' || b == b'%'
+                } else {
+                    !matches!(b, b'"' | b'\'' | b'`' | b')' | b'<' | b'>')
+                        && !b.is_ascii_whitespace()
+                }
+            })
+            .count();
+    if end == payload {
+        return None;
+    }
+    let text = std::str::from_utf8(&data[s..end]).ok()?;
+    let (bytes, _) = data_url::DataUrl::process(text)
+        .ok()?
+        .decode_to_vec()
+        .ok()?;
+    (!bytes.is_empty()).then_some((DataUri { bytes, end }, payload))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_are_found_named_and_spanned() {
+        let gz = {
+            use std::io::Write;
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(b"const k = 1;\n".repeat(4).as_slice()).unwrap();
+            e.finish().unwrap()
+        };
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&gz);
+        let page = format!(
+            "<!DOCTYPE html>\n<p>x</p><script src=\"data:text/javascript,let%20b\"></script>\n<SCRIPT type=module>\nlet a = 1;\n</script>\n<img src=\"data:text/plain,hi%20there\">\n<i>{b64}</i>\n//# sourceMappingURL=data:application/json;base64,e30=\n"
+        );
+        let mut found = Vec::new();
+        find(page.as_bytes(), &mut |e| found.push(e));
+        let names: Vec<&str> = found.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "data[1]",
+                "script[2]",
+                "data[2]",
+                "base64[1].gz",
+                "sourceMappingURL"
+            ]
+        );
+        assert_eq!(&*found[0].bytes, b"let b");
+        assert_eq!(
+            found[1].what,
+            What::Script {
+                line: 3,
+                column: 21
+            }
+        );
+        assert_eq!(&*found[1].bytes, b"\nlet a = 1;\n");
+        assert_eq!(&*found[2].bytes, b"hi there");
+        assert_eq!(&*found[4].bytes, b"{}");
+        assert_eq!(
+            &page.as_bytes()[found[3].start..found[3].end],
+            b64.as_bytes()
+        );
+        // Not a page: scripts are text like any other; `data:` keys of objects
+        // are no URIs.
+        for text in [
+            &b"x = {data:e,type:t}; '<script>a</script>'"[..],
+            b"H4sIAAAA",
+        ] {
+            find(text, &mut |e| panic!("{}", e.name));
+        }
+    }
+}

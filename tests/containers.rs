@@ -1,0 +1,278 @@
+//! Issue 10, containers: every container form (compressed streams `.gz`, `.br`,
+//! `.zst`, `.deflate`, zlib; zip and tar; a source map; `data:` URIs, base64 and
+//! percent-encoded; an HTML page's inline scripts; a notebook; base64 of gzip) is
+//! opened the same way in a folder, in a staged change and in git history (where
+//! blobs are read before their names: brotli and raw deflate are known by
+//! decoding to text), with the same member path and line. Truncated members make
+//! the scan incomplete. Every key is generated at test time and never printed.
+
+use std::io::Write;
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::bundles::{b64, finding_of, gz, tar_bytes, zip_bytes};
+use crate::git::Repo;
+use crate::util::*;
+
+fn br(data: &[u8]) -> Vec<u8> {
+    let mut w = brotli::CompressorWriter::new(Vec::new(), 4096, 5, 22);
+    w.write_all(data).unwrap();
+    w.into_inner()
+}
+
+fn zst(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 3).unwrap()
+}
+
+fn raw_deflate(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// A script of a few lines with `key` on line 2 (long enough that its compressed
+/// form is not text by accident).
+fn script(key: &str) -> Vec<u8> {
+    format!(
+        "// generated bundle\nconst apiKey = \"{key}\";\n{}",
+        "export function f(a, b) { return a + b * 2; }\n".repeat(8)
+    )
+    .into_bytes()
+}
+
+struct Case {
+    file: &'static str,
+    bytes: Vec<u8>,
+    /// Where the key must be reported: path and line.
+    path: &'static str,
+    line: u64,
+    origin: Option<Value>,
+}
+
+fn cases(k: &[String]) -> Vec<Case> {
+    let c = |file, bytes, path, line| Case {
+        file,
+        bytes,
+        path,
+        line,
+        origin: None,
+    };
+    let map = serde_json::json!({
+        "version": 3,
+        "sources": ["../src/api.ts"],
+        "sourcesContent": [format!("// api\n\nexport const k = \"{}\";\n", k[8])],
+        "mappings": "AAAA",
+    })
+    .to_string();
+    let notebook = serde_json::json!({
+        "cells": [
+            {"cell_type": "markdown", "source": ["# Demo\n"]},
+            // Joined across the cell's lines, as Python joins adjacent literals:
+            // only the JSON-unescaped cell reads as the author wrote it.
+            {"cell_type": "code", "source": ["import os\n", "KEY = (\n",
+                format!("    \"{}\"\n", &k[9][..10]), format!("    \"{}\"\n", &k[9][10..]), ")\n"],
+             "outputs": []},
+        ],
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    });
+    let notebook = serde_json::to_string_pretty(&notebook).unwrap();
+    let page = format!(
+        "<!doctype html>\n<html><head>\n<script src=\"/app.js\"></script>\n<script>\n  window.cfg = {{\n    key: \"{}\" }};\n</script>\n</head></html>\n",
+        k[10]
+    );
+    let percent: String = format!("{{\"k\":\"{}\"}}", k[12])
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    vec![
+        c("web/a.js.gz", gz(&script(&k[0])), "web/a.js.gz!a.js", 2),
+        c("web/b.js.br", br(&script(&k[1])), "web/b.js.br!b.js", 2),
+        c("web/c.js.zst", zst(&script(&k[2])), "web/c.js.zst!c.js", 2),
+        c(
+            "web/d.js.deflate",
+            raw_deflate(&script(&k[3])),
+            "web/d.js.deflate!d.js",
+            2,
+        ),
+        c("web/e.js.zz", zlib(&script(&k[4])), "web/e.js.zz!e.js", 2),
+        c(
+            "web/f.zip",
+            zip_bytes(&[("assets/f.js", &script(&k[5]))]),
+            "web/f.zip!assets/f.js",
+            2,
+        ),
+        c(
+            "web/g.tar",
+            tar_bytes(&[("pkg/g.js", &script(&k[6]))]),
+            "web/g.tar!pkg/g.js",
+            2,
+        ),
+        c(
+            "web/h.js",
+            format!(
+                "const m = await import(\"data:text/javascript;base64,{}\");\n",
+                b64(&String::from_utf8(script(&k[7])).unwrap())
+            )
+            .into_bytes(),
+            "web/h.js!data[1]",
+            2,
+        ),
+        Case {
+            origin: Some(serde_json::json!({"path": "../src/api.ts", "line": 3})),
+            ..c("web/i.js.map", map.into_bytes(), "web/i.js.map", 1)
+        },
+        c("nb/j.ipynb", notebook.into_bytes(), "nb/j.ipynb!cell[2]", 3),
+        c(
+            "web/index.html",
+            page.into_bytes(),
+            "web/index.html!script[2]",
+            6,
+        ),
+        c(
+            "web/l.js",
+            format!(
+                "// packed\nvar blob = \"{}\";\n",
+                base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    gz(&script(&k[11]))
+                )
+            )
+            .into_bytes(),
+            "web/l.js!base64[1].gz!base64[1]",
+            2,
+        ),
+        c(
+            "web/m.css",
+            format!("a {{ background: url(\"data:application/json,{percent}\") }}\n").into_bytes(),
+            "web/m.css!data[1]",
+            1,
+        ),
+    ]
+}
+
+fn check(v: &Value, k: &[String], cases: &[Case], what: &str) {
+    for (key, case) in k.iter().zip(cases) {
+        let f = finding_of(v, key);
+        assert_eq!(
+            (f["path"].as_str(), f["line"].as_u64()),
+            (Some(case.path), Some(case.line)),
+            "{what}: {f:#}"
+        );
+        if let Some(o) = &case.origin {
+            assert_eq!(&f["origin"], o, "{what}: {f:#}");
+        }
+    }
+    // Each key once: a member's findings are not reported again in its blob.
+    assert_eq!(
+        v["findings"].as_array().unwrap().len(),
+        cases.len(),
+        "{what}: {v:#}"
+    );
+}
+
+fn keys() -> Vec<String> {
+    (0..13).map(|_| live_key()).collect()
+}
+
+fn absent(outs: &[&Output], k: &[String]) {
+    for key in k {
+        for o in outs {
+            assert_secret_absent(o, key);
+        }
+    }
+}
+
+#[test]
+fn every_container_form_is_opened_in_a_folder() {
+    let t = Tree::new();
+    let k = keys();
+    let cases = cases(&k);
+    for c in &cases {
+        t.write(c.file, &c.bytes);
+    }
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    check(&json(&o), &k, &cases, "dir");
+    let human = t.run(&["dir", "."]);
+    let out = stdout(&human);
+    assert!(out.contains("web/index.html!script[2]:6:"), "{out}");
+    absent(&[&o, &human], &k);
+}
+
+#[test]
+fn every_container_form_is_opened_in_history_and_staged() {
+    let r = Repo::init();
+    r.write("README.md", "hello\n");
+    r.commit("init");
+    let k = keys();
+    let cases = cases(&k);
+    for c in &cases {
+        let p = r.dir.join(c.file);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, &c.bytes).unwrap();
+    }
+    r.git(&["add", "-A"]);
+    let staged = r.scan(&["staged", "--format", "json"]);
+    assert_eq!(code(&staged), 1, "{}", stderr(&staged));
+    check(&json(&staged), &k, &cases, "staged");
+
+    r.commit("add the build");
+    r.git(&["rm", "-r", "-q", "web", "nb"]);
+    r.commit("remove it");
+    let hist = r.scan(&["git", "--format", "json"]);
+    assert_eq!(code(&hist), 1, "{}", stderr(&hist));
+    check(&json(&hist), &k, &cases, "git");
+    absent(&[&staged, &hist], &k);
+}
+
+#[test]
+fn truncated_compressed_members_make_the_scan_incomplete() {
+    let t = Tree::new();
+    let key = live_key();
+    let cut = |b: Vec<u8>| b[..b.len() / 2].to_vec();
+    let long = script(&key).repeat(40);
+    t.write("a.js.zst", cut(zst(&long)));
+    t.write("b.js.br", cut(br(&long)));
+    t.write("c.js.deflate", cut(raw_deflate(&long)));
+    t.write("d.js.zz", cut(zlib(&long)));
+    t.write(
+        "e.js",
+        format!(
+            "var blob = \"{}\";\n",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, cut(gz(&long)))
+        ),
+    );
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 2, "{err}");
+    // Named at the member, or at the stream when even its header is cut.
+    for stream in [
+        "a.js.zst",
+        "b.js.br",
+        "c.js.deflate",
+        "d.js.zz",
+        "e.js!base64[1].gz",
+    ] {
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with(&format!("qrcp-scan: incomplete: {stream}"))),
+            "{stream}: {err}"
+        );
+    }
+    assert_eq!(err.lines().count(), 5, "{err}");
+    assert_secret_absent(&o, &key);
+}
