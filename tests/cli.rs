@@ -16,6 +16,7 @@ mod git;
 mod git_layers;
 mod harden;
 mod hooks;
+mod layer_forms;
 mod org;
 mod rules;
 mod scan;

@@ -10,9 +10,9 @@ use super::idents::{self, Idents};
 use crate::detect::Candidate;
 
 /// How far before a candidate a textual region starts (within its line).
-const BEFORE: usize = 512;
+pub(super) const BEFORE: usize = 512;
 /// How far after a candidate a region ends.
-const AFTER: usize = 4096;
+pub(super) const AFTER: usize = 4096;
 /// Base64 characters decoded from one candidate.
 const MAX_BASE64: usize = 8192;
 /// String literals joined from one candidate.
@@ -32,7 +32,7 @@ pub struct Region {
 }
 
 impl Region {
-    fn new(layer: Layer, start: usize) -> Region {
+    pub(super) fn new(layer: Layer, start: usize) -> Region {
         Region {
             layer,
             bytes: Vec::new(),
@@ -41,19 +41,19 @@ impl Region {
         }
     }
 
-    fn push(&mut self, b: u8, at: usize) {
+    pub(super) fn push(&mut self, b: u8, at: usize) {
         self.bytes.push(b);
         self.map.push(at);
     }
 
-    fn push_char(&mut self, c: char, at: usize) {
+    pub(super) fn push_char(&mut self, c: char, at: usize) {
         let mut buf = [0u8; 4];
         for &b in c.encode_utf8(&mut buf).as_bytes() {
             self.push(b, at);
         }
     }
 
-    fn finish(mut self, end: usize) -> Option<Region> {
+    pub(super) fn finish(mut self, end: usize) -> Option<Region> {
         self.end = end;
         self.map.push(end);
         (!self.bytes.is_empty()).then_some(self)
@@ -80,14 +80,69 @@ impl Region {
     }
 }
 
-/// Decodes the region around `c`, or `None` when there is nothing to decode.
-pub fn decode(data: &[u8], c: &Candidate, idents: &mut Idents) -> Option<Region> {
-    match c.layer {
-        Layer::Base64 => base64(data, c.at, c.lead),
-        Layer::Percent => percent(data, c.at),
-        Layer::Escape => escape(data, c.at),
-        Layer::Concatenation => concatenation(data, c.at, idents),
-        Layer::Utf16 => utf16(data, c.at, c.lead),
+/// One decoder. A layer may have several (reassembly: language operators, shell
+/// words, wrapped lines), each tried on its own candidates and covering its own
+/// regions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoder {
+    Base64,
+    Percent,
+    Escape,
+    Concatenation,
+    ShellWords,
+    Wrapped,
+    Utf16,
+    Utf32,
+}
+
+impl Decoder {
+    /// Whether it joins pieces (reassembly) rather than decoding an encoding.
+    pub fn reassembles(self) -> bool {
+        matches!(
+            self,
+            Decoder::Concatenation | Decoder::ShellWords | Decoder::Wrapped
+        )
+    }
+
+    /// Whether it decodes its candidate's whole line window (percent, escapes).
+    pub fn decodes_window(self) -> bool {
+        matches!(self, Decoder::Percent | Decoder::Escape)
+    }
+
+    /// Whether it reads a file's text as written (shell words, wrapped lines).
+    pub fn reads_text(self) -> bool {
+        matches!(self, Decoder::ShellWords | Decoder::Wrapped)
+    }
+}
+
+/// The decoders that may undo `layer` around one of its candidates.
+pub fn decoders(layer: Layer) -> &'static [Decoder] {
+    match layer {
+        Layer::Base64 => &[Decoder::Base64],
+        Layer::Percent => &[Decoder::Percent],
+        Layer::Escape => &[Decoder::Escape],
+        Layer::Concatenation => &[
+            Decoder::Concatenation,
+            Decoder::ShellWords,
+            Decoder::Wrapped,
+        ],
+        Layer::Utf16 => &[Decoder::Utf16],
+        Layer::Utf32 => &[Decoder::Utf32],
+    }
+}
+
+/// Decodes the region around `c` with `dec`, or `None` when there is nothing to
+/// decode.
+pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> Option<Region> {
+    match dec {
+        Decoder::Base64 => base64(data, c.at, c.lead),
+        Decoder::Percent => percent(data, c.at),
+        Decoder::Escape => escape(data, c.at),
+        Decoder::Concatenation => concatenation(data, c.at, idents),
+        Decoder::ShellWords => super::shell::words(data, c.at),
+        Decoder::Wrapped => super::wrapped::lines(data, c.at),
+        Decoder::Utf16 => wide(data, c.at, c.lead, 2),
+        Decoder::Utf32 => wide(data, c.at, c.lead, 4),
     }
 }
 
@@ -141,7 +196,7 @@ fn base64(data: &[u8], at: usize, lead: usize) -> Option<Region> {
     r.finish(g + text.len())
 }
 
-fn hex(b: u8) -> Option<u8> {
+pub(super) fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
@@ -167,7 +222,7 @@ fn percent(data: &[u8], at: usize) -> Option<Region> {
 }
 
 /// Up to `n` hex digits at `data[i..]`, as a number, with how many were read.
-fn hex_run(data: &[u8], i: usize, n: usize, end: usize) -> Option<(u32, usize)> {
+pub(super) fn hex_run(data: &[u8], i: usize, n: usize, end: usize) -> Option<(u32, usize)> {
     let mut v = 0u32;
     let mut k = 0;
     while k < n && i + k < end {
@@ -460,37 +515,63 @@ fn join_end(data: &[u8], i: usize) -> Option<usize> {
     (rest.get(close) == Some(&b')')).then_some(j + 6 + close + 1)
 }
 
-/// UTF-16 text around a keyword's UTF-16 bytes. Code units start at even offsets
-/// (a file starts with one), so the parity of the keyword's first character tells
-/// little endian (even) from big endian (odd), BOM or not.
-fn utf16(data: &[u8], at: usize, lead: usize) -> Option<Region> {
+/// UTF-16 (`width` 2) or UTF-32 (`width` 4) text around a keyword's wide bytes.
+/// Code units start at multiples of `width` (a file starts with one), so where the
+/// keyword's first character sits in its unit tells little endian (at the unit's
+/// start) from big endian (at its last byte), BOM or not.
+fn wide(data: &[u8], at: usize, lead: usize, width: usize) -> Option<Region> {
     let p = at + lead;
-    let (unit0, be) = if p.is_multiple_of(2) {
-        (p, false)
-    } else {
-        (p - 1, true)
+    let (unit0, be) = match p % width {
+        0 => (p, false),
+        r if r == width - 1 => (p - r, true),
+        _ => return None,
     };
-    let s = unit0 - unit0.min(BEFORE * 2);
-    let e = (unit0 + AFTER * 2).min(data.len() & !1);
+    let s = unit0 - unit0.min(BEFORE * width);
+    let e = s + data.len().min(unit0 + AFTER * width).saturating_sub(s) / width * width;
     if s >= e {
         return None;
     }
-    let units = data[s..e].chunks_exact(2).map(|c| {
-        if be {
-            u16::from_be_bytes([c[0], c[1]])
+    let mut r = Region::new(
+        if width == 2 {
+            Layer::Utf16
         } else {
-            u16::from_le_bytes([c[0], c[1]])
-        }
-    });
-    let mut r = Region::new(Layer::Utf16, s);
+            Layer::Utf32
+        },
+        s,
+    );
     let mut at = s;
-    for c in char::decode_utf16(units) {
-        let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+    let units = data[s..e].chunks_exact(width);
+    let push = |r: &mut Region, c: char, len: usize, at: &mut usize| {
         // Skip a byte-order mark; keep everything else (line breaks included).
         if c != '\u{FEFF}' {
-            r.push_char(c, at);
+            r.push_char(c, *at);
         }
-        at += 2 * c.len_utf16();
+        *at += len;
+    };
+    if width == 2 {
+        let units = units.map(|c| {
+            let u = [c[0], c[1]];
+            if be {
+                u16::from_be_bytes(u)
+            } else {
+                u16::from_le_bytes(u)
+            }
+        });
+        for c in char::decode_utf16(units) {
+            let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+            push(&mut r, c, 2 * c.len_utf16(), &mut at);
+        }
+    } else {
+        for u in units {
+            let u = [u[0], u[1], u[2], u[3]];
+            let v = if be {
+                u32::from_be_bytes(u)
+            } else {
+                u32::from_le_bytes(u)
+            };
+            let c = char::from_u32(v).unwrap_or(char::REPLACEMENT_CHARACTER);
+            push(&mut r, c, 4, &mut at);
+        }
     }
     r.finish(e)
 }

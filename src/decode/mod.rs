@@ -12,6 +12,8 @@
 
 mod idents;
 mod layers;
+mod shell;
+mod wrapped;
 
 use base64::Engine as _;
 
@@ -23,8 +25,13 @@ use crate::rules::{RuleKind, RuleSet};
 
 /// How many layers deep decoding goes (base64 of percent-encoded text is two).
 pub const MAX_DEPTH: usize = 3;
-/// Decoded bytes one blob may cost in all; past it, candidates are not decoded.
+/// Decoded bytes one blob may cost in all; past it, candidates are not decoded
+/// (and the blob is reported incomplete).
 const MAX_DECODED: usize = 64 << 20;
+/// Decoded bytes per input byte a blob may cost (see `Budget::for_len`).
+const DECODED_PER_BYTE: usize = 12;
+/// Decoded bytes any blob may cost, however small.
+const DECODED_FLOOR: usize = 256 << 10;
 /// A candidate this far before the end of a region of its layer is covered by it.
 const COVER_MARGIN: usize = 256;
 
@@ -37,8 +44,8 @@ pub fn detector(rules: std::sync::Arc<RuleSet>) -> anyhow::Result<Detector> {
 
 /// The trigger literals of every content rule's keywords: the base64 forms of each
 /// secret keyword at the three byte alignments, its percent-encoded and escaped
-/// forms (`qrcp%5F`, `qrcp\u005f`, `qrcp\x5f`), and the UTF-16 LE/BE bytes of
-/// every keyword. Concatenation needs none: it starts at a keyword.
+/// forms (`qrcp%5F`, `qrcp\u005f`, `qrcp\x5f`), the UTF-16 and UTF-32 LE/BE bytes
+/// of every keyword, and the keyword cut by a quote or a line break.
 pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
     let mut out: Vec<Trigger> = Vec::new();
     let mut add = |pattern: Vec<u8>, layer: Layer, lead: usize| {
@@ -66,6 +73,13 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             };
             add(utf16(false), Layer::Utf16, 0);
             add(utf16(true), Layer::Utf16, 1);
+            let utf32 = |be: bool| -> Vec<u8> {
+                kw.iter()
+                    .flat_map(|&b| if be { [0, 0, 0, b] } else { [b, 0, 0, 0] })
+                    .collect()
+            };
+            add(utf32(false), Layer::Utf32, 0);
+            add(utf32(true), Layer::Utf32, 3);
             if rule.spec.kind != RuleKind::Secret {
                 continue;
             }
@@ -94,6 +108,12 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                         p.insert(cut, b'\\');
                         add(p, Layer::Escape, 0);
                     }
+                }
+                // Cut by a line break: a wrapped YAML scalar, a `\` continuation.
+                for brk in ["\n", "\r\n", "\\\n", "\\\r\n"] {
+                    let mut p = kw[..cut].to_vec();
+                    p.extend_from_slice(brk.as_bytes());
+                    add(p, Layer::Concatenation, 0);
                 }
             }
             // Up to the first character that needs encoding, then that character.
@@ -239,15 +259,34 @@ type Placeholders = Vec<(usize, usize, bool)>;
 /// Content rules over `data`, through every decoding layer. Findings carry the
 /// physical location, the decoding in `encoding`, and are in offset order.
 pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Located>) -> u64 {
-    let mut budget = MAX_DECODED;
-    let (mut hits, placeholders) = collect(det, data, 0, &mut budget);
+    let mut budget = Budget::for_len(data.len());
+    let (mut hits, placeholders) = collect(det, data, 0, Within::TEXT, &mut budget);
+    if budget.cut {
+        let place = match (&prov.path, &prov.commit) {
+            (Some(p), _) => p.clone(),
+            (None, Some(c)) => format!("commit {}", c.id),
+            (None, None) => "-".to_string(),
+        };
+        crate::messages::Incomplete::record(
+            &place,
+            format!(
+                "decoding stopped after {} decoded: too many encoded candidates for its size",
+                crate::units::human_bytes(budget.decoded as u64)
+            ),
+        );
+    }
     hits.sort_by_key(|h| (h.hit.start, h.hit.rule, h.layers.len()));
     hits.dedup_by_key(|h| (h.hit.start, h.hit.rule));
     let mut locator = Locator::new(data);
     for h in hits {
         let (start, end) = (h.hit.start, h.hit.end.max(h.hit.start));
-        let at = if h.layers.first() == Some(&Layer::Utf16) {
-            let (line, col) = utf16_locate(data, start);
+        let wide = match h.layers.first() {
+            Some(Layer::Utf16) => Some(2),
+            Some(Layer::Utf32) => Some(4),
+            _ => None,
+        };
+        let at = if let Some(width) = wide {
+            let (line, col) = wide_locate(data, start, width);
             let width = char_count(&h.secret);
             [line, col, line, col + width]
         } else {
@@ -285,14 +324,79 @@ pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Loca
     placeholders.len() as u64
 }
 
+/// What decoding one blob may still cost, and the work it has done: bytes the
+/// detector passed over at every depth, bytes decoded, and decoder calls (each
+/// bounded by its window). The property tests bound `work` per input byte.
+struct Budget {
+    left: usize,
+    decoded: usize,
+    work: u64,
+    /// Candidates were left undecoded: the blob was not read in full.
+    cut: bool,
+}
+
+impl Budget {
+    /// Decoding a blob of `len` bytes may cost [`DECODED_PER_BYTE`] bytes per
+    /// input byte plus [`DECODED_FLOOR`], at most [`MAX_DECODED`]: linear in the
+    /// input whatever the input.
+    fn for_len(len: usize) -> Budget {
+        Budget {
+            left: len
+                .saturating_mul(DECODED_PER_BYTE)
+                .saturating_add(DECODED_FLOOR)
+                .min(MAX_DECODED),
+            decoded: 0,
+            work: 0,
+            cut: false,
+        }
+    }
+}
+
+/// The work [`detect`] does on `data` (see [`Budget`]): a deterministic measure
+/// of cost for the tests that bound it per byte.
+#[cfg(test)]
+fn work(det: &Detector, data: &[u8]) -> u64 {
+    let mut budget = Budget::for_len(data.len());
+    collect(det, data, 0, Within::TEXT, &mut budget);
+    budget.work
+}
+
+/// What `collect`'s bytes were decoded from.
+#[derive(Clone, Copy)]
+struct Within {
+    /// Pieces already joined: not joined again (a shell word inside a shell
+    /// word has nothing new to give, and would multiply the work per depth).
+    reassembled: bool,
+    /// The file's text (or the same text re-encoded, UTF-16/32): shell words and
+    /// wrapped lines are read here, not inside an escaped or encoded string.
+    text: bool,
+    /// Whole-window decoders (percent, escapes) above: each decodes its candidate's
+    /// whole line window, so a third one nested would redo the same window again
+    /// (`qrcp%5F` and `qrcp\u005f` alternating cost work exponential in depth).
+    windows: u8,
+}
+
+impl Within {
+    const TEXT: Within = Within {
+        reassembled: false,
+        text: true,
+        windows: 0,
+    };
+}
+
+/// Whole-window decoders nested in one chain, at most (`%255F`: two).
+const MAX_WINDOWS: u8 = 2;
+
 /// The matches and placeholders in `data` and in every region decoded from it,
 /// in `data`'s offsets.
 fn collect(
     det: &Detector,
     data: &[u8],
     depth: usize,
-    budget: &mut usize,
+    within: Within,
+    budget: &mut Budget,
 ) -> (Vec<DHit>, Placeholders) {
+    budget.work += data.len() as u64;
     let pass = det.pass(data, depth < MAX_DEPTH);
     let mut hits: Vec<DHit> = pass
         .hits
@@ -313,27 +417,54 @@ fn collect(
     // offset order and a region starts at or before its candidate, so the furthest
     // end alone tells whether a candidate is covered: O(1) per candidate, not a
     // scan of every region so far (which made a file of triggers quadratic).
-    let mut covered: Vec<(Layer, usize)> = Vec::new();
+    let mut covered: Vec<(layers::Decoder, usize)> = Vec::new();
     let mut idents = idents::Idents::default();
-    for c in pass.candidates {
-        if *budget == 0 {
+    let decoding = pass
+        .candidates
+        .iter()
+        .flat_map(|c| layers::decoders(c.layer).iter().map(move |&d| (*c, d)));
+    for (c, dec) in decoding {
+        if budget.left == 0 {
+            budget.cut = true;
             break;
         }
-        if covered
-            .iter()
-            .any(|&(l, e)| l == c.layer && c.at + COVER_MARGIN <= e)
+        if (within.reassembled && dec.reassembles())
+            || (!within.text && dec.reads_text())
+            || (within.windows >= MAX_WINDOWS && dec.decodes_window())
         {
             continue;
         }
-        let Some(region) = layers::decode(data, &c, &mut idents) else {
+        // A wrapped region joins a few lines, each a candidate of its own: covered.
+        let margin = if dec == layers::Decoder::Wrapped {
+            1
+        } else {
+            COVER_MARGIN
+        };
+        if covered.iter().any(|&(d, e)| d == dec && c.at + margin <= e) {
+            continue;
+        }
+        budget.work += 1;
+        let Some(region) = layers::decode(data, &c, dec, &mut idents) else {
             continue;
         };
-        *budget = budget.saturating_sub(region.bytes.len());
-        match covered.iter_mut().find(|(l, _)| *l == c.layer) {
+        budget.left = budget.left.saturating_sub(region.bytes.len());
+        budget.decoded += region.bytes.len();
+        budget.work += region.bytes.len() as u64;
+        match covered.iter_mut().find(|(d, _)| *d == dec) {
             Some((_, e)) => *e = (*e).max(region.end),
-            None => covered.push((c.layer, region.end)),
+            None => covered.push((dec, region.end)),
         }
-        let (inner, inner_ph) = collect(det, &region.bytes, depth + 1, budget);
+        let (inner, inner_ph) = collect(
+            det,
+            &region.bytes,
+            depth + 1,
+            Within {
+                reassembled: within.reassembled || dec.reassembles(),
+                text: within.text && matches!(region.layer, Layer::Utf16 | Layer::Utf32),
+                windows: within.windows + u8::from(dec.decodes_window()),
+            },
+            budget,
+        );
         let mut revealed = false;
         for h in inner {
             let (ps, pe) = region.span(h.hit.start, h.hit.end);
@@ -343,7 +474,9 @@ fn collect(
             }
             revealed |= region.phys(h.hit.start) == c.at;
             let context = match (h.context, region.layer) {
-                (None, Layer::Utf16) => Some(context_at(&region.bytes, h.hit.start, h.hit.end)),
+                (None, Layer::Utf16 | Layer::Utf32) => {
+                    Some(context_at(&region.bytes, h.hit.start, h.hit.end))
+                }
                 (ctx, _) => ctx,
             };
             let mut layers = vec![region.layer];
@@ -376,28 +509,36 @@ fn collect(
     (hits, placeholders)
 }
 
-/// Line and column (in UTF-16 code units) of the code unit at `offset`.
-fn utf16_locate(data: &[u8], offset: usize) -> (usize, usize) {
+/// Line and column (in UTF-16 code units, or characters for UTF-32) of the code
+/// unit at `offset` in text of `width`-byte units.
+fn wide_locate(data: &[u8], offset: usize, width: usize) -> (usize, usize) {
+    let unit = |i: usize, be: bool| -> u32 {
+        let b = &data[i..i + width];
+        match (width, be) {
+            (2, true) => u32::from(u16::from_be_bytes([b[0], b[1]])),
+            (2, false) => u32::from(u16::from_le_bytes([b[0], b[1]])),
+            (_, true) => u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+            (_, false) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        }
+    };
+    // Big endian: the BOM says so, or the keyword's first byte is a NUL.
     let be = match data {
-        [0xFE, 0xFF, ..] => true,
+        [0, 0, 0xFE, 0xFF, ..] if width == 4 => true,
         [0xFF, 0xFE, ..] => false,
+        [0xFE, 0xFF, ..] if width == 2 => true,
         _ => data.get(offset) == Some(&0),
     };
     let (mut line, mut col) = (1, 1);
     let mut i = 0;
-    while i + 1 < data.len() && i < offset {
-        let unit = if be {
-            u16::from_be_bytes([data[i], data[i + 1]])
-        } else {
-            u16::from_le_bytes([data[i], data[i + 1]])
-        };
-        if unit == u16::from(b'\n') {
+    while i + width <= data.len() && i < offset {
+        let u = unit(i, be);
+        if u == u32::from(b'\n') {
             line += 1;
             col = 1;
-        } else if !((0xDC00..0xE000).contains(&unit) || (i == 0 && unit == 0xFEFF)) {
+        } else if !((width == 2 && (0xDC00..0xE000).contains(&u)) || (i == 0 && u == 0xFEFF)) {
             col += 1;
         }
-        i += 2;
+        i += width;
     }
     (line, col)
 }

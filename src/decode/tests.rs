@@ -46,15 +46,38 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
             format!("k = \"{a}\" +\n    '{b}';").into_bytes()
         }
         Layer::Utf16 => utf16(&format!("KEY={key}\r\n"), false),
+        Layer::Utf32 => utf32(&format!("KEY={key}\r\n"), false),
     }
 }
 
-const LAYERS: [Layer; 5] = [
+fn utf32(s: &str, be: bool) -> Vec<u8> {
+    s.chars()
+        .flat_map(|c| {
+            if be {
+                (c as u32).to_be_bytes()
+            } else {
+                (c as u32).to_le_bytes()
+            }
+        })
+        .collect()
+}
+
+/// `s` in the text encoding `layer` reads (UTF-16, UTF-32, or as it is).
+fn text(s: &str, layer: Layer) -> Vec<u8> {
+    match layer {
+        Layer::Utf16 => utf16(s, false),
+        Layer::Utf32 => utf32(s, false),
+        _ => s.as_bytes().to_vec(),
+    }
+}
+
+const LAYERS: [Layer; 6] = [
     Layer::Base64,
     Layer::Percent,
     Layer::Escape,
     Layer::Concatenation,
     Layer::Utf16,
+    Layer::Utf32,
 ];
 
 #[test]
@@ -82,12 +105,7 @@ fn triggers_include_the_three_base64_alignments() {
 #[test]
 fn each_layer_reveals_the_key_at_its_physical_place() {
     for layer in LAYERS {
-        let mut data = b"// first line\n".to_vec();
-        data = if layer == Layer::Utf16 {
-            utf16("// first line\n", false)
-        } else {
-            data
-        };
+        let mut data = text("// first line\n", layer);
         data.extend(encode(KEY, layer));
         let (f, ph) = scan(&data);
         assert_eq!(f.len(), 1, "{layer:?}");
@@ -244,8 +262,10 @@ proptest! {
             for at in [0, data.len() / 2, data.len()] {
                 for lead in 0..4 {
                     let c = Candidate { layer, at, lead, placeholder: false };
-                    if let Some(r) = layers::decode(&data, &c, &mut idents::Idents::default()) {
-                        prop_assert!(r.phys(r.bytes.len()) <= data.len());
+                    for &dec in layers::decoders(layer) {
+                        if let Some(r) = layers::decode(&data, &c, dec, &mut idents::Idents::default()) {
+                            prop_assert!(r.phys(r.bytes.len()) <= data.len());
+                        }
                     }
                 }
             }
@@ -277,16 +297,101 @@ proptest! {
     ) {
         let key = format!("qrcp_live_{}", body(&seed));
         // Separate the key from the context the way code would.
-        let mut data = if layer == Layer::Utf16 { utf16(&before, false) } else { before.clone().into_bytes() };
-        let sep = if layer == Layer::Utf16 { utf16("\n", false) } else { b"\n".to_vec() };
+        let mut data = text(&before, layer);
+        let sep = text("\n", layer);
         data.extend(&sep);
         data.extend(encode(&key, layer));
         data.extend(&sep);
-        data.extend(if layer == Layer::Utf16 { utf16(&after, false) } else { after.clone().into_bytes() });
+        data.extend(text(&after, layer));
         let (f, _) = scan(&data);
         prop_assert!(
             f.iter().any(|l| l.finding.secret.as_deref() == Some(key.as_str())),
             "{:?} not found in {:?}", layer, String::from_utf8_lossy(&data)
         );
+    }
+}
+
+/// Units of adversarial input: every kind of trigger, and the bytes decoders
+/// stop at. Files made of them repeated must cost work linear in their size.
+const UNITS: &[&str] = &[
+    "qrcp_live_\\",
+    "qrcp%5F",
+    "\"qrcp_live_\"+",
+    "qrcp\\u005f",
+    "cXJjcF9saXZlX",
+    "NEXT_PUBLIC_QRCP_KEY=",
+    "\"qrcp_\"+",
+    "var e=\"x\";r=`qrcp_live_${e}`;",
+    "[\"qrcp_live_\",o()].join(\"\");",
+    "qrcp_'live_'\"",
+    "qrcp_li\n  ",
+    "qrcp_live_Ab\\\n    ",
+    "$'\\x71\\x72\\x63\\x70",
+    "&#113;&#114;&#99;&#112;",
+    "q\0\0\0r\0\0\0c\0\0\0p\0\0\0_\0\0\0l\0\0\0i\0\0\0v\0\0\0e\0\0\0_\0\0\0",
+    "q\0r\0c\0p\0_\0l\0i\0v\0e\0_\0",
+    " ",
+    "\n",
+    "'",
+    "\"",
+    "\\",
+    "+",
+    "a",
+];
+
+/// Bytes of input per unit in the linear-work checks (and four times that).
+const N: usize = 16 << 10;
+/// Work (see `Budget`) per input byte that no input may exceed (the decoding
+/// budget is linear in the input, so this holds for any input). Measured: 1 to
+/// 8 for one unit repeated, up to 33 for escapes and percent-encoding alternating
+/// (`qrcp_live_\\qrcp%5F`), each of which decodes its whole line window.
+const MAX_WORK_PER_BYTE: u64 = 48;
+
+fn repeated(unit: &[u8], n: usize) -> Vec<u8> {
+    unit.iter().copied().cycle().take(n).collect()
+}
+
+/// Work at `n` and `4n` bytes: bounded per byte, and growing by at most 4x
+/// (plus a fixed allowance for regions cut at the end of the smaller input).
+fn assert_linear(det: &Detector, unit: &[u8]) -> Result<(), TestCaseError> {
+    let w1 = work(det, &repeated(unit, N));
+    let w4 = work(det, &repeated(unit, 4 * N));
+    let shown = String::from_utf8_lossy(unit);
+    prop_assert!(
+        w4 <= 4 * w1 + 4 * (N as u64),
+        "{shown:?}: work {w1} at {N} bytes, {w4} at {} bytes",
+        4 * N
+    );
+    prop_assert!(
+        w4 <= MAX_WORK_PER_BYTE * 4 * N as u64,
+        "{shown:?}: work {w4} for {} bytes",
+        4 * N
+    );
+    Ok(())
+}
+
+/// The default rules' keywords and every trigger fit one SIMD search.
+#[test]
+fn the_trigger_set_keeps_the_packed_search() {
+    assert!(detector().packed());
+}
+
+#[test]
+fn each_adversarial_unit_costs_linear_work() {
+    let det = detector();
+    for unit in UNITS {
+        assert_linear(&det, unit.as_bytes()).unwrap();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn mixed_adversarial_units_cost_linear_work(
+        picks in proptest::collection::vec(0..UNITS.len(), 1..8),
+    ) {
+        let unit: Vec<u8> = picks.iter().flat_map(|&i| UNITS[i].bytes()).collect();
+        assert_linear(&detector(), &unit)?;
     }
 }

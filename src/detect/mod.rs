@@ -5,16 +5,16 @@
 //! only around them, so bytes with nothing to find cost what they cost ripgrep.
 
 pub mod ends;
+mod keywords;
 pub mod location;
 pub mod placeholder;
 mod trigger;
 
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, MatchKind, packed};
-
 use crate::finding::{Context, Finding, Provenance, fingerprint};
 use crate::rules::{Rule, RuleKind, RuleSet};
+use keywords::Keywords;
 use location::{Locator, line_bounds_within, line_window};
 pub use trigger::{Layer, Trigger};
 
@@ -22,6 +22,8 @@ pub use trigger::{Layer, Trigger};
 /// names are short; this only bounds the regex work on megabyte-long lines.
 const BEFORE: usize = 256;
 const AFTER: usize = 1024;
+/// How far a body too short to match is followed to where it stops.
+const BODY_RUN: usize = 256;
 
 /// What one `detect` call saw besides findings.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -73,58 +75,6 @@ pub struct Pass {
     pub candidates: Vec<Candidate>,
     /// `(start, keyword end)` of each placeholder.
     pub placeholders: Vec<(usize, usize)>,
-}
-
-/// The keyword pass. aho-corasick's automaton picks a `memchr2` pre-filter on the
-/// keywords' first bytes (`q`, `Q`), which is slow on source code full of `q`s;
-/// its packed (Teddy, SIMD) searcher runs at memory speed. The automaton remains
-/// the fallback where Teddy is unavailable (no SIMD, too many keywords).
-#[derive(Clone)]
-enum Keywords {
-    Packed(packed::Searcher),
-    Automaton(AhoCorasick),
-}
-
-impl Keywords {
-    fn new(words: &[&[u8]]) -> anyhow::Result<Keywords> {
-        let teddy = packed::Config::new()
-            .match_kind(packed::MatchKind::LeftmostFirst)
-            .builder()
-            .extend(words)
-            .build();
-        Ok(match teddy {
-            Some(s) => Keywords::Packed(s),
-            None => Keywords::Automaton(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(words)?,
-            ),
-        })
-    }
-
-    fn is_match(&self, data: &[u8]) -> bool {
-        match self {
-            Keywords::Packed(s) => s.find(data).is_some(),
-            Keywords::Automaton(ac) => ac.is_match(data),
-        }
-    }
-
-    /// (keyword index, start, end) of each keyword, left to right.
-    fn find_iter<'a>(
-        &'a self,
-        data: &'a [u8],
-    ) -> Box<dyn Iterator<Item = (usize, usize, usize)> + 'a> {
-        match self {
-            Keywords::Packed(s) => Box::new(
-                s.find_iter(data)
-                    .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
-            ),
-            Keywords::Automaton(ac) => Box::new(
-                ac.find_iter(data)
-                    .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
-            ),
-        }
-    }
 }
 
 #[derive(Clone)]
@@ -201,6 +151,13 @@ impl Detector {
     pub fn has_candidate(&self, data: &[u8]) -> bool {
         self.keywords.as_ref().is_some_and(|k| k.is_match(data))
             || self.trigger_ac.as_ref().is_some_and(|k| k.is_match(data))
+    }
+
+    /// Whether the one pass runs on Teddy (SIMD) rather than the automaton.
+    #[cfg(test)]
+    pub fn packed(&self) -> bool {
+        self.keywords.as_ref().is_some_and(Keywords::packed)
+            && self.trigger_ac.as_ref().is_none_or(Keywords::packed)
     }
 
     /// Whether some path rule reports this `/`-separated path.
@@ -283,16 +240,30 @@ impl Detector {
                 let outcome = self.match_at(rule, data, m_start, m_end);
                 // Where the plain match stops: a quote, `\` or `%` there may be an
                 // encoding that goes on (`"qrcp_live_" + "…"`, `qrcp_live_\x41…`).
+                // A body too short to match stops where its characters do
+                // (`"qrcp_live_Ab" + "…"`, `qrcp_live_Ab` at a line's end).
                 let stop = match outcome {
                     Judgement::Hit { .. } => None,
                     Judgement::Placeholder(end) => Some(end),
-                    Judgement::Nothing => Some(m_end),
+                    Judgement::Nothing => Some(
+                        m_end
+                            + data[m_end..]
+                                .iter()
+                                .take(BODY_RUN)
+                                .take_while(|b| b.is_ascii_alphanumeric())
+                                .count(),
+                    ),
                 };
                 let at_stop = stop.and_then(|e| data.get(e..)).unwrap_or_default();
                 let layer = match at_stop.first() {
                     Some(b'"' | b'\'' | b'`') => Some(Layer::Concatenation),
                     // `` `qrcp_live_${"…"}` ``
                     Some(b'$') if at_stop.get(1) == Some(&b'{') => Some(Layer::Concatenation),
+                    // Cut by a line break (a wrapped YAML scalar, a `\` continuation).
+                    Some(b'\n' | b'\r') => Some(Layer::Concatenation),
+                    Some(b'\\') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
+                        Some(Layer::Concatenation)
+                    }
                     Some(b'\\') => Some(Layer::Escape),
                     Some(b'%') => Some(Layer::Percent),
                     _ => None,

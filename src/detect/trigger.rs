@@ -11,6 +11,7 @@ pub enum Layer {
     Escape,
     Concatenation,
     Utf16,
+    Utf32,
 }
 
 impl Layer {
@@ -21,6 +22,7 @@ impl Layer {
             Layer::Escape => "escape",
             Layer::Concatenation => "concatenation",
             Layer::Utf16 => "utf-16",
+            Layer::Utf32 => "utf-32",
         }
     }
 }
@@ -31,6 +33,6 @@ pub struct Trigger {
     pub pattern: Vec<u8>,
     pub layer: Layer,
     /// Base64: characters from the start of the 4-character group to the trigger.
-    /// UTF-16: bytes from the trigger to the keyword's first character.
+    /// UTF-16 and UTF-32: bytes from the trigger to the keyword's first character.
     pub lead: usize,
 }

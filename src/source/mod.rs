@@ -405,7 +405,26 @@ pub fn looks_binary(data: &[u8], name: &str) -> bool {
     if memchr::memchr(0, peek).is_none() {
         return false;
     }
-    !(is_utf16_text(peek) || archive::kind(name, data).is_some())
+    !(is_utf16_text(peek) || is_utf32_text(peek) || archive::kind(name, data).is_some())
+}
+
+/// UTF-32 text: a byte-order mark, or most 4-byte units an ASCII character with
+/// three NULs on the same side.
+fn is_utf32_text(peek: &[u8]) -> bool {
+    if peek.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return true;
+    }
+    let units = peek.chunks_exact(4);
+    let n = units.len();
+    let (mut le, mut be) = (0usize, 0usize);
+    for u in units {
+        match u {
+            [c, 0, 0, 0] if *c != 0 => le += 1,
+            [0, 0, 0, c] if *c != 0 => be += 1,
+            _ => {}
+        }
+    }
+    n > 0 && le.max(be) * 4 >= n * 3
 }
 
 /// UTF-16 text: a byte-order mark, or NULs on one parity only and plenty of them
@@ -441,6 +460,19 @@ mod tests {
             .flat_map(u16::to_le_bytes)
             .collect();
         assert!(!looks_binary(&utf16, "a.txt"));
+        for be in [false, true] {
+            let utf32: Vec<u8> = "hello = world\n"
+                .chars()
+                .flat_map(|c| {
+                    if be {
+                        (c as u32).to_be_bytes()
+                    } else {
+                        (c as u32).to_le_bytes()
+                    }
+                })
+                .collect();
+            assert!(!looks_binary(&utf32, "a.txt"));
+        }
         assert!(!looks_binary(b"PK\x03\x04\0\0", "a.bin"));
     }
 }

@@ -249,6 +249,7 @@ fn static_encoding(e: &str) -> Option<&'static str> {
         "escape",
         "concatenation",
         "utf-16",
+        "utf-32",
         "gzip",
     ]
     .into_iter()

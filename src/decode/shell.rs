@@ -1,0 +1,134 @@
+//! Shell words: a POSIX shell joins adjacent quoted and unquoted pieces into one
+//! word, so `KEY=qrcp_'live_'"Ab…"`, `"qrcp_live_"'Ab…'` and `$'qrcp\x5flive_…'`
+//! (bash's ANSI-C quoting) all hold one key. The region is the candidate's line
+//! (from at most [`BEFORE`] bytes back) and what follows it up to [`AFTER`], with
+//! the quotes removed as the shell removes them.
+
+use super::Layer;
+use super::layers::{AFTER, BEFORE, Region, hex_run};
+
+/// The region around `at` with shell quoting undone.
+pub fn words(data: &[u8], at: usize) -> Option<Region> {
+    let at = at.min(data.len());
+    let lo = at.saturating_sub(BEFORE);
+    let s = memchr::memrchr(b'\n', &data[lo..at]).map_or(lo, |i| lo + i + 1);
+    let e = (at + AFTER).min(data.len());
+    let mut r = Region::new(Layer::Concatenation, s);
+    let mut i = s;
+    while i < e {
+        match data[i] {
+            b'\'' => i = single(data, i + 1, e, &mut r),
+            b'"' => i = double(data, i + 1, e, &mut r),
+            b'$' if data.get(i + 1) == Some(&b'\'') => i = ansi_c(data, i + 2, e, &mut r),
+            b'$' if data.get(i + 1) == Some(&b'"') => i = double(data, i + 2, e, &mut r),
+            b'\\' if i + 1 < e => {
+                // `\` + line break continues the line; `\c` is `c`.
+                if data[i + 1] != b'\n' {
+                    r.push(data[i + 1], i + 1);
+                }
+                i += 2;
+            }
+            b => {
+                r.push(b, i);
+                i += 1;
+            }
+        }
+    }
+    r.finish(e)
+}
+
+/// `'…'` from `i`: every byte as it is, up to the closing quote.
+fn single(data: &[u8], mut i: usize, e: usize, r: &mut Region) -> usize {
+    while i < e && data[i] != b'\'' {
+        r.push(data[i], i);
+        i += 1;
+    }
+    i + 1
+}
+
+/// `"…"` from `i`: `\` escapes only `$`, `` ` ``, `"`, `\` and a line break.
+fn double(data: &[u8], mut i: usize, e: usize, r: &mut Region) -> usize {
+    while i < e && data[i] != b'"' {
+        if data[i] == b'\\'
+            && i + 1 < e
+            && matches!(data[i + 1], b'$' | b'`' | b'"' | b'\\' | b'\n')
+        {
+            if data[i + 1] != b'\n' {
+                r.push(data[i + 1], i + 1);
+            }
+            i += 2;
+            continue;
+        }
+        r.push(data[i], i);
+        i += 1;
+    }
+    i + 1
+}
+
+/// `$'…'` from `i`: C escapes (`\x5f`, `\137`, `\u005f`, `\U0000005f`, `\n`…).
+fn ansi_c(data: &[u8], mut i: usize, e: usize, r: &mut Region) -> usize {
+    while i < e && data[i] != b'\'' {
+        if data[i] != b'\\' || i + 1 >= e {
+            r.push(data[i], i);
+            i += 1;
+            continue;
+        }
+        let (c, len) = match data[i + 1] {
+            b'x' => match hex_run(data, i + 2, 2, e) {
+                Some((v, k)) => (v, 2 + k),
+                None => (u32::from(b'x'), 2),
+            },
+            b'u' => match hex_run(data, i + 2, 4, e) {
+                Some((v, k)) => (v, 2 + k),
+                None => (u32::from(b'u'), 2),
+            },
+            b'U' => match hex_run(data, i + 2, 8, e) {
+                Some((v, k)) => (v, 2 + k),
+                None => (u32::from(b'U'), 2),
+            },
+            b'0'..=b'7' => {
+                let n = data[i + 1..e.min(i + 4)]
+                    .iter()
+                    .take_while(|d| (b'0'..=b'7').contains(*d))
+                    .count();
+                let v = data[i + 1..i + 1 + n]
+                    .iter()
+                    .fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
+                (v & 0xFF, 1 + n)
+            }
+            b'n' => (u32::from(b'\n'), 2),
+            b't' => (u32::from(b'\t'), 2),
+            b'r' => (u32::from(b'\r'), 2),
+            b'e' | b'E' => (0x1B, 2),
+            b'a' => (0x07, 2),
+            b'b' => (0x08, 2),
+            b'f' => (0x0C, 2),
+            b'v' => (0x0B, 2),
+            c => (u32::from(c), 2),
+        };
+        r.push_char(char::from_u32(c).unwrap_or('\u{FFFD}'), i);
+        i += len;
+    }
+    i + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn undo(s: &str) -> String {
+        let r = words(s.as_bytes(), 0).unwrap();
+        String::from_utf8_lossy(&r.bytes).into_owned()
+    }
+
+    #[test]
+    fn quotes_are_removed_as_the_shell_removes_them() {
+        assert_eq!(undo(r#"K=qrcp_'live_'"Ab\"c""#), r#"K=qrcp_live_Ab"c"#);
+        assert_eq!(undo(r"K=$'qrcp\x5flive\137\u0041\n'"), "K=qrcp_live_A\n");
+        assert_eq!(undo("K=ab\\\ncd 'x y'"), "K=abcd x y");
+        assert_eq!(undo(r#"a "b\c" $"d""#), r#"a b\c d"#);
+        // Unterminated quotes end at the region's end without panicking.
+        assert_eq!(undo("x='ab"), "x=ab");
+        assert_eq!(undo("x=$'\\"), "x=\\");
+    }
+}

@@ -1,0 +1,202 @@
+//! The keyword pass: one multi-literal search for the rules' keywords and the
+//! decoders' trigger literals. aho-corasick's automaton picks a `memchr2`
+//! pre-filter on the keywords' first bytes (`q`, `Q`), which is slow on source
+//! code full of `q`s; its packed (Teddy, SIMD) searcher runs at memory speed but
+//! takes at most 64 literals. The triggers are more than that, and most share
+//! their first bytes with a keyword (`qrcp_"`, `qrcp%5F`, `qrcp_li\n`), so such a
+//! family is searched as its shared head and told apart, at each hit, by an
+//! anchored automaton: the same matches as one leftmost-first search over every
+//! literal, at Teddy's speed. The plain automaton remains the fallback where
+//! Teddy is unavailable (no SIMD, too many distinct heads).
+
+use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, Span, StartKind, packed};
+
+/// Bytes of the head a family of literals shares.
+const HEAD: usize = 4;
+
+#[derive(Clone)]
+pub enum Keywords {
+    Packed(packed::Searcher),
+    /// Teddy over the literals with each family replaced by its head; `slots`
+    /// says, per Teddy pattern, which literal it is or which family it stands for.
+    Grouped {
+        searcher: packed::Searcher,
+        slots: Vec<Slot>,
+    },
+    Automaton(AhoCorasick),
+}
+
+#[derive(Clone)]
+pub enum Slot {
+    One(usize),
+    /// An anchored leftmost-first automaton over the family, and each member's
+    /// index among all literals.
+    Family(AhoCorasick, Vec<usize>),
+}
+
+fn teddy(words: &[&[u8]]) -> Option<packed::Searcher> {
+    packed::Config::new()
+        .match_kind(packed::MatchKind::LeftmostFirst)
+        .builder()
+        .extend(words)
+        .build()
+}
+
+impl Keywords {
+    pub fn new(words: &[&[u8]]) -> anyhow::Result<Keywords> {
+        if let Some(s) = teddy(words) {
+            return Ok(Keywords::Packed(s));
+        }
+        if let Some(k) = Keywords::grouped(words)? {
+            return Ok(k);
+        }
+        Ok(Keywords::Automaton(
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(words)?,
+        ))
+    }
+
+    /// Families of literals sharing their first [`HEAD`] bytes, searched by head.
+    /// A head that a shorter literal starts is not grouped (the shorter one could
+    /// win at the same place), so the matches stay those of one search.
+    fn grouped(words: &[&[u8]]) -> anyhow::Result<Option<Keywords>> {
+        let head = |w: &[u8]| (w.len() >= HEAD).then(|| w[..HEAD].to_vec());
+        let mut heads: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            if let Some(h) = head(w) {
+                match heads.iter_mut().find(|(x, _)| *x == h) {
+                    Some((_, ids)) => ids.push(i),
+                    None => heads.push((h, vec![i])),
+                }
+            }
+        }
+        heads.retain(|(h, ids)| {
+            ids.len() > 1 && !words.iter().any(|w| w.len() < HEAD && h.starts_with(w))
+        });
+        let mut pats: Vec<&[u8]> = Vec::new();
+        let mut slots = Vec::new();
+        let mut done = vec![false; heads.len()];
+        for (i, w) in words.iter().enumerate() {
+            let family = head(w).and_then(|h| heads.iter().position(|(x, _)| *x == h));
+            match family {
+                Some(f) if done[f] => {}
+                Some(f) => {
+                    done[f] = true;
+                    let ids = heads[f].1.clone();
+                    let members: Vec<&[u8]> = ids.iter().map(|&k| words[k]).collect();
+                    let ac = AhoCorasick::builder()
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .start_kind(StartKind::Anchored)
+                        .build(members)?;
+                    pats.push(&heads[f].0);
+                    slots.push(Slot::Family(ac, ids));
+                }
+                None => {
+                    pats.push(w);
+                    slots.push(Slot::One(i));
+                }
+            }
+        }
+        Ok(teddy(&pats).map(|searcher| Keywords::Grouped { searcher, slots }))
+    }
+
+    pub fn is_match(&self, data: &[u8]) -> bool {
+        match self {
+            Keywords::Packed(s) => s.find(data).is_some(),
+            Keywords::Grouped { .. } => self.find_iter(data).next().is_some(),
+            Keywords::Automaton(ac) => ac.is_match(data),
+        }
+    }
+
+    /// (keyword index, start, end) of each keyword, left to right.
+    pub fn find_iter<'a>(
+        &'a self,
+        data: &'a [u8],
+    ) -> Box<dyn Iterator<Item = (usize, usize, usize)> + 'a> {
+        match self {
+            Keywords::Packed(s) => Box::new(
+                s.find_iter(data)
+                    .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
+            ),
+            Keywords::Grouped { searcher, slots } => {
+                let mut pos = 0;
+                Box::new(std::iter::from_fn(move || {
+                    while pos < data.len() {
+                        let m = searcher.find_in(data, Span::from(pos..data.len()))?;
+                        match &slots[m.pattern().as_usize()] {
+                            Slot::One(i) => {
+                                pos = m.end();
+                                return Some((*i, m.start(), m.end()));
+                            }
+                            Slot::Family(ac, ids) => {
+                                let input =
+                                    Input::new(data).range(m.start()..).anchored(Anchored::Yes);
+                                match ac.find(input) {
+                                    Some(f) => {
+                                        pos = f.end();
+                                        return Some((
+                                            ids[f.pattern().as_usize()],
+                                            f.start(),
+                                            f.end(),
+                                        ));
+                                    }
+                                    // Not a member here: look again one byte on.
+                                    None => pos = m.start() + 1,
+                                }
+                            }
+                        }
+                    }
+                    None
+                }))
+            }
+            Keywords::Automaton(ac) => Box::new(
+                ac.find_iter(data)
+                    .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
+            ),
+        }
+    }
+
+    /// Whether the search runs on Teddy (directly or by families).
+    #[cfg(test)]
+    pub fn packed(&self) -> bool {
+        !matches!(self, Keywords::Automaton(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many literals with shared heads: the grouped search finds exactly what
+    /// one leftmost-first automaton finds.
+    #[test]
+    fn families_match_like_one_search() {
+        let mut words: Vec<Vec<u8>> = Vec::new();
+        for i in 0..90u8 {
+            let mut w = b"qrcp".to_vec();
+            w.push(b'a' + i % 26);
+            w.push(b'0' + i / 26);
+            words.push(w);
+        }
+        for w in ["qrcp_live_", "qrcp", "QRCP", "xyz", "cXJjcF9", "q\0r\0c\0"] {
+            words.push(w.as_bytes().to_vec());
+        }
+        let refs: Vec<&[u8]> = words.iter().map(|w| w.as_slice()).collect();
+        let k = Keywords::new(&refs).unwrap();
+        assert!(matches!(k, Keywords::Grouped { .. }));
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&refs)
+            .unwrap();
+        let hay = b"..qrcpa0 qrcpz3qrcp_live_qrcpQRCPxyzqrcqrcpb1 cXJjcF9 q\0r\0c\0qrcpqrcp_";
+        let want: Vec<_> = ac
+            .find_iter(&hay[..])
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .collect();
+        let got: Vec<_> = k.find_iter(hay).collect();
+        assert_eq!(got, want);
+        assert!(k.is_match(b"zzqrcpb1"));
+        assert!(!k.is_match(b"zzqrc"));
+    }
+}
