@@ -4,16 +4,16 @@
 //! candidates; rule regexes, placeholder judgement and line/column arithmetic run
 //! only around them, so bytes with nothing to find cost what they cost ripgrep.
 
+mod keywords;
 pub mod location;
 pub mod placeholder;
 mod trigger;
 
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, MatchKind, packed};
-
 use crate::finding::{Context, Finding, Provenance, fingerprint};
 use crate::rules::{Rule, RuleKind, RuleSet};
+use keywords::Keywords;
 use location::{Locator, line_bounds_within, line_window};
 pub use trigger::{Layer, Trigger};
 
@@ -72,58 +72,6 @@ pub struct Pass {
     pub candidates: Vec<Candidate>,
     /// `(start, keyword end)` of each placeholder.
     pub placeholders: Vec<(usize, usize)>,
-}
-
-/// The keyword pass. aho-corasick's automaton picks a `memchr2` pre-filter on the
-/// keywords' first bytes (`q`, `Q`), which is slow on source code full of `q`s;
-/// its packed (Teddy, SIMD) searcher runs at memory speed. The automaton remains
-/// the fallback where Teddy is unavailable (no SIMD, too many keywords).
-#[derive(Clone)]
-enum Keywords {
-    Packed(packed::Searcher),
-    Automaton(AhoCorasick),
-}
-
-impl Keywords {
-    fn new(words: &[&[u8]]) -> anyhow::Result<Keywords> {
-        let teddy = packed::Config::new()
-            .match_kind(packed::MatchKind::LeftmostFirst)
-            .builder()
-            .extend(words)
-            .build();
-        Ok(match teddy {
-            Some(s) => Keywords::Packed(s),
-            None => Keywords::Automaton(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(words)?,
-            ),
-        })
-    }
-
-    fn is_match(&self, data: &[u8]) -> bool {
-        match self {
-            Keywords::Packed(s) => s.find(data).is_some(),
-            Keywords::Automaton(ac) => ac.is_match(data),
-        }
-    }
-
-    /// (keyword index, start, end) of each keyword, left to right.
-    fn find_iter<'a>(
-        &'a self,
-        data: &'a [u8],
-    ) -> Box<dyn Iterator<Item = (usize, usize, usize)> + 'a> {
-        match self {
-            Keywords::Packed(s) => Box::new(
-                s.find_iter(data)
-                    .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
-            ),
-            Keywords::Automaton(ac) => Box::new(
-                ac.find_iter(data)
-                    .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
-            ),
-        }
-    }
 }
 
 #[derive(Clone)]
