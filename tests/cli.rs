@@ -9,6 +9,7 @@ mod bundles;
 mod bundles_real;
 mod ci;
 mod engine_forms;
+mod first_hour;
 mod git;
 mod git_layers;
 mod harden;
