@@ -69,7 +69,8 @@ impl Progress {
                 if flag.load(Ordering::Relaxed) {
                     return;
                 }
-                std::thread::sleep(Duration::from_millis(20));
+                // `finish` unparks: a short scan does not wait out the delay.
+                std::thread::park_timeout(delay.saturating_sub(start.elapsed()));
             }
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10))
                 .with_elapsed(start.elapsed());
@@ -84,7 +85,7 @@ impl Progress {
             while !flag.load(Ordering::Relaxed) {
                 bar.set_message(status(&stats, start));
                 bar.tick();
-                std::thread::sleep(Duration::from_millis(100));
+                std::thread::park_timeout(Duration::from_millis(100));
             }
             crate::messages::set_stderr_hook(None);
             if let Ok(mut b) = BAR.lock() {
@@ -101,6 +102,8 @@ impl Progress {
     pub fn finish(mut self) {
         self.done.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
+            // Woken now, not at its next tick: the run ends when the scan does.
+            t.thread().unpark();
             let _ = t.join();
         }
     }
@@ -135,7 +138,7 @@ fn plain_lines(done: &AtomicBool, stats: &Stats) {
     let start = std::time::Instant::now();
     let mut last = start;
     while !done.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::park_timeout(Duration::from_millis(50));
         if last.elapsed() >= Duration::from_secs(5) {
             last = std::time::Instant::now();
             crate::messages::println_stderr(&format!(

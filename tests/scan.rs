@@ -595,6 +595,17 @@ fn gitignore_respected_except_build_output() {
     // An ignored file named explicitly is scanned.
     let (_, v) = scan_json(&t, &["ignored.txt"]);
     assert_eq!(found(&v).len(), 1);
+    // So is each of several named files, ignored or under node_modules, in the
+    // order given; a named package.json brings its ignored build output along.
+    let (_, v) = scan_json(&t, &["ignored.txt", "node_modules/lib/index.js"]);
+    let paths: Vec<_> = found(&v).into_iter().map(|(_, p, _)| p).collect();
+    assert_eq!(paths, vec!["ignored.txt", "node_modules/lib/index.js"]);
+    let (_, v) = scan_json(&t, &["package.json", "ignored.txt"]);
+    let paths: Vec<_> = found(&v).into_iter().map(|(_, p, _)| p).collect();
+    assert_eq!(
+        paths,
+        vec![".next/static/chunk.js", "dist/app.js", "ignored.txt"]
+    );
     // And build output can be switched off in the configuration.
     t.write(".qrcp-scan.toml", "scan_build_output = false\n");
     let (_, v) = scan_json(&t, &[]);

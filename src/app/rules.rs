@@ -107,7 +107,7 @@ fn check(rules: &Arc<RuleSet>) -> anyhow::Result<Vec<String>> {
                 ));
             }
         }
-        if let Some(re) = &rule.pattern
+        if let Some(re) = rule.pattern()
             && re.captures_len() > 1
         {
             problems.push(format!(

@@ -101,10 +101,13 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
             })
         }
         ScanCommand::Staged(args) => {
-            let (git_dir, root) = repo_dirs(&args.repo)?;
+            // Opened once, here, and handed to the scan.
+            let repo = source::git::open(&args.repo)?;
+            let root = source::git::config_root(&repo);
             let cfg = Run::new(&args.scan, &root)?.with_root(&root);
-            scan_with(&cfg, mode, |sink| {
-                source::staged::scan(&git_dir, &cfg.sources(), sink)
+            let sources = cfg.sources();
+            scan_with(&cfg, mode, move |sink| {
+                source::staged::scan(repo, &sources, sink)
             })
         }
     }

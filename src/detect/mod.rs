@@ -329,7 +329,7 @@ impl Detector {
     /// Every match holds one of its rule's keywords, so looking at each keyword's
     /// match finds them all.
     fn match_at(&self, rule: &Rule, data: &[u8], kw_start: usize, kw_end: usize) -> Judgement {
-        let Some(re) = &rule.pattern else {
+        let Some(re) = rule.pattern() else {
             return Judgement::Nothing;
         };
         // Bounded: a keyword on a megabyte-long line costs what it costs on a short one.

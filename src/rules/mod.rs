@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result, bail};
 use regex::bytes::Regex;
@@ -112,18 +113,50 @@ struct RuleFile {
     rule: Vec<RuleSpec>,
 }
 
-/// A compiled rule.
+/// A compiled rule. Its regexes are compiled on first use: a run that never meets
+/// a rule's keyword (most files of a hook run) never pays for its regex. A user's
+/// rule file is compiled when it is loaded, so that a bad pattern is an error
+/// before the scan; the built-in ones are checked by the tests.
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub spec: RuleSpec,
     /// Where the rule came from (`builtin:qrcodepro.toml` or a user's path).
     pub origin: String,
-    pub pattern: Option<Regex>,
-    pub path: Option<regex::Regex>,
-    pub path_exclude: Option<regex::Regex>,
+    pattern: OnceLock<Regex>,
+    path: OnceLock<regex::Regex>,
+    path_exclude: OnceLock<regex::Regex>,
+}
+
+/// The compiled form of a pattern the rule validated (or a built-in one).
+fn compiled<'a, R>(
+    cell: &'a OnceLock<R>,
+    src: Option<&str>,
+    new: impl FnOnce(&str) -> Result<R, regex::Error>,
+) -> Option<&'a R> {
+    let src = src?;
+    Some(cell.get_or_init(|| {
+        new(src).unwrap_or_else(|e| panic!("a built-in rule's pattern does not compile: {e}"))
+    }))
 }
 
 impl Rule {
+    /// The content pattern (`kind = "secret"` and `"variable"` rules).
+    pub fn pattern(&self) -> Option<&Regex> {
+        compiled(&self.pattern, self.spec.pattern.as_deref(), Regex::new)
+    }
+
+    fn path_re(&self) -> Option<&regex::Regex> {
+        compiled(&self.path, self.spec.path.as_deref(), regex::Regex::new)
+    }
+
+    fn path_exclude_re(&self) -> Option<&regex::Regex> {
+        compiled(
+            &self.path_exclude,
+            self.spec.path_exclude.as_deref(),
+            regex::Regex::new,
+        )
+    }
+
     /// The literal prefix a secret of this rule starts with, kept when redacting.
     pub fn secret_prefix<'a>(&self, secret: &'a str) -> &'a str {
         self.spec
@@ -135,9 +168,9 @@ impl Rule {
 
     /// Whether a `/`-separated path is one this path rule reports.
     pub fn matches_path(&self, path: &str) -> bool {
-        match &self.path {
+        match self.path_re() {
             Some(re) => {
-                re.is_match(path) && !self.path_exclude.as_ref().is_some_and(|x| x.is_match(path))
+                re.is_match(path) && !self.path_exclude_re().is_some_and(|x| x.is_match(path))
             }
             None => false,
         }
@@ -155,20 +188,31 @@ impl RuleSet {
     pub fn load(extra: &[impl AsRef<Path>]) -> Result<RuleSet> {
         let mut specs = Vec::new();
         for (name, text) in BUILTIN_FILES {
-            specs.extend(parse_file(text, &format!("builtin:{name}"))?);
+            specs.extend(
+                parse_file(text, &format!("builtin:{name}"))?
+                    .into_iter()
+                    .map(|(spec, origin)| (spec, origin, false)),
+            );
         }
         for path in extra {
             let path = path.as_ref();
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("{}: cannot read rule file", path.display()))?;
-            specs.extend(parse_file(&text, &path.display().to_string())?);
+            specs.extend(
+                parse_file(&text, &path.display().to_string())?
+                    .into_iter()
+                    .map(|(spec, origin)| (spec, origin, true)),
+            );
         }
         RuleSet::compile(specs)
     }
 
-    pub fn compile(specs: Vec<(RuleSpec, String)>) -> Result<RuleSet> {
+    /// Compiles specs with where each came from and whether its regexes are
+    /// compiled now (a user's file: errors before the scan) or on first use (the
+    /// built-in rules, which the tests compile).
+    pub fn compile(specs: Vec<(RuleSpec, String, bool)>) -> Result<RuleSet> {
         let mut rules: Vec<Rule> = Vec::with_capacity(specs.len());
-        for (spec, origin) in specs {
+        for (spec, origin, eager) in specs {
             if let Some(prev) = rules.iter().find(|r| r.spec.id == spec.id) {
                 bail!(
                     "{origin}: rule {}: id already defined in {}",
@@ -176,7 +220,7 @@ impl RuleSet {
                     prev.origin
                 );
             }
-            rules.push(compile_rule(spec, origin)?);
+            rules.push(compile_rule(spec, origin, eager)?);
         }
         Ok(RuleSet { rules })
     }
@@ -210,7 +254,7 @@ pub fn parse_file(text: &str, origin: &str) -> Result<Vec<(RuleSpec, String)>> {
         .collect())
 }
 
-fn compile_rule(spec: RuleSpec, origin: String) -> Result<Rule> {
+fn compile_rule(spec: RuleSpec, origin: String, eager: bool) -> Result<Rule> {
     let ctx = |what: &str| format!("{origin}: rule {}: {what}", spec.id);
     if spec.id.is_empty()
         || !spec
@@ -223,9 +267,10 @@ fn compile_rule(spec: RuleSpec, origin: String) -> Result<Rule> {
             spec.id
         );
     }
-    let pattern = match (&spec.kind, &spec.pattern) {
+    let (pattern, path, path_exclude) = (OnceLock::new(), OnceLock::new(), OnceLock::new());
+    match (&spec.kind, &spec.pattern) {
         (RuleKind::Path, Some(_)) => bail!("{}", ctx("a path rule takes `path`, not `pattern`")),
-        (RuleKind::Path, None) => None,
+        (RuleKind::Path, None) => {}
         (_, None) => bail!("{}", ctx("`pattern` is required")),
         (_, Some(p)) => {
             if spec.keywords.is_empty() {
@@ -234,23 +279,25 @@ fn compile_rule(spec: RuleSpec, origin: String) -> Result<Rule> {
                     ctx("`keywords` must name at least one literal that every match contains")
                 );
             }
-            Some(Regex::new(p).with_context(|| ctx("invalid `pattern`"))?)
+            if eager {
+                let _ = pattern.set(Regex::new(p).with_context(|| ctx("invalid `pattern`"))?);
+            }
         }
-    };
-    let path = match (&spec.kind, &spec.path) {
+    }
+    match (&spec.kind, &spec.path) {
         (RuleKind::Path, None) => bail!("{}", ctx("a path rule needs `path`")),
         (RuleKind::Path, Some(p)) => {
-            Some(regex::Regex::new(p).with_context(|| ctx("invalid `path`"))?)
+            if eager {
+                let _ = path.set(regex::Regex::new(p).with_context(|| ctx("invalid `path`"))?);
+            }
         }
         (_, Some(_)) => bail!("{}", ctx("only `kind = \"path\"` rules take `path`")),
-        (_, None) => None,
-    };
-    let path_exclude = spec
-        .path_exclude
-        .as_deref()
-        .map(regex::Regex::new)
-        .transpose()
-        .with_context(|| ctx("invalid `path_exclude`"))?;
+        (_, None) => {}
+    }
+    if eager && let Some(p) = &spec.path_exclude {
+        let _ =
+            path_exclude.set(regex::Regex::new(p).with_context(|| ctx("invalid `path_exclude`"))?);
+    }
     if spec.read_severity.is_some() && spec.kind != RuleKind::Variable {
         bail!(
             "{}",
@@ -276,4 +323,41 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Built-in regexes are compiled on first use, never at load: every one must
+    /// compile, or a scan would stop at the first file that needs it.
+    #[test]
+    fn every_builtin_regex_compiles() {
+        let set = RuleSet::load(&[] as &[&str]).unwrap();
+        for rule in &set.rules {
+            let sources = [&rule.spec.pattern, &rule.spec.path, &rule.spec.path_exclude];
+            for src in sources.into_iter().flatten() {
+                regex::bytes::Regex::new(src)
+                    .unwrap_or_else(|e| panic!("rule {}: {e}", rule.spec.id));
+            }
+            assert_eq!(rule.pattern().is_some(), rule.spec.pattern.is_some());
+            assert_eq!(rule.path_re().is_some(), rule.spec.path.is_some());
+            assert_eq!(
+                rule.path_exclude_re().is_some(),
+                rule.spec.path_exclude.is_some()
+            );
+        }
+    }
+
+    /// A user's rule file is compiled when loaded: a bad pattern stops the run
+    /// before the scan, naming the file and the rule.
+    #[test]
+    fn a_user_pattern_is_compiled_at_load() {
+        let text = "[[rule]]\nid = \"bad\"\nkind = \"secret\"\nname = \"bad\"\n\
+                    severity = \"error\"\nkeywords = [\"x\"]\npattern = \"x(\"\n";
+        let specs = parse_file(text, "mine.toml").unwrap();
+        let specs = specs.into_iter().map(|(s, o)| (s, o, true)).collect();
+        let err = RuleSet::compile(specs).unwrap_err();
+        assert_eq!(format!("{err}"), "mine.toml: rule bad: invalid `pattern`");
+    }
 }

@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use ignore::{DirEntry, WalkBuilder, WalkState};
+use ignore::{WalkBuilder, WalkState};
 
 use crate::detect::Detector;
 use crate::finding::Provenance;
@@ -43,15 +43,30 @@ pub fn scan(
     }
     let seen_build = Mutex::new(HashSet::<PathBuf>::new());
     let projects = Mutex::new(HashSet::<PathBuf>::new());
-    walk(
-        &roots,
-        opts,
-        cfg,
-        &detector,
-        &sink,
-        !opts.no_ignore,
-        Some((&seen_build, &projects)),
-    );
+    if roots.iter().all(|r| r.is_file()) {
+        // Only files, named on the command line (a hook's few staged paths): no
+        // ignore rules apply to them (as in ripgrep), so no walker, matchers or
+        // threads; each is read here, in order.
+        let mut worker = FileWorker::new(detector.clone(), &sink, cfg, opts);
+        for root in &roots {
+            if root.file_name().is_some_and(|n| n == "package.json")
+                && let (Some(parent), Ok(mut p)) = (root.parent(), projects.lock())
+            {
+                p.insert(parent.to_path_buf());
+            }
+            worker.scan_file(root, true);
+        }
+    } else {
+        walk(
+            &roots,
+            opts,
+            cfg,
+            &detector,
+            &sink,
+            !opts.no_ignore,
+            Some((&seen_build, &projects)),
+        );
+    }
     if opts.no_ignore || !cfg.scan_build_output {
         return Ok(());
     }
@@ -100,12 +115,7 @@ fn walk(
             e.depth() == 0 || !(name == ".git" || (skip_node_modules && name == "node_modules"))
         });
     wb.build_parallel().run(|| {
-        let mut worker = FileWorker {
-            scanner: Scanner::new(detector.clone(), sink.clone()).with_limits(cfg.archive),
-            buf: Vec::new(),
-            max: cfg.max_file_size,
-            binary: opts.binary,
-        };
+        let mut worker = FileWorker::new(detector.clone(), sink, cfg, opts);
         Box::new(move |result| {
             match result {
                 Ok(entry) => {
@@ -127,7 +137,7 @@ fn walk(
                         {
                             p.insert(parent.to_path_buf());
                         }
-                        worker.scan_file(&entry);
+                        worker.scan_file(entry.path(), entry.depth() == 0);
                     } else if entry.depth() == 0 && !entry.path().is_dir() {
                         // Named on the command line but no regular file: a FIFO
                         // would block, a device never ends.
@@ -165,8 +175,18 @@ struct FileWorker {
 }
 
 impl FileWorker {
-    fn scan_file(&mut self, entry: &DirEntry) {
-        let path = entry.path();
+    fn new(detector: Detector, sink: &Sink, cfg: &SourceOptions, opts: &WalkOptions) -> FileWorker {
+        FileWorker {
+            scanner: Scanner::new(detector, sink.clone()).with_limits(cfg.archive),
+            buf: Vec::new(),
+            max: cfg.max_file_size,
+            binary: opts.binary,
+        }
+    }
+
+    /// Scans one file; `explicit` when it was named on the command line (read
+    /// whatever it looks like, and a size over the limit leaves the scan incomplete).
+    fn scan_file(&mut self, path: &Path, explicit: bool) {
         // Open, then fstat the open file: one path lookup per file, as ripgrep.
         let file = match std::fs::File::open(path) {
             Ok(f) => f,
@@ -176,7 +196,7 @@ impl FileWorker {
             Ok(m) => m.len(),
             Err(e) => return messages::error(&display_path(path), describe_io(&e)),
         };
-        if len > self.max && entry.depth() == 0 {
+        if len > self.max && explicit {
             // Asked for by name: not a by-design skip.
             return messages::Incomplete::record(
                 &display_path(path),
@@ -199,7 +219,7 @@ impl FileWorker {
             );
         }
         if len > MAP_ABOVE {
-            return self.scan_mapped(&file, entry);
+            return self.scan_mapped(&file, path, explicit);
         }
         self.buf.clear();
         // `len` is what fstat said a moment ago: read at most the limit, and let the
@@ -209,7 +229,6 @@ impl FileWorker {
             return messages::error(&display_path(path), describe_io(&e));
         }
         let shown = display_path(path);
-        let explicit = entry.depth() == 0;
         if !self.binary && !explicit && crate::source::looks_binary(&self.buf, &shown) {
             Stats::add(&self.scanner.sink.stats.skipped, 1);
             return;
@@ -234,8 +253,8 @@ const MAP_ABOVE: u64 = 64 << 20;
 
 impl FileWorker {
     /// Scans a large file through a read-only memory map.
-    fn scan_mapped(&mut self, file: &std::fs::File, entry: &DirEntry) {
-        let shown = display_path(entry.path());
+    fn scan_mapped(&mut self, file: &std::fs::File, path: &Path, explicit: bool) {
+        let shown = display_path(path);
         // SAFETY: the map is read-only and dropped before this returns; a file
         // truncated by another process meanwhile is the one hazard, as in ripgrep's
         // mmap searcher.
@@ -245,7 +264,6 @@ impl FileWorker {
         };
         let data: &[u8] = &map;
         let data = &data[..data.len().min(self.max as usize)];
-        let explicit = entry.depth() == 0;
         if !self.binary && !explicit && crate::source::looks_binary(data, &shown) {
             Stats::add(&self.scanner.sink.stats.skipped, 1);
             return;

@@ -21,10 +21,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use git2::{Delta, DiffFindOptions, DiffOptions, ErrorCode, FileMode, Oid, Patch, Repository};
 
 use crate::finding::{Finding, Provenance, SourceKind};
@@ -37,16 +36,15 @@ use crate::source::{BlobScanner, looks_binary};
 use crate::stats::Stats;
 use crate::units::human_bytes;
 
-pub fn scan(git_dir: &Path, cfg: &SourceOptions, sink: Sink) -> Result<()> {
+/// Scans the staged change of `repo` (opened once, by the caller).
+pub fn scan(repo: Repository, cfg: &SourceOptions, sink: Sink) -> Result<()> {
     // As `git::scan`: no SHA-1 of each blob read (a third of a hook run's time);
     // `git diff --cached` trusts the object database too.
     git2::opts::strict_hash_verification(false);
-    let repo = Repository::open(git_dir)
-        .with_context(|| format!("{}: cannot open the repository", git_dir.display()))?;
     if repo.is_bare() {
         bail!(
             "{}: a bare repository has no staged change",
-            git_dir.display()
+            repo.path().display()
         );
     }
     let detector = crate::decode::detector(Arc::clone(&cfg.rules))?;

@@ -310,6 +310,9 @@ fn read_tree(
     let mut pos = 0;
     let mut path: Vec<u8> = Vec::new();
     let mut open: Vec<(usize, usize)> = Vec::new();
+    // Sized once by what the bytes can hold (a node with an id takes at least 25),
+    // not grown and rehashed node by node.
+    out.reserve((b.len() / 25).min(*budget / 20));
     let mut deepest = 0;
     loop {
         let nul = pos + memchr::memchr(0, &b[pos..]).ok_or_else(cut)?;
