@@ -8,6 +8,7 @@ mod audit;
 mod bundles;
 mod bundles_real;
 mod ci;
+mod decoded;
 mod engine_forms;
 mod git;
 mod git_layers;

@@ -254,13 +254,7 @@ pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Loca
         let allowed =
             line_allows(data, start) || context.text.contains(crate::finding::INLINE_ALLOW);
         let mut finding = det.make_finding(&h.hit, &h.secret, prov, at, context, allowed);
-        finding.encoding = h.layers.first().map(|l| l.name());
-        if h.layers.len() > 1 {
-            let chain: Vec<&str> = h.layers.iter().map(|l| l.name()).collect();
-            finding
-                .notes
-                .push(format!("decoded as {}", chain.join(", then ")));
-        }
+        finding.decoding = h.layers.iter().map(|l| l.encoding()).collect();
         out.push(Located { start, finding });
     }
     placeholders.len() as u64

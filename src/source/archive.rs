@@ -261,7 +261,7 @@ pub fn expand(
 
 /// The name of a plain `.gz` (or `.br`) stream's one member: the file's own name
 /// without `.gz` (`""` when the file's name is unknown).
-fn gz_member(name: &str) -> &str {
+pub fn gz_member(name: &str) -> &str {
     let name = name.rsplit(['!', '/']).next().unwrap_or(name);
     let cut = name.len().saturating_sub(3);
     match name.get(cut..) {

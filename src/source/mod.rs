@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use crate::decode::{self, Located};
 use crate::detect::Detector;
-use crate::finding::{Finding, Origin, Provenance, SourceKind};
+use crate::finding::{Finding, Hop, HopKind, Origin, Provenance, SourceKind};
 use crate::rules::RuleSet;
 use crate::stats::Stats;
 pub use sink::Sink;
@@ -94,6 +94,12 @@ impl Found {
             (Some(p), None) => Some(p.to_string()),
             (None, _) => None,
         };
+        // The one member of a `.gz` unpacked before its name was known.
+        if let (Some(first), Some(p)) = (f.hops.first_mut(), blob.path.as_deref())
+            && first.member.is_empty()
+        {
+            first.member = archive::gz_member(p).to_string();
+        }
         f.provenance = Provenance {
             path,
             ..blob.clone()
@@ -106,6 +112,9 @@ impl Found {
                 }),
                 _ => None,
             };
+            if f.origin.is_none() {
+                f.hops.retain(|h| h.kind != HopKind::Notebook);
+            }
         }
         // Content findings only: a dotenv file's own finding says what to do.
         if f.line.is_some()
@@ -159,7 +168,7 @@ impl BlobScanner {
         out: &mut Vec<Found>,
     ) {
         let budget = Rc::new(Cell::new(self.limits.total));
-        self.nested(data, name, None, label, 0, &budget, stats, out);
+        self.nested(data, name, None, &[], label, 0, &budget, stats, out);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -168,6 +177,7 @@ impl BlobScanner {
         data: &[u8],
         name: Option<&str>,
         member: Option<&str>,
+        hops: &[Hop],
         label: &str,
         depth: usize,
         budget: &archive::Budget,
@@ -183,9 +193,12 @@ impl BlobScanner {
         if member.is_some() {
             let mut found = Vec::new();
             self.detector.detect_path(&prov, &mut found);
-            out.extend(found.into_iter().map(|finding| Found {
-                finding,
-                cell: false,
+            out.extend(found.into_iter().map(|mut finding| {
+                finding.hops = hops.to_vec();
+                Found {
+                    finding,
+                    cell: false,
+                }
             }));
         }
         if let Some(kind) = archive::kind(name.unwrap_or(""), data) {
@@ -212,10 +225,23 @@ impl BlobScanner {
                     // The one member of a `.gz` whose name is not known yet.
                     let inner_name = (!inner.is_empty()).then_some(inner);
                     let label = format!("{label}!{inner}");
+                    let mut hops = hops.to_vec();
+                    // A gzip stream holds one member named after the file, or a
+                    // tar archive's members (`.tar.gz`).
+                    let single =
+                        inner.is_empty() || inner == archive::gz_member(name.unwrap_or(""));
+                    hops.push(Hop {
+                        kind: match kind {
+                            archive::Kind::Gzip if !single => HopKind::TarGz,
+                            _ => hop_kind(kind),
+                        },
+                        member: inner.to_string(),
+                    });
                     self.nested(
                         bytes,
                         inner_name,
                         Some(&path),
+                        &hops,
                         &label,
                         depth + 1,
                         budget,
@@ -237,10 +263,16 @@ impl BlobScanner {
                 None => INLINE_MAP.to_string(),
             };
             let label = format!("{label}!{INLINE_MAP}");
+            let mut hops = hops.to_vec();
+            hops.push(Hop {
+                kind: HopKind::DataUri,
+                member: INLINE_MAP.to_string(),
+            });
             self.nested(
                 map,
                 Some(INLINE_MAP),
                 Some(&path),
+                &hops,
                 &label,
                 depth + 1,
                 budget,
@@ -259,11 +291,36 @@ impl BlobScanner {
         Stats::add(&stats.placeholders, placeholders);
         let attached = origin::attach(data, name, &mut located);
         let cell = attached == origin::Attached::NotebookCells;
-        out.extend(located.drain(..).map(|l| Found {
-            cell: cell && l.finding.origin.is_some(),
-            finding: l.finding,
+        out.extend(located.drain(..).map(|mut l| {
+            l.finding.hops = hops.to_vec();
+            // The logical member an origin names: a source map's source, a cell.
+            let logical = match attached {
+                origin::Attached::SourceMap => Some(HopKind::SourceMap),
+                origin::Attached::NotebookCells => Some(HopKind::Notebook),
+                origin::Attached::Nothing => None,
+            };
+            if let (Some(kind), Some(o)) = (logical, &l.finding.origin) {
+                l.finding.hops.push(Hop {
+                    kind,
+                    member: o.path.trim_start_matches('#').to_string(),
+                });
+            }
+            Found {
+                cell: cell && l.finding.origin.is_some(),
+                finding: l.finding,
+            }
         }));
         self.located = located;
+    }
+}
+
+/// The hop an archive of `kind` makes.
+fn hop_kind(kind: archive::Kind) -> HopKind {
+    match kind {
+        archive::Kind::Zip => HopKind::Zip,
+        archive::Kind::Tar => HopKind::Tar,
+        archive::Kind::Gzip => HopKind::Gzip,
+        archive::Kind::Brotli => HopKind::Brotli,
     }
 }
 

@@ -180,6 +180,8 @@ fn outcome_finding(k: &OutcomeKeyIn) -> FindingIn {
         secret: Some(k.key.clone()),
         fingerprint: Some(Cow::Owned(k.fingerprint.clone())),
         encoding: None,
+        decoding: Cow::Borrowed(&[]),
+        hops: Cow::Borrowed(&[]),
         origin: None,
         source: Cow::Borrowed(if commit.is_some() { "git" } else { "file" }),
         commit,
@@ -229,26 +231,18 @@ fn to_finding(r: &FindingIn) -> Result<Finding> {
         secret: None,
         secret_prefix_len: 0,
         fingerprint: r.fingerprint.as_ref().map(|f| f.to_ascii_lowercase()),
-        encoding: r.encoding.as_deref().and_then(static_encoding),
+        // A report written before `decoding` existed has the outermost one only.
+        decoding: match (&r.decoding[..], r.encoding) {
+            ([], Some(e)) => vec![e],
+            (all, _) => all.to_vec(),
+        },
+        hops: r.hops.to_vec(),
         origin: r.origin.as_deref().cloned(),
         verification: r.verification.as_deref().and_then(Verification::parse),
         context: None,
         notes: Vec::new(),
         inline_allowed: false,
     })
-}
-
-fn static_encoding(e: &str) -> Option<&'static str> {
-    [
-        "base64",
-        "percent",
-        "escape",
-        "concatenation",
-        "utf-16",
-        "gzip",
-    ]
-    .into_iter()
-    .find(|k| *k == e)
 }
 
 struct Reader<'a> {
