@@ -329,11 +329,18 @@ impl Reader<'_> {
         {
             return Ok(s);
         }
+        // Through the decoding layers, as the scan found it: a key the report says
+        // was decoded (`decoding`) is not in the file as plain text.
         let mut found = Vec::new();
-        self.detector
-            .detect(data, &Provenance::file(path.to_string()), &mut found);
+        crate::decode::detect(
+            &self.detector,
+            data,
+            &Provenance::file(path.to_string()),
+            &mut found,
+        );
         found
             .into_iter()
+            .map(|l| l.finding)
             .filter(|f| f.fingerprint.as_deref() == Some(fp))
             .find_map(|f| f.secret.filter(|s| is_qrcodepro_key(s)))
             .ok_or_else(|| format!("{place} no longer holds the key with this fingerprint"))
