@@ -277,6 +277,16 @@ fn containers(t: &Tree, k: &[String]) {
             b64(&map)
         ),
     );
+    t.write(
+        "web/app.js.map",
+        json!({"version": 3, "sources": ["src/api.ts"], "sourcesContent": [format!("a\nk=\"{}\"\n", k[3])], "mappings": ""})
+            .to_string(),
+    );
+    t.write(
+        "nb/explore.ipynb",
+        json!({"cells": [{"cell_type": "code", "source": ["x = 1\n", format!("k = \"{}\"\n", k[4])], "outputs": []}]})
+            .to_string(),
+    );
 }
 
 fn hops(v: &Value, key: &str) -> Value {
@@ -286,7 +296,7 @@ fn hops(v: &Value, key: &str) -> Value {
 #[test]
 fn findings_in_containers_carry_their_hops() {
     let t = Tree::new();
-    let k: Vec<String> = (0..3).map(|_| live_key()).collect();
+    let k: Vec<String> = (0..5).map(|_| live_key()).collect();
     containers(&t, &k);
     let o = t.run(&["dir", ".", "--format", "json"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
@@ -312,6 +322,15 @@ fn findings_in_containers_carry_their_hops() {
             {"kind": "data-uri", "member": "sourceMappingURL"},
             {"kind": "source-map", "member": "../src/config.ts"}
         ])
+    );
+    // Logical members: a map's original source, a notebook's cell.
+    assert_eq!(
+        hops(&v, &k[3]),
+        json!([{"kind": "source-map", "member": "src/api.ts"}])
+    );
+    assert_eq!(
+        hops(&v, &k[4]),
+        json!([{"kind": "notebook", "member": "cell-1"}])
     );
 
     let human = t.run(&["dir", "."]);
