@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// input). Errors on single files are reported and the scan goes on. Secrets are
 /// redacted in every output unless --no-redact is given.
 #[derive(Debug, Parser)]
-#[command(name = "qrcp-scan", version, max_term_width = 100)]
+#[command(name = "qrcp-scan", version)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -21,19 +21,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan folders and files (default: the current folder).
+    /// Scan folders and files.
     ///
     /// Walks in parallel, hidden files included. Respects .gitignore, except that
     /// build output (dist/, build/, out/, .next/, .nuxt/, .output/, .svelte-kit/,
     /// storybook-static/, .vercel/, .netlify/) is scanned even when ignored: it is
-    /// what gets deployed.
-    /// .git and node_modules are skipped unless --no-ignore. Paths named on the
-    /// command line are always scanned.
-    ///
-    /// Examples:
-    ///   qrcp-scan dir
-    ///   qrcp-scan dir web/dist --format json --output report.json
-    #[command(verbatim_doc_comment)]
+    /// what gets deployed. .git and node_modules are skipped unless --no-ignore.
+    /// Paths named on the command line are always scanned.
+    #[command(after_help = "Examples:
+  qrcp-scan dir
+  qrcp-scan dir web/dist --format json --output report.json")]
     Dir(DirArgs),
     /// Scan a git repository's history: every commit of every ref (branches, tags,
     /// remotes, stash) and the objects that no ref reaches.
@@ -42,13 +39,11 @@ pub enum Command {
     /// attributed to the commit that first introduced the blob at its path. Commit
     /// and annotated tag messages are scanned too. With --since, --range or
     /// --branch, only the files that those commits add or modify are scanned.
-    ///
-    /// Examples:
-    ///   qrcp-scan git
-    ///   qrcp-scan git --since origin/main --format json
-    ///   qrcp-scan git --since "2 weeks ago"
-    ///   qrcp-scan git --range v1.0..v2.0
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = "Examples:
+  qrcp-scan git
+  qrcp-scan git --since origin/main --format json
+  qrcp-scan git --since \"2 weeks ago\"
+  qrcp-scan git --range v1.0..v2.0")]
     Git(GitArgs),
     /// Scan the staged change: the lines that `git commit` would add (pre-commit).
     ///
@@ -64,19 +59,22 @@ pub enum Command {
     InstallHook(InstallHookArgs),
     /// Scan standard input.
     ///
-    /// Example: `curl -s https://example.com/app.js | qrcp-scan stdin --name app.js`
+    /// On a terminal, says that it is reading (end the input with Ctrl-D) and shows
+    /// no progress.
+    #[command(after_help = "Example:
+  curl -s https://example.com/app.js | qrcp-scan stdin --name app.js")]
     Stdin(StdinArgs),
     /// Scan a deployed site: the page, the scripts it loads and their source maps.
     ///
     /// Fetches each page, the scripts it loads (`<script src>`, `<link
     /// rel="modulepreload">`), the chunks they load lazily, and the source maps they
     /// name (`//# sourceMappingURL=`, `SourceMap` headers; `data:` maps are decoded),
-    /// undoing gzip, deflate, brotli and zstd. Only the page's origin is fetched unless --cross-origin; redirects are
-    /// followed within one origin only; link-local, metadata and unasked loopback or
-    /// private addresses are refused unless --allow-private-addresses. Findings carry
-    /// the URL as path.
-    ///
-    /// Example: qrcp-scan url https://staging.example.com/
+    /// undoing gzip, deflate, brotli and zstd. Only the page's origin is fetched
+    /// unless --cross-origin; redirects are followed within one origin only;
+    /// link-local, metadata and unasked loopback or private addresses are refused
+    /// unless --allow-private-addresses. Findings carry the URL as path.
+    #[command(after_help = "Example:
+  qrcp-scan url https://staging.example.com/")]
     Url(UrlArgs),
     /// Audit a repository by hand: every leaked key, where and since when, whether
     /// it still works, and what to do now.
@@ -88,11 +86,9 @@ pub enum Command {
     /// in HEAD or in build output, and with --verify whether it is live. Ends with a
     /// numbered to-do list. --html writes the same as one self-contained page, with a
     /// timeline and filters. --revoke revokes the keys found live (implies --verify).
-    ///
-    /// Examples:
-    ///   qrcp-scan audit
-    ///   qrcp-scan audit ../web --verify --html audit.html
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = "Examples:
+  qrcp-scan audit
+  qrcp-scan audit ../web --verify --html audit.html")]
     Audit(AuditArgs),
     /// List or check the rules.
     #[command(subcommand)]
@@ -107,11 +103,9 @@ pub enum Command {
     /// active (200, or 403: valid key, plan without API access), inactive (401),
     /// unknown (the API did not answer). The verdict is in every output format.
     /// `qrcp-scan dir --verify` does the same.
-    ///
-    /// Examples:
-    ///   qrcp-scan verify web/
-    ///   qrcp-scan verify --report report.json --format json
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = "Examples:
+  qrcp-scan verify web/
+  qrcp-scan verify --report report.json --format json")]
     Verify(VerifyArgs),
     /// Revoke leaked keys listed in a JSON report (`POST /v1/api_keys/revoke`).
     ///
@@ -123,8 +117,8 @@ pub enum Command {
     /// Exit status: 0 when every targeted key ended revoked or already inactive
     /// (or would be, with --dry-run), 1 when any key failed or could not be read
     /// back, 2 for usage errors.
-    ///
-    /// Example: `qrcp-scan revoke --report report.json --only-live`
+    #[command(after_help = "Example:
+  qrcp-scan revoke --report report.json --only-live")]
     Revoke(RevokeArgs),
     /// Scan an organisation's repositories, sharded over a CI matrix or an
     /// Indexed Job, and merge the shards into one report grouped per key.
@@ -133,12 +127,13 @@ pub enum Command {
     /// scans one shard (clones into a cache, whole history as `git` does) and
     /// writes JSONL, `org merge` joins the shards' JSONL: each distinct key once,
     /// with every repository where it lives, verified with one request per key.
-    ///
-    /// Examples:
-    ///   qrcp-scan org plan --repos repos.txt --shards 4 --format github-matrix
-    ///   qrcp-scan org scan --repos repos.txt --shard 2/4 --output shard-2.jsonl
-    ///   qrcp-scan org merge shard-*.jsonl --format html --output org.html
-    #[command(verbatim_doc_comment, subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  qrcp-scan org plan --repos repos.txt --shards 4 --format github-matrix
+  qrcp-scan org scan --repos repos.txt --shard 2/4 --output shard-2.jsonl
+  qrcp-scan org merge shard-*.jsonl --format html --output org.html"
+    )]
     Org(OrgCommand),
 }
 
@@ -151,11 +146,9 @@ pub enum OrgCommand {
     /// the list, or the object database of a local repository; by count when no
     /// size is known. `github-matrix` prints JSON for `strategy.matrix` through
     /// `fromJSON`; each entry's `shard` is what `org scan --shard` takes.
-    ///
-    /// Examples:
-    ///   qrcp-scan org plan --repos repos.txt --shards 8
-    ///   qrcp-scan org plan --repos repos.txt --shards 8 --format github-matrix
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = "Examples:
+  qrcp-scan org plan --repos repos.txt --shards 8
+  qrcp-scan org plan --repos repos.txt --shards 8 --format github-matrix")]
     Plan(OrgPlanArgs),
     /// Scan the repositories of one shard and write its JSONL.
     ///
@@ -166,12 +159,11 @@ pub enum OrgCommand {
     /// repository its `finding` lines (secrets redacted) and a `repository`
     /// summary, or a `failure` line with the reason. Exit status over the shard:
     /// 1 findings, else 2 when a repository failed, else 0.
-    ///
-    /// Examples:
-    ///   qrcp-scan org scan --repos repos.txt --output org.jsonl
-    ///   qrcp-scan org scan --repos repos.txt --shard 3/8 --output shard-3.jsonl
-    ///   JOB_COMPLETION_INDEX=2 qrcp-scan org scan --repos r.txt --shard-from-env --shards 8 -o o.jsonl
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = "Examples:
+  qrcp-scan org scan --repos repos.txt --output org.jsonl
+  qrcp-scan org scan --repos repos.txt --shard 3/8 --output shard-3.jsonl
+  JOB_COMPLETION_INDEX=2 qrcp-scan org scan --repos r.txt --shard-from-env \\
+    --shards 8 -o o.jsonl")]
     Scan(OrgScanArgs),
     /// Join shard outputs into one report grouped per key.
     ///
@@ -182,12 +174,10 @@ pub enum OrgCommand {
     /// back from the repositories for that (local ones in place, cloned ones from
     /// --cache, cloned again by URL when not there): give the merge job the cache,
     /// or access to the repositories.
-    ///
-    /// Examples:
-    ///   qrcp-scan org merge shard-*.jsonl
-    ///   qrcp-scan org merge shard-*.jsonl --format sarif --output org.sarif
-    ///   qrcp-scan org merge shard-*.jsonl --verify --format json
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = "Examples:
+  qrcp-scan org merge shard-*.jsonl
+  qrcp-scan org merge shard-*.jsonl --format sarif --output org.sarif
+  qrcp-scan org merge shard-*.jsonl --verify --format json")]
     Merge(OrgMergeArgs),
 }
 
@@ -201,6 +191,7 @@ pub struct OrgPlanArgs {
     /// Number of shards.
     #[arg(long, value_name = "N")]
     pub shards: usize,
+    /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = PlanFormat::Lines)]
     pub format: PlanFormat,
 }
@@ -218,8 +209,8 @@ pub struct OrgScanArgs {
     /// The repository list (see `org plan`).
     #[arg(long, value_name = "FILE")]
     pub repos: PathBuf,
-    /// Scan shard K of N (K counts from 1, as `org plan` prints it). Default: every
-    /// repository.
+    /// Scan shard K of N (K counts from 1, as `org plan` prints it) [default: every
+    /// repository]
     #[arg(long, value_name = "K/N", conflicts_with = "shard_from_env")]
     pub shard: Option<String>,
     /// Take K from JOB_COMPLETION_INDEX (0-based, as a Kubernetes Indexed Job sets
@@ -229,8 +220,8 @@ pub struct OrgScanArgs {
     /// The shard count N, with --shard-from-env.
     #[arg(long, value_name = "N", requires = "shard_from_env")]
     pub shards: Option<usize>,
-    /// Where clones are kept (and refreshed on later runs). Default:
-    /// $XDG_CACHE_HOME/qrcp-scan/org (~/.cache/qrcp-scan/org).
+    /// Where clones are kept (and refreshed on later runs) [default:
+    /// $XDG_CACHE_HOME/qrcp-scan/org, else ~/.cache/qrcp-scan/org]
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
     /// The JSONL to write.
@@ -244,10 +235,10 @@ pub struct OrgScanArgs {
     /// Show secrets in full in the JSONL. Shard outputs travel as artifacts: think twice.
     #[arg(long)]
     pub no_redact: bool,
-    /// Threads per repository scan (default: the number of CPUs).
+    /// Threads per repository scan [default: the number of CPUs]
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// Skip blobs larger than SIZE, with a note (e.g. 50M).
+    /// Skip blobs larger than SIZE, with a note (e.g. 50M, 1G, 4096) [default: 50M]
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
 }
@@ -270,13 +261,14 @@ pub struct OrgMergeArgs {
     /// JSONL outputs of `org scan`, one per shard (any order; duplicates count once).
     #[arg(value_name = "SHARD.jsonl", required = true)]
     pub inputs: Vec<PathBuf>,
+    /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = OrgFormat::Human)]
     pub format: OrgFormat,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Where `org scan` kept its clones: keys are read back from there for
-    /// --verify and --revoke (default as for `org scan`).
+    /// --verify and --revoke [default: as for `org scan`]
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
     /// Show secrets in full (read back from the repositories; needs --verify or
@@ -305,7 +297,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "no_ignore", "follow", "binary"])]
     pub report: Option<PathBuf>,
     /// Where the report's relative paths (and git repository) are, when keys are
-    /// read back from a report (default: the current folder).
+    /// read back from a report [default: .]
     #[arg(long, value_name = "DIR", requires = "report")]
     pub root: Option<PathBuf>,
     #[command(flatten)]
@@ -317,8 +309,7 @@ pub struct RevokeArgs {
     /// The JSON report (`--format json`) that lists the leaked keys.
     #[arg(long, value_name = "FILE")]
     pub report: PathBuf,
-    /// Where the report's relative paths (and git repository) are (default: the
-    /// current folder).
+    /// Where the report's relative paths (and git repository) are [default: .]
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
     /// Output format of the outcomes.
@@ -392,9 +383,9 @@ pub struct ApiArgs {
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub api_tries: u32,
     /// Append one JSON line per API request to FILE (time, action, fingerprint,
-    /// redacted key, location, outcome, HTTP status). Every API action is audited:
-    /// by default in $XDG_STATE_HOME/qrcp-scan/audit.jsonl
-    /// (~/.local/state/qrcp-scan/audit.jsonl), never in the scanned folder.
+    /// redacted key, location, outcome, HTTP status). Every API action is audited,
+    /// never in the scanned folder [default: $XDG_STATE_HOME/qrcp-scan/audit.jsonl,
+    /// else ~/.local/state/qrcp-scan/audit.jsonl]
     #[arg(long, value_name = "FILE")]
     pub audit_log: Option<PathBuf>,
 }
@@ -406,9 +397,11 @@ pub enum BaselineCommand {
     /// A baseline lists (rule, path, fingerprint) and no secret or timestamp, sorted
     /// so that it merges cleanly. Later scans given `--baseline FILE` hide those
     /// findings, wherever they moved within the file, and fail only on new ones.
-    ///
-    /// Example: `qrcp-scan baseline create dir . > .qrcp-scan-baseline.json`
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:
+  qrcp-scan baseline create dir . > .qrcp-scan-baseline.json"
+    )]
     Create(ScanCommand),
 }
 
@@ -443,9 +436,10 @@ pub struct UrlArgs {
     /// Scripts fetched per page at most (lazily loaded chunks included).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_scripts: usize,
-    /// Seconds to wait for a connection, and for each part of a response.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
-    pub timeout: f64,
+    /// How long to wait for a connection, and for each part of a response (`10s`,
+    /// `500ms`, `2`).
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub timeout: String,
     #[command(flatten)]
     pub scan: ScanArgs,
 }
@@ -509,7 +503,7 @@ pub struct GitArgs {
 
 #[derive(Debug, Args)]
 pub struct StagedArgs {
-    /// The repository (default: the one the current folder is in).
+    /// The repository (a working tree or a folder in one).
     #[arg(value_name = "REPO", default_value = ".")]
     pub repo: PathBuf,
     #[command(flatten)]
@@ -518,7 +512,7 @@ pub struct StagedArgs {
 
 #[derive(Debug, Args)]
 pub struct InstallHookArgs {
-    /// The repository (default: the one the current folder is in).
+    /// The repository (a working tree or a folder in one).
     #[arg(value_name = "REPO", default_value = ".")]
     pub repo: PathBuf,
     /// Install a pre-push hook (scans the commits being pushed) instead of a
@@ -571,8 +565,8 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Configuration file (default: the nearest .qrcp-scan.toml from the first
-    /// scanned folder up to the root of its git repository, if any).
+    /// Configuration file [default: the nearest .qrcp-scan.toml from the first
+    /// scanned folder up to the root of its git repository, if any]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
@@ -593,27 +587,27 @@ pub struct ScanArgs {
     /// `qrcp-scan revoke`); the outcomes go to standard error.
     #[arg(long)]
     pub revoke: bool,
-    /// When to use colours in human output (NO_COLOR is honoured by auto).
+    /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
-    /// Number of threads (default: the number of CPUs).
+    /// Number of threads [default: the number of CPUs]
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
     /// Skip files (and archive members, and responses) larger than SIZE, with a note
     /// (e.g. 50M, 1G, 4096; binary units: 50M, 50MB and 50MiB all mean 50 MiB)
-    /// [default: 50M].
+    /// [default: 50M]
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
     /// Stop unpacking one archive (nested ones included) past SIZE unpacked; the
-    /// rest is reported as incomplete (default 1G).
+    /// rest is reported as incomplete [default: 1G]
     #[arg(long, value_name = "SIZE")]
     pub max_archive_size: Option<String>,
     /// Members read from one archive; the rest is reported as incomplete
-    /// (default 100000).
+    /// [default: 100000]
     #[arg(long, value_name = "N")]
     pub max_archive_members: Option<usize>,
     /// Archives unpacked inside archives (`a.zip!b.jar!c.js` is 2); deeper ones are
-    /// reported as incomplete (default 3).
+    /// reported as incomplete [default: 3]
     #[arg(long, value_name = "N")]
     pub max_archive_depth: Option<usize>,
     /// Show progress on standard error: a bar on a terminal; elsewhere (a pipe, a CI
@@ -621,7 +615,7 @@ pub struct ScanArgs {
     /// when standard error is a terminal and the scan takes more than a second.
     #[arg(long, overrides_with = "no_progress")]
     pub progress: bool,
-    /// Never show a progress bar.
+    /// Show no progress at all, not even with a terminal on standard error.
     #[arg(long, overrides_with = "progress")]
     pub no_progress: bool,
     // Flattened groups last: their help headings carry over to later fields.
@@ -665,7 +659,10 @@ pub enum FailOn {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
+    /// Colours when standard output is a terminal and NO_COLOR is not set.
     Auto,
+    /// Colours even into a pipe or a file.
     Always,
+    /// No colours.
     Never,
 }

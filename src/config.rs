@@ -39,9 +39,9 @@ pub struct ConfigFile {
     pub scan_build_output: Option<bool>,
 }
 
-/// The width of human output: `COLUMNS` when set, the terminal's width when the
-/// report goes to one, else 100 (a pipe, a file, a CI log).
-fn width(to_terminal: bool) -> usize {
+/// The width of human output and of `--help`: `COLUMNS` when set, the terminal's
+/// width when the text goes to one, else 100 (a pipe, a file, a CI log).
+pub fn width(to_terminal: bool) -> usize {
     let columns = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.trim().parse::<usize>().ok())

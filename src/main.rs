@@ -28,15 +28,22 @@ mod units;
 mod verify;
 mod wire;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use app::Exit;
 use cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // Help wraps at the width human output fits (COLUMNS, else the terminal, else 100).
+    let mut command = Cli::command().term_width(config::width(std::io::stdout().is_terminal()));
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|m| Cli::from_arg_matches(&m))
+        .map_err(|e| e.format(&mut command));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

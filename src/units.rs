@@ -2,7 +2,7 @@
 //! counts (`1,204`). A leaf: sources, progress, configuration and reporters format
 //! and parse through it.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 /// `36.4 MiB`: binary units, the same system `--max-file-size 50M` is read in
 /// (`50M` is 50 MiB), so a note's limit reads as it was typed (`50 MiB`).
@@ -43,9 +43,11 @@ fn number_and_unit<'a>(s: &'a str, units: &str) -> Result<(f64, &'a str)> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
+    // The float parser's own words ("cannot parse float from empty string") would
+    // only confuse: the one line says what is expected.
     let n: f64 = num
         .parse()
-        .with_context(|| format!("expected a number, optionally followed by {units}"))?;
+        .map_err(|_| anyhow::anyhow!("expected a number, optionally followed by {units}"))?;
     Ok((n, unit.trim()))
 }
 

@@ -186,7 +186,7 @@ fn github_annotations_escape_properties_and_data() {
     assert_secret_absent(&o, &key);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2, "{out}");
-    assert!(lines[0].starts_with("::warning file=.env,title=dotenv file (not in a git repository) (dotenv-file)::dotenv file (not in a git repository)%0Ahelp: "), "{out}");
+    assert!(lines[0].starts_with("::warning file=.env,title=dotenv file (not in a git repository) (dotenv-file)::dotenv file (not in a git repository)%0Anote: keep it out of any repository and out of what you deploy%0Ahelp: "), "{out}");
     let expected = format!(
         "::error file=a%2Cb%3Ac%25d.js,line=2,col=8,endLine=2,endColumn={},title=QRCodePro live API key (qrcp-live-key)::QRCodePro live API key {}… (fingerprint ",
         8 + key.len(),

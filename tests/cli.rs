@@ -10,6 +10,7 @@ mod bundles_real;
 mod ci;
 mod decoded;
 mod engine_forms;
+mod first_hour;
 mod git;
 mod git_layers;
 mod harden;

@@ -57,12 +57,15 @@ pub fn command(cmd: OrgCommand) -> Result<Exit> {
             };
             let sources = cfg.sources();
             let scan_repo = |dir: &Path| {
-                scan::run(
+                let mut outcome = scan::run(
                     cfg.filters(),
                     cfg.progress,
                     |sink| source::git::scan(dir, &git, &sources, sink),
                     None,
-                )
+                )?;
+                // Worded as `qrcp-scan git` words them (a dotenv file: committed).
+                super::scan::word(&cfg.rules, &mut outcome.findings);
+                Ok(outcome)
             };
             let t = org::scan::run(&opts, &scan_repo)?;
             Ok(if t.findings > 0 {

@@ -53,15 +53,21 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
         }
         ScanCommand::Url(args) => {
             let cfg = Run::new(&args.scan, Path::new("."))?;
-            if !(args.timeout.is_finite() && args.timeout > 0.0) {
-                anyhow::bail!("--timeout must be a positive number of seconds");
-            }
+            let timeout = crate::units::parse_duration(&args.timeout)
+                .ok()
+                .filter(|t| !t.is_zero())
+                .with_context(|| {
+                    format!(
+                        "--timeout {:?}: not a positive duration (e.g. 10s, 500ms, 2)",
+                        args.timeout
+                    )
+                })?;
             let opts = source::url::UrlOptions {
                 cross_origin: args.cross_origin,
                 allow_private_addresses: args.allow_private_addresses,
                 max_scripts: args.max_scripts,
                 max_bytes: cfg.max_file_size,
-                timeout: std::time::Duration::from_secs_f64(args.timeout),
+                timeout,
             };
             let urls = args.urls.clone();
             scan_with(&cfg, mode, |sink| {
@@ -118,14 +124,19 @@ where
     let outcome = if stream {
         let redacted = cfg.redact;
         let w: &mut dyn Write = &mut *out;
-        let mut line = |f: &finding::Finding| report::json::write_line(f, redacted, w);
+        // A streamed line is worded as the report would word it (dotenv files by
+        // what is true of them, empty variables as warnings).
+        let mut line = |f: &finding::Finding| {
+            let mut one = [f.clone()];
+            word(&cfg.rules, &mut one);
+            report::json::write_line(&one[0], redacted, w)
+        };
         scan::run(cfg.filters(), cfg.progress, produce, Some(&mut line))?
     } else {
         scan::run(cfg.filters(), cfg.progress, produce, None)?
     };
     let mut outcome = outcome;
-    word_dotenv(&cfg.rules, &mut outcome.findings);
-    word_empty_variables(&cfg.rules, &mut outcome.findings);
+    word(&cfg.rules, &mut outcome.findings);
     if let Some(note) = cfg.baseline.as_ref().and_then(|b| b.unmatched_note()) {
         messages::note("--baseline", note);
     }
@@ -238,6 +249,12 @@ fn show_demo_hint(cfg: &Run, outcome: &scan::Scanned) -> bool {
         && messages::error_count() == 0
         && std::io::stdout().is_terminal()
         && Path::new(DEMO).is_dir()
+}
+
+/// Findings as people should read them: see [`word_dotenv`], [`word_empty_variables`].
+pub(super) fn word(rules: &crate::rules::RuleSet, findings: &mut [finding::Finding]) {
+    word_dotenv(rules, findings);
+    word_empty_variables(rules, findings);
 }
 
 /// A dotenv file's finding says what is true of it: committed (history), staged,

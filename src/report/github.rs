@@ -63,6 +63,9 @@ pub fn write(
         if let Some(p) = f.provenance.path.as_deref().filter(|p| p.contains('!')) {
             msg += &format!("\nin {p}");
         }
+        for note in &f.notes {
+            msg += &format!("\nnote: {note}");
+        }
         if let Some(help) = cfg.rules.get(&f.rule).and_then(|r| r.spec.help.as_deref()) {
             msg += &format!(
                 "\nhelp: {}",

@@ -49,6 +49,9 @@ pub fn write(cfg: &ReportOptions, outcome: &Scanned, out: &mut dyn Write) -> std
                 c.id, c.date, c.author, c.email
             );
         }
+        for note in &f.notes {
+            body += &format!("note: {note}\n");
+        }
         if let Some(help) = cfg.rules.get(&f.rule).and_then(|r| r.spec.help.as_deref()) {
             body += &format!(
                 "help: {}\n",

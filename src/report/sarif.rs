@@ -100,7 +100,7 @@ fn rule_descriptor(rule: &Rule) -> Value {
              2. Revoke any key that was exposed through the variable: it shipped to every visitor."
         }
         RuleKind::Path => {
-            "1. `git rm --cached` the file and add it to `.gitignore`.\n\
+            "1. If git tracks the file, `git rm --cached` it and add it to `.gitignore`; if it is only local, keep it out of builds, images and archives.\n\
              2. Rotate every secret it held, and purge it from history if the repository is or was public."
         }
     };
@@ -176,6 +176,9 @@ fn result(f: &Finding, rules: &RuleSet, redacted: bool, base: Option<&PathBase>)
         text += &format!(", {c}");
     }
     text.push('.');
+    for note in &f.notes {
+        text += &format!("\nnote: {note}");
+    }
     let mut region = json!({"startLine": f.line.unwrap_or(1)});
     if let (Some(c), Some(el), Some(ec)) = (f.column, f.end_line, f.end_column) {
         region["startColumn"] = json!(c);

@@ -13,7 +13,10 @@ pub fn scan(scanner: &mut Scanner, name: Option<&str>, max: u64) -> anyhow::Resu
         .take(max.saturating_add(1))
         .read_to_end(&mut buf)?;
     if n as u64 > max {
-        anyhow::bail!("standard input is larger than --max-file-size ({max} bytes)");
+        anyhow::bail!(
+            "standard input is larger than --max-file-size ({})",
+            crate::units::human_bytes(max)
+        );
     }
     let prov = Provenance {
         source: SourceKind::Stdin,
