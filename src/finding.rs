@@ -129,6 +129,106 @@ impl Provenance {
     }
 }
 
+/// One decoding step that hid a key, as the output contract names it (`encoding`,
+/// `decoding`): what a decoding layer undid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Encoding {
+    #[serde(rename = "base64")]
+    Base64,
+    /// `%5F`, also double (`%255F`).
+    #[serde(rename = "percent")]
+    Percent,
+    /// `\u005f`, `\x5f`, octal, `\u{…}`, HTML entities, JSON escapes.
+    #[serde(rename = "escape")]
+    Escape,
+    /// String literals joined (`"qrcp_" + "live_…"`, `.join('')`, adjacent literals).
+    #[serde(rename = "concatenation")]
+    Concatenation,
+    #[serde(rename = "utf-16")]
+    Utf16,
+    #[serde(rename = "utf-32")]
+    Utf32,
+}
+
+impl Encoding {
+    /// What people read in a note (`decoded from base64, then percent-encoding`).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Encoding::Base64 => "base64",
+            Encoding::Percent => "percent-encoding",
+            Encoding::Escape => "escape sequences",
+            Encoding::Concatenation => "joined string literals",
+            Encoding::Utf16 => "UTF-16",
+            Encoding::Utf32 => "UTF-32",
+        }
+    }
+}
+
+/// What kind of container a finding sits in (a [`Hop`]'s `kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HopKind {
+    /// A zip archive (`.zip`, `.jar`, `.whl`, …) member.
+    Zip,
+    /// A tar archive member.
+    Tar,
+    /// The stream of a `.gz` (a `.tar.gz` is gzip, then tar).
+    Gzip,
+    /// A member of a gzip-compressed tar archive (`.tar.gz`, `.tgz`).
+    #[serde(rename = "tar.gz")]
+    TarGz,
+    /// The stream of a precompressed `.br`.
+    Brotli,
+    /// The stream of a `.zst` (Zstandard).
+    Zstd,
+    /// The stream of a `.deflate`, `.zz` or `.zlib` (raw deflate or zlib).
+    Deflate,
+    /// A `data:` URI written in the text (`data[1]`), or a script's inline
+    /// `sourceMappingURL=data:…` map.
+    DataUri,
+    /// Base64 in the text that decodes to a compressed stream or archive.
+    Base64,
+    /// An HTML page's inline `<script>` body (`script[2]`).
+    HtmlScript,
+    /// An original source held in a source map's `sourcesContent`.
+    SourceMap,
+    /// A notebook cell (`cell-3`) or its output (`cell-3-output`).
+    Notebook,
+    /// A kind this build does not know (read from a newer report).
+    #[serde(other)]
+    Other,
+}
+
+impl HopKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HopKind::Zip => "zip",
+            HopKind::Tar => "tar",
+            HopKind::Gzip => "gzip",
+            HopKind::TarGz => "tar.gz",
+            HopKind::Brotli => "brotli",
+            HopKind::Zstd => "zstd",
+            HopKind::Deflate => "deflate",
+            HopKind::DataUri => "data-uri",
+            HopKind::Base64 => "base64",
+            HopKind::HtmlScript => "html-script",
+            HopKind::SourceMap => "source-map",
+            HopKind::Notebook => "notebook",
+            HopKind::Other => "other",
+        }
+    }
+}
+
+/// One step from a physical file into what it holds: a container of `kind` and the
+/// member of it the finding sits in. A finding's hops go outermost first
+/// (`site.zip!assets/app.js.br!app.js` is zip `assets/app.js.br`, then brotli
+/// `app.js`); its `path` stays the display path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Hop {
+    pub kind: HopKind,
+    pub member: String,
+}
+
 /// The logical place of a finding where it differs from the physical one (the
 /// original source file of a source map).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -164,7 +264,11 @@ pub struct Finding {
     /// Length of the literal prefix (`qrcp_live_`) kept when redacting.
     pub secret_prefix_len: usize,
     pub fingerprint: Option<String>,
-    pub encoding: Option<&'static str>,
+    /// The decodings that hid the key, outermost first; empty for a plain match.
+    pub decoding: Vec<Encoding>,
+    /// The containers the finding sits in, outermost first; empty for a file's own
+    /// bytes.
+    pub hops: Vec<Hop>,
     pub origin: Option<Origin>,
     pub verification: Option<Verification>,
     pub context: Option<Context>,
@@ -188,6 +292,11 @@ impl Finding {
                 s.to_string()
             }
         })
+    }
+
+    /// The outermost decoding (the `encoding` field of the output contract).
+    pub fn encoding(&self) -> Option<Encoding> {
+        self.decoding.first().copied()
     }
 
     /// Sort key: path, then position, then rule. Reports are deterministic whatever

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Origin};
+use crate::finding::{Encoding, Finding, Hop, Origin};
 use crate::rules::Severity;
 
 /// The report `version` this build writes and reads.
@@ -49,7 +49,21 @@ pub struct WireFinding<'a> {
     /// Redacted (`qrcp_live_Ab3x…`) unless the report was written with `--no-redact`.
     pub secret: Option<String>,
     pub fingerprint: Option<Cow<'a, str>>,
-    pub encoding: Option<Cow<'a, str>>,
+    /// The outermost decoding; `None` too for a name this build does not know (a
+    /// newer report's), which is read as no decoding rather than refused.
+    #[serde(default, deserialize_with = "known_encoding")]
+    pub encoding: Option<Encoding>,
+    /// Every decoding, outermost first; written only when there is one.
+    #[serde(
+        default,
+        skip_serializing_if = "<[Encoding]>::is_empty",
+        deserialize_with = "known_encodings"
+    )]
+    pub decoding: Cow<'a, [Encoding]>,
+    /// The containers the finding sits in, outermost first; written only when there
+    /// is one.
+    #[serde(default, skip_serializing_if = "<[Hop]>::is_empty")]
+    pub hops: Cow<'a, [Hop]>,
     pub origin: Option<Cow<'a, Origin>>,
     /// `file`, `git`, `git-unreachable`, … (see `SourceKind`).
     pub source: Cow<'a, str>,
@@ -210,6 +224,24 @@ impl AnyReport {
     }
 }
 
+/// An `encoding` read leniently: a name this build does not know is no encoding.
+fn known_encoding<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Encoding>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(v.and_then(|v| serde_json::from_value(v).ok()))
+}
+
+/// `decoding` read leniently: names this build does not know are left out.
+fn known_encodings<'de, 'a, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Cow<'a, [Encoding]>, D::Error> {
+    let v = Option::<Vec<serde_json::Value>>::deserialize(d)?.unwrap_or_default();
+    Ok(Cow::Owned(
+        v.into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect(),
+    ))
+}
+
 #[derive(Serialize, Default)]
 pub struct WireStats {
     pub files: u64,
@@ -239,7 +271,9 @@ impl<'a> WireFinding<'a> {
             end_column: f.end_column,
             secret: f.shown_secret(redacted),
             fingerprint: f.fingerprint.as_deref().map(Cow::Borrowed),
-            encoding: f.encoding.map(Cow::Borrowed),
+            encoding: f.encoding(),
+            decoding: Cow::Borrowed(&f.decoding),
+            hops: Cow::Borrowed(&f.hops),
             origin: f.origin.as_ref().map(Cow::Borrowed),
             source: Cow::Borrowed(f.provenance.source.as_str()),
             commit: commit.map(|c| Cow::Borrowed(c.id.as_str())),

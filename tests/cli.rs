@@ -10,6 +10,7 @@ mod bundles;
 mod bundles_real;
 mod ci;
 mod containers;
+mod decoded;
 mod engine_forms;
 mod first_hour;
 mod git;

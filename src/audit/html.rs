@@ -321,8 +321,8 @@ fn location(cfg: &ReportOptions, f: &Finding) -> String {
             esc(&c.author)
         );
     }
-    if let Some(e) = f.encoding {
-        let _ = write!(s, " · {}", esc(e));
+    if !f.decoding.is_empty() {
+        let _ = write!(s, " · {}", esc(&crate::report::human::decoded_from(f)));
     }
     if let Some((text, span)) = snippet(f, &cfg.rules, cfg.redact) {
         let _ = write!(

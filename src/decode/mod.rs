@@ -298,7 +298,7 @@ pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Loca
         let allowed =
             line_allows(data, start) || context.text.contains(crate::finding::INLINE_ALLOW);
         let mut finding = det.make_finding(&h.hit, &h.secret, prov, at, context, allowed);
-        finding.encoding = h.layers.first().map(|l| l.name());
+        finding.decoding = h.layers.iter().map(|l| l.encoding()).collect();
         // A plain key in binary data may run into the container's next bytes.
         if h.layers.is_empty()
             && finding.secret.is_some()
@@ -312,12 +312,6 @@ pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Loca
         {
             finding.ambiguous_end = true;
             finding.notes.push(AMBIGUOUS_NOTE.into());
-        }
-        if h.layers.len() > 1 {
-            let chain: Vec<&str> = h.layers.iter().map(|l| l.name()).collect();
-            finding
-                .notes
-                .push(format!("decoded as {}", chain.join(", then ")));
         }
         out.push(Located { start, finding });
     }

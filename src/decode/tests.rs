@@ -7,6 +7,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::detect::Candidate;
+use crate::finding::Encoding;
 
 fn detector() -> Detector {
     super::detector(Arc::new(RuleSet::load(&[] as &[&str]).unwrap())).unwrap()
@@ -98,7 +99,7 @@ fn triggers_include_the_three_base64_alignments() {
         let (f, _) = scan(enc.as_bytes());
         assert_eq!(f.len(), 1, "alignment {align}: {enc}");
         assert_eq!(f[0].finding.secret.as_deref(), Some(KEY));
-        assert_eq!(f[0].finding.encoding, Some("base64"));
+        assert_eq!(f[0].finding.encoding(), Some(Encoding::Base64));
     }
 }
 
@@ -111,7 +112,8 @@ fn each_layer_reveals_the_key_at_its_physical_place() {
         assert_eq!(f.len(), 1, "{layer:?}");
         let f = &f[0].finding;
         assert_eq!(f.secret.as_deref(), Some(KEY), "{layer:?}");
-        assert_eq!(f.encoding, Some(layer.name()));
+        assert_eq!(f.encoding(), Some(layer.encoding()));
+        assert_eq!(f.decoding, [layer.encoding()]);
         assert_eq!(f.line, Some(2), "{layer:?}");
         assert_eq!(ph, 0, "{layer:?}");
     }
@@ -135,8 +137,9 @@ fn plain_key_beside_an_encoded_one_is_reported_once() {
     );
     let (f, _) = scan(data.as_bytes());
     assert_eq!(f.len(), 2);
-    assert_eq!(f[0].finding.encoding, Some("escape"));
-    assert_eq!(f[1].finding.encoding, None);
+    assert_eq!(f[0].finding.encoding(), Some(Encoding::Escape));
+    assert_eq!(f[1].finding.encoding(), None);
+    assert!(f[1].finding.decoding.is_empty());
 }
 
 #[test]
@@ -145,11 +148,11 @@ fn nested_layers_are_named() {
     let data = format!("k = \"{}\" + \"{b}\";", a.replace('_', "\\x5f"));
     let (f, _) = scan(data.as_bytes());
     assert_eq!(f.len(), 1, "{data}");
-    assert_eq!(f[0].finding.encoding, Some("escape"));
+    assert_eq!(f[0].finding.encoding(), Some(Encoding::Escape));
     assert_eq!(f[0].finding.column, Some(6));
     assert_eq!(
-        f[0].finding.notes,
-        ["decoded as escape, then concatenation"]
+        f[0].finding.decoding,
+        [Encoding::Escape, Encoding::Concatenation]
     );
 }
 
@@ -187,9 +190,9 @@ fn reassembly_forms_of_real_bundles() {
         let (f, _) = scan(src.as_bytes());
         f.iter()
             .find(|l| l.finding.secret.as_deref() == Some(KEY))
-            .map(|l| (l.finding.line, l.finding.encoding))
+            .map(|l| (l.finding.line, l.finding.encoding()))
     };
-    let concat = Some("concatenation");
+    let concat = Some(Encoding::Concatenation);
     // `[…].join('')`, with `"` or `'`, over lines.
     let join = format!("const e=[\"{a}\",\"{b1}\",\n  \"{b2}\"].join(''),r=1;");
     assert_eq!(found(&join), Some((Some(1), concat)));

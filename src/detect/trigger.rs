@@ -3,7 +3,9 @@
 //! choose the triggers and hand them to [`super::Detector::new`]; the detector only
 //! searches for them in its one pass.
 
-/// One decoding, as the output contract names it (`encoding`).
+use crate::finding::Encoding;
+
+/// One decoding layer (the output contract names it by [`Layer::encoding`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Layer {
     Base64,
@@ -15,14 +17,15 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub fn name(self) -> &'static str {
+    /// The decoding this layer undoes, as findings and reports name it.
+    pub fn encoding(self) -> Encoding {
         match self {
-            Layer::Base64 => "base64",
-            Layer::Percent => "percent",
-            Layer::Escape => "escape",
-            Layer::Concatenation => "concatenation",
-            Layer::Utf16 => "utf-16",
-            Layer::Utf32 => "utf-32",
+            Layer::Base64 => Encoding::Base64,
+            Layer::Percent => Encoding::Percent,
+            Layer::Escape => Encoding::Escape,
+            Layer::Concatenation => Encoding::Concatenation,
+            Layer::Utf16 => Encoding::Utf16,
+            Layer::Utf32 => Encoding::Utf32,
         }
     }
 }

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
-use crate::finding::Finding;
+use crate::finding::{Finding, HopKind};
 use crate::report::ReportOptions;
 use crate::rules::{RuleKind, RuleSet, Severity};
 use crate::sanitize::{sanitize, sanitize_keep};
@@ -203,6 +203,18 @@ fn render(
     for note in &f.notes {
         group = group.element(Level::NOTE.message(message("note", &sanitize(note))));
     }
+    if !f.decoding.is_empty() {
+        // The snippet shows the encoded text; the note says which key it hides
+        // (redacted unless `--no-redact`).
+        let mut note = decoded_from(f);
+        if let Some(s) = f.shown_secret(redacted) {
+            note = format!("{note}: {}", sanitize(&s));
+        }
+        group = group.element(Level::NOTE.message(message("note", &note)));
+    }
+    if let Some(note) = containers(f) {
+        group = group.element(Level::NOTE.message(message("note", &sanitize(&note))));
+    }
     if let Some(o) = &f.origin {
         let at = o.line.map(|l| format!(":{l}")).unwrap_or_default();
         group = group.element(Level::NOTE.message(message(
@@ -253,6 +265,32 @@ fn insert_origin(
     }
 }
 
+/// `decoded from base64, then percent-encoding`: each decoding step that hid the
+/// key, outermost first (empty for a plain match).
+pub fn decoded_from(f: &Finding) -> String {
+    if f.decoding.is_empty() {
+        return String::new();
+    }
+    let steps: Vec<&str> = f.decoding.iter().map(|e| e.describe()).collect();
+    format!("decoded from {}", steps.join(", then "))
+}
+
+/// `in site.zip!assets/app.js.br (zip, then brotli)`: the containers a finding's
+/// path runs through, and their kinds. Source maps and notebooks have their own
+/// note (`original source`); a file's own bytes have none.
+pub fn containers(f: &Finding) -> Option<String> {
+    let path = f.provenance.path.as_deref()?;
+    let in_path: Vec<&crate::finding::Hop> = f
+        .hops
+        .iter()
+        .filter(|h| !matches!(h.kind, HopKind::SourceMap | HopKind::Notebook))
+        .collect();
+    let last = in_path.last()?;
+    let outer = path.strip_suffix(&format!("!{}", last.member))?;
+    let kinds: Vec<&str> = in_path.iter().map(|h| h.kind.as_str()).collect();
+    Some(format!("in {outer} ({})", kinds.join(", then ")))
+}
+
 /// What a verdict means, for people.
 fn verdict_meaning(v: &str) -> &'static str {
     match v {
@@ -285,7 +323,11 @@ fn display_context(
         &ctx.text[ctx.span.end..],
     );
     let mid = match f.shown_secret(redacted) {
-        Some(s) if redacted => s,
+        // The key as it is in the file: shortened like the key.
+        Some(s) if redacted && f.secret.as_deref() == Some(mid) => s,
+        // An encoded key (base64, `%5F`, `"qrcp_" + "live_…"`): the line shows the
+        // file's text, so its encoded form is masked instead; it is the key too.
+        Some(_) if redacted => mask_encoded(f, mid, rules),
         _ => mid.to_string(),
     };
     let (mut pre, mut post) = (pre.to_string(), post.to_string());
@@ -348,6 +390,35 @@ fn display_context(
         text.push('…');
     }
     (text, start..end, label_fits)
+}
+
+/// An encoded key's text in the file, masked: shortened after its prefix where
+/// the masking of key-like text knows the encoding (`qrcp%5Flive%5FAb3x…`,
+/// `qrcp&#95;live&#95;Ab3x…`), else cut to its first four characters and `…`.
+/// Either way no eight characters of the key's body remain, encoded or not.
+fn mask_encoded(f: &Finding, mid: &str, rules: &RuleSet) -> String {
+    let masked = redact_keys(mid, rules, false);
+    let body = f
+        .secret
+        .as_deref()
+        .and_then(|s| s.get(f.secret_prefix_len..))
+        .unwrap_or_default()
+        .as_bytes();
+    let shows_body = body
+        .windows(8)
+        .any(|w| memchr::memmem::find(masked.as_bytes(), w).is_some());
+    // The masking left at most four characters after a prefix, and nothing more
+    // of the text than the mask's own cut.
+    let alnum_run = masked
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    if masked != mid && !shows_body && alnum_run < 16 {
+        return masked;
+    }
+    let head: String = mid.chars().take(4).collect();
+    format!("{head}…")
 }
 
 /// Shortens every key-like body in `text` (`redact::mask_keys`): what follows a

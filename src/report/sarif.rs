@@ -169,6 +169,12 @@ fn result(f: &Finding, rules: &RuleSet, redacted: bool, base: Option<&PathBase>)
             o.line.map(|l| format!(":{l}")).unwrap_or_default()
         );
     }
+    if !f.decoding.is_empty() {
+        text += &format!(", {}", crate::report::human::decoded_from(f));
+    }
+    if let Some(c) = crate::report::human::containers(f) {
+        text += &format!(", {c}");
+    }
     text.push('.');
     for note in &f.notes {
         text += &format!("\nnote: {note}");
@@ -219,8 +225,12 @@ fn result(f: &Finding, rules: &RuleSet, redacted: bool, base: Option<&PathBase>)
     if let Some(v) = f.verification {
         props["verification"] = json!(v);
     }
-    if let Some(e) = f.encoding {
+    if let Some(e) = f.encoding() {
         props["encoding"] = json!(e);
+        props["decoding"] = json!(f.decoding);
+    }
+    if !f.hops.is_empty() {
+        props["hops"] = json!(f.hops);
     }
     result
 }

@@ -351,7 +351,7 @@ const STREAM_EXT: &[&str] = &[".gz", ".br", ".zst", ".deflate", ".zz", ".zlib"];
 
 /// The name of a plain compressed stream's one member: the file's own name
 /// without `.gz` (`.br`, `.zst`, …; `""` when the file's name is unknown).
-fn gz_member(name: &str) -> &str {
+pub fn gz_member(name: &str) -> &str {
     let name = name.rsplit(['!', '/']).next().unwrap_or(name);
     for ext in STREAM_EXT {
         let cut = name.len().saturating_sub(ext.len());

@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use crate::decode::{self, Located};
 use crate::detect::Detector;
-use crate::finding::{Finding, Provenance, SourceKind};
+use crate::finding::{Finding, Hop, HopKind, Provenance, SourceKind};
 use crate::rules::RuleSet;
 use crate::stats::Stats;
 pub use sink::Sink;
@@ -113,6 +113,12 @@ impl Found {
             (Some(p), None) => Some(p.to_string()),
             (None, _) => None,
         };
+        // The one member of a `.gz` unpacked before its name was known.
+        if let (Some(first), Some(p)) = (f.hops.first_mut(), blob.path.as_deref())
+            && first.member.is_empty()
+        {
+            first.member = archive::gz_member(p).to_string();
+        }
         f.provenance = Provenance {
             path,
             ..blob.clone()
@@ -169,7 +175,7 @@ impl BlobScanner {
         out: &mut Vec<Found>,
     ) {
         let budget = Rc::new(Cell::new(self.limits.total));
-        self.nested(data, name, None, label, 0, &budget, stats, out);
+        self.nested(data, name, None, &[], label, 0, &budget, stats, out);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -178,6 +184,7 @@ impl BlobScanner {
         data: &[u8],
         name: Option<&str>,
         member: Option<&str>,
+        hops: &[Hop],
         label: &str,
         depth: usize,
         budget: &archive::Budget,
@@ -193,7 +200,10 @@ impl BlobScanner {
         if member.is_some() {
             let mut found = Vec::new();
             self.detector.detect_path(&prov, &mut found);
-            out.extend(found.into_iter().map(|finding| Found { finding }));
+            out.extend(found.into_iter().map(|mut finding| {
+                finding.hops = hops.to_vec();
+                Found { finding }
+            }));
         }
         if let Some(kind) = archive::kind(name.unwrap_or(""), data) {
             if depth >= self.limits.depth {
@@ -219,10 +229,23 @@ impl BlobScanner {
                     // The one member of a `.gz` whose name is not known yet.
                     let inner_name = (!inner.is_empty()).then_some(inner);
                     let label = format!("{label}!{inner}");
+                    let mut hops = hops.to_vec();
+                    // A gzip stream holds one member named after the file, or a
+                    // tar archive's members (`.tar.gz`).
+                    let single =
+                        inner.is_empty() || inner == archive::gz_member(name.unwrap_or(""));
+                    hops.push(Hop {
+                        kind: match kind {
+                            archive::Kind::Gzip if !single => HopKind::TarGz,
+                            _ => hop_kind(kind),
+                        },
+                        member: inner.to_string(),
+                    });
                     self.nested(
                         bytes,
                         inner_name,
                         Some(&path),
+                        &hops,
                         &label,
                         depth + 1,
                         budget,
@@ -252,7 +275,7 @@ impl BlobScanner {
                         kept.push(l);
                     }
                 }
-                self.embedded(&e, member, label, depth, budget, stats, out);
+                self.embedded(&e, member, hops, label, depth, budget, stats, out);
             };
             if notebook::is_notebook(data) {
                 notebook::cells(data).into_iter().for_each(&mut each);
@@ -264,7 +287,17 @@ impl BlobScanner {
         }
         Stats::add(&stats.placeholders, placeholders);
         origin::attach(data, &mut located);
-        out.extend(located.drain(..).map(|l| Found { finding: l.finding }));
+        out.extend(located.drain(..).map(|mut l| {
+            l.finding.hops = hops.to_vec();
+            // The logical member an origin names: a source map's source.
+            if let Some(o) = &l.finding.origin {
+                l.finding.hops.push(Hop {
+                    kind: HopKind::SourceMap,
+                    member: o.path.clone(),
+                });
+            }
+            Found { finding: l.finding }
+        }));
         self.located = located;
     }
 
@@ -275,6 +308,7 @@ impl BlobScanner {
         &mut self,
         e: &embedded::Embedded,
         member: Option<&str>,
+        hops: &[Hop],
         label: &str,
         depth: usize,
         budget: &archive::Budget,
@@ -306,10 +340,21 @@ impl BlobScanner {
             None => e.name.clone(),
         };
         let before = out.len();
+        let mut hops = hops.to_vec();
+        hops.push(Hop {
+            kind: match e.what {
+                embedded::What::Data => HopKind::DataUri,
+                embedded::What::Base64 => HopKind::Base64,
+                embedded::What::Cell => HopKind::Notebook,
+                embedded::What::Script { .. } => HopKind::HtmlScript,
+            },
+            member: e.name.clone(),
+        });
         self.nested(
             &e.bytes,
             Some(&e.name),
             Some(&path),
+            &hops,
             &label,
             depth + 1,
             budget,
@@ -323,6 +368,18 @@ impl BlobScanner {
                 }
             }
         }
+    }
+}
+
+/// The hop an archive of `kind` makes.
+fn hop_kind(kind: archive::Kind) -> HopKind {
+    match kind {
+        archive::Kind::Zip => HopKind::Zip,
+        archive::Kind::Tar => HopKind::Tar,
+        archive::Kind::Gzip => HopKind::Gzip,
+        archive::Kind::Brotli => HopKind::Brotli,
+        archive::Kind::Zstd => HopKind::Zstd,
+        archive::Kind::Deflate => HopKind::Deflate,
     }
 }
 

@@ -182,6 +182,8 @@ fn outcome_finding(k: &OutcomeKeyIn) -> FindingIn {
         secret: Some(k.key.clone()),
         fingerprint: Some(Cow::Owned(k.fingerprint.clone())),
         encoding: None,
+        decoding: Cow::Borrowed(&[]),
+        hops: Cow::Borrowed(&[]),
         origin: None,
         source: Cow::Borrowed(if commit.is_some() { "git" } else { "file" }),
         commit,
@@ -232,7 +234,12 @@ fn to_finding(r: &FindingIn) -> Result<Finding> {
         secret: None,
         secret_prefix_len: 0,
         fingerprint: r.fingerprint.as_ref().map(|f| f.to_ascii_lowercase()),
-        encoding: r.encoding.as_deref().and_then(static_encoding),
+        // A report written before `decoding` existed has the outermost one only.
+        decoding: match (&r.decoding[..], r.encoding) {
+            ([], Some(e)) => vec![e],
+            (all, _) => all.to_vec(),
+        },
+        hops: r.hops.to_vec(),
         origin: r.origin.as_deref().cloned(),
         verification: r.verification.as_deref().and_then(Verification::parse),
         context: None,
@@ -240,20 +247,6 @@ fn to_finding(r: &FindingIn) -> Result<Finding> {
         inline_allowed: false,
         ambiguous_end: r.ambiguous_end,
     })
-}
-
-fn static_encoding(e: &str) -> Option<&'static str> {
-    [
-        "base64",
-        "percent",
-        "escape",
-        "concatenation",
-        "utf-16",
-        "utf-32",
-        "gzip",
-    ]
-    .into_iter()
-    .find(|k| *k == e)
 }
 
 struct Reader<'a> {
@@ -340,11 +333,18 @@ impl Reader<'_> {
         {
             return Ok(s);
         }
+        // Through the decoding layers, as the scan found it: a key the report says
+        // was decoded (`decoding`) is not in the file as plain text.
         let mut found = Vec::new();
-        self.detector
-            .detect(data, &Provenance::file(path.to_string()), &mut found);
+        crate::decode::detect(
+            &self.detector,
+            data,
+            &Provenance::file(path.to_string()),
+            &mut found,
+        );
         found
             .into_iter()
+            .map(|l| l.finding)
             .filter(|f| f.fingerprint.as_deref() == Some(fp))
             .find_map(|f| f.secret.filter(|s| is_qrcodepro_key(s)))
             .ok_or_else(|| format!("{place} no longer holds the key with this fingerprint"))
