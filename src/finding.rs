@@ -192,7 +192,7 @@ pub enum HopKind {
     HtmlScript,
     /// An original source held in a source map's `sourcesContent`.
     SourceMap,
-    /// A notebook cell (`cell-3`) or its output (`cell-3-output`).
+    /// A notebook cell (`cell[3]`) or its output (`cell[3]-output`).
     Notebook,
     /// A kind this build does not know (read from a newer report).
     #[serde(other)]

@@ -284,7 +284,7 @@ fn containers(t: &Tree, k: &[String]) {
     );
     t.write(
         "nb/explore.ipynb",
-        json!({"cells": [{"cell_type": "code", "source": ["x = 1\n", format!("k = \"{}\"\n", k[4])], "outputs": []}]})
+        json!({"cells": [{"cell_type": "code", "source": ["x = 1\n", format!("k = \"{}\"\n", k[4])], "outputs": []}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
             .to_string(),
     );
 }
@@ -330,7 +330,7 @@ fn findings_in_containers_carry_their_hops() {
     );
     assert_eq!(
         hops(&v, &k[4]),
-        json!([{"kind": "notebook", "member": "cell-1"}])
+        json!([{"kind": "notebook", "member": "cell[1]"}])
     );
 
     let human = t.run(&["dir", "."]);
