@@ -115,8 +115,14 @@ const SNIFF: usize = 256;
 /// not text: a brotli or deflate stream if its start decodes to text. Costs at
 /// most a few KiB of decoding, only on blobs that are not text.
 fn sniff(data: &[u8]) -> Option<Kind> {
+    // A compressed stream's first 64 bytes are never all text, and most blobs are
+    // text: deciding on them spares a pass over the whole peek for every blob.
+    let start = &data[..data.len().min(64)];
+    if data.len() < 8 || looks_text(start, start.len() == data.len()) {
+        return None;
+    }
     let head = &data[..data.len().min(super::BINARY_PEEK)];
-    if data.len() < 8 || looks_text(head, false) || super::is_utf16_text(head) {
+    if looks_text(head, false) || super::is_utf16_text(head) {
         return None;
     }
     let input = &data[..data.len().min(64 * 1024)];

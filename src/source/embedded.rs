@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, Input};
+use aho_corasick::{AhoCorasick, Input, packed};
 use base64::Engine as _;
 
 use super::archive::{self, Kind};
@@ -26,20 +26,69 @@ const MAX_MEDIA_TYPE: usize = 256;
 /// Base64 shorter than this is no compressed container worth opening.
 const MIN_BASE64: usize = 24;
 
-const DATA: usize = 0;
-const SCRIPT: usize = 1;
 /// Base64 of the magic bytes of gzip (`1f 8b 08`), zstd (`28 b5 2f fd`) and zip
 /// (`PK\x03\x04`).
 const BASE64_MAGIC: &[(&str, &str)] = &[("H4sI", "gz"), ("KLUv/", "zst"), ("UEsDB", "zip")];
 
+/// What a finder's pattern starts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pat {
+    Data,
+    Script,
+    /// Index into [`BASE64_MAGIC`].
+    Base64(usize),
+}
+
+/// The finder's patterns, in pattern-id order: the spellings of `data:` and
+/// `<script` that text really uses, then the base64 magics (base64 is
+/// case-sensitive).
+const PATTERNS: &[(&str, Pat)] = &[
+    ("data:", Pat::Data),
+    ("DATA:", Pat::Data),
+    ("Data:", Pat::Data),
+    ("<script", Pat::Script),
+    ("<SCRIPT", Pat::Script),
+    ("<Script", Pat::Script),
+    ("H4sI", Pat::Base64(0)),
+    ("KLUv/", Pat::Base64(1)),
+    ("UEsDB", Pat::Base64(2)),
+];
+
+/// The pass over every text blob runs at memory speed (Teddy, SIMD): a
+/// case-insensitive automaton here had its prefilter defeated by common letters
+/// (`d`, `h`, `k`, `u`) and cost more than the whole keyword pass.
+static FAST: LazyLock<Option<packed::Searcher>> = LazyLock::new(|| {
+    packed::Config::new()
+        .match_kind(packed::MatchKind::LeftmostFirst)
+        .builder()
+        .extend(PATTERNS.iter().map(|(p, _)| p))
+        .build()
+});
+
+/// Every spelling, case-insensitive: for pages that start like HTML (few, and
+/// `<ScRiPt>` is valid there), and where Teddy is unavailable.
 static FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    let mut pats = vec!["data:", "<script"];
-    pats.extend(BASE64_MAGIC.iter().map(|(m, _)| *m));
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .build(pats)
+        .build(PATTERNS.iter().map(|(p, _)| p))
         .expect("valid patterns")
 });
+
+/// The next pattern at or after `pos`: its kind, start and end.
+fn next(data: &[u8], pos: usize, html: bool) -> Option<(Pat, usize, usize)> {
+    let (id, start, end) = match (&*FAST, html) {
+        (Some(fast), false) => {
+            let m = fast.find_in(data, aho_corasick::Span::from(pos..data.len()))?;
+            (m.pattern().as_usize(), m.start(), m.end())
+        }
+        _ => {
+            let m = FINDER.find(Input::new(data).range(pos..))?;
+            (m.pattern().as_usize(), m.start(), m.end())
+        }
+    };
+    Some((PATTERNS[id].1, start, end))
+}
+
 static SCRIPT_END: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
@@ -107,15 +156,14 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
     let (mut at, mut line, mut column) = (0usize, 1usize, 1usize);
     let mut pos = 0;
     while pos < data.len() {
-        let Some(m) = FINDER.find(Input::new(data).range(pos..)) else {
+        let Some((pat, m_start, m_end)) = next(data, pos, html) else {
             break;
         };
-        pos = m.end();
-        let pat = m.pattern().as_usize();
-        if pat == DATA {
-            if let Some((e, payload_start)) = data_uri(data, m.start()) {
+        pos = m_end;
+        if pat == Pat::Data {
+            if let Some((e, payload_start)) = data_uri(data, m_start) {
                 n_data += 1;
-                let name = if data[..m.start()].ends_with(b"sourceMappingURL=") {
+                let name = if data[..m_start].ends_with(b"sourceMappingURL=") {
                     INLINE_MAP.to_string()
                 } else {
                     format!("data[{n_data}]")
@@ -129,19 +177,19 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
                 });
                 pos = e.end;
             }
-        } else if pat == SCRIPT {
+        } else if pat == Pat::Script {
             if !html
                 || !data
-                    .get(m.end())
+                    .get(m_end)
                     .is_some_and(|&b| b == b'>' || b.is_ascii_whitespace() || b == b'/')
             {
                 continue;
             }
             n_script += 1;
-            let Some(gt) = memchr::memchr(b'>', &data[m.end()..]) else {
+            let Some(gt) = memchr::memchr(b'>', &data[m_end..]) else {
                 break;
             };
-            let body = m.end() + gt + 1;
+            let body = m_end + gt + 1;
             let end = SCRIPT_END
                 .find(Input::new(data).range(body..))
                 .map_or(data.len(), |e| e.start());
@@ -170,18 +218,18 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
                 start: body,
                 end,
             });
-        } else {
-            let (magic, ext) = BASE64_MAGIC[pat - 2];
-            if !data[m.start()..].starts_with(magic.as_bytes())
-                || m.start()
+        } else if let Pat::Base64(i) = pat {
+            let (magic, ext) = BASE64_MAGIC[i];
+            if !data[m_start..].starts_with(magic.as_bytes())
+                || m_start
                     .checked_sub(1)
                     .is_some_and(|i| is_base64_byte(data[i]))
             {
                 continue;
             }
-            let end = base64_run_end(data, m.start());
+            let end = base64_run_end(data, m_start);
             pos = end;
-            if let Some(bytes) = decode_base64(&data[m.start()..end])
+            if let Some(bytes) = decode_base64(&data[m_start..end])
                 && archive::kind("", &bytes).is_some_and(|k| k != Kind::Brotli)
             {
                 n_b64 += 1;
@@ -189,7 +237,7 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
                     what: What::Base64,
                     name: format!("base64[{n_b64}].{ext}"),
                     bytes: Cow::Owned(bytes),
-                    start: m.start(),
+                    start: m_start,
                     end,
                 });
             }
@@ -200,7 +248,7 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
 /// Whether `bytes` may hold a member (a `data:` URI, a script, base64 of a
 /// compressed stream): one search, to skip members with nothing in them.
 pub fn may_hold_members(bytes: &[u8]) -> bool {
-    FINDER.is_match(bytes)
+    next(bytes, 0, is_html(bytes)).is_some()
 }
 
 fn is_base64_byte(b: u8) -> bool {

@@ -123,6 +123,9 @@ pub(super) struct TreeWalk<'a> {
     /// Objects already reported unreadable.
     failed: &'a HashSet<Oid>,
     visited: HashSet<(Oid, u32)>,
+    /// Blobs known to be in the object database: each is looked up once, not
+    /// once per tree that lists it.
+    present: HashSet<Oid>,
     /// Folder paths, interned: their ids, and the paths by id.
     folders: HashMap<String, u32>,
     folder_paths: Vec<String>,
@@ -143,6 +146,7 @@ impl<'a> TreeWalk<'a> {
             wanted,
             failed,
             visited: HashSet::new(),
+            present: HashSet::new(),
             folders: HashMap::from([(String::new(), 0)]),
             folder_paths: vec![String::new()],
             found: Walked::default(),
@@ -214,7 +218,14 @@ impl<'a> TreeWalk<'a> {
                                 paths.insert(path.clone(), position);
                             }
                         } else if !self.found.missing.contains_key(&id)
-                            && self.odb.as_ref().is_some_and(|o| !o.exists(id))
+                            && !self.present.contains(&id)
+                            && self.odb.as_ref().is_some_and(|o| {
+                                let there = o.exists(id);
+                                if there {
+                                    self.present.insert(id);
+                                }
+                                !there
+                            })
                         {
                             self.found
                                 .missing
