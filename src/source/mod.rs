@@ -222,10 +222,7 @@ impl BlobScanner {
                     if looks_binary(bytes, inner) {
                         return;
                     }
-                    let path = match member {
-                        Some(m) => format!("{m}!{inner}"),
-                        None => inner.to_string(),
-                    };
+                    let path = member_of(member, inner);
                     // The one member of a `.gz` whose name is not known yet.
                     let inner_name = (!inner.is_empty()).then_some(inner);
                     let label = format!("{label}!{inner}");
@@ -335,10 +332,7 @@ impl BlobScanner {
             return;
         }
         let label = format!("{label}!{}", e.name);
-        let path = match member {
-            Some(m) => format!("{m}!{}", e.name),
-            None => e.name.clone(),
-        };
+        let path = member_of(member, &e.name);
         let before = out.len();
         let mut hops = hops.to_vec();
         hops.push(Hop {
@@ -368,6 +362,15 @@ impl BlobScanner {
                 }
             }
         }
+    }
+}
+
+/// The display path of `inner` inside the member `member` of a blob (`a.zip!b.js`),
+/// or `inner` itself inside the blob's own bytes.
+fn member_of(member: Option<&str>, inner: &str) -> String {
+    match member {
+        Some(m) => format!("{m}!{inner}"),
+        None => inner.to_string(),
     }
 }
 
