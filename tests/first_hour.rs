@@ -406,8 +406,10 @@ fn documented_tags_are_this_release() {
             .output()
             .unwrap()
     };
-    // A shallow CI checkout has no tags; a full clone must have the release's.
-    if stdout(&git(&["rev-parse", "--is-shallow-repository"])).trim() == "false" {
+    // A CI checkout may carry the branch alone (shallow, or cloned without
+    // tags); a clone that has tags at all must have the release's.
+    let tags = stdout(&git(&["tag", "--list"]));
+    if !tags.trim().is_empty() {
         let tag = format!("refs/tags/{want}");
         assert!(
             git(&["rev-parse", "-q", "--verify", &tag]).status.success(),
