@@ -72,6 +72,7 @@ pub struct Config {
     pub color: bool,
     /// Columns the human format fits in (see [`width`]).
     pub width: usize,
+    /// Worker threads; 0 is one per core.
     pub threads: usize,
     pub max_file_size: u64,
     /// What unpacking one archive may cost (`--max-archive-*`, `--max-file-size`).
@@ -132,7 +133,9 @@ impl Config {
         let threads = match args.threads {
             Some(0) => bail!("--threads must be at least 1"),
             Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            // 0: one per core, decided by the walker or the pool that starts them
+            // (a scan of named files starts none, and asks nothing).
+            None => 0,
         };
         let r = &args.revocation;
         if !args.revoke && (r.dry_run || r.yes || r.only_live) {

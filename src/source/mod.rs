@@ -51,6 +51,7 @@ pub const BUILD_DIRS: &[&str] = &[
 #[derive(Clone)]
 pub struct SourceOptions {
     pub rules: Arc<RuleSet>,
+    /// Worker threads; 0 is one per core (`ignore`'s and rayon's default).
     pub threads: usize,
     /// Larger blobs (and archive members) are skipped with a note.
     pub max_file_size: u64,

@@ -112,7 +112,10 @@ pub fn scan(git_dir: &Path, opts: &GitOptions, cfg: &SourceOptions, sink: Sink) 
         .with_context(|| format!("{}: cannot open the repository", git_dir.display()))?;
     let detector = crate::decode::detector(Arc::clone(&cfg.rules))?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
+        .num_threads(match cfg.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        })
         .build()
         .context("cannot start worker threads")?;
     if repo.is_shallow() {
