@@ -18,7 +18,7 @@ mod wrapped;
 use base64::Engine as _;
 
 use crate::detect::location::{Locator, char_count};
-use crate::detect::{Detector, Hit, context_at, line_allows};
+use crate::detect::{Candidate, Detector, Event, Hit, context_at, line_allows};
 pub use crate::detect::{Layer, Trigger};
 use crate::finding::{Context, Finding, Provenance};
 use crate::rules::{RuleKind, RuleSet};
@@ -34,6 +34,10 @@ const DECODED_PER_BYTE: usize = 12;
 const DECODED_FLOOR: usize = 256 << 10;
 /// A candidate this far before the end of a region of its layer is covered by it.
 const COVER_MARGIN: usize = 256;
+/// Matches one blob reports; past them, the rest are counted and the blob is
+/// reported incomplete (a file of one assignment repeated a million times would
+/// otherwise hold a million findings in memory).
+pub const MAX_HITS: usize = 10_000;
 
 /// A detector over `rules` whose one pass also reports this module's trigger
 /// literals: how every scan builds its detector.
@@ -230,6 +234,15 @@ fn base64_forms(kw: &[u8]) -> Vec<(Vec<u8>, usize)> {
     out
 }
 
+/// How an incomplete blob is named: its path, else its commit.
+fn place_of(prov: &Provenance) -> String {
+    match (&prov.path, &prov.commit) {
+        (Some(p), _) => p.clone(),
+        (None, Some(c)) => format!("commit {}", c.id),
+        (None, None) => "-".to_string(),
+    }
+}
+
 /// Said of a key whose end is ambiguous ([`crate::detect::ends`]).
 pub const AMBIGUOUS_NOTE: &str = "the key runs straight into binary data: where its body ends is ambiguous \
      (its last characters may belong to the container); verify also tries it without them and \
@@ -253,22 +266,24 @@ struct DHit {
     context: Option<Context>,
 }
 
-/// Placeholders in some layer's bytes: (start, keyword end, plain at that layer).
-type Placeholders = Vec<(usize, usize, bool)>;
 
 /// Content rules over `data`, through every decoding layer. Findings carry the
 /// physical location, the decoding in `encoding`, and are in offset order.
 pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Located>) -> u64 {
     let mut budget = Budget::for_len(data.len());
     let (mut hits, placeholders) = collect(det, data, 0, Within::TEXT, &mut budget);
-    if budget.cut {
-        let place = match (&prov.path, &prov.commit) {
-            (Some(p), _) => p.clone(),
-            (None, Some(c)) => format!("commit {}", c.id),
-            (None, None) => "-".to_string(),
-        };
+    if budget.dropped > 0 {
         crate::messages::Incomplete::record(
-            &place,
+            &place_of(prov),
+            format!(
+                "{} more matches not listed: one file reports at most {}",
+                budget.dropped, MAX_HITS
+            ),
+        );
+    }
+    if budget.cut {
+        crate::messages::Incomplete::record(
+            &place_of(prov),
             format!(
                 "decoding stopped after {} decoded: too many encoded candidates for its size",
                 crate::units::human_bytes(budget.decoded as u64)
@@ -315,7 +330,7 @@ pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Loca
         }
         out.push(Located { start, finding });
     }
-    placeholders.len() as u64
+    placeholders.count()
 }
 
 /// What decoding one blob may still cost, and the work it has done: bytes the
@@ -327,6 +342,8 @@ struct Budget {
     work: u64,
     /// Candidates were left undecoded: the blob was not read in full.
     cut: bool,
+    /// Matches past [`MAX_HITS`], counted and not kept.
+    dropped: u64,
 }
 
 impl Budget {
@@ -342,6 +359,7 @@ impl Budget {
             decoded: 0,
             work: 0,
             cut: false,
+            dropped: 0,
         }
     }
 }
@@ -382,7 +400,8 @@ impl Within {
 const MAX_WINDOWS: u8 = 2;
 
 /// The matches and placeholders in `data` and in every region decoded from it,
-/// in `data`'s offsets.
+/// in `data`'s offsets. The detector's pass is consumed as it goes: a candidate is
+/// decoded when the pass reaches it, and nothing is kept per candidate.
 fn collect(
     det: &Detector,
     data: &[u8],
@@ -391,91 +410,136 @@ fn collect(
     budget: &mut Budget,
 ) -> (Vec<DHit>, Placeholders) {
     budget.work += data.len() as u64;
-    let pass = det.pass(data, depth < MAX_DEPTH);
-    let mut hits: Vec<DHit> = pass
-        .hits
-        .into_iter()
-        .map(|h| DHit {
-            secret: data[h.start..h.end].to_vec(),
-            hit: h,
-            layers: Vec::new(),
-            context: None,
-        })
-        .collect();
-    let mut placeholders: Placeholders = pass
-        .placeholders
-        .iter()
-        .map(|&(s, e)| (s, e, true))
-        .collect();
+    let mut hits: Vec<DHit> = Vec::new();
+    let mut placeholders = Placeholders::default();
     // Per layer, the furthest end of a region decoded so far. Candidates come in
     // offset order and a region starts at or before its candidate, so the furthest
     // end alone tells whether a candidate is covered: O(1) per candidate, not a
     // scan of every region so far (which made a file of triggers quadratic).
     let mut covered: Vec<(layers::Decoder, usize)> = Vec::new();
     let mut idents = idents::Idents::default();
-    let decoding = pass
-        .candidates
-        .iter()
-        .flat_map(|c| layers::decoders(c.layer).iter().map(move |&d| (*c, d)));
-    for (c, dec) in decoding {
-        if budget.left == 0 {
-            budget.cut = true;
-            break;
-        }
-        if (within.reassembled && dec.reassembles())
-            || (!within.text && dec.reads_text())
-            || (within.windows >= MAX_WINDOWS && dec.decodes_window())
-        {
-            continue;
-        }
-        // A wrapped region joins a few lines, each a candidate of its own: covered.
-        let margin = if dec == layers::Decoder::Wrapped {
-            1
-        } else {
-            COVER_MARGIN
-        };
-        if covered.iter().any(|&(d, e)| d == dec && c.at + margin <= e) {
-            continue;
-        }
-        budget.work += 1;
-        let Some(region) = layers::decode(data, &c, dec, &mut idents) else {
-            continue;
-        };
-        budget.left = budget.left.saturating_sub(region.bytes.len());
-        budget.decoded += region.bytes.len();
-        budget.work += region.bytes.len() as u64;
-        match covered.iter_mut().find(|(d, _)| *d == dec) {
-            Some((_, e)) => *e = (*e).max(region.end),
-            None => covered.push((dec, region.end)),
-        }
-        let (inner, inner_ph) = collect(
-            det,
-            &region.bytes,
-            depth + 1,
-            Within {
-                reassembled: within.reassembled || dec.reassembles(),
-                text: within.text && matches!(region.layer, Layer::Utf16 | Layer::Utf32),
-                windows: within.windows + u8::from(dec.decodes_window()),
-            },
+    det.pass_each(data, depth < MAX_DEPTH, |event| match event {
+        Event::Hit(h) => push_hit(
+            &mut hits,
             budget,
-        );
-        let mut revealed = false;
-        for h in inner {
-            let (ps, pe) = region.span(h.hit.start, h.hit.end);
-            // Plain at this layer too: the pass above has it already.
-            if h.layers.is_empty() && data.get(ps..pe) == Some(&h.secret[..]) {
-                continue;
+            DHit {
+                secret: data[h.start..h.end].to_vec(),
+                hit: h,
+                layers: Vec::new(),
+                context: None,
+            },
+        ),
+        Event::Placeholder(s, e) => {
+            if depth == 0 {
+                placeholders.settle(s);
             }
-            revealed |= region.phys(h.hit.start) == c.at;
-            let context = match (h.context, region.layer) {
-                (None, Layer::Utf16 | Layer::Utf32) => {
-                    Some(context_at(&region.bytes, h.hit.start, h.hit.end))
-                }
-                (ctx, _) => ctx,
-            };
-            let mut layers = vec![region.layer];
-            layers.extend(h.layers);
-            hits.push(DHit {
+            placeholders.list.push((s, e, true));
+        }
+        Event::Candidate(c) => {
+            for &dec in layers::decoders(c.layer) {
+                decode_candidate(
+                    det,
+                    data,
+                    depth,
+                    within,
+                    budget,
+                    c,
+                    dec,
+                    (&mut covered, &mut idents),
+                    (&mut hits, &mut placeholders),
+                );
+            }
+        }
+    });
+    placeholders.settle_all();
+    (hits, placeholders)
+}
+
+/// A hit kept, unless `hits` holds [`MAX_HITS`] already (then it is counted).
+fn push_hit(hits: &mut Vec<DHit>, budget: &mut Budget, hit: DHit) {
+    if hits.len() < MAX_HITS {
+        hits.push(hit);
+    } else {
+        budget.dropped += 1;
+    }
+}
+
+/// Decodes one candidate with one decoder (unless a region of the same decoder
+/// covers it already, or the budget is spent) and collects what the decoded
+/// region holds, in `data`'s offsets.
+#[allow(clippy::too_many_arguments)]
+fn decode_candidate(
+    det: &Detector,
+    data: &[u8],
+    depth: usize,
+    within: Within,
+    budget: &mut Budget,
+    c: Candidate,
+    dec: layers::Decoder,
+    (covered, idents): (&mut Vec<(layers::Decoder, usize)>, &mut idents::Idents),
+    (hits, placeholders): (&mut Vec<DHit>, &mut Placeholders),
+) {
+    if budget.left == 0 {
+        budget.cut = true;
+        return;
+    }
+    if (within.reassembled && dec.reassembles())
+        || (!within.text && dec.reads_text())
+        || (within.windows >= MAX_WINDOWS && dec.decodes_window())
+    {
+        return;
+    }
+    // A wrapped region joins a few lines, each a candidate of its own: covered.
+    let margin = if dec == layers::Decoder::Wrapped {
+        1
+    } else {
+        COVER_MARGIN
+    };
+    if covered.iter().any(|&(d, e)| d == dec && c.at + margin <= e) {
+        return;
+    }
+    budget.work += 1;
+    let Some(region) = layers::decode(data, &c, dec, idents) else {
+        return;
+    };
+    budget.left = budget.left.saturating_sub(region.bytes.len());
+    budget.decoded += region.bytes.len();
+    budget.work += region.bytes.len() as u64;
+    match covered.iter_mut().find(|(d, _)| *d == dec) {
+        Some((_, e)) => *e = (*e).max(region.end),
+        None => covered.push((dec, region.end)),
+    }
+    let (inner, inner_ph) = collect(
+        det,
+        &region.bytes,
+        depth + 1,
+        Within {
+            reassembled: within.reassembled || dec.reassembles(),
+            text: within.text && matches!(region.layer, Layer::Utf16 | Layer::Utf32),
+            windows: within.windows + u8::from(dec.decodes_window()),
+        },
+        budget,
+    );
+    let mut revealed = false;
+    for h in inner {
+        let (ps, pe) = region.span(h.hit.start, h.hit.end);
+        // Plain at this layer too: the pass above has it already.
+        if h.layers.is_empty() && data.get(ps..pe) == Some(&h.secret[..]) {
+            continue;
+        }
+        revealed |= region.phys(h.hit.start) == c.at;
+        let context = match (h.context, region.layer) {
+            (None, Layer::Utf16 | Layer::Utf32) => {
+                Some(context_at(&region.bytes, h.hit.start, h.hit.end))
+            }
+            (ctx, _) => ctx,
+        };
+        let mut layers = vec![region.layer];
+        layers.extend(h.layers);
+        push_hit(
+            hits,
+            budget,
+            DHit {
                 hit: Hit {
                     start: ps,
                     end: pe.max(ps + 1),
@@ -484,23 +548,65 @@ fn collect(
                 secret: h.secret,
                 layers,
                 context,
-            });
-        }
-        for (s, e, plain) in inner_ph {
-            let (ps, pe) = (region.phys(s), region.phys(e));
-            if plain && data.get(ps..pe) == region.bytes.get(s..e) {
-                continue;
-            }
-            placeholders.push((ps, pe, false));
-        }
-        // `"qrcp_live_Ab" + "…"`: the plain placeholder was the start of a key.
-        if revealed && c.placeholder {
-            placeholders.retain(|&(s, _, plain)| !(plain && s == c.at));
-        }
+            },
+        );
     }
-    placeholders.sort_unstable();
-    placeholders.dedup_by_key(|p| p.0);
-    (hits, placeholders)
+    for (s, e, plain) in inner_ph.list {
+        let (ps, pe) = (region.phys(s), region.phys(e));
+        if plain && data.get(ps..pe) == region.bytes.get(s..e) {
+            continue;
+        }
+        placeholders.list.push((ps, pe, false));
+    }
+    // `"qrcp_live_Ab" + "…"`: the plain placeholder was the start of a key.
+    if revealed && c.placeholder {
+        placeholders
+            .list
+            .retain(|&(s, _, plain)| !(plain && s == c.at));
+    }
+}
+
+/// Placeholders in some layer's bytes: (start, keyword end, plain at that layer),
+/// one per start. The top level settles those far behind the pass into a count
+/// (nothing decoded later can land on them), so a file of a million placeholders
+/// keeps a few thousand.
+#[derive(Default)]
+struct Placeholders {
+    list: Vec<(usize, usize, bool)>,
+    /// Settled (distinct, and out of `list`).
+    settled: u64,
+    /// `list`'s length at which the next settling runs.
+    next: usize,
+}
+
+/// How far behind the pass a placeholder is settled.
+const SETTLE_BACK: usize = 1 << 20;
+
+impl Placeholders {
+    /// Settles the placeholders more than [`SETTLE_BACK`] before `at`, once the
+    /// list has doubled since the last time (amortised: O(log n) per placeholder).
+    fn settle(&mut self, at: usize) {
+        if self.list.len() < self.next.max(4096) {
+            return;
+        }
+        self.settle_all();
+        let k = self
+            .list
+            .partition_point(|p| p.0 < at.saturating_sub(SETTLE_BACK));
+        self.settled += k as u64;
+        self.list.drain(..k);
+        self.next = 2 * self.list.len();
+    }
+
+    /// Sorts the list and keeps one placeholder per start.
+    fn settle_all(&mut self) {
+        self.list.sort_unstable();
+        self.list.dedup_by_key(|p| p.0);
+    }
+
+    fn count(&self) -> u64 {
+        self.settled + self.list.len() as u64
+    }
 }
 
 /// Line and column (in UTF-16 code units, or characters for UTF-32) of the code

@@ -46,6 +46,17 @@ enum Judgement {
     /// A placeholder; its end, where an encoding may go on (`qrcp_live_Ab" + "…`).
     Placeholder(usize),
     Nothing,
+    /// The match an earlier keyword of the same rule was judged by.
+    Again,
+}
+
+/// One thing [`Detector::pass_each`] found.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Hit(Hit),
+    /// `(start, keyword end)` of a placeholder.
+    Placeholder(usize, usize),
+    Candidate(Candidate),
 }
 
 /// One rule's regex matches over the last window it searched (`from..to`).
@@ -54,6 +65,8 @@ struct Searched {
     from: usize,
     to: usize,
     matches: Vec<(usize, usize)>,
+    /// The match last judged, which a later keyword inside it must not repeat.
+    judged: Option<(usize, usize)>,
 }
 
 /// A match before it becomes a finding.
@@ -233,20 +246,47 @@ impl Detector {
     /// places a decoding layer should look at. Hits are sorted by offset.
     pub fn pass(&self, data: &[u8], candidates: bool) -> Pass {
         let mut pass = Pass::default();
+        self.pass_each(data, candidates, |event| match event {
+            Event::Hit(h) => pass.hits.push(h),
+            Event::Placeholder(s, e) => pass.placeholders.push((s, e)),
+            Event::Candidate(c) => pass.candidates.push(c),
+        });
+        pass.hits.sort_by_key(|h| (h.start, h.rule, h.end));
+        pass.hits.dedup_by_key(|h| (h.start, h.rule));
+        pass
+    }
+
+    /// The same pass, each thing handed to `each` as it is found (keywords and
+    /// triggers in offset order; a keyword's hit or placeholder before its
+    /// candidate), so that a file of a million triggers holds none of them.
+    pub fn pass_each(&self, data: &[u8], candidates: bool, mut each: impl FnMut(Event)) {
         let Some(ac) = &self.keywords else {
-            return pass;
+            return;
         };
         let mut searched = vec![Searched::default(); self.rules.rules.len()];
+        // Triggers searched apart (a user's keyword overlaps one): merged in.
+        let mut apart = match (&self.trigger_ac, candidates) {
+            (Some(tac), true) => tac.find_iter(data).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        }
+        .into_iter()
+        .peekable();
+        let trigger = |p: usize, at: usize, each: &mut dyn FnMut(Event)| {
+            let t = &self.triggers[p];
+            each(Event::Candidate(Candidate {
+                layer: t.layer,
+                at,
+                lead: t.lead,
+                placeholder: false,
+            }));
+        };
         for (p, m_start, m_end) in ac.find_iter(data) {
+            while let Some((tp, at, _)) = apart.next_if(|&(_, at, _)| at < m_start) {
+                trigger(tp, at, &mut each);
+            }
             if p >= self.nkeywords {
                 if candidates {
-                    let t = &self.triggers[p - self.nkeywords];
-                    pass.candidates.push(Candidate {
-                        layer: t.layer,
-                        at: m_start,
-                        lead: t.lead,
-                        placeholder: false,
-                    });
+                    trigger(p - self.nkeywords, m_start, &mut each);
                 }
                 continue;
             }
@@ -258,7 +298,7 @@ impl Detector {
                 // A body too short to match stops where its characters do
                 // (`"qrcp_live_Ab" + "…"`, `qrcp_live_Ab` at a line's end).
                 let stop = match outcome {
-                    Judgement::Hit { .. } => None,
+                    Judgement::Hit { .. } | Judgement::Again => None,
                     Judgement::Placeholder(end) => Some(end),
                     Judgement::Nothing => Some(
                         m_end
@@ -284,22 +324,8 @@ impl Detector {
                     _ => None,
                 };
                 let layer = layer.filter(|_| candidates && rule.spec.kind == RuleKind::Secret);
-                if let Some(layer) = layer {
-                    let placeholder = match outcome {
-                        Judgement::Placeholder(_) => true,
-                        _ => data.get(m_end).is_some_and(|&c| looks_like_body(c)),
-                    };
-                    // Counted below as before; the decoder takes the count back
-                    // when the decoded key turns out real.
-                    pass.candidates.push(Candidate {
-                        layer,
-                        at: m_start,
-                        lead: 0,
-                        placeholder,
-                    });
-                }
                 match outcome {
-                    Judgement::Hit { start, end, read } => pass.hits.push(Hit {
+                    Judgement::Hit { start, end, read } => each(Event::Hit(Hit {
                         rule: ri,
                         start,
                         end,
@@ -308,36 +334,37 @@ impl Detector {
                             _ => rule.spec.severity,
                         },
                         read,
-                    }),
-                    Judgement::Placeholder(_) => pass.placeholders.push((m_start, m_end)),
+                    })),
+                    Judgement::Placeholder(_) => each(Event::Placeholder(m_start, m_end)),
                     // A prefix followed by something that is not a key: `qrcp_live_${KEY}`,
                     // a short body. Counted, not reported; a bare prefix in prose is not.
                     Judgement::Nothing
                         if rule.spec.kind == RuleKind::Secret
                             && data.get(m_end).is_some_and(|&c| looks_like_body(c)) =>
                     {
-                        pass.placeholders.push((m_start, m_end))
+                        each(Event::Placeholder(m_start, m_end))
                     }
-                    Judgement::Nothing => {}
+                    Judgement::Nothing | Judgement::Again => {}
+                }
+                // Counted above as before; the decoder takes the count back when
+                // the decoded key turns out real.
+                if let Some(layer) = layer {
+                    let placeholder = match outcome {
+                        Judgement::Placeholder(_) => true,
+                        _ => data.get(m_end).is_some_and(|&c| looks_like_body(c)),
+                    };
+                    each(Event::Candidate(Candidate {
+                        layer,
+                        at: m_start,
+                        lead: 0,
+                        placeholder,
+                    }));
                 }
             }
         }
-        if candidates && let Some(tac) = &self.trigger_ac {
-            for (p, m_start, _) in tac.find_iter(data) {
-                let t = &self.triggers[p];
-                pass.candidates.push(Candidate {
-                    layer: t.layer,
-                    at: m_start,
-                    lead: t.lead,
-                    placeholder: false,
-                });
-            }
-            pass.candidates.sort_by_key(|c| c.at);
+        for (tp, at, _) in apart {
+            trigger(tp, at, &mut each);
         }
-        // One match holding two keywords (`…QRCODEPRO_QRCP_KEY`) is one finding.
-        pass.hits.sort_by_key(|h| (h.start, h.rule, h.end));
-        pass.hits.dedup_by_key(|h| (h.start, h.rule));
-        pass
     }
 
     /// Judges the one match of `rule` that holds the keyword at `kw_start..kw_end`.
@@ -373,6 +400,11 @@ impl Detector {
         let Some(&(start, end)) = searched.matches.get(first).filter(|m| m.0 <= kw_start) else {
             return Judgement::Nothing;
         };
+        // One match holding two keywords (`…QRCODEPRO_QRCP_KEY`) is judged once.
+        if searched.judged == Some((start, end)) {
+            return Judgement::Again;
+        }
+        searched.judged = Some((start, end));
         let mut read = false;
         match rule.spec.kind {
             RuleKind::Secret => {
