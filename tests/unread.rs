@@ -323,3 +323,32 @@ fn org_scan_and_merge_carry_unread_content_through() {
         .unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+/// A file holding more matches than one file reports (10,000) keeps the first
+/// ones, says how many more there were, and is reported incomplete: a file of one
+/// assignment repeated a million times must not hold a million findings in memory.
+#[test]
+fn a_file_past_the_match_limit_is_incomplete_with_the_count() {
+    let t = Tree::new();
+    let (listed, more) = (10_000, 37);
+    t.write(
+        ".env.production",
+        &"NEXT_PUBLIC_QRCP_KEY=x\n".repeat(listed + more),
+    );
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r = json(&o);
+    let variables = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "client-exposed-env")
+        .count();
+    assert_eq!(variables, listed);
+    assert_eq!(incomplete_paths(&r), [".env.production"], "{r:#}");
+    let reason = r["incomplete"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(&format!("{more} more matches not listed")),
+        "{reason}"
+    );
+}

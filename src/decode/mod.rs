@@ -266,15 +266,26 @@ struct DHit {
     context: Option<Context>,
 }
 
-
 /// Content rules over `data`, through every decoding layer. Findings carry the
 /// physical location, the decoding in `encoding`, and are in offset order.
 pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Located>) -> u64 {
+    detect_in(det, data, prov, &place_of(prov), out)
+}
+
+/// [`detect`], naming the blob `place` where it is reported incomplete (a file
+/// whose path its findings are given later, an archive's member).
+pub fn detect_in(
+    det: &Detector,
+    data: &[u8],
+    prov: &Provenance,
+    place: &str,
+    out: &mut Vec<Located>,
+) -> u64 {
     let mut budget = Budget::for_len(data.len());
     let (mut hits, placeholders) = collect(det, data, 0, Within::TEXT, &mut budget);
     if budget.dropped > 0 {
         crate::messages::Incomplete::record(
-            &place_of(prov),
+            place,
             format!(
                 "{} more matches not listed: one file reports at most {}",
                 budget.dropped, MAX_HITS
@@ -283,7 +294,7 @@ pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Loca
     }
     if budget.cut {
         crate::messages::Incomplete::record(
-            &place_of(prov),
+            place,
             format!(
                 "decoding stopped after {} decoded: too many encoded candidates for its size",
                 crate::units::human_bytes(budget.decoded as u64)

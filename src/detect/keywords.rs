@@ -9,7 +9,9 @@
 //! literal, at Teddy's speed. The plain automaton remains the fallback where
 //! Teddy is unavailable (no SIMD, too many distinct heads).
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, Span, StartKind, packed};
+use aho_corasick::{
+    AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, Span, StartKind, packed,
+};
 
 /// Bytes of the head a family of literals shares.
 const HEAD: usize = 4;

@@ -396,7 +396,9 @@ impl Detector {
                     .map(|m| (ls + m.start(), ls + m.end())),
             );
         }
-        let first = searched.matches.partition_point(|&(_, end)| end <= kw_start);
+        let first = searched
+            .matches
+            .partition_point(|&(_, end)| end <= kw_start);
         let Some(&(start, end)) = searched.matches.get(first).filter(|m| m.0 <= kw_start) else {
             return Judgement::Nothing;
         };

@@ -260,7 +260,7 @@ impl BlobScanner {
         let mut located = std::mem::take(&mut self.located);
         let mut placeholders = 0;
         if self.detector.has_candidate(data) {
-            placeholders = decode::detect(&self.detector, data, &prov, &mut located);
+            placeholders = decode::detect_in(&self.detector, data, &prov, label, &mut located);
         }
         if depth < self.limits.depth {
             // Findings are in offset order and so are members: one merge-like
