@@ -333,7 +333,7 @@ fn a_file_past_the_match_limit_is_incomplete_with_the_count() {
     let (listed, more) = (10_000, 37);
     t.write(
         ".env.production",
-        &"NEXT_PUBLIC_QRCP_KEY=x\n".repeat(listed + more),
+        "NEXT_PUBLIC_QRCP_KEY=x\n".repeat(listed + more),
     );
     let o = t.run(&["dir", ".", "--format", "json"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));

@@ -44,6 +44,20 @@ fn teddy(words: &[&[u8]]) -> Option<packed::Searcher> {
         .build()
 }
 
+/// One Teddy search for the first [`HEAD`] bytes of any of `words`: whether a
+/// blob may hold one of them (a head without the rest answers yes too), at
+/// memory speed. `None` where Teddy is unavailable or the heads are too many.
+pub fn heads<'a>(words: impl IntoIterator<Item = &'a [u8]>) -> Option<packed::Searcher> {
+    let mut heads: Vec<&[u8]> = Vec::new();
+    for w in words {
+        let h = &w[..w.len().min(HEAD)];
+        if !h.is_empty() && !heads.contains(&h) {
+            heads.push(h);
+        }
+    }
+    teddy(&heads)
+}
+
 impl Keywords {
     pub fn new(words: &[&[u8]]) -> anyhow::Result<Keywords> {
         if let Some(s) = teddy(words) {

@@ -5,7 +5,7 @@
 //! only around them, so bytes with nothing to find cost what they cost ripgrep.
 
 pub mod ends;
-mod keywords;
+pub mod keywords;
 pub mod location;
 pub mod placeholder;
 mod trigger;
@@ -118,6 +118,8 @@ pub struct Detector {
     /// keyword could overlap (a user's rule) and one pass would hide one of them.
     trigger_ac: Option<Keywords>,
     path_rules: Vec<usize>,
+    /// Every keyword and trigger literal, for a caller's prefilter.
+    literals: Arc<Vec<Vec<u8>>>,
 }
 
 impl Detector {
@@ -155,6 +157,11 @@ impl Detector {
         } else {
             pats.extend(triggers.iter().map(|t| t.pattern.as_slice()));
         }
+        let literals = words
+            .iter()
+            .map(|w| w.as_bytes().to_vec())
+            .chain(triggers.iter().map(|t| t.pattern.clone()))
+            .collect();
         let keywords = if pats.is_empty() {
             None
         } else {
@@ -166,6 +173,7 @@ impl Detector {
             nkeywords,
             keyword_rules,
             triggers: Arc::new(triggers),
+            literals: Arc::new(literals),
             trigger_ac,
             path_rules,
         })
@@ -177,6 +185,13 @@ impl Detector {
     pub fn has_candidate(&self, data: &[u8]) -> bool {
         self.keywords.as_ref().is_some_and(|k| k.is_match(data))
             || self.trigger_ac.as_ref().is_some_and(|k| k.is_match(data))
+    }
+
+    /// Every literal the pass looks for (rule keywords, decoding triggers): a
+    /// caller that looks for literals of its own can first ask, in one search,
+    /// whether a blob holds any of either ([`keywords::heads`]).
+    pub fn literals(&self) -> impl Iterator<Item = &[u8]> {
+        self.literals.iter().map(Vec::as_slice)
     }
 
     /// Whether the one pass runs on Teddy (SIMD) rather than the automaton.

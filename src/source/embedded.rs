@@ -54,6 +54,18 @@ const PATTERNS: &[(&str, Pat)] = &[
     ("UEsDB", Pat::Base64(2)),
 ];
 
+/// The literals that start a member (every spelling [`find`] looks for outside
+/// HTML), for a prefilter that looks for these and the detector's in one search.
+pub fn literals() -> impl Iterator<Item = &'static [u8]> {
+    PATTERNS.iter().map(|(p, _)| p.as_bytes())
+}
+
+/// Whether [`find`] must search `data` whatever its literals: an HTML page,
+/// whose `<ScRiPt>` may be spelled in any case.
+pub fn always(data: &[u8]) -> bool {
+    is_html(data)
+}
+
 /// The pass over every text blob runs at memory speed (Teddy, SIMD): a
 /// case-insensitive automaton here had its prefilter defeated by common letters
 /// (`d`, `h`, `k`, `u`) and cost more than the whole keyword pass.

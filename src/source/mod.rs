@@ -148,16 +148,26 @@ pub struct BlobScanner {
     /// What unpacking one archive may cost.
     pub limits: archive::Limits,
     located: Vec<Located>,
+    /// One search for the heads of the detector's literals and of the members
+    /// written in text: a blob with none of them (most) is passed over once, not
+    /// once by the detector and once more by the member finder.
+    any: Option<aho_corasick::packed::Searcher>,
 }
 
 impl BlobScanner {
     /// Archives are unpacked within `limits` (members as large as other files,
     /// `--max-file-size`; `--max-archive-*`).
     pub fn new(detector: Detector, limits: archive::Limits) -> BlobScanner {
+        let mut literals: Vec<&[u8]> = detector.literals().collect();
+        for l in embedded::literals() {
+            literals.push(l);
+        }
+        let any = crate::detect::keywords::heads(literals);
         BlobScanner {
             detector,
             limits,
             located: Vec::new(),
+            any,
         }
     }
 
@@ -257,9 +267,17 @@ impl BlobScanner {
         // Containers written in the text (`data:` URIs, base64 of gzip, an HTML
         // page's scripts, a notebook's cells) are members; the blob's own findings
         // in their spans are left to them.
+        let notebook = notebook::is_notebook(data);
+        let maybe = match &self.any {
+            Some(any) => notebook || embedded::always(data) || any.find(data).is_some(),
+            None => true,
+        };
+        if !maybe {
+            return;
+        }
         let mut located = std::mem::take(&mut self.located);
         let mut placeholders = 0;
-        if self.detector.has_candidate(data) {
+        if self.any.is_some() || self.detector.has_candidate(data) {
             placeholders = decode::detect_in(&self.detector, data, &prov, label, &mut located);
         }
         if depth < self.limits.depth {
@@ -275,7 +293,7 @@ impl BlobScanner {
                 }
                 self.embedded(&e, member, hops, label, depth, budget, stats, out);
             };
-            if notebook::is_notebook(data) {
+            if notebook {
                 notebook::cells(data).into_iter().for_each(&mut each);
             } else {
                 embedded::find(data, &mut each);
