@@ -60,24 +60,33 @@ where
     };
     let sink = Sink::new(tx, Arc::clone(&stats), Arc::new(filter));
     let progress = crate::progress::Progress::start(progress, Arc::clone(&stats));
-    let result = std::thread::scope(|s| {
-        let producer = s.spawn(move || produce(sink));
-        let mut findings = Vec::new();
-        let mut stream_err = None;
-        for f in rx {
-            if let Some(w) = stream.as_mut()
-                && stream_err.is_none()
-                && let Err(e) = w(&f)
-            {
-                stream_err = Some(e);
-            }
-            findings.push(f);
+    let panicked = |_| Err(anyhow::anyhow!("a scan thread panicked"));
+    let result = match stream.as_mut() {
+        // Nothing to write while scanning: the scan runs on this thread (a hook's
+        // scan of a few files starts no thread, nor the allocator arena one
+        // brings), and the findings are taken from the channel after it.
+        None => {
+            let produced =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| produce(sink)))
+                    .unwrap_or_else(panicked);
+            (rx.into_iter().collect(), produced, None)
         }
-        let produced = producer
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("a scan thread panicked")));
-        (findings, produced, stream_err)
-    });
+        Some(w) => std::thread::scope(|s| {
+            let producer = s.spawn(move || produce(sink));
+            let mut findings = Vec::new();
+            let mut stream_err = None;
+            for f in rx {
+                if stream_err.is_none()
+                    && let Err(e) = w(&f)
+                {
+                    stream_err = Some(e);
+                }
+                findings.push(f);
+            }
+            let produced = producer.join().unwrap_or_else(panicked);
+            (findings, produced, stream_err)
+        }),
+    };
     progress.finish();
     let (mut findings, produced, stream_err) = result;
     produced?;

@@ -9,6 +9,8 @@
 //! literal, at Teddy's speed. The plain automaton remains the fallback where
 //! Teddy is unavailable (no SIMD, too many distinct heads).
 
+use std::sync::{Arc, OnceLock};
+
 use aho_corasick::{
     AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, Span, StartKind, packed,
 };
@@ -31,9 +33,46 @@ pub enum Keywords {
 #[derive(Clone)]
 pub enum Slot {
     One(usize),
-    /// An anchored leftmost-first automaton over the family, and each member's
-    /// index among all literals.
-    Family(AhoCorasick, Vec<usize>),
+    Family(Arc<Family>),
+}
+
+/// Literals sharing a head, told apart where the head is found.
+pub struct Family {
+    /// The members, in priority order, and each one's index among all literals.
+    members: Vec<Vec<u8>>,
+    ids: Vec<usize>,
+    /// An anchored leftmost-first automaton over the members, built when the
+    /// head is first found (a hook's clean files never pay for it); `None` if
+    /// it could not be built, and the members are then tried in order.
+    automaton: OnceLock<Option<AhoCorasick>>,
+}
+
+impl Family {
+    /// The member at `at` (leftmost-first: the first listed that starts there),
+    /// as (literal index, end).
+    fn at(&self, data: &[u8], at: usize) -> Option<(usize, usize)> {
+        // Run anchored at every head hit, which a file of one prefix repeated
+        // makes millions of times: a DFA (measured 1.4x faster there than an NFA).
+        let ac = self.automaton.get_or_init(|| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .start_kind(StartKind::Anchored)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&self.members)
+                .ok()
+        });
+        match ac {
+            Some(ac) => {
+                let f = ac.find(Input::new(data).range(at..).anchored(Anchored::Yes))?;
+                Some((self.ids[f.pattern().as_usize()], f.end()))
+            }
+            None => self
+                .members
+                .iter()
+                .position(|m| data[at..].starts_with(m))
+                .map(|k| (self.ids[k], at + self.members[k].len())),
+        }
+    }
 }
 
 fn teddy(words: &[&[u8]]) -> Option<packed::Searcher> {
@@ -100,17 +139,12 @@ impl Keywords {
                 Some(f) => {
                     done[f] = true;
                     let ids = heads[f].1.clone();
-                    let members: Vec<&[u8]> = ids.iter().map(|&k| words[k]).collect();
-                    // Run anchored at every head hit, which a file of one prefix
-                    // repeated makes millions of times: a DFA (measured 1.4x
-                    // faster there than the NFA that is cheaper to build).
-                    let ac = AhoCorasick::builder()
-                        .match_kind(MatchKind::LeftmostFirst)
-                        .start_kind(StartKind::Anchored)
-                        .kind(Some(AhoCorasickKind::DFA))
-                        .build(members)?;
                     pats.push(&heads[f].0);
-                    slots.push(Slot::Family(ac, ids));
+                    slots.push(Slot::Family(Arc::new(Family {
+                        members: ids.iter().map(|&k| words[k].to_vec()).collect(),
+                        ids,
+                        automaton: OnceLock::new(),
+                    })));
                 }
                 None => {
                     pats.push(w);
@@ -149,22 +183,14 @@ impl Keywords {
                                 pos = m.end();
                                 return Some((*i, m.start(), m.end()));
                             }
-                            Slot::Family(ac, ids) => {
-                                let input =
-                                    Input::new(data).range(m.start()..).anchored(Anchored::Yes);
-                                match ac.find(input) {
-                                    Some(f) => {
-                                        pos = f.end();
-                                        return Some((
-                                            ids[f.pattern().as_usize()],
-                                            f.start(),
-                                            f.end(),
-                                        ));
-                                    }
-                                    // Not a member here: look again one byte on.
-                                    None => pos = m.start() + 1,
+                            Slot::Family(family) => match family.at(data, m.start()) {
+                                Some((id, end)) => {
+                                    pos = end;
+                                    return Some((id, m.start(), end));
                                 }
-                            }
+                                // Not a member here: look again one byte on.
+                                None => pos = m.start() + 1,
+                            },
                         }
                     }
                     None
