@@ -66,9 +66,8 @@ where
         // scan of a few files starts no thread, nor the allocator arena one
         // brings), and the findings are taken from the channel after it.
         None => {
-            let produced =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| produce(sink)))
-                    .unwrap_or_else(panicked);
+            let produced = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| produce(sink)))
+                .unwrap_or_else(panicked);
             (rx.into_iter().collect(), produced, None)
         }
         Some(w) => std::thread::scope(|s| {

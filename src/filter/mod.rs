@@ -35,7 +35,10 @@ pub struct AllowlistSpec {
 }
 
 pub struct Allowlist {
-    paths: GlobSet,
+    /// Checked when the configuration is loaded; the set is built when the
+    /// first finding is judged (a clean hook run never builds it).
+    globs: Vec<Glob>,
+    paths: std::sync::OnceLock<GlobSet>,
     base: PathBuf,
     /// `base` made absolute, for scans named by an absolute path or from another
     /// folder (`dir "$PWD"`, `dir ..`).
@@ -46,14 +49,14 @@ pub struct Allowlist {
 
 impl Allowlist {
     pub fn new(spec: &AllowlistSpec, base: &Path) -> Result<Allowlist> {
-        let mut globs = GlobSetBuilder::new();
+        let mut globs = Vec::new();
         for p in &spec.paths {
             let glob = Glob::new(p).with_context(|| format!("paths: invalid glob {p:?}"))?;
-            globs.add(glob);
+            globs.push(glob);
             // `fixtures/` or `fixtures` means everything below it too.
             let dir = p.trim_end_matches('/');
             if !dir.contains('*') {
-                globs.add(
+                globs.push(
                     Glob::new(&format!("{dir}/**"))
                         .with_context(|| format!("paths: invalid glob {p:?}"))?,
                 );
@@ -73,11 +76,26 @@ impl Allowlist {
             .map(|r| Regex::new(r).with_context(|| format!("regexes: invalid regex {r:?}")))
             .collect::<Result<_>>()?;
         Ok(Allowlist {
-            paths: globs.build()?,
+            globs,
+            paths: std::sync::OnceLock::new(),
             base: clean(base),
             base_abs: std::path::absolute(base).ok().map(|p| lexical(&p)),
             fingerprints,
             regexes,
+        })
+    }
+
+    /// The path globs as one set, built on first use.
+    fn paths(&self) -> &GlobSet {
+        self.paths.get_or_init(|| {
+            let mut set = GlobSetBuilder::new();
+            for g in &self.globs {
+                set.add(g.clone());
+            }
+            set.build().unwrap_or_else(|e| {
+                crate::messages::error("allowlist paths", e.to_string());
+                GlobSet::empty()
+            })
         })
     }
 
@@ -87,8 +105,8 @@ impl Allowlist {
             // An archive member is allowed when the archive is.
             let outer = path.split('!').next().unwrap_or(path);
             for p in [path, outer] {
-                if self.paths.is_match(p)
-                    || self.relative(p).is_some_and(|r| self.paths.is_match(&r))
+                if self.paths().is_match(p)
+                    || self.relative(p).is_some_and(|r| self.paths().is_match(&r))
                 {
                     return true;
                 }
