@@ -180,6 +180,12 @@ impl Rule {
 
     /// Whether a `/`-separated path is one this path rule reports.
     pub fn matches_path(&self, path: &str) -> bool {
+        // A path holding none of the rule's keywords cannot match: the regex is
+        // not even compiled for it (a hook's `app.js`).
+        let keywords = &self.spec.keywords;
+        if !keywords.is_empty() && !keywords.iter().any(|k| path.contains(k.as_str())) {
+            return false;
+        }
         match self.path_re() {
             Some(re) => {
                 re.is_match(path.as_bytes())
