@@ -2,7 +2,8 @@
 //! adjacent words (`qrcp_'live_'"…"`, `$'…'` ANSI-C quoting) and keys wrapped over
 //! lines in YAML scalars (folded, literal, plain and double-quoted continued) are
 //! found the same way in a folder, in git history and in a staged change, at the
-//! line where the key starts. Every key is generated at test time and must never
+//! line where the key starts, and so is a key percent-encoded whole and then
+//! base64-encoded. Every key is generated at test time and must never
 //! appear in the output.
 
 use std::process::Output;
@@ -39,6 +40,22 @@ fn cases(k: &[String]) -> Vec<Case> {
         .map(|c| format!("\\x{c:02x}"))
         .collect::<String>()
         + &k[4][10..];
+    // Percent-encoded whole (upper- then lower-case hex), then base64: a URL
+    // parameter carried in a data blob.
+    let pct_b64 = |key: &str, upper: bool| {
+        use base64::Engine as _;
+        let pct: String = key
+            .bytes()
+            .map(|c| {
+                if upper {
+                    format!("%{c:02X}")
+                } else {
+                    format!("%{c:02x}")
+                }
+            })
+            .collect();
+        base64::engine::general_purpose::STANDARD.encode(pct)
+    };
     vec![
         (
             "conf/key-le.txt",
@@ -105,11 +122,23 @@ fn cases(k: &[String]) -> Vec<Case> {
             3,
             "concatenation",
         ),
+        (
+            "conf/params.js",
+            format!("// state\nconst p = \"{}\";\n", pct_b64(&k[9], true)).into_bytes(),
+            2,
+            "base64",
+        ),
+        (
+            "conf/params-lower.js",
+            format!("const p = atob('{}');\n", pct_b64(&k[10], false)).into_bytes(),
+            1,
+            "base64",
+        ),
     ]
 }
 
 fn keys() -> Vec<String> {
-    (0..9).map(|_| live_key()).collect()
+    (0..11).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -176,8 +176,23 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             out_push(&mut out, each(&|c| format!("\\{c:03o}")), Layer::Escape);
             out_push(&mut out, each(&|c| format!("&#{c};")), Layer::Escape);
             out_push(&mut out, each(&|c| format!("&#x{c:x};")), Layer::Escape);
-            out_push(&mut out, each(&|c| format!("%{c:02x}")), Layer::Percent);
-            out_push(&mut out, each(&|c| format!("%{c:02X}")), Layer::Percent);
+            for form in [
+                each(&|c| format!("%{c:02x}")),
+                each(&|c| format!("%{c:02X}")),
+            ] {
+                // The percent-encoded start in base64 too (a key percent-encoded
+                // whole, then base64-encoded, as a URL parameter in a data blob).
+                for (b64, lead) in base64_forms(&form) {
+                    if !out.iter().any(|t| t.pattern == b64) {
+                        out.push(Trigger {
+                            pattern: b64,
+                            layer: Layer::Base64,
+                            lead,
+                        });
+                    }
+                }
+                out_push(&mut out, form, Layer::Percent);
+            }
         }
     }
     out
