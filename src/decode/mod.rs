@@ -26,8 +26,11 @@ use crate::rules::{RuleKind, RuleSet};
 /// How many layers deep decoding goes (base64 of percent-encoded text is two).
 pub const MAX_DEPTH: usize = 3;
 /// Decoded bytes one blob may cost in all; past it, candidates are not decoded
-/// (and the blob is reported incomplete).
-const MAX_DECODED: usize = 64 << 20;
+/// (and the blob is reported incomplete). Decoded regions are not kept, so this
+/// bounds time, not memory: a file of the default size limit (50 MiB) made of
+/// one trigger repeated is decoded in full (`"qrcp_live_"+` repeated went past
+/// the 64 MiB this was before).
+const MAX_DECODED: usize = 1 << 30;
 /// Decoded bytes per input byte a blob may cost (see `Budget::for_len`).
 const DECODED_PER_BYTE: usize = 12;
 /// Decoded bytes any blob may cost, however small.
@@ -462,6 +465,10 @@ fn collect(
             placeholders.list.push((s, e, true));
         }
         Event::Candidate(c) => {
+            // Decoded placeholders are added here: settled as the plain ones are.
+            if depth == 0 {
+                placeholders.settle(c.at);
+            }
             for &dec in layers::decoders(c.layer) {
                 decode_candidate(
                     det,
