@@ -1,6 +1,7 @@
 //! `dir` and `stdin`: every rule, placeholders, awkward bytes and files, output
 //! formats, redaction, filters and exit statuses.
 
+use crate::bundles::finding_of;
 use crate::util::*;
 
 fn scan_json(t: &Tree, args: &[&str]) -> (std::process::Output, serde_json::Value) {
@@ -632,6 +633,41 @@ fn max_file_size_skips_with_a_note() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A file is read by a first read of 64 KiB and measured only when it fills it:
+/// keys at the end of files just under, at and over that size are found, and a
+/// limit under it still skips a larger file with its size.
+#[test]
+fn files_around_the_first_read_are_read_whole() {
+    let t = Tree::new();
+    let mut keys = Vec::new();
+    for (name, size) in [
+        ("under.js", 65_535),
+        ("at.js", 65_536),
+        ("over.js", 65_537),
+        ("big.js", 300_000),
+    ] {
+        let key = live_key();
+        let pad = size - key.len() - 1;
+        t.write(name, format!("{}={key}", " ".repeat(pad)));
+        keys.push(key);
+    }
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v = json(&o);
+    for key in &keys {
+        finding_of(&v, key);
+    }
+    let o = t.run(&["dir", ".", "--max-file-size", "65536", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(found(&json(&o)).len(), 2, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("big.js: skipped: 293.0 KiB is larger than --max-file-size (64 KiB)"),
+        "{err}"
+    );
+    assert!(err.contains("over.js: skipped: "), "{err}");
 }
 
 #[test]

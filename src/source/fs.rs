@@ -187,46 +187,56 @@ impl FileWorker {
     /// Scans one file; `explicit` when it was named on the command line (read
     /// whatever it looks like, and a size over the limit leaves the scan incomplete).
     fn scan_file(&mut self, path: &Path, explicit: bool) {
-        // Open, then fstat the open file: one path lookup per file, as ripgrep.
+        // One path lookup per file (open), and most files are read whole by the
+        // first read: only a file that fills it is measured (fstat), to be
+        // skipped, mapped or read on. ripgrep never asks a file's size either.
         let file = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(e) => return messages::error(&display_path(path), describe_io(&e)),
         };
-        let len = match file.metadata() {
-            Ok(m) => m.len(),
-            Err(e) => return messages::error(&display_path(path), describe_io(&e)),
-        };
-        if len > self.max && explicit {
-            // Asked for by name: not a by-design skip.
-            return messages::Incomplete::record(
-                &display_path(path),
-                format!(
-                    "not read: {} is larger than --max-file-size ({}); raise it to scan the file",
-                    human_bytes(len),
-                    human_bytes(self.max)
-                ),
-            );
-        }
-        if len > self.max {
-            Stats::add(&self.scanner.sink.stats.skipped, 1);
-            return messages::note(
-                &display_path(path),
-                format!(
-                    "skipped: {} is larger than --max-file-size ({})",
-                    human_bytes(len),
-                    human_bytes(self.max)
-                ),
-            );
-        }
-        if len > MAP_ABOVE {
-            return self.scan_mapped(&file, path, explicit);
-        }
         self.buf.clear();
-        // `len` is what fstat said a moment ago: read at most the limit, and let the
-        // buffer grow with what really arrives.
-        self.buf.reserve(len.min(MAP_ABOVE) as usize);
-        if let Err(e) = file.take(self.max + 1).read_to_end(&mut self.buf) {
+        self.buf.reserve(FIRST_READ);
+        if let Err(e) = (&file).take(FIRST_READ as u64).read_to_end(&mut self.buf) {
             return messages::error(&display_path(path), describe_io(&e));
+        }
+        if self.buf.len() == FIRST_READ || self.buf.len() as u64 > self.max {
+            let len = match file.metadata() {
+                Ok(m) => m.len().max(self.buf.len() as u64),
+                Err(e) => return messages::error(&display_path(path), describe_io(&e)),
+            };
+            if len > self.max && explicit {
+                // Asked for by name: not a by-design skip.
+                return messages::Incomplete::record(
+                    &display_path(path),
+                    format!(
+                        "not read: {} is larger than --max-file-size ({}); raise it to scan the file",
+                        human_bytes(len),
+                        human_bytes(self.max)
+                    ),
+                );
+            }
+            if len > self.max {
+                Stats::add(&self.scanner.sink.stats.skipped, 1);
+                return messages::note(
+                    &display_path(path),
+                    format!(
+                        "skipped: {} is larger than --max-file-size ({})",
+                        human_bytes(len),
+                        human_bytes(self.max)
+                    ),
+                );
+            }
+            if len > MAP_ABOVE {
+                return self.scan_mapped(&file, path, explicit);
+            }
+            // `len` is what fstat said a moment ago: read at most the limit, and
+            // let the buffer grow with what really arrives.
+            self.buf
+                .reserve((len as usize).saturating_sub(self.buf.len()));
+            let rest = (self.max + 1).saturating_sub(self.buf.len() as u64);
+            if let Err(e) = (&file).take(rest).read_to_end(&mut self.buf) {
+                return messages::error(&display_path(path), describe_io(&e));
+            }
         }
         let shown = display_path(path);
         if !self.binary && !explicit && crate::source::looks_binary(&self.buf, &shown) {
@@ -246,6 +256,9 @@ impl FileWorker {
         }
     }
 }
+
+/// What the first read of a file asks for: most files end within it.
+const FIRST_READ: usize = 64 << 10;
 
 /// Files larger than this (a raised `--max-file-size`) are mapped, not read into
 /// memory: a 20 GB file costs address space and page cache, never a 20 GB buffer.
