@@ -56,13 +56,11 @@ pub fn detector(rules: std::sync::Arc<RuleSet>) -> anyhow::Result<Detector> {
 pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
     let mut out: Vec<Trigger> = Vec::new();
     let mut add = |pattern: Vec<u8>, layer: Layer, lead: usize| {
-        if !out.iter().any(|t| t.pattern == pattern) {
-            out.push(Trigger {
-                pattern,
-                layer,
-                lead,
-            });
-        }
+        out.push(Trigger {
+            pattern,
+            layer,
+            lead,
+        });
     };
     for rule in &rules.rules {
         if rule.spec.kind == RuleKind::Path {
@@ -186,29 +184,29 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                 // The percent-encoded start in base64 too (a key percent-encoded
                 // whole, then base64-encoded, as a URL parameter in a data blob).
                 for (b64, lead) in base64_forms(&form) {
-                    if !out.iter().any(|t| t.pattern == b64) {
-                        out.push(Trigger {
-                            pattern: b64,
-                            layer: Layer::Base64,
-                            lead,
-                        });
-                    }
+                    out.push(Trigger {
+                        pattern: b64,
+                        layer: Layer::Base64,
+                        lead,
+                    });
                 }
                 out_push(&mut out, form, Layer::Percent);
             }
         }
     }
+    // One trigger a literal, the first listed kept (a hash set: the list is built
+    // on every run, and comparing each with all before it was quadratic).
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|t| seen.insert(t.pattern.clone()));
     out
 }
 
 fn out_push(out: &mut Vec<Trigger>, pattern: Vec<u8>, layer: Layer) {
-    if !out.iter().any(|t| t.pattern == pattern) {
-        out.push(Trigger {
-            pattern,
-            layer,
-            lead: 0,
-        });
-    }
+    out.push(Trigger {
+        pattern,
+        layer,
+        lead: 0,
+    });
 }
 
 /// The HTML named character reference of a punctuation character keys hold.
