@@ -172,11 +172,11 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             let each = |f: &dyn Fn(u8) -> String| -> Vec<u8> {
                 head.iter().flat_map(|&c| f(c).into_bytes()).collect()
             };
-            out_push(&mut out, each(&|c| format!("\\x{c:02x}")), Layer::Escape);
-            out_push(&mut out, each(&|c| format!("\\u{c:04x}")), Layer::Escape);
-            out_push(&mut out, each(&|c| format!("\\{c:03o}")), Layer::Escape);
-            out_push(&mut out, each(&|c| format!("&#{c};")), Layer::Escape);
-            out_push(&mut out, each(&|c| format!("&#x{c:x};")), Layer::Escape);
+            out_push(&mut out, each(&|c| format!("\\x{c:02x}")), Layer::Escape, 0);
+            out_push(&mut out, each(&|c| format!("\\u{c:04x}")), Layer::Escape, 0);
+            out_push(&mut out, each(&|c| format!("\\{c:03o}")), Layer::Escape, 0);
+            out_push(&mut out, each(&|c| format!("&#{c};")), Layer::Escape, 0);
+            out_push(&mut out, each(&|c| format!("&#x{c:x};")), Layer::Escape, 0);
             for form in [
                 each(&|c| format!("%{c:02x}")),
                 each(&|c| format!("%{c:02X}")),
@@ -184,13 +184,9 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                 // The percent-encoded start in base64 too (a key percent-encoded
                 // whole, then base64-encoded, as a URL parameter in a data blob).
                 for (b64, lead) in base64_forms(&form) {
-                    out.push(Trigger {
-                        pattern: b64,
-                        layer: Layer::Base64,
-                        lead,
-                    });
+                    out_push(&mut out, b64, Layer::Base64, lead);
                 }
-                out_push(&mut out, form, Layer::Percent);
+                out_push(&mut out, form, Layer::Percent, 0);
             }
         }
     }
@@ -201,11 +197,11 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
     out
 }
 
-fn out_push(out: &mut Vec<Trigger>, pattern: Vec<u8>, layer: Layer) {
+fn out_push(out: &mut Vec<Trigger>, pattern: Vec<u8>, layer: Layer, lead: usize) {
     out.push(Trigger {
         pattern,
         layer,
-        lead: 0,
+        lead,
     });
 }
 

@@ -94,15 +94,6 @@ pub struct Candidate {
     pub placeholder: bool,
 }
 
-/// What one pass over a blob found.
-#[derive(Debug, Default)]
-pub struct Pass {
-    pub hits: Vec<Hit>,
-    pub candidates: Vec<Candidate>,
-    /// `(start, keyword end)` of each placeholder.
-    pub placeholders: Vec<(usize, usize)>,
-}
-
 #[derive(Clone)]
 pub struct Detector {
     rules: Arc<RuleSet>,
@@ -118,8 +109,8 @@ pub struct Detector {
     /// keyword could overlap (a user's rule) and one pass would hide one of them.
     trigger_ac: Option<Keywords>,
     path_rules: Vec<usize>,
-    /// Every keyword and trigger literal, for a caller's prefilter.
-    literals: Arc<Vec<Vec<u8>>>,
+    /// The rule keywords, in pattern order (the triggers follow them in the pass).
+    words: Arc<Vec<String>>,
 }
 
 impl Detector {
@@ -157,11 +148,6 @@ impl Detector {
         } else {
             pats.extend(triggers.iter().map(|t| t.pattern.as_slice()));
         }
-        let literals = words
-            .iter()
-            .map(|w| w.as_bytes().to_vec())
-            .chain(triggers.iter().map(|t| t.pattern.clone()))
-            .collect();
         let keywords = if pats.is_empty() {
             None
         } else {
@@ -173,7 +159,7 @@ impl Detector {
             nkeywords,
             keyword_rules,
             triggers: Arc::new(triggers),
-            literals: Arc::new(literals),
+            words: Arc::new(words),
             trigger_ac,
             path_rules,
         })
@@ -191,7 +177,10 @@ impl Detector {
     /// caller that looks for literals of its own can first ask, in one search,
     /// whether a blob holds any of either ([`keywords::heads`]).
     pub fn literals(&self) -> impl Iterator<Item = &[u8]> {
-        self.literals.iter().map(Vec::as_slice)
+        self.words
+            .iter()
+            .map(String::as_bytes)
+            .chain(self.triggers.iter().map(|t| t.pattern.as_slice()))
     }
 
     /// Whether the one pass runs on Teddy (SIMD) rather than the automaton.
@@ -246,34 +235,27 @@ impl Detector {
     /// Content rules over `data`, plain bytes only (no decoding layers). Findings
     /// are appended in offset order.
     pub fn detect(&self, data: &[u8], prov: &Provenance, out: &mut Vec<Finding>) -> DetectStats {
-        let pass = self.pass(data, false);
-        let stats = DetectStats {
-            placeholders: pass.placeholders.len() as u64,
-        };
+        let mut hits = Vec::new();
+        let mut stats = DetectStats::default();
+        self.pass_each(data, false, |event| match event {
+            Event::Hit(h) => hits.push(h),
+            Event::Placeholder(..) => stats.placeholders += 1,
+            Event::Candidate(_) => {}
+        });
+        hits.sort_by_key(|h| (h.start, h.rule, h.end));
+        hits.dedup_by_key(|h| (h.start, h.rule));
         let mut locator = Locator::new(data);
-        for hit in pass.hits {
+        for hit in hits {
             out.push(self.finding(hit, data, prov, &mut locator));
         }
         stats
     }
 
-    /// One pass over `data`: matches, placeholders, and (with `candidates`) the
-    /// places a decoding layer should look at. Hits are sorted by offset.
-    pub fn pass(&self, data: &[u8], candidates: bool) -> Pass {
-        let mut pass = Pass::default();
-        self.pass_each(data, candidates, |event| match event {
-            Event::Hit(h) => pass.hits.push(h),
-            Event::Placeholder(s, e) => pass.placeholders.push((s, e)),
-            Event::Candidate(c) => pass.candidates.push(c),
-        });
-        pass.hits.sort_by_key(|h| (h.start, h.rule, h.end));
-        pass.hits.dedup_by_key(|h| (h.start, h.rule));
-        pass
-    }
-
-    /// The same pass, each thing handed to `each` as it is found (keywords and
-    /// triggers in offset order; a keyword's hit or placeholder before its
-    /// candidate), so that a file of a million triggers holds none of them.
+    /// One pass over `data`: matches, placeholders and (with `candidates`) the
+    /// places a decoding layer should look at, each handed to `each` as it is
+    /// found (keywords and triggers in offset order; a keyword's hit or
+    /// placeholder before its candidate), so that a file of a million triggers
+    /// holds none of them.
     pub fn pass_each(&self, data: &[u8], candidates: bool, mut each: impl FnMut(Event)) {
         let Some(ac) = &self.keywords else {
             return;
