@@ -148,6 +148,13 @@ pub enum Encoding {
     Utf16,
     #[serde(rename = "utf-32")]
     Utf32,
+    /// Hex digits, two a byte (`717263705f…`, `71:72:63:70…`).
+    #[serde(rename = "hex")]
+    Hex,
+    /// A list of character or byte codes (`String.fromCharCode(113,114,…)`,
+    /// `bytes([113, 114, …])`, `{0x71, 0x72, …}`).
+    #[serde(rename = "char-codes")]
+    CharCodes,
 }
 
 impl Encoding {
@@ -160,6 +167,8 @@ impl Encoding {
             Encoding::Concatenation => "joined string literals",
             Encoding::Utf16 => "UTF-16",
             Encoding::Utf32 => "UTF-32",
+            Encoding::Hex => "hex",
+            Encoding::CharCodes => "character codes",
         }
     }
 }

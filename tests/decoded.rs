@@ -39,6 +39,9 @@ fn forms(k: &[String]) -> Vec<Form> {
     // Base64 of a key whose body starts percent-encoded (`qrcp_live_%41%62…`).
     let body_escaped: String = k[5][10..12].bytes().map(|b| format!("%{b:02X}")).collect();
     let nested = b64(&format!("{}{body_escaped}{}", &k[5][..10], &k[5][12..]));
+    let hex: String = k[6].bytes().map(|b| format!("{b:02x}")).collect();
+    let codes: Vec<String> = k[7].bytes().map(|b| b.to_string()).collect();
+    let codes = codes.join(",");
     vec![
         Form {
             path: "web/atob.js",
@@ -82,11 +85,25 @@ fn forms(k: &[String]) -> Vec<Form> {
             decoding: vec!["base64", "percent"],
             note: "decoded from base64, then percent-encoding",
         },
+        Form {
+            path: "web/hex.js",
+            line: format!("const k = Buffer.from(\"{hex}\", \"hex\").toString();"),
+            encoded: hex,
+            decoding: vec!["hex"],
+            note: "decoded from hex",
+        },
+        Form {
+            path: "web/codes.js",
+            line: format!("const k = String.fromCharCode({codes});"),
+            encoded: codes,
+            decoding: vec!["char-codes"],
+            note: "decoded from character codes",
+        },
     ]
 }
 
 fn keys() -> Vec<String> {
-    (0..6).map(|_| live_key()).collect()
+    (0..8).map(|_| live_key()).collect()
 }
 
 /// The diagnostic of `path` in a human report: from its title to the blank line.
@@ -119,7 +136,7 @@ fn snippet_and_caret(block: &str) -> (String, usize) {
 fn encoded_body_absent(out: &str, f: &Form, key: &str) {
     let body = &key[10..];
     let start = match f.decoding[0] {
-        "base64" => f.encoded.len() / 2,
+        "base64" | "hex" | "char-codes" => f.encoded.len() / 2,
         _ => f
             .encoded
             .find(&body[..4])
@@ -433,7 +450,11 @@ fn encoded_keys_are_read_back_from_a_redacted_report() {
     let dry = t.run(&["revoke", "--report", "report.json", "--dry-run"]);
     let out = stdout(&dry);
     assert_eq!(code(&dry), 0, "{out}\n{}", stderr(&dry));
-    assert!(out.contains("6 of 6 keys would be revoked"), "{out}");
+    let n = k.len();
+    assert!(
+        out.contains(&format!("{n} of {n} keys would be revoked")),
+        "{out}"
+    );
     for key in &k {
         assert_secret_absent(&dry, key);
     }

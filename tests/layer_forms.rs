@@ -3,8 +3,11 @@
 //! lines in YAML scalars (folded, literal, plain and double-quoted continued) are
 //! found the same way in a folder, in git history and in a staged change, at the
 //! line where the key starts, and so is a key percent-encoded whole and then
-//! base64-encoded. Every key is generated at test time and must never
-//! appear in the output.
+//! base64-encoded. So are encodings beyond those the issue lists: hex, character
+//! codes (`String.fromCharCode(113,…)`, a C array of `0x71, …` over lines), and
+//! the joins of other languages and tools (Babel's `.concat(…)`, PHP's `.`, SQL's
+//! `||`). Every key is generated at test time and
+//! must never appear in the output.
 
 use std::process::Output;
 
@@ -134,11 +137,89 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "base64",
         ),
+        (
+            "conf/hex.js",
+            format!(
+                "// key\nconst k = Buffer.from(\"{}\", \"hex\").toString();\n",
+                hex(&k[11])
+            )
+            .into_bytes(),
+            2,
+            "hex",
+        ),
+        (
+            "conf/codes.js",
+            format!("k=String.fromCharCode({});\n", codes(&k[12], "", ",")).into_bytes(),
+            1,
+            "char-codes",
+        ),
+        (
+            "conf/key.c",
+            {
+                let rows: Vec<String> = k[13]
+                    .as_bytes()
+                    .chunks(8)
+                    .map(|r| codes(std::str::from_utf8(r).unwrap(), "0x", ", "))
+                    .collect();
+                format!(
+                    "static const char k[] = {{\n  {},\n  0}};\n",
+                    rows.join(",\n  ")
+                )
+            }
+            .into_bytes(),
+            2,
+            "char-codes",
+        ),
+        (
+            "conf/babel.js",
+            format!(
+                "var e=\"{}\";\nvar k=\"{}\".concat(e);\n",
+                &k[14][10..],
+                &k[14][..10]
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
+        (
+            "conf/key.php",
+            format!("<?php\n$k = '{}' .\n  '{}';\n", &k[15][..10], &k[15][10..]).into_bytes(),
+            2,
+            "concatenation",
+        ),
+        (
+            "conf/seed.sql",
+            format!(
+                "insert into keys values ('{}' || '{}');\n",
+                &k[16][..12],
+                &k[16][12..]
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
     ]
 }
 
+/// `s`'s bytes as hex digits.
+fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `s`'s character codes, decimal (`prefix` "") or hex (`prefix` "0x").
+fn codes(s: &str, prefix: &str, sep: &str) -> String {
+    let v: Vec<String> = s
+        .bytes()
+        .map(|b| match prefix {
+            "" => b.to_string(),
+            _ => format!("{prefix}{b:02x}"),
+        })
+        .collect();
+    v.join(sep)
+}
+
 fn keys() -> Vec<String> {
-    (0..11).map(|_| live_key()).collect()
+    (0..17).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -93,6 +93,8 @@ pub enum Decoder {
     Wrapped,
     Utf16,
     Utf32,
+    Hex,
+    CharCodes,
 }
 
 impl Decoder {
@@ -128,6 +130,8 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
         ],
         Layer::Utf16 => &[Decoder::Utf16],
         Layer::Utf32 => &[Decoder::Utf32],
+        Layer::Hex => &[Decoder::Hex],
+        Layer::CharCodes => &[Decoder::CharCodes],
     }
 }
 
@@ -143,6 +147,8 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Wrapped => super::wrapped::lines(data, c.at),
         Decoder::Utf16 => wide(data, c.at, c.lead, 2),
         Decoder::Utf32 => wide(data, c.at, c.lead, 4),
+        Decoder::Hex => hex_text(data, c.at),
+        Decoder::CharCodes => char_codes(data, c.at),
     }
 }
 
@@ -219,6 +225,66 @@ fn percent(data: &[u8], at: usize) -> Option<Region> {
         i += 1;
     }
     r.finish(e)
+}
+
+/// Hex digits, two a byte, from the trigger at `at` (a keyword's first byte), as
+/// `Buffer.from(…, "hex")` and `bytes.fromhex` read them, as far as the run goes.
+fn hex_text(data: &[u8], at: usize) -> Option<Region> {
+    let limit = (at + AFTER).min(data.len());
+    let mut r = Region::new(Layer::Hex, at);
+    let mut i = at;
+    while i + 2 <= limit {
+        let (Some(h), Some(l)) = (hex(data[i]), hex(data[i + 1])) else {
+            break;
+        };
+        r.push(h << 4 | l, i);
+        i += 2;
+    }
+    r.finish(i)
+}
+
+/// Numbers one character code may take (`1114111`, `0x10FFFF`).
+const MAX_CODE_DIGITS: usize = 7;
+
+/// A list of character codes from the trigger at `at` (a keyword's first code):
+/// decimal or `0x` numbers between commas, with blanks and line breaks around
+/// them, as `String.fromCharCode(113,114,…)`, `bytes([113, 114, …])`, Java's
+/// `new byte[]{…}` and C's `{0x71, 0x72, …}` hold them.
+fn char_codes(data: &[u8], at: usize) -> Option<Region> {
+    let limit = (at + AFTER).min(data.len());
+    let mut r = Region::new(Layer::CharCodes, at);
+    let (mut i, mut end) = (at, at);
+    while i < limit {
+        let (v, len) = match data.get(i..i + 2) {
+            Some(b"0x" | b"0X") => match hex_run(data, i + 2, MAX_CODE_DIGITS - 1, limit) {
+                Some((v, k)) => (v, 2 + k),
+                None => break,
+            },
+            _ => {
+                let k = data[i..limit]
+                    .iter()
+                    .take(MAX_CODE_DIGITS)
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                let v = data[i..i + k]
+                    .iter()
+                    .fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+                (v, k)
+            }
+        };
+        let Some(c) = char::from_u32(v).filter(|_| len > 0) else {
+            break;
+        };
+        r.push_char(c, i);
+        i += len;
+        end = i;
+        let comma = skip_blank(data, i, true);
+        if data.get(comma) != Some(&b',') {
+            break;
+        }
+        i = skip_blank(data, comma + 1, true);
+    }
+    r.finish(end)
 }
 
 /// Up to `n` hex digits at `data[i..]`, as a number, with how many were read.
@@ -450,8 +516,9 @@ fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> 
         .rev()
         .find(|b| !b.is_ascii_whitespace())
         == Some(&b'[');
-    let sep = if list { b',' } else { b'+' };
     let limit = open + AFTER;
+    // Inside `.concat(…)`: its arguments are pieces too.
+    let mut call = false;
     let mut r = Region::new(Layer::Concatenation, open);
     let mut i = open;
     let mut pieces = 0;
@@ -477,25 +544,52 @@ fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> 
             let end = join_end(data, s)?;
             return r.finish(end);
         }
-        // Python and C join adjacent literals: `"qrcp_live_" "Ab…"`.
-        let adjacent = !list && data.get(s).is_some_and(|&b| b == b'"' || b == b'\'');
-        if pieces >= MAX_PIECES || !(adjacent || data.get(s) == Some(&sep)) {
-            break;
-        }
-        let next = if adjacent {
-            s
-        } else {
-            skip_blank(data, s + 1, true)
+        let next = match list {
+            true => (data.get(s) == Some(&b',')).then(|| skip_blank(data, s + 1, true)),
+            false => joiner(data, s, &mut call),
         };
-        if next >= limit || next >= data.len() {
+        let Some(next) = next.filter(|&n| pieces < MAX_PIECES && n < limit && n < data.len())
+        else {
             break;
-        }
+        };
         i = next;
     }
     if list || (pieces < 2 && !joined) {
         return None;
     }
     r.finish(last?)
+}
+
+/// Where the next piece starts when what follows a piece at `s` joins it to the
+/// next: `+` (JavaScript, Java, C#, Python), adjacent literals (Python, C),
+/// `.concat(…)` (what Babel makes of a template literal), `.` (PHP, Perl), `..`
+/// (Lua) and `||` (SQL) before a literal.
+fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
+    if *call {
+        match *data.get(s)? {
+            b',' => return Some(skip_blank(data, s + 1, true)),
+            b')' => {
+                *call = false;
+                s = skip_blank(data, s + 1, true);
+            }
+            _ => return None,
+        }
+    }
+    let rest = data.get(s..)?;
+    if rest.starts_with(b".concat(") {
+        *call = true;
+        return Some(skip_blank(data, s + 8, true));
+    }
+    match *rest.first()? {
+        b'"' | b'\'' => return Some(s),
+        b'+' => return Some(skip_blank(data, s + 1, true)),
+        _ => {}
+    }
+    let op = [&b".."[..], b".", b"||"]
+        .into_iter()
+        .find(|op| rest.starts_with(op))?;
+    let next = skip_blank(data, s + op.len(), true);
+    data.get(next).is_some_and(|&b| is_quote(b)).then_some(next)
 }
 
 /// After an array's last element at `i`: `].join("")` (or `''`, ` `` `), its end.

@@ -48,7 +48,17 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
         }
         Layer::Utf16 => utf16(&format!("KEY={key}\r\n"), false),
         Layer::Utf32 => utf32(&format!("KEY={key}\r\n"), false),
+        Layer::Hex => format!("k = bytes.fromhex(\"{}\")", hex(key)).into_bytes(),
+        Layer::CharCodes => {
+            let codes: Vec<String> = key.bytes().map(|b| b.to_string()).collect();
+            format!("k=String.fromCharCode({})", codes.join(",")).into_bytes()
+        }
     }
+}
+
+fn hex(s: &str) -> String {
+    let v: Vec<String> = s.bytes().map(|b| format!("{b:02x}")).collect();
+    v.concat()
 }
 
 fn utf32(s: &str, be: bool) -> Vec<u8> {
@@ -72,13 +82,15 @@ fn text(s: &str, layer: Layer) -> Vec<u8> {
     }
 }
 
-const LAYERS: [Layer; 6] = [
+const LAYERS: [Layer; 8] = [
     Layer::Base64,
     Layer::Percent,
     Layer::Escape,
     Layer::Concatenation,
     Layer::Utf16,
     Layer::Utf32,
+    Layer::Hex,
+    Layer::CharCodes,
 ];
 
 #[test]
@@ -213,8 +225,20 @@ fn reassembly_forms_of_real_bundles() {
     // Python/C adjacent literals, in parentheses over lines.
     let py = format!("KEY = (\n    \"{a}\"\n    \"{b}\"\n)\n");
     assert_eq!(found(&py), Some((Some(2), concat)));
+    // What Babel makes of a template literal, chained and with a name.
+    let babel = format!("var e=\"{b2}\";k=\"{a}\".concat(\"{b1}\").concat(e);");
+    assert_eq!(found(&babel), Some((Some(1), concat)));
+    let args = format!("k = '{a}'.concat('{b1}', '{b2}');");
+    assert_eq!(found(&args), Some((Some(1), concat)));
+    // PHP and Perl `.`, Lua `..`, SQL `||`, over lines too.
+    for op in [".", "..", "||"] {
+        let src = format!("$k = '{a}' {op}\n  '{b}';");
+        assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
+    }
     // Not joins: an array that is not joined, a name bound to nothing, a member.
     assert_eq!(found(&format!("x=[\"{a}\",\"{b}\"].map(f)")), None);
+    assert_eq!(found(&format!("x=\"{a}\".length+\"{b}\"")), None);
+    assert_eq!(found(&format!("x=\"{a}\".concat(y)+\"{b}\"")), None);
     assert_eq!(found(&format!("r=`{a}${{nothing}}`")), None);
     assert_eq!(found(&format!("var e=\"{b}\";r=`{a}${{e.x}}`")), None);
 }
@@ -242,6 +266,11 @@ fn more_escapes_are_undone() {
     found(format!("k = \"{}\"", esc(&|c| format!("\\{c:03o}"))));
     found(format!("<a title=\"{}\">", esc(&|c| format!("&#{c};"))));
     found(format!("/cb?k={}", esc(&|c| format!("%{c:02X}"))));
+    // Hex, upper-case; character codes in hex over lines.
+    found(format!("h = \"{}\"", hex(KEY).to_uppercase()));
+    let codes: Vec<String> = KEY.bytes().map(|c| format!("0x{c:02X}")).collect();
+    let rows: Vec<String> = codes.chunks(8).map(|r| r.join(", ")).collect();
+    found(format!("char k[] = {{\n  {}\n}};", rows.join(",\n  ")));
 }
 
 /// 1 MB of `` `qrcp_live_${e}` `` with bindings everywhere: each chunk of the
@@ -333,6 +362,11 @@ const UNITS: &[&str] = &[
     "&#113;&#114;&#99;&#112;",
     "q\0\0\0r\0\0\0c\0\0\0p\0\0\0_\0\0\0l\0\0\0i\0\0\0v\0\0\0e\0\0\0_\0\0\0",
     "q\0r\0c\0p\0_\0l\0i\0v\0e\0_\0",
+    "717263705f6c6976655f",
+    "113,114,99,112,",
+    "0x71, 0x72, 0x63, 0x70,\n ",
+    "\"qrcp_live_\".concat(",
+    "'qrcp_live_' . ",
     " ",
     "\n",
     "'",

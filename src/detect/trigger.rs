@@ -14,6 +14,8 @@ pub enum Layer {
     Concatenation,
     Utf16,
     Utf32,
+    Hex,
+    CharCodes,
 }
 
 impl Layer {
@@ -26,6 +28,8 @@ impl Layer {
             Layer::Concatenation => Encoding::Concatenation,
             Layer::Utf16 => Encoding::Utf16,
             Layer::Utf32 => Encoding::Utf32,
+            Layer::Hex => Encoding::Hex,
+            Layer::CharCodes => Encoding::CharCodes,
         }
     }
 }

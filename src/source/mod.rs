@@ -536,12 +536,22 @@ mod tests {
             archive::Limits::default(),
         );
         let any = s.any.as_ref().expect("the heads fit Teddy");
+        // Past 32 heads Teddy takes its slower 16-bucket form.
+        let mut literals: Vec<&[u8]> = s.detector.literals().collect();
+        for l in embedded::literals() {
+            literals.push(l);
+        }
+        let heads = crate::detect::keywords::head_set(literals);
+        assert!(heads.len() <= 32, "{} heads: {heads:?}", heads.len());
         assert!(any.find(b"x = 1; const y = 'nothing here';").is_none());
         for hit in [
             &b"a qrcp_live_x"[..],
             b"src=data:text/js,1",
             b"H4sIAAAA",
             b"q\0r\0c\0p\0",
+            b"\0q\0r\0c\0p",
+            b"717263705f",
+            b"113,114,99,112",
         ] {
             assert!(any.find(hit).is_some(), "{hit:?}");
         }
