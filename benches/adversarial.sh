@@ -59,6 +59,9 @@ rep("yaml-wrap.yaml", b"k: qrcp_live_Ab\\\n  ")
 rep("line-cut.yaml", b"  qrcp_li\n  ")
 rep("utf32.txt", "qrcp_live_".encode("utf-32-le"))
 rep("utf16.txt", "qrcp_live_".encode("utf-16-le"))
+rep("hex.txt", b"qrcp_live_".hex().encode())
+rep("codes.js", b"113,114,99,112,")
+rep("babel.js", b'"qrcp_live_".concat(')
 def sourcemap(name, n):
     p = os.path.join(work, name)
     if not os.path.exists(p):
@@ -89,7 +92,8 @@ case_row() { # row file reference-file
         "$3" "$BIN dir $WORK/$3 --format json" >/dev/null || true # judged below
 }
 for f in backslash.txt percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js \
-         template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt; do
+         template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt \
+         hex.txt codes.js babel.js; do
     case_row "$f" "$f" plain.js
 done
 # Source maps and notebooks: against plain JS of the same size, and against the

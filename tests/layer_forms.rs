@@ -6,7 +6,9 @@
 //! base64-encoded. So are encodings beyond those the issue lists: hex, character
 //! codes (`String.fromCharCode(113,…)`, a C array of `0x71, …` over lines), and
 //! the joins of other languages and tools (Babel's `.concat(…)`, PHP's `.`, SQL's
-//! `||`). Every key is generated at test time and
+//! `||`), and a prefix bound to a name that is joined where the name is used
+//! (`var t="qrcp_live_";…t+"…"`, what esbuild and terser keep of a constant used
+//! twice). Every key is generated at test time and
 //! must never appear in the output.
 
 use std::process::Output;
@@ -198,6 +200,17 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "concatenation",
         ),
+        (
+            "conf/prefix.js",
+            format!(
+                "var t=\"{}\";\nfunction r(){{return t+\"{}\"}}function e(n){{return t+n}}\n",
+                &k[17][..10],
+                &k[17][10..]
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
     ]
 }
 
@@ -219,7 +232,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..17).map(|_| live_key()).collect()
+    (0..18).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

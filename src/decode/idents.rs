@@ -5,7 +5,7 @@
 //! triggers that need it, each chunk at most once per blob (linear), and a lookup
 //! reads a fixed number of entries (never a rescan per candidate).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::OnceLock;
 
 use regex::bytes::Regex;
@@ -34,11 +34,20 @@ fn definition() -> &'static Regex {
 /// (where the definition is, literal contents start, end).
 type Def = (usize, usize, usize);
 
+/// Bytes after a bound name's definition searched for its uses.
+pub const USES_WITHIN: usize = 64 << 10;
+
 /// The per-blob index; `Default` is empty, chunks are read on demand.
 #[derive(Default)]
 pub struct Idents {
     done: Vec<bool>,
     defs: HashMap<(Vec<u8>, usize), Vec<Def>>,
+    /// Per name: where it is used as a whole identifier (from the last lookup
+    /// on), and how far its uses have been searched.
+    uses: HashMap<Vec<u8>, (VecDeque<usize>, usize)>,
+    /// Bytes the searches for uses have read in this blob: at most twice its
+    /// length plus [`USES_WITHIN`], so that a file of definitions stays linear.
+    use_bytes: usize,
 }
 
 impl Idents {
@@ -94,6 +103,52 @@ impl Idents {
     }
 }
 
+impl Idents {
+    /// Where `name` is used as a whole identifier (not a member, not part of a
+    /// longer name) in `data[from..from + USES_WITHIN]`: the first `n`. Each
+    /// name's uses are searched once however many definitions ask (bytes already
+    /// searched are not read again).
+    pub fn uses_after(&mut self, data: &[u8], name: &[u8], from: usize, n: usize) -> Vec<usize> {
+        let to = (from + USES_WITHIN).min(data.len());
+        let budget = (2 * data.len() + USES_WITHIN).saturating_sub(self.use_bytes);
+        let (found, searched) = self.uses.entry(name.to_vec()).or_default();
+        let start = (*searched).max(from);
+        let end = to.min(start.saturating_add(budget));
+        if start < end {
+            self.use_bytes += end - start;
+            let hay = &data[start..(end + name.len()).min(data.len())];
+            for k in memchr::memmem::find_iter(hay, name) {
+                let at = start + k;
+                if at >= end {
+                    break;
+                }
+                let before = at.checked_sub(1).map(|i| data[i]);
+                let after = data.get(at + name.len()).copied();
+                if !before.is_some_and(|b| is_ident_byte(b) || b == b'.')
+                    && !after.is_some_and(is_ident_byte)
+                {
+                    found.push_back(at);
+                }
+            }
+            *searched = end;
+        }
+        // Definitions come in order: uses before this one are not asked again.
+        let past = found.partition_point(|&u| u < from);
+        found.drain(..past);
+        found
+            .iter()
+            .copied()
+            .take_while(|&u| u < to)
+            .take(n)
+            .collect()
+    }
+}
+
+/// A byte of an identifier (`[A-Za-z0-9_$]`).
+pub fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
 /// The identifier starting at `data[i]` (`[A-Za-z_$][\w$]*`), its end.
 pub fn ident_end(data: &[u8], i: usize) -> Option<usize> {
     let first = *data.get(i)?;
@@ -103,7 +158,7 @@ pub fn ident_end(data: &[u8], i: usize) -> Option<usize> {
     let n = data[i..]
         .iter()
         .take(128)
-        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+        .take_while(|&&b| is_ident_byte(b))
         .count();
     Some(i + n)
 }

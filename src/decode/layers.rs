@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::Layer;
-use super::idents::{self, Idents};
+use super::idents::Idents;
 use crate::detect::Candidate;
 
 /// How far before a candidate a textual region starts (within its line).
@@ -15,10 +15,8 @@ pub(super) const BEFORE: usize = 512;
 pub(super) const AFTER: usize = 4096;
 /// Base64 characters decoded from one candidate.
 const MAX_BASE64: usize = 8192;
-/// String literals joined from one candidate.
-const MAX_PIECES: usize = 64;
 /// Blank space (line breaks included) between a literal and `+`.
-const MAX_GAP: usize = 256;
+pub(super) const MAX_GAP: usize = 256;
 
 /// Decoded bytes and where each came from.
 #[derive(Debug, Clone)]
@@ -51,6 +49,17 @@ impl Region {
         for &b in c.encode_utf8(&mut buf).as_bytes() {
             self.push(b, at);
         }
+    }
+
+    /// Drops the bytes decoded from `mark` on.
+    pub(super) fn truncate(&mut self, mark: usize) {
+        self.bytes.truncate(mark);
+        self.map.truncate(mark);
+    }
+
+    /// Maps the bytes decoded from `mark` on to the physical offset `at`.
+    pub(super) fn remap(&mut self, mark: usize, at: usize) {
+        self.map[mark..].iter_mut().for_each(|m| *m = at);
     }
 
     pub(super) fn finish(mut self, end: usize) -> Option<Region> {
@@ -142,7 +151,7 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Base64 => base64(data, c.at, c.lead),
         Decoder::Percent => percent(data, c.at),
         Decoder::Escape => escape(data, c.at),
-        Decoder::Concatenation => concatenation(data, c.at, idents),
+        Decoder::Concatenation => super::joins::concatenation(data, c.at, idents),
         Decoder::ShellWords => super::shell::words(data, c.at),
         Decoder::Wrapped => super::wrapped::lines(data, c.at),
         Decoder::Utf16 => wide(data, c.at, c.lead, 2),
@@ -398,12 +407,12 @@ fn entity(s: &[u8]) -> Option<(char, usize)> {
     Some((c, semi + 1))
 }
 
-fn is_quote(b: u8) -> bool {
+pub(super) fn is_quote(b: u8) -> bool {
     matches!(b, b'"' | b'\'' | b'`')
 }
 
 /// Skips spaces and tabs, and line breaks too with `lines`; at most [`MAX_GAP`].
-fn skip_blank(data: &[u8], mut i: usize, lines: bool) -> usize {
+pub(super) fn skip_blank(data: &[u8], mut i: usize, lines: bool) -> usize {
     let limit = i + MAX_GAP;
     while i < data.len()
         && i < limit
@@ -412,201 +421,6 @@ fn skip_blank(data: &[u8], mut i: usize, lines: bool) -> usize {
         i += 1;
     }
     i
-}
-
-/// The contents of the string literal opened at `data[i]`, appended to `r`; returns
-/// the offset after its closing quote. Escapes are kept as written (the escape
-/// layer decodes them); in a template literal, `${"literal"}` adds that literal
-/// and `${name}` the literal bound to `name` in the same file (both set `joined`).
-fn literal(
-    data: &[u8],
-    i: usize,
-    r: &mut Region,
-    limit: usize,
-    joined: &mut bool,
-    idents: &mut Idents,
-) -> Option<usize> {
-    let q = *data.get(i)?;
-    let mut j = i + 1;
-    while j < limit.min(data.len()) {
-        let b = data[j];
-        if b == q {
-            return Some(j + 1);
-        }
-        if b == b'\n' && q != b'`' {
-            return None;
-        }
-        if b == b'\\' && j + 1 < data.len() {
-            r.push(b, j);
-            r.push(data[j + 1], j + 1);
-            j += 2;
-            continue;
-        }
-        if q == b'`' && b == b'$' && data.get(j + 1) == Some(&b'{') {
-            let k = skip_blank(data, j + 2, true);
-            let mark = r.bytes.len();
-            let after = if data.get(k).is_some_and(|&c| c == b'"' || c == b'\'') {
-                literal(data, k, r, limit, joined, idents)
-            } else {
-                reference(data, k, r, idents)
-            };
-            if let Some(after) = after {
-                let close = skip_blank(data, after, true);
-                if data.get(close) == Some(&b'}') {
-                    *joined = true;
-                    j = close + 1;
-                    continue;
-                }
-            }
-            r.bytes.truncate(mark);
-            r.map.truncate(mark);
-        }
-        r.push(b, j);
-        j += 1;
-    }
-    None
-}
-
-/// A bare identifier (or a call without arguments, `o()`) at `data[i]` whose
-/// string literal is found in the same file: its contents appended to `r`, mapped
-/// to the identifier; returns the offset after the reference.
-fn reference(data: &[u8], i: usize, r: &mut Region, idents: &mut Idents) -> Option<usize> {
-    let end = idents::ident_end(data, i)?;
-    let mut after = end;
-    let call = skip_blank(data, end, false);
-    if data.get(call) == Some(&b'(') {
-        let close = skip_blank(data, call + 1, false);
-        if data.get(close) != Some(&b')') {
-            return None;
-        }
-        after = close + 1;
-    }
-    // `a.b`, `a[0]`, `a(x)`: not a bare reference.
-    let next = skip_blank(data, after, true);
-    if !data
-        .get(next)
-        .is_none_or(|c| matches!(c, b'+' | b',' | b']' | b')' | b'}' | b';' | b'\n'))
-    {
-        return None;
-    }
-    let (s, e) = idents.resolve(data, &data[i..end], i)?;
-    // The bytes come from the literal: a finding starts at its earliest piece.
-    for (k, &b) in data.iter().enumerate().take(e).skip(s) {
-        r.push(b, k);
-    }
-    Some(after)
-}
-
-/// `"qrcp_live_" + "Ab…"` (across line breaks, an operand may be a name bound to a
-/// literal in the same file), `` `qrcp_live_${"Ab…"}` `` / `` `qrcp_live_${e}` ``,
-/// and `["qrcp_live_", "Ab…", o()].join("")`: the pieces joined, starting with the
-/// literal that holds the keyword at `at`.
-fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> {
-    let lo = at.saturating_sub(BEFORE);
-    let open = lo
-        + data[lo..at]
-            .iter()
-            .rposition(|&b| is_quote(b) || b == b'\n')?;
-    if data[open] == b'\n' {
-        return None;
-    }
-    // An array literal's first element: `[…].join("")`.
-    let list = data[open.saturating_sub(MAX_GAP)..open]
-        .iter()
-        .rev()
-        .find(|b| !b.is_ascii_whitespace())
-        == Some(&b'[');
-    let limit = open + AFTER;
-    // Inside `.concat(…)`: its arguments are pieces too.
-    let mut call = false;
-    let mut r = Region::new(Layer::Concatenation, open);
-    let mut i = open;
-    let mut pieces = 0;
-    let mut joined = false;
-    // End of the last piece taken.
-    let mut last = None;
-    loop {
-        let mark = r.bytes.len();
-        let piece = if is_quote(data[i]) {
-            literal(data, i, &mut r, limit, &mut joined, idents)
-        } else {
-            reference(data, i, &mut r, idents)
-        };
-        let Some(after) = piece else {
-            r.bytes.truncate(mark);
-            r.map.truncate(mark);
-            break;
-        };
-        pieces += 1;
-        last = Some(after);
-        let s = skip_blank(data, after, true);
-        if list && data.get(s) == Some(&b']') {
-            let end = join_end(data, s)?;
-            return r.finish(end);
-        }
-        let next = match list {
-            true => (data.get(s) == Some(&b',')).then(|| skip_blank(data, s + 1, true)),
-            false => joiner(data, s, &mut call),
-        };
-        let Some(next) = next.filter(|&n| pieces < MAX_PIECES && n < limit && n < data.len())
-        else {
-            break;
-        };
-        i = next;
-    }
-    if list || (pieces < 2 && !joined) {
-        return None;
-    }
-    r.finish(last?)
-}
-
-/// Where the next piece starts when what follows a piece at `s` joins it to the
-/// next: `+` (JavaScript, Java, C#, Python), adjacent literals (Python, C),
-/// `.concat(…)` (what Babel makes of a template literal), `.` (PHP, Perl), `..`
-/// (Lua) and `||` (SQL) before a literal.
-fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
-    if *call {
-        match *data.get(s)? {
-            b',' => return Some(skip_blank(data, s + 1, true)),
-            b')' => {
-                *call = false;
-                s = skip_blank(data, s + 1, true);
-            }
-            _ => return None,
-        }
-    }
-    let rest = data.get(s..)?;
-    if rest.starts_with(b".concat(") {
-        *call = true;
-        return Some(skip_blank(data, s + 8, true));
-    }
-    match *rest.first()? {
-        b'"' | b'\'' => return Some(s),
-        b'+' => return Some(skip_blank(data, s + 1, true)),
-        _ => {}
-    }
-    let op = [&b".."[..], b".", b"||"]
-        .into_iter()
-        .find(|op| rest.starts_with(op))?;
-    let next = skip_blank(data, s + op.len(), true);
-    data.get(next).is_some_and(|&b| is_quote(b)).then_some(next)
-}
-
-/// After an array's last element at `i`: `].join("")` (or `''`, ` `` `), its end.
-fn join_end(data: &[u8], i: usize) -> Option<usize> {
-    if data.get(i) != Some(&b']') {
-        return None;
-    }
-    let j = skip_blank(data, i + 1, true);
-    let rest = data.get(j..)?;
-    let rest = rest.strip_prefix(b".join(")?;
-    let k = skip_blank(rest, 0, false);
-    let q = *rest.get(k)?;
-    if !is_quote(q) || rest.get(k + 1) != Some(&q) {
-        return None;
-    }
-    let close = skip_blank(rest, k + 2, false);
-    (rest.get(close) == Some(&b')')).then_some(j + 6 + close + 1)
 }
 
 /// UTF-16 (`width` 2) or UTF-32 (`width` 4) text around a keyword's wide bytes.

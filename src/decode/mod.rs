@@ -11,6 +11,7 @@
 //! of memory per candidate.
 
 mod idents;
+mod joins;
 mod layers;
 mod shell;
 mod wrapped;

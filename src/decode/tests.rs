@@ -235,6 +235,38 @@ fn reassembly_forms_of_real_bundles() {
         let src = format!("$k = '{a}' {op}\n  '{b}';");
         assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
     }
+    // A prefix bound to a name used more than once (what esbuild and terser keep):
+    // each use gives its own key, found where it is used.
+    let min = format!("var t=\"{a}\";function r(){{return t+\"{b}\"}}function e(n){{return t+n}}");
+    assert_eq!(found(&min), Some((Some(1), concat)));
+    let other = "qrcp_live_Hq7Ld2Kz9Xw4Mp1Rv6Tn3Bc8";
+    let py = format!(
+        "PREFIX = \"{a}\"\nKEY = PREFIX + \"{b}\"\nOTHER = PREFIX + \"{}\"\n",
+        &other[10..]
+    );
+    let (f, _) = scan(py.as_bytes());
+    let at: Vec<_> = f
+        .iter()
+        .map(|l| (l.finding.secret.clone().unwrap(), l.finding.line))
+        .collect();
+    assert_eq!(
+        at,
+        [(KEY.to_string(), Some(2)), (other.to_string(), Some(3))],
+        "{py}"
+    );
+    let php = format!("<?php\n$p = '{a}';\n$k = $p . '{b}';\n");
+    assert_eq!(found(&php), Some((Some(3), concat)));
+    // Not bindings or not uses: a comparison, a member, a longer name, a
+    // member named the same, adjacency.
+    for src in [
+        format!("if (x == \"{a}\") y = x + \"{b}\";"),
+        format!("o.t = \"{a}\"; k = t + \"{b}\";"),
+        format!("t = \"{a}\"; k = tt + \"{b}\";"),
+        format!("t = \"{a}\"; k = o.t + \"{b}\";"),
+        format!("t = \"{a}\"; print t \"{b}\""),
+    ] {
+        assert_eq!(found(&src), None, "{src}");
+    }
     // Not joins: an array that is not joined, a name bound to nothing, a member.
     assert_eq!(found(&format!("x=[\"{a}\",\"{b}\"].map(f)")), None);
     assert_eq!(found(&format!("x=\"{a}\".length+\"{b}\"")), None);
@@ -366,6 +398,8 @@ const UNITS: &[&str] = &[
     "113,114,99,112,",
     "0x71, 0x72, 0x63, 0x70,\n ",
     "\"qrcp_live_\".concat(",
+    "t=\"qrcp_live_\";",
+    "t+",
     "'qrcp_live_' . ",
     " ",
     "\n",

@@ -1,0 +1,300 @@
+//! Reassembly: string literals joined where the language joins them (`+`,
+//! adjacent literals, template literals, `[…].join("")`, `.concat(…)`, `.`,
+//! `..`, `||`), with operands that are names bound to literals in the same file,
+//! and a literal bound to a name joined where the name is used.
+
+use super::Layer;
+use super::idents::{self, Idents};
+use super::layers::{AFTER, BEFORE, MAX_GAP, Region, is_quote, skip_blank};
+
+/// String literals joined from one candidate.
+const MAX_PIECES: usize = 64;
+
+/// The contents of the string literal opened at `data[i]`, appended to `r`; returns
+/// the offset after its closing quote. Escapes are kept as written (the escape
+/// layer decodes them); in a template literal, `${"literal"}` adds that literal
+/// and `${name}` the literal bound to `name` in the same file (both set `joined`).
+fn literal(
+    data: &[u8],
+    i: usize,
+    r: &mut Region,
+    limit: usize,
+    joined: &mut bool,
+    idents: &mut Idents,
+) -> Option<usize> {
+    let q = *data.get(i)?;
+    let mut j = i + 1;
+    while j < limit.min(data.len()) {
+        let b = data[j];
+        if b == q {
+            return Some(j + 1);
+        }
+        if b == b'\n' && q != b'`' {
+            return None;
+        }
+        if b == b'\\' && j + 1 < data.len() {
+            r.push(b, j);
+            r.push(data[j + 1], j + 1);
+            j += 2;
+            continue;
+        }
+        if q == b'`' && b == b'$' && data.get(j + 1) == Some(&b'{') {
+            let k = skip_blank(data, j + 2, true);
+            let mark = r.bytes.len();
+            let after = if data.get(k).is_some_and(|&c| c == b'"' || c == b'\'') {
+                literal(data, k, r, limit, joined, idents)
+            } else {
+                reference(data, k, r, idents)
+            };
+            if let Some(after) = after {
+                let close = skip_blank(data, after, true);
+                if data.get(close) == Some(&b'}') {
+                    *joined = true;
+                    j = close + 1;
+                    continue;
+                }
+            }
+            r.truncate(mark);
+        }
+        r.push(b, j);
+        j += 1;
+    }
+    None
+}
+
+/// A bare identifier (or a call without arguments, `o()`) at `data[i]` whose
+/// string literal is found in the same file: its contents appended to `r`, mapped
+/// to the identifier; returns the offset after the reference.
+fn reference(data: &[u8], i: usize, r: &mut Region, idents: &mut Idents) -> Option<usize> {
+    let end = idents::ident_end(data, i)?;
+    let mut after = end;
+    let call = skip_blank(data, end, false);
+    if data.get(call) == Some(&b'(') {
+        let close = skip_blank(data, call + 1, false);
+        if data.get(close) != Some(&b')') {
+            return None;
+        }
+        after = close + 1;
+    }
+    // `a.b`, `a[0]`, `a(x)`: not a bare reference.
+    let next = skip_blank(data, after, true);
+    if !data
+        .get(next)
+        .is_none_or(|c| matches!(c, b'+' | b',' | b']' | b')' | b'}' | b';' | b'\n'))
+    {
+        return None;
+    }
+    let (s, e) = idents.resolve(data, &data[i..end], i)?;
+    // The bytes come from the literal: a finding starts at its earliest piece.
+    for (k, &b) in data.iter().enumerate().take(e).skip(s) {
+        r.push(b, k);
+    }
+    Some(after)
+}
+
+/// `"qrcp_live_" + "Ab…"` (across line breaks, an operand may be a name bound to a
+/// literal in the same file), `` `qrcp_live_${"Ab…"}` `` / `` `qrcp_live_${e}` ``,
+/// and `["qrcp_live_", "Ab…", o()].join("")`: the pieces joined, starting with the
+/// literal that holds the keyword at `at`.
+pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> {
+    let lo = at.saturating_sub(BEFORE);
+    let open = lo
+        + data[lo..at]
+            .iter()
+            .rposition(|&b| is_quote(b) || b == b'\n')?;
+    if data[open] == b'\n' {
+        return None;
+    }
+    // An array literal's first element: `[…].join("")`.
+    let list = data[open.saturating_sub(MAX_GAP)..open]
+        .iter()
+        .rev()
+        .find(|b| !b.is_ascii_whitespace())
+        == Some(&b'[');
+    let mut r = Region::new(Layer::Concatenation, open);
+    let j = join_pieces(data, open, list, false, &mut r, idents);
+    if list {
+        return r.finish(join_end(data, j.close?)?);
+    }
+    if j.pieces >= 2 || j.joined {
+        return r.finish(j.last?);
+    }
+    // One literal joined nowhere here: a name bound to it may be joined where
+    // it is used.
+    bound_uses(data, open, j.last?, idents)
+}
+
+/// What [`join_pieces`] took.
+struct Joined {
+    pieces: usize,
+    /// End of the last piece taken.
+    last: Option<usize>,
+    /// A template literal joined a piece inside it.
+    joined: bool,
+    /// A list's closing `]`, if the list closed.
+    close: Option<usize>,
+}
+
+/// The pieces joined from `i` on (a literal or a name bound to one, then a
+/// joiner, and so on), appended to `r`: the elements of an array literal
+/// (`list`), or pieces joined by operators (`call`: inside `.concat(` already).
+fn join_pieces(
+    data: &[u8],
+    mut i: usize,
+    list: bool,
+    mut call: bool,
+    r: &mut Region,
+    idents: &mut Idents,
+) -> Joined {
+    let limit = i + AFTER;
+    let mut j = Joined {
+        pieces: 0,
+        last: None,
+        joined: false,
+        close: None,
+    };
+    while i < data.len() {
+        let mark = r.bytes.len();
+        let piece = if is_quote(data[i]) {
+            literal(data, i, r, limit, &mut j.joined, idents)
+        } else {
+            reference(data, i, r, idents)
+        };
+        let Some(after) = piece else {
+            r.truncate(mark);
+            break;
+        };
+        j.pieces += 1;
+        j.last = Some(after);
+        let s = skip_blank(data, after, true);
+        if list && data.get(s) == Some(&b']') {
+            j.close = Some(s);
+            break;
+        }
+        let next = match list {
+            true => (data.get(s) == Some(&b',')).then(|| skip_blank(data, s + 1, true)),
+            false => joiner(data, s, &mut call),
+        };
+        match next.filter(|&n| j.pieces < MAX_PIECES && n < limit) {
+            Some(n) => i = n,
+            None => break,
+        }
+    }
+    j
+}
+
+/// Uses of one bound name joined, at most.
+const MAX_USES: usize = 8;
+
+/// `PREFIX = "qrcp_live_"` … `PREFIX + "Ab…"`: a constant that a minifier keeps
+/// because it is used more than once (esbuild and terser leave
+/// `var t="qrcp_live_";…return t+"Ab…"`). The literal is joined where its name is
+/// used (the first few uses within [`idents::USES_WITHIN`] after it, a line apart
+/// in the region), and each join is mapped to its use: a key found starts there.
+fn bound_uses(data: &[u8], open: usize, after: usize, idents: &mut Idents) -> Option<Region> {
+    let name = bound_name(data, open)?;
+    let mut r = Region::new(Layer::Concatenation, open);
+    for at in idents.uses_after(data, name, after, MAX_USES) {
+        let s = skip_blank(data, at + name.len(), false);
+        // Bound again: the uses from here on are that binding's.
+        if data.get(s) == Some(&b'=') && data.get(s + 1) != Some(&b'=') {
+            break;
+        }
+        let mut call = false;
+        // An operator, not adjacency: `t "…"` joins nothing.
+        let Some(next) = joiner(data, s, &mut call).filter(|&n| n != s) else {
+            continue;
+        };
+        let mark = r.bytes.len();
+        if mark > 0 {
+            r.push(b'\n', at);
+        }
+        let mut joined = false;
+        if literal(data, open, &mut r, open + AFTER, &mut joined, idents).is_none() {
+            r.truncate(mark);
+            continue;
+        }
+        r.remap(mark, at);
+        if join_pieces(data, next, false, call, &mut r, idents).pieces == 0 {
+            r.truncate(mark);
+        }
+    }
+    r.finish(after)
+}
+
+/// The name `open`'s literal is bound to: `name = "…"` (after `var`, `let`,
+/// `const`, or in Python, Ruby, shell-less scripts), not a comparison (`==`,
+/// `<=`), an update (`+=`) or a member (`a.b = "…"`).
+fn bound_name(data: &[u8], open: usize) -> Option<&[u8]> {
+    let blank = |j: &mut usize| {
+        while *j > 0 && matches!(data[*j - 1], b' ' | b'\t') {
+            *j -= 1;
+        }
+    };
+    let mut j = open;
+    blank(&mut j);
+    if j == 0 || data[j - 1] != b'=' {
+        return None;
+    }
+    j -= 1;
+    if j > 0 && b"=!<>+-*/%&|^?:".contains(&data[j - 1]) {
+        return None;
+    }
+    blank(&mut j);
+    let end = j;
+    while j > 0 && end - j < 128 && idents::is_ident_byte(data[j - 1]) {
+        j -= 1;
+    }
+    let name = &data[j..end];
+    let member = j > 0 && data[j - 1] == b'.';
+    (!name.is_empty() && !name[0].is_ascii_digit() && !member).then_some(name)
+}
+
+/// Where the next piece starts when what follows a piece at `s` joins it to the
+/// next: `+` (JavaScript, Java, C#, Python), adjacent literals (Python, C),
+/// `.concat(…)` (what Babel makes of a template literal), `.` (PHP, Perl), `..`
+/// (Lua) and `||` (SQL) before a literal.
+fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
+    if *call {
+        match *data.get(s)? {
+            b',' => return Some(skip_blank(data, s + 1, true)),
+            b')' => {
+                *call = false;
+                s = skip_blank(data, s + 1, true);
+            }
+            _ => return None,
+        }
+    }
+    let rest = data.get(s..)?;
+    if rest.starts_with(b".concat(") {
+        *call = true;
+        return Some(skip_blank(data, s + 8, true));
+    }
+    match *rest.first()? {
+        b'"' | b'\'' => return Some(s),
+        b'+' => return Some(skip_blank(data, s + 1, true)),
+        _ => {}
+    }
+    let op = [&b".."[..], b".", b"||"]
+        .into_iter()
+        .find(|op| rest.starts_with(op))?;
+    let next = skip_blank(data, s + op.len(), true);
+    data.get(next).is_some_and(|&b| is_quote(b)).then_some(next)
+}
+
+/// After an array's last element at `i`: `].join("")` (or `''`, ` `` `), its end.
+fn join_end(data: &[u8], i: usize) -> Option<usize> {
+    if data.get(i) != Some(&b']') {
+        return None;
+    }
+    let j = skip_blank(data, i + 1, true);
+    let rest = data.get(j..)?;
+    let rest = rest.strip_prefix(b".join(")?;
+    let k = skip_blank(rest, 0, false);
+    let q = *rest.get(k)?;
+    if !is_quote(q) || rest.get(k + 1) != Some(&q) {
+        return None;
+    }
+    let close = skip_blank(rest, k + 2, false);
+    (rest.get(close) == Some(&b')')).then_some(j + 6 + close + 1)
+}
