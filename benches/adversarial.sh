@@ -62,6 +62,7 @@ rep("utf16.txt", "qrcp_live_".encode("utf-16-le"))
 rep("hex.txt", b"qrcp_live_".hex().encode())
 rep("codes.js", b"113,114,99,112,")
 rep("babel.js", b'"qrcp_live_".concat(')
+rep("bound.js", b't="qrcp_live_";t+t+"ab"+')
 def sourcemap(name, n):
     p = os.path.join(work, name)
     if not os.path.exists(p):
@@ -93,7 +94,7 @@ case_row() { # row file reference-file
 }
 for f in backslash.txt percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js \
          template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt \
-         hex.txt codes.js babel.js; do
+         hex.txt codes.js babel.js bound.js; do
     case_row "$f" "$f" plain.js
 done
 # Source maps and notebooks: against plain JS of the same size, and against the

@@ -672,7 +672,9 @@ impl Placeholders {
 
     /// Sorts the list and keeps one placeholder per start.
     fn settle_all(&mut self) {
-        self.list.sort_unstable();
+        // Stable sort: it merges the sorted runs the list is made of (what was
+        // kept, then each region's placeholders in order) in about linear time.
+        self.list.sort();
         self.list.dedup_by_key(|p| p.0);
     }
 

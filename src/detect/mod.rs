@@ -381,9 +381,19 @@ impl Detector {
         // Bounded: a keyword on a megabyte-long line costs what it costs on a short
         // one. Keywords come left to right, so the window's start never goes back;
         // a window that the last search covered is judged from its matches.
-        let (ls, _) = line_bounds_within(data, kw_start, BEFORE, 0);
-        let (_, le) = line_bounds_within(data, kw_end, 0, AFTER);
-        if !(searched.from <= ls && le <= searched.to) {
+        // The line window is within `BEFORE` and `AFTER` of the keyword: when those
+        // are inside the last search, so is the window, and the line's ends need
+        // not be looked for (a file of keywords on one line looked for them at
+        // every keyword).
+        let inside = searched.from <= kw_start.saturating_sub(BEFORE)
+            && kw_end.saturating_add(AFTER).min(data.len()) <= searched.to;
+        let line_start = || line_bounds_within(data, kw_start, BEFORE, 0).0;
+        let covered = inside || {
+            let (_, le) = line_bounds_within(data, kw_end, 0, AFTER);
+            searched.from <= line_start() && le <= searched.to
+        };
+        if !covered {
+            let ls = line_start();
             let (_, far) = line_bounds_within(data, kw_end, 0, AHEAD);
             searched.from = ls;
             searched.to = far;
@@ -427,7 +437,7 @@ impl Detector {
                 {
                     return Judgement::Nothing;
                 }
-                match variable_use(data, ls, start, end) {
+                match variable_use(data, line_start(), start, end) {
                     Use::Definition => {}
                     Use::ClientRead if rule.spec.read_severity.is_some() => read = true,
                     _ => return Judgement::Nothing,
