@@ -101,9 +101,7 @@ impl Idents {
         }
         best.map(|(_, _, d)| (d.1, d.2))
     }
-}
 
-impl Idents {
     /// Where `name` is used as a whole identifier (not a member, not part of a
     /// longer name) in `data[from..from + USES_WITHIN]`: the first `n`. Each
     /// name's uses are searched once however many definitions ask (bytes already
