@@ -103,10 +103,10 @@ pub fn head_set<'a>(words: impl IntoIterator<Item = &'a [u8]>) -> Vec<&'a [u8]> 
     let mut chosen: Vec<(usize, &[u8])> = Vec::new();
     for i in order {
         let w = words[i];
-        if !chosen
-            .iter()
-            .any(|(_, h)| memchr::memmem::find(w, h).is_some())
-        {
+        // A plain window comparison: the literals are short, and building a
+        // memmem searcher per pair cost more than the whole check.
+        let holds = |h: &[u8]| w.windows(h.len()).any(|x| x == h);
+        if !chosen.iter().any(|(_, h)| holds(h)) {
             chosen.push((i, &w[..w.len().min(HEAD)]));
         }
     }
