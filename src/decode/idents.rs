@@ -41,7 +41,9 @@ pub const USES_WITHIN: usize = 64 << 10;
 #[derive(Default)]
 pub struct Idents {
     done: Vec<bool>,
-    defs: HashMap<(Vec<u8>, usize), Vec<Def>>,
+    /// Per name, per chunk: its definitions (looked up by name without
+    /// allocating a key: a file of references looks names up at every one).
+    defs: HashMap<Vec<u8>, HashMap<usize, Vec<Def>>>,
     /// Per name: where it is used as a whole identifier (from the last lookup
     /// on), and how far its uses have been searched.
     uses: HashMap<Vec<u8>, (VecDeque<usize>, usize)>,
@@ -74,7 +76,14 @@ impl Idents {
             let Some(lit) = c.get(3).or_else(|| c.get(4)).or_else(|| c.get(5)) else {
                 continue;
             };
-            let v = self.defs.entry((name.as_bytes().to_vec(), k)).or_default();
+            let bytes = name.as_bytes();
+            if !self.defs.contains_key(bytes) {
+                self.defs.insert(bytes.to_vec(), HashMap::new());
+            }
+            let Some(per_chunk) = self.defs.get_mut(bytes) else {
+                continue;
+            };
+            let v = per_chunk.entry(k).or_default();
             if v.len() < PER_NAME {
                 v.push((lo + name.start(), lo + lit.start(), lo + lit.end()));
             }
@@ -89,7 +98,7 @@ impl Idents {
         let mut best: Option<(bool, usize, Def)> = None;
         for kk in ks.into_iter().flatten() {
             self.index_chunk(data, kk);
-            let Some(v) = self.defs.get(&(name.to_vec(), kk)) else {
+            let Some(v) = self.defs.get(name).and_then(|m| m.get(&kk)) else {
                 continue;
             };
             for &d in v {
@@ -109,7 +118,12 @@ impl Idents {
     pub fn uses_after(&mut self, data: &[u8], name: &[u8], from: usize, n: usize) -> Vec<usize> {
         let to = (from + USES_WITHIN).min(data.len());
         let budget = (2 * data.len() + USES_WITHIN).saturating_sub(self.use_bytes);
-        let (found, searched) = self.uses.entry(name.to_vec()).or_default();
+        if !self.uses.contains_key(name) {
+            self.uses.insert(name.to_vec(), Default::default());
+        }
+        let Some((found, searched)) = self.uses.get_mut(name) else {
+            return Vec::new();
+        };
         let start = (*searched).max(from);
         let end = to.min(start.saturating_add(budget));
         if start < end {
