@@ -302,3 +302,44 @@ fn real_bundles_decoy_is_only_placeholders() {
         "{report:#}"
     );
 }
+
+/// What real minifiers keep of the other hidden forms (`fixtures/minified`, built
+/// by scripts/minified/generate.mjs with the same pinned esbuild and terser): a
+/// constant used twice stays a name joined at each use (`var r="qrcp_live_";…
+/// return r+"…"`), hex digits and character codes stay as written (or are
+/// evaluated to plain text, which expected.json then says). Each key is found in
+/// its file, with the encoding the built file holds it in, and never printed.
+#[test]
+fn minified_names_hex_and_char_codes_are_found_by_dir() {
+    let root = repo_root().join("fixtures/minified");
+    let exp: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("expected.json")).unwrap())
+            .unwrap();
+    let o = qrcp()
+        .current_dir(repo_root())
+        .args(["dir", "fixtures/minified", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let report = json(&o);
+    let cases = exp["cases"].as_array().unwrap();
+    assert!(cases.len() >= 7, "{exp:#}");
+    let mut misses = Vec::new();
+    for case in cases {
+        let key = case["key"].as_str().unwrap();
+        assert_secret_absent(&o, key);
+        let file = format!("fixtures/minified/{}", case["file"].as_str().unwrap());
+        let found = findings(&report).iter().find(|f| {
+            f["secret"] == crate::bundles::shown(key).as_str() && f["path"] == file.as_str()
+        });
+        match found {
+            None => misses.push(format!("{}: not found in {file}", case["id"])),
+            Some(f) if f["encoding"] != case["encoding"] => misses.push(format!(
+                "{}: encoding {} (want {})",
+                case["id"], f["encoding"], case["encoding"]
+            )),
+            Some(_) => {}
+        }
+    }
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+}
