@@ -223,8 +223,8 @@ fn bound_uses(data: &[u8], open: usize, after: usize, idents: &mut Idents) -> Op
 }
 
 /// The name `open`'s literal is bound to: `name = "…"` (after `var`, `let`,
-/// `const`, or in Python, Ruby, shell-less scripts), not a comparison (`==`,
-/// `<=`), an update (`+=`) or a member (`a.b = "…"`).
+/// `const`, or bare as Python, Ruby and PHP bind), not a comparison (`==`, `<=`),
+/// an update (`+=`) or a member (`a.b = "…"`).
 fn bound_name(data: &[u8], open: usize) -> Option<&[u8]> {
     let blank = |j: &mut usize| {
         while *j > 0 && matches!(data[*j - 1], b' ' | b'\t') {
