@@ -1,6 +1,6 @@
 // Builds fixtures/minified: what real minifiers keep of keys hidden the ways the
 // decoding layers undo and that fixtures/bundles does not cover. A constant used
-// more than once stays a name (`var t="qrcp_live_";…t+"…"`), hex digits and
+// more than once stays a name (`var t="qrcp_live_";…t+"…"`, `` `${t}…` ``), hex digits and
 // character codes stay as written. Each case leaks its own fake key, generated
 // here; expected.json is the ground truth, found by searching the built files: a
 // key the minifier turned into plain text (esbuild evaluates
@@ -56,6 +56,26 @@ export function other(x) { return PREFIX + x; }
 export function primary() { return PREFIX + "${a.slice(10)}"; }
 export function fallback() { return PREFIX + "${b.slice(10)}"; }
 export function other(x) { return PREFIX + x; }
+`,
+  },
+  {
+    id: "esbuild-template-prefix",
+    tool: "esbuild",
+    keys: 1,
+    encoding: "concatenation",
+    source: ([a]) => `const PREFIX = "qrcp_live_";
+export const primary = () => \`\${PREFIX}${a.slice(10)}\`;
+export const other = (x) => \`\${PREFIX}\${x}\`;
+`,
+  },
+  {
+    id: "terser-template-prefix",
+    tool: "terser",
+    keys: 1,
+    encoding: "concatenation",
+    source: ([a]) => `const PREFIX = "qrcp_live_";
+export const primary = () => \`\${PREFIX}${a.slice(10)}\`;
+export const other = (x) => \`\${PREFIX}\${x}\`;
 `,
   },
   {

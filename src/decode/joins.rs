@@ -22,8 +22,20 @@ fn literal(
     joined: &mut bool,
     idents: &mut Idents,
 ) -> Option<usize> {
-    let q = *data.get(i)?;
-    let mut j = i + 1;
+    literal_from(data, *data.get(i)?, i + 1, r, limit, joined, idents)
+}
+
+/// [`literal`] from `j`, inside a literal quoted by `q`: its contents up to the
+/// closing quote appended to `r`; returns the offset after that quote.
+fn literal_from(
+    data: &[u8],
+    q: u8,
+    mut j: usize,
+    r: &mut Region,
+    limit: usize,
+    joined: &mut bool,
+    idents: &mut Idents,
+) -> Option<usize> {
     while j < limit.min(data.len()) {
         let b = data[j];
         if b == q {
@@ -186,11 +198,12 @@ fn join_pieces(
 /// Uses of one bound name joined, at most.
 const MAX_USES: usize = 8;
 
-/// `PREFIX = "qrcp_live_"` … `PREFIX + "Ab…"`: a constant that a minifier keeps
-/// because it is used more than once (esbuild and terser leave
-/// `var t="qrcp_live_";…return t+"Ab…"`). The literal is joined where its name is
-/// used (the first few uses within [`idents::USES_WITHIN`] after it, a line apart
-/// in the region), and each join is mapped to its use: a key found starts there.
+/// `PREFIX = "qrcp_live_"` … `PREFIX + "Ab…"` or `` `${PREFIX}Ab…` ``: a constant
+/// that a minifier keeps because it is used more than once (esbuild and terser
+/// leave `var t="qrcp_live_";…return t+"Ab…"`). The literal is joined where its
+/// name is used (the first few uses within [`idents::USES_WITHIN`] after it, a
+/// line apart in the region), and each join is mapped to its use: a key found
+/// starts there.
 fn bound_uses(data: &[u8], open: usize, after: usize, idents: &mut Idents) -> Option<Region> {
     let name = bound_name(data, open)?;
     let mut r = Region::new(Layer::Concatenation, open);
@@ -200,9 +213,21 @@ fn bound_uses(data: &[u8], open: usize, after: usize, idents: &mut Idents) -> Op
         if data.get(s) == Some(&b'=') && data.get(s + 1) != Some(&b'=') {
             break;
         }
+        // In a template literal: `` `${t}Ab…` `` (minifiers keep those too).
+        let lo = at.saturating_sub(MAX_GAP);
+        let open_brace = data[lo..at]
+            .iter()
+            .rposition(|&b| !matches!(b, b' ' | b'\t'))
+            .map(|k| lo + k)
+            .filter(|&k| k > 0 && data[k] == b'{' && data[k - 1] == b'$');
+        let template = open_brace.is_some() && data.get(s) == Some(&b'}');
         let mut call = false;
         // An operator, not adjacency: `t "…"` joins nothing.
-        let Some(next) = joiner(data, s, &mut call).filter(|&n| n != s) else {
+        let next = match template {
+            true => Some(s + 1),
+            false => joiner(data, s, &mut call).filter(|&n| n != s),
+        };
+        let Some(next) = next else {
             continue;
         };
         let mark = r.bytes.len();
@@ -215,7 +240,13 @@ fn bound_uses(data: &[u8], open: usize, after: usize, idents: &mut Idents) -> Op
             continue;
         }
         r.remap(mark, at);
-        if join_pieces(data, next, false, call, &mut r, idents).pieces == 0 {
+        let lit_end = r.bytes.len();
+        let rest = match template {
+            true => literal_from(data, b'`', next, &mut r, next + AFTER, &mut joined, idents)
+                .is_some_and(|_| r.bytes.len() > lit_end),
+            false => join_pieces(data, next, false, call, &mut r, idents).pieces > 0,
+        };
+        if !rest {
             r.truncate(mark);
         }
     }

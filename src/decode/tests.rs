@@ -254,6 +254,8 @@ fn reassembly_forms_of_real_bundles() {
         [(KEY.to_string(), Some(2)), (other.to_string(), Some(3))],
         "{py}"
     );
+    let tpl = format!("var c=\"{a}\",o=()=>`${{c}}{b}`,n=t=>`${{ c }}${{t}}`;");
+    assert_eq!(found(&tpl), Some((Some(1), concat)));
     let php = format!("<?php\n$p = '{a}';\n$k = $p . '{b}';\n");
     assert_eq!(found(&php), Some((Some(3), concat)));
     // Not bindings or not uses: a comparison, a member, a longer name, a
@@ -264,6 +266,7 @@ fn reassembly_forms_of_real_bundles() {
         format!("t = \"{a}\"; k = tt + \"{b}\";"),
         format!("t = \"{a}\"; k = o.t + \"{b}\";"),
         format!("t = \"{a}\"; print t \"{b}\""),
+        format!("t = \"{a}\"; k = `${{t}}`; j = `{{t}}{b}`;"),
     ] {
         assert_eq!(found(&src), None, "{src}");
     }
