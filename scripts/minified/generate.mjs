@@ -32,13 +32,12 @@ function makeKey() {
 const hex = (s) => Buffer.from(s).toString("hex");
 const codes = (s) => [...Buffer.from(s)].join(", ");
 
-// Each case: its id, the minifier, the source (given its keys), the keys'
-// count and the encoding each key's finding must name unless the minifier
-// decoded it.
-const CASES = [
+// Each form: its name, the source (given its keys), the keys' count and the
+// encoding each key's finding must name unless the minifier decoded it. Every
+// form is built by both minifiers.
+const FORMS = [
   {
-    id: "esbuild-shared-prefix",
-    tool: "esbuild",
+    name: "shared-prefix",
     keys: 2,
     encoding: "concatenation",
     source: ([a, b]) => `const PREFIX = "qrcp_live_";
@@ -48,19 +47,7 @@ export function other(x) { return PREFIX + x; }
 `,
   },
   {
-    id: "terser-shared-prefix",
-    tool: "terser",
-    keys: 2,
-    encoding: "concatenation",
-    source: ([a, b]) => `const PREFIX = "qrcp_live_";
-export function primary() { return PREFIX + "${a.slice(10)}"; }
-export function fallback() { return PREFIX + "${b.slice(10)}"; }
-export function other(x) { return PREFIX + x; }
-`,
-  },
-  {
-    id: "esbuild-template-prefix",
-    tool: "esbuild",
+    name: "template-prefix",
     keys: 1,
     encoding: "concatenation",
     source: ([a]) => `const PREFIX = "qrcp_live_";
@@ -69,37 +56,21 @@ export const other = (x) => \`\${PREFIX}\${x}\`;
 `,
   },
   {
-    id: "terser-template-prefix",
-    tool: "terser",
-    keys: 1,
-    encoding: "concatenation",
-    source: ([a]) => `const PREFIX = "qrcp_live_";
-export const primary = () => \`\${PREFIX}${a.slice(10)}\`;
-export const other = (x) => \`\${PREFIX}\${x}\`;
-`,
-  },
-  {
-    id: "esbuild-hex",
-    tool: "esbuild",
+    name: "hex",
     keys: 1,
     encoding: "hex",
     source: ([a]) => `export const key = () => Buffer.from("${hex(a)}", "hex").toString();\n`,
   },
   {
-    id: "esbuild-char-codes",
-    tool: "esbuild",
-    keys: 1,
-    encoding: "char-codes",
-    source: ([a]) => `export const key = () => String.fromCharCode(${codes(a)});\n`,
-  },
-  {
-    id: "terser-char-codes",
-    tool: "terser",
+    name: "char-codes",
     keys: 1,
     encoding: "char-codes",
     source: ([a]) => `export const key = () => String.fromCharCode(${codes(a)});\n`,
   },
 ];
+const CASES = FORMS.flatMap((f) =>
+  ["esbuild", "terser"].map((tool) => ({ ...f, id: `${tool}-${f.name}`, tool })),
+);
 
 function build(tool, src, dest) {
   if (tool === "esbuild") {
