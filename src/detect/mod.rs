@@ -388,20 +388,19 @@ impl Detector {
         let inside = searched.from <= kw_start.saturating_sub(BEFORE)
             && kw_end.saturating_add(AFTER).min(data.len()) <= searched.to;
         let line_start = || line_bounds_within(data, kw_start, BEFORE, 0).0;
-        let covered = inside || {
-            let (_, le) = line_bounds_within(data, kw_end, 0, AFTER);
-            searched.from <= line_start() && le <= searched.to
-        };
-        if !covered {
+        if !inside {
             let ls = line_start();
-            let (_, far) = line_bounds_within(data, kw_end, 0, AHEAD);
-            searched.from = ls;
-            searched.to = far;
-            searched.matches.clear();
-            searched.matches.extend(
-                re.find_iter(&data[ls..far])
-                    .map(|m| (ls + m.start(), ls + m.end())),
-            );
+            let (_, le) = line_bounds_within(data, kw_end, 0, AFTER);
+            if !(searched.from <= ls && le <= searched.to) {
+                let (_, far) = line_bounds_within(data, kw_end, 0, AHEAD);
+                searched.from = ls;
+                searched.to = far;
+                searched.matches.clear();
+                searched.matches.extend(
+                    re.find_iter(&data[ls..far])
+                        .map(|m| (ls + m.start(), ls + m.end())),
+                );
+            }
         }
         let first = searched
             .matches
