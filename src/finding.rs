@@ -155,6 +155,9 @@ pub enum Encoding {
     /// `bytes([113, 114, …])`, `{0x71, 0x72, …}`).
     #[serde(rename = "char-codes")]
     CharCodes,
+    /// MIME quoted-printable (`=5F`, lines wrapped by `=` at their end).
+    #[serde(rename = "quoted-printable")]
+    QuotedPrintable,
 }
 
 impl Encoding {
@@ -169,6 +172,7 @@ impl Encoding {
             Encoding::Utf32 => "UTF-32",
             Encoding::Hex => "hex",
             Encoding::CharCodes => "character codes",
+            Encoding::QuotedPrintable => "quoted-printable",
         }
     }
 }

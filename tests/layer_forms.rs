@@ -3,7 +3,8 @@
 //! lines in YAML scalars (folded, literal, plain and double-quoted continued) are
 //! found the same way in a folder, in git history and in a staged change, at the
 //! line where the key starts, and so is a key percent-encoded whole and then
-//! base64-encoded. So are encodings beyond those the issue lists: hex, character
+//! base64-encoded. So are encodings beyond those the issue lists: quoted-printable
+//! (a mail wrapped by a soft line break), hex, character
 //! codes (`String.fromCharCode(113,…)`, a C array of `0x71, …` over lines), and
 //! the joins of other languages and tools (Babel's `.concat(…)`, PHP's `.`, SQL's
 //! `||`), and a prefix bound to a name that is joined where the name is used
@@ -211,6 +212,19 @@ fn cases(k: &[String]) -> Vec<Case> {
             2,
             "concatenation",
         ),
+        (
+            "conf/invite.eml",
+            format!(
+                "From: ops@example.com\r\nContent-Type: text/plain\r\n\
+                 Content-Transfer-Encoding: quoted-printable\r\n\r\n\
+                 Your key is {}=\r\n{} - keep it safe.\r\n",
+                &k[18][..16].replace('_', "=5F"),
+                &k[18][16..]
+            )
+            .into_bytes(),
+            5,
+            "quoted-printable",
+        ),
     ]
 }
 
@@ -232,7 +246,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..18).map(|_| live_key()).collect()
+    (0..19).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

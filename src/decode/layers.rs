@@ -104,6 +104,7 @@ pub enum Decoder {
     Utf32,
     Hex,
     CharCodes,
+    QuotedPrintable,
 }
 
 impl Decoder {
@@ -117,7 +118,10 @@ impl Decoder {
 
     /// Whether it decodes its candidate's whole line window (percent, escapes).
     pub fn decodes_window(self) -> bool {
-        matches!(self, Decoder::Percent | Decoder::Escape)
+        matches!(
+            self,
+            Decoder::Percent | Decoder::Escape | Decoder::QuotedPrintable
+        )
     }
 
     /// Whether it reads a file's text as written (shell words, wrapped lines).
@@ -141,6 +145,7 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
         Layer::Utf32 => &[Decoder::Utf32],
         Layer::Hex => &[Decoder::Hex],
         Layer::CharCodes => &[Decoder::CharCodes],
+        Layer::QuotedPrintable => &[Decoder::QuotedPrintable],
     }
 }
 
@@ -158,6 +163,7 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Utf32 => wide(data, c.at, c.lead, 4),
         Decoder::Hex => hex_text(data, c.at),
         Decoder::CharCodes => char_codes(data, c.at),
+        Decoder::QuotedPrintable => quoted_printable(data, c.at),
     }
 }
 
@@ -234,6 +240,40 @@ fn percent(data: &[u8], at: usize) -> Option<Region> {
         i += 1;
     }
     r.finish(e)
+}
+
+/// MIME quoted-printable from the start of the candidate's line: `=XX` is a byte,
+/// and `=` at a line's end joins the next line to it (a soft line break, which
+/// wraps a body at 76 characters); a plain line break ends the region.
+fn quoted_printable(data: &[u8], at: usize) -> Option<Region> {
+    let (s, _) = window(data, at);
+    let limit = (at + AFTER).min(data.len());
+    let mut r = Region::new(Layer::QuotedPrintable, s);
+    let mut i = s;
+    while i < limit && data[i] != b'\n' {
+        if data[i] == b'=' {
+            let soft = match data.get(i + 1..) {
+                Some([b'\r', b'\n', ..]) => Some(3),
+                Some([b'\n', ..]) => Some(2),
+                _ => None,
+            };
+            if let Some(len) = soft {
+                i += len;
+                continue;
+            }
+            if let (Some(h), Some(l)) = (
+                data.get(i + 1).and_then(|&b| hex(b)),
+                data.get(i + 2).and_then(|&b| hex(b)),
+            ) {
+                r.push(h << 4 | l, i);
+                i += 3;
+                continue;
+            }
+        }
+        r.push(data[i], i);
+        i += 1;
+    }
+    r.finish(i)
 }
 
 /// Hex digits, two a byte, from the trigger at `at` (a keyword's first byte), as

@@ -52,7 +52,8 @@ pub fn detector(rules: std::sync::Arc<RuleSet>) -> anyhow::Result<Detector> {
 
 /// The trigger literals of every content rule's keywords: the base64 forms of each
 /// secret keyword at the three byte alignments, its hex digits, its
-/// percent-encoded and escaped forms (`qrcp%5F`, `qrcp\u005f`, `qrcp\x5f`), the
+/// percent-encoded, quoted-printable and escaped forms (`qrcp%5F`, `qrcp=5F`,
+/// `qrcp\u005f`, `qrcp\x5f`), the
 /// character codes of its start (`113,114,99,112`), the UTF-16 and UTF-32 LE/BE
 /// bytes of every keyword, and the keyword cut by a quote or a line break.
 pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
@@ -145,14 +146,16 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                     format!("&#x{c:02x};"),
                     format!("&#x{c:02X};"),
                     format!("&#X{c:02X};"),
+                    format!("={c:02X}"),
+                    format!("={c:02x}"),
                 ]
                 .into_iter()
                 .chain(html_name(c).map(|n| format!("&{n};")))
                 {
-                    let layer = if form.starts_with('%') {
-                        Layer::Percent
-                    } else {
-                        Layer::Escape
+                    let layer = match form.as_bytes()[0] {
+                        b'%' => Layer::Percent,
+                        b'=' => Layer::QuotedPrintable,
+                        _ => Layer::Escape,
                     };
                     let mut p = head.to_vec();
                     p.extend_from_slice(form.as_bytes());

@@ -49,6 +49,13 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
         Layer::Utf16 => utf16(&format!("KEY={key}\r\n"), false),
         Layer::Utf32 => utf32(&format!("KEY={key}\r\n"), false),
         Layer::Hex => format!("k = bytes.fromhex(\"{}\")", hex(key)).into_bytes(),
+        // A body wrapped by a soft line break.
+        Layer::QuotedPrintable => format!(
+            "key=3D{}=\r\n{}",
+            &key[..20].replace('_', "=5F"),
+            &key[20..]
+        )
+        .into_bytes(),
         Layer::CharCodes => {
             let codes: Vec<String> = key.bytes().map(|b| b.to_string()).collect();
             format!("k=String.fromCharCode({})", codes.join(",")).into_bytes()
@@ -82,7 +89,7 @@ fn text(s: &str, layer: Layer) -> Vec<u8> {
     }
 }
 
-const LAYERS: [Layer; 8] = [
+const LAYERS: [Layer; 9] = [
     Layer::Base64,
     Layer::Percent,
     Layer::Escape,
@@ -91,6 +98,7 @@ const LAYERS: [Layer; 8] = [
     Layer::Utf32,
     Layer::Hex,
     Layer::CharCodes,
+    Layer::QuotedPrintable,
 ];
 
 #[test]
@@ -405,6 +413,7 @@ const UNITS: &[&str] = &[
     "\"qrcp_live_\".concat(",
     "t=\"qrcp_live_\";",
     "t+",
+    "qrcp=5F=\n",
     "'qrcp_live_' . ",
     " ",
     "\n",

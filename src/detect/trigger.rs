@@ -16,6 +16,7 @@ pub enum Layer {
     Utf32,
     Hex,
     CharCodes,
+    QuotedPrintable,
 }
 
 impl Layer {
@@ -30,6 +31,7 @@ impl Layer {
             Layer::Utf32 => Encoding::Utf32,
             Layer::Hex => Encoding::Hex,
             Layer::CharCodes => Encoding::CharCodes,
+            Layer::QuotedPrintable => Encoding::QuotedPrintable,
         }
     }
 }
