@@ -154,7 +154,7 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
 pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> Option<Region> {
     match dec {
         Decoder::Base64 => base64(data, c.at, c.lead),
-        Decoder::Percent => percent(data, c.at),
+        Decoder::Percent => hex_escapes(data, c.at, Layer::Percent),
         Decoder::Escape => escape(data, c.at),
         Decoder::Concatenation => super::joins::concatenation(data, c.at, idents),
         Decoder::ShellWords => super::shell::words(data, c.at),
@@ -163,7 +163,7 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Utf32 => wide(data, c.at, c.lead, 4),
         Decoder::Hex => hex_text(data, c.at),
         Decoder::CharCodes => char_codes(data, c.at),
-        Decoder::QuotedPrintable => quoted_printable(data, c.at),
+        Decoder::QuotedPrintable => hex_escapes(data, c.at, Layer::QuotedPrintable),
     }
 }
 
@@ -221,50 +221,33 @@ pub(super) fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
-/// `%XX` sequences on the candidate's line.
-fn percent(data: &[u8], at: usize) -> Option<Region> {
-    let (s, e) = window(data, at);
-    let mut r = Region::new(Layer::Percent, s);
-    let mut i = s;
-    while i < e {
-        let b = data[i];
-        if b == b'%'
-            && i + 2 < e
-            && let (Some(h), Some(l)) = (hex(data[i + 1]), hex(data[i + 2]))
-        {
-            r.push(h << 4 | l, i);
-            i += 3;
-            continue;
-        }
-        r.push(b, i);
-        i += 1;
-    }
-    r.finish(e)
-}
-
-/// MIME quoted-printable from the start of the candidate's line: `=XX` is a byte,
-/// and `=` at a line's end joins the next line to it (a soft line break, which
-/// wraps a body at 76 characters); a plain line break ends the region.
-fn quoted_printable(data: &[u8], at: usize) -> Option<Region> {
+/// `%XX` (percent-encoding) or `=XX` (MIME quoted-printable) bytes from the start
+/// of the candidate's line to its end. In quoted-printable, `=` at a line's end
+/// joins the next line to it (a soft line break, which wraps a body at 76
+/// characters); a plain line break ends the region.
+fn hex_escapes(data: &[u8], at: usize, layer: Layer) -> Option<Region> {
+    let (mark, soft_breaks) = match layer {
+        Layer::QuotedPrintable => (b'=', true),
+        _ => (b'%', false),
+    };
     let (s, _) = window(data, at);
     let limit = (at + AFTER).min(data.len());
-    let mut r = Region::new(Layer::QuotedPrintable, s);
+    let mut r = Region::new(layer, s);
     let mut i = s;
     while i < limit && data[i] != b'\n' {
-        if data[i] == b'=' {
+        if data[i] == mark {
             let soft = match data.get(i + 1..) {
-                Some([b'\r', b'\n', ..]) => Some(3),
-                Some([b'\n', ..]) => Some(2),
+                Some([b'\r', b'\n', ..]) if soft_breaks => Some(3),
+                Some([b'\n', ..]) if soft_breaks => Some(2),
                 _ => None,
             };
             if let Some(len) = soft {
                 i += len;
                 continue;
             }
-            if let (Some(h), Some(l)) = (
-                data.get(i + 1).and_then(|&b| hex(b)),
-                data.get(i + 2).and_then(|&b| hex(b)),
-            ) {
+            if i + 2 < limit
+                && let (Some(h), Some(l)) = (hex(data[i + 1]), hex(data[i + 2]))
+            {
                 r.push(h << 4 | l, i);
                 i += 3;
                 continue;
