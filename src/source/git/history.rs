@@ -4,8 +4,15 @@
 
 use super::*;
 
+/// Bytes of recent objects each thread keeps for the deltas that follow them.
+pub(super) const CACHE_BYTES: usize = 2 << 20;
+
+/// The size limit for objects read whatever their size (commits, tags, trees).
+pub(super) const ANY_SIZE: usize = u32::MAX as usize;
+
 impl Reader<'_> {
-    pub(super) fn worker(&self) -> Worker {
+    /// A worker thread's state; with `packs`, objects are read from them first.
+    pub(super) fn worker<'p>(&self, packs: Option<&'p Packs<'p>>) -> Worker<'p> {
         let repo = match Repository::open(self.git_dir) {
             Ok(r) => Some(r),
             Err(e) => {
@@ -15,6 +22,7 @@ impl Reader<'_> {
         };
         Worker {
             repo,
+            unpack: packs.map(|p| Unpacker::new(p, CACHE_BYTES)),
             scanner: BlobScanner::new(self.detector.clone(), self.archive),
         }
     }
@@ -26,13 +34,12 @@ impl Reader<'_> {
         &self,
         w: &mut Worker,
         id: Oid,
-        size: Option<usize>,
+        hint: Option<Packed>,
     ) -> Option<Vec<Found>> {
         let stats = &self.sink.stats;
-        let odb = w.repo.as_ref()?.odb().ok()?;
-        let size = match size {
+        let size = match hint.and_then(|p| p.size()) {
             Some(s) => s,
-            None => match odb.read_header(id) {
+            None => match w.repo.as_ref()?.odb().ok()?.read_header(id) {
                 Ok((s, _)) => s,
                 Err(e) => {
                     messages::error(&format!("object {id}"), git_msg(&e));
@@ -46,14 +53,23 @@ impl Reader<'_> {
             Stats::add(&stats.skipped, 1);
             return None;
         }
-        let obj = match odb.read(id) {
-            Ok(o) => o,
-            Err(e) => {
-                messages::error(&format!("object {id}"), git_msg(&e));
-                return None;
+        let limit = usize::try_from(self.max).unwrap_or(usize::MAX);
+        let unpacked = hint.and_then(|p| w.unpack.as_mut()?.read(p, limit));
+        let (odb, obj);
+        let data: &[u8] = match &unpacked {
+            Some((_, d)) => d,
+            None => {
+                odb = w.repo.as_ref()?.odb().ok()?;
+                obj = match odb.read(id) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        messages::error(&format!("object {id}"), git_msg(&e));
+                        return None;
+                    }
+                };
+                obj.data()
             }
         };
-        let data = obj.data();
         Stats::add(&stats.bytes, data.len() as u64);
         if looks_binary(data, "") {
             Stats::add(&stats.skipped, 1);
@@ -67,12 +83,10 @@ impl Reader<'_> {
 
     /// Phase 1 for one object of the database.
     pub(super) fn visit(&self, w: &mut Worker, id: Oid, hint: Packed) -> Option<Seen> {
-        let (size, kind) = match hint.kind() {
-            Some(ObjectType::Blob) => (hint.size(), ObjectType::Blob),
-            // Commits and tags are read whatever their size.
-            Some(kind @ (ObjectType::Commit | ObjectType::Tag | ObjectType::Tree)) => (None, kind),
+        let kind = match hint.kind() {
+            Some(kind) => kind,
             _ => match w.repo.as_ref()?.odb().ok()?.read_header(id) {
-                Ok((size, kind)) => (Some(size), kind),
+                Ok((_, kind)) => kind,
                 Err(e) => {
                     messages::error(&format!("object {id}"), git_msg(&e));
                     return Some(Seen::Failed(id));
@@ -81,18 +95,26 @@ impl Reader<'_> {
         };
         match kind {
             ObjectType::Blob => self
-                .scan_blob(w, id, size)
+                .scan_blob(w, id, Some(hint))
                 .map(|found| Seen::Blob { id, found }),
             ObjectType::Commit | ObjectType::Tag => {
-                let odb = w.repo.as_ref()?.odb().ok()?;
-                let obj = match odb.read(id) {
-                    Ok(o) => o,
-                    Err(e) => {
-                        messages::error(&format!("object {id}"), git_msg(&e));
-                        return Some(Seen::Failed(id));
+                // Read whatever their size.
+                let unpacked = w.unpack.as_mut().and_then(|u| u.read(hint, ANY_SIZE));
+                let (odb, obj);
+                let data: &[u8] = match &unpacked {
+                    Some((_, d)) => d,
+                    None => {
+                        odb = w.repo.as_ref()?.odb().ok()?;
+                        obj = match odb.read(id) {
+                            Ok(o) => o,
+                            Err(e) => {
+                                messages::error(&format!("object {id}"), git_msg(&e));
+                                return Some(Seen::Failed(id));
+                            }
+                        };
+                        obj.data()
                     }
                 };
-                let data = obj.data();
                 let (headers, message) = split_message(data);
                 let found = message_findings(&w.scanner.detector, message, self.sink);
                 if kind == ObjectType::Commit {
@@ -133,7 +155,8 @@ impl Ctx<'_> {
             true
         })
         .map_err(|e| anyhow!("cannot list objects: {}", git_msg(&e)))?;
-        ids.sort_unstable();
+        // As bytes: `Oid`'s own order is a call into libgit2.
+        ids.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         ids.dedup();
         if ids.is_empty() {
             messages::note(
@@ -146,13 +169,24 @@ impl Ctx<'_> {
         // is still in libgit2's delta-base cache (twice as fast as id order). Trees
         // that the packs say are trees are left to the tree walk; other objects
         // come with what their pack entry says.
-        let mut work = pack::read(&repo.commondir().join("objects"));
+        let table = pack::read(&repo.commondir().join("objects"));
+        let packs = Packs::open(&table);
         let loose: Vec<(Oid, Packed)> = ids
             .iter()
-            .filter(|id| work.binary_search_by_key(*id, |e| e.0).is_err())
+            .filter(|id| table.get(id).is_none())
             .map(|id| (*id, Packed::LOOSE))
             .collect();
-        work.retain(|(id, p)| p.kind() != Some(ObjectType::Tree) && ids.binary_search(id).is_ok());
+        let mut work: Vec<(Oid, Packed)> = table
+            .entries
+            .iter()
+            .filter(|(id, p)| {
+                p.kind() != Some(ObjectType::Tree)
+                    && ids
+                        .binary_search_by(|x| x.as_bytes().cmp(id.as_bytes()))
+                        .is_ok()
+            })
+            .copied()
+            .collect();
         drop(ids);
         work.extend(loose);
         work.sort_unstable_by_key(|(id, p)| (p.position(), *id));
@@ -161,7 +195,10 @@ impl Ctx<'_> {
         let this = &self.reader;
         let seen: Vec<Seen> = pool.install(|| {
             work.par_iter()
-                .map_init(|| this.worker(), |w, &(id, hint)| this.visit(w, id, hint))
+                .map_init(
+                    || this.worker(Some(&packs)),
+                    |w, &(id, hint)| this.visit(w, id, hint),
+                )
                 .flatten()
                 .collect()
         });
@@ -217,7 +254,7 @@ impl Ctx<'_> {
             errors,
             missing,
             missing_trees,
-        } = self.walk_trees(pool, &order, &nodes, &blob_found, &failed);
+        } = self.walk_trees(pool, &packs, &order, &nodes, &blob_found, &failed);
         let mut errors: Vec<(usize, Oid, Oid, String)> = errors
             .into_iter()
             .map(|(tree, (i, commit, msg))| (i, tree, commit, msg))

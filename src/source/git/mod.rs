@@ -51,6 +51,7 @@ pub mod pack;
 mod place;
 mod range;
 mod repo;
+mod unpack;
 mod walk;
 
 use graph::*;
@@ -60,6 +61,7 @@ use pack::Packed;
 use place::*;
 use repo::repo_name;
 pub use repo::{PathStatus, config_root, git_msg, open, path_status};
+use unpack::{Packs, Unpacker};
 use walk::*;
 
 /// Which commits to scan.
@@ -231,9 +233,10 @@ struct Ctx<'a> {
     infos: HashMap<Oid, Option<CommitInfo>>,
 }
 
-/// One worker thread's repository handle and blob scanner.
-struct Worker {
+/// One worker thread's repository handle, pack reader and blob scanner.
+struct Worker<'p> {
     repo: Option<Repository>,
+    unpack: Option<Unpacker<'p>>,
     scanner: BlobScanner,
 }
 

@@ -76,14 +76,72 @@ impl Packed {
     }
 }
 
-/// Every object of the version 2 pack indexes in `objects/pack`, sorted by id (an
-/// object in several packs once). A sorted vector, not a map: 44 bytes an object
-/// instead of a hash table's 140 or so. An index or pack that cannot be read only
-/// costs speed.
-pub fn read(objects: &Path) -> Vec<(Oid, Packed)> {
+/// What [`read`] learns of a repository's packs.
+pub struct Table {
+    /// Every packed object, sorted by id (an object in several packs once). A
+    /// sorted vector, not a map: 44 bytes an object instead of a hash table's 140
+    /// or so.
+    pub entries: Vec<(Oid, Packed)>,
+    /// Where the ids starting with each 2-byte prefix start in `entries` (65,537
+    /// positions): a lookup compares a handful of ids, not 18 across the table.
+    fan: Vec<u32>,
+    /// Each pack by its number ([`Packed::position`]): its path and the offsets of
+    /// all its entries, sorted, which bound each entry's compressed bytes.
+    pub packs: Vec<Pack>,
+}
+
+pub struct Pack {
+    pub path: PathBuf,
+    pub offsets: Vec<u64>,
+}
+
+impl Table {
+    /// The entry of the object `id`, when a pack read here holds it.
+    pub fn get(&self, id: &Oid) -> Option<Packed> {
+        let id = id.as_bytes();
+        let k = usize::from(u16::from_be_bytes([id[0], id[1]]));
+        let (from, to) = (*self.fan.get(k)? as usize, *self.fan.get(k + 1)? as usize);
+        let run = self.entries.get(from..to)?;
+        run.binary_search_by(|e| e.0.as_bytes().cmp(id))
+            .ok()
+            .map(|i| run[i].1)
+    }
+
+    /// Sorts and deduplicates the entries, and indexes them by prefix.
+    fn new(mut entries: Vec<(Oid, Packed)>, packs: Vec<Pack>) -> Table {
+        // Stable: of an object in several packs, the first pack's entry is kept.
+        // Ids compared as bytes: `Oid`'s own order is a call into libgit2.
+        entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        entries.dedup_by_key(|e| e.0);
+        entries.shrink_to_fit();
+        let mut fan = Vec::with_capacity(65_537);
+        let mut at = 0;
+        for k in 0..=65_536usize {
+            while at < entries.len() {
+                let id = entries[at].0;
+                let b = id.as_bytes();
+                if usize::from(u16::from_be_bytes([b[0], b[1]])) >= k {
+                    break;
+                }
+                at += 1;
+            }
+            fan.push(at as u32);
+        }
+        Table {
+            entries,
+            fan,
+            packs,
+        }
+    }
+}
+
+/// Every object of the version 2 pack indexes in `objects/pack`. An index or pack
+/// that cannot be read only costs speed: its objects are read through libgit2.
+pub fn read(objects: &Path) -> Table {
     let mut out = Vec::new();
+    let mut packs = Vec::new();
     let Ok(dir) = std::fs::read_dir(objects.join("pack")) else {
-        return out;
+        return Table::new(out, packs);
     };
     let mut idxs: Vec<PathBuf> = dir
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -91,27 +149,29 @@ pub fn read(objects: &Path) -> Vec<(Oid, Packed)> {
         .collect();
     idxs.sort();
     for (pack, path) in idxs.iter().enumerate() {
-        let Ok(data) = std::fs::read(path) else {
-            continue;
-        };
-        let start = out.len();
-        let entries = read_idx(&data);
-        drop(data);
-        out.reserve_exact(entries.len());
-        out.extend(
-            entries
-                .into_iter()
-                .map(|(id, offset)| (id, Packed::new(pack as u32, offset, None, None))),
-        );
-        if let Ok(f) = std::fs::File::open(path.with_extension("pack")) {
-            entry_kinds(f, &mut out[start..]);
+        let mut offsets = Vec::new();
+        if let Ok(data) = std::fs::read(path) {
+            let start = out.len();
+            let entries = read_idx(&data);
+            drop(data);
+            out.reserve_exact(entries.len());
+            out.extend(
+                entries
+                    .into_iter()
+                    .map(|(id, offset)| (id, Packed::new(pack as u32, offset, None, None))),
+            );
+            if let Ok(f) = std::fs::File::open(path.with_extension("pack")) {
+                entry_kinds(f, &mut out[start..]);
+            }
+            offsets = out[start..].iter().map(|e| e.1.offset).collect();
+            offsets.sort_unstable();
         }
+        packs.push(Pack {
+            path: path.with_extension("pack"),
+            offsets,
+        });
     }
-    // Stable: of an object in several packs, the first pack's entry is kept.
-    out.sort_by_key(|e| e.0);
-    out.dedup_by_key(|e| e.0);
-    out.shrink_to_fit();
-    out
+    Table::new(out, packs)
 }
 
 /// Parses a pack index (version 2, SHA-1): fan-out, ids, CRCs, 31-bit offsets, then
@@ -158,7 +218,7 @@ fn read_idx(data: &[u8]) -> Vec<(Oid, u64)> {
 
 /// What an entry header says about its object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Link {
+pub(super) enum Link {
     /// Stored whole: type number (1 commit, 2 tree, 3 blob, 4 tag) and size.
     Whole(u8, u64),
     /// A delta on the object at this offset of the same pack.
@@ -337,14 +397,14 @@ fn parse_entry(b: &[u8], off: u64) -> Link {
 }
 
 /// What the entry header says and where the entry's compressed data starts.
-fn entry(b: &[u8], off: u64) -> (Link, usize) {
+pub(super) fn entry(b: &[u8], off: u64) -> (Link, usize) {
     entry_header(b)
         .map(|(kind, size, at)| link(b, off, kind, size, at))
         .unwrap_or((Link::Unknown, 0))
 }
 
 /// The type number, size and length of the type-and-size header at the start of `b`.
-fn entry_header(b: &[u8]) -> Option<(u8, u64, usize)> {
+pub(super) fn entry_header(b: &[u8]) -> Option<(u8, u64, usize)> {
     let &first = b.first()?;
     let kind = (first >> 4) & 7;
     let mut size = u64::from(first & 15);
@@ -413,7 +473,7 @@ struct Window {
 }
 
 /// An entry header with its delta base fits in this many bytes.
-const HEADER_MAX: usize = 64;
+pub(super) const HEADER_MAX: usize = 64;
 /// Bytes read at a time.
 const WINDOW: usize = 64 * 1024;
 
@@ -442,10 +502,10 @@ impl Window {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn git(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    pub(in crate::source::git) fn git(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
         use std::io::Write as _;
         let mut cmd = std::process::Command::new("git");
         cmd.current_dir(dir)
@@ -500,7 +560,7 @@ mod tests {
             "repack.useDeltaBaseOffset=false",
         ] {
             git(dir, &["-c", config, "repack", "-a", "-d", "-f", "-q"], None);
-            let packed = read(&objects);
+            let packed = read(&objects).entries;
             let listing = git(
                 dir,
                 &[

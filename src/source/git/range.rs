@@ -168,7 +168,7 @@ impl Ctx<'_> {
         let found: Vec<(Oid, Vec<Found>)> = pool.install(|| {
             ids.par_iter()
                 .map_init(
-                    || this.worker(),
+                    || this.worker(None),
                     |w, &id| this.scan_blob(w, id, None).map(|f| (id, f)),
                 )
                 .flatten()

@@ -12,6 +12,7 @@ impl Ctx<'_> {
     pub(super) fn walk_trees(
         &self,
         pool: &rayon::ThreadPool,
+        packs: &Packs,
         order: &[Oid],
         nodes: &HashMap<Oid, Node>,
         wanted: &HashMap<Oid, Vec<Found>>,
@@ -36,7 +37,7 @@ impl Ctx<'_> {
                         let Some(repo) = repo.as_ref() else {
                             return Walked::default();
                         };
-                        let mut walk = TreeWalk::new(repo, detector, wanted, failed);
+                        let mut walk = TreeWalk::new(repo, packs, detector, wanted, failed);
                         for (j, id) in ids.iter().enumerate() {
                             if let Some(node) = nodes.get(id) {
                                 walk.walk(node.tree, run * len + j, *id);
@@ -114,7 +115,8 @@ impl Walked {
 /// position is exact within the run, so merging runs (the earliest position wins)
 /// gives what one walk of all commits would.
 pub(super) struct TreeWalk<'a> {
-    repo: &'a Repository,
+    /// Trees are read from the packs first.
+    unpack: Unpacker<'a>,
     /// To tell a blob that is not there (a partial clone, a damaged repository).
     odb: Option<git2::Odb<'a>>,
     detector: &'a Detector,
@@ -135,12 +137,13 @@ pub(super) struct TreeWalk<'a> {
 impl<'a> TreeWalk<'a> {
     pub(super) fn new(
         repo: &'a Repository,
+        packs: &'a Packs<'a>,
         detector: &'a Detector,
         wanted: &'a HashMap<Oid, Vec<Found>>,
         failed: &'a HashSet<Oid>,
     ) -> TreeWalk<'a> {
         TreeWalk {
-            repo,
+            unpack: Unpacker::new(packs, history::CACHE_BYTES),
             odb: repo.odb().ok(),
             detector,
             wanted,
@@ -164,6 +167,25 @@ impl<'a> TreeWalk<'a> {
         id
     }
 
+    /// The raw tree `id`: from the packs, else through libgit2 (loose, or what the
+    /// pack reader leaves), which tells a missing tree from a damaged one.
+    fn tree(&mut self, id: Oid) -> Result<std::rc::Rc<Vec<u8>>, git2::Error> {
+        if let Some((2, data)) = self.unpack.get(&id, history::ANY_SIZE) {
+            return Ok(data);
+        }
+        let Some(odb) = &self.odb else {
+            return Err(git2::Error::from_str("cannot open the object database"));
+        };
+        let obj = odb.read(id)?;
+        if obj.kind() != ObjectType::Tree {
+            return Err(git2::Error::from_str(&format!(
+                "object {id} is a {}, not a tree",
+                obj.kind()
+            )));
+        }
+        Ok(std::rc::Rc::new(obj.data().to_vec()))
+    }
+
     pub(super) fn walk(&mut self, root: Oid, position: usize, commit: Oid) {
         let mut stack: Vec<(Oid, u32)> = Vec::new();
         if self.visited.insert((root, 0)) {
@@ -171,7 +193,7 @@ impl<'a> TreeWalk<'a> {
         }
         let mut path = String::new();
         while let Some((tree_id, folder_id)) = stack.pop() {
-            let tree = match self.repo.find_tree(tree_id) {
+            let tree = match self.tree(tree_id) {
                 Ok(t) => t,
                 Err(e) if e.code() == git2::ErrorCode::NotFound => {
                     let folder = self.folder_paths[folder_id as usize].clone();
@@ -198,12 +220,22 @@ impl<'a> TreeWalk<'a> {
                 path.push('/');
             }
             let prefix = path.len();
-            for entry in tree.iter() {
+            for entry in unpack::tree_entries(&tree) {
+                let Ok((mode, name, id)) = entry else {
+                    if !self.failed.contains(&tree_id) {
+                        self.found.errors.entry(tree_id).or_insert((
+                            position,
+                            commit,
+                            "malformed tree object".into(),
+                        ));
+                    }
+                    break;
+                };
                 path.truncate(prefix);
-                path.push_str(&String::from_utf8_lossy(entry.name_bytes()));
-                match entry.filemode() {
+                path.push_str(&String::from_utf8_lossy(name));
+                match mode {
                     0o040000 => {
-                        let sub = (entry.id(), self.folder(&path));
+                        let sub = (id, self.folder(&path));
                         if self.visited.insert(sub) {
                             stack.push(sub);
                         }
@@ -211,7 +243,6 @@ impl<'a> TreeWalk<'a> {
                     // Blobs, executables and symbolic links. Submodules (0o160000)
                     // are commits of another repository: skipped.
                     0o100644 | 0o100755 | 0o100664 | 0o120000 => {
-                        let id = entry.id();
                         if self.wanted.contains_key(&id) {
                             let paths = self.found.places.entry(id).or_default();
                             if !paths.contains_key(&path) {
@@ -219,6 +250,7 @@ impl<'a> TreeWalk<'a> {
                             }
                         } else if !self.found.missing.contains_key(&id)
                             && !self.present.contains(&id)
+                            && self.unpack.table().get(&id).is_none()
                             && self.odb.as_ref().is_some_and(|o| {
                                 let there = o.exists(id);
                                 if there {
