@@ -103,9 +103,14 @@ pub fn head_set<'a>(words: impl IntoIterator<Item = &'a [u8]>) -> Vec<&'a [u8]> 
     let mut chosen: Vec<(usize, &[u8])> = Vec::new();
     for i in order {
         let w = words[i];
-        // A plain window comparison: the literals are short, and building a
-        // memmem searcher per pair cost more than the whole check.
-        let holds = |h: &[u8]| w.windows(h.len()).any(|x| x == h);
+        // A plain loop that compares a window only where its first byte matches:
+        // the literals are short, and a memmem searcher per pair, a memchr call
+        // per candidate or a comparison of every window each cost more than the
+        // rest of the start-up.
+        let holds = |h: &[u8]| {
+            (0..(w.len() + 1).saturating_sub(h.len()))
+                .any(|i| w[i] == h[0] && w[i..i + h.len()] == *h)
+        };
         if !chosen.iter().any(|(_, h)| holds(h)) {
             chosen.push((i, &w[..w.len().min(HEAD)]));
         }

@@ -539,8 +539,17 @@ pub fn context_at(data: &[u8], start: usize, end: usize) -> Context {
 /// Whether some proper suffix of one literal is a prefix of the other, or one holds
 /// the other: then a leftmost-first pass could report one and hide the other.
 fn overlap(a: &[u8], b: &[u8]) -> bool {
-    let holds = |x: &[u8], y: &[u8]| memchr::memmem::find(x, y).is_some();
-    let chain = |x: &[u8], y: &[u8]| (1..x.len().min(y.len())).any(|k| x[x.len() - k..] == y[..k]);
+    // Plain loops that compare only where the first byte matches: this runs for
+    // every trigger and keyword at start-up, on short literals.
+    let at = |x: &[u8], i: usize, y: &[u8]| x[i] == y[0] && x[i..].starts_with(y);
+    let holds = |x: &[u8], y: &[u8]| {
+        y.is_empty() || (0..(x.len() + 1).saturating_sub(y.len())).any(|i| at(x, i, y))
+    };
+    // A suffix of `x` (shorter than both) that is a prefix of `y`.
+    let chain = |x: &[u8], y: &[u8]| {
+        let from = x.len() + 1 - x.len().min(y.len()).max(1);
+        (from..x.len()).any(|i| x[i] == y[0] && y.starts_with(&x[i..]))
+    };
     holds(a, b) || holds(b, a) || chain(a, b) || chain(b, a)
 }
 
@@ -638,6 +647,35 @@ fn trim_end<'a>(mut s: &'a [u8], chars: &[u8]) -> &'a [u8] {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn overlap_is_containment_or_a_suffix_that_starts_the_other() {
+        let plain = |a: &[u8], b: &[u8]| {
+            let holds = |x: &[u8], y: &[u8]| y.is_empty() || x.windows(y.len()).any(|w| w == y);
+            let chain =
+                |x: &[u8], y: &[u8]| (1..x.len().min(y.len())).any(|k| x[x.len() - k..] == y[..k]);
+            holds(a, b) || holds(b, a) || chain(a, b) || chain(b, a)
+        };
+        // Every pair of strings over a small alphabet, up to 4 bytes.
+        let mut all: Vec<Vec<u8>> = vec![vec![]];
+        for len in 1..=4 {
+            let mut n = 0usize;
+            while n < 3usize.pow(len) {
+                let (mut v, mut k) = (Vec::new(), n);
+                for _ in 0..len {
+                    v.push(b"ab_"[k % 3]);
+                    k /= 3;
+                }
+                all.push(v);
+                n += 1;
+            }
+        }
+        for a in &all {
+            for b in &all {
+                assert_eq!(super::overlap(a, b), plain(a, b), "{a:?} {b:?}");
+            }
+        }
+    }
+
     use super::*;
 
     fn detector() -> Detector {
