@@ -32,6 +32,7 @@ use crate::source::Sink;
 use crate::source::SourceOptions;
 use crate::source::git::git_msg;
 use crate::source::git::index as git_index;
+use crate::source::git::loose as git_loose;
 use crate::source::{BlobScanner, looks_binary};
 use crate::stats::Stats;
 use crate::units::human_bytes;
@@ -47,7 +48,30 @@ pub fn scan(repo: Repository, cfg: &SourceOptions, sink: Sink) -> Result<()> {
             repo.path().display()
         );
     }
-    let detector = crate::decode::detector(Arc::clone(&cfg.rules))?;
+    let build = || -> Result<BlobScanner> {
+        let detector = crate::decode::detector(Arc::clone(&cfg.rules))?;
+        Ok(BlobScanner::new(detector, cfg.archive))
+    };
+    // The rules are compiled on a second thread while this one compares the index
+    // with HEAD (both are most of a hook run), unless one thread is asked for.
+    std::thread::scope(|s| {
+        let (scanner, changes) = if cfg.threads == 1 {
+            (build()?, changes(&repo)?)
+        } else {
+            let building = s.spawn(build);
+            let changes = changes(&repo);
+            let scanner = building
+                .join()
+                .map_err(|_| anyhow!("a scan thread panicked"))??;
+            (scanner, changes?)
+        };
+        scan_changes(&repo, scanner, changes, cfg, sink)
+    })
+}
+
+/// HEAD's tree and the staged changes from the index file, when it can tell them
+/// (see [`fast_changes`]).
+fn changes(repo: &Repository) -> Result<(Option<git2::Tree<'_>>, Option<Vec<Change>>)> {
     let head_tree = match repo.head() {
         Ok(head) => Some(
             head.peel_to_tree()
@@ -57,18 +81,29 @@ pub fn scan(repo: Repository, cfg: &SourceOptions, sink: Sink) -> Result<()> {
         Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
         Err(e) => bail!("HEAD: {}", git_msg(&e)),
     };
+    let changes = fast_changes(repo, head_tree.as_ref())?;
+    Ok((head_tree, changes))
+}
+
+fn scan_changes(
+    repo: &Repository,
+    scanner: BlobScanner,
+    (head_tree, changes): (Option<git2::Tree<'_>>, Option<Vec<Change>>),
+    cfg: &SourceOptions,
+    sink: Sink,
+) -> Result<()> {
     let mut out: Vec<Finding> = Vec::new();
     let mut file = FileScan {
-        repo: &repo,
-        scanner: BlobScanner::new(detector, cfg.archive),
+        repo,
+        scanner,
         cfg,
         stats: &sink.stats,
     };
-    match fast_changes(&repo, head_tree.as_ref())? {
+    match changes {
         Some(changes) => {
             for c in changes {
                 let added = || match c.old {
-                    Some(old) => blob_added_lines(&repo, old, c.new),
+                    Some(old) => blob_added_lines(repo, old, c.new),
                     None => Ok(None),
                 };
                 let status = if c.old.is_some() {
@@ -172,16 +207,27 @@ impl FileScan<'_> {
         if newly_named {
             detector.detect_path(&prov, out);
         }
-        let blob = match self.repo.find_blob(id) {
-            Ok(b) => b,
-            Err(e) => {
-                return messages::error(
-                    path,
-                    format!("cannot read the staged blob: {}", git_msg(&e)),
-                );
-            }
+        // `git add` writes loose objects: read here with zlib-rs, else by libgit2
+        // (packed, or anything unexpected, which it then reports).
+        let limit = usize::try_from(max).unwrap_or(usize::MAX);
+        let loose = git_loose(&self.repo.commondir().join("objects"), &id, limit)
+            .filter(|(kind, _)| *kind == 3);
+        let blob;
+        let data: &[u8] = match &loose {
+            Some((_, d)) => d,
+            None => match self.repo.find_blob(id) {
+                Ok(b) => {
+                    blob = b;
+                    blob.content()
+                }
+                Err(e) => {
+                    return messages::error(
+                        path,
+                        format!("cannot read the staged blob: {}", git_msg(&e)),
+                    );
+                }
+            },
         };
-        let data = blob.content();
         if data.len() as u64 > max {
             Stats::add(&stats.skipped, 1);
             return messages::note(

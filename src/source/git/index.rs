@@ -15,6 +15,7 @@
 //! version 4 path compression can expand to is bounded by the file's size. A file
 //! that breaks the format is an [`Error`], never a panic or an abort.
 
+#[cfg(test)]
 use std::collections::HashMap;
 
 use git2::Oid;
@@ -32,7 +33,7 @@ pub struct Index {
     /// Sorted by path, as git writes them.
     pub entries: Vec<Entry>,
     /// Folder path (`a/b`, root `""`) -> tree id, for the valid cache-tree nodes.
-    pub trees: HashMap<Vec<u8>, Oid>,
+    pub trees: CacheTree,
     /// A sparse index: some entries are folders ([`SPARSE_DIR`]). libgit2 cannot
     /// read one (`sdir` is a mandatory extension to it).
     pub sparse: bool,
@@ -42,6 +43,59 @@ pub struct Index {
     /// recursively, and one nested some 20,000 folders deep overflows a 2 MiB
     /// thread stack: see [`Index::libgit2_can_read`].
     pub tree_depth: usize,
+}
+
+/// The valid nodes of the cache tree: folder paths in one buffer, with their tree
+/// ids, sorted by a keyed hash of the path. (A hash map of owned paths, or nodes
+/// sorted by path, cost a third of a hook run's index reading; a hook looks up
+/// a few folders. The hash is std's randomly keyed one, so crafted paths cannot
+/// pile into one hash.)
+#[derive(Default)]
+pub struct CacheTree {
+    bytes: Vec<u8>,
+    /// (hash, start and end of the path in `bytes`, tree id).
+    nodes: Vec<(u64, usize, usize, Oid)>,
+    keys: std::hash::RandomState,
+}
+
+impl CacheTree {
+    fn hash(&self, path: &[u8]) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.keys, path)
+    }
+
+    /// The tree of folder `path`; of a path given twice, the last.
+    pub fn get(&self, path: &[u8]) -> Option<&Oid> {
+        let h = self.hash(path);
+        let from = self.nodes.partition_point(|n| n.0 < h);
+        self.nodes[from..]
+            .iter()
+            .take_while(|n| n.0 == h)
+            .find(|n| &self.bytes[n.1..n.2] == path)
+            .map(|n| &n.3)
+    }
+
+    #[cfg(test)]
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Oid)> {
+        self.nodes.iter().map(|n| (&self.bytes[n.1..n.2], &n.3))
+    }
+
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    fn insert(&mut self, path: &[u8], id: Oid) {
+        let from = self.bytes.len();
+        self.bytes.extend_from_slice(path);
+        self.nodes
+            .push((self.hash(path), from, self.bytes.len(), id));
+    }
+
+    /// Sorts the nodes by hash, the later of equal ones first.
+    fn finish(&mut self) {
+        self.nodes
+            .sort_unstable_by_key(|n| (n.0, std::cmp::Reverse(n.1)));
+    }
 }
 
 /// Deepest cache tree that libgit2 is given to read (git's own default limit on
@@ -119,7 +173,7 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
     if !(2..=4).contains(&version) {
         return Ok(Index {
             entries: Vec::new(),
-            trees: HashMap::new(),
+            trees: CacheTree::default(),
             sparse: false,
             unsupported: Some("an index version other than 2, 3 and 4"),
             tree_depth: 0,
@@ -247,7 +301,7 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
         }
     }
     // Extensions, up to the checksum.
-    let mut trees = HashMap::new();
+    let mut trees = CacheTree::default();
     let mut tree_depth = 0;
     // Shared by every TREE extension, should a file hold several.
     let mut tree_budget = EXPANSION.saturating_mul(file.len());
@@ -280,6 +334,7 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
         }
         at += 8 + size;
     }
+    trees.finish();
     if dirs && !sparse {
         return Err(bad(
             "a directory entry in an index without the sparse-index extension",
@@ -294,6 +349,27 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
     })
 }
 
+/// A decimal number with an optional sign, as (negative, magnitude); `None` unless
+/// it fits an `i64`.
+fn decimal(b: &[u8]) -> Option<(bool, u64)> {
+    let (negative, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+    }
+    (n <= i64::MAX as u64 + u64::from(negative)).then_some((negative, n))
+}
+
 /// Reads the cache tree, nodes in pre-order: `name NUL count SP subtrees LF
 /// [id]`, each node followed by its subtrees. Iterative: `open` holds, for each
 /// node whose subtrees are being read, the length of its parent's path and how
@@ -301,32 +377,30 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
 /// `budget`, which this uses up (past it the cache tree is only an optimisation
 /// lost, not an error).
 /// Returns the deepest nesting.
-fn read_tree(
-    b: &[u8],
-    budget: &mut usize,
-    out: &mut HashMap<Vec<u8>, Oid>,
-) -> Result<usize, Error> {
+fn read_tree(b: &[u8], budget: &mut usize, out: &mut CacheTree) -> Result<usize, Error> {
     let cut = || bad("the cache tree (TREE) is cut short");
     let mut pos = 0;
     let mut path: Vec<u8> = Vec::new();
     let mut open: Vec<(usize, usize)> = Vec::new();
-    // Sized once by what the bytes can hold (a node with an id takes at least 25),
-    // not grown and rehashed node by node.
-    out.reserve((b.len() / 25).min(*budget / 20));
     let mut deepest = 0;
     loop {
         let nul = pos + memchr::memchr(0, &b[pos..]).ok_or_else(cut)?;
         let lf = nul + memchr::memchr(b'\n', &b[nul..]).ok_or_else(cut)?;
-        let counts = std::str::from_utf8(&b[nul + 1..lf]).map_err(|_| cut())?;
+        let counts = &b[nul + 1..lf];
         let malformed = || {
             bad(format!(
                 "the cache tree (TREE) has a malformed node: {:?}",
-                counts.chars().take(40).collect::<String>()
+                String::from_utf8_lossy(&counts[..counts.len().min(40)])
             ))
         };
-        let (count, subtrees) = counts.split_once(' ').ok_or_else(malformed)?;
-        let count: i64 = count.parse().map_err(|_| malformed())?;
-        let subtrees: usize = subtrees.parse().map_err(|_| malformed())?;
+        // `ENTRIES SP SUBTREES`: ENTRIES is -1 for a node that is not valid.
+        let sp = memchr::memchr(b' ', counts).ok_or_else(malformed)?;
+        let (negative, entries) = decimal(&counts[..sp]).ok_or_else(malformed)?;
+        let valid = !negative || entries == 0;
+        let subtrees = match decimal(&counts[sp + 1..]) {
+            Some((false, n)) => usize::try_from(n).map_err(|_| malformed())?,
+            _ => return Err(malformed()),
+        };
         let name = &b[pos..nul];
         pos = lf + 1;
         // Each subtree takes at least 4 bytes (`NUL-1 0LF` less its name).
@@ -344,13 +418,13 @@ fn read_tree(
             path.extend_from_slice(name);
         }
         deepest = deepest.max(open.len());
-        if count >= 0 {
+        if valid {
             let id = b.get(pos..pos + 20).ok_or_else(cut)?;
             let id = Oid::from_bytes(id).map_err(|_| cut())?;
             pos += 20;
             if let Some(left) = budget.checked_sub(path.len() + 20) {
                 *budget = left;
-                out.insert(path.clone(), id);
+                out.insert(&path, id);
             }
         }
         if subtrees > 0 {
@@ -468,7 +542,7 @@ mod tests {
             let id = Oid::from_str(meta.split(' ').nth(2).unwrap()).unwrap();
             want.insert(path.as_bytes().to_vec(), id);
         }
-        for (path, id) in &index.trees {
+        for (path, id) in index.trees.iter() {
             assert_eq!(
                 want.get(path),
                 Some(id),
@@ -476,7 +550,29 @@ mod tests {
                 String::from_utf8_lossy(path)
             );
         }
-        assert!(index.trees.contains_key(&Vec::new()));
+        assert!(index.trees.get(b"").is_some());
+    }
+
+    #[test]
+    fn numbers_and_lookups_of_the_cache_tree() {
+        assert_eq!(decimal(b"-1"), Some((true, 1)));
+        assert_eq!(decimal(b"+12"), Some((false, 12)));
+        assert_eq!(decimal(b"-9223372036854775808"), Some((true, 1 << 63)));
+        for bad in [&b""[..], b"-", b"1a", b" 1", b"9223372036854775808"] {
+            assert_eq!(decimal(bad), None, "{bad:?}");
+        }
+        let (a, b) = (
+            Oid::from_bytes(&[1; 20]).unwrap(),
+            Oid::from_bytes(&[2; 20]).unwrap(),
+        );
+        let mut t = CacheTree::default();
+        t.insert(b"", a);
+        t.insert(b"x/y", a);
+        t.insert(b"x/y", b);
+        t.finish();
+        assert_eq!(t.get(b""), Some(&a));
+        assert_eq!(t.get(b"x/y"), Some(&b), "the last of a path given twice");
+        assert_eq!(t.get(b"x"), None);
     }
 
     /// Versions 2, 3 (intent-to-add) and 4 (compressed paths), as git writes them.
@@ -628,7 +724,7 @@ mod tests {
         }
         let d = with_checksum(d);
         let index = parse(&d).unwrap();
-        let kept: usize = index.trees.keys().map(|k| k.len() + 20).sum();
+        let kept: usize = index.trees.iter().map(|(k, _)| k.len() + 20).sum();
         assert!(kept <= EXPANSION * d.len(), "{kept}");
         assert!(kept > EXPANSION * d.len() / 2, "{kept}");
     }
@@ -740,7 +836,7 @@ mod tests {
             prop_assert!(index.entries.capacity() <= d.len() / ENTRY_MIN);
             let paths: usize = index.entries.iter().map(|e| e.path.len()).sum();
             prop_assert!(paths <= EXPANSION * d.len());
-            let kept: usize = index.trees.keys().map(|k| k.len() + 20).sum();
+            let kept: usize = index.trees.iter().map(|(k, _)| k.len() + 20).sum();
             prop_assert!(kept <= EXPANSION * d.len());
         }
         Ok(())

@@ -13,6 +13,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
+use std::path::Path;
 use std::rc::Rc;
 
 use flate2::{Decompress, FlushDecompress, Status};
@@ -217,7 +218,18 @@ impl<'a> Unpacker<'a> {
 fn inflate(z: &mut Decompress, input: &[u8], size: u64, limit: usize) -> Option<Vec<u8>> {
     let size = usize::try_from(size).ok().filter(|&s| s <= limit)?;
     z.reset(true);
-    let mut out: Vec<u8> = Vec::with_capacity(size.min(input.len().saturating_mul(4)) + 1);
+    inflate_rest(z, input, Vec::new(), size)
+}
+
+/// Goes on inflating `input` (of which `z` has used what it says) after `out`,
+/// to exactly `size` bytes in all.
+fn inflate_rest(
+    z: &mut Decompress,
+    input: &[u8],
+    mut out: Vec<u8>,
+    size: usize,
+) -> Option<Vec<u8>> {
+    out.reserve_exact((size - out.len().min(size)).min(input.len().saturating_mul(4)) + 1);
     loop {
         if out.len() == out.capacity() {
             // Room for one byte past `size`: a stream that gives more is refused.
@@ -240,6 +252,35 @@ fn inflate(z: &mut Decompress, input: &[u8], size: u64, limit: usize) -> Option<
         }
     }
     (out.len() == size).then_some(out)
+}
+
+/// The loose object `id` (`objects/ab/cdef…`, zlib of `TYPE SIZE NUL BYTES`), no
+/// larger than `limit`; `None` when there is none or it is not what it should be
+/// (the caller then asks libgit2, which says why).
+pub fn loose(objects: &Path, id: &Oid, limit: usize) -> Option<Object> {
+    let hex = id.to_string();
+    let file = std::fs::read(objects.join(&hex[..2]).join(&hex[2..])).ok()?;
+    let mut z = Decompress::new(true);
+    // The header: a type name, a space, a decimal size and a NUL.
+    let mut head = Vec::with_capacity(64);
+    z.decompress_vec(&file, &mut head, FlushDecompress::None)
+        .ok()?;
+    let nul = memchr::memchr(0, &head)?;
+    let (name, size) = std::str::from_utf8(&head[..nul]).ok()?.split_once(' ')?;
+    let kind = match name {
+        "commit" => 1,
+        "tree" => 2,
+        "blob" => 3,
+        "tag" => 4,
+        _ => return None,
+    };
+    let size: usize = size.parse().ok().filter(|&s| s <= limit)?;
+    let body = head[nul + 1..].to_vec();
+    if body.len() > size {
+        return None;
+    }
+    let data = inflate_rest(&mut z, &file, body, size)?;
+    Some((kind, Rc::new(data)))
 }
 
 /// A base-128 number of git's delta header, little-endian groups of 7 bits.
@@ -442,6 +483,50 @@ mod tests {
                 assert_eq!(ours, theirs);
             }
         }
+    }
+
+    #[test]
+    fn loose_objects_read_as_libgit2_reads_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let git =
+            |args: &[&str], stdin: &str| super::super::pack::tests::git(dir, args, Some(stdin));
+        git(&["init", "-q"], "");
+        let objects = dir.join(".git/objects");
+        let repo = git2::Repository::open(dir).unwrap();
+        let odb = repo.odb().unwrap();
+        // Empty, small, and larger than any first read; a tree too.
+        let big: String = (0..20_000).map(|i| format!("line {i}\n")).collect();
+        for text in ["", "x", "hello\n", big.as_str()] {
+            let id = Oid::from_str(git(&["hash-object", "-w", "--stdin"], text).trim()).unwrap();
+            let (kind, data) = loose(&objects, &id, usize::MAX).unwrap();
+            assert_eq!((kind, data.as_slice()), (3, text.as_bytes()));
+            assert_eq!(data.as_slice(), odb.read(id).unwrap().data());
+            if !text.is_empty() {
+                assert!(loose(&objects, &id, text.len() - 1).is_none());
+            }
+        }
+        git(&["add", "-A"], "");
+        std::fs::write(dir.join("f.txt"), "f").unwrap();
+        git(&["add", "f.txt"], "");
+        let tree = Oid::from_str(git(&["write-tree"], "").trim()).unwrap();
+        let (kind, data) = loose(&objects, &tree, usize::MAX).unwrap();
+        assert_eq!((kind, data.as_slice()), (2, odb.read(tree).unwrap().data()));
+        // Not there; cut short; a size that is not the content's.
+        assert!(loose(&objects, &Oid::from_bytes(&[9; 20]).unwrap(), usize::MAX).is_none());
+        let hex = tree.to_string();
+        let path = objects.join(&hex[..2]).join(&hex[2..]);
+        let whole = std::fs::read(&path).unwrap();
+        let mut perms = std::fs::metadata(&path).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        std::fs::set_permissions(&path, perms).unwrap();
+        std::fs::write(&path, &whole[..whole.len() - 6]).unwrap();
+        assert!(loose(&objects, &tree, usize::MAX).is_none());
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut e, b"blob 5\0abc").unwrap();
+        std::fs::write(&path, e.finish().unwrap()).unwrap();
+        assert!(loose(&objects, &tree, usize::MAX).is_none());
     }
 
     #[test]
