@@ -75,7 +75,9 @@ impl Family {
     }
 }
 
-fn teddy(words: &[&[u8]]) -> Option<packed::Searcher> {
+/// A Teddy searcher for `words`, `None` where Teddy is unavailable or the words
+/// too many.
+pub fn teddy(words: &[impl AsRef<[u8]>]) -> Option<packed::Searcher> {
     packed::Config::new()
         .match_kind(packed::MatchKind::LeftmostFirst)
         .builder()
@@ -83,16 +85,11 @@ fn teddy(words: &[&[u8]]) -> Option<packed::Searcher> {
         .build()
 }
 
-/// One Teddy search for the heads of `words`: whether a blob may hold one of them
-/// (a head without the rest answers yes too), at memory speed. `None` where Teddy
-/// is unavailable or the heads are too many.
-pub fn heads<'a>(words: impl IntoIterator<Item = &'a [u8]>) -> Option<packed::Searcher> {
-    teddy(&head_set(words))
-}
-
-/// Heads that [`heads`] searches: each literal's first [`HEAD`] bytes, except that
-/// a literal holding a head already chosen needs none of its own (UTF-16 BE's
-/// `\0q\0r\0c…` holds LE's `q\0r\0`; shorter literals choose first). The heads
+/// Heads to search in one Teddy search ([`teddy`]) for whether a blob may hold one
+/// of `words` (a head without the rest answers yes too): each literal's first
+/// [`HEAD`] bytes, except that a literal holding a head already chosen needs none
+/// of its own (UTF-16 BE's `\0q\0r\0c…` holds LE's `q\0r\0`; shorter literals
+/// choose first). The heads
 /// keep the literals' order: Teddy fills its buckets in that order, and the same
 /// heads sorted by length were measured to read a tree at half the speed. Past 32
 /// heads Teddy takes its 16-bucket form, slower again.

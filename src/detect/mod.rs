@@ -10,7 +10,7 @@ pub mod location;
 pub mod placeholder;
 mod trigger;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::finding::{Context, Finding, Provenance, fingerprint};
 use crate::rules::{Rule, RuleKind, RuleSet};
@@ -97,20 +97,51 @@ pub struct Candidate {
 #[derive(Clone)]
 pub struct Detector {
     rules: Arc<RuleSet>,
-    /// Rule keywords, followed (when they cannot shadow each other) by the
-    /// decoders' trigger literals: one automaton, one pass.
-    keywords: Option<Keywords>,
+    /// The pass's automata, built on first use: a hook run whose few files hold
+    /// none of the literals' heads (see [`keywords::head_set`]) never needs them.
+    automata: Arc<OnceLock<Automata>>,
     /// Number of keyword patterns; trigger patterns follow them.
     nkeywords: usize,
     /// For each keyword pattern, the rules that listed it.
     keyword_rules: Vec<Vec<usize>>,
     triggers: Arc<Vec<Trigger>>,
-    /// The trigger literals in an automaton of their own, when a trigger and a
-    /// keyword could overlap (a user's rule) and one pass would hide one of them.
-    trigger_ac: Option<Keywords>,
     path_rules: Vec<usize>,
     /// The rule keywords, in pattern order (the triggers follow them in the pass).
     words: Arc<Vec<String>>,
+}
+
+struct Automata {
+    /// Rule keywords, followed (when they cannot shadow each other) by the
+    /// decoders' trigger literals: one automaton, one pass.
+    keywords: Option<Keywords>,
+    /// The trigger literals in an automaton of their own, when a trigger and a
+    /// keyword could overlap (a user's rule) and one pass would hide one of them.
+    trigger_ac: Option<Keywords>,
+}
+
+impl Automata {
+    fn new(words: &[String], triggers: &[Trigger]) -> anyhow::Result<Automata> {
+        let shadow = triggers
+            .iter()
+            .any(|t| words.iter().any(|w| overlap(&t.pattern, w.as_bytes())));
+        let mut pats: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
+        let mut trigger_ac = None;
+        if shadow {
+            let tp: Vec<&[u8]> = triggers.iter().map(|t| t.pattern.as_slice()).collect();
+            trigger_ac = Some(Keywords::new(&tp)?);
+        } else {
+            pats.extend(triggers.iter().map(|t| t.pattern.as_slice()));
+        }
+        let keywords = if pats.is_empty() {
+            None
+        } else {
+            Some(Keywords::new(&pats)?)
+        };
+        Ok(Automata {
+            keywords,
+            trigger_ac,
+        })
+    }
 }
 
 impl Detector {
@@ -136,32 +167,28 @@ impl Detector {
             }
         }
         let nkeywords = words.len();
-        let build = |pats: &[&[u8]]| Keywords::new(pats);
-        let shadow = triggers
-            .iter()
-            .any(|t| words.iter().any(|w| overlap(&t.pattern, w.as_bytes())));
-        let mut pats: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
-        let mut trigger_ac = None;
-        if shadow {
-            let tp: Vec<&[u8]> = triggers.iter().map(|t| t.pattern.as_slice()).collect();
-            trigger_ac = Some(build(&tp)?);
-        } else {
-            pats.extend(triggers.iter().map(|t| t.pattern.as_slice()));
+        // A user's rules could be ones the automata refuse: built now, so that
+        // the run stops with the reason before it starts. The built-in rules'
+        // always build (the tests build them), so they wait for their first use.
+        let automata = OnceLock::new();
+        if rules.rules.iter().any(|r| r.eager) {
+            let _ = automata.set(Automata::new(&words, &triggers)?);
         }
-        let keywords = if pats.is_empty() {
-            None
-        } else {
-            Some(build(&pats)?)
-        };
         Ok(Detector {
             rules,
-            keywords,
+            automata: Arc::new(automata),
             nkeywords,
             keyword_rules,
             triggers: Arc::new(triggers),
             words: Arc::new(words),
-            trigger_ac,
             path_rules,
+        })
+    }
+
+    fn automata(&self) -> &Automata {
+        self.automata.get_or_init(|| {
+            Automata::new(&self.words, &self.triggers)
+                .expect("the built-in rules' keyword automata build")
         })
     }
 
@@ -169,13 +196,14 @@ impl Detector {
     /// multi-literal search. Bytes without one cannot hold a finding, so callers
     /// skip detection for them.
     pub fn has_candidate(&self, data: &[u8]) -> bool {
-        self.keywords.as_ref().is_some_and(|k| k.is_match(data))
-            || self.trigger_ac.as_ref().is_some_and(|k| k.is_match(data))
+        let a = self.automata();
+        a.keywords.as_ref().is_some_and(|k| k.is_match(data))
+            || a.trigger_ac.as_ref().is_some_and(|k| k.is_match(data))
     }
 
     /// Every literal the pass looks for (rule keywords, decoding triggers): a
     /// caller that looks for literals of its own can first ask, in one search,
-    /// whether a blob holds any of either ([`keywords::heads`]).
+    /// whether a blob holds any of either ([`keywords::head_set`]).
     pub fn literals(&self) -> impl Iterator<Item = &[u8]> {
         self.words
             .iter()
@@ -186,8 +214,9 @@ impl Detector {
     /// Whether the one pass runs on Teddy (SIMD) rather than the automaton.
     #[cfg(test)]
     pub fn packed(&self) -> bool {
-        self.keywords.as_ref().is_some_and(Keywords::packed)
-            && self.trigger_ac.as_ref().is_none_or(Keywords::packed)
+        let a = self.automata();
+        a.keywords.as_ref().is_some_and(Keywords::packed)
+            && a.trigger_ac.as_ref().is_none_or(Keywords::packed)
     }
 
     /// Whether some path rule reports this `/`-separated path.
@@ -257,12 +286,13 @@ impl Detector {
     /// placeholder before its candidate), so that a file of a million triggers
     /// holds none of them.
     pub fn pass_each(&self, data: &[u8], candidates: bool, mut each: impl FnMut(Event)) {
-        let Some(ac) = &self.keywords else {
+        let automata = self.automata();
+        let Some(ac) = &automata.keywords else {
             return;
         };
         let mut searched = vec![Searched::default(); self.rules.rules.len()];
         // Triggers searched apart (a user's keyword overlaps one): merged in.
-        let mut apart = match (&self.trigger_ac, candidates) {
+        let mut apart = match (&automata.trigger_ac, candidates) {
             (Some(tac), true) => tac.find_iter(data).collect::<Vec<_>>(),
             _ => Vec::new(),
         }

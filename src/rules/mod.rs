@@ -122,6 +122,9 @@ pub struct Rule {
     pub spec: RuleSpec,
     /// Where the rule came from (`builtin:qrcodepro.toml` or a user's path).
     pub origin: String,
+    /// A user's rule: everything it compiles to is compiled before the scan, so
+    /// that a rule that cannot be stops the run with the reason first.
+    pub eager: bool,
     pattern: OnceLock<Regex>,
     path: OnceLock<Regex>,
     path_exclude: OnceLock<Regex>,
@@ -330,6 +333,7 @@ fn compile_rule(spec: RuleSpec, origin: String, eager: bool) -> Result<Rule> {
     Ok(Rule {
         spec,
         origin,
+        eager,
         pattern,
         path,
         path_exclude,

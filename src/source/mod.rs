@@ -21,7 +21,7 @@ pub mod url;
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::decode::{self, Located};
 use crate::detect::Detector;
@@ -151,8 +151,18 @@ pub struct BlobScanner {
     /// One search for the heads of the detector's literals and of the members
     /// written in text: a blob with none of them (most) is passed over once, not
     /// once by the detector and once more by the member finder.
-    any: Option<aho_corasick::packed::Searcher>,
+    heads: Arc<Vec<Vec<u8>>>,
+    /// The heads' SIMD searcher (`None` where Teddy is unavailable or the heads
+    /// too many), built once a scanner has read [`NAIVE_BYTES`]: the few
+    /// kilobytes of a hook run are searched head by head, which costs less than
+    /// building it.
+    any: Arc<OnceLock<Option<aho_corasick::packed::Searcher>>>,
+    /// Bytes this scanner may still search head by head.
+    naive_left: usize,
 }
+
+/// Bytes a scanner searches head by head before it builds the heads' searcher.
+const NAIVE_BYTES: usize = 64 << 10;
 
 impl BlobScanner {
     /// Archives are unpacked within `limits` (members as large as other files,
@@ -162,13 +172,39 @@ impl BlobScanner {
         for l in embedded::literals() {
             literals.push(l);
         }
-        let any = crate::detect::keywords::heads(literals);
+        let heads = crate::detect::keywords::head_set(literals)
+            .into_iter()
+            .map(<[u8]>::to_vec)
+            .collect();
         BlobScanner {
             detector,
             limits,
             located: Vec::new(),
-            any,
+            heads: Arc::new(heads),
+            any: Arc::new(OnceLock::new()),
+            naive_left: NAIVE_BYTES,
         }
+    }
+
+    /// The heads' searcher (built on first use).
+    fn searcher(&self) -> Option<&aho_corasick::packed::Searcher> {
+        self.any
+            .get_or_init(|| crate::detect::keywords::teddy(&self.heads))
+            .as_ref()
+    }
+
+    /// Whether `data` holds a head; `None` when that cannot be told in one
+    /// search (no searcher), and the detector then looks for itself.
+    fn holds_head(&mut self, data: &[u8]) -> Option<bool> {
+        if self.any.get().is_none() && data.len() <= self.naive_left {
+            self.naive_left -= data.len();
+            return Some(
+                self.heads
+                    .iter()
+                    .any(|h| memchr::memchr_iter(h[0], data).any(|i| data[i..].starts_with(h))),
+            );
+        }
+        self.searcher().map(|s| s.find(data).is_some())
     }
 
     /// Scans one blob's bytes. `name` is its path when known (archives are then
@@ -268,16 +304,13 @@ impl BlobScanner {
         // page's scripts, a notebook's cells) are members; the blob's own findings
         // in their spans are left to them.
         let notebook = notebook::is_notebook(data);
-        let maybe = match &self.any {
-            Some(any) => notebook || embedded::always(data) || any.find(data).is_some(),
-            None => true,
-        };
-        if !maybe {
+        let head = self.holds_head(data);
+        if !(notebook || embedded::always(data) || head != Some(false)) {
             return;
         }
         let mut located = std::mem::take(&mut self.located);
         let mut placeholders = 0;
-        if self.any.is_some() || self.detector.has_candidate(data) {
+        if head.is_some() || self.detector.has_candidate(data) {
             placeholders = decode::detect_in(&self.detector, data, &prov, label, &mut located);
         }
         if depth < self.limits.depth {
@@ -535,7 +568,7 @@ mod tests {
             crate::decode::detector(rules).unwrap(),
             archive::Limits::default(),
         );
-        let any = s.any.as_ref().expect("the heads fit Teddy");
+        let any = s.searcher().expect("the heads fit Teddy");
         // Past 32 heads Teddy takes its slower 16-bucket form.
         let mut literals: Vec<&[u8]> = s.detector.literals().collect();
         for l in embedded::literals() {
@@ -554,7 +587,22 @@ mod tests {
             b"113,114,99,112",
         ] {
             assert!(any.find(hit).is_some(), "{hit:?}");
+            // The same answer head by head (the first bytes a scanner reads).
+            let mut fresh = s.clone();
+            fresh.any = Arc::new(OnceLock::new());
+            assert_eq!(fresh.holds_head(hit), Some(true), "{hit:?}");
+            assert!(fresh.any.get().is_none());
         }
+        let mut fresh = s.clone();
+        fresh.any = Arc::new(OnceLock::new());
+        assert_eq!(
+            fresh.holds_head(b"x = 1; const y = 'nothing here';"),
+            Some(false)
+        );
+        // Past its budget a scanner builds the searcher.
+        let big = vec![b'x'; NAIVE_BYTES];
+        assert_eq!(fresh.holds_head(&big), Some(false));
+        assert!(fresh.any.get().is_some());
     }
 
     #[test]
