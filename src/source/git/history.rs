@@ -7,6 +7,10 @@ use super::*;
 /// Bytes of recent objects each thread keeps for the deltas that follow them.
 pub(super) const CACHE_BYTES: usize = 2 << 20;
 
+/// Objects a thread takes at a time in phase 1: long enough that a delta's base
+/// was usually read by the same thread, short enough to balance the threads.
+const STRETCH: usize = 4096;
+
 /// The size limit for objects read whatever their size (commits, tags, trees).
 pub(super) const ANY_SIZE: usize = u32::MAX as usize;
 
@@ -149,58 +153,90 @@ impl Ctx<'_> {
     pub(super) fn scan_all(&mut self, pool: &rayon::ThreadPool) -> Result<()> {
         let repo = self.repo;
         let odb = repo.odb().context("cannot open the object database")?;
-        let mut ids = Vec::new();
-        odb.foreach(|id| {
-            ids.push(*id);
-            true
-        })
-        .map_err(|e| anyhow!("cannot list objects: {}", git_msg(&e)))?;
-        // As bytes: `Oid`'s own order is a call into libgit2.
-        ids.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-        ids.dedup();
-        if ids.is_empty() {
+        // Pack order, not id order: a delta's base was then usually just read and
+        // is still in the reader's cache. Trees that the packs say are trees are
+        // left to the tree walk; other objects come with what their pack entry
+        // says. What libgit2 lists beyond the packs read here (loose objects, an
+        // alternate's, a pack this reader does not read) is read through it.
+        let objects = repo.commondir().join("objects");
+        let table = pack::read(&objects);
+        let packs = Packs::open(&table);
+        // When the table holds every packed object and there is no alternate
+        // object folder, the loose objects are the rest: listed from their
+        // folders, not by libgit2 (which maps and sorts every pack index again).
+        let listing = match table.complete && !objects.join("info/alternates").exists() {
+            true => loose_objects(&objects),
+            false => None,
+        };
+        let mut listed = !table.entries.is_empty();
+        let mut loose: Vec<Oid> = Vec::new();
+        match listing {
+            Some(ids) => {
+                loose = ids
+                    .into_iter()
+                    .filter(|id| table.get(id).is_none())
+                    .collect()
+            }
+            None => odb
+                .foreach(|id| {
+                    listed = true;
+                    if table.get(id).is_none() {
+                        loose.push(*id);
+                    }
+                    true
+                })
+                .map_err(|e| anyhow!("cannot list objects: {}", git_msg(&e)))?,
+        }
+        listed |= !loose.is_empty();
+        if !listed {
             messages::note(
                 &repo_name(repo),
                 "the repository has no commits: nothing to scan",
             );
             return Ok(());
         }
-        // Pack order, not id order: a delta's base was then usually just read and
-        // is still in libgit2's delta-base cache (twice as fast as id order). Trees
-        // that the packs say are trees are left to the tree walk; other objects
-        // come with what their pack entry says.
-        let table = pack::read(&repo.commondir().join("objects"));
-        let packs = Packs::open(&table);
-        let loose: Vec<(Oid, Packed)> = ids
-            .iter()
-            .filter(|id| table.get(id).is_none())
-            .map(|id| (*id, Packed::LOOSE))
-            .collect();
-        let mut work: Vec<(Oid, Packed)> = table
-            .entries
-            .iter()
-            .filter(|(id, p)| {
-                p.kind() != Some(ObjectType::Tree)
-                    && ids
-                        .binary_search_by(|x| x.as_bytes().cmp(id.as_bytes()))
-                        .is_ok()
+        // As bytes: `Oid`'s own order is a call into libgit2.
+        loose.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        loose.dedup();
+        // Each object as a number: below `n`, the table's entry; from `n` on, a
+        // loose one (4 bytes an object, not a copy of its entry).
+        let n = table.entries.len();
+        let mut work: Vec<u32> = (0..n)
+            .filter(|&i| {
+                let p = table.entries[i].1;
+                p.kind() != Some(ObjectType::Tree) && packs.readable(p.position().0)
             })
-            .copied()
+            .chain(n..n + loose.len())
+            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
             .collect();
-        drop(ids);
-        work.extend(loose);
-        work.sort_unstable_by_key(|(id, p)| (p.position(), *id));
+        let object = |i: u32| -> (Oid, Packed) {
+            match table.entries.get(i as usize) {
+                Some(e) => *e,
+                None => (loose[i as usize - n], Packed::LOOSE),
+            }
+        };
+        work.sort_unstable_by_key(|&i| (object(i).1.position(), i));
 
-        // Phase 1: every object once, in parallel.
+        // Phase 1: every object once, in parallel: each thread (one worker, one
+        // reader cache) takes the next stretch of the list in pack order. (Rayon's
+        // `map_init` made a worker per job, and a thread waiting on a stolen job
+        // kept its own alive: some forty caches and repositories at once.)
         let this = &self.reader;
-        let seen: Vec<Seen> = pool.install(|| {
-            work.par_iter()
-                .map_init(
-                    || this.worker(Some(&packs)),
-                    |w, &(id, hint)| this.visit(w, id, hint),
-                )
-                .flatten()
-                .collect()
+        let next = AtomicUsize::new(0);
+        let seen: Vec<Vec<Seen>> = pool.broadcast(|_| {
+            let mut w = this.worker(Some(&packs));
+            let mut seen = Vec::new();
+            loop {
+                let from = next.fetch_add(STRETCH, Ordering::Relaxed);
+                let Some(stretch) = work.get(from..work.len().min(from + STRETCH)) else {
+                    break;
+                };
+                for &i in stretch {
+                    let (id, hint) = object(i);
+                    seen.extend(this.visit(&mut w, id, hint));
+                }
+            }
+            seen
         });
         drop(work);
         let mut nodes: HashMap<Oid, Node> = HashMap::new();
@@ -208,7 +244,7 @@ impl Ctx<'_> {
         let mut blob_found: HashMap<Oid, Vec<Found>> = HashMap::new();
         let mut message_found: Vec<(Oid, Vec<Finding>)> = Vec::new();
         let mut failed: HashSet<Oid> = HashSet::new();
-        for s in seen {
+        for s in seen.into_iter().flatten() {
             match s {
                 Seen::Commit { id, node, found } => {
                     nodes.insert(id, node);
@@ -412,6 +448,31 @@ impl Ctx<'_> {
         self.emit(groups);
         Ok(())
     }
+}
+
+/// The loose objects of an object folder (`ab/cdef…`, 2 and 38 hex digits); `None`
+/// when a folder cannot be read.
+pub(super) fn loose_objects(objects: &Path) -> Option<Vec<Oid>> {
+    let hex = |n: &str| n.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let mut out = Vec::new();
+    for dir in std::fs::read_dir(objects).ok()? {
+        let dir = dir.ok()?;
+        let name = dir.file_name();
+        let Some(prefix) = name.to_str().filter(|n| n.len() == 2 && hex(n)) else {
+            continue;
+        };
+        for file in std::fs::read_dir(dir.path()).ok()? {
+            let file = file.ok()?;
+            let name = file.file_name();
+            let Some(rest) = name.to_str().filter(|n| n.len() == 38 && hex(n)) else {
+                continue;
+            };
+            if let Ok(id) = Oid::from_str(&format!("{prefix}{rest}")) {
+                out.push(id);
+            }
+        }
+    }
+    Some(out)
 }
 
 /// The promisor remote when the repository is a partial clone (`--filter=…`): its

@@ -28,7 +28,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, anyhow, bail};
 use git2::{Delta, DiffOptions, FileMode, ObjectType, Oid, Repository, RevparseMode, Sort};
@@ -259,6 +259,49 @@ mod tests {
             rfc3339(git2::Time::new(951_782_400, 0)),
             "2000-02-29T00:00:00+00:00"
         );
+    }
+
+    /// The packs' table and the loose objects' folders list what libgit2 lists,
+    /// and a broken pack index makes the table incomplete.
+    #[test]
+    fn packed_and_loose_objects_are_the_object_database() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let git = |args: &[&str], stdin: &str| pack::tests::git(dir, args, Some(stdin));
+        git(&["init", "-q", "-b", "main"], "");
+        let stream = "commit refs/heads/main\ncommitter C <c@x> 1 +0000\ndata 2\nm\nM 100644 inline a.txt\ndata 2\na\n";
+        git(&["fast-import", "--quiet"], stream);
+        git(&["repack", "-a", "-d", "-q"], "");
+        git(&["hash-object", "-w", "--stdin"], "a loose blob\n");
+        let objects = dir.join(".git/objects");
+        let repo = Repository::open(dir).unwrap();
+        let mut want = Vec::new();
+        repo.odb()
+            .unwrap()
+            .foreach(|id| {
+                want.push(*id);
+                true
+            })
+            .unwrap();
+        let table = pack::read(&objects);
+        assert!(table.complete);
+        let mut got: Vec<Oid> = table.entries.iter().map(|e| e.0).collect();
+        let loose = history::loose_objects(&objects).unwrap();
+        assert_eq!(loose.len(), 1);
+        got.extend(loose);
+        got.sort();
+        got.dedup();
+        want.sort();
+        want.dedup();
+        assert_eq!(got, want);
+        // An index that cannot be read: the table no longer says it is complete.
+        let idx = std::fs::read_dir(objects.join("pack"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "idx"))
+            .unwrap();
+        std::fs::write(idx.with_file_name("pack-0000.idx"), b"not an index").unwrap();
+        assert!(!pack::read(&objects).complete);
     }
 
     #[test]

@@ -46,17 +46,36 @@ impl<'a> Packs<'a> {
         self.table
     }
 
-    /// The bytes of the entry at `offset` of pack `pack`, up to the next entry.
-    fn read_entry(&self, pack: u32, offset: u64, buf: &mut Vec<u8>) -> Option<()> {
+    /// Whether pack number `pack` could be opened.
+    pub fn readable(&self, pack: u32) -> bool {
+        self.files.get(pack as usize).is_some_and(Option::is_some)
+    }
+
+    /// Where the entry at `offset` of pack `pack` ends (the next entry, or the
+    /// trailer), and the pack's file and where its entries end.
+    fn extent(&self, pack: u32, offset: u64) -> Option<(u64, &File, u64)> {
         let (file, data_end) = self.files.get(pack as usize)?.as_ref()?;
         let offsets = &self.table.packs[pack as usize].offsets;
         let i = offsets.binary_search(&offset).ok()?;
         let end = offsets.get(i + 1).copied().unwrap_or(*data_end);
-        let len = usize::try_from(end.checked_sub(offset)?).ok()?;
-        buf.clear();
-        buf.resize(len, 0);
-        read_exact_at(file, buf, offset).ok()
+        (end > offset && end <= *data_end).then_some((end, file, *data_end))
     }
+}
+
+/// Bytes of a pack read at a time: entries that follow one another (pack order)
+/// cost one read, not one each.
+const WINDOW: usize = 64 << 10;
+
+/// Bytes of one pack read ahead.
+#[derive(Default)]
+struct Window {
+    pack: u32,
+    start: u64,
+    bytes: Vec<u8>,
+    /// Where the last entry read ended: reading on from there is reading in
+    /// pack order, and only then is a window read ahead (the tree walk's
+    /// scattered reads would copy 64 KiB for each small tree).
+    last_end: u64,
 }
 
 fn read_exact_at(f: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
@@ -129,7 +148,7 @@ pub struct Unpacker<'a> {
     packs: &'a Packs<'a>,
     cache: Cache,
     z: Decompress,
-    buf: Vec<u8>,
+    window: Window,
     chain: Vec<(u32, u64)>,
 }
 
@@ -150,13 +169,47 @@ impl<'a> Unpacker<'a> {
                 budget,
             },
             z: Decompress::new(true),
-            buf: Vec::new(),
+            window: Window::default(),
             chain: Vec::new(),
         }
     }
 
     pub fn table(&self) -> &Table {
         self.packs.table()
+    }
+
+    /// The bytes of the entry at `at` (up to the next entry), from the window,
+    /// read again from there when it does not hold them. `None` for an entry
+    /// larger than `limit` allows.
+    fn entry_bytes<'w>(
+        packs: &Packs,
+        w: &'w mut Window,
+        (pack, offset): (u32, u64),
+        limit: usize,
+    ) -> Option<&'w [u8]> {
+        let (end, file, data_end) = packs.extent(pack, offset)?;
+        let len = usize::try_from(end - offset).ok()?;
+        // Compressed bytes beyond what the object may inflate to (zlib's stored
+        // blocks add 5 bytes in 65,535).
+        if len > limit.saturating_add(limit / 1024 + 1024) {
+            return None;
+        }
+        let held = w.pack == pack && offset >= w.start && end <= w.start + w.bytes.len() as u64;
+        let in_order = w.pack == pack && offset == w.last_end;
+        w.last_end = end;
+        if !held {
+            let ahead = if in_order { WINDOW } else { 0 };
+            let want = len.max(ahead).min(usize::try_from(data_end - offset).ok()?);
+            w.bytes.clear();
+            w.bytes.resize(want, 0);
+            if read_exact_at(file, &mut w.bytes, offset).is_err() {
+                w.bytes.clear();
+                return None;
+            }
+            (w.pack, w.start) = (pack, offset);
+        }
+        let from = usize::try_from(offset - w.start).ok()?;
+        w.bytes.get(from..from + len)
     }
 
     /// The object `id`, when a pack read here holds it, typed, no larger than `limit`.
@@ -178,11 +231,12 @@ impl<'a> Unpacker<'a> {
             if self.chain.len() > MAX_CHAIN {
                 return None;
             }
-            self.packs.read_entry(at.0, at.1, &mut self.buf)?;
-            let (link, start) = entry(&self.buf, at.1);
+            let bytes = Self::entry_bytes(self.packs, &mut self.window, at, limit)?;
+            let (link, start) = entry(bytes, at.1);
             match link {
                 Link::Whole(kind, size) => {
-                    let data = inflate(&mut self.z, self.buf.get(start..)?, size, limit)?;
+                    let bytes = bytes.get(start..)?;
+                    let data = inflate(&mut self.z, bytes, size, limit)?;
                     let obj = (kind, Rc::new(data));
                     self.cache.put(at, &obj);
                     break obj;
@@ -200,10 +254,10 @@ impl<'a> Unpacker<'a> {
         };
         // Back up, applying each delta to what its base gave.
         while let Some(at) = self.chain.pop() {
-            self.packs.read_entry(at.0, at.1, &mut self.buf)?;
-            let (_, start) = entry(&self.buf, at.1);
-            let (_, size, _) = super::pack::entry_header(&self.buf)?;
-            let delta = inflate(&mut self.z, self.buf.get(start..)?, size, limit)?;
+            let bytes = Self::entry_bytes(self.packs, &mut self.window, at, limit)?;
+            let (_, start) = entry(bytes, at.1);
+            let (_, size, _) = super::pack::entry_header(bytes)?;
+            let delta = inflate(&mut self.z, bytes.get(start..)?, size, limit)?;
             let obj = (kind, Rc::new(apply_delta(&data, &delta, limit)?));
             self.cache.put(at, &obj);
             data = obj.1;
