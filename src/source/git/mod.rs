@@ -2,8 +2,10 @@
 //! the commit and path that first introduced each one.
 //!
 //! A whole-history scan lists the object database once and reads every object once,
-//! in pack order and in parallel with one `Repository` per thread: each blob gets
-//! the treatment of every source ([`BlobScanner`]: archives member by member,
+//! in pack order and in parallel, one worker per thread: packed objects straight
+//! from the packs ([`unpack`]: positional reads, deltas applied along their chain,
+//! a small cache per thread), the rest through libgit2. Each blob gets the
+//! treatment of every source ([`BlobScanner`]: archives member by member,
 //! decoding layers, source-map and notebook origins) without its path, which is not
 //! known yet, so its findings are relative to it ([`Found`]); commits and annotated
 //! tags are parsed (graph, and message through the decoding layers). Trees, which
@@ -88,10 +90,9 @@ pub struct GitOptions {
 
 /// Bounds what libgit2 maps of the packs at once (by default windows of 1 GiB, up to
 /// 8 GiB: a whole pack stays mapped and counts in the scan's resident memory).
-/// Windows of 8 MiB, at most 16 MiB mapped: the history scan reads the packs front
-/// to back, so a small window costs no measurable time, and on rust-lang/cargo's
-/// history (106 MiB pack) the mapped part of peak RSS fell from 73 to 33 MiB (debug
-/// binary) where 32 MiB windows up to 64 MiB were mapped before.
+/// Windows of 8 MiB, at most 16 MiB mapped: libgit2 reads what the pack reader
+/// leaves (and the trees of `staged` and range scans), so a small window costs
+/// little, and a whole pack never counts in the scan's memory.
 ///
 /// Call before any thread is started: libgit2's options are globals.
 pub fn limit_mapped_packs() {

@@ -1,13 +1,13 @@
 //! What a repository's packs hold, read from their index files and the headers of
 //! their entries, without inflating anything: where each packed object sits (pack
-//! order, which keeps libgit2's delta-base cache warm when objects are read in it)
+//! order, in which the reader's cache holds a delta's base when the delta comes)
 //! and, following delta chains, its type, and its size: from the entry header for
 //! an object stored whole, from the first inflated bytes of the delta for a blob
 //! stored as a delta.
 //!
 //! The history scan uses this to skip the trees in its first phase (they are read
-//! by the tree walk) without asking libgit2 for their headers: a header read costs
-//! a zlib stream and a few locks, and trees are most of a history's objects.
+//! by the tree walk) without reading their headers one by one, and [`unpack`](super::unpack)
+//! to read each object from its place.
 //! Anything unexpected (an index or pack it does not read, a broken chain) leaves
 //! an object's type unknown: it then costs a libgit2 header read, never a wrong
 //! answer.

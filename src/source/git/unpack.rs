@@ -2,14 +2,15 @@
 //! entry's compressed bytes, zlib, and git's delta format applied along the chain,
 //! with a cache of recent results sized in bytes (one per thread: no lock).
 //!
-//! The history scan reads every object through this (libgit2 serialised its
-//! threads on the pack's lock and remapped 8 MiB windows of the pack for the tree
-//! walk's scattered reads), and nothing of the packs is mapped: memory is the
-//! cache and the object at hand. It only reads what [`pack::read`] could type
-//! (so every chain it follows ends in a whole object); anything else, or anything
-//! unexpected on the way (a short read, a bad zlib stream, a delta that does not
-//! fit its base, an object over the size limit), is `None` and the caller asks
-//! libgit2, which reports what is wrong.
+//! The history scan reads every packed object through this (libgit2 serialised
+//! its threads on the pack's lock and remapped 8 MiB windows of the pack for the
+//! tree walk's scattered reads), and nothing of the packs is mapped: memory is the
+//! cache, a 64 KiB read-ahead for reads in pack order, and the object at hand. It
+//! only reads what [`pack::read`](super::pack::read) could type (so every chain it
+//! follows ends in a whole object); anything else, or anything unexpected on the
+//! way (a short read, a bad zlib stream, a delta that does not fit its base, an
+//! object over the size limit), is `None` and the caller asks libgit2, which
+//! reports what is wrong. `staged` reads loose objects with [`loose`].
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
@@ -152,7 +153,7 @@ pub struct Unpacker<'a> {
     chain: Vec<(u32, u64)>,
 }
 
-/// Longest chain followed: any chain [`pack::read`] typed ends in a whole object,
+/// Longest chain followed: any chain [`pack::read`](super::pack::read) typed ends in a whole object,
 /// so this only bounds a pack changed under the scan.
 const MAX_CHAIN: usize = 1 << 20;
 
