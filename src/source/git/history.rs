@@ -14,6 +14,24 @@ const STRETCH: usize = 4096;
 /// The size limit for objects read whatever their size (commits, tags, trees).
 pub(super) const ANY_SIZE: usize = u32::MAX as usize;
 
+impl Worker<'_> {
+    /// The object `id`: from the packs where `hint` places it (no larger than
+    /// `limit`), else through libgit2, whose error says what is wrong. `None`
+    /// without a repository handle (reported when the worker started).
+    fn read(
+        &mut self,
+        id: Oid,
+        hint: Option<Packed>,
+        limit: usize,
+    ) -> Option<Result<std::rc::Rc<Vec<u8>>, git2::Error>> {
+        if let Some((_, data)) = hint.and_then(|p| self.unpack.as_mut()?.read(p, limit)) {
+            return Some(Ok(data));
+        }
+        let odb = self.repo.as_ref()?.odb().ok()?;
+        Some(odb.read(id).map(|o| std::rc::Rc::new(o.data().to_vec())))
+    }
+}
+
 impl Reader<'_> {
     /// A worker thread's state; with `packs`, objects are read from them first.
     pub(super) fn worker<'p>(&self, packs: Option<&'p Packs<'p>>) -> Worker<'p> {
@@ -58,22 +76,14 @@ impl Reader<'_> {
             return None;
         }
         let limit = usize::try_from(self.max).unwrap_or(usize::MAX);
-        let unpacked = hint.and_then(|p| w.unpack.as_mut()?.read(p, limit));
-        let (odb, obj);
-        let data: &[u8] = match &unpacked {
-            Some((_, d)) => d,
-            None => {
-                odb = w.repo.as_ref()?.odb().ok()?;
-                obj = match odb.read(id) {
-                    Ok(o) => o,
-                    Err(e) => {
-                        messages::error(&format!("object {id}"), git_msg(&e));
-                        return None;
-                    }
-                };
-                obj.data()
+        let data = match w.read(id, hint, limit)? {
+            Ok(d) => d,
+            Err(e) => {
+                messages::error(&format!("object {id}"), git_msg(&e));
+                return None;
             }
         };
+        let data = data.as_slice();
         Stats::add(&stats.bytes, data.len() as u64);
         if looks_binary(data, "") {
             Stats::add(&stats.skipped, 1);
@@ -103,22 +113,14 @@ impl Reader<'_> {
                 .map(|found| Seen::Blob { id, found }),
             ObjectType::Commit | ObjectType::Tag => {
                 // Read whatever their size.
-                let unpacked = w.unpack.as_mut().and_then(|u| u.read(hint, ANY_SIZE));
-                let (odb, obj);
-                let data: &[u8] = match &unpacked {
-                    Some((_, d)) => d,
-                    None => {
-                        odb = w.repo.as_ref()?.odb().ok()?;
-                        obj = match odb.read(id) {
-                            Ok(o) => o,
-                            Err(e) => {
-                                messages::error(&format!("object {id}"), git_msg(&e));
-                                return Some(Seen::Failed(id));
-                            }
-                        };
-                        obj.data()
+                let data = match w.read(id, Some(hint), ANY_SIZE)? {
+                    Ok(d) => d,
+                    Err(e) => {
+                        messages::error(&format!("object {id}"), git_msg(&e));
+                        return Some(Seen::Failed(id));
                     }
                 };
+                let data = data.as_slice();
                 let (headers, message) = split_message(data);
                 let found = message_findings(&w.scanner.detector, message, self.sink);
                 if kind == ObjectType::Commit {

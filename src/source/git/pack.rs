@@ -532,16 +532,13 @@ pub(super) mod tests {
         String::from_utf8(out.stdout).unwrap()
     }
 
-    /// Types and sizes agree with `git cat-file` for every object of real packs,
-    /// with offset deltas and with reference deltas.
-    #[test]
-    fn agrees_with_git_on_real_packs() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path();
+    /// A repository of `commits` commits, each growing one of `files` files in
+    /// one of three folders by a line (deltas on deltas), and an annotated tag.
+    pub(in crate::source::git) fn growing_history(dir: &Path, commits: usize, files: usize) {
         git(dir, &["init", "-q", "-b", "main"], None);
         let mut stream = String::new();
         let mut file = String::new();
-        for k in 0..300 {
+        for k in 0..commits {
             file += &format!("line {k}: some text that grows a little with each commit\n");
             let msg = format!("change {k}");
             stream += &format!(
@@ -554,13 +551,23 @@ pub(super) mod tests {
                 stream += &format!("from :{k}\n");
             }
             stream += &format!(
-                "M 100644 inline d{}/f.txt\ndata {}\n{file}\n",
+                "M 100644 inline d{}/f{}.txt\ndata {}\n{file}\n",
                 k % 3,
+                k % files,
                 file.len()
             );
         }
         git(dir, &["fast-import", "--quiet"], Some(&stream));
         git(dir, &["tag", "-a", "-m", "a tag", "v1", "main"], None);
+    }
+
+    /// Types and sizes agree with `git cat-file` for every object of real packs,
+    /// with offset deltas and with reference deltas.
+    #[test]
+    fn agrees_with_git_on_real_packs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        growing_history(dir, 300, 1);
         let objects = dir.join(".git/objects");
         for config in [
             "repack.useDeltaBaseOffset=true",

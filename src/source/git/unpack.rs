@@ -463,30 +463,7 @@ mod tests {
         let dir = tmp.path();
         let git =
             |args: &[&str], stdin: &str| super::super::pack::tests::git(dir, args, Some(stdin));
-        git(&["init", "-q", "-b", "main"], "");
-        let mut stream = String::new();
-        let mut file = String::new();
-        for k in 0..200 {
-            file += &format!("line {k}: some text that grows a little with each commit\n");
-            let msg = format!("change {k}");
-            stream += &format!(
-                "commit refs/heads/main\nmark :{}\ncommitter C <c@x> {} +0000\ndata {}\n{msg}\n",
-                k + 1,
-                1_700_000_000 + k,
-                msg.len()
-            );
-            if k > 0 {
-                stream += &format!("from :{k}\n");
-            }
-            stream += &format!(
-                "M 100644 inline d{}/f{}.txt\ndata {}\n{file}\n",
-                k % 3,
-                k % 5,
-                file.len()
-            );
-        }
-        git(&["fast-import", "--quiet"], &stream);
-        git(&["tag", "-a", "-m", "a tag", "v1", "main"], "");
+        super::super::pack::tests::growing_history(dir, 200, 5);
         let repo = git2::Repository::open(dir).unwrap();
         let odb = repo.odb().unwrap();
         for config in [
