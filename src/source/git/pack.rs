@@ -40,7 +40,7 @@ impl Packed {
         kind: 0,
     };
 
-    fn new(pack: u32, offset: u64, kind: Option<u8>, size: Option<u64>) -> Packed {
+    pub(super) fn new(pack: u32, offset: u64, kind: Option<u8>, size: Option<u64>) -> Packed {
         Packed {
             offset,
             size: size.unwrap_or(u64::MAX),
@@ -118,7 +118,7 @@ impl Table {
     }
 
     /// Sorts and deduplicates the entries, and indexes them by prefix.
-    fn new(mut entries: Vec<(Oid, Packed)>, packs: Vec<Pack>) -> Table {
+    pub(super) fn new(mut entries: Vec<(Oid, Packed)>, packs: Vec<Pack>) -> Table {
         // Stable: of an object in several packs, the first pack's entry is kept.
         // Ids compared as bytes: `Oid`'s own order is a call into libgit2.
         entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));

@@ -12,7 +12,7 @@
 //! object over the size limit), is `None` and the caller asks libgit2, which
 //! reports what is wrong. `staged` reads loose objects with [`loose`].
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::path::Path;
 use std::rc::Rc;
@@ -151,6 +151,10 @@ pub struct Unpacker<'a> {
     z: Decompress,
     window: Window,
     chain: Vec<(u32, u64)>,
+    /// The bases of reference deltas met on the chain being followed.
+    bases: HashSet<(u32, u64)>,
+    /// Entries whose chain leads nowhere (a cycle, or past [`MAX_CHAIN`]).
+    broken: HashSet<(u32, u64)>,
 }
 
 /// Longest chain followed: any chain [`pack::read`](super::pack::read) typed ends in a whole object,
@@ -172,6 +176,8 @@ impl<'a> Unpacker<'a> {
             z: Decompress::new(true),
             window: Window::default(),
             chain: Vec::new(),
+            bases: HashSet::new(),
+            broken: HashSet::new(),
         }
     }
 
@@ -224,12 +230,14 @@ impl<'a> Unpacker<'a> {
         p.kind()?;
         let mut at = p.position();
         self.chain.clear();
+        self.bases.clear();
         // Down the chain to a whole object or one in the cache.
         let (kind, mut data) = loop {
             if let Some(obj) = self.cache.get(at) {
                 break obj;
             }
-            if self.chain.len() > MAX_CHAIN {
+            if self.chain.len() > MAX_CHAIN || self.broken.contains(&at) {
+                self.give_up(at);
                 return None;
             }
             let bytes = Self::entry_bytes(self.packs, &mut self.window, at, limit)?;
@@ -249,6 +257,14 @@ impl<'a> Unpacker<'a> {
                 Link::Ref(id) => {
                     self.chain.push(at);
                     at = self.packs.table().get(&id)?.position();
+                    // Only a reference can lead back (an offset delta's base lies
+                    // before it in its pack): a base met twice is a cycle. The
+                    // table keeps one pack's entry of an object that several
+                    // packs hold, so packs that each resolve can still make one.
+                    if !self.bases.insert(at) {
+                        self.give_up(at);
+                        return None;
+                    }
                 }
                 Link::Unknown => return None,
             }
@@ -264,6 +280,14 @@ impl<'a> Unpacker<'a> {
             data = obj.1;
         }
         Some((kind, data))
+    }
+
+    /// Marks the chain being followed, and `at`, as leading nowhere: a read that
+    /// meets one of them again stops there, so a crafted cycle costs its length
+    /// once, not once per object that leads into it.
+    fn give_up(&mut self, at: (u32, u64)) {
+        self.broken.insert(at);
+        self.broken.extend(self.chain.drain(..));
     }
 }
 
@@ -559,6 +583,50 @@ mod tests {
         std::io::Write::write_all(&mut e, b"blob 5\0abc").unwrap();
         std::fs::write(&path, e.finish().unwrap()).unwrap();
         assert!(loose(&objects, &tree, usize::MAX).is_none());
+    }
+
+    /// Two packs can each resolve every chain and still make a cycle through the
+    /// table, which keeps one pack's entry of each object: here, two reference
+    /// deltas on each other. Reading either gives up at once and remembers it.
+    #[test]
+    fn reference_cycles_are_given_up() {
+        use super::super::pack::{Pack, Table};
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (
+            Oid::from_bytes(&[0xaa; 20]).unwrap(),
+            Oid::from_bytes(&[0xbb; 20]).unwrap(),
+        );
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut e, &[1, 1, 0x90, 1]).unwrap();
+        let delta = e.finish().unwrap();
+        let mut pack = b"PACK\0\0\0\x02\0\0\0\x02".to_vec();
+        let mut offsets = Vec::new();
+        for base in [b, a] {
+            offsets.push(pack.len() as u64);
+            pack.push(0x74); // a reference delta of 4 bytes
+            pack.extend_from_slice(base.as_bytes());
+            pack.extend_from_slice(&delta);
+        }
+        pack.extend_from_slice(&[0; 20]);
+        let path = tmp.path().join("t.pack");
+        std::fs::write(&path, &pack).unwrap();
+        let entries = vec![
+            (a, Packed::new(0, offsets[0], Some(3), None)),
+            (b, Packed::new(0, offsets[1], Some(3), None)),
+        ];
+        let table = Table::new(
+            entries,
+            vec![Pack {
+                path,
+                offsets: offsets.clone(),
+            }],
+        );
+        let packs = Packs::open(&table);
+        let mut r = Unpacker::new(&packs, 1 << 20);
+        assert!(r.get(&a, 1 << 20).is_none());
+        assert_eq!(r.broken.len(), 2);
+        assert!(r.get(&b, 1 << 20).is_none());
+        assert!(r.chain.is_empty());
     }
 
     #[test]
