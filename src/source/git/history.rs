@@ -15,20 +15,22 @@ const STRETCH: usize = 4096;
 pub(super) const ANY_SIZE: usize = u32::MAX as usize;
 
 impl Worker<'_> {
-    /// The object `id`: from the packs where `hint` places it (no larger than
-    /// `limit`), else through libgit2, whose error says what is wrong. `None`
-    /// without a repository handle (reported when the worker started).
-    fn read(
+    /// Hands `f` the bytes of object `id`, read from the packs where `hint` places
+    /// it (no larger than `limit`), else through libgit2 (no copy either way),
+    /// whose error then says what is wrong. `None` without a repository handle
+    /// (reported when the worker started).
+    fn with_object<R>(
         &mut self,
         id: Oid,
         hint: Option<Packed>,
         limit: usize,
-    ) -> Option<Result<std::rc::Rc<Vec<u8>>, git2::Error>> {
+        f: impl FnOnce(&mut BlobScanner, &[u8]) -> R,
+    ) -> Option<Result<R, git2::Error>> {
         if let Some((_, data)) = hint.and_then(|p| self.unpack.as_mut()?.read(p, limit)) {
-            return Some(Ok(data));
+            return Some(Ok(f(&mut self.scanner, &data)));
         }
         let odb = self.repo.as_ref()?.odb().ok()?;
-        Some(odb.read(id).map(|o| std::rc::Rc::new(o.data().to_vec())))
+        Some(odb.read(id).map(|o| f(&mut self.scanner, o.data())))
     }
 }
 
@@ -76,23 +78,23 @@ impl Reader<'_> {
             return None;
         }
         let limit = usize::try_from(self.max).unwrap_or(usize::MAX);
-        let data = match w.read(id, hint, limit)? {
-            Ok(d) => d,
-            Err(e) => {
-                messages::error(&format!("object {id}"), git_msg(&e));
+        let scanned = w.with_object(id, hint, limit, |scanner, data| {
+            Stats::add(&stats.bytes, data.len() as u64);
+            if looks_binary(data, "") {
+                Stats::add(&stats.skipped, 1);
                 return None;
             }
-        };
-        let data = data.as_slice();
-        Stats::add(&stats.bytes, data.len() as u64);
-        if looks_binary(data, "") {
-            Stats::add(&stats.skipped, 1);
-            return None;
+            let mut found = Vec::new();
+            scanner.scan(data, None, &format!("blob {id}"), stats, &mut found);
+            (!found.is_empty()).then_some(found)
+        });
+        match scanned? {
+            Ok(found) => found,
+            Err(e) => {
+                messages::error(&format!("object {id}"), git_msg(&e));
+                None
+            }
         }
-        let mut found = Vec::new();
-        let label = format!("blob {id}");
-        w.scanner.scan(data, None, &label, stats, &mut found);
-        (!found.is_empty()).then_some(found)
     }
 
     /// Phase 1 for one object of the database.
@@ -113,26 +115,19 @@ impl Reader<'_> {
                 .map(|found| Seen::Blob { id, found }),
             ObjectType::Commit | ObjectType::Tag => {
                 // Read whatever their size.
-                let data = match w.read(id, Some(hint), ANY_SIZE)? {
-                    Ok(d) => d,
-                    Err(e) => {
-                        messages::error(&format!("object {id}"), git_msg(&e));
-                        return Some(Seen::Failed(id));
+                let read = w.with_object(id, Some(hint), ANY_SIZE, |scanner, data| {
+                    let (headers, message) = split_message(data);
+                    let found = message_findings(&scanner.detector, message, self.sink);
+                    if kind == ObjectType::Commit {
+                        Stats::add(&self.sink.stats.commits, 1);
+                        return Some(match parse_commit(headers) {
+                            Some(node) => Seen::Commit { id, node, found },
+                            None => {
+                                messages::error(&format!("commit {id}"), "malformed commit object");
+                                Seen::Failed(id)
+                            }
+                        });
                     }
-                };
-                let data = data.as_slice();
-                let (headers, message) = split_message(data);
-                let found = message_findings(&w.scanner.detector, message, self.sink);
-                if kind == ObjectType::Commit {
-                    Stats::add(&self.sink.stats.commits, 1);
-                    match parse_commit(headers) {
-                        Some(node) => Some(Seen::Commit { id, node, found }),
-                        None => {
-                            messages::error(&format!("commit {id}"), "malformed commit object");
-                            Some(Seen::Failed(id))
-                        }
-                    }
-                } else {
                     let target = header(headers, b"object").and_then(parse_oid)?;
                     let name = header(headers, b"tag")
                         .map(|n| String::from_utf8_lossy(n).into_owned())
@@ -143,6 +138,13 @@ impl Reader<'_> {
                         name,
                         found,
                     })
+                });
+                match read? {
+                    Ok(seen) => seen,
+                    Err(e) => {
+                        messages::error(&format!("object {id}"), git_msg(&e));
+                        Some(Seen::Failed(id))
+                    }
                 }
             }
             // Trees are walked in phase 2; other kinds hold nothing to scan.
