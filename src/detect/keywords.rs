@@ -85,6 +85,18 @@ pub fn teddy(words: &[impl AsRef<[u8]>]) -> Option<packed::Searcher> {
         .build()
 }
 
+/// Whether `literal` holds `part`: a plain loop that compares only where the
+/// first byte matches. The start-up checks run it on every pair of short
+/// literals, and a memmem searcher per pair, a memchr call per candidate or a
+/// comparison of every window each cost more than the rest of the start-up.
+pub fn holds(literal: &[u8], part: &[u8]) -> bool {
+    let Some(&first) = part.first() else {
+        return true;
+    };
+    (0..(literal.len() + 1).saturating_sub(part.len()))
+        .any(|i| literal[i] == first && literal[i..].starts_with(part))
+}
+
 /// Heads to search in one Teddy search ([`teddy`]) for whether a blob may hold one
 /// of `words` (a head without the rest answers yes too): each literal's first
 /// [`HEAD`] bytes, except that a literal holding a head already chosen needs none
@@ -100,15 +112,7 @@ pub fn head_set<'a>(words: impl IntoIterator<Item = &'a [u8]>) -> Vec<&'a [u8]> 
     let mut chosen: Vec<(usize, &[u8])> = Vec::new();
     for i in order {
         let w = words[i];
-        // A plain loop that compares a window only where its first byte matches:
-        // the literals are short, and a memmem searcher per pair, a memchr call
-        // per candidate or a comparison of every window each cost more than the
-        // rest of the start-up.
-        let holds = |h: &[u8]| {
-            (0..(w.len() + 1).saturating_sub(h.len()))
-                .any(|i| w[i] == h[0] && w[i..i + h.len()] == *h)
-        };
-        if !chosen.iter().any(|(_, h)| holds(h)) {
+        if !chosen.iter().any(|(_, h)| holds(w, h)) {
             chosen.push((i, &w[..w.len().min(HEAD)]));
         }
     }

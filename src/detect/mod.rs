@@ -571,10 +571,7 @@ pub fn context_at(data: &[u8], start: usize, end: usize) -> Context {
 fn overlap(a: &[u8], b: &[u8]) -> bool {
     // Plain loops that compare only where the first byte matches: this runs for
     // every trigger and keyword at start-up, on short literals.
-    let at = |x: &[u8], i: usize, y: &[u8]| x[i] == y[0] && x[i..].starts_with(y);
-    let holds = |x: &[u8], y: &[u8]| {
-        y.is_empty() || (0..(x.len() + 1).saturating_sub(y.len())).any(|i| at(x, i, y))
-    };
+    use keywords::holds;
     // A suffix of `x` (shorter than both) that is a prefix of `y`.
     let chain = |x: &[u8], y: &[u8]| {
         let from = x.len() + 1 - x.len().min(y.len()).max(1);

@@ -570,11 +570,7 @@ mod tests {
         );
         let any = s.searcher().expect("the heads fit Teddy");
         // Past 32 heads Teddy takes its slower 16-bucket form.
-        let mut literals: Vec<&[u8]> = s.detector.literals().collect();
-        for l in embedded::literals() {
-            literals.push(l);
-        }
-        let heads = crate::detect::keywords::head_set(literals);
+        let heads = &s.heads;
         assert!(heads.len() <= 32, "{} heads: {heads:?}", heads.len());
         assert!(any.find(b"x = 1; const y = 'nothing here';").is_none());
         for hit in [
