@@ -583,14 +583,12 @@ fn staged_paths(repo: &Repository) -> HashMap<Oid, Vec<String>> {
     if repo.is_bare() {
         return out;
     }
-    let parsed = std::fs::read(repo.path().join("index"))
-        .ok()
-        .and_then(|d| index::parse(&d).ok());
-    match parsed {
+    let file = std::fs::read(repo.path().join("index")).unwrap_or_default();
+    match index::parse(&file).ok() {
         Some(ix) => {
             // A sparse index's folder entries name trees, not blobs.
             for e in ix.entries.iter().filter(|e| e.mode != index::SPARSE_DIR) {
-                add(e.id, &e.path);
+                add(e.id, ix.path(e));
             }
         }
         None => {

@@ -15,13 +15,16 @@
 //! version 4 path compression can expand to is bounded by the file's size. A file
 //! that breaks the format is an [`Error`], never a panic or an abort.
 
+use std::borrow::Cow;
 #[cfg(test)]
 use std::collections::HashMap;
+use std::ops::Range;
 
 use git2::Oid;
 
 pub struct Entry {
-    pub path: Vec<u8>,
+    /// Where its path lies in the index's path bytes: see [`Index::path`].
+    path: Range<usize>,
     pub mode: u32,
     pub id: Oid,
 }
@@ -29,11 +32,16 @@ pub struct Entry {
 /// The mode of a sparse directory entry (path ending in `/`, id a tree).
 pub const SPARSE_DIR: u32 = 0o040000;
 
-pub struct Index {
+/// An index file read: entries and the cache tree point into the file's bytes
+/// (a hook run maps the file and copies none of it).
+pub struct Index<'a> {
     /// Sorted by path, as git writes them.
     pub entries: Vec<Entry>,
-    /// Folder path (`a/b`, root `""`) -> tree id, for the valid cache-tree nodes.
-    pub trees: CacheTree,
+    /// What the entries' paths lie in: the file itself, or the paths written out
+    /// (version 4 stores each path as a suffix of the one before).
+    paths: Cow<'a, [u8]>,
+    /// The folders whose tree id the index still knows.
+    pub trees: CacheTree<'a>,
     /// A sparse index: some entries are folders ([`SPARSE_DIR`]). libgit2 cannot
     /// read one (`sdir` is a mandatory extension to it).
     pub sparse: bool,
@@ -45,56 +53,94 @@ pub struct Index {
     pub tree_depth: usize,
 }
 
-/// The valid nodes of the cache tree: folder paths in one buffer, with their tree
-/// ids, sorted by a keyed hash of the path. (A hash map of owned paths, or nodes
-/// sorted by path, cost a third of a hook run's index reading; a hook looks up
-/// a few folders. The hash is std's randomly keyed one, so crafted paths cannot
-/// pile into one hash.)
+/// The cache tree as git writes it: folder nodes in pre-order, each followed by
+/// its subfolders'. A walk from the root asks each folder for its subfolders
+/// ([`CacheTree::children`]), so it costs the nodes it visits: no path is built,
+/// hashed or sorted. (Paths kept in a map cost a third of a hook run's index
+/// reading, for the few folders that a hook looks up.)
 #[derive(Default)]
-pub struct CacheTree {
-    bytes: Vec<u8>,
-    /// (hash, start and end of the path in `bytes`, tree id).
-    nodes: Vec<(u64, usize, usize, Oid)>,
-    keys: std::hash::RandomState,
+pub struct CacheTree<'a> {
+    file: &'a [u8],
+    nodes: Vec<Node>,
 }
 
-impl CacheTree {
-    fn hash(&self, path: &[u8]) -> u64 {
-        std::hash::BuildHasher::hash_one(&self.keys, path)
+struct Node {
+    /// Where its name lies in the file.
+    name: Range<usize>,
+    /// Where its tree id lies in the file; 0 (the signature's place) for a node
+    /// that is not valid.
+    id: usize,
+    /// The node after its subfolders' nodes.
+    end: usize,
+}
+
+impl<'a> CacheTree<'a> {
+    /// The root folder's node, unless the index has no cache tree.
+    pub fn root(&self) -> Option<usize> {
+        (!self.nodes.is_empty()).then_some(0)
     }
 
-    /// The tree of folder `path`; of a path given twice, the last.
-    pub fn get(&self, path: &[u8]) -> Option<&Oid> {
-        let h = self.hash(path);
-        let from = self.nodes.partition_point(|n| n.0 < h);
-        self.nodes[from..]
-            .iter()
-            .take_while(|n| n.0 == h)
-            .find(|n| &self.bytes[n.1..n.2] == path)
-            .map(|n| &n.3)
+    /// The tree of `node`'s folder, when the cache tree says that the index holds
+    /// it unchanged.
+    pub fn id(&self, node: usize) -> Option<Oid> {
+        let at = self.nodes.get(node)?.id;
+        (at > 0)
+            .then(|| Oid::from_bytes(&self.file[at..at + 20]).ok())
+            .flatten()
+    }
+
+    /// The subfolders of `node`: (name, node), in the file's order.
+    pub fn children(&self, node: usize) -> impl Iterator<Item = (&'a [u8], usize)> + '_ {
+        let end = self.nodes.get(node).map_or(0, |n| n.end);
+        let mut i = node + 1;
+        std::iter::from_fn(move || {
+            let n = self.nodes.get(i).filter(|_| i < end)?;
+            let at = i;
+            // `end` is past the node itself: the walk always moves on.
+            i = n.end;
+            Some((&self.file[n.name.clone()], at))
+        })
+    }
+
+    /// The node of folder `path` (`a/b`, root `""`): at each level the last
+    /// subfolder of that name, as the hook's walk finds it.
+    #[cfg(test)]
+    pub fn get(&self, path: &[u8]) -> Option<Oid> {
+        let mut node = self.root()?;
+        for name in path.split(|&b| b == b'/').filter(|n| !n.is_empty()) {
+            node = self.children(node).filter(|c| c.0 == name).last()?.1;
+        }
+        self.id(node)
+    }
+
+    /// Every valid node, as (folder path, tree id).
+    #[cfg(test)]
+    pub fn iter(&self) -> Vec<(Vec<u8>, Oid)> {
+        let mut out = Vec::new();
+        // (end of the subtree, length of the path before this folder's name).
+        let mut open: Vec<(usize, usize)> = Vec::new();
+        let mut path = Vec::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            while open.last().is_some_and(|o| o.0 <= i) {
+                path.truncate(open.pop().unwrap().1);
+            }
+            open.push((n.end, path.len()));
+            if i > 0 {
+                if !path.is_empty() {
+                    path.push(b'/');
+                }
+                path.extend_from_slice(&self.file[n.name.clone()]);
+            }
+            if let Some(id) = self.id(i) {
+                out.push((path.clone(), id));
+            }
+        }
+        out
     }
 
     #[cfg(test)]
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Oid)> {
-        self.nodes.iter().map(|n| (&self.bytes[n.1..n.2], &n.3))
-    }
-
-    #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
-    fn insert(&mut self, path: &[u8], id: Oid) {
-        let from = self.bytes.len();
-        self.bytes.extend_from_slice(path);
-        self.nodes
-            .push((self.hash(path), from, self.bytes.len(), id));
-    }
-
-    /// Sorts the nodes by hash, the later of equal ones first.
-    fn finish(&mut self) {
-        self.nodes
-            .sort_unstable_by_key(|n| (n.0, std::cmp::Reverse(n.1)));
+    pub fn len(&self) -> usize {
+        self.nodes.len()
     }
 }
 
@@ -103,7 +149,12 @@ impl CacheTree {
 /// 2 MiB stack and to crash at 20,000.
 const LIBGIT2_MAX_TREE_DEPTH: usize = 4096;
 
-impl Index {
+impl Index<'_> {
+    /// The path of entry `e`.
+    pub fn path(&self, e: &Entry) -> &[u8] {
+        &self.paths[e.path.clone()]
+    }
+
     /// Whether libgit2 may read this index file: not a sparse index (which it
     /// refuses) and not a cache tree deep enough to overflow its stack.
     pub fn libgit2_can_read(&self) -> bool {
@@ -135,8 +186,8 @@ const ENTRY_MIN: usize = ENTRY_FIXED + 2;
 /// Bytes of the trailing checksum (SHA-1).
 const CHECKSUM: usize = 20;
 /// The paths of a version 4 index (each stored as a suffix of the one before)
-/// and the folder paths of the cache tree may expand to this many times the
-/// file's size; what goes beyond is crafted, not a repository.
+/// may expand to this many times the file's size; what goes beyond is crafted,
+/// not a repository.
 const EXPANSION: usize = 16;
 
 fn be16(d: &[u8], at: usize) -> Option<u16> {
@@ -156,7 +207,7 @@ fn shown(path: &[u8]) -> String {
 }
 
 /// Parses an index file.
-pub fn parse(file: &[u8]) -> Result<Index, Error> {
+pub fn parse(file: &[u8]) -> Result<Index<'_>, Error> {
     if file.len() < 12 + CHECKSUM {
         return Err(bad(format!(
             "{} bytes, fewer than a header and a checksum",
@@ -173,6 +224,7 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
     if !(2..=4).contains(&version) {
         return Ok(Index {
             entries: Vec::new(),
+            paths: Cow::Borrowed(&[]),
             trees: CacheTree::default(),
             sparse: false,
             unsupported: Some("an index version other than 2, 3 and 4"),
@@ -188,10 +240,11 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
         )));
     }
     let mut entries = Vec::with_capacity(n);
-    let mut path_bytes = 0usize;
+    // Version 4's paths, written out; the others' lie in the file.
+    let mut written: Vec<u8> = Vec::new();
     let path_budget = EXPANSION.saturating_mul(file.len());
     let mut at = 12;
-    let mut prev: Vec<u8> = Vec::new();
+    let mut prev = 0..0;
     let mut dirs = false;
     for k in 0..n {
         let cut = || bad(format!("entry {} of {n} is cut short", k + 1));
@@ -213,7 +266,7 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
             // so that a crafted cache tree is never handed to libgit2.
             unsupported.get_or_insert("a conflict");
         }
-        let path = if version == 4 {
+        let range = if version == 4 {
             // Bytes to drop from the previous path (git's varint), then the rest
             // of the path, NUL-ended.
             let overflow = || bad(format!("entry {}: its path prefix overflows", k + 1));
@@ -236,11 +289,16 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
                     prev.len()
                 ))
             })?;
-            let mut path = Vec::with_capacity(keep + (nul - q));
-            path.extend_from_slice(&prev[..keep]);
-            path.extend_from_slice(&d[q..nul]);
+            if written.len() + keep + (nul - q) > path_budget {
+                return Err(bad(format!(
+                    "its paths expand to more than {EXPANSION} times its size"
+                )));
+            }
+            let from = written.len();
+            written.extend_from_within(prev.start..prev.start + keep);
+            written.extend_from_slice(&d[q..nul]);
             at = nul + 1;
-            path
+            from..written.len()
         } else {
             let nul = p + memchr::memchr(0, d.get(p..).unwrap_or_default()).ok_or_else(cut)?;
             // Entries are NUL-padded to a multiple of eight bytes.
@@ -248,45 +306,41 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
             if at > d.len() {
                 return Err(cut());
             }
-            d[p..nul].to_vec()
+            p..nul
         };
-        path_bytes += path.len();
-        if path_bytes > path_budget {
-            return Err(bad(format!(
-                "its paths expand to more than {EXPANSION} times its size"
-            )));
-        }
+        let all: &[u8] = if version == 4 { &written } else { d };
+        let (path, before) = (&all[range.clone()], &all[prev.clone()]);
         // A path that starts with `/` (an empty first name) would make the
         // comparison with HEAD take a folder for its parent; other empty names
         // (`a//b`) only name files that HEAD cannot have.
-        let name = path.strip_suffix(b"/").unwrap_or(&path);
+        let name = path.strip_suffix(b"/").unwrap_or(path);
         if name.first().is_none_or(|&b| b == b'/') || name.last() == Some(&b'/') {
             return Err(bad(format!(
                 "entry {} has an invalid path: {:?}",
                 k + 1,
-                shown(&path)
+                shown(path)
             )));
         }
         // Strictly increasing paths (a conflict repeats a path, in stage order).
-        if k > 0 && path <= prev && !(path == prev && unsupported.is_some()) {
+        if k > 0 && path <= before && !(path == before && unsupported.is_some()) {
             return Err(bad(format!(
                 "entry {} ({}) is out of order",
                 k + 1,
-                shown(&path)
+                shown(path)
             )));
         }
-        if prev.last() == Some(&b'/') && path.starts_with(&prev) {
+        if before.last() == Some(&b'/') && path.starts_with(before) {
             return Err(bad(format!(
                 "entry {} ({}) lies inside a sparse directory entry",
                 k + 1,
-                shown(&path)
+                shown(path)
             )));
         }
         if (mode == SPARSE_DIR) != (path.last() == Some(&b'/')) {
             return Err(bad(format!(
                 "entry {} ({}): mode {mode:o} with a path that {} in /",
                 k + 1,
-                shown(&path),
+                shown(path),
                 if mode == SPARSE_DIR {
                     "does not end"
                 } else {
@@ -295,16 +349,18 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
             )));
         }
         dirs |= mode == SPARSE_DIR;
-        prev.clone_from(&path);
+        prev = range.clone();
         if !skip {
-            entries.push(Entry { path, mode, id });
+            entries.push(Entry {
+                path: range,
+                mode,
+                id,
+            });
         }
     }
     // Extensions, up to the checksum.
     let mut trees = CacheTree::default();
     let mut tree_depth = 0;
-    // Shared by every TREE extension, should a file hold several.
-    let mut tree_budget = EXPANSION.saturating_mul(file.len());
     let mut sparse = false;
     while at + 8 <= d.len() {
         let sig = &d[at..at + 4];
@@ -316,10 +372,14 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
                 String::from_utf8_lossy(sig).escape_debug()
             )));
         }
-        let body = &d[at + 8..at + 8 + size];
         match sig {
             b"TREE" => {
-                let depth = read_tree(body, &mut tree_budget, &mut trees)?;
+                // Of several, the last (as git reads them).
+                trees = CacheTree {
+                    file: d,
+                    nodes: Vec::new(),
+                };
+                let depth = read_tree(at + 8..at + 8 + size, &mut trees)?;
                 tree_depth = tree_depth.max(depth);
             }
             b"sdir" => sparse = true,
@@ -334,7 +394,6 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
         }
         at += 8 + size;
     }
-    trees.finish();
     if dirs && !sparse {
         return Err(bad(
             "a directory entry in an index without the sparse-index extension",
@@ -342,6 +401,11 @@ pub fn parse(file: &[u8]) -> Result<Index, Error> {
     }
     Ok(Index {
         entries,
+        paths: if version == 4 {
+            Cow::Owned(written)
+        } else {
+            Cow::Borrowed(d)
+        },
         trees,
         sparse,
         unsupported,
@@ -370,17 +434,18 @@ fn decimal(b: &[u8]) -> Option<(bool, u64)> {
     (n <= i64::MAX as u64 + u64::from(negative)).then_some((negative, n))
 }
 
-/// Reads the cache tree, nodes in pre-order: `name NUL count SP subtrees LF
-/// [id]`, each node followed by its subtrees. Iterative: `open` holds, for each
-/// node whose subtrees are being read, the length of its parent's path and how
-/// many subtrees remain. Folder paths are kept while their bytes stay within
-/// `budget`, which this uses up (past it the cache tree is only an optimisation
-/// lost, not an error).
+/// Reads the cache tree in `body` (a range of `out.file`), nodes in pre-order:
+/// `name NUL count SP subtrees LF [id]`, each node followed by its subtrees.
+/// Iterative: `open` holds, for each node whose subtrees are being read, its
+/// place in `out.nodes` and how many subtrees remain. Each node takes at least 5
+/// bytes, so the nodes kept are bounded by the file's size.
 /// Returns the deepest nesting.
-fn read_tree(b: &[u8], budget: &mut usize, out: &mut CacheTree) -> Result<usize, Error> {
+fn read_tree(body: Range<usize>, out: &mut CacheTree) -> Result<usize, Error> {
     let cut = || bad("the cache tree (TREE) is cut short");
+    let (file, base) = (out.file, body.start);
+    let b = &file[body];
+    out.nodes.reserve((b.len() / 32).min(1 << 16));
     let mut pos = 0;
-    let mut path: Vec<u8> = Vec::new();
     let mut open: Vec<(usize, usize)> = Vec::new();
     let mut deepest = 0;
     loop {
@@ -401,47 +466,42 @@ fn read_tree(b: &[u8], budget: &mut usize, out: &mut CacheTree) -> Result<usize,
             Some((false, n)) => usize::try_from(n).map_err(|_| malformed())?,
             _ => return Err(malformed()),
         };
-        let name = &b[pos..nul];
+        let name = pos..nul;
         pos = lf + 1;
         // Each subtree takes at least 4 bytes (`NUL-1 0LF` less its name).
         if subtrees > (b.len() - pos) / 4 {
             return Err(malformed());
         }
-        let parent = path.len();
-        if !open.is_empty() {
-            if name.is_empty() || name.contains(&b'/') {
-                return Err(malformed());
-            }
-            if parent > 0 {
-                path.push(b'/');
-            }
-            path.extend_from_slice(name);
+        if !open.is_empty() && (name.is_empty() || b[name.clone()].contains(&b'/')) {
+            return Err(malformed());
         }
         deepest = deepest.max(open.len());
+        let mut id = 0;
         if valid {
-            let id = b.get(pos..pos + 20).ok_or_else(cut)?;
-            let id = Oid::from_bytes(id).map_err(|_| cut())?;
+            let bytes = b.get(pos..pos + 20).ok_or_else(cut)?;
+            Oid::from_bytes(bytes).map_err(|_| cut())?;
+            id = base + pos;
             pos += 20;
-            if let Some(left) = budget.checked_sub(path.len() + 20) {
-                *budget = left;
-                out.insert(&path, id);
-            }
         }
+        out.nodes.push(Node {
+            name: base + name.start..base + name.end,
+            id,
+            end: out.nodes.len() + 1,
+        });
         if subtrees > 0 {
-            open.push((parent, subtrees));
+            open.push((out.nodes.len() - 1, subtrees));
             continue;
         }
         // This node is done: so is each parent whose last subtree it was.
-        path.truncate(parent);
         loop {
-            let Some((parent, left)) = open.last_mut() else {
+            let Some((node, left)) = open.last_mut() else {
                 return Ok(deepest);
             };
             *left -= 1;
             if *left > 0 {
                 break;
             }
-            path.truncate(*parent);
+            out.nodes[*node].end = out.nodes.len();
             open.pop();
         }
     }
@@ -518,15 +578,15 @@ mod tests {
             .collect()
     }
 
-    fn parsed(dir: &Path) -> Index {
-        parse(&std::fs::read(dir.join(".git/index")).unwrap()).unwrap()
+    fn file(dir: &Path) -> Vec<u8> {
+        std::fs::read(dir.join(".git/index")).unwrap()
     }
 
     fn rows(index: &Index) -> Vec<(u32, Oid, Vec<u8>)> {
         index
             .entries
             .iter()
-            .map(|e| (e.mode, e.id, e.path.clone()))
+            .map(|e| (e.mode, e.id, index.path(e).to_vec()))
             .collect()
     }
 
@@ -542,15 +602,18 @@ mod tests {
             let id = Oid::from_str(meta.split(' ').nth(2).unwrap()).unwrap();
             want.insert(path.as_bytes().to_vec(), id);
         }
-        for (path, id) in index.trees.iter() {
+        let kept = index.trees.iter();
+        for (path, id) in &kept {
             assert_eq!(
                 want.get(path),
                 Some(id),
                 "{}",
                 String::from_utf8_lossy(path)
             );
+            assert_eq!(index.trees.get(path).as_ref(), Some(id));
         }
-        assert!(index.trees.get(b"").is_some());
+        assert!(kept.iter().any(|(p, _)| p.is_empty()));
+        assert!(kept.len() > 1);
     }
 
     #[test]
@@ -565,14 +628,30 @@ mod tests {
             Oid::from_bytes(&[1; 20]).unwrap(),
             Oid::from_bytes(&[2; 20]).unwrap(),
         );
-        let mut t = CacheTree::default();
-        t.insert(b"", a);
-        t.insert(b"x/y", a);
-        t.insert(b"x/y", b);
-        t.finish();
-        assert_eq!(t.get(b""), Some(&a));
-        assert_eq!(t.get(b"x/y"), Some(&b), "the last of a path given twice");
+        // Root (valid), `x` (not) holding `y` (valid, id a), then `x` again
+        // holding `y` (id b) and `z` (valid, id a).
+        let mut body = b"\x003 2\n".to_vec();
+        body.extend_from_slice(&[1; 20]);
+        body.extend_from_slice(b"x\0-1 1\ny\x001 0\n");
+        body.extend_from_slice(&[1; 20]);
+        body.extend_from_slice(b"x\0-1 2\ny\x001 0\n");
+        body.extend_from_slice(&[2; 20]);
+        body.extend_from_slice(b"z\x001 0\n");
+        body.extend_from_slice(&[1; 20]);
+        let mut d = header(2, 0);
+        d.extend(tree_ext(&body));
+        let d = with_checksum(d);
+        let t = parse(&d).unwrap().trees;
+        assert_eq!(t.get(b""), Some(a));
+        assert_eq!(t.get(b"x/y"), Some(b), "the last of a folder given twice");
+        assert_eq!(t.get(b"x/z"), Some(a));
         assert_eq!(t.get(b"x"), None);
+        let root = t.root().unwrap();
+        let names: Vec<&[u8]> = t.children(root).map(|c| c.0).collect();
+        assert_eq!(names, [b"x", b"x"]);
+        let second = t.children(root).last().unwrap().1;
+        let names: Vec<&[u8]> = t.children(second).map(|c| c.0).collect();
+        assert_eq!(names, [b"y", b"z"]);
     }
 
     /// Versions 2, 3 (intent-to-add) and 4 (compressed paths), as git writes them.
@@ -580,7 +659,8 @@ mod tests {
     fn agrees_with_git_on_versions_2_3_and_4() {
         let tmp = repo();
         let dir = tmp.path();
-        let v2 = parsed(dir);
+        let v2_file = file(dir);
+        let v2 = parse(&v2_file).unwrap();
         assert_eq!(rows(&v2), listed(dir));
         assert_trees_match_head(dir, &v2);
         assert!(v2.unsupported.is_none() && !v2.sparse && v2.libgit2_can_read());
@@ -588,14 +668,16 @@ mod tests {
         // Intent-to-add makes it version 3; that entry is not staged content.
         std::fs::write(dir.join("in/new.txt"), "n").unwrap();
         git(dir, &["add", "-N", "in/new.txt"]);
-        let v3 = parsed(dir);
+        let v3_file = file(dir);
+        let v3 = parse(&v3_file).unwrap();
         assert_eq!(std::fs::read(dir.join(".git/index")).unwrap()[7], 3);
         let mut want = listed(dir);
         want.retain(|e| e.2 != b"in/new.txt");
         assert_eq!(rows(&v3), want);
         git(dir, &["rm", "-q", "--cached", "in/new.txt"]);
         git(dir, &["update-index", "--index-version", "4"]);
-        let v4 = parsed(dir);
+        let v4_file = file(dir);
+        let v4 = parse(&v4_file).unwrap();
         assert_eq!(std::fs::read(dir.join(".git/index")).unwrap()[7], 4);
         assert_eq!(rows(&v4), listed(dir));
         assert!(v4.unsupported.is_none());
@@ -610,7 +692,8 @@ mod tests {
         git(dir, &["sparse-checkout", "init", "--cone"]);
         git(dir, &["config", "index.sparse", "true"]);
         git(dir, &["sparse-checkout", "set", "in"]);
-        let index = parsed(dir);
+        let index_file = file(dir);
+        let index = parse(&index_file).unwrap();
         assert!(index.sparse && !index.libgit2_can_read());
         assert!(index.unsupported.is_none());
         assert_eq!(rows(&index), listed(dir));
@@ -618,7 +701,7 @@ mod tests {
             .entries
             .iter()
             .filter(|e| e.mode == SPARSE_DIR)
-            .map(|e| &e.path[..])
+            .map(|e| index.path(e))
             .collect();
         assert_eq!(dirs, [&b"out/"[..], b"z/"]);
         assert_trees_match_head(dir, &index);
@@ -701,17 +784,26 @@ mod tests {
         body.extend_from_slice(b"a\0-1 0\n");
         let mut d = header(2, 0);
         d.extend(tree_ext(&body));
-        let index = parse(&with_checksum(d)).unwrap();
+        let d = with_checksum(d);
+        let index = parse(&d).unwrap();
         assert_eq!(index.tree_depth, depth);
         assert!(!index.libgit2_can_read());
-        assert!(index.trees.is_empty());
+        assert_eq!(index.trees.len(), depth + 1);
+        assert!(index.trees.iter().is_empty());
+        // The walk from the root goes down one folder at a time.
+        let (mut node, mut levels) = (index.trees.root().unwrap(), 0);
+        while let Some((name, next)) = index.trees.children(node).next() {
+            assert_eq!(name, b"a");
+            (node, levels) = (next, levels + 1);
+        }
+        assert_eq!(levels, depth);
     }
 
-    /// Valid cache-tree nodes with long paths, in four TREE extensions: what is
-    /// kept stays within one budget (the paths of a deep chain grow
-    /// quadratically).
+    /// Valid cache-tree nodes with long names, nested 2,000 deep, in four TREE
+    /// extensions: nothing is expanded (the paths of such a chain grow
+    /// quadratically), and the last extension is the cache tree.
     #[test]
-    fn cache_tree_paths_are_bounded() {
+    fn cache_tree_is_not_expanded() {
         let mut d = header(2, 0);
         for letter in *b"nopq" {
             let mut body = b"\0-1 1\n".to_vec();
@@ -724,9 +816,11 @@ mod tests {
         }
         let d = with_checksum(d);
         let index = parse(&d).unwrap();
-        let kept: usize = index.trees.iter().map(|(k, _)| k.len() + 20).sum();
-        assert!(kept <= EXPANSION * d.len(), "{kept}");
-        assert!(kept > EXPANSION * d.len() / 2, "{kept}");
+        assert_eq!(index.trees.len(), 2001);
+        assert_eq!(index.tree_depth, 2000);
+        let deepest = vec![vec![b'q'; 300]; 2000].join(&b'/');
+        assert_eq!(index.trees.get(&deepest), Oid::from_bytes(&[7; 20]).ok());
+        assert_eq!(index.trees.get(&[b'n'; 300]), None);
     }
 
     /// Hand-made entries, version 2 unless said: one entry, path `path`.
@@ -779,22 +873,19 @@ mod tests {
         );
         assert!(err(index_of(2, &[f(b"a")], b"TREE\0\0\0\x50")).contains("claims 80 bytes"));
         // A conflict, a split index, an unknown mandatory extension: libgit2's.
+        let unsupported = |d: Vec<u8>| parse(&d).unwrap().unsupported;
         let conflict = entry(0o100644, b"a", 0x1000);
-        let index = parse(&index_of(2, &[conflict.clone(), conflict], b"")).unwrap();
-        assert_eq!(index.unsupported, Some("a conflict"));
-        let index = parse(&index_of(2, &[f(b"a")], b"link\0\0\0\0")).unwrap();
-        assert_eq!(index.unsupported, Some("a split index"));
-        let index = parse(&index_of(2, &[f(b"a")], b"abcd\0\0\0\0")).unwrap();
-        assert!(index.unsupported.is_some());
-        let index = parse(&index_of(2, &[f(b"a")], b"ABCD\0\0\0\x01x")).unwrap();
-        assert!(index.unsupported.is_none());
         assert_eq!(
-            parse(&index_of(5, &[], b""))
-                .unwrap()
-                .unsupported
-                .map(|_| ()),
-            Some(())
+            unsupported(index_of(2, &[conflict.clone(), conflict], b"")),
+            Some("a conflict")
         );
+        assert_eq!(
+            unsupported(index_of(2, &[f(b"a")], b"link\0\0\0\0")),
+            Some("a split index")
+        );
+        assert!(unsupported(index_of(2, &[f(b"a")], b"abcd\0\0\0\0")).is_some());
+        assert!(unsupported(index_of(2, &[f(b"a")], b"ABCD\0\0\0\x01x")).is_none());
+        assert!(unsupported(index_of(5, &[], b"")).is_some());
     }
 
     /// Version 4: a prefix length that overflows, or drops more than the
@@ -812,10 +903,13 @@ mod tests {
                     e
                 })
                 .collect();
-            parse(&index_of(4, &entries, b""))
+            let d = index_of(4, &entries, b"");
+            parse(&d).map(|ix| {
+                let paths: Vec<Vec<u8>> = ix.entries.iter().map(|e| ix.path(e).to_vec()).collect();
+                paths
+            })
         };
-        let ok = v4(&[(&[0], b"abc"), (&[1], b"d"), (&[0], b"b")]).unwrap();
-        let paths: Vec<&[u8]> = ok.entries.iter().map(|e| &e.path[..]).collect();
+        let paths = v4(&[(&[0], b"abc"), (&[1], b"d"), (&[0], b"b")]).unwrap();
         assert_eq!(paths, [&b"abc"[..], b"abd", b"abdb"]);
         assert!(v4(&[(&[0], b"a"), (&[5], b"b")]).is_err());
         assert!(
@@ -834,10 +928,9 @@ mod tests {
     fn assert_bounded(d: &[u8]) -> Result<(), TestCaseError> {
         if let Ok(index) = parse(d) {
             prop_assert!(index.entries.capacity() <= d.len() / ENTRY_MIN);
-            let paths: usize = index.entries.iter().map(|e| e.path.len()).sum();
+            let paths: usize = index.entries.iter().map(|e| index.path(e).len()).sum();
             prop_assert!(paths <= EXPANSION * d.len());
-            let kept: usize = index.trees.iter().map(|(k, _)| k.len() + 20).sum();
-            prop_assert!(kept <= EXPANSION * d.len());
+            prop_assert!(index.trees.len() <= d.len() / 5);
         }
         Ok(())
     }
