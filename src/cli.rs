@@ -19,7 +19,10 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Each subcommand's arguments are built only when it runs (`defer`): a hook
+/// run's start-up then builds one subcommand's help, not all of them.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Scan folders and files.
     ///
@@ -138,6 +141,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum OrgCommand {
     /// Print which repositories each shard scans.
     ///
@@ -344,7 +348,7 @@ pub enum OutcomeFormat {
     Json,
 }
 
-/// How revocation runs (`revoke`, and scans given --revoke).
+// How revocation runs (`revoke`, and scans given --revoke).
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Revocation")]
 pub struct RevokeFlags {
@@ -359,7 +363,7 @@ pub struct RevokeFlags {
     pub only_live: bool,
 }
 
-/// The QRCodePro API: where it is and how hard to push it.
+// The QRCodePro API: where it is and how hard to push it.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "QRCodePro API")]
 pub struct ApiArgs {
@@ -391,6 +395,7 @@ pub struct ApiArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum BaselineCommand {
     /// Run a scan and write its findings as a baseline (JSON, to stdout or --output).
     ///
@@ -407,6 +412,7 @@ pub enum BaselineCommand {
 
 /// The scans a baseline can be made from.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum ScanCommand {
     /// Folders and files, as `qrcp-scan dir`.
     Dir(DirArgs),
@@ -534,6 +540,7 @@ pub struct StdinArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum RulesCommand {
     /// List the rules in force: id, severity, name and where each comes from.
     List {
@@ -556,7 +563,8 @@ pub struct RulesArgs {
     pub files: Vec<PathBuf>,
 }
 
-/// Options common to every scan.
+// Options common to every scan. (A plain comment: a doc comment on a flattened
+// struct becomes the about of the subcommand it is built into.)
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Output format.
