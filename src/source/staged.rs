@@ -30,9 +30,9 @@ use crate::finding::{Finding, Provenance, SourceKind};
 use crate::messages;
 use crate::source::Sink;
 use crate::source::SourceOptions;
+use crate::source::git::Loose;
 use crate::source::git::git_msg;
 use crate::source::git::index as git_index;
-use crate::source::git::loose as git_loose;
 use crate::source::{BlobScanner, looks_binary};
 use crate::stats::Stats;
 use crate::units::human_bytes;
@@ -98,6 +98,7 @@ fn scan_changes(
         scanner,
         cfg,
         stats: &sink.stats,
+        loose: Loose::new(&repo.commondir().join("objects")),
     };
     match changes {
         Some(changes) => {
@@ -172,6 +173,7 @@ struct FileScan<'a> {
     scanner: BlobScanner,
     cfg: &'a SourceOptions,
     stats: &'a crate::stats::Stats,
+    loose: Loose,
 }
 
 impl FileScan<'_> {
@@ -210,10 +212,9 @@ impl FileScan<'_> {
         // `git add` writes loose objects: read here with zlib-rs, else by libgit2
         // (packed, or anything unexpected, which it then reports).
         let limit = usize::try_from(max).unwrap_or(usize::MAX);
-        let loose = git_loose(&self.repo.commondir().join("objects"), &id, limit)
-            .filter(|(kind, _)| *kind == 3);
+        let loose = self.loose.read(&id, limit).filter(|(kind, _)| *kind == 3);
         let blob;
-        let data: &[u8] = match &loose {
+        let data: &[u8] = match loose {
             Some((_, d)) => d,
             None => match self.repo.find_blob(id) {
                 Ok(b) => {

@@ -63,7 +63,7 @@ use pack::Packed;
 use place::*;
 use repo::repo_name;
 pub use repo::{PathStatus, config_root, git_msg, open, path_status};
-pub use unpack::loose;
+pub use unpack::Loose;
 use unpack::{Packs, Unpacker};
 use walk::*;
 

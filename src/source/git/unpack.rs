@@ -333,33 +333,62 @@ fn inflate_rest(
     (out.len() == size).then_some(out)
 }
 
-/// The loose object `id` (`objects/ab/cdef…`, zlib of `TYPE SIZE NUL BYTES`), no
-/// larger than `limit`; `None` when there is none or it is not what it should be
-/// (the caller then asks libgit2, which says why).
-pub fn loose(objects: &Path, id: &Oid, limit: usize) -> Option<Object> {
-    let hex = id.to_string();
-    let file = std::fs::read(objects.join(&hex[..2]).join(&hex[2..])).ok()?;
-    let mut z = Decompress::new(true);
-    // The header: a type name, a space, a decimal size and a NUL.
-    let mut head = Vec::with_capacity(64);
-    z.decompress_vec(&file, &mut head, FlushDecompress::None)
-        .ok()?;
-    let nul = memchr::memchr(0, &head)?;
-    let (name, size) = std::str::from_utf8(&head[..nul]).ok()?.split_once(' ')?;
-    let kind = match name {
-        "commit" => 1,
-        "tree" => 2,
-        "blob" => 3,
-        "tag" => 4,
-        _ => return None,
-    };
-    let size: usize = size.parse().ok().filter(|&s| s <= limit)?;
-    let body = head[nul + 1..].to_vec();
-    if body.len() > size {
-        return None;
+/// A reader of loose objects that keeps its buffers and zlib state from one
+/// object to the next: a hook reads a few objects, and fresh buffers for each
+/// cost a page fault per page written.
+pub struct Loose {
+    objects: std::path::PathBuf,
+    z: Decompress,
+    file: Vec<u8>,
+    data: Vec<u8>,
+}
+
+impl Loose {
+    pub fn new(objects: &Path) -> Loose {
+        Loose {
+            objects: objects.to_path_buf(),
+            z: Decompress::new(true),
+            file: Vec::new(),
+            data: Vec::new(),
+        }
     }
-    let data = inflate_rest(&mut z, &file, body, size)?;
-    Some((kind, Rc::new(data)))
+
+    /// The loose object `id` (`objects/ab/cdef…`, zlib of `TYPE SIZE NUL
+    /// BYTES`), no larger than `limit`: its type number and bytes, which the next
+    /// read replaces. `None` when there is none or it is not what it should be
+    /// (the caller then asks libgit2, which says why).
+    pub fn read(&mut self, id: &Oid, limit: usize) -> Option<(u8, &[u8])> {
+        use std::io::Read;
+        let hex = id.to_string();
+        let path = self.objects.join(&hex[..2]).join(&hex[2..]);
+        self.file.clear();
+        File::open(path).ok()?.read_to_end(&mut self.file).ok()?;
+        let z = &mut self.z;
+        z.reset(true);
+        // The header: a type name, a space, a decimal size and a NUL.
+        let mut head = [0u8; 64];
+        z.decompress(&self.file, &mut head, FlushDecompress::None)
+            .ok()?;
+        let head = &head[..usize::try_from(z.total_out()).ok()?];
+        let nul = memchr::memchr(0, head)?;
+        let (name, size) = std::str::from_utf8(&head[..nul]).ok()?.split_once(' ')?;
+        let kind = match name {
+            "commit" => 1,
+            "tree" => 2,
+            "blob" => 3,
+            "tag" => 4,
+            _ => return None,
+        };
+        let size: usize = size.parse().ok().filter(|&s| s <= limit)?;
+        let mut body = std::mem::take(&mut self.data);
+        body.clear();
+        body.extend_from_slice(&head[nul + 1..]);
+        if body.len() > size {
+            return None;
+        }
+        self.data = inflate_rest(z, &self.file, body, size)?;
+        Some((kind, &self.data))
+    }
 }
 
 /// A base-128 number of git's delta header, little-endian groups of 7 bits.
@@ -551,25 +580,31 @@ mod tests {
         let objects = dir.join(".git/objects");
         let repo = git2::Repository::open(dir).unwrap();
         let odb = repo.odb().unwrap();
-        // Empty, small, and larger than any first read; a tree too.
+        // One reader throughout: its buffers, kept from one object to the next,
+        // must not leak into the next.
+        let mut r = Loose::new(&objects);
+        // Larger than any first read, empty, small; a tree too.
         let big: String = (0..20_000).map(|i| format!("line {i}\n")).collect();
-        for text in ["", "x", "hello\n", big.as_str()] {
+        for text in [big.as_str(), "", "x", "hello\n"] {
             let id = Oid::from_str(git(&["hash-object", "-w", "--stdin"], text).trim()).unwrap();
-            let (kind, data) = loose(&objects, &id, usize::MAX).unwrap();
-            assert_eq!((kind, data.as_slice()), (3, text.as_bytes()));
-            assert_eq!(data.as_slice(), odb.read(id).unwrap().data());
+            let (kind, data) = r.read(&id, usize::MAX).unwrap();
+            assert_eq!((kind, data), (3, text.as_bytes()));
+            assert_eq!(data, odb.read(id).unwrap().data());
             if !text.is_empty() {
-                assert!(loose(&objects, &id, text.len() - 1).is_none());
+                assert!(r.read(&id, text.len() - 1).is_none());
             }
         }
         git(&["add", "-A"], "");
         std::fs::write(dir.join("f.txt"), "f").unwrap();
         git(&["add", "f.txt"], "");
         let tree = Oid::from_str(git(&["write-tree"], "").trim()).unwrap();
-        let (kind, data) = loose(&objects, &tree, usize::MAX).unwrap();
-        assert_eq!((kind, data.as_slice()), (2, odb.read(tree).unwrap().data()));
+        let (kind, data) = r.read(&tree, usize::MAX).unwrap();
+        assert_eq!((kind, data), (2, odb.read(tree).unwrap().data()));
         // Not there; cut short; a size that is not the content's.
-        assert!(loose(&objects, &Oid::from_bytes(&[9; 20]).unwrap(), usize::MAX).is_none());
+        assert!(
+            r.read(&Oid::from_bytes(&[9; 20]).unwrap(), usize::MAX)
+                .is_none()
+        );
         let hex = tree.to_string();
         let path = objects.join(&hex[..2]).join(&hex[2..]);
         let whole = std::fs::read(&path).unwrap();
@@ -578,11 +613,11 @@ mod tests {
         perms.set_readonly(false);
         std::fs::set_permissions(&path, perms).unwrap();
         std::fs::write(&path, &whole[..whole.len() - 6]).unwrap();
-        assert!(loose(&objects, &tree, usize::MAX).is_none());
+        assert!(r.read(&tree, usize::MAX).is_none());
         let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut e, b"blob 5\0abc").unwrap();
         std::fs::write(&path, e.finish().unwrap()).unwrap();
-        assert!(loose(&objects, &tree, usize::MAX).is_none());
+        assert!(r.read(&tree, usize::MAX).is_none());
     }
 
     /// Two packs can each resolve every chain and still make a cycle through the
