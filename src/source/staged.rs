@@ -30,9 +30,10 @@ use crate::finding::{Finding, Provenance, SourceKind};
 use crate::messages;
 use crate::source::Sink;
 use crate::source::SourceOptions;
-use crate::source::git::Loose;
 use crate::source::git::git_msg;
 use crate::source::git::index as git_index;
+use crate::source::git::mapped::{Mapped, commit_tree};
+use crate::source::git::{Loose, tree_entries};
 use crate::source::{BlobScanner, looks_binary};
 use crate::stats::Stats;
 use crate::units::human_bytes;
@@ -48,47 +49,71 @@ pub fn scan(repo: Repository, cfg: &SourceOptions, sink: Sink) -> Result<()> {
             repo.path().display()
         );
     }
-    let build = || -> Result<BlobScanner> {
-        let detector = crate::decode::detector(Arc::clone(&cfg.rules))?;
-        Ok(BlobScanner::new(detector, cfg.archive))
+    // One thread: the detector's automata are built when first needed, and a
+    // second thread to build them cost more than it saved (measured on a clone
+    // of rust-lang/cargo with 10 staged files).
+    let detector = crate::decode::detector(Arc::clone(&cfg.rules))?;
+    let scanner = BlobScanner::new(detector, cfg.archive);
+    let objects = repo.commondir().join("objects");
+    let mut odb = Odb {
+        loose: Loose::new(&objects),
+        packs: Mapped::open(&objects),
     };
-    // The rules are compiled on a second thread while this one compares the index
-    // with HEAD (both are most of a hook run), unless one thread is asked for.
-    std::thread::scope(|s| {
-        let (scanner, changes) = if cfg.threads == 1 {
-            (build()?, changes(&repo)?)
-        } else {
-            let building = s.spawn(build);
-            let changes = changes(&repo);
-            let scanner = building
-                .join()
-                .map_err(|_| anyhow!("a scan thread panicked"))??;
-            (scanner, changes?)
-        };
-        scan_changes(&repo, scanner, changes, cfg, sink)
-    })
+    let changes = changes(&repo, &mut odb)?;
+    scan_changes(&repo, scanner, odb, changes, cfg, sink)
+}
+
+/// The objects a hook reads, read here: loose ones (what `git add` writes) and
+/// packed ones (HEAD's commit and trees, in a clone). Whatever this does not
+/// read is libgit2's to read, or to report.
+struct Odb {
+    loose: Loose,
+    packs: Mapped,
+}
+
+impl Odb {
+    /// What `f` makes of object `id`'s type number and bytes.
+    fn read<T>(&mut self, id: &Oid, f: impl FnOnce(u8, &[u8]) -> T) -> Option<T> {
+        if let Some((kind, data)) = self.loose.read(id, usize::MAX) {
+            return Some(f(kind, data));
+        }
+        let (kind, data) = self.packs.read(id, usize::MAX)?;
+        Some(f(kind, &data))
+    }
 }
 
 /// HEAD's tree and the staged changes from the index file, when it can tell them
 /// (see [`fast_changes`]).
-fn changes(repo: &Repository) -> Result<(Option<git2::Tree<'_>>, Option<Vec<Change>>)> {
+fn changes(repo: &Repository, odb: &mut Odb) -> Result<(Option<Oid>, Option<Vec<Change>>)> {
     let head_tree = match repo.head() {
-        Ok(head) => Some(
-            head.peel_to_tree()
-                .map_err(|e| anyhow!("HEAD: {}", git_msg(&e)))?,
-        ),
+        // HEAD's commit names its tree on its first line; libgit2 reads what this
+        // does not (a tag, an object elsewhere) and says what is wrong.
+        Ok(head) => match head
+            .target()
+            .and_then(|id| odb.read(&id, |kind, d| (kind == 1).then(|| commit_tree(d))))
+            .flatten()
+            .flatten()
+        {
+            Some(tree) => Some(tree),
+            None => Some(
+                head.peel_to_tree()
+                    .map_err(|e| anyhow!("HEAD: {}", git_msg(&e)))?
+                    .id(),
+            ),
+        },
         // Before the first commit, everything staged is added.
         Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
         Err(e) => bail!("HEAD: {}", git_msg(&e)),
     };
-    let changes = fast_changes(repo, head_tree.as_ref())?;
+    let changes = fast_changes(repo, odb, head_tree)?;
     Ok((head_tree, changes))
 }
 
 fn scan_changes(
     repo: &Repository,
     scanner: BlobScanner,
-    (head_tree, changes): (Option<git2::Tree<'_>>, Option<Vec<Change>>),
+    odb: Odb,
+    (head_tree, changes): (Option<Oid>, Option<Vec<Change>>),
     cfg: &SourceOptions,
     sink: Sink,
 ) -> Result<()> {
@@ -98,7 +123,7 @@ fn scan_changes(
         scanner,
         cfg,
         stats: &sink.stats,
-        loose: Loose::new(&repo.commondir().join("objects")),
+        odb,
     };
     match changes {
         Some(changes) => {
@@ -116,6 +141,10 @@ fn scan_changes(
             }
         }
         None => {
+            let head_tree = head_tree
+                .map(|id| repo.find_tree(id))
+                .transpose()
+                .map_err(|e| anyhow!("HEAD: {}", git_msg(&e)))?;
             let index = repo
                 .index()
                 .map_err(|e| anyhow!("cannot read the index: {}", git_msg(&e)))?;
@@ -173,7 +202,7 @@ struct FileScan<'a> {
     scanner: BlobScanner,
     cfg: &'a SourceOptions,
     stats: &'a crate::stats::Stats,
-    loose: Loose,
+    odb: Odb,
 }
 
 impl FileScan<'_> {
@@ -212,21 +241,31 @@ impl FileScan<'_> {
         // `git add` writes loose objects: read here with zlib-rs, else by libgit2
         // (packed, or anything unexpected, which it then reports).
         let limit = usize::try_from(max).unwrap_or(usize::MAX);
-        let loose = self.loose.read(&id, limit).filter(|(kind, _)| *kind == 3);
-        let blob;
+        let loose = self
+            .odb
+            .loose
+            .read(&id, limit)
+            .filter(|(kind, _)| *kind == 3);
+        let (packed, blob);
         let data: &[u8] = match loose {
             Some((_, d)) => d,
-            None => match self.repo.find_blob(id) {
-                Ok(b) => {
-                    blob = b;
-                    blob.content()
+            None => match self.odb.packs.read(&id, limit).filter(|o| o.0 == 3) {
+                Some(o) => {
+                    packed = o;
+                    &packed.1
                 }
-                Err(e) => {
-                    return messages::error(
-                        path,
-                        format!("cannot read the staged blob: {}", git_msg(&e)),
-                    );
-                }
+                None => match self.repo.find_blob(id) {
+                    Ok(b) => {
+                        blob = b;
+                        blob.content()
+                    }
+                    Err(e) => {
+                        return messages::error(
+                            path,
+                            format!("cannot read the staged blob: {}", git_msg(&e)),
+                        );
+                    }
+                },
             },
         };
         if data.len() as u64 > max {
@@ -290,7 +329,11 @@ struct Change {
 /// Nor is libgit2 handed a sparse index, which it cannot read, or a cache tree
 /// deep enough to overflow its stack: a rename there is reported as an added
 /// file, every line of it.
-fn fast_changes(repo: &Repository, head: Option<&git2::Tree>) -> Result<Option<Vec<Change>>> {
+fn fast_changes(
+    repo: &Repository,
+    odb: &mut Odb,
+    head: Option<Oid>,
+) -> Result<Option<Vec<Change>>> {
     let file = repo.path().join("index");
     // Mapped, its pages filled in one call: a large repository's index is a few
     // hundred pages, and copying it in faulted on each (a tenth of a hook run).
@@ -323,11 +366,12 @@ fn fast_changes(repo: &Repository, head: Option<&git2::Tree>) -> Result<Option<V
     }
     let mut walk = Compare {
         repo,
+        odb,
         index: &index,
         out: Vec::new(),
         deleted: false,
     };
-    if let Err(e) = walk.run(head.map(|t| t.id())) {
+    if let Err(e) = walk.run(head) {
         if !libgit2 {
             bail!("cannot compare the index with HEAD: {}", git_msg(&e));
         }
@@ -341,6 +385,7 @@ fn fast_changes(repo: &Repository, head: Option<&git2::Tree>) -> Result<Option<V
 
 struct Compare<'a> {
     repo: &'a Repository,
+    odb: &'a mut Odb,
     index: &'a git_index::Index<'a>,
     out: Vec<Change>,
     deleted: bool,
@@ -424,12 +469,14 @@ impl Compare<'_> {
             p
         };
         if let Some(id) = tree {
-            let tree = self.repo.find_tree(id)?;
-            for e in tree.iter() {
-                let name = e.name_bytes();
-                if e.filemode() == 0o040000 {
+            let raw = self.tree(id)?;
+            for e in tree_entries(&raw) {
+                let (mode, name, id) =
+                    e.map_err(|()| git2::Error::from_str("malformed tree object"))?;
+                let mode = tree_mode(mode);
+                if mode == 0o040000 {
                     match dirs.remove(name) {
-                        Some(r) => todo.push((Some(e.id()), skip + name.len(), r, sub(name))),
+                        Some(r) => todo.push((Some(id), skip + name.len(), r, sub(name))),
                         None => self.deleted = true,
                     }
                     continue;
@@ -439,8 +486,8 @@ impl Compare<'_> {
                     continue;
                 };
                 let entry = &entries[i];
-                if entry.id != e.id() && is_file(entry.mode) {
-                    let old = is_file(e.filemode() as u32).then(|| e.id());
+                if entry.id != id && is_file(entry.mode) {
+                    let old = is_file(mode).then_some(id);
                     let path = join(name);
                     self.push(path, old, entry.id);
                 }
@@ -456,6 +503,22 @@ impl Compare<'_> {
             todo.push((None, skip + name.len(), r, sub(name)));
         }
         Ok(())
+    }
+
+    /// The bytes of tree `id`, read here or by libgit2.
+    fn tree(&mut self, id: Oid) -> Result<Vec<u8>, git2::Error> {
+        if let Some(raw) = self
+            .odb
+            .read(&id, |kind, d| (kind == 2).then(|| d.to_vec()))
+        {
+            return raw.ok_or_else(|| git2::Error::from_str(&format!("{id} is not a tree")));
+        }
+        let odb = self.repo.odb()?;
+        let object = odb.read(id)?;
+        if object.kind() != git2::ObjectType::Tree {
+            return Err(git2::Error::from_str(&format!("{id} is not a tree")));
+        }
+        Ok(object.data().to_vec())
     }
 
     /// Folder `dir` is tree `new` in a sparse index and `old` (or nothing) in
@@ -501,6 +564,17 @@ impl Compare<'_> {
     }
 }
 
+/// A tree entry's mode as libgit2 reads it: old gits wrote modes such as 100664,
+/// and any mode with an execute bit is an executable file.
+fn tree_mode(mode: u32) -> u32 {
+    match mode & 0o170000 {
+        0o040000 => 0o040000,
+        _ if mode & 0o111 != 0 => 0o100755,
+        kind @ (0o160000 | 0o120000) => kind,
+        _ => 0o100644,
+    }
+}
+
 /// A regular or executable file (not a symbolic link or a submodule).
 fn is_file(mode: u32) -> bool {
     matches!(mode, 0o100644 | 0o100755)
@@ -534,4 +608,39 @@ fn added_lines(patch: &Patch) -> Result<HashSet<usize>, git2::Error> {
         }
     }
     Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Modes as libgit2 gives them, for the modes git writes and those that old
+    /// or other tools wrote.
+    #[test]
+    fn tree_modes_read_as_libgit2_reads_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repository::init(tmp.path()).unwrap();
+        let modes = [
+            0o040000, 0o100644, 0o100755, 0o100664, 0o100600, 0o120000, 0o160000, 0o100744,
+            0o120755, 0o040755, 0o000000,
+        ];
+        let blob = repo.blob(b"x").unwrap();
+        let mut raw = Vec::new();
+        for (i, mode) in modes.iter().enumerate() {
+            raw.extend_from_slice(format!("{mode:o} n{i}\0").as_bytes());
+            raw.extend_from_slice(blob.as_bytes());
+        }
+        let id = repo
+            .odb()
+            .unwrap()
+            .write(git2::ObjectType::Tree, &raw)
+            .unwrap();
+        let tree = repo.find_tree(id).unwrap();
+        let mut ours = tree_entries(&raw);
+        for e in tree.iter() {
+            let (mode, name, _) = ours.next().unwrap().unwrap();
+            assert_eq!(name, e.name_bytes());
+            assert_eq!(tree_mode(mode), e.filemode() as u32, "{mode:o}");
+        }
+    }
 }

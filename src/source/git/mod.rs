@@ -48,6 +48,7 @@ use crate::units::human_bytes;
 mod graph;
 mod history;
 pub mod index;
+pub mod mapped;
 mod object;
 pub mod pack;
 mod place;
@@ -63,7 +64,7 @@ use pack::Packed;
 use place::*;
 use repo::repo_name;
 pub use repo::{PathStatus, config_root, git_msg, open, path_status};
-pub use unpack::Loose;
+pub use unpack::{Loose, tree_entries};
 use unpack::{Packs, Unpacker};
 use walk::*;
 

@@ -294,7 +294,12 @@ impl<'a> Unpacker<'a> {
 /// Inflates the zlib stream at the start of `input`, which must give exactly
 /// `size` bytes, at most `limit`. Memory grows with what the stream gives, not
 /// with the size its header claims.
-fn inflate(z: &mut Decompress, input: &[u8], size: u64, limit: usize) -> Option<Vec<u8>> {
+pub(super) fn inflate(
+    z: &mut Decompress,
+    input: &[u8],
+    size: u64,
+    limit: usize,
+) -> Option<Vec<u8>> {
     let size = usize::try_from(size).ok().filter(|&s| s <= limit)?;
     z.reset(true);
     inflate_rest(z, input, Vec::new(), size)
