@@ -532,6 +532,28 @@ pub(super) mod tests {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// A pack of two objects, `[0xaa; 20]` and `[0xbb; 20]`, each a reference
+    /// delta on the other: the pack's bytes, the ids and the entries' offsets.
+    pub(in crate::source::git) fn cycle_pack() -> (Vec<u8>, [Oid; 2], Vec<u64>) {
+        let ids = [
+            Oid::from_bytes(&[0xaa; 20]).unwrap(),
+            Oid::from_bytes(&[0xbb; 20]).unwrap(),
+        ];
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut e, &[1, 1, 0x90, 1]).unwrap();
+        let delta = e.finish().unwrap();
+        let mut pack = b"PACK\0\0\0\x02\0\0\0\x02".to_vec();
+        let mut offsets = Vec::new();
+        for base in [ids[1], ids[0]] {
+            offsets.push(pack.len() as u64);
+            pack.push(0x74); // a reference delta of 4 bytes
+            pack.extend_from_slice(base.as_bytes());
+            pack.extend_from_slice(&delta);
+        }
+        pack.extend_from_slice(&[0; 20]);
+        (pack, ids, offsets)
+    }
+
     /// A repository of `commits` commits, each growing one of `files` files in
     /// one of three folders by a line (deltas on deltas), and an annotated tag.
     pub(in crate::source::git) fn growing_history(dir: &Path, commits: usize, files: usize) {

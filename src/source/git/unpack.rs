@@ -632,22 +632,7 @@ mod tests {
     fn reference_cycles_are_given_up() {
         use super::super::pack::{Pack, Table};
         let tmp = tempfile::tempdir().unwrap();
-        let (a, b) = (
-            Oid::from_bytes(&[0xaa; 20]).unwrap(),
-            Oid::from_bytes(&[0xbb; 20]).unwrap(),
-        );
-        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut e, &[1, 1, 0x90, 1]).unwrap();
-        let delta = e.finish().unwrap();
-        let mut pack = b"PACK\0\0\0\x02\0\0\0\x02".to_vec();
-        let mut offsets = Vec::new();
-        for base in [b, a] {
-            offsets.push(pack.len() as u64);
-            pack.push(0x74); // a reference delta of 4 bytes
-            pack.extend_from_slice(base.as_bytes());
-            pack.extend_from_slice(&delta);
-        }
-        pack.extend_from_slice(&[0; 20]);
+        let (pack, [a, b], offsets) = super::super::pack::tests::cycle_pack();
         let path = tmp.path().join("t.pack");
         std::fs::write(&path, &pack).unwrap();
         let entries = vec![
