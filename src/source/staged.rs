@@ -12,12 +12,14 @@
 //!
 //! Speed: the index file is read directly and its cache tree lets the comparison
 //! with HEAD skip every folder the change does not touch (as git does), so the cost
-//! is the touched folders and the staged blobs; line diffs are computed only for
-//! modified files that hold a rule keyword. A change that may hold renames (files
-//! both deleted and added), or an index this reader leaves to libgit2 (conflicts,
-//! a split index), goes through libgit2's diff with rename detection instead. A
-//! sparse index, which libgit2 cannot read, is compared here only, its folder
-//! entries tree to tree. An index file that is not a valid one is an error.
+//! is the touched folders and the staged blobs; those objects are read here, loose
+//! or from the mapped packs ([`mapped`](crate::source::git::mapped)), and line
+//! diffs are computed only for modified files that hold a rule keyword. A change
+//! that may hold renames (files both deleted and added), or an index this reader
+//! leaves to libgit2 (conflicts, a split index), goes through libgit2's diff with
+//! rename detection instead. A sparse index, which libgit2 cannot read, is
+//! compared here only, its folder entries tree to tree. An index file that is not
+//! a valid one is an error.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -238,8 +240,8 @@ impl FileScan<'_> {
         if newly_named {
             detector.detect_path(&prov, out);
         }
-        // `git add` writes loose objects: read here with zlib-rs, else by libgit2
-        // (packed, or anything unexpected, which it then reports).
+        // `git add` writes loose objects; a blob already in a pack is read from
+        // it; anything else (or unexpected) is libgit2's, which reports it.
         let limit = usize::try_from(max).unwrap_or(usize::MAX);
         let loose = self
             .odb

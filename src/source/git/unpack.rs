@@ -10,7 +10,7 @@
 //! follows ends in a whole object); anything else, or anything unexpected on the
 //! way (a short read, a bad zlib stream, a delta that does not fit its base, an
 //! object over the size limit), is `None` and the caller asks libgit2, which
-//! reports what is wrong. `staged` reads loose objects with [`loose`].
+//! reports what is wrong. `staged` reads loose objects with [`Loose`].
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
