@@ -21,7 +21,8 @@
 //! compared here only, its folder entries tree to tree. An index file that is not
 //! a valid one is an error.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -74,13 +75,16 @@ struct Odb {
 }
 
 impl Odb {
-    /// What `f` makes of object `id`'s type number and bytes.
+    /// What `f` makes of object `id`'s type number and bytes. The packs are
+    /// asked first, as git asks them: a search of their mapped indexes costs
+    /// less than the failed `open` of a loose file, and HEAD's commit and trees
+    /// are packed in a clone (32 failed opens in a hook run on rust-lang/cargo).
     fn read<T>(&mut self, id: &Oid, f: impl FnOnce(u8, &[u8]) -> T) -> Option<T> {
-        if let Some((kind, data)) = self.loose.read(id, usize::MAX) {
-            return Some(f(kind, data));
+        if let Some((kind, data)) = self.packs.read(id, usize::MAX) {
+            return Some(f(kind, &data));
         }
-        let (kind, data) = self.packs.read(id, usize::MAX)?;
-        Some(f(kind, &data))
+        let (kind, data) = self.loose.read(id, usize::MAX)?;
+        Some(f(kind, data))
     }
 }
 
@@ -437,31 +441,40 @@ impl Compare<'_> {
         {
             return self.trees(tree, e.id, dir);
         }
-        let mut files: HashMap<&[u8], usize> = HashMap::new();
-        let mut dirs: HashMap<&[u8], Range<usize>> = HashMap::new();
+        // The folder's files and subfolders in the index, in tree order (the
+        // index's order): (name, is a folder, its entries).
+        let mut items: Vec<(&[u8], bool, Range<usize>)> = Vec::new();
         let mut i = range.start;
         while i < range.end {
             let rest = path(i).get(skip..).unwrap_or_default();
             match memchr::memchr(b'/', rest) {
                 None => {
-                    files.insert(rest, i);
+                    items.push((rest, false, i..i + 1));
                     i += 1;
                 }
                 Some(k) => {
                     let group = &path(i)[..skip + k + 1];
                     let n =
                         entries[i..range.end].partition_point(|e| index.path(e).starts_with(group));
-                    dirs.insert(&rest[..k], i..i + n.max(1));
+                    items.push((&rest[..k], true, i..i + n.max(1)));
                     i += n.max(1);
                 }
             }
         }
-        // The subfolders' cache-tree nodes (of a name given twice, the last).
-        let cached: HashMap<&[u8], usize> = match node {
-            Some(n) if !dirs.is_empty() => index.trees.children(n).collect(),
-            _ => HashMap::new(),
+        sort_as_tree(&mut items, |x| (x.0, x.1));
+        // The subfolders' cache-tree nodes by name (of a name given twice, the last).
+        let mut cached: Vec<(&[u8], usize)> = match node {
+            Some(n) if items.iter().any(|x| x.1) => index.trees.children(n).collect(),
+            _ => Vec::new(),
         };
-        let sub = |name: &[u8]| cached.get(name).copied();
+        cached.sort_by(|a, b| a.0.cmp(b.0));
+        let sub = |name: &[u8]| {
+            let at = cached.partition_point(|c| c.0 <= name);
+            at.checked_sub(1)
+                .map(|k| cached[k])
+                .filter(|c| c.0 == name)
+                .map(|c| c.1)
+        };
         let join = |name: &[u8]| {
             let mut p = dir.to_vec();
             if !p.is_empty() {
@@ -470,39 +483,55 @@ impl Compare<'_> {
             p.extend_from_slice(name);
             p
         };
-        if let Some(id) = tree {
-            let raw = self.tree(id)?;
-            for e in tree_entries(&raw) {
-                let (mode, name, id) =
-                    e.map_err(|()| git2::Error::from_str("malformed tree object"))?;
-                let mode = tree_mode(mode);
-                if mode == 0o040000 {
-                    match dirs.remove(name) {
-                        Some(r) => todo.push((Some(id), skip + name.len(), r, sub(name))),
-                        None => self.deleted = true,
-                    }
-                    continue;
-                }
-                let Some(i) = files.remove(name) else {
+        // HEAD's entries, in tree order too (a crafted tree's order is not trusted).
+        let raw = match tree {
+            Some(id) => self.tree(id)?,
+            None => Vec::new(),
+        };
+        let mut head = Vec::new();
+        for e in tree_entries(&raw) {
+            let (mode, name, id) =
+                e.map_err(|()| git2::Error::from_str("malformed tree object"))?;
+            head.push((tree_mode(mode), name, id));
+        }
+        sort_as_tree(&mut head, |h| (h.1, h.0 == 0o040000));
+        // Both sides merged by name: a name on one side only is deleted or added.
+        let (mut a, mut b) = (0, 0);
+        loop {
+            let order = match (head.get(a), items.get(b)) {
+                (Some(h), Some(x)) => tree_order((h.1, h.0 == 0o040000), (x.0, x.1)),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => break,
+            };
+            match order {
+                Ordering::Less => {
                     self.deleted = true;
-                    continue;
-                };
-                let entry = &entries[i];
-                if entry.id != id && is_file(entry.mode) {
-                    let old = is_file(mode).then_some(id);
-                    let path = join(name);
-                    self.push(path, old, entry.id);
+                    a += 1;
+                }
+                Ordering::Greater => {
+                    let (name, is_dir, r) = items[b].clone();
+                    if is_dir {
+                        todo.push((None, skip + name.len(), r, sub(name)));
+                    } else if is_file(entries[r.start].mode) {
+                        self.push(join(name), None, entries[r.start].id);
+                    }
+                    b += 1;
+                }
+                Ordering::Equal => {
+                    let ((mode, name, id), (_, is_dir, r)) = (head[a], items[b].clone());
+                    if is_dir {
+                        todo.push((Some(id), skip + name.len(), r, sub(name)));
+                    } else {
+                        let entry = &entries[r.start];
+                        if entry.id != id && is_file(entry.mode) {
+                            self.push(join(name), is_file(mode).then_some(id), entry.id);
+                        }
+                    }
+                    a += 1;
+                    b += 1;
                 }
             }
-        }
-        for (name, i) in files {
-            if is_file(entries[i].mode) {
-                let path = join(name);
-                self.push(path, None, entries[i].id);
-            }
-        }
-        for (name, r) in dirs {
-            todo.push((None, skip + name.len(), r, sub(name)));
         }
         Ok(())
     }
@@ -566,6 +595,27 @@ impl Compare<'_> {
     }
 }
 
+/// Git's order of the names in a tree, which is also the index's: a folder's
+/// name sorts as if it ended in `/`.
+fn tree_order((a, a_dir): (&[u8], bool), (b, b_dir): (&[u8], bool)) -> Ordering {
+    let n = a.len().min(b.len());
+    a[..n].cmp(&b[..n]).then_with(|| {
+        let end = |name: &[u8], dir: bool| name.get(n).copied().or(dir.then_some(b'/'));
+        end(a, a_dir).cmp(&end(b, b_dir))
+    })
+}
+
+/// Puts `list` in tree order (stable: of a name given twice, the first stays
+/// first), unless it is already, as git writes trees and indexes.
+fn sort_as_tree<T>(list: &mut [T], key: impl Fn(&T) -> (&[u8], bool)) {
+    let sorted = list
+        .windows(2)
+        .all(|w| tree_order(key(&w[0]), key(&w[1])) != Ordering::Greater);
+    if !sorted {
+        list.sort_by(|x, y| tree_order(key(x), key(y)));
+    }
+}
+
 /// A tree entry's mode as libgit2 reads it: old gits wrote modes such as 100664,
 /// and any mode with an execute bit is an executable file.
 fn tree_mode(mode: u32) -> u32 {
@@ -615,6 +665,56 @@ fn added_lines(patch: &Patch) -> Result<HashSet<usize>, git2::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tree_order_is_gits() {
+        let file = |n: &'static str| (n.as_bytes(), false);
+        let dir = |n: &'static str| (n.as_bytes(), true);
+        // `.` sorts before `/`, and a folder's name as if it ended in `/`.
+        let mut names = vec![dir("foo"), file("foo.c"), file("foo"), dir("a"), file("b")];
+        sort_as_tree(&mut names, |x| *x);
+        assert_eq!(
+            names,
+            [dir("a"), file("b"), file("foo"), file("foo.c"), dir("foo")]
+        );
+        assert_eq!(tree_order(file("x"), file("x")), Ordering::Equal);
+        assert_eq!(tree_order(file("ab"), dir("a")), Ordering::Greater);
+    }
+
+    /// HEAD's tree written out of order (as no git writes it) still compares
+    /// name by name: the unchanged file is skipped, the changed one found.
+    #[test]
+    fn an_unsorted_head_tree_compares_by_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repository::init(tmp.path()).unwrap();
+        let (a, b) = (repo.blob(b"same\n").unwrap(), repo.blob(b"old\n").unwrap());
+        let mut raw = Vec::new();
+        for (name, id) in [("b", b), ("a", a)] {
+            raw.extend_from_slice(format!("100644 {name}\0").as_bytes());
+            raw.extend_from_slice(id.as_bytes());
+        }
+        let odb = repo.odb().unwrap();
+        let tree = odb.write(git2::ObjectType::Tree, &raw).unwrap();
+        let sig = git2::Signature::now("t", "t@example.com").unwrap();
+        let tree = repo.find_tree(tree).unwrap();
+        repo.commit(Some("HEAD"), &sig, &sig, "unsorted", &tree, &[])
+            .unwrap();
+        std::fs::write(tmp.path().join("a"), "same\n").unwrap();
+        std::fs::write(tmp.path().join("b"), "new\n").unwrap();
+        let mut index = repo.index().unwrap();
+        index.add_path(std::path::Path::new("a")).unwrap();
+        index.add_path(std::path::Path::new("b")).unwrap();
+        index.write().unwrap();
+        let objects = repo.commondir().join("objects");
+        let mut odb = Odb {
+            loose: Loose::new(&objects),
+            packs: Mapped::open(&objects),
+        };
+        let (_, changes) = changes(&repo, &mut odb).unwrap();
+        let changes = changes.expect("compared here, not by libgit2");
+        let found: Vec<_> = changes.iter().map(|c| (c.path.as_str(), c.old)).collect();
+        assert_eq!(found, [("b", Some(b))]);
+    }
 
     /// Modes as libgit2 gives them, for the modes git writes and those that old
     /// or other tools wrote.
