@@ -40,14 +40,37 @@ pub fn entropy(bytes: &[u8]) -> f64 {
         .sum()
 }
 
+/// Whether `body` holds `word` (lowercase) as a person writes it: in one case
+/// (`your`, `YOUR`, `Your`), and a word of four letters or fewer also at a word's
+/// edge (the body's ends, a byte that is not a letter or digit, a camel-case
+/// hump). Twenty-four random letters and digits hold `yoUR` or `fAKe` about once
+/// in 15,000 keys, and such a key is a real one; `your` in one case at an edge,
+/// about once in a million.
+fn has_word(body: &[u8], word: &[u8]) -> bool {
+    let n = word.len();
+    let hump = |a: u8, b: u8| a.is_ascii_lowercase() && b.is_ascii_uppercase();
+    let edge = |at: usize| {
+        at == 0
+            || at == body.len()
+            || !body[at - 1].is_ascii_alphanumeric()
+            || !body[at].is_ascii_alphanumeric()
+            || hump(body[at - 1], body[at])
+    };
+    body.windows(n).enumerate().any(|(at, w)| {
+        let one_case = w == word
+            || w.iter().all(u8::is_ascii_uppercase) && w.eq_ignore_ascii_case(word)
+            || w[0] == word[0].to_ascii_uppercase() && w[1..] == word[1..];
+        one_case && (n > 4 || edge(at) || edge(at + n))
+    })
+}
+
 /// Why a body is a placeholder, or `None` for a body that looks like a real key.
 pub fn placeholder_reason(body: &str) -> Option<&'static str> {
     let b = body.as_bytes();
     if b.is_empty() {
         return Some("empty body");
     }
-    let lower = body.to_ascii_lowercase();
-    if DUMMY_WORDS.iter().any(|w| lower.contains(w)) {
+    if DUMMY_WORDS.iter().any(|w| has_word(b, w.as_bytes())) {
         return Some("placeholder word");
     }
     let mut seen = [false; 256];
@@ -88,6 +111,11 @@ mod tests {
             "zyxwvutsrqponmlkjihgfedc",
             "ab12cd34ab12cd34ab12cd34",
             "YOURKEYHEREYOURKEYHERE",
+            "your_key_goes_here_123",
+            "abc_YOUR_KEY_HERE_12345",
+            "MyFakeKeyForTests12345",
+            "k3q9W2xLr7Tb4Nv8Hc1Ydyour",
+            "k3q9W2xExampleLr7Tb4Nv8Hc",
             "aabbccddeeffaabbccddeeff",
         ] {
             assert!(
@@ -101,6 +129,10 @@ mod tests {
     fn accepts_random_bodies() {
         for body in [
             "Zk3q9WmP2xLr7Tb4Nv8Hc1Yd",
+            // A dummy word in mixed case, or a short one inside random text.
+            "Q7zHe1Ol8VsFczyoURqDaxKh",
+            "Q7zHe1Ol8VsFczyourqaxKh2",
+            "Q7zHe1Ol8VsFCFAKEzDaxKh2",
             "R8dK2mQx7LpW4nZt9BvC3hJs5F",
             "a8F3kL0pQ9zX2mN7vB4cR1tY",
         ] {
