@@ -134,7 +134,7 @@ mod tests {
         for entry in std::fs::read_dir(dir).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
             assert!(
-                crate::rules::BUILTIN_FILES.iter().any(|(n, _)| *n == name),
+                crate::rules::BUILTIN_FILES.iter().any(|(n, ..)| *n == name),
                 "rules/{name} is not listed in BUILTIN_FILES"
             );
         }

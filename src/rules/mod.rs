@@ -13,14 +13,24 @@ use anyhow::{Context, Result, bail};
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 
-/// The rule files shipped in the binary, by file name. A test checks that every
-/// file in `rules/` is listed here.
-pub const BUILTIN_FILES: &[(&str, &str)] = &[
-    ("qrcodepro.toml", include_str!("../../rules/qrcodepro.toml")),
-    ("dotenv.toml", include_str!("../../rules/dotenv.toml")),
+/// The rule files shipped in the binary, by file name: (name, TOML text, the
+/// same as JSON, which `build.rs` writes and [`RuleSet::load`] parses). A test
+/// checks that every file in `rules/` is listed here.
+pub const BUILTIN_FILES: &[(&str, &str, &str)] = &[
+    (
+        "qrcodepro.toml",
+        include_str!("../../rules/qrcodepro.toml"),
+        include_str!(concat!(env!("OUT_DIR"), "/qrcodepro.json")),
+    ),
+    (
+        "dotenv.toml",
+        include_str!("../../rules/dotenv.toml"),
+        include_str!(concat!(env!("OUT_DIR"), "/dotenv.json")),
+    ),
     (
         "client-env.toml",
         include_str!("../../rules/client-env.toml"),
+        include_str!(concat!(env!("OUT_DIR"), "/client-env.json")),
     ),
 ];
 
@@ -211,12 +221,11 @@ impl RuleSet {
     /// The built-in rules plus the users' rule files, in that order.
     pub fn load(extra: &[impl AsRef<Path>]) -> Result<RuleSet> {
         let mut specs = Vec::new();
-        for (name, text) in BUILTIN_FILES {
-            specs.extend(
-                parse_file(text, &format!("builtin:{name}"))?
-                    .into_iter()
-                    .map(|(spec, origin)| (spec, origin, false)),
-            );
+        for (name, _, json) in BUILTIN_FILES {
+            let file: RuleFile = serde_json::from_str(json)
+                .with_context(|| format!("builtin:{name}: not a rule file"))?;
+            let origin = format!("builtin:{name}");
+            specs.extend(file.rule.into_iter().map(|s| (s, origin.clone(), false)));
         }
         for path in extra {
             let path = path.as_ref();
@@ -352,6 +361,22 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `build.rs` wrote as JSON reads as the TOML it came from.
+    #[test]
+    fn builtin_json_reads_as_its_toml() {
+        for (name, toml, json) in BUILTIN_FILES {
+            let from_toml: Vec<String> = parse_file(toml, name)
+                .unwrap()
+                .iter()
+                .map(|(s, _)| format!("{s:?}"))
+                .collect();
+            let from_json: RuleFile = serde_json::from_str(json).unwrap();
+            let from_json: Vec<String> = from_json.rule.iter().map(|s| format!("{s:?}")).collect();
+            assert!(!from_toml.is_empty(), "{name}");
+            assert_eq!(from_toml, from_json, "{name}");
+        }
+    }
 
     /// Built-in regexes are compiled on first use, never at load: every one must
     /// compile, or a scan would stop at the first file that needs it.
