@@ -55,9 +55,16 @@ impl<'a> Locator<'a> {
     }
 }
 
-/// Characters in UTF-8 bytes (invalid bytes count one each).
+/// Characters in UTF-8 bytes (invalid bytes count one each): the bytes that are
+/// not continuation bytes (0x80 to 0xBF, below -64 as `i8`). Summed in `u8` over
+/// runs too short to overflow it, which the compiler turns into 16 bytes an
+/// instruction; a `usize` count widened every byte to 64 bits and went at about a
+/// byte a cycle, and a key at the end of a 6 MB minified line has 6 MB to count.
 pub fn char_count(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+    bytes
+        .chunks(255)
+        .map(|run| usize::from(run.iter().fold(0u8, |n, &b| n + u8::from(b as i8 >= -64))))
+        .sum()
 }
 
 /// The line around `start..end` (which must not cross a line break), clipped to
@@ -104,6 +111,16 @@ pub fn line_bounds_within(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_characters_of_any_length() {
+        let text = "aé€😀".repeat(300) + "x";
+        assert_eq!(char_count(text.as_bytes()), text.chars().count());
+        assert_eq!(char_count(&[0x80; 600]), 0);
+        assert_eq!(char_count(&[b'a'; 1000]), 1000);
+        assert_eq!(char_count(&[0xff, 0xc3]), 2);
+        assert_eq!(char_count(b""), 0);
+    }
 
     #[test]
     fn locates_lines_and_char_columns() {
