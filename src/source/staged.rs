@@ -439,7 +439,7 @@ impl Compare<'_> {
             && e.mode == git_index::SPARSE_DIR
             && index.path(e).len() == skip
         {
-            return self.trees(tree, e.id, dir);
+            return self.trees(tree, index.id(e), dir);
         }
         // The folder's files and subfolders in the index, in tree order (the
         // index's order): (name, is a folder, its entries).
@@ -514,7 +514,7 @@ impl Compare<'_> {
                     if is_dir {
                         todo.push((None, skip + name.len(), r, sub(name)));
                     } else if is_file(entries[r.start].mode) {
-                        self.push(join(name), None, entries[r.start].id);
+                        self.push(join(name), None, index.id(&entries[r.start]));
                     }
                     b += 1;
                 }
@@ -524,8 +524,9 @@ impl Compare<'_> {
                         todo.push((Some(id), skip + name.len(), r, sub(name)));
                     } else {
                         let entry = &entries[r.start];
-                        if entry.id != id && is_file(entry.mode) {
-                            self.push(join(name), is_file(mode).then_some(id), entry.id);
+                        if index.id_bytes(entry) != id.as_bytes() && is_file(entry.mode) {
+                            let new = index.id(entry);
+                            self.push(join(name), is_file(mode).then_some(id), new);
                         }
                     }
                     a += 1;

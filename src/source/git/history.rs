@@ -588,7 +588,7 @@ fn staged_paths(repo: &Repository) -> HashMap<Oid, Vec<String>> {
         Some(ix) => {
             // A sparse index's folder entries name trees, not blobs.
             for e in ix.entries.iter().filter(|e| e.mode != index::SPARSE_DIR) {
-                add(e.id, ix.path(e));
+                add(ix.id(e), ix.path(e));
             }
         }
         None => {
