@@ -198,6 +198,11 @@ fn scan_changes(
         }
     }
     sink.put(&mut out);
+    // The process ends after the hook's one scan: its mapped packs go with it,
+    // and unmapping them one call at a time cost 4% of a hook run (rust-lang/cargo,
+    // 121 interleaved runs). Mappings and buffers are all they hold: no file is
+    // left open, nothing is left unwritten.
+    std::mem::forget(file.odb);
     Ok(())
 }
 
