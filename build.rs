@@ -14,9 +14,9 @@
 //!   before 2.38 ignores the option with a warning.
 //!
 //! And the built-in rules (`rules/*.toml`) are converted to JSON, which the
-//! binary parses in a fraction of the time TOML takes (a fifth of the fixed cost
-//! of scanning one file). Their schema is checked where they are loaded; their
-//! TOML is checked here.
+//! binary parses in a fraction of the time TOML takes: `dir` on one small file
+//! went from 1.87 to 1.83 ms, a tenth of what it adds to `--version`. Their
+//! schema is checked where they are loaded; their TOML is checked here.
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=rules");
