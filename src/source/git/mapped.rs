@@ -153,6 +153,10 @@ impl Mapped {
         // Down the chain to a whole object or one in the cache.
         let (kind, mut data) = loop {
             if let Some(hit) = self.cache.get(&at) {
+                // Kept from an earlier read without a limit: still over this one.
+                if hit.1.len() > limit {
+                    return None;
+                }
                 break hit.clone();
             }
             if chain.len() >= MAX_CHAIN {
@@ -224,26 +228,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
         let git = |args: &[&str]| super::super::pack::tests::git(dir, args, None);
-        git(&["init", "-q"]);
-        let mut text: String = (0..400).map(|i| format!("line {i}\n")).collect();
-        for round in 0..12 {
-            text.push_str(&format!("round {round}\n"));
-            std::fs::create_dir_all(dir.join(format!("d{}", round % 3))).unwrap();
-            std::fs::write(dir.join("a.txt"), &text).unwrap();
-            std::fs::write(dir.join(format!("d{}/b.txt", round % 3)), &text).unwrap();
-            git(&["add", "-A"]);
-            let m = format!("round {round}");
-            git(&[
-                "-c",
-                "user.name=A",
-                "-c",
-                "user.email=a@example.com",
-                "commit",
-                "-q",
-                "-m",
-                &m,
-            ]);
-        }
+        super::super::pack::tests::growing_history(dir, 24, 3);
         git(&["gc", "-q", "--aggressive"]);
         let repo = git2::Repository::open(dir).unwrap();
         let odb = repo.odb().unwrap();
@@ -277,7 +262,12 @@ mod tests {
                 .read(&Oid::from_bytes(&[3; 20]).unwrap(), usize::MAX)
                 .is_none()
         );
-        let blob = head.tree().unwrap().get_name("a.txt").unwrap().id();
+        let blob = head
+            .tree()
+            .unwrap()
+            .get_path("d2/f2.txt".as_ref())
+            .unwrap()
+            .id();
         assert!(mapped.read(&blob, 100).is_none());
         let pack_dir = dir.join(".git/objects/pack");
         for e in std::fs::read_dir(&pack_dir).unwrap() {
