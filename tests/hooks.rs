@@ -215,6 +215,54 @@ fn installed_pre_commit_hook_blocks_a_staged_key() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
 
+/// `git commit -a` and `git commit <paths>` stage into a temporary index, named
+/// in `GIT_INDEX_FILE` for the hook; `.git/index` holds none of it yet. Each
+/// form is tried on the index reader's path (an edit) and on libgit2's (a
+/// rename with an edit, which needs rename detection).
+#[test]
+fn installed_hook_scans_the_index_git_commit_a_and_paths_make() {
+    let r = Repo::init();
+    r.write("a.txt", "x\n");
+    r.write("old/name.txt", "some text\nmore text\nand more\n");
+    r.commit("a");
+    let o = r.scan(&["install-hook"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = r.head();
+    let attempt = |args: &[&str]| {
+        let o = r.cmd().args(args).output().unwrap();
+        let text = format!("{}{}", stdout(&o), stderr(&o));
+        (code(&o), text)
+    };
+
+    let key = live_key();
+    r.write("a.txt", &format!("x\nk = \"{key}\"\n"));
+    for args in [
+        &["commit", "-q", "-a", "-m", "leak"][..],
+        &["commit", "-q", "-m", "leak", "a.txt"][..],
+    ] {
+        let (code, text) = attempt(args);
+        assert_eq!(code, 1, "git {args:?} was not blocked:\n{text}");
+        assert!(text.contains("a.txt:2:6"), "git {args:?}:\n{text}");
+        assert!(!text.contains(&key), "{text}");
+        assert_eq!(r.head(), before, "git {args:?} went through");
+    }
+    r.write("a.txt", "x\n");
+
+    r.git(&["mv", "old/name.txt", "new.txt"]);
+    r.write(
+        "new.txt",
+        &format!("some text\nmore text\nand more\nk = \"{key}\"\n"),
+    );
+    let (code, text) = attempt(&["commit", "-q", "-a", "-m", "leak"]);
+    assert_eq!(code, 1, "a renamed and edited file went through:\n{text}");
+    assert!(text.contains("new.txt:4:6"), "{text}");
+    assert_eq!(r.head(), before);
+
+    r.write("new.txt", "some text\nmore text\nand more\n");
+    let (code, text) = attempt(&["commit", "-q", "-a", "-m", "clean"]);
+    assert_eq!(code, 0, "{text}");
+    assert_ne!(r.head(), before);
+}
 #[test]
 fn install_hook_respects_core_hooks_path() {
     let r = Repo::init();

@@ -24,6 +24,7 @@
 use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::ops::Range;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow, bail};
@@ -151,9 +152,11 @@ fn scan_changes(
                 .map(|id| repo.find_tree(id))
                 .transpose()
                 .map_err(|e| anyhow!("HEAD: {}", git_msg(&e)))?;
-            let index = repo
-                .index()
-                .map_err(|e| anyhow!("cannot read the index: {}", git_msg(&e)))?;
+            let index = match env_index(repo) {
+                Some(file) => git2::Index::open(&file),
+                None => repo.index(),
+            }
+            .map_err(|e| anyhow!("cannot read the index: {}", git_msg(&e)))?;
             let mut opts = DiffOptions::new();
             opts.ignore_submodules(true)
                 .skip_binary_check(true)
@@ -332,6 +335,15 @@ struct Change {
     new: Oid,
 }
 
+/// The index file that git names in `GIT_INDEX_FILE`, when it does. A hook run
+/// by `git commit -a` or `git commit <paths>` is given a temporary index there,
+/// and `.git/index` does not hold what is being committed until the commit is
+/// made. A relative path is taken from the working tree's root, as git takes it.
+fn env_index(repo: &Repository) -> Option<PathBuf> {
+    let file = std::env::var_os("GIT_INDEX_FILE").filter(|f| !f.is_empty())?;
+    Some(repo.workdir().unwrap_or(repo.path()).join(file))
+}
+
 /// The staged changes found from the index file and its cache tree; `None` when
 /// libgit2 must do it (an index this reader leaves to libgit2, or files both
 /// deleted and added: perhaps renames, which need similarity detection). An index
@@ -345,7 +357,7 @@ fn fast_changes(
     odb: &mut Odb,
     head: Option<Oid>,
 ) -> Result<Option<Vec<Change>>> {
-    let file = repo.path().join("index");
+    let file = env_index(repo).unwrap_or_else(|| repo.path().join("index"));
     // Mapped, its pages filled in one call: a large repository's index is a few
     // hundred pages, and copying it in faulted on each (a tenth of a hook run).
     // SAFETY: read-only, and git replaces the index by renaming a new file over
