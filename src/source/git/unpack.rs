@@ -79,7 +79,7 @@ struct Window {
     last_end: u64,
 }
 
-fn read_exact_at(f: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+pub(super) fn read_exact_at(f: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
     while !buf.is_empty() {
         #[cfg(unix)]
         let n = std::os::unix::fs::FileExt::read_at(f, buf, offset);
@@ -305,6 +305,10 @@ pub(super) fn inflate(
     inflate_rest(z, input, Vec::new(), size)
 }
 
+/// Output room zlib's fast loop needs to go on (zlib's `inflate_fast` needs
+/// 258 bytes, zlib-rs's 260).
+const FAST_ROOM: usize = 260;
+
 /// Goes on inflating `input` (of which `z` has used what it says) after `out`,
 /// to exactly `size` bytes in all.
 fn inflate_rest(
@@ -313,7 +317,11 @@ fn inflate_rest(
     mut out: Vec<u8>,
     size: usize,
 ) -> Option<Vec<u8>> {
-    out.reserve_exact((size - out.len().min(size)).min(input.len().saturating_mul(4)) + 1);
+    // Room past `size` for zlib's fast loop, which stops short of the last 258
+    // bytes of room: without it, the end of every object (all of a small one)
+    // took the slow loop.
+    let slack = 1 + FAST_ROOM;
+    out.reserve_exact((size - out.len().min(size)).min(input.len().saturating_mul(4)) + slack);
     loop {
         if out.len() == out.capacity() {
             // Room for one byte past `size`: a stream that gives more is refused.
@@ -323,7 +331,9 @@ fn inflate_rest(
         let before = (z.total_in(), out.len());
         let used = usize::try_from(z.total_in()).ok()?;
         let status = z
-            .decompress_vec(input.get(used..)?, &mut out, FlushDecompress::None)
+            // `Finish`: the whole stream is at hand, and zlib need not copy what
+            // it wrote into its window for a next call.
+            .decompress_vec(input.get(used..)?, &mut out, FlushDecompress::Finish)
             .ok()?;
         if out.len() > size {
             return None;
@@ -367,7 +377,14 @@ impl Loose {
         let hex = id.to_string();
         let path = self.objects.join(&hex[..2]).join(&hex[2..]);
         self.file.clear();
-        File::open(path).ok()?.read_to_end(&mut self.file).ok()?;
+        // Through `take`: `read_to_end` on a `File` first asks for its size and
+        // position (two more system calls for an object of a few hundred bytes).
+        self.file.reserve(16 << 10);
+        File::open(path)
+            .ok()?
+            .take(u64::MAX)
+            .read_to_end(&mut self.file)
+            .ok()?;
         let z = &mut self.z;
         z.reset(true);
         // The header: a type name, a space, a decimal size and a NUL.
