@@ -109,6 +109,48 @@ fn staged_rename_with_an_edit_reports_only_the_added_line() {
     assert_secret_absent(&o, &added);
 }
 
+/// A large staged file is read from the working tree while its stat data says it
+/// is the staged file (as `git diff --cached` reads it), and from its blob once
+/// it has changed since `git add`: same size, modification time set back.
+#[test]
+fn staged_large_files_are_read_as_staged_not_as_edited_since() {
+    let r = Repo::init();
+    let filler: String = (0..3000).map(|i| format!("const v{i} = {i};\n")).collect();
+    assert!(filler.len() > 40_000);
+    r.write("big.js", &filler);
+    r.write("clean.js", &filler);
+    r.commit("base");
+    let (staged, unstaged) = (live_key(), live_key());
+    let blank = "x".repeat(staged.len());
+    // Both times the same: only the change time tells the edit apart.
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
+    let set_back = |path: &str| {
+        let f = std::fs::File::options().write(true).open(r.dir.join(path));
+        f.unwrap().set_modified(past).unwrap();
+    };
+    r.write("big.js", &format!("{filler}k = \"{staged}\";\n"));
+    r.write("clean.js", &format!("{filler}k = \"{blank}\";\n"));
+    set_back("big.js");
+    set_back("clean.js");
+    r.git(&["add", "big.js", "clean.js"]);
+    let check = || {
+        let (o, v) = staged_json(&r);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert_eq!(
+            found(&v),
+            vec![("qrcp-live-key".into(), "big.js".into(), Some(3001))]
+        );
+        assert_secret_absent(&o, &staged);
+        assert_secret_absent(&o, &unstaged);
+    };
+    check();
+    r.write("big.js", &format!("{filler}k = \"{blank}\";\n"));
+    r.write("clean.js", &format!("{filler}k = \"{unstaged}\";\n"));
+    set_back("big.js");
+    set_back("clean.js");
+    check();
+}
+
 #[test]
 fn staged_before_the_first_commit_counts_everything_as_added() {
     let r = Repo::init();

@@ -22,13 +22,30 @@ use std::ops::Range;
 
 use git2::Oid;
 
+/// An index entry, in 16 bytes: offsets are 32 bits, as the files read are
+/// under 4 GiB. (A hook run reads every entry of the index, and 32-byte entries
+/// were some twenty more pages to fault in for rust-lang/cargo's 3,072.)
 pub struct Entry {
-    /// Where its path lies in the index's path bytes: see [`Index::path`].
-    path: Range<usize>,
+    /// Where its path lies in the index's path bytes (start, length): see
+    /// [`Index::path`].
+    path: (u32, u32),
     pub mode: u32,
     /// Where its 20-byte id lies in the file: see [`Index::id`]. (An [`Oid`] for
     /// each entry was a foreign call each, for the few entries a hook compares.)
-    id: usize,
+    id: u32,
+}
+
+/// An entry's stat data: what git recorded of the file when it staged it, each
+/// field cut to 32 bits as git stores it. Times are (seconds, nanoseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub ctime: (u32, u32),
+    pub mtime: (u32, u32),
+    pub dev: u32,
+    pub ino: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u32,
 }
 
 /// The mode of a sparse directory entry (path ending in `/`, id a tree).
@@ -68,14 +85,24 @@ pub struct CacheTree<'a> {
     nodes: Vec<Node>,
 }
 
+/// A cache-tree node, in 20 bytes (the file is under 4 GiB).
 struct Node {
-    /// Where its name lies in the file.
-    name: Range<usize>,
+    /// Where its name lies in the file (start, length).
+    name: (u32, u32),
     /// Where its tree id lies in the file; 0 (the signature's place) for a node
     /// that is not valid.
-    id: usize,
+    id: u32,
     /// The node after its subfolders' nodes.
-    end: usize,
+    end: u32,
+    /// Index entries in its folder, when it is valid.
+    count: u32,
+}
+
+impl Node {
+    fn name<'a>(&self, file: &'a [u8]) -> &'a [u8] {
+        let start = self.name.0 as usize;
+        &file[start..start + self.name.1 as usize]
+    }
 }
 
 impl<'a> CacheTree<'a> {
@@ -87,22 +114,29 @@ impl<'a> CacheTree<'a> {
     /// The tree of `node`'s folder, when the cache tree says that the index holds
     /// it unchanged.
     pub fn id(&self, node: usize) -> Option<Oid> {
-        let at = self.nodes.get(node)?.id;
+        let at = self.nodes.get(node)?.id as usize;
         (at > 0)
             .then(|| Oid::from_bytes(&self.file[at..at + 20]).ok())
             .flatten()
     }
 
+    /// How many index entries the folder of `node` holds, when the cache tree
+    /// says (a node that is valid).
+    pub fn count(&self, node: usize) -> Option<usize> {
+        let n = self.nodes.get(node)?;
+        (n.id > 0).then_some(n.count as usize)
+    }
+
     /// The subfolders of `node`: (name, node), in the file's order.
     pub fn children(&self, node: usize) -> impl Iterator<Item = (&'a [u8], usize)> + '_ {
-        let end = self.nodes.get(node).map_or(0, |n| n.end);
+        let end = self.nodes.get(node).map_or(0, |n| n.end as usize);
         let mut i = node + 1;
         std::iter::from_fn(move || {
             let n = self.nodes.get(i).filter(|_| i < end)?;
             let at = i;
             // `end` is past the node itself: the walk always moves on.
-            i = n.end;
-            Some((&self.file[n.name.clone()], at))
+            i = n.end as usize;
+            Some((n.name(self.file), at))
         })
     }
 
@@ -128,12 +162,12 @@ impl<'a> CacheTree<'a> {
             while open.last().is_some_and(|o| o.0 <= i) {
                 path.truncate(open.pop().unwrap().1);
             }
-            open.push((n.end, path.len()));
+            open.push((n.end as usize, path.len()));
             if i > 0 {
                 if !path.is_empty() {
                     path.push(b'/');
                 }
-                path.extend_from_slice(&self.file[n.name.clone()]);
+                path.extend_from_slice(n.name(self.file));
             }
             if let Some(id) = self.id(i) {
                 out.push((path.clone(), id));
@@ -156,7 +190,8 @@ const LIBGIT2_MAX_TREE_DEPTH: usize = 4096;
 impl Index<'_> {
     /// The path of entry `e`.
     pub fn path(&self, e: &Entry) -> &[u8] {
-        &self.paths[e.path.clone()]
+        let start = e.path.0 as usize;
+        &self.paths[start..start + e.path.1 as usize]
     }
 
     /// The id of entry `e`.
@@ -167,7 +202,29 @@ impl Index<'_> {
 
     /// The raw id of entry `e`, to compare without making an [`Oid`].
     pub fn id_bytes(&self, e: &Entry) -> &[u8] {
-        &self.file[e.id..e.id + 20]
+        let id = e.id as usize;
+        &self.file[id..id + 20]
+    }
+
+    /// What git recorded of entry `e`'s file when it staged it, unless git is
+    /// told not to trust that (assume-unchanged) or the entry has extended flags
+    /// (skip-worktree, intent-to-add).
+    pub fn stat(&self, e: &Entry) -> Option<Stat> {
+        let id = e.id as usize;
+        let d = self.file.get(id.checked_sub(40)?..id + 22)?;
+        if d[60] & 0xc0 != 0 {
+            return None;
+        }
+        let w = |at: usize| u32::from_be_bytes([d[at], d[at + 1], d[at + 2], d[at + 3]]);
+        Some(Stat {
+            ctime: (w(0), w(4)),
+            mtime: (w(8), w(12)),
+            dev: w(16),
+            ino: w(20),
+            uid: w(28),
+            gid: w(32),
+            size: w(36),
+        })
     }
 
     /// Whether libgit2 may read this index file: not a sparse index (which it
@@ -236,14 +293,19 @@ pub fn parse(file: &[u8]) -> Result<Index<'_>, Error> {
     let d = &file[..file.len() - CHECKSUM];
     let version = be32(d, 4).unwrap_or(0);
     let mut unsupported = None;
-    if !(2..=4).contains(&version) {
+    let other = match version {
+        2..=4 if u32::try_from(file.len()).is_ok() => None,
+        2..=4 => Some("an index file of 4 GiB or more"),
+        _ => Some("an index version other than 2, 3 and 4"),
+    };
+    if other.is_some() {
         return Ok(Index {
             entries: Vec::new(),
             paths: Cow::Borrowed(&[]),
             file,
             trees: CacheTree::default(),
             sparse: false,
-            unsupported: Some("an index version other than 2, 3 and 4"),
+            unsupported: other,
             tree_depth: 0,
         });
     }
@@ -258,7 +320,8 @@ pub fn parse(file: &[u8]) -> Result<Index<'_>, Error> {
     let mut entries = Vec::with_capacity(n);
     // Version 4's paths, written out; the others' lie in the file.
     let mut written: Vec<u8> = Vec::new();
-    let path_budget = EXPANSION.saturating_mul(file.len());
+    // Offsets into the written paths are 32 bits too.
+    let path_budget = EXPANSION.saturating_mul(file.len()).min(u32::MAX as usize);
     let mut at = 12;
     let mut prev = 0..0;
     let mut dirs = false;
@@ -307,7 +370,7 @@ pub fn parse(file: &[u8]) -> Result<Index<'_>, Error> {
             })?;
             if written.len() + keep + (nul - q) > path_budget {
                 return Err(bad(format!(
-                    "its paths expand to more than {EXPANSION} times its size"
+                    "its paths expand to more than {EXPANSION} times its size, or 4 GiB"
                 )));
             }
             let from = written.len();
@@ -316,7 +379,13 @@ pub fn parse(file: &[u8]) -> Result<Index<'_>, Error> {
             at = nul + 1;
             from..written.len()
         } else {
-            let nul = p + memchr::memchr(0, d.get(p..).unwrap_or_default()).ok_or_else(cut)?;
+            // The path's length is in the flags (below 0xFFF), as git reads it:
+            // no search for its NUL.
+            let len = usize::from(flags & 0xfff);
+            let nul = match d.get(p + len) {
+                Some(0) if len < 0xfff => p + len,
+                _ => p + memchr::memchr(0, d.get(p..).unwrap_or_default()).ok_or_else(cut)?,
+            };
             // Entries are NUL-padded to a multiple of eight bytes.
             at = start + ((nul - start + 8) & !7);
             if at > d.len() {
@@ -367,10 +436,11 @@ pub fn parse(file: &[u8]) -> Result<Index<'_>, Error> {
         dirs |= mode == SPARSE_DIR;
         prev = range.clone();
         if !skip {
+            // Below 2^32: the file is, and so are the written paths.
             entries.push(Entry {
-                path: range,
+                path: (range.start as u32, range.len() as u32),
                 mode,
-                id,
+                id: id as u32,
             });
         }
     }
@@ -499,10 +569,17 @@ fn read_tree(body: Range<usize>, out: &mut CacheTree) -> Result<usize, Error> {
             id = base + pos;
             pos += 20;
         }
+        // Offsets below 2^32: the file is (checked by `parse`); so is the
+        // number of nodes, each at least 4 bytes of it.
         out.nodes.push(Node {
-            name: base + name.start..base + name.end,
-            id,
-            end: out.nodes.len() + 1,
+            name: ((base + name.start) as u32, name.len() as u32),
+            id: id as u32,
+            end: out.nodes.len() as u32 + 1,
+            count: if valid {
+                u32::try_from(entries).unwrap_or(0)
+            } else {
+                0
+            },
         });
         if subtrees > 0 {
             open.push((out.nodes.len() - 1, subtrees));
@@ -517,7 +594,7 @@ fn read_tree(body: Range<usize>, out: &mut CacheTree) -> Result<usize, Error> {
             if *left > 0 {
                 break;
             }
-            out.nodes[*node].end = out.nodes.len();
+            out.nodes[*node].end = out.nodes.len() as u32;
             open.pop();
         }
     }
@@ -697,6 +774,42 @@ mod tests {
         assert_eq!(std::fs::read(dir.join(".git/index")).unwrap()[7], 4);
         assert_eq!(rows(&v4), listed(dir));
         assert!(v4.unsupported.is_none());
+    }
+
+    /// Stat data as libgit2 reads it, in versions 2 and 4; none for an entry
+    /// git is told not to trust (assume-unchanged, skip-worktree).
+    #[test]
+    fn stat_data_agrees_with_libgit2() {
+        let tmp = repo();
+        let dir = tmp.path();
+        let check = |untrusted: &[&[u8]]| {
+            let bytes = file(dir);
+            let ix = parse(&bytes).unwrap();
+            let theirs = git2::Index::open(&dir.join(".git/index")).unwrap();
+            for e in &ix.entries {
+                let t = theirs.get_path(Path::new(std::str::from_utf8(ix.path(e)).unwrap()), 0);
+                let t = t.unwrap();
+                let want = Stat {
+                    ctime: (t.ctime.seconds() as u32, t.ctime.nanoseconds()),
+                    mtime: (t.mtime.seconds() as u32, t.mtime.nanoseconds()),
+                    dev: t.dev,
+                    ino: t.ino,
+                    uid: t.uid,
+                    gid: t.gid,
+                    size: t.file_size,
+                };
+                let trusted = !untrusted.contains(&ix.path(e));
+                assert_eq!(ix.stat(e), trusted.then_some(want));
+                assert!(want.size > 0 && want.mtime.0 > 0 && want.ino > 0);
+            }
+        };
+        check(&[]);
+        git(dir, &["update-index", "--assume-unchanged", "root.txt"]);
+        git(dir, &["update-index", "--skip-worktree", "in/a.txt"]);
+        check(&[b"root.txt", b"in/a.txt"]);
+        git(dir, &["update-index", "--no-skip-worktree", "in/a.txt"]);
+        git(dir, &["update-index", "--index-version", "4"]);
+        check(&[b"root.txt"]);
     }
 
     /// A sparse index: folders outside the cone are single entries, and the

@@ -56,6 +56,7 @@ mod range;
 mod repo;
 mod unpack;
 mod walk;
+pub mod worktree;
 
 use graph::*;
 pub use object::rfc3339;

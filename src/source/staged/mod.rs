@@ -10,20 +10,23 @@
 //! member by member. Added lines mean nothing inside a compressed archive, so every
 //! finding in a staged archive's members is reported, for a modified archive too.
 //!
+//! The index is the one git commits from: `GIT_INDEX_FILE` when git names one (a
+//! hook run by `git commit -a`), else the repository's.
+//!
 //! Speed: the index file is read directly and its cache tree lets the comparison
-//! with HEAD skip every folder the change does not touch (as git does), so the cost
-//! is the touched folders and the staged blobs; those objects are read here, loose
-//! or from the mapped packs ([`mapped`](crate::source::git::mapped)), and line
-//! diffs are computed only for modified files that hold a rule keyword. A change
+//! with HEAD ([`compare`]) skip every folder the change does not touch (as git
+//! does), so the cost is the touched folders and the staged blobs; those objects
+//! are read here, loose or from the packs ([`mapped`](crate::source::git::mapped)),
+//! a large staged file from the working tree where git would read it there
+//! ([`worktree`](crate::source::git::worktree)), and line diffs are computed only
+//! for modified files that hold a rule keyword. A change
 //! that may hold renames (files both deleted and added), or an index this reader
 //! leaves to libgit2 (conflicts, a split index), goes through libgit2's diff with
 //! rename detection instead. A sparse index, which libgit2 cannot read, is
 //! compared here only, its folder entries tree to tree. An index file that is not
 //! a valid one is an error.
 
-use std::cmp::Ordering;
 use std::collections::HashSet;
-use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -34,13 +37,18 @@ use crate::finding::{Finding, Provenance, SourceKind};
 use crate::messages;
 use crate::source::Sink;
 use crate::source::SourceOptions;
+use crate::source::git::Loose;
 use crate::source::git::git_msg;
 use crate::source::git::index as git_index;
 use crate::source::git::mapped::{Mapped, commit_tree};
-use crate::source::git::{Loose, tree_entries};
+use crate::source::git::worktree::Worktree;
 use crate::source::{BlobScanner, looks_binary};
 use crate::stats::Stats;
 use crate::units::human_bytes;
+
+mod compare;
+
+use compare::fast_changes;
 
 /// Scans the staged change of `repo` (opened once, by the caller).
 pub fn scan(repo: Repository, cfg: &SourceOptions, sink: Sink) -> Result<()> {
@@ -64,7 +72,10 @@ pub fn scan(repo: Repository, cfg: &SourceOptions, sink: Sink) -> Result<()> {
         packs: Mapped::open(&objects),
     };
     let changes = changes(&repo, &mut odb)?;
-    scan_changes(&repo, scanner, odb, changes, cfg, sink)
+    let done = scan_changes(&repo, scanner, odb, changes, cfg, sink);
+    // As what the scan built (see `scan_changes`).
+    std::mem::forget(repo);
+    done
 }
 
 /// The objects a hook reads, read here: loose ones (what `git add` writes) and
@@ -91,7 +102,7 @@ impl Odb {
 
 /// HEAD's tree and the staged changes from the index file, when it can tell them
 /// (see [`fast_changes`]).
-fn changes(repo: &Repository, odb: &mut Odb) -> Result<(Option<Oid>, Option<Vec<Change>>)> {
+fn changes(repo: &Repository, odb: &mut Odb) -> Result<(Option<Oid>, Option<Changes>)> {
     let head_tree = match repo.head() {
         // HEAD's commit names its tree on its first line; libgit2 reads what this
         // does not (a tag, an object elsewhere) and says what is wrong.
@@ -120,7 +131,7 @@ fn scan_changes(
     repo: &Repository,
     scanner: BlobScanner,
     odb: Odb,
-    (head_tree, changes): (Option<Oid>, Option<Vec<Change>>),
+    (head_tree, changes): (Option<Oid>, Option<Changes>),
     cfg: &SourceOptions,
     sink: Sink,
 ) -> Result<()> {
@@ -131,9 +142,11 @@ fn scan_changes(
         cfg,
         stats: &sink.stats,
         odb,
+        worktree: None,
     };
     match changes {
-        Some(changes) => {
+        Some((changes, worktree)) => {
+            file.worktree = worktree;
             for c in changes {
                 let added = || match c.old {
                     Some(old) => blob_added_lines(repo, old, c.new),
@@ -144,7 +157,8 @@ fn scan_changes(
                 } else {
                     Delta::Added
                 };
-                file.scan(&c.path, status, None, c.new, added, &mut out);
+                let new = (c.new, c.stat.as_ref());
+                file.scan(&c.path, status, None, new, added, &mut out);
             }
         }
         None => {
@@ -193,7 +207,7 @@ fn scan_changes(
                     &path,
                     delta.status(),
                     old_path.as_deref(),
-                    f.id(),
+                    (f.id(), None),
                     added,
                     &mut out,
                 );
@@ -201,11 +215,12 @@ fn scan_changes(
         }
     }
     sink.put(&mut out);
-    // The process ends after the hook's one scan: its mapped packs go with it,
-    // and unmapping them one call at a time cost 4% of a hook run (rust-lang/cargo,
-    // 121 interleaved runs). Mappings and buffers are all they hold: no file is
-    // left open, nothing is left unwritten.
-    std::mem::forget(file.odb);
+    // The process ends after the hook's one scan, and what the scan built goes
+    // with it: freeing it piece by piece (unmapping packs, when they were
+    // mapped, was 4% of a hook run on rust-lang/cargo) is left to the exit.
+    // Open pack files, buffers and automata are all it holds: nothing is left
+    // unwritten.
+    std::mem::forget(file);
     Ok(())
 }
 
@@ -217,6 +232,8 @@ struct FileScan<'a> {
     cfg: &'a SourceOptions,
     stats: &'a crate::stats::Stats,
     odb: Odb,
+    /// Where large staged files are read when git would read them there.
+    worktree: Option<Worktree>,
 }
 
 impl FileScan<'_> {
@@ -226,7 +243,7 @@ impl FileScan<'_> {
         path: &str,
         status: Delta,
         old_path: Option<&str>,
-        id: Oid,
+        (id, stat): (Oid, Option<&git_index::Stat>),
         added: impl FnOnce() -> Result<Option<HashSet<usize>>, git2::Error>,
         out: &mut Vec<Finding>,
     ) {
@@ -254,31 +271,40 @@ impl FileScan<'_> {
         }
         // `git add` writes loose objects; a blob already in a pack is read from
         // it; anything else (or unexpected) is libgit2's, which reports it.
+        // A large file is read from the working tree when git would read it
+        // there (see `worktree`).
         let limit = usize::try_from(max).unwrap_or(usize::MAX);
-        let loose = self
-            .odb
-            .loose
-            .read(&id, limit)
-            .filter(|(kind, _)| *kind == 3);
+        let from_tree = match (stat, self.worktree.as_mut()) {
+            (Some(stat), Some(tree)) => tree.read(self.repo, path.as_bytes(), stat, max),
+            _ => None,
+        };
         let (packed, blob);
-        let data: &[u8] = match loose {
-            Some((_, d)) => d,
-            None => match self.odb.packs.read(&id, limit).filter(|o| o.0 == 3) {
-                Some(o) => {
-                    packed = o;
-                    &packed.1
-                }
-                None => match self.repo.find_blob(id) {
-                    Ok(b) => {
-                        blob = b;
-                        blob.content()
+        let data: &[u8] = match from_tree {
+            Some(d) => d,
+            None => match self
+                .odb
+                .loose
+                .read(&id, limit)
+                .filter(|(kind, _)| *kind == 3)
+            {
+                Some((_, d)) => d,
+                None => match self.odb.packs.read(&id, limit).filter(|o| o.0 == 3) {
+                    Some(o) => {
+                        packed = o;
+                        &packed.1
                     }
-                    Err(e) => {
-                        return messages::error(
-                            path,
-                            format!("cannot read the staged blob: {}", git_msg(&e)),
-                        );
-                    }
+                    None => match self.repo.find_blob(id) {
+                        Ok(b) => {
+                            blob = b;
+                            blob.content()
+                        }
+                        Err(e) => {
+                            return messages::error(
+                                path,
+                                format!("cannot read the staged blob: {}", git_msg(&e)),
+                            );
+                        }
+                    },
                 },
             },
         };
@@ -333,7 +359,13 @@ struct Change {
     path: String,
     old: Option<Oid>,
     new: Oid,
+    /// What git recorded of the file as it staged it, when the index says.
+    stat: Option<git_index::Stat>,
 }
+
+/// The staged changes, and the working tree where large staged files are read
+/// (none in a bare repository, or when no file is large enough).
+type Changes = (Vec<Change>, Option<Worktree>);
 
 /// The index file that git names in `GIT_INDEX_FILE`, when it does. A hook run
 /// by `git commit -a` or `git commit <paths>` is given a temporary index there,
@@ -342,312 +374,6 @@ struct Change {
 fn env_index(repo: &Repository) -> Option<PathBuf> {
     let file = std::env::var_os("GIT_INDEX_FILE").filter(|f| !f.is_empty())?;
     Some(repo.workdir().unwrap_or(repo.path()).join(file))
-}
-
-/// The staged changes found from the index file and its cache tree; `None` when
-/// libgit2 must do it (an index this reader leaves to libgit2, or files both
-/// deleted and added: perhaps renames, which need similarity detection). An index
-/// file that is not a valid one is an error: git refuses to commit from it too,
-/// and libgit2 is not handed a crafted file whose cache tree overflows its stack.
-/// Nor is libgit2 handed a sparse index, which it cannot read, or a cache tree
-/// deep enough to overflow its stack: a rename there is reported as an added
-/// file, every line of it.
-fn fast_changes(
-    repo: &Repository,
-    odb: &mut Odb,
-    head: Option<Oid>,
-) -> Result<Option<Vec<Change>>> {
-    let file = env_index(repo).unwrap_or_else(|| repo.path().join("index"));
-    // Mapped, its pages filled in one call: a large repository's index is a few
-    // hundred pages, and copying it in faulted on each (a tenth of a hook run).
-    // SAFETY: read-only, and git replaces the index by renaming a new file over
-    // it, never by writing it in place; a file truncated by another process
-    // meanwhile is the one hazard, as in ripgrep's mmap searcher.
-    let Ok(data) = std::fs::File::open(&file)
-        .and_then(|f| unsafe { memmap2::MmapOptions::new().populate().map(&f) })
-    else {
-        return Ok(None);
-    };
-    let index = git_index::parse(&data)
-        .map_err(|e| anyhow!("{}: not a valid git index: {e}", file.display()))?;
-    let libgit2 = index.libgit2_can_read();
-    if let Some(what) = index.unsupported {
-        if index.sparse {
-            bail!(
-                "{}: {what} in a sparse index, which neither qrcp-scan nor libgit2 reads",
-                file.display()
-            );
-        }
-        if !libgit2 {
-            bail!(
-                "{}: {what}, and a cache tree nested {} folders deep, which libgit2 cannot read safely",
-                file.display(),
-                index.tree_depth
-            );
-        }
-        return Ok(None);
-    }
-    let mut walk = Compare {
-        repo,
-        odb,
-        index: &index,
-        out: Vec::new(),
-        deleted: false,
-    };
-    if let Err(e) = walk.run(head) {
-        if !libgit2 {
-            bail!("cannot compare the index with HEAD: {}", git_msg(&e));
-        }
-        return Ok(None);
-    }
-    if libgit2 && walk.deleted && walk.out.iter().any(|c| c.old.is_none()) {
-        return Ok(None);
-    }
-    Ok(Some(walk.out))
-}
-
-struct Compare<'a> {
-    repo: &'a Repository,
-    odb: &'a mut Odb,
-    index: &'a git_index::Index<'a>,
-    out: Vec<Change>,
-    deleted: bool,
-}
-
-/// A folder to compare: its tree in HEAD, the length of its path, its index
-/// entries (a range whose first entry's path starts with the folder's path), and
-/// its node in the cache tree.
-type Folder = (Option<Oid>, usize, Range<usize>, Option<usize>);
-
-impl Compare<'_> {
-    /// Compares HEAD's tree with the index entries, folder by folder, with an
-    /// explicit stack: index paths can be thousands of folders deep.
-    fn run(&mut self, head: Option<Oid>) -> Result<(), git2::Error> {
-        let root = self.index.trees.root();
-        let mut todo: Vec<Folder> = vec![(head, 0, 0..self.index.entries.len(), root)];
-        while let Some(folder) = todo.pop() {
-            self.folder(folder, &mut todo)?;
-        }
-        Ok(())
-    }
-
-    /// Compares folder `dir` of HEAD (`tree`) with the index entries in `range`;
-    /// its subfolders go on `todo`.
-    fn folder(
-        &mut self,
-        (tree, dir_len, range, node): Folder,
-        todo: &mut Vec<Folder>,
-    ) -> Result<(), git2::Error> {
-        let (index, entries) = (self.index, &self.index.entries);
-        let path = |i: usize| index.path(&entries[i]);
-        let dir: &[u8] = if dir_len > 0 && range.start < entries.len() {
-            &path(range.start)[..dir_len]
-        } else {
-            b""
-        };
-        // The cache tree says the index holds exactly HEAD's folder: nothing staged.
-        let cached = node.and_then(|n| index.trees.id(n));
-        if tree.is_some() && cached == tree {
-            return Ok(());
-        }
-        let skip = if dir.is_empty() { 0 } else { dir.len() + 1 };
-        // A sparse index holds the whole folder as one tree: compare the trees.
-        if let [e] = &entries[range.clone()]
-            && e.mode == git_index::SPARSE_DIR
-            && index.path(e).len() == skip
-        {
-            return self.trees(tree, index.id(e), dir);
-        }
-        // The folder's files and subfolders in the index, in tree order (the
-        // index's order): (name, is a folder, its entries).
-        let mut items: Vec<(&[u8], bool, Range<usize>)> = Vec::new();
-        let mut i = range.start;
-        while i < range.end {
-            let rest = path(i).get(skip..).unwrap_or_default();
-            match memchr::memchr(b'/', rest) {
-                None => {
-                    items.push((rest, false, i..i + 1));
-                    i += 1;
-                }
-                Some(k) => {
-                    let group = &path(i)[..skip + k + 1];
-                    let n =
-                        entries[i..range.end].partition_point(|e| index.path(e).starts_with(group));
-                    items.push((&rest[..k], true, i..i + n.max(1)));
-                    i += n.max(1);
-                }
-            }
-        }
-        sort_as_tree(&mut items, |x| (x.0, x.1));
-        // The subfolders' cache-tree nodes by name (of a name given twice, the last).
-        let mut cached: Vec<(&[u8], usize)> = match node {
-            Some(n) if items.iter().any(|x| x.1) => index.trees.children(n).collect(),
-            _ => Vec::new(),
-        };
-        cached.sort_by(|a, b| a.0.cmp(b.0));
-        let sub = |name: &[u8]| {
-            let at = cached.partition_point(|c| c.0 <= name);
-            at.checked_sub(1)
-                .map(|k| cached[k])
-                .filter(|c| c.0 == name)
-                .map(|c| c.1)
-        };
-        let join = |name: &[u8]| {
-            let mut p = dir.to_vec();
-            if !p.is_empty() {
-                p.push(b'/');
-            }
-            p.extend_from_slice(name);
-            p
-        };
-        // HEAD's entries, in tree order too (a crafted tree's order is not trusted).
-        let raw = match tree {
-            Some(id) => self.tree(id)?,
-            None => Vec::new(),
-        };
-        let mut head = Vec::new();
-        for e in tree_entries(&raw) {
-            let (mode, name, id) =
-                e.map_err(|()| git2::Error::from_str("malformed tree object"))?;
-            head.push((tree_mode(mode), name, id));
-        }
-        sort_as_tree(&mut head, |h| (h.1, h.0 == 0o040000));
-        // Both sides merged by name: a name on one side only is deleted or added.
-        let (mut a, mut b) = (0, 0);
-        loop {
-            let order = match (head.get(a), items.get(b)) {
-                (Some(h), Some(x)) => tree_order((h.1, h.0 == 0o040000), (x.0, x.1)),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => break,
-            };
-            match order {
-                Ordering::Less => {
-                    self.deleted = true;
-                    a += 1;
-                }
-                Ordering::Greater => {
-                    let (name, is_dir, r) = items[b].clone();
-                    if is_dir {
-                        todo.push((None, skip + name.len(), r, sub(name)));
-                    } else if is_file(entries[r.start].mode) {
-                        self.push(join(name), None, index.id(&entries[r.start]));
-                    }
-                    b += 1;
-                }
-                Ordering::Equal => {
-                    let ((mode, name, id), (_, is_dir, r)) = (head[a], items[b].clone());
-                    if is_dir {
-                        todo.push((Some(id), skip + name.len(), r, sub(name)));
-                    } else {
-                        let entry = &entries[r.start];
-                        if index.id_bytes(entry) != id.as_bytes() && is_file(entry.mode) {
-                            let new = index.id(entry);
-                            self.push(join(name), is_file(mode).then_some(id), new);
-                        }
-                    }
-                    a += 1;
-                    b += 1;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The bytes of tree `id`, read here or by libgit2.
-    fn tree(&mut self, id: Oid) -> Result<Vec<u8>, git2::Error> {
-        if let Some(raw) = self
-            .odb
-            .read(&id, |kind, d| (kind == 2).then(|| d.to_vec()))
-        {
-            return raw.ok_or_else(|| git2::Error::from_str(&format!("{id} is not a tree")));
-        }
-        let odb = self.repo.odb()?;
-        let object = odb.read(id)?;
-        if object.kind() != git2::ObjectType::Tree {
-            return Err(git2::Error::from_str(&format!("{id} is not a tree")));
-        }
-        Ok(object.data().to_vec())
-    }
-
-    /// Folder `dir` is tree `new` in a sparse index and `old` (or nothing) in
-    /// HEAD: the files that differ, from libgit2's tree-to-tree diff (no renames).
-    fn trees(&mut self, old: Option<Oid>, new: Oid, dir: &[u8]) -> Result<(), git2::Error> {
-        if old == Some(new) {
-            return Ok(());
-        }
-        let old = old.map(|id| self.repo.find_tree(id)).transpose()?;
-        let new = self.repo.find_tree(new)?;
-        let mut opts = DiffOptions::new();
-        opts.ignore_submodules(true);
-        let diff = self
-            .repo
-            .diff_tree_to_tree(old.as_ref(), Some(&new), Some(&mut opts))?;
-        for delta in diff.deltas() {
-            let (from, to) = (delta.old_file(), delta.new_file());
-            if delta.status() == Delta::Deleted {
-                self.deleted = true;
-                continue;
-            }
-            let Some(name) = to.path_bytes() else {
-                continue;
-            };
-            if !is_file(u32::from(to.mode())) {
-                continue;
-            }
-            let was_file = delta.status() == Delta::Modified && is_file(u32::from(from.mode()));
-            let mut path = dir.to_vec();
-            path.push(b'/');
-            path.extend_from_slice(name);
-            self.push(path, was_file.then(|| from.id()), to.id());
-        }
-        Ok(())
-    }
-
-    fn push(&mut self, path: Vec<u8>, old: Option<Oid>, new: Oid) {
-        self.out.push(Change {
-            path: String::from_utf8_lossy(&path).into_owned(),
-            old,
-            new,
-        });
-    }
-}
-
-/// Git's order of the names in a tree, which is also the index's: a folder's
-/// name sorts as if it ended in `/`.
-fn tree_order((a, a_dir): (&[u8], bool), (b, b_dir): (&[u8], bool)) -> Ordering {
-    let n = a.len().min(b.len());
-    a[..n].cmp(&b[..n]).then_with(|| {
-        let end = |name: &[u8], dir: bool| name.get(n).copied().or(dir.then_some(b'/'));
-        end(a, a_dir).cmp(&end(b, b_dir))
-    })
-}
-
-/// Puts `list` in tree order (stable: of a name given twice, the first stays
-/// first), unless it is already, as git writes trees and indexes.
-fn sort_as_tree<T>(list: &mut [T], key: impl Fn(&T) -> (&[u8], bool)) {
-    let sorted = list
-        .windows(2)
-        .all(|w| tree_order(key(&w[0]), key(&w[1])) != Ordering::Greater);
-    if !sorted {
-        list.sort_by(|x, y| tree_order(key(x), key(y)));
-    }
-}
-
-/// A tree entry's mode as libgit2 reads it: old gits wrote modes such as 100664,
-/// and any mode with an execute bit is an executable file.
-fn tree_mode(mode: u32) -> u32 {
-    match mode & 0o170000 {
-        0o040000 => 0o040000,
-        _ if mode & 0o111 != 0 => 0o100755,
-        kind @ (0o160000 | 0o120000) => kind,
-        _ => 0o100644,
-    }
-}
-
-/// A regular or executable file (not a symbolic link or a submodule).
-fn is_file(mode: u32) -> bool {
-    matches!(mode, 0o100644 | 0o100755)
 }
 
 /// The lines of `new` that a diff from `old` adds.
@@ -682,7 +408,11 @@ fn added_lines(patch: &Patch) -> Result<HashSet<usize>, git2::Error> {
 
 #[cfg(test)]
 mod tests {
+    use std::cmp::Ordering;
+
+    use super::compare::{sort_as_tree, tree_mode, tree_order};
     use super::*;
+    use crate::source::git::tree_entries;
 
     #[test]
     fn tree_order_is_gits() {
@@ -729,7 +459,7 @@ mod tests {
             packs: Mapped::open(&objects),
         };
         let (_, changes) = changes(&repo, &mut odb).unwrap();
-        let changes = changes.expect("compared here, not by libgit2");
+        let (changes, _) = changes.expect("compared here, not by libgit2");
         let found: Vec<_> = changes.iter().map(|c| (c.path.as_str(), c.old)).collect();
         assert_eq!(found, [("b", Some(b))]);
     }
