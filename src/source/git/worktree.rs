@@ -131,13 +131,22 @@ impl Worktree {
 
 /// Whether no setting and no attribute file outside the tree can make git
 /// convert a file's content as it stages it: `core.autocrlf` off, no
-/// `core.attributesFile`, no settings given on git's command line (which a hook
-/// inherits, and libgit2 does not read), and no `info/attributes`, per-user or
-/// system attribute file.
+/// `core.attributesFile`, no settings given on git's command line or files
+/// named in the environment (which a hook inherits, and libgit2 does not read),
+/// and no `info/attributes`, per-user or system attribute file.
 fn plain(repo: &Repository, common: &Path, env: &Env) -> bool {
     let var = |name: &str| env(name).filter(|v| !v.is_empty());
     let set = |name: &str| var(name).is_some();
-    if set("GIT_CONFIG_PARAMETERS") || set("GIT_CONFIG_COUNT") {
+    // Settings from git's command line, configuration files or an attribute
+    // source that git reads and libgit2 does not.
+    let git_only = [
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_CONFIG_COUNT",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_ATTR_SOURCE",
+    ];
+    if git_only.iter().any(|v| set(v)) {
         return false;
     }
     let Ok(config) = repo.config() else {
@@ -411,11 +420,14 @@ mod tests {
         std::fs::create_dir_all(home.join(".config/git")).unwrap();
         std::fs::write(home.join(".config/git/attributes"), "* text\n").unwrap();
         let xdg = home.join(".config");
-        let envs: [(&str, OsString); 4] = [
+        let envs: [(&str, OsString); 7] = [
             ("HOME", home.into()),
             ("XDG_CONFIG_HOME", xdg.into()),
             ("GIT_CONFIG_PARAMETERS", "'core.autocrlf'='true'".into()),
             ("GIT_CONFIG_COUNT", "1".into()),
+            ("GIT_CONFIG_GLOBAL", "/some/gitconfig".into()),
+            ("GIT_CONFIG_SYSTEM", "/some/gitconfig".into()),
+            ("GIT_ATTR_SOURCE", "HEAD".into()),
         ];
         for (var, value) in envs {
             let mut tree = Worktree::new(&repo, written, false).unwrap();
