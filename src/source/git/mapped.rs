@@ -247,8 +247,10 @@ impl Mapped {
 
     /// The `size` bytes inflated from the entry at `at`, whose first bytes
     /// (`first`, read from there) hold its compressed stream from `start`. A
-    /// stream the first read cut short is read again whole: up to the bound
-    /// zlib's deflate keeps to for `size` bytes, and no further than the pack.
+    /// stream that used all it was given is read again, eight times as much
+    /// each time: up to the bound zlib's deflate keeps to for `size` bytes, and
+    /// no further than the pack. (A claimed size is not read at once: a crafted
+    /// entry that claims a gigabyte and ends early costs what it holds.)
     fn inflate(
         &mut self,
         (k, off): (usize, u64),
@@ -264,14 +266,21 @@ impl Mapped {
             .saturating_add(len >> 14)
             .saturating_add(len >> 25)
             .saturating_add(13 + start);
-        if let Some(out) = inflate(&mut self.z, first.get(start..)?, size, limit) {
-            return Some(out);
+        let (mut bytes, mut asked) = (first, FIRST_READ);
+        loop {
+            let stream = bytes.get(start..)?;
+            if let Some(out) = inflate(&mut self.z, stream, size, limit) {
+                return Some(out);
+            }
+            // Stopped short of what it was given (an error, a stream that ends
+            // early), or given all there is: no more to read.
+            let used = usize::try_from(self.z.total_in()).ok()?;
+            if used < stream.len() || bytes.len() < asked || asked >= bound {
+                return None;
+            }
+            asked = asked.saturating_mul(8).min(bound);
+            bytes = self.packs[k].read(off, asked)?;
         }
-        if first.len() < FIRST_READ || bound <= first.len() {
-            return None;
-        }
-        let whole = self.packs[k].read(off, bound)?;
-        inflate(&mut self.z, whole.get(start..)?, size, limit)
     }
 
     fn keep(&mut self, at: (usize, u64), obj: &Object) {
@@ -432,6 +441,36 @@ mod tests {
         }
         for absent in [[0xaa; 20], [0; 20], [0xff; 20], [0xab; 20]] {
             assert_eq!(mapped.find(&Oid::from_bytes(&absent).unwrap()), None);
+        }
+    }
+
+    /// An entry whose header claims far more than its stream holds is refused,
+    /// as one whose stream goes on past its claimed size.
+    #[test]
+    fn a_size_the_stream_does_not_hold_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let zlib = |data: &[u8]| {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+            std::io::Write::write_all(&mut e, data).unwrap();
+            e.finish().unwrap()
+        };
+        let mut pack = b"PACK\0\0\0\x02\0\0\0\x02".to_vec();
+        // A blob claiming 2^31 bytes (type 3, size in 4 + 7 + 7 + 7 + 7 bits).
+        let claimed = pack.len() as u64;
+        pack.extend_from_slice(&[0xb0, 0x80, 0x80, 0x80, 0x40]);
+        pack.extend(zlib(b"hello"));
+        // A blob claiming 3 bytes whose stream holds 5.
+        let over = pack.len() as u64;
+        pack.push(0x33);
+        pack.extend(zlib(b"hello"));
+        pack.extend_from_slice(&[0; 20]);
+        let ids = [[0x11; 20], [0x22; 20]];
+        write_index(tmp.path(), &ids, &[claimed, over], &pack);
+        let mut mapped = Mapped::open(tmp.path());
+        for id in ids {
+            let id = Oid::from_bytes(&id).unwrap();
+            assert!(mapped.find(&id).is_some());
+            assert!(mapped.read(&id, usize::MAX).is_none(), "{id}");
         }
     }
 
