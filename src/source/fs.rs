@@ -167,11 +167,38 @@ fn walk(
     });
 }
 
+/// `name` opened for reading in the open folder `dir`, as `File::open` opens
+/// a path (following a symbolic link, closed on exec).
+#[cfg(unix)]
+fn open_at(dir: &std::fs::File, name: &std::ffi::OsStr) -> std::io::Result<std::fs::File> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::CString::new(name.as_bytes())
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    // SAFETY: `dir` is an open descriptor for the call's length and `name` a
+    // NUL-terminated string; a descriptor returned is new, and owned by the File.
+    let fd = unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just opened, is valid, and nothing else owns it.
+    Ok(unsafe { std::fs::File::from_raw_fd(fd) })
+}
+
 struct FileWorker {
     scanner: Scanner,
     buf: Vec<u8>,
     max: u64,
     binary: bool,
+    /// The folder of the last file opened, and that folder open (when it
+    /// could be): see [`FileWorker::open`].
+    dir: Option<(PathBuf, Option<std::fs::File>)>,
 }
 
 impl FileWorker {
@@ -181,7 +208,28 @@ impl FileWorker {
             buf: Vec::new(),
             max: cfg.max_file_size,
             binary: opts.binary,
+            dir: None,
         }
+    }
+
+    /// Opens `path`. A walk hands a worker one folder's files one after the
+    /// other: each is opened by name in its folder, kept open (`openat`), and
+    /// the kernel walks one name instead of the whole path again. Path lookups
+    /// were a seventh of the CPU a scan of a 100,000-file tree took.
+    fn open(&mut self, path: &Path) -> std::io::Result<std::fs::File> {
+        #[cfg(unix)]
+        if let (Some(parent), Some(name)) = (path.parent(), path.file_name())
+            && !parent.as_os_str().is_empty()
+        {
+            if self.dir.as_ref().is_none_or(|(p, _)| p != parent) {
+                let dir = std::fs::File::open(parent).ok();
+                self.dir = Some((parent.to_path_buf(), dir));
+            }
+            if let Some((_, Some(dir))) = &self.dir {
+                return open_at(dir, name);
+            }
+        }
+        std::fs::File::open(path)
     }
 
     /// Scans one file; `explicit` when it was named on the command line (read
@@ -190,7 +238,7 @@ impl FileWorker {
         // One path lookup per file (open), and most files are read whole by the
         // first read: only a file that fills it is measured (fstat), to be
         // skipped, mapped or read on. ripgrep never asks a file's size either.
-        let file = match std::fs::File::open(path) {
+        let file = match self.open(path) {
             Ok(f) => f,
             Err(e) => return messages::error(&display_path(path), describe_io(&e)),
         };
