@@ -61,6 +61,14 @@ const WINDOW: usize = 64;
 /// Bytes of an entry read first: its header and, for most trees, all of it.
 const FIRST_READ: usize = 4 << 10;
 
+/// Where an entry is: its pack's number and its offset in the pack.
+type Place = (usize, u64);
+
+/// Bytes of the deltas' first reads kept on the way down a chain, for the way
+/// back up; a chain longer than that (crafted: git's own limit is 4095 links)
+/// has the rest read again.
+const CHAIN_BYTES: usize = 1 << 20;
+
 fn be32(d: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
 }
@@ -198,7 +206,14 @@ impl Mapped {
     /// and bytes, every object on its chain no larger than `limit`.
     pub fn read(&mut self, id: &Oid, limit: usize) -> Option<Object> {
         let mut at = self.find(id)?;
-        let mut chain = Vec::new();
+        // The deltas passed on the way down, with the bytes read for each while
+        // they add up to no more than CHAIN_BYTES (read again past that).
+        let mut chain: Vec<(Place, Option<Vec<u8>>)> = Vec::new();
+        let mut held = 0;
+        let mut hold = |bytes: Vec<u8>| {
+            held += bytes.len();
+            (held <= CHAIN_BYTES).then_some(bytes)
+        };
         // Down the chain to a whole object or one in the cache.
         let (kind, mut data) = loop {
             if let Some(hit) = self.cache.get(&at) {
@@ -221,19 +236,22 @@ impl Mapped {
                     break obj;
                 }
                 (Link::Ofs(base), _) => {
-                    chain.push(at);
+                    chain.push((at, hold(bytes)));
                     at = (at.0, base);
                 }
                 (Link::Ref(base), _) => {
-                    chain.push(at);
+                    chain.push((at, hold(bytes)));
                     at = self.find(&base)?;
                 }
                 (Link::Unknown, _) => return None,
             }
         };
         // Back up, applying each delta to what its base gave; the bases are kept.
-        while let Some(at) = chain.pop() {
-            let bytes = self.packs[at.0].read(at.1, FIRST_READ)?;
+        while let Some((at, held)) = chain.pop() {
+            let bytes = match held {
+                Some(bytes) => bytes,
+                None => self.packs[at.0].read(at.1, FIRST_READ)?,
+            };
             let (_, start) = entry(&bytes, at.1);
             let (_, size, _) = entry_header(&bytes)?;
             let delta = self.inflate(at, bytes, start, size, limit)?;
@@ -472,6 +490,82 @@ mod tests {
             assert!(mapped.find(&id).is_some());
             assert!(mapped.read(&id, usize::MAX).is_none(), "{id}");
         }
+    }
+
+    /// A chain longer than the first reads kept on the way down (each link's
+    /// 4 KiB): the rest are read again on the way back up, and the object is
+    /// whole.
+    #[test]
+    fn a_chain_past_the_kept_reads_is_read_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let zlib = |data: &[u8]| {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+            std::io::Write::write_all(&mut e, data).unwrap();
+            e.finish().unwrap()
+        };
+        let varint = |mut n: usize, out: &mut Vec<u8>| {
+            while n >= 0x80 {
+                out.push(0x80 | (n & 0x7f) as u8);
+                n >>= 7;
+            }
+            out.push(n as u8);
+        };
+        let header = |kind: u8, size: usize, out: &mut Vec<u8>| {
+            let mut b = (kind << 4) | (size & 15) as u8;
+            let mut rest = size >> 4;
+            while rest > 0 {
+                out.push(b | 0x80);
+                b = (rest & 0x7f) as u8;
+                rest >>= 7;
+            }
+            out.push(b);
+        };
+        let links = CHAIN_BYTES / FIRST_READ + 40;
+        let mut pack = b"PACK\0\0\0\x02\0\0\0\0".to_vec();
+        let mut offsets = vec![pack.len() as u64];
+        header(3, 1, &mut pack);
+        pack.extend(zlib(b"a"));
+        let added = |i: usize| -> Vec<u8> { (0..100).map(|j| (i * 7 + j * 13) as u8).collect() };
+        for i in 0..links {
+            // Copy the base's bytes, then insert 100 that zlib cannot shrink
+            // much: each entry's first read is then a whole 4 KiB.
+            let (from, to) = (1 + 100 * i, 1 + 100 * (i + 1));
+            let mut delta = Vec::new();
+            varint(from, &mut delta);
+            varint(to, &mut delta);
+            delta.extend_from_slice(&[0x80 | 0x10 | 0x20, from as u8, (from >> 8) as u8]);
+            delta.push(100);
+            delta.extend(added(i));
+            let here = pack.len() as u64;
+            header(6, delta.len(), &mut pack);
+            // The base's distance back, in git's offset encoding.
+            let mut back = here - offsets.last().unwrap();
+            let mut enc = vec![(back & 0x7f) as u8];
+            back >>= 7;
+            while back > 0 {
+                back -= 1;
+                enc.insert(0, 0x80 | (back & 0x7f) as u8);
+                back >>= 7;
+            }
+            pack.extend(enc);
+            pack.extend(zlib(&delta));
+            offsets.push(here);
+        }
+        pack.extend_from_slice(&[0; 20]);
+        let ids: Vec<[u8; 20]> = (0..offsets.len())
+            .map(|i| {
+                let mut id = [0x10; 20];
+                id[1..3].copy_from_slice(&(i as u16).to_be_bytes());
+                id
+            })
+            .collect();
+        write_index(tmp.path(), &ids, &offsets, &pack);
+        let mut mapped = Mapped::open(tmp.path());
+        let last = Oid::from_bytes(ids.last().unwrap()).unwrap();
+        let (kind, data) = mapped.read(&last, usize::MAX).unwrap();
+        let mut want = b"a".to_vec();
+        (0..links).for_each(|i| want.extend(added(i)));
+        assert_eq!((kind, data.as_slice()), (3, want.as_slice()));
     }
 
     /// A blob whose compressed stream is longer than the first read.
