@@ -146,18 +146,32 @@ impl Compare<'_> {
         {
             return self.trees(tree, index.id(e), dir);
         }
-        // The subfolders' cache-tree nodes, in tree order as git writes them.
+        // The subfolders' cache-tree nodes, in git's order for them (by the
+        // name's length, then the name: cache-tree.c's `subtree_name_cmp`),
+        // sorted so unless a crafted file has them otherwise.
         let mut cached: Vec<(&[u8], usize)> = match node {
             Some(n) => index.trees.children(n).collect(),
             None => Vec::new(),
         };
-        sort_as_tree(&mut cached, |c| (c.0, true));
+        fn key<'a>(c: &(&'a [u8], usize)) -> (usize, &'a [u8]) {
+            (c.0.len(), c.0)
+        }
+        if !cached.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+            cached.sort_by(|a, b| key(a).cmp(&key(b)));
+        }
+        // The node of subfolder `name` (of a name given twice, the last).
+        let sub = |name: &[u8]| {
+            let at = cached.partition_point(|c| key(c) <= (name.len(), name));
+            at.checked_sub(1)
+                .map(|k| cached[k])
+                .filter(|c| c.0 == name)
+                .map(|c| c.1)
+        };
         // The folder's files and subfolders in the index, in tree order (the
         // index's order): (name, is a folder, its entries). A subfolder's entries
         // are as many as its cache-tree node counts, when the entries on either
         // side of that end say so; else they are searched for.
         let mut items: Vec<(&[u8], bool, Range<usize>)> = Vec::new();
-        let mut nodes = Children::new(&cached);
         let mut i = range.start;
         while i < range.end {
             let rest = path(i).get(skip..).unwrap_or_default();
@@ -169,8 +183,7 @@ impl Compare<'_> {
                 Some(k) => {
                     let group = &path(i)[..skip + k + 1];
                     let inside = |at: usize| at < range.end && path(at).starts_with(group);
-                    let counted = nodes
-                        .get(&rest[..k])
+                    let counted = sub(&rest[..k])
                         .and_then(|n| index.trees.count(n))
                         .filter(|&n| n > 0 && inside(i + n - 1) && !inside(i + n));
                     let n = counted.unwrap_or_else(|| {
@@ -182,8 +195,6 @@ impl Compare<'_> {
             }
         }
         sort_as_tree(&mut items, |x| (x.0, x.1));
-        let mut nodes = Children::new(&cached);
-        let mut sub = |name: &[u8]| nodes.get(name);
         let join = |name: &[u8]| {
             let mut p = dir.to_vec();
             if !p.is_empty() {
@@ -305,33 +316,6 @@ impl Compare<'_> {
             new,
             stat,
         });
-    }
-}
-
-/// The cache-tree nodes of a folder's subfolders (in tree order), looked up by
-/// names that come in tree order too: one pass, not a search each.
-struct Children<'c, 'a> {
-    list: &'c [(&'a [u8], usize)],
-    at: usize,
-}
-
-impl<'c, 'a> Children<'c, 'a> {
-    fn new(list: &'c [(&'a [u8], usize)]) -> Self {
-        Children { list, at: 0 }
-    }
-
-    /// The node of subfolder `name` (of a name given twice, the last).
-    fn get(&mut self, name: &[u8]) -> Option<usize> {
-        let list = self.list;
-        while self.at < list.len() && tree_order((list[self.at].0, true), (name, true)).is_lt() {
-            self.at += 1;
-        }
-        let mut found = None;
-        while self.at < list.len() && list[self.at].0 == name {
-            found = Some(list[self.at].1);
-            self.at += 1;
-        }
-        found
     }
 }
 

@@ -429,6 +429,97 @@ mod tests {
         assert_eq!(tree_order(file("ab"), dir("a")), Ordering::Greater);
     }
 
+    /// Folders whose names sort differently in a tree, in the cache tree (by
+    /// length first) and byte by byte (`a`, `a-b`, `a.b`, `a0`, `ab`, `b`),
+    /// nested, with changes spread among them: the changes found from the index
+    /// and its cache tree are libgit2's diff of HEAD against the index.
+    #[test]
+    fn changes_match_libgit2_across_name_orders() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let run = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .current_dir(dir)
+                .args(["-c", "user.name=A", "-c", "user.email=a@example.com"])
+                .args(args)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}");
+        };
+        run(&["init", "-q"]);
+        let names = ["a", "a-b", "a.b", "a0", "ab", "b", "a_b", "aa"];
+        let mut files = Vec::new();
+        for x in names {
+            for y in ["", "a", "a-b", "ab"] {
+                for f in ["f", "f.txt", "g"] {
+                    let path = [x, y, f]
+                        .iter()
+                        .filter(|p| !p.is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    files.push(path);
+                }
+            }
+        }
+        // Written an hour before they are staged: files written in the same
+        // second as the index are racily clean, and `git add -A` re-adds them
+        // all, which leaves no cache-tree node valid.
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for f in &files {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, format!("{f}\n")).unwrap();
+            let file = std::fs::File::options().write(true).open(&p).unwrap();
+            file.set_modified(past).unwrap();
+        }
+        run(&["add", "-A"]);
+        run(&["commit", "-q", "-m", "one"]);
+        // The commit left the cache tree whole: change files here and there.
+        for (i, f) in files.iter().enumerate() {
+            if i % 7 == 3 {
+                std::fs::write(dir.join(f), format!("{f} changed\n")).unwrap();
+            }
+        }
+        for new in ["a-b/new", "a.b/ab/new.txt", "aa/a/new", "zz/new"] {
+            let p = dir.join(new);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "new\n").unwrap();
+        }
+        run(&["add", "-A"]);
+        let repo = Repository::open(dir).unwrap();
+        let objects = repo.commondir().join("objects");
+        let mut odb = Odb {
+            loose: Loose::new(&objects),
+            packs: Mapped::open(&objects),
+        };
+        let (_, changes) = changes(&repo, &mut odb).unwrap();
+        let (changes, _) = changes.expect("compared here, not by libgit2");
+        let mut ours: Vec<(String, Option<Oid>, Oid)> = changes
+            .iter()
+            .map(|c| (c.path.clone(), c.old, c.new))
+            .collect();
+        ours.sort();
+        let head = repo.head().unwrap().peel_to_tree().unwrap();
+        let index = repo.index().unwrap();
+        let diff = repo
+            .diff_tree_to_index(Some(&head), Some(&index), None)
+            .unwrap();
+        let mut theirs: Vec<(String, Option<Oid>, Oid)> = diff
+            .deltas()
+            .map(|d| {
+                let old = (d.status() == Delta::Modified).then(|| d.old_file().id());
+                let path = d.new_file().path().unwrap().to_str().unwrap().to_string();
+                (path, old, d.new_file().id())
+            })
+            .collect();
+        theirs.sort();
+        assert!(theirs.len() > 10, "{theirs:?}");
+        assert_eq!(ours, theirs);
+    }
+
     /// HEAD's tree written out of order (as no git writes it) still compares
     /// name by name: the unchanged file is skipped, the changed one found.
     #[test]
