@@ -389,6 +389,13 @@ mod tests {
         assert_eq!(commit_tree(b"parent 1234"), None);
     }
 
+    /// `data` as a zlib stream.
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut e, data).unwrap();
+        e.finish().unwrap()
+    }
+
     /// An index by hand: `ids` (sorted) at `offsets`, of a pack of `pack_len`
     /// bytes, written as `pack-t` in `dir`.
     fn write_index(dir: &Path, ids: &[[u8; 20]], offsets: &[u64], pack: &[u8]) {
@@ -467,11 +474,6 @@ mod tests {
     #[test]
     fn a_size_the_stream_does_not_hold_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
-        let zlib = |data: &[u8]| {
-            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-            std::io::Write::write_all(&mut e, data).unwrap();
-            e.finish().unwrap()
-        };
         let mut pack = b"PACK\0\0\0\x02\0\0\0\x02".to_vec();
         // A blob claiming 2^31 bytes (type 3, size in 4 + 7 + 7 + 7 + 7 bits).
         let claimed = pack.len() as u64;
@@ -498,11 +500,6 @@ mod tests {
     #[test]
     fn a_chain_past_the_kept_reads_is_read_again() {
         let tmp = tempfile::tempdir().unwrap();
-        let zlib = |data: &[u8]| {
-            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-            std::io::Write::write_all(&mut e, data).unwrap();
-            e.finish().unwrap()
-        };
         let varint = |mut n: usize, out: &mut Vec<u8>| {
             while n >= 0x80 {
                 out.push(0x80 | (n & 0x7f) as u8);

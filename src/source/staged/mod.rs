@@ -429,6 +429,17 @@ mod tests {
         assert_eq!(tree_order(file("ab"), dir("a")), Ordering::Greater);
     }
 
+    /// The staged changes of `repo`, found from its index (not by libgit2).
+    fn found_here(repo: &Repository) -> Vec<Change> {
+        let objects = repo.commondir().join("objects");
+        let mut odb = Odb {
+            loose: Loose::new(&objects),
+            packs: Mapped::open(&objects),
+        };
+        let (_, changes) = changes(repo, &mut odb).unwrap();
+        changes.expect("compared here, not by libgit2").0
+    }
+
     /// Folders whose names sort differently in a tree, in the cache tree (by
     /// length first) and byte by byte (`a`, `a-b`, `a.b`, `a0`, `ab`, `b`),
     /// nested, with changes spread among them: the changes found from the index
@@ -490,13 +501,7 @@ mod tests {
         }
         run(&["add", "-A"]);
         let repo = Repository::open(dir).unwrap();
-        let objects = repo.commondir().join("objects");
-        let mut odb = Odb {
-            loose: Loose::new(&objects),
-            packs: Mapped::open(&objects),
-        };
-        let (_, changes) = changes(&repo, &mut odb).unwrap();
-        let (changes, _) = changes.expect("compared here, not by libgit2");
+        let changes = found_here(&repo);
         let mut ours: Vec<(String, Option<Oid>, Oid)> = changes
             .iter()
             .map(|c| (c.path.clone(), c.old, c.new))
@@ -544,13 +549,7 @@ mod tests {
         index.add_path(std::path::Path::new("a")).unwrap();
         index.add_path(std::path::Path::new("b")).unwrap();
         index.write().unwrap();
-        let objects = repo.commondir().join("objects");
-        let mut odb = Odb {
-            loose: Loose::new(&objects),
-            packs: Mapped::open(&objects),
-        };
-        let (_, changes) = changes(&repo, &mut odb).unwrap();
-        let (changes, _) = changes.expect("compared here, not by libgit2");
+        let changes = found_here(&repo);
         let found: Vec<_> = changes.iter().map(|c| (c.path.as_str(), c.old)).collect();
         assert_eq!(found, [("b", Some(b))]);
     }
