@@ -396,8 +396,8 @@ mod tests {
         e.finish().unwrap()
     }
 
-    /// An index by hand: `ids` (sorted) at `offsets`, of a pack of `pack_len`
-    /// bytes, written as `pack-t` in `dir`.
+    /// A version 2 index by hand (fan-out, ids, CRCs, offsets, checksums):
+    /// `ids` (sorted) at `offsets` in `pack`, both written as `pack-t` in `dir`.
     fn write_index(dir: &Path, ids: &[[u8; 20]], offsets: &[u64], pack: &[u8]) {
         let mut idx = b"\xfftOc\0\0\0\x02".to_vec();
         for first in 0..256u32 {
@@ -605,26 +605,11 @@ mod tests {
     fn a_reference_cycle_stops() {
         let tmp = tempfile::tempdir().unwrap();
         let (pack, ids, offsets) = super::super::pack::tests::cycle_pack();
-        // Its version 2 index: fan-out, ids, CRCs, offsets, checksums.
-        let mut idx = b"\xfftOc\0\0\0\x02".to_vec();
-        for first in 0..256u32 {
-            let n = ids
-                .iter()
-                .filter(|id| u32::from(id.as_bytes()[0]) <= first)
-                .count() as u32;
-            idx.extend_from_slice(&n.to_be_bytes());
-        }
-        ids.iter()
-            .for_each(|id| idx.extend_from_slice(id.as_bytes()));
-        idx.extend_from_slice(&[0; 8]);
-        offsets
+        let raw: Vec<[u8; 20]> = ids
             .iter()
-            .for_each(|&o| idx.extend_from_slice(&(o as u32).to_be_bytes()));
-        idx.extend_from_slice(&[0; 40]);
-        let dir = tmp.path().join("pack");
-        std::fs::create_dir(&dir).unwrap();
-        std::fs::write(dir.join("pack-t.pack"), &pack).unwrap();
-        std::fs::write(dir.join("pack-t.idx"), &idx).unwrap();
+            .map(|id| id.as_bytes().try_into().unwrap())
+            .collect();
+        write_index(tmp.path(), &raw, &offsets, &pack);
         let mut mapped = Mapped::open(tmp.path());
         for id in ids {
             assert_eq!(mapped.find(&id).map(|(k, _)| k), Some(0));
