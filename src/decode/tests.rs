@@ -486,3 +486,35 @@ proptest! {
         assert_linear(&detector(), &unit)?;
     }
 }
+
+/// Every byte written in each radix and width as `format!` writes it.
+#[test]
+fn spellings_write_what_format_writes() {
+    for c in 0..=255u8 {
+        let one = |form: Spelling| {
+            let mut out = Vec::new();
+            form.write(c, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(one(Spelling::hex(b"%", true)), format!("%{c:02X}"));
+        assert_eq!(one(Spelling::hex(b"", false)), format!("{c:02x}"));
+        assert_eq!(
+            one(Spelling::new(b"\\u", 16, 4, true, b"")),
+            format!("\\u{c:04X}")
+        );
+        assert_eq!(
+            one(Spelling::new(b"\\", 8, 3, false, b"")),
+            format!("\\{c:03o}")
+        );
+        assert_eq!(
+            one(Spelling::new(b"&#", 10, 1, false, b";")),
+            format!("&#{c};")
+        );
+        assert_eq!(
+            one(Spelling::new(b"&#x", 16, 1, false, b";")),
+            format!("&#x{c:x};")
+        );
+    }
+    let codes = Spelling::hex(b"0x", true).spell(b"qr", b", ");
+    assert_eq!(codes, b"0x71, 0x72");
+}

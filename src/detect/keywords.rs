@@ -108,12 +108,36 @@ pub fn holds(literal: &[u8], part: &[u8]) -> bool {
 pub fn head_set<'a>(words: impl IntoIterator<Item = &'a [u8]>) -> Vec<&'a [u8]> {
     let words: Vec<&[u8]> = words.into_iter().filter(|w| !w.is_empty()).collect();
     let mut order: Vec<usize> = (0..words.len()).collect();
-    order.sort_by_key(|&i| words[i].len());
+    order.sort_unstable_by_key(|&i| (words[i].len(), i));
     let mut chosen: Vec<(usize, &[u8])> = Vec::new();
+    // Whether a word holds a chosen head is asked of every byte pair of every
+    // word: a bit per pair that starts a head (and per byte that is a head)
+    // leaves the heads themselves to compare only where one may start. Comparing
+    // every pair was 120,000 of the 1.8 million instructions of `dir` on one
+    // small file (callgrind).
+    let mut pairs = vec![0u64; 1 << 10];
+    let mut bytes = [false; 256];
+    let pair = |a: u8, b: u8| usize::from(a) << 8 | usize::from(b);
     for i in order {
         let w = words[i];
-        if !chosen.iter().any(|(_, h)| holds(w, h)) {
-            chosen.push((i, &w[..w.len().min(HEAD)]));
+        let held = (0..w.len()).any(|j| {
+            bytes[usize::from(w[j])]
+                || w.get(j + 1).is_some_and(|&b| {
+                    let k = pair(w[j], b);
+                    pairs[k >> 6] >> (k & 63) & 1 == 1
+                        && chosen
+                            .iter()
+                            .any(|(_, h)| h.get(..2) == Some(&w[j..j + 2]) && w[j..].starts_with(h))
+                })
+        });
+        if !held {
+            let h = &w[..w.len().min(HEAD)];
+            match *h {
+                [b] => bytes[usize::from(b)] = true,
+                [a, b, ..] => pairs[pair(a, b) >> 6] |= 1 << (pair(a, b) & 63),
+                [] => {}
+            }
+            chosen.push((i, h));
         }
     }
     chosen.sort_unstable_by_key(|&(i, _)| i);
