@@ -490,30 +490,29 @@ proptest! {
 /// Every byte written in each radix and width as `format!` writes it.
 #[test]
 fn spellings_write_what_format_writes() {
+    type Expected = fn(u8) -> String;
+    let cases: [(Spelling, Expected); 6] = [
+        (Spelling::hex(b"%", true), |c| format!("%{c:02X}")),
+        (Spelling::hex(b"", false), |c| format!("{c:02x}")),
+        (Spelling::new(b"\\u", 16, 4, true, b""), |c| {
+            format!("\\u{c:04X}")
+        }),
+        (Spelling::new(b"\\", 8, 3, false, b""), |c| {
+            format!("\\{c:03o}")
+        }),
+        (Spelling::new(b"&#", 10, 1, false, b";"), |c| {
+            format!("&#{c};")
+        }),
+        (Spelling::new(b"&#x", 16, 1, false, b";"), |c| {
+            format!("&#x{c:x};")
+        }),
+    ];
     for c in 0..=255u8 {
-        let one = |form: Spelling| {
+        for (form, want) in &cases {
             let mut out = Vec::new();
             form.write(c, &mut out);
-            String::from_utf8(out).unwrap()
-        };
-        assert_eq!(one(Spelling::hex(b"%", true)), format!("%{c:02X}"));
-        assert_eq!(one(Spelling::hex(b"", false)), format!("{c:02x}"));
-        assert_eq!(
-            one(Spelling::new(b"\\u", 16, 4, true, b"")),
-            format!("\\u{c:04X}")
-        );
-        assert_eq!(
-            one(Spelling::new(b"\\", 8, 3, false, b"")),
-            format!("\\{c:03o}")
-        );
-        assert_eq!(
-            one(Spelling::new(b"&#", 10, 1, false, b";")),
-            format!("&#{c};")
-        );
-        assert_eq!(
-            one(Spelling::new(b"&#x", 16, 1, false, b";")),
-            format!("&#x{c:x};")
-        );
+            assert_eq!(String::from_utf8(out).unwrap(), want(c));
+        }
     }
     let codes = Spelling::hex(b"0x", true).spell(b"qr", b", ");
     assert_eq!(codes, b"0x71, 0x72");
