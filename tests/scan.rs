@@ -990,6 +990,45 @@ fn dir_finds_the_configuration_up_to_the_repository_root() {
     assert!(stderr(&o).contains("../.qrcp-scan.toml"), "{}", stderr(&o));
 }
 
+/// Allowlist paths: a plain path (whatever characters it holds outside glob
+/// syntax) hides what is below it, a glob hides what it matches, and a broken
+/// glob stops the run when the configuration loads, before any file is read.
+#[test]
+fn allowlist_paths_plain_and_globbed() {
+    let t = Tree::new();
+    let (kept, plain, globbed) = (live_key(), live_key(), live_key());
+    t.write(
+        ".qrcp-scan.toml",
+        "[allowlist]\npaths = [\"gen out.d/\", \"src/*.min.js\"]\n",
+    );
+    t.write("src/a.js", format!("k = '{kept}'\n"));
+    t.write("gen out.d/b.js", format!("k = '{plain}'\n"));
+    t.write("src/c.min.js", format!("k = '{globbed}'\n"));
+    let o = qrcp()
+        .current_dir(t.dir.path())
+        .args(["dir", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v = json(&o);
+    let paths: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["src/a.js"]);
+    t.write(".qrcp-scan.toml", "[allowlist]\npaths = [\"src/[a\"]\n");
+    let o = qrcp()
+        .current_dir(t.dir.path())
+        .args(["dir"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("invalid glob"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+}
+
 /// A scan whose every input failed ends with "nothing scanned", never "no
 /// findings"; every error line has the one prefix; a regex error keeps its lines.
 #[test]
