@@ -225,7 +225,64 @@ fn cases(k: &[String]) -> Vec<Case> {
             5,
             "quoted-printable",
         ),
+        (
+            // Base64 wrapped at 76 characters with CRLF, as MIME bodies are: the
+            // key's body runs on to the next line.
+            "mail/key.eml",
+            {
+                let body = b64_wrapped(&format!("{}Key: {}\r\n", "x".repeat(24), k[19]), 76);
+                format!(
+                    "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+                    body.join("\r\n")
+                )
+            }
+            .into_bytes(),
+            4,
+            "base64",
+        ),
+        (
+            // Base64 wrapped at 64 characters, as PEM is: the line break falls
+            // inside the keyword's own base64 (42 bytes before it put it at
+            // character 56, the break at 64).
+            "certs/key.pem",
+            format!(
+                "-----BEGIN QRCP KEY-----\n{}\n-----END QRCP KEY-----\n",
+                b64_wrapped(&format!("{}{}\n", "y".repeat(42), k[20]), 64).join("\n")
+            )
+            .into_bytes(),
+            2,
+            "base64",
+        ),
+        (
+            // A quoted-printable soft line break in a key that nothing else encodes.
+            "mail/plain.eml",
+            format!(
+                "Content-Transfer-Encoding: quoted-printable\n\nYour key: {}=\n{}\nBye\n",
+                &k[21][..22],
+                &k[21][22..]
+            )
+            .into_bytes(),
+            3,
+            "quoted-printable",
+        ),
+        (
+            // ES2015's code point escape for the character after the prefix's letters.
+            "web/brace.js",
+            format!("const k = \"{}\";\n", k[22].replacen('_', "\\u{5f}", 1)).into_bytes(),
+            1,
+            "escape",
+        ),
     ]
+}
+
+/// `s` in base64, cut into lines of `width` characters.
+fn b64_wrapped(s: &str, width: usize) -> Vec<String> {
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::STANDARD.encode(s);
+    text.as_bytes()
+        .chunks(width)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect()
 }
 
 /// `s`'s bytes as hex digits.
@@ -246,7 +303,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..19).map(|_| live_key()).collect()
+    (0..23).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {
@@ -300,7 +357,9 @@ fn last_layers_are_found_in_history_and_staged() {
     check(&json(&staged), &k, &cs);
 
     r.commit("add config");
-    r.git(&["rm", "-r", "-q", "conf", "deploy", "k8s"]);
+    r.git(&[
+        "rm", "-r", "-q", "conf", "deploy", "k8s", "mail", "certs", "web",
+    ]);
     r.commit("remove it");
     let hist = r.scan(&["git", "--format", "json"]);
     assert_eq!(code(&hist), 1, "{}", stderr(&hist));
@@ -327,4 +386,40 @@ fn near_misses_of_the_last_layers_are_not_keys() {
     assert_eq!(v["findings"], serde_json::json!([]), "{v:#}");
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(v["stats"]["placeholders"].as_u64().unwrap() >= 1, "{v:#}");
+}
+
+/// Base64 values one a line, as lists of tokens and `.env` files hold them, are
+/// not a wrapped block: each key is read from its own line alone, never with the
+/// next line's characters decoded onto its end.
+#[test]
+fn base64_values_one_a_line_are_not_joined() {
+    let t = Tree::new();
+    let k: Vec<String> = (0..3).map(|_| live_key()).collect();
+    let b64 = |s: &str| b64_wrapped(s, usize::MAX).concat();
+    // 56 characters (not a wrap width), then another value.
+    t.write(
+        "tokens.txt",
+        format!("{}\n{}\n", b64(&k[0]), b64("example-token")),
+    );
+    // 64 characters (PEM's width) followed by an assignment.
+    t.write(
+        "conf/key.b64",
+        format!("{}\nOTHER=1\n", b64(&format!("{}\nabcde", k[1]))),
+    );
+    // 76 characters (MIME's width) followed by a plain word.
+    t.write(
+        "conf/mail.b64",
+        format!("{}\nDone.\n", b64(&format!("{}\n{}", k[2], "z".repeat(14)))),
+    );
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 3, "{v:#}");
+    for (key, path) in k
+        .iter()
+        .zip(["tokens.txt", "conf/key.b64", "conf/mail.b64"])
+    {
+        assert_eq!(finding_of(&v, key)["path"], path);
+    }
+    absent(&[&o], &k);
 }

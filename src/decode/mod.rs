@@ -246,11 +246,13 @@ impl Spelling {
 }
 
 /// The spellings of the one character after a keyword's alphanumeric start.
-const ONE_CHARACTER: [(Spelling, Layer); 15] = [
+const ONE_CHARACTER: [(Spelling, Layer); 17] = [
     (Spelling::hex(b"%", true), Layer::Percent),
     (Spelling::hex(b"%", false), Layer::Percent),
     (Spelling::new(b"\\u", 16, 4, true, b""), Layer::Escape),
     (Spelling::new(b"\\u", 16, 4, false, b""), Layer::Escape),
+    (Spelling::new(b"\\u{", 16, 1, true, b"}"), Layer::Escape),
+    (Spelling::new(b"\\u{", 16, 1, false, b"}"), Layer::Escape),
     (Spelling::hex(b"\\x", true), Layer::Escape),
     (Spelling::hex(b"\\x", false), Layer::Escape),
     (Spelling::new(b"\\", 8, 3, false, b""), Layer::Escape),
@@ -319,10 +321,21 @@ pub(crate) fn html_name(c: u8) -> Option<&'static str> {
     })
 }
 
-/// [`base64_forms`] of `text`, each also in the URL-safe alphabet where it differs.
+/// [`base64_forms`] of `text`, each also in the URL-safe alphabet where it
+/// differs, and each wrapped over two lines (MIME wraps at 76 characters, PEM
+/// at 64): a line break falls between two 4-character groups, so only where a
+/// group ends. Past the literals' shared head (their first
+/// [`HEAD`](crate::detect::keywords::HEAD) characters) the heads searched stay the
+/// same; a break inside the head is not found.
 fn base64_triggers(text: &[u8]) -> Vec<(Vec<u8>, usize)> {
     let mut out = Vec::new();
     for (pattern, lead) in base64_forms(text) {
+        let head = crate::detect::keywords::HEAD;
+        for cut in (head..pattern.len()).filter(|p| (lead + p).is_multiple_of(4)) {
+            for brk in [&b"\n"[..], b"\r\n"] {
+                out.push(([&pattern[..cut], brk, &pattern[cut..]].concat(), lead));
+            }
+        }
         if pattern.iter().any(|&b| b == b'+' || b == b'/') {
             let url: Vec<u8> = pattern
                 .iter()

@@ -16,7 +16,7 @@ use aho_corasick::{
 };
 
 /// Bytes of the head a family of literals shares.
-const HEAD: usize = 4;
+pub const HEAD: usize = 4;
 
 #[derive(Clone)]
 pub enum Keywords {

@@ -348,6 +348,10 @@ impl Detector {
                     }
                     Some(b'\\') => Some(Layer::Escape),
                     Some(b'%') => Some(Layer::Percent),
+                    // A quoted-printable soft line break (a mail body wrapped at 76).
+                    Some(b'=') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
+                        Some(Layer::QuotedPrintable)
+                    }
                     _ => None,
                 };
                 let layer = layer.filter(|_| candidates && rule.spec.kind == RuleKind::Secret);
