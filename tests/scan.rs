@@ -936,6 +936,16 @@ fn a_clean_first_scan_on_a_terminal_names_the_demo() {
     );
 }
 
+/// The `path` of each finding of a JSON report, in order.
+fn finding_paths(v: &serde_json::Value) -> Vec<&str> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect()
+}
+
 /// `dir src`, `dir` from a subfolder, `dir ..` and `dir "$PWD/src"` find the
 /// repository's `.qrcp-scan.toml` as `git` does (walking up to the repository's
 /// root, no further), and its allowlist paths stay relative to its folder.
@@ -970,12 +980,7 @@ fn dir_finds_the_configuration_up_to_the_repository_root() {
             .unwrap();
         assert_eq!(code(&o), 1, "{args:?}: {}", stderr(&o));
         let v = json(&o);
-        let paths: Vec<&str> = v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["path"].as_str().unwrap())
-            .collect();
+        let paths = finding_paths(&v);
         assert_eq!(paths.len(), 1, "{args:?} in {cwd:?}: {paths:?}");
         assert!(paths[0].ends_with("a.js"), "{args:?}: {paths:?}");
     }
@@ -1011,12 +1016,7 @@ fn allowlist_paths_plain_and_globbed() {
         .unwrap();
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let v = json(&o);
-    let paths: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = finding_paths(&v);
     assert_eq!(paths, ["src/a.js"]);
     t.write(".qrcp-scan.toml", "[allowlist]\npaths = [\"src/[a\"]\n");
     let o = qrcp()
