@@ -517,3 +517,27 @@ fn spellings_write_what_format_writes() {
     let codes = Spelling::hex(b"0x", true).spell(b"qr", b", ");
     assert_eq!(codes, b"0x71, 0x72");
 }
+
+/// The built-in rules' triggers kept as data are what `triggers` builds for them:
+/// `QRCP_UPDATE_TRIGGERS=1 cargo test builtin_triggers` writes the data again.
+#[test]
+fn builtin_triggers_are_current() {
+    let rules = RuleSet::load(&[] as &[&str]).unwrap();
+    let text = render_builtin_triggers(&rules);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/decode/builtin_triggers.rs"
+    );
+    if std::env::var_os("QRCP_UPDATE_TRIGGERS").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    assert!(
+        std::fs::read_to_string(path).unwrap() == text,
+        "src/decode/builtin_triggers.rs is stale: QRCP_UPDATE_TRIGGERS=1 cargo test builtin_triggers"
+    );
+    assert_eq!(builtin_triggers(&rules), Some(triggers(&rules)));
+    // Other rules (one keyword more) get their triggers built.
+    let mut other = RuleSet::load(&[] as &[&str]).unwrap();
+    other.rules[0].spec.keywords.push("zzzz_".to_string());
+    assert_eq!(builtin_triggers(&other), None);
+}

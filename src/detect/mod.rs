@@ -201,6 +201,11 @@ impl Detector {
             || a.trigger_ac.as_ref().is_some_and(|k| k.is_match(data))
     }
 
+    /// The rules this detector runs.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
     /// Every literal the pass looks for (rule keywords, decoding triggers): a
     /// caller that looks for literals of its own can first ask, in one search,
     /// whether a blob holds any of either ([`keywords::head_set`]).
