@@ -510,21 +510,13 @@ fn spellings_write_what_format_writes() {
 }
 
 /// The built-in rules' triggers kept as data are what `triggers` builds for them:
-/// `QRCP_UPDATE_TRIGGERS=1 cargo test builtin_triggers` writes the data again.
+/// `QRCP_UPDATE_TRIGGERS=1 cargo test builtin` writes the data again.
 #[test]
 fn builtin_triggers_are_current() {
     let rules = RuleSet::load(&[] as &[&str]).unwrap();
-    let text = render_builtin_triggers(&rules);
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/decode/builtin_triggers.rs"
-    );
-    if std::env::var_os("QRCP_UPDATE_TRIGGERS").is_some() {
-        std::fs::write(path, &text).unwrap();
-    }
-    assert!(
-        std::fs::read_to_string(path).unwrap() == text,
-        "src/decode/builtin_triggers.rs is stale: QRCP_UPDATE_TRIGGERS=1 cargo test builtin_triggers"
+    keep_current(
+        "src/decode/builtin_triggers.rs",
+        &render_builtin_triggers(&rules),
     );
     assert_eq!(builtin_triggers(&rules), Some(triggers(&rules)));
     // Other rules (one keyword more) get their triggers built.
