@@ -72,31 +72,33 @@ const ZIP_EXT: &[&str] = &[
 
 /// What kind of archive a blob is, by its name or its first bytes.
 pub fn kind(path: &str, data: &[u8]) -> Option<Kind> {
-    let name = path
-        .rsplit(['!', '/'])
-        .next()
-        .unwrap_or(path)
-        .to_ascii_lowercase();
+    // The extension, from the last `.` of the last component (of a member
+    // name too: `!`), compared in place in any case: every file is asked.
+    let bytes = path.as_bytes();
+    let dot = memchr::memrchr(b'.', bytes)
+        .filter(|&i| !bytes[i + 1..].iter().any(|&b| b == b'/' || b == b'!'));
+    let ext = dot.map_or(&b""[..], |i| &bytes[i..]);
+    let ends = |e: &str| ext.eq_ignore_ascii_case(e.as_bytes());
+    // ... and with a name before it.
+    let named =
+        |e: &str| ends(e) && dot.is_some_and(|i| i > 0 && !matches!(bytes[i - 1], b'/' | b'!'));
     let zip_magic = data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06");
-    if zip_magic || (ZIP_EXT.iter().any(|e| name.ends_with(e)) && data.starts_with(b"PK")) {
+    if zip_magic || (data.starts_with(b"PK") && ZIP_EXT.iter().any(|e| ends(e))) {
         return Some(Kind::Zip);
     }
     if data.starts_with(&[0x1f, 0x8b]) {
         return Some(Kind::Gzip);
     }
-    if data.starts_with(ZSTD_MAGIC) || (name.len() > 4 && name.ends_with(".zst")) {
+    if data.starts_with(ZSTD_MAGIC) || named(".zst") {
         return Some(Kind::Zstd);
     }
-    if name.len() > 3 && name.ends_with(".br") {
+    if named(".br") {
         return Some(Kind::Brotli);
     }
-    if DEFLATE_EXT
-        .iter()
-        .any(|e| name.len() > e.len() && name.ends_with(e))
-    {
+    if DEFLATE_EXT.iter().any(|e| named(e)) {
         return Some(Kind::Deflate);
     }
-    if is_tar(data) || (name.ends_with(".tar") && data.len() >= 512) {
+    if is_tar(data) || (ends(".tar") && data.len() >= 512) {
         return Some(Kind::Tar);
     }
     if path.is_empty() {
@@ -241,7 +243,7 @@ pub mod event {
 }
 
 /// Where the unpacked bytes of one top-level archive are counted.
-pub type Budget = Rc<Cell<u64>>;
+pub type Budget = Cell<u64>;
 
 /// Why a member was not (fully) read.
 enum Stop {
@@ -611,6 +613,37 @@ mod tests {
             member_path("a/app.js.deflate", ""),
             "a/app.js.deflate!app.js"
         );
+    }
+
+    #[test]
+    fn names_decide_by_the_last_components_extension_in_any_case() {
+        let text = b"plain text, no magic";
+        let cases: &[(&str, &[u8], Option<Kind>)] = &[
+            ("a/app.js.br", text, Some(Kind::Brotli)),
+            ("a/APP.JS.BR", text, Some(Kind::Brotli)),
+            ("x.zip!inner/app.js.Zst", text, Some(Kind::Zstd)),
+            ("site/p.deflate", text, Some(Kind::Deflate)),
+            ("p.ZZ", text, Some(Kind::Deflate)),
+            // An extension alone is no name with an extension.
+            ("a/.br", text, None),
+            ("x.zip!.zst", text, None),
+            // A dot in a folder's name is no extension of the file.
+            ("a.br/readme", text, None),
+            ("a.zip!readme", text, None),
+            ("a/b.BR.txt", text, None),
+            // Zip by name needs `PK` too; a bare `.zip` is named enough.
+            ("lib.JAR", b"PK\x01\x02", Some(Kind::Zip)),
+            (".zip", b"PK\x01\x02", Some(Kind::Zip)),
+            ("lib.jar", text, None),
+        ];
+        for (name, data, want) in cases {
+            assert_eq!(kind(name, data), *want, "{name}");
+        }
+        let mut tar = vec![0u8; 512];
+        assert_eq!(kind("x.TAR", &tar), Some(Kind::Tar));
+        assert_eq!(kind("x.tar", &tar[..511]), None);
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(kind("x.bin", &tar), Some(Kind::Tar));
     }
 
     #[test]

@@ -144,19 +144,24 @@ fn is_html(data: &[u8]) -> bool {
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(head.len());
-    let head = head[start..].to_ascii_lowercase();
-    [
-        "<!doctype html",
-        "<html",
-        "<head",
-        "<meta",
-        "<script",
-        "<body",
-        "<title",
-        "<link",
-    ]
-    .iter()
-    .any(|t| head.starts_with(t.as_bytes()))
+    // Compared in place: every file is asked, and most start with no `<`.
+    let head = &head[start..];
+    head.first() == Some(&b'<')
+        && [
+            "<!doctype html",
+            "<html",
+            "<head",
+            "<meta",
+            "<script",
+            "<body",
+            "<title",
+            "<link",
+        ]
+        .iter()
+        .any(|t| {
+            head.get(..t.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(t.as_bytes()))
+        })
 }
 
 /// Hands `each` the members written inside `data`, in offset order, none inside

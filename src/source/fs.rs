@@ -111,7 +111,7 @@ fn walk(
         .follow_links(opts.follow)
         .threads(cfg.threads)
         .filter_entry(move |e| {
-            let name = e.file_name();
+            let name = last_name(e.path());
             e.depth() == 0 || !(name == ".git" || (skip_node_modules && name == "node_modules"))
         });
     wb.build_parallel().run(|| {
@@ -122,7 +122,7 @@ fn walk(
                     let ft = entry.file_type();
                     if ft.is_some_and(|t| t.is_dir()) {
                         if let Some((seen, _)) = track
-                            && BUILD_DIRS.iter().any(|b| entry.file_name() == *b)
+                            && BUILD_DIRS.iter().any(|b| last_name(entry.path()) == *b)
                             && let Ok(mut s) = seen.lock()
                         {
                             s.insert(entry.path().to_path_buf());
@@ -131,7 +131,7 @@ fn walk(
                         || (entry.depth() == 0 && entry.path().is_file())
                     {
                         if let Some((_, projects)) = track
-                            && entry.file_name() == "package.json"
+                            && last_name(entry.path()) == "package.json"
                             && let (Some(parent), Ok(mut p)) =
                                 (entry.path().parent(), projects.lock())
                         {
@@ -170,10 +170,18 @@ fn walk(
 /// `name` opened for reading in the open folder `dir`, as `File::open` opens
 /// a path (following a symbolic link, closed on exec).
 #[cfg(unix)]
-fn open_at(dir: &std::fs::File, name: &std::ffi::OsStr) -> std::io::Result<std::fs::File> {
+fn open_at(
+    dir: &std::fs::File,
+    name: &std::ffi::OsStr,
+    scratch: &mut Vec<u8>,
+) -> std::io::Result<std::fs::File> {
     use std::os::fd::{AsRawFd, FromRawFd};
     use std::os::unix::ffi::OsStrExt;
-    let name = std::ffi::CString::new(name.as_bytes())
+    // NUL-terminated in the worker's buffer, not a new string per file.
+    scratch.clear();
+    scratch.extend_from_slice(name.as_bytes());
+    scratch.push(0);
+    let name = std::ffi::CStr::from_bytes_with_nul(scratch)
         .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
     // SAFETY: `dir` is an open descriptor for the call's length and `name` a
     // NUL-terminated string; a descriptor returned is new, and owned by the File.
@@ -199,6 +207,8 @@ struct FileWorker {
     /// The folder of the last file opened, and that folder open (when it
     /// could be): see [`FileWorker::open`].
     dir: Option<(PathBuf, Option<std::fs::File>)>,
+    /// The NUL-terminated name [`open_at`] passes.
+    name: Vec<u8>,
 }
 
 impl FileWorker {
@@ -209,6 +219,7 @@ impl FileWorker {
             max: cfg.max_file_size,
             binary: opts.binary,
             dir: None,
+            name: Vec::new(),
         }
     }
 
@@ -218,15 +229,28 @@ impl FileWorker {
     /// were a seventh of the CPU a scan of a 100,000-file tree took.
     fn open(&mut self, path: &Path) -> std::io::Result<std::fs::File> {
         #[cfg(unix)]
-        if let (Some(parent), Some(name)) = (path.parent(), path.file_name())
-            && !parent.as_os_str().is_empty()
         {
-            if self.dir.as_ref().is_none_or(|(p, _)| p != parent) {
-                let dir = std::fs::File::open(parent).ok();
-                self.dir = Some((parent.to_path_buf(), dir));
-            }
-            if let Some((_, Some(dir))) = &self.dir {
-                return open_at(dir, name);
+            // The folder and the name as bytes around the last `/` (a walk
+            // makes `folder/name`), not as parsed components: asked per file.
+            use std::os::unix::ffi::OsStrExt;
+            let bytes = path.as_os_str().as_bytes();
+            if let Some(cut) = memchr::memrchr(b'/', bytes)
+                && cut > 0
+                && !matches!(&bytes[cut + 1..], b"" | b"." | b"..")
+            {
+                let (parent, name) = (&bytes[..cut], &bytes[cut + 1..]);
+                if self
+                    .dir
+                    .as_ref()
+                    .is_none_or(|(p, _)| p.as_os_str().as_bytes() != parent)
+                {
+                    let parent = Path::new(std::ffi::OsStr::from_bytes(parent));
+                    let dir = std::fs::File::open(parent).ok();
+                    self.dir = Some((parent.to_path_buf(), dir));
+                }
+                if let Some((_, Some(dir))) = &self.dir {
+                    return open_at(dir, std::ffi::OsStr::from_bytes(name), &mut self.name);
+                }
             }
         }
         std::fs::File::open(path)
@@ -336,6 +360,23 @@ impl FileWorker {
     }
 }
 
+/// A walked path's last component: the bytes after its last `/` where that is a
+/// name (a walk makes `folder/name`), without parsing the path's components,
+/// which every entry would pay for.
+fn last_name(path: &Path) -> &std::ffi::OsStr {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        if let Some(cut) = memchr::memrchr(b'/', bytes)
+            && !matches!(&bytes[cut + 1..], b"" | b"." | b"..")
+        {
+            return std::ffi::OsStr::from_bytes(&bytes[cut + 1..]);
+        }
+    }
+    path.file_name().unwrap_or(path.as_os_str())
+}
+
 /// What a path that is neither a folder nor a regular file is.
 fn special_kind(m: &std::fs::Metadata) -> &'static str {
     special_type(m.file_type())
@@ -357,7 +398,11 @@ fn special_type(t: std::fs::FileType) -> &'static str {
 /// The path as reported: `./a/b` -> `a/b`, separators as `/`.
 pub fn display_path(path: &Path) -> String {
     let p = path.strip_prefix(".").unwrap_or(path);
-    let s = p.to_string_lossy();
+    // Most paths are UTF-8: validated at SIMD speed, not char by char.
+    let s = match p.to_str() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => p.to_string_lossy(),
+    };
     if std::path::MAIN_SEPARATOR == '/' {
         s.into_owned()
     } else {
@@ -445,5 +490,27 @@ fn walk_reason(err: &ignore::Error) -> String {
             walk_reason(err)
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_name;
+    use std::path::Path;
+
+    #[test]
+    fn last_name_is_the_walked_name_or_what_std_says() {
+        for (path, want) in [
+            ("a/b/package.json", "package.json"),
+            ("package.json", "package.json"),
+            ("/dist", "dist"),
+            ("a/dist/", "dist"),
+            ("a/dist/.", "dist"),
+            ("a/..", "a/.."),
+            (".", "."),
+            ("a//node_modules", "node_modules"),
+        ] {
+            assert_eq!(last_name(Path::new(path)), want, "{path}");
+        }
     }
 }

@@ -22,7 +22,6 @@ pub mod stdin;
 pub mod url;
 
 use std::cell::Cell;
-use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 use crate::decode::{self, Located};
@@ -285,7 +284,7 @@ impl BlobScanner {
         stats: &Stats,
         out: &mut Vec<Found>,
     ) {
-        let budget = Rc::new(Cell::new(self.limits.total));
+        let budget = Cell::new(self.limits.total);
         self.nested(data, name, None, &[], label, 0, &budget, stats, out);
     }
 
