@@ -74,8 +74,12 @@ const ZIP_EXT: &[&str] = &[
 pub fn kind(path: &str, data: &[u8]) -> Option<Kind> {
     // The extension, from the last `.` of the last component (of a member
     // name too: `!`), compared in place in any case: every file is asked.
+    // (Not `memchr`: its first call asks the CPU for its features, a dozen
+    // `cpuid` traps on a virtual machine, which a hook run avoids.)
     let bytes = path.as_bytes();
-    let dot = memchr::memrchr(b'.', bytes)
+    let dot = bytes
+        .iter()
+        .rposition(|&b| b == b'.')
         .filter(|&i| !bytes[i + 1..].iter().any(|&b| b == b'/' || b == b'!'));
     let ext = dot.map_or(&b""[..], |i| &bytes[i..]);
     let ends = |e: &str| ext.eq_ignore_ascii_case(e.as_bytes());
