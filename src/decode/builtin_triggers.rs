@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"q\x00r\x00c\x00p\x00_\x00l\x00i\x00v\x00e\x00_\x00\x00q\x00r\x00c\x00p\x00_\x00l\x00i\x00v\x00e\x00_q\x00\x00\x00r\x00\x00\x00c\x00\x00\x00p\x00\x00\x00_\x00\x00\x00l\x00\x00\x00i\x00\x00\x00v\x00\x00\x00e\x00\x00\x00_\x00\x00\x00\x00\x00\x00q\x00\x00\x00r\x00\x00\x00c\x00\x00\x00p\x00\x00\x00_\x00\x00\x00l\x00\x00\x00i\x00\x00\x00v\x00\x00\x00e\x00\x00\x00_cXJj\ncF9saXZlXcXJj\r\ncF9saXZlXcXJjcF9s\naXZlXcXJjcF9s\r\naXZlXcXJjcF9saXZl\nXcXJjcF9saXZl\r\nXcXJjcF9saXZlXFyY3Bf\nbGl2ZVFyY3Bf\r\nbGl2ZVFyY3BfbGl2\nZVFyY3BfbGl2\r\nZVFyY3BfbGl2ZVxcmNw\nX2xpdmVfxcmNw\r\nX2xpdmVfxcmNwX2xp\ndmVfxcmNwX2xp\r\ndmVfxcmNwX2xpdmVf717263705f6c6976655f717263705F6C6976655Fqrcp\"qrcp\\\"qrcp\'qrcp\\\'qrcp`qrcp\nqrcp\r\nqrcp\\\nqrcp\\\r\nqrcp_\"qrcp_\\\"qrcp_\'qrcp_\\\'qrcp_`qrcp_\nqrcp_\r\nqrcp_\\\nqrcp_\\\r\nqrcp_l\"qrcp_l\\\"qrcp_l\'qrcp_l\\\'qrcp_l`qrcp_l\nqrcp_l\r\nqrcp_l\\\nqrcp_l\\\r\nqrcp_li\"qrcp_li\\\"qrcp_li\'qrcp_li\\\'qrcp_li`qrcp_li\nqrcp_li\r\nqrcp_li\\\nqrcp_li\\\r\nqrcp_liv\"qrcp_liv\\\"qrcp_liv\'qrcp_liv\\\'qrcp_liv`qrcp_liv\nqrcp_liv\r\nqrcp_liv\\\nqrcp_liv\\\r\nqrcp_live\"qrcp_live\\\"qrcp_live\'qrcp_live\\\'qrcp_live`qrcp_live\nqrcp_live\r\nqrcp_live\\\nqrcp_live\\\r\nqrcp%5Fqrcp%5fqrcp\\u005Fqrcp\\u005fqrcp\\u{5F}qrcp\\u{5f}qrcp\\x5Fqrcp\\x5fqrcp\\137qrcp%255Fqrcp%255fqrcp&#95;qrcp&#x5f;qrcp&#x5F;qrcp&#X5F;qrcp=5Fqrcp=5fqrcp&lowbar;q\x00r\x00c\x00p\x00_\x00t\x00e\x00s\x00t\x00_\x00\x00q\x00r\x00c\x00p\x00_\x00t\x00e\x00s\x00t\x00_q\x00\x00\x00r\x00\x00\x00c\x00\x00\x00p\x00\x00\x00_\x00\x00\x00t\x00\x00\x00e\x00\x00\x00s\x00\x00\x00t\x00\x00\x00_\x00\x00\x00\x00\x00\x00q\x00\x00\x00r\x00\x00\x00c\x00\x00\x00p\x00\x00\x00_\x00\x00\x00t\x00\x00\x00e\x00\x00\x00s\x00\x00\x00t\x00\x00\x00_cXJj\ncF90ZXN0XcXJj\r\ncF90ZXN0XcXJjcF90\nZXN0XcXJjcF90\r\nZXN0XcXJjcF90ZXN0\nXcXJjcF90ZXN0\r\nXcXJjcF90ZXN0XFyY3Bf\ndGVzdFFyY3Bf\r\ndGVzdFFyY3BfdGVz\ndFFyY3BfdGVz\r\ndFFyY3BfdGVzdFxcmNw\nX3Rlc3RfxcmNw\r\nX3Rlc3RfxcmNwX3Rl\nc3RfxcmNwX3Rl\r\nc3RfxcmNwX3Rlc3Rf717263705f746573745f717263705F746573745Fqrcp_t\"qrcp_t\\\"qrcp_t\'qrcp_t\\\'qrcp_t`qrcp_t\nqrcp_t\r\nqrcp_t\\\nqrcp_t\\\r\nqrcp_te\"qrcp_te\\\"qrcp_te\'qrcp_te\\\'qrcp_te`qrcp_te\nqrcp_te\r\nqrcp_te\\\nqrcp_te\\\r\nqrcp_tes\"qrcp_tes\\\"qrcp_tes\'qrcp_tes\\\'qrcp_tes`qrcp_tes\nqrcp_tes\r\nqrcp_tes\\\nqrcp_tes\\\r\nqrcp_test\"qrcp_test\\\"qrcp_test\'qrcp_test\\\'qrcp_test`qrcp_test\nqrcp_test\r\nqrcp_test\\\nqrcp_test\\\r\nQ\x00R\x00C\x00O\x00D\x00E\x00P\x00R\x00O\x00\x00Q\x00R\x00C\x00O\x00D\x00E\x00P\x00R\x00OQ\x00\x00\x00R\x00\x00\x00C\x00\x00\x00O\x00\x00\x00D\x00\x00\x00E\x00\x00\x00P\x00\x00\x00R\x00\x00\x00O\x00\x00\x00\x00\x00\x00Q\x00\x00\x00R\x00\x00\x00C\x00\x00\x00O\x00\x00\x00D\x00\x00\x00E\x00\x00\x00P\x00\x00\x00R\x00\x00\x00OQ\x00R\x00C\x00P\x00\x00Q\x00R\x00C\x00PQ\x00\x00\x00R\x00\x00\x00C\x00\x00\x00P\x00\x00\x00\x00\x00\x00Q\x00\x00\x00R\x00\x00\x00C\x00\x00\x00P\\x71\\x72\\x63\\x70\\u0071\\u0072\\u0063\\u0070\\161\\162\\143\\160&#113;&#114;&#99;&#112;&#x71;&#x72;&#x63;&#x70;113,114,99,1120x71,0x72,0x63,0x70113, 114, 99, 1120x71, 0x72, 0x63, 0x70JTcxJTcyJTYzJTcwU3MSU3MiU2MyU3MlNzElNzIlNjMlNz%71%72%63%70";
+pub const BYTES: &[u8] = b"q\x00r\x00c\x00p\x00_\x00l\x00i\x00v\x00e\x00_\x00\x00q\x00r\x00c\x00p\x00_\x00l\x00i\x00v\x00e\x00_q\x00\x00\x00r\x00\x00\x00c\x00\x00\x00p\x00\x00\x00_\x00\x00\x00l\x00\x00\x00i\x00\x00\x00v\x00\x00\x00e\x00\x00\x00_\x00\x00\x00\x00\x00\x00q\x00\x00\x00r\x00\x00\x00c\x00\x00\x00p\x00\x00\x00_\x00\x00\x00l\x00\x00\x00i\x00\x00\x00v\x00\x00\x00e\x00\x00\x00_cXJj\ncF9saXZlXcXJj\r\ncF9saXZlXcXJjcF9s\naXZlXcXJjcF9s\r\naXZlXcXJjcF9saXZl\nXcXJjcF9saXZl\r\nXcXJjcF9saXZlXFyY3Bf\nbGl2ZVFyY3Bf\r\nbGl2ZVFyY3BfbGl2\nZVFyY3BfbGl2\r\nZVFyY3BfbGl2ZVxcmNw\nX2xpdmVfxcmNw\r\nX2xpdmVfxcmNwX2xp\ndmVfxcmNwX2xp\r\ndmVfxcmNwX2xpdmVf717263705f6c6976655f717263705F6C6976655Fqrcp\"qrcp\\\"qrcp\'qrcp\\\'qrcp`qrcp\nqrcp\r\nqrcp\\\nqrcp\\\r\nqrcp_\"qrcp_\\\"qrcp_\'qrcp_\\\'qrcp_`qrcp_\nqrcp_\r\nqrcp_\\\nqrcp_\\\r\nqrcp_l\"qrcp_l\\\"qrcp_l\'qrcp_l\\\'qrcp_l`qrcp_l\nqrcp_l\r\nqrcp_l\\\nqrcp_l\\\r\nqrcp_li\"qrcp_li\\\"qrcp_li\'qrcp_li\\\'qrcp_li`qrcp_li\nqrcp_li\r\nqrcp_li\\\nqrcp_li\\\r\nqrcp_liv\"qrcp_liv\\\"qrcp_liv\'qrcp_liv\\\'qrcp_liv`qrcp_liv\nqrcp_liv\r\nqrcp_liv\\\nqrcp_liv\\\r\nqrcp_live\"qrcp_live\\\"qrcp_live\'qrcp_live\\\'qrcp_live`qrcp_live\nqrcp_live\r\nqrcp_live\\\nqrcp_live\\\r\nqrcp%5Fqrcp%5fqrcp\\u005Fqrcp\\u005fqrcp\\u{5F}qrcp\\u{5f}qrcp\\x5Fqrcp\\x5fqrcp\\137qrcp%255Fqrcp%255fqrcp&#95;qrcp&#x5f;qrcp&#x5F;qrcp&#X5F;qrcp=5Fqrcp=5fqrcp&lowbar;q\x00r\x00c\x00p\x00_\x00t\x00e\x00s\x00t\x00_\x00\x00q\x00r\x00c\x00p\x00_\x00t\x00e\x00s\x00t\x00_q\x00\x00\x00r\x00\x00\x00c\x00\x00\x00p\x00\x00\x00_\x00\x00\x00t\x00\x00\x00e\x00\x00\x00s\x00\x00\x00t\x00\x00\x00_\x00\x00\x00\x00\x00\x00q\x00\x00\x00r\x00\x00\x00c\x00\x00\x00p\x00\x00\x00_\x00\x00\x00t\x00\x00\x00e\x00\x00\x00s\x00\x00\x00t\x00\x00\x00_cXJj\ncF90ZXN0XcXJj\r\ncF90ZXN0XcXJjcF90\nZXN0XcXJjcF90\r\nZXN0XcXJjcF90ZXN0\nXcXJjcF90ZXN0\r\nXcXJjcF90ZXN0XFyY3Bf\ndGVzdFFyY3Bf\r\ndGVzdFFyY3BfdGVz\ndFFyY3BfdGVz\r\ndFFyY3BfdGVzdFxcmNw\nX3Rlc3RfxcmNw\r\nX3Rlc3RfxcmNwX3Rl\nc3RfxcmNwX3Rl\r\nc3RfxcmNwX3Rlc3Rf717263705f746573745f717263705F746573745Fqrcp_t\"qrcp_t\\\"qrcp_t\'qrcp_t\\\'qrcp_t`qrcp_t\nqrcp_t\r\nqrcp_t\\\nqrcp_t\\\r\nqrcp_te\"qrcp_te\\\"qrcp_te\'qrcp_te\\\'qrcp_te`qrcp_te\nqrcp_te\r\nqrcp_te\\\nqrcp_te\\\r\nqrcp_tes\"qrcp_tes\\\"qrcp_tes\'qrcp_tes\\\'qrcp_tes`qrcp_tes\nqrcp_tes\r\nqrcp_tes\\\nqrcp_tes\\\r\nqrcp_test\"qrcp_test\\\"qrcp_test\'qrcp_test\\\'qrcp_test`qrcp_test\nqrcp_test\r\nqrcp_test\\\nqrcp_test\\\r\nQ\x00R\x00C\x00O\x00D\x00E\x00P\x00R\x00O\x00\x00Q\x00R\x00C\x00O\x00D\x00E\x00P\x00R\x00OQ\x00\x00\x00R\x00\x00\x00C\x00\x00\x00O\x00\x00\x00D\x00\x00\x00E\x00\x00\x00P\x00\x00\x00R\x00\x00\x00O\x00\x00\x00\x00\x00\x00Q\x00\x00\x00R\x00\x00\x00C\x00\x00\x00O\x00\x00\x00D\x00\x00\x00E\x00\x00\x00P\x00\x00\x00R\x00\x00\x00OQ\x00R\x00C\x00P\x00\x00Q\x00R\x00C\x00PQ\x00\x00\x00R\x00\x00\x00C\x00\x00\x00P\x00\x00\x00\x00\x00\x00Q\x00\x00\x00R\x00\x00\x00C\x00\x00\x00P\\x71\\x72\\x63\\x70\\u0071\\u0072\\u0063\\u0070\\u{71}\\u{72}\\u{63}\\u{70}\\161\\162\\143\\160&#113;&#114;&#99;&#112;&#x71;&#x72;&#x63;&#x70;113,114,99,1120x71,0x72,0x63,0x70113, 114, 99, 1120x71, 0x72, 0x63, 0x70JTcxJTcyJTYzJTcwU3MSU3MiU2MyU3MlNzElNzIlNjMlNz%71%72%63%70";
 
 /// (start in `BYTES`, length, layer code, lead) of each trigger, in order.
-pub const TRIGGERS: [(u16, u8, u8, u8); 175] = [
+pub const TRIGGERS: [(u16, u8, u8, u8); 176] = [
     (0, 20, 4, 0),
     (20, 20, 4, 1),
     (40, 40, 5, 0),
@@ -174,15 +174,16 @@ pub const TRIGGERS: [(u16, u8, u8, u8); 175] = [
     (1866, 16, 5, 3),
     (1882, 16, 2, 0),
     (1898, 24, 2, 0),
-    (1922, 16, 2, 0),
-    (1938, 23, 2, 0),
-    (1961, 24, 2, 0),
-    (1985, 14, 7, 0),
-    (1999, 19, 7, 0),
-    (2018, 17, 7, 0),
-    (2035, 22, 7, 0),
-    (2057, 16, 0, 0),
-    (2073, 15, 0, 2),
-    (2088, 15, 0, 3),
-    (2103, 12, 1, 0),
+    (1922, 24, 2, 0),
+    (1946, 16, 2, 0),
+    (1962, 23, 2, 0),
+    (1985, 24, 2, 0),
+    (2009, 14, 7, 0),
+    (2023, 19, 7, 0),
+    (2042, 17, 7, 0),
+    (2059, 22, 7, 0),
+    (2081, 16, 0, 0),
+    (2097, 15, 0, 2),
+    (2112, 15, 0, 3),
+    (2127, 12, 1, 0),
 ];

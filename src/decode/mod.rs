@@ -398,9 +398,14 @@ const ONE_CHARACTER: [(Spelling, Layer); 17] = [
 
 /// The spellings of a keyword's whole start, with what separates characters:
 /// escapes, then character codes (`113,114,99,112`, `0x71, 0x72, 0x63, 0x70`).
-const WHOLE_HEAD: [(Spelling, &[u8], Layer); 11] = [
+const WHOLE_HEAD: [(Spelling, &[u8], Layer); 12] = [
     (Spelling::hex(b"\\x", false), b"", Layer::Escape),
     (Spelling::new(b"\\u", 16, 4, false, b""), b"", Layer::Escape),
+    (
+        Spelling::new(b"\\u{", 16, 1, false, b"}"),
+        b"",
+        Layer::Escape,
+    ),
     (Spelling::new(b"\\", 8, 3, false, b""), b"", Layer::Escape),
     (Spelling::new(b"&#", 10, 1, false, b";"), b"", Layer::Escape),
     (
