@@ -231,28 +231,21 @@ impl FileWorker {
     /// were a seventh of the CPU a scan of a 100,000-file tree took.
     fn open(&mut self, path: &Path) -> std::io::Result<std::fs::File> {
         #[cfg(unix)]
+        if let Some((parent, name)) = split_name(path)
+            && !parent.is_empty()
         {
-            // The folder and the name as bytes around the last `/` (a walk
-            // makes `folder/name`), not as parsed components: asked per file.
             use std::os::unix::ffi::OsStrExt;
-            let bytes = path.as_os_str().as_bytes();
-            if let Some(cut) = bytes.iter().rposition(|&b| b == b'/')
-                && cut > 0
-                && !matches!(&bytes[cut + 1..], b"" | b"." | b"..")
+            if self
+                .dir
+                .as_ref()
+                .is_none_or(|(p, _)| p.as_os_str().as_bytes() != parent)
             {
-                let (parent, name) = (&bytes[..cut], &bytes[cut + 1..]);
-                if self
-                    .dir
-                    .as_ref()
-                    .is_none_or(|(p, _)| p.as_os_str().as_bytes() != parent)
-                {
-                    let parent = Path::new(std::ffi::OsStr::from_bytes(parent));
-                    let dir = std::fs::File::open(parent).ok();
-                    self.dir = Some((parent.to_path_buf(), dir));
-                }
-                if let Some((_, Some(dir))) = &self.dir {
-                    return open_at(dir, std::ffi::OsStr::from_bytes(name), &mut self.name);
-                }
+                let parent = Path::new(std::ffi::OsStr::from_bytes(parent));
+                let dir = std::fs::File::open(parent).ok();
+                self.dir = Some((parent.to_path_buf(), dir));
+            }
+            if let Some((_, Some(dir))) = &self.dir {
+                return open_at(dir, std::ffi::OsStr::from_bytes(name), &mut self.name);
             }
         }
         std::fs::File::open(path)
@@ -362,19 +355,26 @@ impl FileWorker {
     }
 }
 
-/// A walked path's last component: the bytes after its last `/` where that is a
-/// name (a walk makes `folder/name`), without parsing the path's components,
-/// which every entry would pay for.
+/// A walked path (`folder/name`) as the bytes before and after its last `/`,
+/// when what follows is a name (not empty, `.` or `..`): found without parsing
+/// the path's components, which every file and entry would pay for. (Not with
+/// `memchr`: its first call asks the CPU for its features, a dozen `cpuid`
+/// traps on a virtual machine, which a hook run avoids.)
+#[cfg(unix)]
+fn split_name(path: &Path) -> Option<(&[u8], &[u8])> {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let cut = bytes.iter().rposition(|&b| b == b'/')?;
+    let name = &bytes[cut + 1..];
+    (!matches!(name, b"" | b"." | b"..")).then_some((&bytes[..cut], name))
+}
+
+/// A walked path's last component ([`split_name`]'s name), or what std says.
 fn last_name(path: &Path) -> &std::ffi::OsStr {
     #[cfg(unix)]
-    {
+    if let Some((_, name)) = split_name(path) {
         use std::os::unix::ffi::OsStrExt;
-        let bytes = path.as_os_str().as_bytes();
-        if let Some(cut) = bytes.iter().rposition(|&b| b == b'/')
-            && !matches!(&bytes[cut + 1..], b"" | b"." | b"..")
-        {
-            return std::ffi::OsStr::from_bytes(&bytes[cut + 1..]);
-        }
+        return std::ffi::OsStr::from_bytes(name);
     }
     path.file_name().unwrap_or(path.as_os_str())
 }
@@ -400,7 +400,8 @@ fn special_type(t: std::fs::FileType) -> &'static str {
 /// The path as reported: `./a/b` -> `a/b`, separators as `/`.
 pub fn display_path(path: &Path) -> String {
     let p = path.strip_prefix(".").unwrap_or(path);
-    // Most paths are UTF-8: validated at SIMD speed, not char by char.
+    // Most paths are UTF-8: checked by `from_utf8`'s fast path, not chunk by
+    // chunk as `to_string_lossy` does.
     let s = match p.to_str() {
         Some(s) => std::borrow::Cow::Borrowed(s),
         None => p.to_string_lossy(),
