@@ -13,26 +13,20 @@ use anyhow::{Context, Result, bail};
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 
-/// The rule files shipped in the binary, by file name: (name, TOML text, the
-/// same as JSON, which `build.rs` writes and [`RuleSet::load`] parses). A test
-/// checks that every file in `rules/` is listed here.
-pub const BUILTIN_FILES: &[(&str, &str, &str)] = &[
-    (
-        "qrcodepro.toml",
-        include_str!("../../rules/qrcodepro.toml"),
-        include_str!(concat!(env!("OUT_DIR"), "/qrcodepro.json")),
-    ),
-    (
-        "dotenv.toml",
-        include_str!("../../rules/dotenv.toml"),
-        include_str!(concat!(env!("OUT_DIR"), "/dotenv.json")),
-    ),
+/// The rule files shipped in the binary, by file name, with their TOML text. A
+/// test checks that every file in `rules/` is listed here.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("qrcodepro.toml", include_str!("../../rules/qrcodepro.toml")),
+    ("dotenv.toml", include_str!("../../rules/dotenv.toml")),
     (
         "client-env.toml",
         include_str!("../../rules/client-env.toml"),
-        include_str!(concat!(env!("OUT_DIR"), "/client-env.json")),
     ),
 ];
+
+// `builtin_specs(file)`: the specs of `rules/<file>` as Rust code that `build.rs`
+// writes: no parsing at run time.
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -221,11 +215,13 @@ impl RuleSet {
     /// The built-in rules plus the users' rule files, in that order.
     pub fn load(extra: &[impl AsRef<Path>]) -> Result<RuleSet> {
         let mut specs = Vec::new();
-        for (name, _, json) in BUILTIN_FILES {
-            let file: RuleFile = serde_json::from_str(json)
-                .with_context(|| format!("builtin:{name}: not a rule file"))?;
+        for (name, _) in BUILTIN_FILES {
             let origin = format!("builtin:{name}");
-            specs.extend(file.rule.into_iter().map(|s| (s, origin.clone(), false)));
+            specs.extend(
+                builtin_specs(name)
+                    .into_iter()
+                    .map(|s| (s, origin.clone(), false)),
+            );
         }
         for path in extra {
             let path = path.as_ref();
@@ -362,19 +358,22 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 mod tests {
     use super::*;
 
-    /// What `build.rs` wrote as JSON reads as the TOML it came from.
+    /// What `build.rs` wrote as Rust code is what the TOML it came from parses
+    /// to, file by file.
     #[test]
-    fn builtin_json_reads_as_its_toml() {
-        for (name, toml, json) in BUILTIN_FILES {
+    fn builtin_code_is_its_toml() {
+        for (name, toml) in BUILTIN_FILES {
             let from_toml: Vec<String> = parse_file(toml, name)
                 .unwrap()
                 .iter()
                 .map(|(s, _)| format!("{s:?}"))
                 .collect();
-            let from_json: RuleFile = serde_json::from_str(json).unwrap();
-            let from_json: Vec<String> = from_json.rule.iter().map(|s| format!("{s:?}")).collect();
+            let from_code: Vec<String> = builtin_specs(name)
+                .iter()
+                .map(|s| format!("{s:?}"))
+                .collect();
             assert!(!from_toml.is_empty(), "{name}");
-            assert_eq!(from_toml, from_json, "{name}");
+            assert_eq!(from_toml, from_code, "{name}");
         }
     }
 
