@@ -18,6 +18,8 @@ mod layers;
 mod shell;
 mod wrapped;
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 
 use crate::detect::location::{Locator, char_count};
@@ -95,7 +97,7 @@ fn builtin_triggers(rules: &RuleSet) -> Option<Vec<Trigger>> {
         TRIGGERS
             .iter()
             .map(|&(start, len, layer, lead)| Trigger {
-                pattern: BYTES[usize::from(start)..][..usize::from(len)].to_vec(),
+                pattern: Cow::Borrowed(&BYTES[usize::from(start)..][..usize::from(len)]),
                 layer: LAYER_CODES[usize::from(layer)],
                 lead: usize::from(lead),
             })
@@ -187,7 +189,7 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
     let mut out: Vec<Trigger> = Vec::new();
     let mut add = |pattern: Vec<u8>, layer: Layer, lead: usize| {
         out.push(Trigger {
-            pattern,
+            pattern: Cow::Owned(pattern),
             layer,
             lead,
         });
@@ -302,9 +304,7 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             out.len(),
             std::hash::BuildHasherDefault::<Fnv>::default(),
         );
-        out.iter()
-            .map(|t| seen.insert(t.pattern.as_slice()))
-            .collect()
+        out.iter().map(|t| seen.insert(&*t.pattern)).collect()
     };
     let mut kept = keep.into_iter();
     out.retain(|_| kept.next().unwrap_or(false));
@@ -455,7 +455,7 @@ impl std::hash::Hasher for Fnv {
 
 fn out_push(out: &mut Vec<Trigger>, pattern: Vec<u8>, layer: Layer, lead: usize) {
     out.push(Trigger {
-        pattern,
+        pattern: Cow::Owned(pattern),
         layer,
         lead,
     });

@@ -127,10 +127,10 @@ impl Automata {
         let mut pats: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
         let mut trigger_ac = None;
         if shadow {
-            let tp: Vec<&[u8]> = triggers.iter().map(|t| t.pattern.as_slice()).collect();
+            let tp: Vec<&[u8]> = triggers.iter().map(|t| &*t.pattern).collect();
             trigger_ac = Some(Keywords::new(&tp)?);
         } else {
-            pats.extend(triggers.iter().map(|t| t.pattern.as_slice()));
+            pats.extend(triggers.iter().map(|t| &*t.pattern));
         }
         let keywords = if pats.is_empty() {
             None
@@ -213,7 +213,7 @@ impl Detector {
         self.words
             .iter()
             .map(String::as_bytes)
-            .chain(self.triggers.iter().map(|t| t.pattern.as_slice()))
+            .chain(self.triggers.iter().map(|t| &*t.pattern))
     }
 
     /// Whether the one pass runs on Teddy (SIMD) rather than the automaton.

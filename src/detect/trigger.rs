@@ -3,6 +3,8 @@
 //! choose the triggers and hand them to [`super::Detector::new`]; the detector only
 //! searches for them in its one pass.
 
+use std::borrow::Cow;
+
 use crate::finding::Encoding;
 
 /// One decoding layer (the output contract names it by [`Layer::encoding`]).
@@ -39,7 +41,9 @@ impl Layer {
 /// A literal whose presence means a layer may hide a keyword here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trigger {
-    pub pattern: Vec<u8>,
+    /// Borrowed for the built-in rules' triggers (read from static data: a
+    /// hook run would otherwise make 188 small allocations to copy them).
+    pub pattern: Cow<'static, [u8]>,
     pub layer: Layer,
     /// Base64: characters from the start of the 4-character group to the trigger.
     /// UTF-16 and UTF-32: bytes from the trigger to the keyword's first character.

@@ -259,6 +259,11 @@ enum Stop {
 
 /// Reads `r` into `buf` within the limits. `compressed` tells how many compressed
 /// bytes were consumed so far (for the ratio).
+///
+/// Never inlined: its 64 KiB chunk would otherwise sit in the frame of the
+/// blob scan that calls it, and every scan, archive or not, would touch those
+/// sixteen pages of stack (eleven page faults of a one-file hook run).
+#[inline(never)]
 fn read_member(
     mut r: impl Read,
     buf: &mut Vec<u8>,
