@@ -60,6 +60,7 @@ rep("line-cut.yaml", b"  qrcp_li\n  ")
 rep("utf32.txt", "qrcp_live_".encode("utf-32-le"))
 rep("utf16.txt", "qrcp_live_".encode("utf-16-le"))
 rep("hex.txt", b"qrcp_live_".hex().encode())
+rep("hex-sep.txt", b"71 72 63 70 5f 6c 69 76 65 5f ")
 rep("codes.js", b"113,114,99,112,")
 rep("babel.js", b'"qrcp_live_".concat(')
 rep("bound.js", b't="qrcp_live_";t+t+"ab"+')
@@ -94,7 +95,7 @@ case_row() { # row file reference-file
 }
 for f in backslash.txt percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js \
          template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt \
-         hex.txt codes.js babel.js bound.js; do
+         hex.txt hex-sep.txt codes.js babel.js bound.js; do
     case_row "$f" "$f" plain.js
 done
 # Source maps and notebooks: against plain JS of the same size, and against the

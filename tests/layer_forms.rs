@@ -286,7 +286,32 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "escape",
         ),
+        (
+            // Hex bytes with separators, as a hex dump or a byte listing has them.
+            "conf/dump.txt",
+            format!("bytes:\n{}\n", hex_sep(&k[24], " ")).into_bytes(),
+            2,
+            "hex",
+        ),
+        (
+            "conf/id.txt",
+            format!("id = {}\n", hex_sep(&k[25], ":").to_uppercase()).into_bytes(),
+            1,
+            "hex",
+        ),
+        (
+            "web/dashed.js",
+            format!("const id = '{}';\n", hex_sep(&k[26], "-")).into_bytes(),
+            1,
+            "hex",
+        ),
     ]
+}
+
+/// `s`'s bytes as hex pairs joined by `sep`.
+fn hex_sep(s: &str, sep: &str) -> String {
+    let v: Vec<String> = s.bytes().map(|b| format!("{b:02x}")).collect();
+    v.join(sep)
 }
 
 /// `s` in base64, cut into lines of `width` characters.
@@ -317,7 +342,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..24).map(|_| live_key()).collect()
+    (0..27).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {
@@ -395,6 +420,10 @@ fn near_misses_of_the_last_layers_are_not_keys() {
         "ph.txt",
         utf32("KEY=qrcp_live_xxxxxxxxxxxxxxxxxxxxxxxx\n", false, true),
     );
+    // Separators that change on the way read no further than the first run:
+    // the key's start with spaces, the rest with colons.
+    let spaced = hex_sep(a, " ");
+    t.write("mixed.txt", format!("{spaced} {}\n", hex_sep(b, ":")));
     let o = t.run(&["dir", ".", "--format", "json"]);
     let v = json(&o);
     assert_eq!(v["findings"], serde_json::json!([]), "{v:#}");

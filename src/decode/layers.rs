@@ -344,16 +344,33 @@ fn hex_escapes(data: &[u8], at: usize, layer: Layer) -> Option<Region> {
 
 /// Hex digits, two a byte, from the trigger at `at` (a keyword's first byte), as
 /// `Buffer.from(…, "hex")` and `bytes.fromhex` read them, as far as the run goes.
+/// The pairs may be separated (`71 72 63`, `71:72:63`, `71-72-63`): by the
+/// character after the first pair, then by that one only, so that a plain run
+/// followed by a space and more hex is not read on into it.
 fn hex_text(data: &[u8], at: usize) -> Option<Region> {
     let limit = (at + AFTER).min(data.len());
     let mut r = Region::new(Layer::Hex, at);
     let mut i = at;
+    let mut sep: Option<Option<u8>> = None;
     while i + 2 <= limit {
         let (Some(h), Some(l)) = (hex(data[i]), hex(data[i + 1])) else {
             break;
         };
         r.push(h << 4 | l, i);
         i += 2;
+        let next = data
+            .get(i)
+            .copied()
+            .filter(|b| matches!(b, b' ' | b':' | b'-'));
+        let pair_after =
+            |j: usize| j + 2 <= limit && hex(data[j]).is_some() && hex(data[j + 1]).is_some();
+        let this = *sep.get_or_insert(next.filter(|_| pair_after(i + 1)));
+        if let Some(s) = this {
+            if next != Some(s) || !pair_after(i + 1) {
+                break;
+            }
+            i += 1;
+        }
     }
     r.finish(i)
 }

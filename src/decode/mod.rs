@@ -398,7 +398,7 @@ const ONE_CHARACTER: [(Spelling, Layer); 17] = [
 
 /// The spellings of a keyword's whole start, with what separates characters:
 /// escapes, then character codes (`113,114,99,112`, `0x71, 0x72, 0x63, 0x70`).
-const WHOLE_HEAD: [(Spelling, &[u8], Layer); 12] = [
+const WHOLE_HEAD: [(Spelling, &[u8], Layer); 15] = [
     (Spelling::hex(b"\\x", false), b"", Layer::Escape),
     (Spelling::new(b"\\u", 16, 4, false, b""), b"", Layer::Escape),
     (
@@ -427,6 +427,11 @@ const WHOLE_HEAD: [(Spelling, &[u8], Layer); 12] = [
     ),
     (Spelling::hex(b"0x", false), b", ", Layer::CharCodes),
     (Spelling::hex(b"0x", true), b", ", Layer::CharCodes),
+    // Hex bytes with a separator (`71 72 63 70`, `71:72:…`, `71-72-…`): a hex
+    // dump, a MAC-style listing. Digits only, so one spelling serves both cases.
+    (Spelling::hex(b"", false), b" ", Layer::Hex),
+    (Spelling::hex(b"", false), b":", Layer::Hex),
+    (Spelling::hex(b"", false), b"-", Layer::Hex),
 ];
 
 /// FNV-1a, for the set that drops repeated triggers: the literals come from the

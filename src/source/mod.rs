@@ -724,6 +724,11 @@ mod tests {
             fresh.holds_head(b"x = 1; const y = 'nothing here';"),
             Some(false)
         );
+        // A script's text is the page's: without a literal, nothing to look at.
+        assert_eq!(
+            fresh.holds_head(b"<template/><script>let y = 1</script>"),
+            Some(false)
+        );
         // Past its budget a scanner builds the searcher.
         let big = vec![b'x'; NAIVE_BYTES];
         assert_eq!(fresh.holds_head(&big), Some(false));
