@@ -688,15 +688,20 @@ mod tests {
         assert_eq!(builtin_heads(&other), None);
     }
 
+    /// A scanner of the built-in rules with the default limits.
+    fn builtin_scanner() -> BlobScanner {
+        let rules = std::sync::Arc::new(crate::rules::RuleSet::load(&[] as &[&str]).unwrap());
+        BlobScanner::new(
+            crate::decode::detector(rules).unwrap(),
+            archive::Limits::default(),
+        )
+    }
+
     /// The built-in rules' literals and the member finder's fit one Teddy
     /// search: most blobs are read by it alone.
     #[test]
     fn one_search_decides_whether_a_blob_needs_a_pass() {
-        let rules = std::sync::Arc::new(crate::rules::RuleSet::load(&[] as &[&str]).unwrap());
-        let s = BlobScanner::new(
-            crate::decode::detector(rules).unwrap(),
-            archive::Limits::default(),
-        );
+        let s = builtin_scanner();
         let any = s.searcher().expect("the heads fit Teddy");
         // Past 32 heads Teddy takes its slower 16-bucket form.
         let heads = &s.heads;
@@ -740,11 +745,7 @@ mod tests {
     /// and text made of heads' pieces that holds none.
     #[test]
     fn the_naive_search_agrees_with_teddy() {
-        let rules = std::sync::Arc::new(crate::rules::RuleSet::load(&[] as &[&str]).unwrap());
-        let s = BlobScanner::new(
-            crate::decode::detector(rules).unwrap(),
-            archive::Limits::default(),
-        );
+        let s = builtin_scanner();
         assert!(
             s.quads.is_some(),
             "the built-in heads have four bytes or more"
