@@ -9,8 +9,9 @@
 //! the joins of other languages and tools (Babel's `.concat(…)`, PHP's `.`, SQL's
 //! `||`), and a prefix bound to a name that is joined where the name is used
 //! (`var t="qrcp_live_";…t+"…"`, what esbuild and terser keep of a constant used
-//! twice). Every key is generated at test time and
-//! must never appear in the output.
+//! twice), and any spelling of the `_` after the keyword's start: Markdown's
+//! `\_`, CSS escapes, padded and named character references. Every key is
+//! generated at test time and must never appear in the output.
 
 use std::process::Output;
 
@@ -305,6 +306,48 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "hex",
         ),
+        (
+            // Markdown escapes its underscores (a key pasted into a README).
+            "docs/setup.md",
+            format!("# Setup\n\nSet the key: qrcp\\_live\\_{}\n", &k[27][10..]).into_bytes(),
+            3,
+            "escape",
+        ),
+        (
+            // CSS escapes: hex digits and the white space that ends them, or six
+            // digits and none.
+            "web/theme.css",
+            format!(
+                ".k {{\n  content: \"{}\";\n}}\n",
+                k[28].replace('_', "\\5f ")
+            )
+            .into_bytes(),
+            2,
+            "escape",
+        ),
+        (
+            "web/brand.css",
+            format!(
+                ".k::after{{content:'{}'}}\n",
+                k[29].replace('_', "\\00005F")
+            )
+            .into_bytes(),
+            1,
+            "escape",
+        ),
+        (
+            // Padded decimal and other named character references.
+            "web/page.html",
+            format!("<p>\n<code>{}</code>\n", k[30].replace('_', "&#095;")).into_bytes(),
+            2,
+            "escape",
+        ),
+        (
+            "web/about.html",
+            format!("<p><code>{}</code></p>\n", k[31].replace('_', "&UnderBar;")).into_bytes(),
+            1,
+            "escape",
+        ),
     ]
 }
 
@@ -342,7 +385,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..27).map(|_| live_key()).collect()
+    (0..32).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {
@@ -397,7 +440,7 @@ fn last_layers_are_found_in_history_and_staged() {
 
     r.commit("add config");
     r.git(&[
-        "rm", "-r", "-q", "conf", "deploy", "k8s", "mail", "certs", "web",
+        "rm", "-r", "-q", "conf", "deploy", "k8s", "mail", "certs", "web", "docs",
     ]);
     r.commit("remove it");
     let hist = r.scan(&["git", "--format", "json"]);

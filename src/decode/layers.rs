@@ -433,8 +433,9 @@ pub(super) fn hex_run(data: &[u8], i: usize, n: usize, end: usize) -> Option<(u3
     (k > 0).then_some((v, k))
 }
 
-/// JavaScript and JSON escapes (`\u005f`, `\u{5f}`, `\x5f`, `\n`, `\"`) on the
-/// candidate's line.
+/// JavaScript and JSON escapes (`\u005f`, `\u{5f}`, `\x5f`, `\n`, `\"`), CSS escapes
+/// (`\5f `), a backslash before any other character (Markdown's `\_`) and HTML
+/// character references, on the candidate's line.
 fn escape(data: &[u8], at: usize) -> Option<Region> {
     let (s, e) = window(data, at);
     let mut r = Region::new(Layer::Escape, s);
@@ -451,6 +452,11 @@ fn escape(data: &[u8], at: usize) -> Option<Region> {
         if b != b'\\' || i + 1 >= e {
             r.push(b, i);
             i += 1;
+            continue;
+        }
+        if let Some((c, len)) = css_escape(&data[i + 1..e]) {
+            r.push_char(c, i);
+            i += len;
             continue;
         }
         let next = data[i + 1];
@@ -511,6 +517,36 @@ fn escape(data: &[u8], at: usize) -> Option<Region> {
     r.finish(e)
 }
 
+/// A CSS escape at the start of `s` (after its `\`): one to six hex digits, the
+/// first a decimal digit (`\5f`, `\00005F`), then one optional white space,
+/// which belongs to the escape. The character and the length from the `\`.
+/// Told from JavaScript's octal and `\0` by what octal cannot hold: a hex
+/// letter, an 8 or a 9, six digits, or the white space after them (`\137`
+/// stays octal; `\61 ` is CSS's `a`).
+fn css_escape(s: &[u8]) -> Option<(char, usize)> {
+    if !s.first()?.is_ascii_digit() {
+        return None;
+    }
+    let n = s
+        .iter()
+        .take(6)
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
+    let space = match s.get(n..) {
+        Some([b'\r', b'\n', ..]) => 2,
+        Some([b' ' | b'\t' | b'\n' | b'\r' | b'\x0c', ..]) => 1,
+        _ => 0,
+    };
+    let octal = s[..n].iter().all(|b| (b'0'..=b'7').contains(b));
+    if n < 2 || (octal && n < 6 && space == 0) {
+        return None;
+    }
+    let v = s[..n].iter().fold(0u32, |v, &d| {
+        v * 16 + char::from(d).to_digit(16).unwrap_or(0)
+    });
+    Some((char::from_u32(v).unwrap_or('\u{FFFD}'), 1 + n + space))
+}
+
 /// An HTML character reference at the start of `s` (`&#95;`, `&#x5f;`, `&lowbar;`):
 /// the character and the reference's length.
 fn entity(s: &[u8]) -> Option<(char, usize)> {
@@ -523,6 +559,7 @@ fn entity(s: &[u8]) -> Option<(char, usize)> {
         [b'#', dec @ ..] if !dec.is_empty() && dec.iter().all(u8::is_ascii_digit) => {
             char::from_u32(std::str::from_utf8(dec).ok()?.parse().ok()?)?
         }
+        b"UnderBar" => '_',
         name => (0u8..128)
             .find(|&c| super::html_name(c).is_some_and(|n| n.as_bytes() == name))?
             .into(),

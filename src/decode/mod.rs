@@ -254,17 +254,21 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                 && j > 0
             {
                 let (head, c) = (&kw[..j], kw[j]);
+                // Any escape or reference at all: the decoders read every
+                // spelling (`\x5f`, `\u{5F}`, `\137`, CSS's `\5f `, Markdown's
+                // `\_`, `&#095;`, `&lowbar;`, `&UnderBar;`, `%5F`, `%255F`), and a
+                // spelling a trigger had to name was a spelling missed.
+                for (intro, layer) in [
+                    (b'\\', Layer::Escape),
+                    (b'&', Layer::Escape),
+                    (b'%', Layer::Percent),
+                ] {
+                    add([head, &[intro]].concat(), layer, 0);
+                }
                 for (form, layer) in ONE_CHARACTER {
                     let mut p = head.to_vec();
                     form.write(c, &mut p);
                     add(p, layer, 0);
-                }
-                if let Some(name) = html_name(c) {
-                    add(
-                        [head, b"&", name.as_bytes(), b";"].concat(),
-                        Layer::Escape,
-                        0,
-                    );
                 }
             }
         }
@@ -375,23 +379,9 @@ impl Spelling {
     }
 }
 
-/// The spellings of the one character after a keyword's alphanumeric start.
-const ONE_CHARACTER: [(Spelling, Layer); 17] = [
-    (Spelling::hex(b"%", true), Layer::Percent),
-    (Spelling::hex(b"%", false), Layer::Percent),
-    (Spelling::new(b"\\u", 16, 4, true, b""), Layer::Escape),
-    (Spelling::new(b"\\u", 16, 4, false, b""), Layer::Escape),
-    (Spelling::new(b"\\u{", 16, 1, true, b"}"), Layer::Escape),
-    (Spelling::new(b"\\u{", 16, 1, false, b"}"), Layer::Escape),
-    (Spelling::hex(b"\\x", true), Layer::Escape),
-    (Spelling::hex(b"\\x", false), Layer::Escape),
-    (Spelling::new(b"\\", 8, 3, false, b""), Layer::Escape),
-    (Spelling::hex(b"%25", true), Layer::Percent),
-    (Spelling::hex(b"%25", false), Layer::Percent),
-    (Spelling::new(b"&#", 10, 1, false, b";"), Layer::Escape),
-    (Spelling::new(b"&#x", 16, 2, false, b";"), Layer::Escape),
-    (Spelling::new(b"&#x", 16, 2, true, b";"), Layer::Escape),
-    (Spelling::new(b"&#X", 16, 2, true, b";"), Layer::Escape),
+/// The spellings of the one character after a keyword's alphanumeric start that
+/// no introducer alone marks (`qrcp=5F`: a `=` is too common to follow).
+const ONE_CHARACTER: [(Spelling, Layer); 2] = [
     (Spelling::hex(b"=", true), Layer::QuotedPrintable),
     (Spelling::hex(b"=", false), Layer::QuotedPrintable),
 ];
@@ -824,9 +814,22 @@ fn decode_candidate(
     budget.left = budget.left.saturating_sub(region.bytes.len());
     budget.decoded += region.bytes.len();
     budget.work += region.bytes.len() as u64;
+    // A line window that reached its line's end covers every later candidate
+    // before that end: their windows would be parts of it. Without this, each
+    // candidate in a window's last `margin` bytes decoded a window of its own
+    // (at a file's or a decoded region's end: `qrcp&` repeated).
+    let line_end =
+        dec.decodes_window() && matches!(data.get(region.end), None | Some(b'\n' | b'\r'));
+    let reach = region.end + if line_end { margin } else { 0 };
     match covered.iter_mut().find(|(d, _)| *d == dec) {
-        Some((_, e)) => *e = (*e).max(region.end),
-        None => covered.push((dec, region.end)),
+        Some((_, e)) => *e = (*e).max(reach),
+        None => covered.push((dec, reach)),
+    }
+    // Nothing was decoded (an `&` that starts no reference, a `%` no escape):
+    // the bytes are the ones the pass above has read.
+    let from = region.phys(0);
+    if data.get(from..region.end) == Some(&region.bytes[..]) {
+        return;
     }
     let (inner, inner_ph) = collect(
         det,

@@ -105,8 +105,9 @@ fn triggers_include_the_three_base64_alignments() {
         "cXJjcF9saXZlX",
         "FyY3BfbGl2ZV",
         "xcmNwX2xpdmVf",
-        "qrcp%5F",
-        "qrcp\\x5f",
+        "qrcp%",
+        "qrcp\\",
+        "qrcp&",
     ] {
         assert!(t.iter().any(|t| t.pattern == p.as_bytes()), "{p}");
     }
@@ -118,6 +119,40 @@ fn triggers_include_the_three_base64_alignments() {
         assert_eq!(f[0].finding.secret.as_deref(), Some(KEY));
         assert_eq!(f[0].finding.encoding(), Some(Encoding::Base64));
     }
+}
+
+/// Every spelling of the `_` after the keyword's start is read, not only those a
+/// trigger names: CSS escapes (with and without their white space, padded to
+/// six digits), Markdown's `\_`, padded decimal and other named references.
+/// JavaScript's octal `\137` stays octal, and a CSS escape eats one white space,
+/// not two.
+#[test]
+fn any_spelling_of_the_underscore_is_read() {
+    for (under, encoding) in [
+        ("\\5f ", Encoding::Escape),
+        ("\\5F", Encoding::Escape),
+        ("\\00005f", Encoding::Escape),
+        ("\\00005F ", Encoding::Escape),
+        ("\\_", Encoding::Escape),
+        ("\\137", Encoding::Escape),
+        ("&#095;", Encoding::Escape),
+        ("&#x005F;", Encoding::Escape),
+        ("&UnderBar;", Encoding::Escape),
+        ("%255f", Encoding::Percent),
+    ] {
+        let text = format!("k = \"{}\";\n", KEY.replace('_', under));
+        let (f, _) = scan(text.as_bytes());
+        assert_eq!(f.len(), 1, "{text}");
+        assert_eq!(f[0].finding.secret.as_deref(), Some(KEY), "{text}");
+        assert_eq!(f[0].finding.encoding(), Some(encoding), "{text}");
+    }
+    // Two white spaces after a CSS escape: the second is the text's.
+    let text = format!("k = \"{}\";\n", KEY.replacen('_', "\\5f  ", 1));
+    let (f, _) = scan(text.as_bytes());
+    assert!(
+        f.iter().all(|f| f.finding.secret.as_deref() != Some(KEY)),
+        "{text}"
+    );
 }
 
 #[test]
