@@ -527,11 +527,7 @@ fn css_escape(s: &[u8]) -> Option<(char, usize)> {
     if !s.first()?.is_ascii_digit() {
         return None;
     }
-    let n = s
-        .iter()
-        .take(6)
-        .take_while(|b| b.is_ascii_hexdigit())
-        .count();
+    let (v, n) = hex_run(s, 0, 6, s.len())?;
     let space = match s.get(n..) {
         Some([b'\r', b'\n', ..]) => 2,
         Some([b' ' | b'\t' | b'\n' | b'\r' | b'\x0c', ..]) => 1,
@@ -541,9 +537,6 @@ fn css_escape(s: &[u8]) -> Option<(char, usize)> {
     if n < 2 || (octal && n < 6 && space == 0) {
         return None;
     }
-    let v = s[..n].iter().fold(0u32, |v, &d| {
-        v * 16 + char::from(d).to_digit(16).unwrap_or(0)
-    });
     Some((char::from_u32(v).unwrap_or('\u{FFFD}'), 1 + n + space))
 }
 

@@ -818,8 +818,7 @@ fn decode_candidate(
     // before that end: their windows would be parts of it. Without this, each
     // candidate in a window's last `margin` bytes decoded a window of its own
     // (at a file's or a decoded region's end: `qrcp&` repeated).
-    let line_end =
-        dec.decodes_window() && matches!(data.get(region.end), None | Some(b'\n' | b'\r'));
+    let line_end = dec.decodes_window() && matches!(data.get(region.end), None | Some(b'\n'));
     let reach = region.end + if line_end { margin } else { 0 };
     match covered.iter_mut().find(|(d, _)| *d == dec) {
         Some((_, e)) => *e = (*e).max(reach),
