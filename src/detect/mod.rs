@@ -8,6 +8,7 @@ pub mod ends;
 pub mod keywords;
 pub mod location;
 pub mod placeholder;
+mod quick;
 mod trigger;
 
 use std::sync::{Arc, OnceLock};
@@ -117,6 +118,10 @@ struct Automata {
     /// The trigger literals in an automaton of their own, when a trigger and a
     /// keyword could overlap (a user's rule) and one pass would hide one of them.
     trigger_ac: Option<Keywords>,
+    /// Per keyword, per rule in `keyword_rules`: what a match starting at the
+    /// keyword must hold (see [`quick`]), where every match of the rule starts
+    /// with that keyword and the pass reports each of its occurrences.
+    quick: Vec<Vec<Option<quick::Body>>>,
 }
 
 impl Automata {
@@ -140,6 +145,7 @@ impl Automata {
         Ok(Automata {
             keywords,
             trigger_ac,
+            quick: Vec::new(),
         })
     }
 }
@@ -187,9 +193,43 @@ impl Detector {
 
     fn automata(&self) -> &Automata {
         self.automata.get_or_init(|| {
-            Automata::new(&self.words, &self.triggers)
-                .expect("the built-in rules' keyword automata build")
+            let mut a = Automata::new(&self.words, &self.triggers)
+                .expect("the built-in rules' keyword automata build");
+            a.quick = self.quick_table();
+            a
         })
+    }
+
+    /// [`Automata::quick`]. A keyword qualifies when no other keyword overlaps it
+    /// and it cannot overlap itself (then the pass reports every occurrence; the
+    /// triggers never overlap a keyword in the same pass), and a rule's entry is
+    /// there when its pattern's literal starts with the keyword (every match
+    /// starts with an occurrence).
+    fn quick_table(&self) -> Vec<Vec<Option<quick::Body>>> {
+        self.words
+            .iter()
+            .enumerate()
+            .map(|(k, w)| {
+                let w = w.as_bytes();
+                let alone = !self
+                    .words
+                    .iter()
+                    .enumerate()
+                    .any(|(j, o)| j != k && overlap(o.as_bytes(), w))
+                    && !(1..w.len()).any(|i| w.starts_with(&w[i..]));
+                self.keyword_rules[k]
+                    .iter()
+                    .map(|&ri| {
+                        let rule = &self.rules.rules[ri];
+                        if !alone || rule.spec.kind != RuleKind::Secret {
+                            return None;
+                        }
+                        quick::Body::of(rule.spec.pattern.as_deref()?)
+                            .filter(|b| b.literal.starts_with(w))
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// Whether `data` holds any rule keyword or decoding trigger: the one
@@ -322,9 +362,18 @@ impl Detector {
                 }
                 continue;
             }
-            for &ri in &self.keyword_rules[p] {
+            for (r, &ri) in self.keyword_rules[p].iter().enumerate() {
                 let rule = &self.rules.rules[ri];
-                let outcome = self.match_at(rule, data, m_start, m_end, &mut searched[ri]);
+                let quick = automata.quick.get(p).and_then(|q| q[r].as_ref());
+                let outcome = match quick {
+                    // No match starts here: the one that holds the keyword, if
+                    // any, started at an earlier occurrence and was judged there.
+                    Some(b) if !b.may_start(data, m_start) => match searched[ri].judged {
+                        Some((s, e)) if s <= m_start && m_start < e => Judgement::Again,
+                        _ => Judgement::Nothing,
+                    },
+                    _ => self.match_at(rule, data, m_start, m_end, &mut searched[ri]),
+                };
                 // Where the plain match stops: a quote, `\` or `%` there may be an
                 // encoding that goes on (`"qrcp_live_" + "…"`, `qrcp_live_\x41…`).
                 // A body too short to match stops where its characters do
