@@ -7,9 +7,34 @@
 use super::Layer;
 use super::layers::{AFTER, BEFORE, Region, hex_run};
 
+/// Whether the piece at `at` is glued to more of a word by a quote: past its
+/// word characters, a quote followed by more of a word or another quote
+/// (`qrcp_'live_'`, `'qrcp_live_'"Ab…"`), `$'`/`$"`, or a `\`. A quote
+/// followed by an operator (`"qrcp_live_"+`, `".concat(`) or a space ends a
+/// shell word; that line is not decoded for this candidate (a minified file of
+/// such pieces decoded its whole line window at every one).
+fn glued(data: &[u8], at: usize) -> bool {
+    let run = data[at..]
+        .iter()
+        .take(256)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
+        .count();
+    match data[at + run..] {
+        [b'\\', ..] | [b'$', b'\'' | b'"', ..] => true,
+        [b'\'' | b'"', next, ..] => {
+            next.is_ascii_alphanumeric()
+                || matches!(next, b'_' | b'-' | b'\'' | b'"' | b'$' | b'\\')
+        }
+        _ => false,
+    }
+}
+
 /// The region around `at` with shell quoting undone.
 pub fn words(data: &[u8], at: usize) -> Option<Region> {
     let at = at.min(data.len());
+    if !glued(data, at) {
+        return None;
+    }
     let lo = at.saturating_sub(BEFORE);
     let s = memchr::memrchr(b'\n', &data[lo..at]).map_or(lo, |i| lo + i + 1);
     let e = (at + AFTER).min(data.len());
@@ -116,19 +141,59 @@ fn ansi_c(data: &[u8], mut i: usize, e: usize, r: &mut Region) -> usize {
 mod tests {
     use super::*;
 
-    fn undo(s: &str) -> String {
-        let r = words(s.as_bytes(), 0).unwrap();
+    /// `s` with shell quoting undone, decoded for the candidate at `from`'s
+    /// first occurrence.
+    fn undo(s: &str, from: &str) -> String {
+        let r = words(s.as_bytes(), s.find(from).unwrap()).unwrap();
         String::from_utf8_lossy(&r.bytes).into_owned()
     }
 
     #[test]
     fn quotes_are_removed_as_the_shell_removes_them() {
-        assert_eq!(undo(r#"K=qrcp_'live_'"Ab\"c""#), r#"K=qrcp_live_Ab"c"#);
-        assert_eq!(undo(r"K=$'qrcp\x5flive\137\u0041\n'"), "K=qrcp_live_A\n");
-        assert_eq!(undo("K=ab\\\ncd 'x y'"), "K=abcd x y");
-        assert_eq!(undo(r#"a "b\c" $"d""#), r#"a b\c d"#);
+        assert_eq!(
+            undo(r#"K=qrcp_'live_'"Ab\"c""#, "qrcp"),
+            r#"K=qrcp_live_Ab"c"#
+        );
+        assert_eq!(
+            undo(r"K=$'qrcp\x5flive\137\u0041\n'", "qrcp"),
+            "K=qrcp_live_A\n"
+        );
+        assert_eq!(undo("K=ab\\\ncd 'x y'", "ab"), "K=abcd x y");
+        assert_eq!(undo(r#"a "b\c" $"d""#, "b"), r#"a b\c d"#);
         // Unterminated quotes end at the region's end without panicking.
-        assert_eq!(undo("x='ab"), "x=ab");
-        assert_eq!(undo("x=$'\\"), "x=\\");
+        assert_eq!(undo("x='ab", "'"), "x=ab");
+        assert_eq!(undo("x=$'\\", "$"), "x=\\");
+    }
+
+    /// A piece glued to more of a word is decoded; one that an operator or a
+    /// space follows is not (the shell would not join it).
+    #[test]
+    fn only_glued_pieces_are_decoded() {
+        for glued in [
+            "qrcp_'live_'",
+            "'qrcp_live_'\"Ab\"",
+            "\"qrcp_live_\"Ab",
+            "'qrcp_live_''Ab'",
+            "qrcp_live_$'Ab'",
+            "qrcp\\x5f",
+        ] {
+            assert!(
+                words(glued.as_bytes(), glued.find('q').unwrap()).is_some(),
+                "{glued}"
+            );
+        }
+        for apart in [
+            "\"qrcp_live_\"+\"Ab\"",
+            "\"qrcp_live_\".concat(",
+            "'qrcp_live_' 'Ab'",
+            "[\"qrcp_live_\",o()]",
+            "qrcp_live_Ab",
+            "qrcp_li\n  ve",
+        ] {
+            assert!(
+                words(apart.as_bytes(), apart.find('q').unwrap()).is_none(),
+                "{apart}"
+            );
+        }
     }
 }
