@@ -5,7 +5,7 @@
 //! triggers that need it, each chunk at most once per blob (linear), and a lookup
 //! reads a fixed number of entries (never a rescan per candidate).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::OnceLock;
 
 use regex::bytes::Regex;
@@ -42,8 +42,9 @@ pub const USES_WITHIN: usize = 64 << 10;
 pub struct Idents {
     done: Vec<bool>,
     /// Per name, per chunk: its definitions (looked up by name without
-    /// allocating a key: a file of references looks names up at every one).
-    defs: HashMap<Vec<u8>, HashMap<usize, Vec<Def>>>,
+    /// allocating a key: a file of references looks names up at every one;
+    /// once per lookup, the chunks in order under it).
+    defs: HashMap<Vec<u8>, BTreeMap<usize, Vec<Def>>>,
     /// Per name: where it is used as a whole identifier (from the last lookup
     /// on), and how far its uses have been searched.
     uses: HashMap<Vec<u8>, (VecDeque<usize>, usize)>,
@@ -66,26 +67,30 @@ impl Idents {
         let hi = ((k + 1) * CHUNK).min(data.len());
         // Matches starting in this chunk may end in the next one.
         let end = (hi + MAX_LITERAL + 64).min(data.len());
-        for c in definition().captures_iter(&data[lo..end]) {
-            let Some(name) = c.get(1).or_else(|| c.get(2)) else {
+        let hay = &data[lo..end];
+        // The matches' spans (a DFA search), each read apart by `parts`: asking
+        // the regex for the groups ran its backtracker on every definition.
+        for m in definition().find_iter(hay) {
+            let Some((name, lit)) = parts(m.as_bytes()) else {
                 continue;
             };
-            if lo + name.start() >= hi {
+            let (name, lit) = (
+                m.start() + name.0..m.start() + name.1,
+                m.start() + lit.0..m.start() + lit.1,
+            );
+            if lo + name.start >= hi {
                 break;
             }
-            let Some(lit) = c.get(3).or_else(|| c.get(4)).or_else(|| c.get(5)) else {
-                continue;
-            };
-            let bytes = name.as_bytes();
+            let bytes = &hay[name.clone()];
             if !self.defs.contains_key(bytes) {
-                self.defs.insert(bytes.to_vec(), HashMap::new());
+                self.defs.insert(bytes.to_vec(), BTreeMap::new());
             }
             let Some(per_chunk) = self.defs.get_mut(bytes) else {
                 continue;
             };
             let v = per_chunk.entry(k).or_default();
             if v.len() < PER_NAME {
-                v.push((lo + name.start(), lo + lit.start(), lo + lit.end()));
+                v.push((lo + name.start, lo + lit.start, lo + lit.end));
             }
         }
     }
@@ -98,7 +103,10 @@ impl Idents {
         let mut best: Option<(bool, usize, Def)> = None;
         for kk in ks.into_iter().flatten() {
             self.index_chunk(data, kk);
-            let Some(v) = self.defs.get(name).and_then(|m| m.get(&kk)) else {
+        }
+        let per_chunk = self.defs.get(name)?;
+        for kk in ks.into_iter().flatten() {
+            let Some(v) = per_chunk.get(&kk) else {
                 continue;
             };
             for &d in v {
@@ -156,6 +164,44 @@ impl Idents {
     }
 }
 
+/// Where the name and the literal's contents are in a match of [`definition`]
+/// (offsets in `m`): the groups the pattern captures, read from the text it
+/// guarantees. `function NAME() { return "…"`, else `[sep]NAME = [() =>] "…"`;
+/// the literal's contents hold neither its quote nor a `\`, so its closing
+/// quote ends the match (after an optional `\`) and its opening one is the
+/// last quote before.
+fn parts(m: &[u8]) -> Option<((usize, usize), (usize, usize))> {
+    let blanks = |i: usize| {
+        i + m[i..]
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count()
+    };
+    let name = m
+        .strip_prefix(b"function")
+        .and_then(|rest| {
+            let s = blanks(m.len() - rest.len());
+            let e = ident_end(m, s).filter(|&e| e > s)?;
+            (m.get(blanks(e)) == Some(&b'(')).then_some((s, e))
+        })
+        .or_else(|| {
+            let s = usize::from(
+                !m.first()
+                    .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$'),
+            );
+            Some((s, ident_end(m, s)?))
+        })?;
+    let q = *m.last()?;
+    let close = m.len() - 1;
+    let end = match q {
+        b'`' => close,
+        _ if close > 0 && m[close - 1] == b'\\' => close - 1,
+        _ => close,
+    };
+    let open = m[name.1..end].iter().rposition(|&b| b == q)? + name.1;
+    Some((name, (open + 1, end)))
+}
+
 /// A byte of an identifier (`[A-Za-z0-9_$]`).
 pub fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
@@ -182,7 +228,7 @@ mod tests {
     #[test]
     fn resolves_the_nearest_definition() {
         let data =
-            br#"var e="FIRST";function o(){return"CALL"}x=`a${e}`;const t = \"ESC\"; e="LATER""#;
+            br#"first="0";var e="FIRST";function o(){return"CALL"}x=`a${e}`;const t = \"ESC\"; e="LATER""#;
         let mut ix = Idents::default();
         let at = 40;
         let (s, e) = ix.resolve(data, b"e", at).unwrap();
@@ -192,5 +238,33 @@ mod tests {
         let (s, e) = ix.resolve(data, b"t", at).unwrap();
         assert_eq!(&data[s..e], b"ESC");
         assert!(ix.resolve(data, b"zz", at).is_none());
+    }
+
+    /// `parts` reads the groups the pattern captures, on every form it matches.
+    #[test]
+    fn parts_are_the_captured_groups() {
+        let hay =
+            br#"var e="FIRST";function o(){return"CALL"}x=`a${e}`;const t = \"ESC\"; e='LATER'
+function  f ( ) {  return `tpl`}; g=()=>"arrow";h = ( ) =>  'sp' ;a.b="member";$x_1="d"
+function="x";k=\'q\';function g() {return 'a'}
+"#;
+        let mut n = 0;
+        for c in definition().captures_iter(hay) {
+            let m = c.get(0).unwrap();
+            let name = c.get(1).or_else(|| c.get(2)).unwrap();
+            let lit = c.get(3).or_else(|| c.get(4)).or_else(|| c.get(5)).unwrap();
+            let want = (
+                (name.start() - m.start(), name.end() - m.start()),
+                (lit.start() - m.start(), lit.end() - m.start()),
+            );
+            assert_eq!(
+                parts(m.as_bytes()),
+                Some(want),
+                "{:?}",
+                m.as_bytes().escape_ascii().to_string()
+            );
+            n += 1;
+        }
+        assert!(n >= 11, "{n}");
     }
 }
