@@ -181,6 +181,32 @@ fn placeholders_stay_placeholders_after_decoding() {
     }
 }
 
+/// Past the few thousand a list keeps, placeholders are counted by start: each
+/// start once, whether plain, decoded or both, and a plain one that turns out to
+/// start a key is taken back.
+#[test]
+fn many_placeholders_count_by_start() {
+    let ph = "qrcp_live_xxxxxxxxxxxxxxxxxxxx";
+    let (a, b) = KEY.split_at(14);
+    for n in [10, 5000] {
+        let mut data = String::new();
+        for i in 0..n {
+            // Plain, escaped, and plain beside the same one escaped.
+            data.push_str(&match i % 3 {
+                0 => format!("{ph}\n"),
+                1 => format!("k=\"{}\"\n", ph.replace('_', "\\x5f")),
+                _ => format!("k=\"{ph}\\x41\"\n"),
+            });
+        }
+        // A key whose plain start was counted as a placeholder: not counted.
+        data.push_str(&format!("k = \"{a}\" + \"{b}\";\n"));
+        let (f, count) = scan(data.as_bytes());
+        assert_eq!(f.len(), 1, "{n}");
+        assert_eq!(f[0].finding.encoding(), Some(Encoding::Concatenation));
+        assert_eq!(count, n as u64, "{n}");
+    }
+}
+
 #[test]
 fn plain_key_beside_an_encoded_one_is_reported_once() {
     let data = format!(
