@@ -31,10 +31,12 @@ pub struct Region {
 
 impl Region {
     pub(super) fn new(layer: Layer, start: usize) -> Region {
+        // Room for a key and its prefix: a region of a few pieces (a file of
+        // them decodes one per candidate) grows once, if at all.
         Region {
             layer,
-            bytes: Vec::new(),
-            map: Vec::new(),
+            bytes: Vec::with_capacity(64),
+            map: Vec::with_capacity(64),
             end: start,
         }
     }

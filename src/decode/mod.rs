@@ -727,16 +727,12 @@ fn collect(
     let mut covered: Vec<(layers::Decoder, usize)> = Vec::new();
     let mut idents = idents::Idents::default();
     det.pass_each(data, depth < MAX_DEPTH, |event| match event {
-        Event::Hit(h) => push_hit(
-            &mut hits,
-            budget,
-            DHit {
-                secret: data[h.start..h.end].to_vec(),
-                hit: h,
-                layers: Vec::new(),
-                context: None,
-            },
-        ),
+        Event::Hit(h) => push_hit(&mut hits, budget, || DHit {
+            secret: data[h.start..h.end].to_vec(),
+            hit: h,
+            layers: Vec::new(),
+            context: None,
+        }),
         Event::Placeholder(s, e) => placeholders.push(s, e, true),
         Event::Candidate(c) => {
             for &dec in layers::decoders(c.layer) {
@@ -758,10 +754,11 @@ fn collect(
     (hits, placeholders)
 }
 
-/// A hit kept, unless `hits` holds [`MAX_HITS`] already (then it is counted).
-fn push_hit(hits: &mut Vec<DHit>, budget: &mut Budget, hit: DHit) {
+/// A hit kept, unless `hits` holds [`MAX_HITS`] already (then it is counted,
+/// and not made: a file of a million matches copied each one's bytes).
+fn push_hit(hits: &mut Vec<DHit>, budget: &mut Budget, hit: impl FnOnce() -> DHit) {
     if hits.len() < MAX_HITS {
-        hits.push(hit);
+        hits.push(hit());
     } else {
         budget.dropped += 1;
     }
@@ -843,17 +840,15 @@ fn decode_candidate(
             continue;
         }
         revealed |= region.phys(h.hit.start) == c.at;
-        let context = match (h.context, region.layer) {
-            (None, Layer::Utf16 | Layer::Utf32) => {
-                Some(context_at(&region.bytes, h.hit.start, h.hit.end))
-            }
-            (ctx, _) => ctx,
-        };
-        let mut layers = vec![region.layer];
-        layers.extend(h.layers);
-        push_hit(
-            hits,
-            budget,
+        push_hit(hits, budget, || {
+            let context = match (h.context, region.layer) {
+                (None, Layer::Utf16 | Layer::Utf32) => {
+                    Some(context_at(&region.bytes, h.hit.start, h.hit.end))
+                }
+                (ctx, _) => ctx,
+            };
+            let mut layers = vec![region.layer];
+            layers.extend(h.layers);
             DHit {
                 hit: Hit {
                     start: ps,
@@ -863,8 +858,8 @@ fn decode_candidate(
                 secret: h.secret,
                 layers,
                 context,
-            },
-        );
+            }
+        });
     }
     for (s, e, plain) in inner_ph.list {
         let (ps, pe) = (region.phys(s), region.phys(e));

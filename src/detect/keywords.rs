@@ -240,42 +240,16 @@ impl Keywords {
     }
 
     /// (keyword index, start, end) of each keyword, left to right.
-    pub fn find_iter<'a>(
-        &'a self,
-        data: &'a [u8],
-    ) -> Box<dyn Iterator<Item = (usize, usize, usize)> + 'a> {
+    pub fn find_iter<'a>(&'a self, data: &'a [u8]) -> Matches<'a> {
         match self {
-            Keywords::Packed(s) => Box::new(
-                s.find_iter(data)
-                    .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
-            ),
-            Keywords::Grouped { searcher, slots } => {
-                let mut pos = 0;
-                Box::new(std::iter::from_fn(move || {
-                    while pos < data.len() {
-                        let m = searcher.find_in(data, Span::from(pos..data.len()))?;
-                        match &slots[m.pattern().as_usize()] {
-                            Slot::One(i) => {
-                                pos = m.end();
-                                return Some((*i, m.start(), m.end()));
-                            }
-                            Slot::Family(family) => match family.at(data, m.start()) {
-                                Some((id, end)) => {
-                                    pos = end;
-                                    return Some((id, m.start(), end));
-                                }
-                                // Not a member here: look again one byte on.
-                                None => pos = m.start() + 1,
-                            },
-                        }
-                    }
-                    None
-                }))
-            }
-            Keywords::Automaton(ac) => Box::new(
-                ac.find_iter(data)
-                    .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
-            ),
+            Keywords::Packed(s) => Matches::Packed(s.find_iter(data)),
+            Keywords::Grouped { searcher, slots } => Matches::Grouped {
+                searcher,
+                slots,
+                data,
+                pos: 0,
+            },
+            Keywords::Automaton(ac) => Matches::Automaton(ac.find_iter(data)),
         }
     }
 
@@ -283,6 +257,60 @@ impl Keywords {
     #[cfg(test)]
     pub fn packed(&self) -> bool {
         !matches!(self, Keywords::Automaton(_))
+    }
+}
+
+/// [`Keywords::find_iter`]'s matches: a value, not a boxed iterator (a file of
+/// short decoded regions starts a pass for each).
+pub enum Matches<'a> {
+    Packed(packed::FindIter<'a, 'a>),
+    Grouped {
+        searcher: &'a packed::Searcher,
+        slots: &'a [Slot],
+        data: &'a [u8],
+        pos: usize,
+    },
+    Automaton(aho_corasick::FindIter<'a, 'a>),
+}
+
+impl Iterator for Matches<'_> {
+    type Item = (usize, usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize, usize)> {
+        match self {
+            Matches::Packed(it) => it
+                .next()
+                .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
+            Matches::Grouped {
+                searcher,
+                slots,
+                data,
+                pos,
+            } => {
+                let data: &[u8] = data;
+                while *pos < data.len() {
+                    let m = searcher.find_in(data, Span::from(*pos..data.len()))?;
+                    match &slots[m.pattern().as_usize()] {
+                        Slot::One(i) => {
+                            *pos = m.end();
+                            return Some((*i, m.start(), m.end()));
+                        }
+                        Slot::Family(family) => match family.at(data, m.start()) {
+                            Some((id, end)) => {
+                                *pos = end;
+                                return Some((id, m.start(), end));
+                            }
+                            // Not a member here: look again one byte on.
+                            None => *pos = m.start() + 1,
+                        },
+                    }
+                }
+                None
+            }
+            Matches::Automaton(it) => it
+                .next()
+                .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
+        }
     }
 }
 

@@ -335,7 +335,17 @@ impl Detector {
         let Some(ac) = &automata.keywords else {
             return;
         };
-        let mut searched = vec![Searched::default(); self.rules.rules.len()];
+        // On the stack for a few rules (the built-in ones): a file of short
+        // decoded regions starts a pass for each.
+        let mut inline: [Searched; 8] = Default::default();
+        let mut heap = Vec::new();
+        let searched: &mut [Searched] = match self.rules.rules.len() {
+            n if n <= inline.len() => &mut inline[..n],
+            n => {
+                heap.resize(n, Searched::default());
+                &mut heap
+            }
+        };
         // Triggers searched apart (a user's keyword overlaps one): merged in.
         let mut apart = match (&automata.trigger_ac, candidates) {
             (Some(tac), true) => tac.find_iter(data).collect::<Vec<_>>(),
