@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use base64::Engine as _;
 
 use crate::detect::location::{Locator, char_count};
-use crate::detect::{Candidate, Detector, Event, Hit, context_at, line_allows};
+use crate::detect::{Candidate, Detector, Event, Hit, InlineAllows, context_at};
 pub use crate::detect::{Layer, Trigger};
 use crate::finding::{Context, Finding, Provenance};
 use crate::rules::{RuleKind, RuleSet};
@@ -598,6 +598,7 @@ pub fn detect_in(
     hits.sort_by_key(|h| (h.hit.start, h.hit.rule, h.layers.len()));
     hits.dedup_by_key(|h| (h.hit.start, h.hit.rule));
     let mut locator = Locator::new(data);
+    let mut allows = InlineAllows::new(data);
     for h in hits {
         let (start, end) = (h.hit.start, h.hit.end.max(h.hit.start));
         let wide = match h.layers.first() {
@@ -615,8 +616,7 @@ pub fn detect_in(
             [line, col, end_line, end_col]
         };
         let context = h.context.unwrap_or_else(|| context_at(data, start, end));
-        let allowed =
-            line_allows(data, start) || context.text.contains(crate::finding::INLINE_ALLOW);
+        let allowed = allows.allows(start) || context.text.contains(crate::finding::INLINE_ALLOW);
         let mut finding = det.make_finding(&h.hit, &h.secret, prov, at, context, allowed);
         finding.decoding = h.layers.iter().map(|l| l.encoding()).collect();
         // A plain key in binary data may run into the container's next bytes.

@@ -319,8 +319,9 @@ impl Detector {
         hits.sort_by_key(|h| (h.start, h.rule, h.end));
         hits.dedup_by_key(|h| (h.start, h.rule));
         let mut locator = Locator::new(data);
+        let mut allows = InlineAllows::new(data);
         for hit in hits {
-            out.push(self.finding(hit, data, prov, &mut locator));
+            out.push(self.finding(hit, data, prov, (&mut locator, &mut allows)));
         }
         stats
     }
@@ -545,11 +546,17 @@ impl Detector {
         Judgement::Hit { start, end, read }
     }
 
-    fn finding(&self, hit: Hit, data: &[u8], prov: &Provenance, locator: &mut Locator) -> Finding {
+    fn finding(
+        &self,
+        hit: Hit,
+        data: &[u8],
+        prov: &Provenance,
+        (locator, allows): (&mut Locator, &mut InlineAllows),
+    ) -> Finding {
         let (line, column) = locator.locate(hit.start);
         let (end_line, end_column) = locator.locate(hit.end);
         let context = context_at(data, hit.start, hit.end);
-        let allowed = line_allows(data, hit.start);
+        let allowed = allows.allows(hit.start);
         let matched = data[hit.start..hit.end].to_vec();
         self.make_finding(
             &hit,
@@ -648,10 +655,46 @@ fn overlap(a: &[u8], b: &[u8]) -> bool {
     holds(a, b) || holds(b, a) || chain(a, b) || chain(b, a)
 }
 
-/// Whether the line around `offset` (within a few KiB) carries `qrcp-scan:allow`.
-pub fn line_allows(data: &[u8], offset: usize) -> bool {
-    let (from, to) = line_bounds_within(data, offset, 4096, 4096);
-    memchr::memmem::find(&data[from..to], crate::finding::INLINE_ALLOW.as_bytes()).is_some()
+/// How far around a finding its line is searched for `qrcp-scan:allow`.
+const ALLOW_WITHIN: usize = 4096;
+
+/// Whether the lines of one blob's findings carry `qrcp-scan:allow` (within a
+/// few KiB of each). While the findings are few, each line is searched; once
+/// their searches would add up to more than the blob, the blob is searched once
+/// and each finding looks the places up (ten thousand findings on one long
+/// minified line each searched 8 KiB).
+pub struct InlineAllows<'a> {
+    data: &'a [u8],
+    asked: usize,
+    places: Option<Vec<usize>>,
+}
+
+impl<'a> InlineAllows<'a> {
+    pub fn new(data: &'a [u8]) -> InlineAllows<'a> {
+        InlineAllows {
+            data,
+            asked: 0,
+            places: None,
+        }
+    }
+
+    /// Whether the line around `offset` carries `qrcp-scan:allow`.
+    pub fn allows(&mut self, offset: usize) -> bool {
+        let allow = crate::finding::INLINE_ALLOW.as_bytes();
+        let data = self.data;
+        self.asked += 1;
+        if self.places.is_none() && self.asked.saturating_mul(2 * ALLOW_WITHIN) > data.len() {
+            self.places = Some(memchr::memmem::find_iter(data, allow).collect());
+        }
+        let (from, to) = line_bounds_within(data, offset, ALLOW_WITHIN, ALLOW_WITHIN);
+        match &self.places {
+            Some(places) => {
+                let i = places.partition_point(|&s| s < from);
+                places.get(i).is_some_and(|&s| s + allow.len() <= to)
+            }
+            None => memchr::memmem::find(&data[from..to], allow).is_some(),
+        }
+    }
 }
 
 /// A byte that can follow a key prefix in something meant as a key (or a template
@@ -812,6 +855,33 @@ mod tests {
         assert!(!d.has_candidate(b"nothing to see here\n"));
         assert!(d.path_matches("config/.env"));
         assert!(!d.path_matches("config/.env.example"));
+    }
+
+    /// The blob's places looked up answer what each line's search answers: at
+    /// a window's edges, on long lines and short ones.
+    #[test]
+    fn inline_allows_answers_as_each_line_does() {
+        let allow = crate::finding::INLINE_ALLOW;
+        let mut data = String::new();
+        for i in 0..400 {
+            data.push_str(&"x".repeat(i * 37 % 300));
+            if i % 7 == 0 {
+                data.push_str(allow);
+            }
+            data.push(if i % 50 == 0 { ' ' } else { '\n' });
+        }
+        data.push_str(&"y".repeat(9000));
+        data.push_str(allow);
+        let data = data.as_bytes();
+        let mut allows = InlineAllows::new(data);
+        let mut indexed = false;
+        for offset in (0..data.len()).step_by(13) {
+            let (from, to) = line_bounds_within(data, offset, ALLOW_WITHIN, ALLOW_WITHIN);
+            let want = memchr::memmem::find(&data[from..to], allow.as_bytes()).is_some();
+            assert_eq!(allows.allows(offset), want, "{offset}");
+            indexed |= allows.places.is_some();
+        }
+        assert!(indexed);
     }
 
     #[test]
