@@ -46,6 +46,12 @@ impl Region {
         self.map.push(at);
     }
 
+    /// Bytes copied as they are from offset `at` on.
+    pub(super) fn extend(&mut self, bytes: &[u8], at: usize) {
+        self.bytes.extend_from_slice(bytes);
+        self.map.extend(at..at + bytes.len());
+    }
+
     pub(super) fn push_char(&mut self, c: char, at: usize) {
         let mut buf = [0u8; 4];
         for &b in c.encode_utf8(&mut buf).as_bytes() {
@@ -320,6 +326,13 @@ fn hex_escapes(data: &[u8], at: usize, layer: Layer) -> Option<Region> {
     let mut r = Region::new(layer, s);
     let mut i = s;
     while i < limit && data[i] != b'\n' {
+        // What no escape starts is copied in runs, up to the line's end.
+        let run = memchr::memchr2(mark, b'\n', &data[i..limit]).unwrap_or(limit - i);
+        r.extend(&data[i..i + run], i);
+        i += run;
+        if i >= limit || data[i] == b'\n' {
+            break;
+        }
         if data[i] == mark {
             let soft = match data.get(i + 1..) {
                 Some([b'\r', b'\n', ..]) if soft_breaks => Some(3),
@@ -443,6 +456,13 @@ fn escape(data: &[u8], at: usize) -> Option<Region> {
     let mut r = Region::new(Layer::Escape, s);
     let mut i = s;
     while i < e {
+        // What no escape starts is copied in runs.
+        let run = memchr::memchr2(b'&', b'\\', &data[i..e]).unwrap_or(e - i);
+        r.extend(&data[i..i + run], i);
+        i += run;
+        if i >= e {
+            break;
+        }
         let b = data[i];
         if b == b'&'
             && let Some((c, len)) = entity(&data[i..e])
