@@ -348,6 +348,27 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "escape",
         ),
+        (
+            // A numeric reference without its `;`, as browsers read it (before
+            // `live`: its digits end where the letters start).
+            "web/legal.html",
+            format!("<p>{}</p>\n", k[32].replacen('_', "&#95", 1)).into_bytes(),
+            1,
+            "escape",
+        ),
+        (
+            // Python's eight-digit and named escapes.
+            "docs/example.py",
+            format!(
+                "# seed\nKEY = \"{}\"\n",
+                k[33]
+                    .replacen('_', "\\U0000005f", 1)
+                    .replacen('_', "\\N{LOW LINE}", 1)
+            )
+            .into_bytes(),
+            2,
+            "escape",
+        ),
     ]
 }
 
@@ -385,7 +406,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..32).map(|_| live_key()).collect()
+    (0..34).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -503,6 +503,18 @@ fn escape(data: &[u8], at: usize) -> Option<Region> {
                 Some((v, 4)) => (char::from_u32(v).unwrap_or('\u{FFFD}'), 6),
                 _ => (next as char, 2),
             },
+            // Python's and C's eight-digit form: `\U0000005f`.
+            b'U' => match hex_run(data, i + 2, 8, e) {
+                Some((v, 8)) => (char::from_u32(v).unwrap_or('\u{FFFD}'), 10),
+                _ => (next as char, 2),
+            },
+            // Python's named form of the one character a prefix holds: `\N{LOW LINE}`.
+            b'N' if data
+                .get(i + 2..(i + 12).min(e))
+                .is_some_and(|n| n.eq_ignore_ascii_case(b"{LOW LINE}")) =>
+            {
+                ('_', 12)
+            }
             b'x' => match hex_run(data, i + 2, 2, e) {
                 Some((v, 2)) => (char::from_u32(v).unwrap_or('\u{FFFD}'), 4),
                 _ => (next as char, 2),
@@ -565,15 +577,29 @@ fn css_escape(s: &[u8]) -> Option<(char, usize)> {
 /// An HTML character reference at the start of `s` (`&#95;`, `&#x5f;`, `&lowbar;`):
 /// the character and the reference's length.
 fn entity(s: &[u8]) -> Option<(char, usize)> {
+    // A numeric reference, its `;` optional as HTML reads it (`&#95live` is
+    // `_live` in a browser): every digit, then the `;` if there is one.
+    if s.get(1) == Some(&b'#') {
+        let hex = matches!(s.get(2), Some(b'x' | b'X'));
+        let from = if hex { 3 } else { 2 };
+        let n = s[from..]
+            .iter()
+            .take(if hex { 8 } else { 10 })
+            .take_while(|b| {
+                if hex {
+                    b.is_ascii_hexdigit()
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+            .count();
+        let digits = std::str::from_utf8(&s[from..from + n]).ok()?;
+        let v = u32::from_str_radix(digits, if hex { 16 } else { 10 }).ok()?;
+        let end = from + n + usize::from(s.get(from + n) == Some(&b';'));
+        return Some((char::from_u32(v)?, end));
+    }
     let semi = memchr::memchr(b';', &s[..s.len().min(12)])?;
-    let body = &s[1..semi];
-    let c = match body {
-        [b'#', b'x' | b'X', hex @ ..] if !hex.is_empty() => {
-            char::from_u32(u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?)?
-        }
-        [b'#', dec @ ..] if !dec.is_empty() && dec.iter().all(u8::is_ascii_digit) => {
-            char::from_u32(std::str::from_utf8(dec).ok()?.parse().ok()?)?
-        }
+    let c = match &s[1..semi] {
         b"UnderBar" => '_',
         name => (0u8..128)
             .find(|&c| super::html_name(c).is_some_and(|n| n.as_bytes() == name))?

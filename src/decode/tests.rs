@@ -138,6 +138,11 @@ fn any_spelling_of_the_underscore_is_read() {
         ("&#095;", Encoding::Escape),
         ("&#x005F;", Encoding::Escape),
         ("&UnderBar;", Encoding::Escape),
+        ("&#95", Encoding::Escape),
+        ("&#x5f", Encoding::Escape),
+        ("\\U0000005f", Encoding::Escape),
+        ("\\N{LOW LINE}", Encoding::Escape),
+        ("\\N{low line}", Encoding::Escape),
         ("%255f", Encoding::Percent),
     ] {
         let text = format!("k = \"{}\";\n", KEY.replace('_', under));
