@@ -67,6 +67,8 @@ rep("bound.js", b't="qrcp_live_";t+t+"ab"+')
 rep("escape-head.txt", b"qrcp\\")
 rep("entity-head.html", b"qrcp&")
 rep("markdown.md", b"qrcp\\_live\\_")
+rep("wbr.html", b"qrcp_live_Ab<wbr>")
+rep("zwsp.txt", "qrcp_li\u200b".encode())
 def sourcemap(name, n):
     p = os.path.join(work, name)
     if not os.path.exists(p):
@@ -96,7 +98,7 @@ case_row() { # row file reference-file
         "$2" "$BIN dir $WORK/$2 --format json" \
         "$3" "$BIN dir $WORK/$3 --format json" >/dev/null || true # judged below
 }
-for f in backslash.txt escape-head.txt entity-head.html markdown.md percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js \
+for f in backslash.txt escape-head.txt entity-head.html markdown.md wbr.html zwsp.txt percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js \
          template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt \
          hex.txt hex-sep.txt codes.js babel.js bound.js; do
     case_row "$f" "$f" plain.js

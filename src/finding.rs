@@ -158,6 +158,10 @@ pub enum Encoding {
     /// MIME quoted-printable (`=5F`, lines wrapped by `=` at their end).
     #[serde(rename = "quoted-printable")]
     QuotedPrintable,
+    /// Invisible characters (zero-width spaces and joiners, soft hyphens, a BOM)
+    /// and HTML tags (`<wbr>`, `<span>`) inside a key, removed.
+    #[serde(rename = "invisible")]
+    Invisible,
 }
 
 impl Encoding {
@@ -173,6 +177,7 @@ impl Encoding {
             Encoding::Hex => "hex",
             Encoding::CharCodes => "character codes",
             Encoding::QuotedPrintable => "quoted-printable",
+            Encoding::Invisible => "invisible characters and tags removed",
         }
     }
 }

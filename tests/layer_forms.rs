@@ -369,6 +369,32 @@ fn cases(k: &[String]) -> Vec<Case> {
             2,
             "escape",
         ),
+        (
+            // A page that breaks long words with `<wbr>`, and highlights in spans.
+            "web/keys.html",
+            format!(
+                "<p>\n<code><span>{}</span><wbr>{}<wbr>{}</code></p>\n",
+                &k[34][..4],
+                &k[34][4..20],
+                &k[34][20..]
+            )
+            .into_bytes(),
+            2,
+            "invisible",
+        ),
+        (
+            // Zero-width spaces pasted into notes with the key.
+            "docs/notes.md",
+            format!(
+                "# Notes\n\nstaging: {}\u{200b}{}\u{200b}{}\n",
+                &k[35][..7],
+                &k[35][7..18],
+                &k[35][18..]
+            )
+            .into_bytes(),
+            3,
+            "invisible",
+        ),
     ]
 }
 
@@ -406,7 +432,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..34).map(|_| live_key()).collect()
+    (0..36).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -55,7 +55,7 @@ pub fn detector(rules: std::sync::Arc<RuleSet>) -> anyhow::Result<Detector> {
 }
 
 /// The layers in the order of their codes in [`builtin_triggers`]' data.
-const LAYER_CODES: [Layer; 9] = [
+const LAYER_CODES: [Layer; 10] = [
     Layer::Base64,
     Layer::Percent,
     Layer::Escape,
@@ -65,6 +65,7 @@ const LAYER_CODES: [Layer; 9] = [
     Layer::Hex,
     Layer::CharCodes,
     Layer::QuotedPrintable,
+    Layer::Invisible,
 ];
 
 /// What [`triggers`] depends on in a rule set (each rule's kind and keywords),
@@ -247,6 +248,28 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                     let mut p = kw[..cut].to_vec();
                     p.extend_from_slice(brk.as_bytes());
                     add(p, Layer::Concatenation, 0);
+                }
+                // Cut by an escape or a reference (`qrcp_l\x69ve_`, a zero-width
+                // space escaped: `qrcp_li\u200bve_`, `qrcp_li&#8203;ve_`).
+                for (intro, layer) in [
+                    (b'\\', Layer::Escape),
+                    (b'&', Layer::Escape),
+                    (b'%', Layer::Percent),
+                ] {
+                    add([&kw[..cut], &[intro]].concat(), layer, 0);
+                }
+                // Cut by an HTML tag (`qrcp<wbr>_live_…`) or an invisible
+                // character (a zero-width space, a soft hyphen, a BOM): the
+                // first bytes of each.
+                for lead in [
+                    &b"<"[..],
+                    b"\xe2\x80",
+                    b"\xe2\x81",
+                    b"\xc2\xad",
+                    b"\xef\xbb",
+                    b"\xe1\xa0",
+                ] {
+                    add([&kw[..cut], lead].concat(), Layer::Invisible, 0);
                 }
             }
             // Up to the first character that needs encoding, then that character.

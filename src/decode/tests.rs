@@ -66,6 +66,8 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
             let codes: Vec<String> = key.bytes().map(|b| b.to_string()).collect();
             format!("k=String.fromCharCode({})", codes.join(",")).into_bytes()
         }
+        // A zero-width space in the body, as a page's `<wbr>` would break it.
+        Layer::Invisible => format!("<p>{}\u{200b}{}</p>", &key[..16], &key[16..]).into_bytes(),
     }
 }
 
@@ -96,7 +98,7 @@ fn text(s: &str, layer: Layer) -> Vec<u8> {
 }
 
 /// Every layer (the data of the built-in triggers lists them all).
-const LAYERS: [Layer; 9] = LAYER_CODES;
+const LAYERS: [Layer; 10] = LAYER_CODES;
 
 #[test]
 fn triggers_include_the_three_base64_alignments() {
@@ -158,6 +160,49 @@ fn any_spelling_of_the_underscore_is_read() {
         f.iter().all(|f| f.finding.secret.as_deref() != Some(KEY)),
         "{text}"
     );
+}
+
+/// A key split by invisible characters or HTML tags, in the body or in the
+/// keyword itself, as a page shows it or a highlighter cuts it; with the
+/// characters escaped too.
+#[test]
+fn invisible_characters_and_tags_are_removed() {
+    for split in [
+        "\u{200b}",
+        "\u{200c}",
+        "\u{200d}",
+        "\u{2060}",
+        "\u{feff}",
+        "\u{ad}",
+        "<wbr>",
+        "<wbr/>",
+        "</span><span class=\"tok\">",
+        "&#8203;",
+        "\\u200b",
+        "&shy;",
+        "&ZeroWidthSpace;",
+        "\\u{200b}",
+    ] {
+        for at in [4, 8, 10, 21] {
+            let cut = format!("{}{split}{}", &KEY[..at], &KEY[at..]);
+            let text = format!("<code>{cut}</code>\n");
+            let (f, _) = scan(text.as_bytes());
+            assert_eq!(f.len(), 1, "{text}");
+            assert_eq!(f[0].finding.secret.as_deref(), Some(KEY), "{text}");
+            assert!(
+                f[0].finding.decoding.contains(&Encoding::Invisible),
+                "{text}"
+            );
+        }
+    }
+    // Other white space is not invisible.
+    for text in [
+        format!("{}\u{a0}{}", &KEY[..20], &KEY[20..]),
+        format!("{}\u{2028}{}", &KEY[..20], &KEY[20..]),
+    ] {
+        let (f, _) = scan(text.as_bytes());
+        assert!(f.is_empty(), "{text}");
+    }
 }
 
 #[test]

@@ -411,12 +411,16 @@ impl Detector {
                     Some(b'\\') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
                         Some(Layer::Concatenation)
                     }
-                    Some(b'\\') => Some(Layer::Escape),
+                    // `\x41…`, `&#65;…`, `&shy;`: an escape or a reference.
+                    Some(b'\\' | b'&') => Some(Layer::Escape),
                     Some(b'%') => Some(Layer::Percent),
                     // A quoted-printable soft line break (a mail body wrapped at 76).
                     Some(b'=') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
                         Some(Layer::QuotedPrintable)
                     }
+                    // An HTML tag or an invisible character inside the key
+                    // (`qrcp_live_Ab<wbr>Cd…`, a zero-width space).
+                    Some(b'<' | 0xC2 | 0xE1 | 0xE2 | 0xEF) => Some(Layer::Invisible),
                     _ => None,
                 };
                 let layer = layer.filter(|_| candidates && rule.spec.kind == RuleKind::Secret);

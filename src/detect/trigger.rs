@@ -19,6 +19,7 @@ pub enum Layer {
     Hex,
     CharCodes,
     QuotedPrintable,
+    Invisible,
 }
 
 impl Layer {
@@ -34,6 +35,7 @@ impl Layer {
             Layer::Hex => Encoding::Hex,
             Layer::CharCodes => Encoding::CharCodes,
             Layer::QuotedPrintable => Encoding::QuotedPrintable,
+            Layer::Invisible => Encoding::Invisible,
         }
     }
 }
