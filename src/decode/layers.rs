@@ -174,13 +174,13 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Hex => hex_text(data, c.at),
         Decoder::CharCodes => char_codes(data, c.at),
         Decoder::QuotedPrintable => hex_escapes(data, c.at, Layer::QuotedPrintable),
-        Decoder::Invisible => invisible(data, c.at),
+        Decoder::Invisible => super::invisible::strip(data, c.at),
     }
 }
 
 /// `[at - BEFORE, at + AFTER)` cut to the line holding `at`, without scanning a
 /// megabyte-long line for its ends.
-fn window(data: &[u8], at: usize) -> (usize, usize) {
+pub(super) fn window(data: &[u8], at: usize) -> (usize, usize) {
     let at = at.min(data.len());
     let lo = at.saturating_sub(BEFORE);
     let hi = (at + AFTER).min(data.len());
@@ -616,63 +616,6 @@ fn entity(s: &[u8]) -> Option<(char, usize)> {
     };
     Some((c, semi + 1))
 }
-
-/// The candidate's line without invisible characters and HTML tags: a key split
-/// by a zero-width space, a soft hyphen or `<wbr>` (which a page inserts in long
-/// words), or highlighted in pieces (`<span>…</span>`), reads whole in a browser
-/// and when copied from it.
-fn invisible(data: &[u8], at: usize) -> Option<Region> {
-    let (s, e) = window(data, at);
-    let mut r = Region::new(Layer::Invisible, s);
-    let mut i = s;
-    while i < e {
-        let run = data[i..e]
-            .iter()
-            .position(|b| matches!(b, b'<' | 0xC2 | 0xE1 | 0xE2 | 0xEF))
-            .unwrap_or(e - i);
-        r.extend(&data[i..i + run], i);
-        i += run;
-        if i >= e {
-            break;
-        }
-        match invisible_len(&data[i..e]).or_else(|| tag_len(&data[i..e])) {
-            Some(n) => i += n,
-            None => {
-                r.push(data[i], i);
-                i += 1;
-            }
-        }
-    }
-    r.finish(e)
-}
-
-/// The length of the invisible character `s` starts with, in UTF-8: U+00AD (soft
-/// hyphen), U+180E, U+200B to U+200F (zero-width space, joiners, direction
-/// marks), U+2060 to U+2064 (word joiner, invisible operators), U+FEFF.
-fn invisible_len(s: &[u8]) -> Option<usize> {
-    match s {
-        [0xC2, 0xAD, ..] => Some(2),
-        [0xE1, 0xA0, 0x8E, ..] | [0xE2, 0x80, 0x8B..=0x8F, ..] => Some(3),
-        [0xE2, 0x81, 0xA0..=0xA4, ..] | [0xEF, 0xBB, 0xBF, ..] => Some(3),
-        _ => None,
-    }
-}
-
-/// The length of the HTML tag `s` starts with: `<`, a letter or `/`, then up to
-/// [`MAX_TAG`] bytes holding no `<` and no line break, then `>`.
-fn tag_len(s: &[u8]) -> Option<usize> {
-    if !s
-        .get(1)
-        .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'/')
-    {
-        return None;
-    }
-    let close = s.iter().take(MAX_TAG).position(|&b| b == b'>')?;
-    (!s[1..close].iter().any(|&b| b == b'<' || b == b'\n')).then_some(close + 1)
-}
-
-/// Longest HTML tag removed from inside a key.
-const MAX_TAG: usize = 256;
 
 pub(super) fn is_quote(b: u8) -> bool {
     matches!(b, b'"' | b'\'' | b'`')

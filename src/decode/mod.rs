@@ -13,6 +13,7 @@
 #[rustfmt::skip]
 mod builtin_triggers;
 mod idents;
+mod invisible;
 mod joins;
 mod layers;
 mod shell;

@@ -177,6 +177,8 @@ fn invisible_characters_and_tags_are_removed() {
         "<wbr>",
         "<wbr/>",
         "</span><span class=\"tok\">",
+        "<B>",
+        "<a href=\"/k\">",
         "&#8203;",
         "\\u200b",
         "&shy;",
@@ -195,8 +197,12 @@ fn invisible_characters_and_tags_are_removed() {
             );
         }
     }
-    // Other white space is not invisible.
+    // Other white space is not invisible, and a tag that ends a run of text
+    // (a cell, a line break) is not removed.
     for text in [
+        format!("<td>{}</td><td>{}</td>", &KEY[..20], &KEY[20..]),
+        format!("{}<br>{}", &KEY[..20], &KEY[20..]),
+        format!("{}<x-y>{}", &KEY[..20], &KEY[20..]),
         format!("{}\u{a0}{}", &KEY[..20], &KEY[20..]),
         format!("{}\u{2028}{}", &KEY[..20], &KEY[20..]),
     ] {
