@@ -583,22 +583,21 @@ fn entity(s: &[u8]) -> Option<(char, usize)> {
     // A numeric reference, its `;` optional as HTML reads it (`&#95live` is
     // `_live` in a browser): every digit, then the `;` if there is one.
     if s.get(1) == Some(&b'#') {
-        let hex = matches!(s.get(2), Some(b'x' | b'X'));
-        let from = if hex { 3 } else { 2 };
-        let n = s[from..]
-            .iter()
-            .take(if hex { 8 } else { 10 })
-            .take_while(|b| {
-                if hex {
-                    b.is_ascii_hexdigit()
-                } else {
-                    b.is_ascii_digit()
-                }
-            })
-            .count();
-        let digits = std::str::from_utf8(&s[from..from + n]).ok()?;
-        let v = u32::from_str_radix(digits, if hex { 16 } else { 10 }).ok()?;
-        let end = from + n + usize::from(s.get(from + n) == Some(&b';'));
+        let (v, end) = match s.get(2) {
+            Some(b'x' | b'X') => {
+                let (v, n) = hex_run(s, 3, 8, s.len())?;
+                (v, 3 + n)
+            }
+            _ => {
+                let n = s[2..]
+                    .iter()
+                    .take(10)
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                (std::str::from_utf8(&s[2..2 + n]).ok()?.parse().ok()?, 2 + n)
+            }
+        };
+        let end = end + usize::from(s.get(end) == Some(&b';'));
         return Some((char::from_u32(v)?, end));
     }
     let semi = memchr::memchr(b';', &s[..s.len().min(18)])?;
