@@ -6,6 +6,17 @@
 use super::Layer;
 use super::layers::{Region, window};
 
+/// The first bytes of each thing [`strip`] removes: a tag's `<`, and the first
+/// two bytes of each invisible character's UTF-8 (see [`invisible_len`]).
+pub(super) const LEADS: [&[u8]; 6] = [
+    b"<",
+    b"\xe2\x80",
+    b"\xe2\x81",
+    b"\xc2\xad",
+    b"\xef\xbb",
+    b"\xe1\xa0",
+];
+
 /// The candidate's line without invisible characters and HTML tags: a key split
 /// by a zero-width space, a soft hyphen or `<wbr>` (which a page inserts in long
 /// words), or highlighted in pieces (`<span>…</span>`), reads whole in a browser
@@ -17,7 +28,7 @@ pub(super) fn strip(data: &[u8], at: usize) -> Option<Region> {
     while i < e {
         let run = data[i..e]
             .iter()
-            .position(|b| matches!(b, b'<' | 0xC2 | 0xE1 | 0xE2 | 0xEF))
+            .position(|&b| Layer::invisible_lead(b))
             .unwrap_or(e - i);
         r.extend(&data[i..i + run], i);
         i += run;

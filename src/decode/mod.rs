@@ -252,24 +252,12 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                 }
                 // Cut by an escape or a reference (`qrcp_l\x69ve_`, a zero-width
                 // space escaped: `qrcp_li\u200bve_`, `qrcp_li&#8203;ve_`).
-                for (intro, layer) in [
-                    (b'\\', Layer::Escape),
-                    (b'&', Layer::Escape),
-                    (b'%', Layer::Percent),
-                ] {
+                for (intro, layer) in INTRODUCERS {
                     add([&kw[..cut], &[intro]].concat(), layer, 0);
                 }
                 // Cut by an HTML tag (`qrcp<wbr>_live_…`) or an invisible
-                // character (a zero-width space, a soft hyphen, a BOM): the
-                // first bytes of each.
-                for lead in [
-                    &b"<"[..],
-                    b"\xe2\x80",
-                    b"\xe2\x81",
-                    b"\xc2\xad",
-                    b"\xef\xbb",
-                    b"\xe1\xa0",
-                ] {
+                // character (a zero-width space, a soft hyphen, a BOM).
+                for lead in invisible::LEADS {
                     add([&kw[..cut], lead].concat(), Layer::Invisible, 0);
                 }
             }
@@ -278,15 +266,9 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                 && j > 0
             {
                 let (head, c) = (&kw[..j], kw[j]);
-                // Any escape or reference at all: the decoders read every
-                // spelling (`\x5f`, `\u{5F}`, `\137`, CSS's `\5f `, Markdown's
-                // `\_`, `&#095;`, `&lowbar;`, `&UnderBar;`, `%5F`, `%255F`), and a
-                // spelling a trigger had to name was a spelling missed.
-                for (intro, layer) in [
-                    (b'\\', Layer::Escape),
-                    (b'&', Layer::Escape),
-                    (b'%', Layer::Percent),
-                ] {
+                // Any escape or reference at all (the cuts above start at four
+                // bytes; a keyword's first character to encode may come sooner).
+                for (intro, layer) in INTRODUCERS {
                     add([head, &[intro]].concat(), layer, 0);
                 }
                 for (form, layer) in ONE_CHARACTER {
@@ -402,6 +384,16 @@ impl Spelling {
         out
     }
 }
+
+/// What starts an escape or a reference, whatever spelling comes next: the
+/// decoders read every one (`\x5f`, `\u{5F}`, `\137`, CSS's `\5f `, Markdown's
+/// `\_`, `&#095;`, `&#95`, `&lowbar;`, `&UnderBar;`, `%5F`, `%255F`), and a
+/// spelling a trigger had to name was a spelling missed.
+const INTRODUCERS: [(u8, Layer); 3] = [
+    (b'\\', Layer::Escape),
+    (b'&', Layer::Escape),
+    (b'%', Layer::Percent),
+];
 
 /// The spellings of the one character after a keyword's alphanumeric start that
 /// no introducer alone marks (`qrcp=5F`: a `=` is too common to follow).

@@ -420,7 +420,7 @@ impl Detector {
                     }
                     // An HTML tag or an invisible character inside the key
                     // (`qrcp_live_Ab<wbr>Cd…`, a zero-width space).
-                    Some(b'<' | 0xC2 | 0xE1 | 0xE2 | 0xEF) => Some(Layer::Invisible),
+                    Some(&b) if Layer::invisible_lead(b) => Some(Layer::Invisible),
                     _ => None,
                 };
                 let layer = layer.filter(|_| candidates && rule.spec.kind == RuleKind::Secret);

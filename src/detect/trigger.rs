@@ -40,6 +40,16 @@ impl Layer {
     }
 }
 
+impl Layer {
+    /// Whether `b` may start what the invisible layer removes: an HTML tag's
+    /// `<`, or the first byte of an invisible character's UTF-8 (U+00AD, U+180E,
+    /// U+200B–U+200F, U+2060–U+2064, U+FEFF). The pass makes a keyword stopped
+    /// by one a candidate; the decoder looks closer.
+    pub fn invisible_lead(b: u8) -> bool {
+        matches!(b, b'<' | 0xC2 | 0xE1 | 0xE2 | 0xEF)
+    }
+}
+
 /// A literal whose presence means a layer may hide a keyword here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trigger {
