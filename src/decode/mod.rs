@@ -919,11 +919,12 @@ impl Placeholders {
 
     fn push(&mut self, s: usize, e: usize, plain: bool) {
         if let Some(bits) = &mut self.bits {
-            let v = &mut bits[usize::from(!plain)];
-            if v.len() <= s / 64 {
-                v.resize(s / 64 + 1, 0);
+            // Both as long, for `count` (a start is under the blob's length:
+            // only a broken mapping would grow them).
+            if bits[0].len() <= s / 64 {
+                bits.iter_mut().for_each(|v| v.resize(s / 64 + 1, 0));
             }
-            v[s / 64] |= 1 << (s % 64);
+            bits[usize::from(!plain)][s / 64] |= 1 << (s % 64);
             return;
         }
         self.list.push((s, e, plain));
@@ -957,18 +958,11 @@ impl Placeholders {
     /// Distinct starts (after [`Placeholders::settle_all`]).
     fn count(&self) -> u64 {
         match &self.bits {
-            Some([plain, decoded]) => {
-                plain
-                    .iter()
-                    .zip(decoded.iter().chain(std::iter::repeat(&0)))
-                    .map(|(a, b)| u64::from((a | b).count_ones()))
-                    .sum::<u64>()
-                    + decoded
-                        .iter()
-                        .skip(plain.len())
-                        .map(|w| u64::from(w.count_ones()))
-                        .sum::<u64>()
-            }
+            Some([plain, decoded]) => plain
+                .iter()
+                .zip(decoded)
+                .map(|(a, b)| u64::from((a | b).count_ones()))
+                .sum(),
             None => self.list.len() as u64,
         }
     }
