@@ -177,7 +177,7 @@ impl Encoding {
             Encoding::Hex => "hex",
             Encoding::CharCodes => "character codes",
             Encoding::QuotedPrintable => "quoted-printable",
-            Encoding::Invisible => "invisible characters and tags removed",
+            Encoding::Invisible => "text with invisible characters or tags",
         }
     }
 }
