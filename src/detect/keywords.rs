@@ -92,9 +92,14 @@ impl Family {
                 if dfa.is_dead(sid) {
                     break;
                 }
+                // An anchored walk's match states also carry the members that
+                // start later (copied along failure links): only one starting
+                // at `at` is this search's.
                 if dfa.is_match(sid) {
-                    let k = dfa.match_pattern(sid, 0).as_usize();
-                    found = Some((self.ids[k], i));
+                    let pid = dfa.match_pattern(sid, 0);
+                    if i - dfa.pattern_len(pid) == at {
+                        found = Some((self.ids[pid.as_usize()], i));
+                    }
                 }
             }
             let Some(&b) = data.get(i) else { break };
@@ -348,5 +353,21 @@ mod tests {
         assert_eq!(got, want);
         assert!(k.is_match(b"zzqrcpb1"));
         assert!(!k.is_match(b"zzqrc"));
+    }
+
+    /// A member ending inside another's path (`qrcpb` in `qrcpaqrcpbz`) is no
+    /// match of a walk that started at the other's start.
+    #[test]
+    fn a_family_member_starts_where_the_head_was_found() {
+        // More literals than Teddy takes, fewer once the family is one head.
+        let mut words: Vec<Vec<u8>> = (0..60u8).map(|i| vec![b'z', b'a' + i % 26, i]).collect();
+        words.extend((0..10u8).map(|i| vec![b'q', b'r', b'c', b'p', b'0' + i]));
+        words.push(b"qrcpaqrcpbz".to_vec());
+        words.push(b"qrcpb".to_vec());
+        let refs: Vec<&[u8]> = words.iter().map(|w| w.as_slice()).collect();
+        let k = Keywords::new(&refs).unwrap();
+        assert!(matches!(k, Keywords::Grouped { .. }));
+        let got: Vec<_> = k.find_iter(b"..qrcpaqrcpb.").collect();
+        assert_eq!(got, vec![(71, 7, 12)]);
     }
 }
