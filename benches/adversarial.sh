@@ -111,6 +111,7 @@ for pair in "map-300k.js.map map-30k.js.map" "nb-100k.ipynb nb-10k.ipynb"; do
     case_row "$1 vs 1/10" "$1" "$2"
 done
 echo "==> load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+set +e
 python3 - "$RESULTS" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
@@ -129,3 +130,26 @@ for r in rows:
 print("bounds: cpu ratio <= 5 (<= 15 for 10x the entries), peak RSS <= 2x file + 64 MiB")
 sys.exit(1 if fail else 0)
 PY
+STATUS=$?
+set -e
+# The floor: the keyword search alone (benches/search_floor.rs), as a ratio to
+# the scanner's whole CPU time on plain JS. A case whose search alone is near
+# or past 5x cannot meet the bound while each hit costs a search call.
+echo "==> the keyword search alone (benches/search_floor.rs, best of 5)"
+cargo bench --locked --quiet --bench search_floor -- \
+    $(python3 -c 'import json,sys; print(" ".join(sorted({json.loads(l)["row"].split()[0] for l in open(sys.argv[1]) if l.strip()})))' "$RESULTS" | tr ' ' '\n' | sed "s|^|$WORK/|") \
+    "$WORK/plain.js" > "$WORK/floor.tsv"
+python3 - "$RESULTS" "$WORK/floor.tsv" <<'PY'
+import json, os, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+plain = statistics.median(r["commands"][1]["cpu_median"] for r in rows
+                          if r["commands"][1]["command"].endswith("plain.js --format json"))
+print(f"{'case':<24} {'hits':>9} {'search':>8} {'ns/hit':>7} {'x plain scan':>12}")
+for line in open(sys.argv[2]):
+    path, hits, secs = line.rstrip("\n").split("\t")
+    hits, secs = int(hits), float(secs)
+    per = f"{secs * 1e9 / hits:7.1f}" if hits else "      -"
+    print(f"{os.path.basename(path):<24} {hits:>9} {secs * 1e3:>6.1f}ms {per} {secs / plain:>12.2f}")
+print(f"plain JS, the whole scan: {plain * 1e3:.0f} ms CPU (the median of its runs above)")
+PY
+exit $STATUS

@@ -1,0 +1,88 @@
+//! The floor under `benches/adversarial.sh`: how long the keyword search alone
+//! takes on each adversarial file, before anything is judged or decoded.
+//!
+//!   cargo bench --bench search_floor -- FILE...
+//!
+//! It runs aho-corasick's packed (Teddy) searcher over the built-in search
+//! heads (`src/source/builtin_heads.rs`), as the scanner's first pass does, and
+//! counts every hit (each search restarts after the last hit, as the pass's
+//! does). Prints per file: `path<TAB>hits<TAB>seconds` (the best of 5 runs).
+//! A file of one trigger repeated holds a hit every few bytes, and each costs a
+//! search call: this is the part of the adversarial time that no change to the
+//! scanner's own code can take away.
+
+use std::time::Instant;
+
+/// The heads' bytes and (start, length) rows, read from the data file a unit
+/// test keeps current.
+fn heads() -> Vec<Vec<u8>> {
+    let text = include_str!("../src/source/builtin_heads.rs");
+    let literal = text
+        .split("pub const BYTES: &[u8] = b\"")
+        .nth(1)
+        .and_then(|rest| rest.split("\";\n").next())
+        .expect("builtin_heads.rs holds BYTES");
+    let mut bytes = Vec::new();
+    let mut chars = literal.bytes();
+    while let Some(c) = chars.next() {
+        if c != b'\\' {
+            bytes.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(b'x') => {
+                let hex: Vec<u8> = chars.by_ref().take(2).collect();
+                let hex = std::str::from_utf8(&hex).expect("hex digits");
+                bytes.push(u8::from_str_radix(hex, 16).expect("a \\x escape"));
+            }
+            Some(b'n') => bytes.push(b'\n'),
+            Some(b'r') => bytes.push(b'\r'),
+            Some(b't') => bytes.push(b'\t'),
+            Some(b'0') => bytes.push(0),
+            Some(other) => bytes.push(other),
+            None => panic!("a dangling escape in BYTES"),
+        }
+    }
+    let rows = text
+        .split("pub const HEADS")
+        .nth(1)
+        .expect("builtin_heads.rs holds HEADS");
+    rows.lines()
+        .filter_map(|l| {
+            let l = l.trim().strip_prefix('(')?.strip_suffix("),")?;
+            let (start, len) = l.split_once(", ")?;
+            let (start, len): (usize, usize) = (start.parse().ok()?, len.parse().ok()?);
+            Some(bytes[start..start + len].to_vec())
+        })
+        .collect()
+}
+
+fn main() {
+    let heads = heads();
+    let searcher = aho_corasick::packed::Config::new()
+        .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+        .builder()
+        .extend(&heads)
+        .build()
+        .expect("Teddy is available on this machine");
+    let files: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if files.is_empty() {
+        eprintln!("usage: cargo bench --bench search_floor -- FILE...");
+        std::process::exit(2);
+    }
+    eprintln!("{} heads", heads.len());
+    for f in files {
+        let data = std::fs::read(&f).unwrap_or_else(|e| panic!("{f}: {e}"));
+        let mut best = f64::MAX;
+        let mut hits = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            hits = searcher.find_iter(&data).count();
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        println!("{f}\t{hits}\t{best:.6}");
+    }
+}
