@@ -10,8 +10,10 @@
 //! `||`), and a prefix bound to a name that is joined where the name is used
 //! (`var t="qrcp_live_";…t+"…"`, what esbuild and terser keep of a constant used
 //! twice), and any spelling of the `_` after the keyword's start: Markdown's
-//! `\_`, CSS escapes, padded and named character references. Every key is
-//! generated at test time and must never appear in the output.
+//! `\_`, CSS escapes, padded and named character references, and the joins of
+//! Rust, Visual Basic, SQL's `CONCAT`, Python's `"".join` and line continuations,
+//! and Ruby. Every key is generated at test time and must never appear in the
+//! output.
 
 use std::process::Output;
 
@@ -395,6 +397,71 @@ fn cases(k: &[String]) -> Vec<Case> {
             3,
             "invisible",
         ),
+        // Joins of more languages: Rust's `concat!`, Visual Basic's `&`, SQL's
+        // `CONCAT(…)`, Python's `"".join([…])` and a `\` line continuation,
+        // Ruby's `<<`.
+        (
+            "src/keys.rs",
+            format!(
+                "pub const KEY: &str = concat!(\n    \"{}\",\n    \"{}\",\n);\n",
+                &k[36][..10],
+                &k[36][10..]
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
+        (
+            "conf/Keys.vb",
+            format!(
+                "Module Keys\n    Dim Key = \"{}\" & \"{}\"\nEnd Module\n",
+                &k[37][..13],
+                &k[37][13..]
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
+        (
+            "db/seed.sql",
+            format!(
+                "INSERT INTO keys VALUES (CONCAT('{}', '{}', '{}'));\n",
+                &k[38][..10],
+                &k[38][10..20],
+                &k[38][20..]
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
+        (
+            "tools/key.py",
+            format!(
+                "KEY = \"\".join([\n    \"{}\",\n    \"{}\",\n])\n",
+                &k[39][..10],
+                &k[39][10..]
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
+        (
+            "tools/wrap.py",
+            format!(
+                "import os\nKEY = \"{}\" \\\n    \"{}\"\n",
+                &k[40][..16],
+                &k[40][16..]
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
+        (
+            "lib/key.rb",
+            format!("key = \"{}\" << \"{}\"\n", &k[41][..10], &k[41][10..]).into_bytes(),
+            1,
+            "concatenation",
+        ),
     ]
 }
 
@@ -432,7 +499,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..36).map(|_| live_key()).collect()
+    (0..42).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

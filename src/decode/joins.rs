@@ -1,6 +1,7 @@
 //! Reassembly: string literals joined where the language joins them (`+`,
-//! adjacent literals, template literals, `[…].join("")`, `.concat(…)`, `.`,
-//! `..`, `||`), with operands that are names bound to literals in the same file,
+//! adjacent literals, template literals, `[…].join("")`, `"".join([…])`,
+//! `.concat(…)` and other concat calls, `.`, `..`, `||`, `&`, `<<`, across line
+//! continuations), with operands that are names bound to literals in the same file,
 //! and a literal bound to a name joined where the name is used.
 
 use super::Layer;
@@ -117,16 +118,20 @@ pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Opti
     if data[open] == b'\n' {
         return None;
     }
-    // An array literal's first element: `[…].join("")`.
-    let list = data[open.saturating_sub(MAX_GAP)..open]
-        .iter()
-        .rev()
-        .find(|b| !b.is_ascii_whitespace())
-        == Some(&b'[');
+    // An array literal's first element (`[…].join("")`, `"".join([…])`), or a
+    // concat call's first argument (`concat!(…)`, `string.Concat(…)`, SQL's
+    // `CONCAT(…)`, `"".concat(…)`).
+    let before = last_byte_before(data, open);
+    let list = before.map(|k| data[k]) == Some(b'[');
+    let call = before.is_some_and(|k| data[k] == b'(' && concat_call(data, k));
     let mut r = Region::new(Layer::Concatenation, open);
-    let j = join_pieces(data, open, list, false, &mut r, idents);
+    let j = join_pieces(data, open, list, call, &mut r, idents);
     if list {
-        return r.finish(join_end(data, j.close?)?);
+        let join = before.and_then(|k| join_before(data, k));
+        return r.finish(match join {
+            Some(()) => python_join_end(data, j.close?)?,
+            None => join_end(data, j.close?)?,
+        });
     }
     if j.pieces >= 2 || j.joined {
         return r.finish(j.last?);
@@ -187,6 +192,11 @@ fn join_pieces(
             true => (data.get(s) == Some(&b',')).then(|| skip_blank(data, s + 1, true)),
             false => joiner(data, s, &mut call),
         };
+        // A trailing comma: `["…", "…",\n]`.
+        if let Some(n) = next.filter(|&n| list && data.get(n) == Some(&b']')) {
+            j.close = Some(n);
+            break;
+        }
         match next.filter(|&n| j.pieces < MAX_PIECES && n < limit) {
             Some(n) => i = n,
             None => break,
@@ -284,7 +294,9 @@ fn bound_name(data: &[u8], open: usize) -> Option<&[u8]> {
 /// Where the next piece starts when what follows a piece at `s` joins it to the
 /// next: `+` (JavaScript, Java, C#, Python), adjacent literals (Python, C),
 /// `.concat(…)` (what Babel makes of a template literal), `.` (PHP, Perl), `..`
-/// (Lua) and `||` (SQL) before a literal.
+/// (Lua), `||` (SQL), `&` (Visual Basic, spreadsheet formulas) and `<<` (Ruby,
+/// C++ streams) before a literal; a line continuation (`\` at a line's end)
+/// before any of them.
 fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
     if *call {
         match *data.get(s)? {
@@ -296,6 +308,15 @@ fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
             _ => return None,
         }
     }
+    // A line continuation (Python, C, shell): the next line goes on.
+    while data.get(s) == Some(&b'\\') {
+        let eol = match data.get(s + 1..s + 3) {
+            Some([b'\r', b'\n']) => s + 3,
+            Some([b'\n', ..]) => s + 2,
+            _ => break,
+        };
+        s = skip_blank(data, eol, true);
+    }
     let rest = data.get(s..)?;
     if rest.starts_with(b".concat(") {
         *call = true;
@@ -306,7 +327,10 @@ fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
         b'+' => return Some(skip_blank(data, s + 1, true)),
         _ => {}
     }
-    let op = [&b".."[..], b".", b"||"]
+    if rest.starts_with(b"&&") {
+        return None;
+    }
+    let op = [&b".."[..], b".", b"||", b"<<", b"&"]
         .into_iter()
         .find(|op| rest.starts_with(op))?;
     let next = skip_blank(data, s + op.len(), true);
@@ -328,4 +352,45 @@ fn join_end(data: &[u8], i: usize) -> Option<usize> {
     }
     let close = skip_blank(rest, k + 2, false);
     (rest.get(close) == Some(&b')')).then_some(j + 6 + close + 1)
+}
+
+/// The last byte before `i` that is not blank (within [`MAX_GAP`]).
+fn last_byte_before(data: &[u8], i: usize) -> Option<usize> {
+    let lo = i.saturating_sub(MAX_GAP);
+    data[lo..i]
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map(|k| lo + k)
+}
+
+/// Whether the `(` at `paren` opens a call that joins its arguments: `concat`
+/// or `concatenate`, any case, a method or a macro (`concat!`).
+fn concat_call(data: &[u8], paren: usize) -> bool {
+    let mut end = paren;
+    if end > 0 && data[end - 1] == b'!' {
+        end -= 1;
+    }
+    let mut start = end;
+    while start > 0 && end - start < 16 && idents::is_ident_byte(data[start - 1]) {
+        start -= 1;
+    }
+    let name = &data[start..end];
+    name.eq_ignore_ascii_case(b"concat") || name.eq_ignore_ascii_case(b"concatenate")
+}
+
+/// `"".join(` (Python: an empty separator's join) before the `[` at `bracket`.
+fn join_before(data: &[u8], bracket: usize) -> Option<()> {
+    let paren = last_byte_before(data, bracket)?;
+    let head = data[..paren + 1].strip_suffix(b".join(")?;
+    let q = *head.last()?;
+    (is_quote(q) && head.len() >= 2 && head[head.len() - 2] == q).then_some(())
+}
+
+/// After a list's last element at `i`, joined by [`join_before`]: `])`, its end.
+fn python_join_end(data: &[u8], i: usize) -> Option<usize> {
+    if data.get(i) != Some(&b']') {
+        return None;
+    }
+    let j = skip_blank(data, i + 1, true);
+    (data.get(j) == Some(&b')')).then_some(j + 1)
 }

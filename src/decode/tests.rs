@@ -352,10 +352,34 @@ fn reassembly_forms_of_real_bundles() {
     assert_eq!(found(&babel), Some((Some(1), concat)));
     let args = format!("k = '{a}'.concat('{b1}', '{b2}');");
     assert_eq!(found(&args), Some((Some(1), concat)));
-    // PHP and Perl `.`, Lua `..`, SQL `||`, over lines too.
-    for op in [".", "..", "||"] {
+    // PHP and Perl `.`, Lua `..`, SQL `||`, Visual Basic `&`, Ruby `<<`, over
+    // lines too, and after a line continuation.
+    for op in [".", "..", "||", "&", "<<", "\\\n +", "\\\r\n"] {
         let src = format!("$k = '{a}' {op}\n  '{b}';");
         assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
+    }
+    // Calls that join their arguments, and Python's join of a list.
+    for src in [
+        format!("const K: &str = concat!(\"{a}\", \"{b1}\", \"{b2}\");"),
+        format!("var k = string.Concat(\"{a}\",\n  \"{b}\");"),
+        format!("SELECT CONCAT('{a}', '{b1}', '{b2}');"),
+        format!("k = \"\".concat(\"{a}\", \"{b}\")"),
+        format!("k = ''.join(['{a}', '{b1}',\n  '{b2}'])"),
+        format!("k = [\"{a}\",\n  \"{b}\",\n].join(\"\")"),
+    ] {
+        assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
+    }
+    // Not joins: a logical and, a compound assignment, other calls, a join
+    // with a separator.
+    for src in [
+        format!("if ('{a}' && '{b}') {{}}"),
+        format!("k = '{a}' &= '{b}'"),
+        format!("print('{a}', '{b}')"),
+        format!("SELECT CONCAT_WS('-', '{a}', '{b}');"),
+        format!("k = ','.join(['{a}', '{b}'])"),
+        format!("k = ''.join(['{a}', '{b}'].x)"),
+    ] {
+        assert_eq!(found(&src), None, "{src}");
     }
     // A prefix bound to a name used more than once (what esbuild and terser keep):
     // each use gives its own key, found where it is used.
