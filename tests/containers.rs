@@ -71,6 +71,21 @@ fn cases(k: &[String]) -> Vec<Case> {
         "mappings": "AAAA",
     })
     .to_string();
+    // An index map (Turbopack, concatenated maps): the source sits in a
+    // section's map, with that map's own `sourceRoot`.
+    let index_map = serde_json::json!({
+        "version": 3,
+        "sections": [
+            {"offset": {"line": 0, "column": 0}, "map": {
+                "version": 3, "sources": ["a.ts"], "sourcesContent": ["export {}\n"],
+                "mappings": "AAAA"}},
+            {"offset": {"line": 40, "column": 0}, "map": {
+                "version": 3, "sourceRoot": "/app/", "sources": ["x.ts", "src/keys.ts"],
+                "sourcesContent": [null, format!("// keys\nexport const k = '{}';\n", k[13])],
+                "mappings": "AAAA"}},
+        ],
+    })
+    .to_string();
     let notebook = serde_json::json!({
         "cells": [
             {"cell_type": "markdown", "source": ["# Demo\n"]},
@@ -161,6 +176,10 @@ fn cases(k: &[String]) -> Vec<Case> {
             "web/m.css!data[1]",
             1,
         ),
+        Case {
+            origin: Some(serde_json::json!({"path": "/app/src/keys.ts", "line": 2})),
+            ..c("web/n.js.map", index_map.into_bytes(), "web/n.js.map", 1)
+        },
     ]
 }
 
@@ -185,7 +204,7 @@ fn check(v: &Value, k: &[String], cases: &[Case], what: &str) {
 }
 
 fn keys() -> Vec<String> {
-    (0..13).map(|_| live_key()).collect()
+    (0..14).map(|_| live_key()).collect()
 }
 
 fn absent(outs: &[&Output], k: &[String]) {

@@ -195,34 +195,57 @@ pub fn attach(data: &[u8], located: &mut [Located]) {
     }
 }
 
+/// Which map of a source map a path is in, and the rest of the path: the top
+/// level (`None`), or an index map's section (`sections[n].map`, what Turbopack
+/// and other tools that concatenate maps write).
+fn in_map(p: &[Seg]) -> Option<(Option<usize>, &[Seg])> {
+    match p {
+        [Seg::Key(s), Seg::Index(n), Seg::Key(m), rest @ ..] if s == "sections" && m == "map" => {
+            Some((Some(*n), rest))
+        }
+        [Seg::Key(s), ..] if s == "sections" => None,
+        rest => Some((None, rest)),
+    }
+}
+
 fn source_map(data: &[u8], located: &mut [Located]) {
-    let top = |p: &[Seg], k: &str| matches!(p.first(), Some(Seg::Key(s)) if s == k);
-    let found = strings(data, &|p| {
-        (p.len() == 1 && top(p, "sourceRoot"))
-            || (p.len() == 2 && (top(p, "sources") || top(p, "sourcesContent")))
-    });
-    let mut root = String::new();
-    let mut sources: Vec<(usize, String)> = Vec::new();
-    let mut contents: Vec<(usize, usize, usize)> = Vec::new();
+    let field = |p: &[Seg]| -> Option<(Option<usize>, &'static str, usize)> {
+        let (section, rest) = in_map(p)?;
+        match rest {
+            [Seg::Key(k)] if k == "sourceRoot" => Some((section, "sourceRoot", 0)),
+            [Seg::Key(k), Seg::Index(i)] if k == "sources" => Some((section, "sources", *i)),
+            [Seg::Key(k), Seg::Index(i)] if k == "sourcesContent" => {
+                Some((section, "sourcesContent", *i))
+            }
+            _ => None,
+        }
+    };
+    let found = strings(data, &|p| field(p).is_some());
+    let mut roots: Vec<(Option<usize>, String)> = Vec::new();
+    let mut sources: Vec<((Option<usize>, usize), String)> = Vec::new();
+    let mut contents: Vec<((Option<usize>, usize), usize, usize)> = Vec::new();
     for s in &found {
         let quoted = &data[s.start - 1..s.end + 1];
-        match (&s.path[0], s.path.get(1)) {
-            (Seg::Key(k), None) if k == "sourceRoot" => root = unescape(quoted),
-            (Seg::Key(k), Some(Seg::Index(i))) if k == "sources" => {
-                sources.push((*i, unescape(quoted)))
-            }
-            (Seg::Key(_), Some(Seg::Index(i))) => contents.push((*i, s.start, s.end)),
-            _ => {}
+        match field(&s.path) {
+            Some((section, "sourceRoot", _)) => roots.push((section, unescape(quoted))),
+            Some((section, "sources", i)) => sources.push(((section, i), unescape(quoted))),
+            Some((section, _, i)) => contents.push(((section, i), s.start, s.end)),
+            None => {}
         }
     }
     for l in located.iter_mut() {
-        let Some(&(i, start, _)) = contents.iter().find(|c| c.1 <= l.start && l.start < c.2) else {
+        let Some(&(at, start, _)) = contents.iter().find(|c| c.1 <= l.start && l.start < c.2)
+        else {
             continue;
         };
         let source = sources
             .iter()
-            .find(|s| s.0 == i)
-            .map_or_else(|| format!("sources[{i}]"), |s| s.1.clone());
+            .find(|s| s.0 == at)
+            .map_or_else(|| format!("sources[{}]", at.1), |s| s.1.clone());
+        let root = roots
+            .iter()
+            .find(|r| r.0 == at.0)
+            .map_or("", |r| r.1.as_str());
         let path = if root.is_empty() || source.contains("://") {
             source
         } else {
@@ -279,6 +302,39 @@ mod tests {
         }
         let deep = "[".repeat(100_000);
         assert!(strings(deep.as_bytes(), &|_| true).is_empty());
+    }
+
+    /// Index maps: each section's map has its own sources and root; a section
+    /// whose map is elsewhere (`url`) names nothing. Keys in each place, found
+    /// by the real detector (the one on the line after `A` is the first).
+    #[test]
+    fn index_maps_name_each_sections_sources() {
+        let key = "qrcp_live_Zk3q9WmP2xLr7Tb4Nv8Hc1Yd";
+        let data = format!(
+            r#"{{"version":3,"sections":[
+            {{"offset":{{"line":0,"column":0}},"url":"a.js.map"}},
+            {{"offset":{{"line":1,"column":0}},"map":{{"sourceRoot":"r/","sources":["a.ts"],"sourcesContent":["A\n{key}"]}}}},
+            {{"offset":{{"line":9,"column":0}},"map":{{"sources":["b.ts","c.ts"],"sourcesContent":[null,"{key}"]}}}}],
+            "sources":["top.ts"],"sourcesContent":["{key}"]}}"#
+        );
+        let rules = std::sync::Arc::new(crate::rules::RuleSet::load(&[] as &[&str]).unwrap());
+        let det = crate::decode::detector(rules).unwrap();
+        let mut located = Vec::new();
+        let prov = crate::finding::Provenance::file("m.js.map".into());
+        crate::decode::detect(&det, data.as_bytes(), &prov, &mut located);
+        attach(data.as_bytes(), &mut located);
+        let got: Vec<_> = located
+            .iter()
+            .map(|l| l.finding.origin.as_ref().map(|o| (o.path.as_str(), o.line)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                Some(("r/a.ts", Some(2))),
+                Some(("c.ts", Some(1))),
+                Some(("top.ts", Some(1)))
+            ]
+        );
     }
 
     #[test]
