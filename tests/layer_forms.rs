@@ -12,8 +12,9 @@
 //! twice), and any spelling of the `_` after the keyword's start: Markdown's
 //! `\_`, CSS escapes, padded and named character references, and the joins of
 //! Rust, Visual Basic, SQL's `CONCAT`, Python's `"".join` and line continuations,
-//! and Ruby. Every key is generated at test time and must never appear in the
-//! output.
+//! and Ruby, and a prefix joined to a body that a call decodes (`atob("…")`,
+//! `String.fromCharCode(…)`). Every key is generated at test time and must
+//! never appear in the output.
 
 use std::process::Output;
 
@@ -462,6 +463,32 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "concatenation",
         ),
+        (
+            // The prefix in plain sight, the body through a decoding call.
+            "web/hidden.js",
+            {
+                use base64::Engine as _;
+                let body = base64::engine::general_purpose::STANDARD.encode(&k[42][10..]);
+                format!(
+                    "// config\nexport const key = \"{}\" + atob(\"{body}\");\n",
+                    &k[42][..10]
+                )
+            }
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
+        (
+            "web/codes.js",
+            format!(
+                "var k=\"{}\".concat(String.fromCharCode({}));\n",
+                &k[43][..10],
+                codes(&k[43][10..], "", ",")
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
     ]
 }
 
@@ -499,7 +526,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..42).map(|_| live_key()).collect()
+    (0..44).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -4,9 +4,11 @@
 //! continuations), with operands that are names bound to literals in the same file,
 //! and a literal bound to a name joined where the name is used.
 
+use base64::Engine as _;
+
 use super::Layer;
 use super::idents::{self, Idents};
-use super::layers::{AFTER, BEFORE, MAX_GAP, Region, is_quote, skip_blank};
+use super::layers::{AFTER, BEFORE, MAX_GAP, Region, STANDARD, URL_SAFE, is_quote, skip_blank};
 
 /// String literals joined from one candidate.
 const MAX_PIECES: usize = 64;
@@ -175,7 +177,7 @@ fn join_pieces(
         let piece = if is_quote(data[i]) {
             literal(data, i, r, limit, &mut j.joined, idents)
         } else {
-            reference(data, i, r, idents)
+            decoding_call(data, i, r, limit).or_else(|| reference(data, i, r, idents))
         };
         let Some(after) = piece else {
             r.truncate(mark);
@@ -393,4 +395,114 @@ fn python_join_end(data: &[u8], i: usize) -> Option<usize> {
     }
     let j = skip_blank(data, i + 1, true);
     (data.get(j) == Some(&b')')).then_some(j + 1)
+}
+
+/// Arguments of a decoding call, at most.
+const MAX_CODES: usize = 256;
+
+/// A call that decodes its literal argument, as a piece: `atob("…")` and
+/// Python's `b64decode("…")` (base64), `decodeURIComponent("…")`, `decodeURI`,
+/// `unescape` (percent-encoding), `String.fromCharCode(113, 0x72, …)`,
+/// `bytes.fromhex("…")`, a Python `.decode(…)` after it. The decoded text
+/// (printable ASCII, as a key's pieces are) is appended to `r`, mapped to the
+/// call; returns the offset after it. A key split into a prefix and an encoded
+/// body (`"qrcp_live_" + atob("…")`) holds no trigger of its own.
+fn decoding_call(data: &[u8], i: usize, r: &mut Region, limit: usize) -> Option<usize> {
+    // The last name of a dotted one (`window.atob`, `base64.b64decode`).
+    let mut start = i;
+    let mut end = idents::ident_end(data, i)?;
+    while data.get(end) == Some(&b'.') {
+        let Some(next) = idents::ident_end(data, end + 1) else {
+            break;
+        };
+        (start, end) = (end + 1, next);
+    }
+    let name = &data[start..end];
+    let open = skip_blank(data, end, false);
+    if data.get(open) != Some(&b'(') {
+        return None;
+    }
+    let mut k = skip_blank(data, open + 1, true);
+    let mut out = Vec::new();
+    if name == b"fromCharCode" {
+        while out.len() < MAX_CODES {
+            // Within the join's reach, as every piece is.
+            if k >= limit {
+                return None;
+            }
+            let digits = data[k..]
+                .iter()
+                .take(9)
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            let text = std::str::from_utf8(&data[k..k + digits]).ok()?;
+            let code = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+                Some(hex) => u8::from_str_radix(hex, 16).ok()?,
+                None => text.parse::<u8>().ok()?,
+            };
+            out.push(code);
+            k = skip_blank(data, k + digits, true);
+            match data.get(k) {
+                Some(b',') => k = skip_blank(data, k + 1, true),
+                _ => break,
+            }
+        }
+    } else {
+        let q = *data.get(k).filter(|&&q| is_quote(q))?;
+        let close = k + 1 + memchr::memchr(q, data.get(k + 1..limit.min(data.len()))?)?;
+        let text = &data[k + 1..close];
+        out = match name {
+            b"atob" | b"b64decode" => STANDARD
+                .decode(text)
+                .or_else(|_| URL_SAFE.decode(text))
+                .ok()?,
+            b"decodeURIComponent" | b"decodeURI" | b"unescape" => percent_decoded(text)?,
+            b"fromhex" => hex_decoded(text)?,
+            _ => return None,
+        };
+        k = skip_blank(data, close + 1, true);
+    }
+    if data.get(k) != Some(&b')') || !out.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        return None;
+    }
+    let mut after = k + 1;
+    // Python's bytes to text: `.decode()`, `.decode("utf-8")`.
+    let decode = data.get(after..).and_then(|d| d.strip_prefix(b".decode("));
+    if let Some(n) = decode.and_then(|rest| memchr::memchr(b')', &rest[..rest.len().min(16)])) {
+        after += 8 + n + 1;
+    }
+    for b in out {
+        r.push(b, i);
+    }
+    Some(after)
+}
+
+/// `%XX` escapes decoded, other bytes kept; `None` at a broken escape.
+fn percent_decoded(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut j = 0;
+    while j < text.len() {
+        if text[j] == b'%' {
+            let hex = std::str::from_utf8(text.get(j + 1..j + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            j += 3;
+        } else {
+            out.push(text[j]);
+            j += 1;
+        }
+    }
+    Some(out)
+}
+
+/// Hex digit pairs decoded (blanks between them skipped).
+fn hex_decoded(text: &[u8]) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    digits
+        .chunks(2)
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+        .collect()
 }

@@ -196,8 +196,10 @@ fn is_base64(b: u8) -> bool {
 const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
     .with_decode_padding_mode(DecodePaddingMode::Indifferent)
     .with_decode_allow_trailing_bits(true);
-const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
-const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+pub(super) const STANDARD: GeneralPurpose =
+    GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+pub(super) const URL_SAFE: GeneralPurpose =
+    GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
 
 /// Widths of the lines of a wrapped base64 block: PEM's 64 and MIME's 76. A
 /// value that happens to fill a line of another width is never joined to the

@@ -369,6 +369,35 @@ fn reassembly_forms_of_real_bundles() {
     ] {
         assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
     }
+    // A prefix joined to a body that a call decodes.
+    let enc = |f: &dyn Fn(u8) -> String| b.bytes().map(f).collect::<Vec<_>>();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(b);
+    let pct = enc(&|c| format!("%{c:02X}")).concat();
+    let codes = enc(&|c| c.to_string()).join(", ");
+    let hexes = enc(&|c| format!("0x{c:x}")).join(",");
+    let pairs = enc(&|c| format!("{c:02x}")).concat();
+    for src in [
+        format!("k = \"{a}\" + atob(\"{b64}\");"),
+        format!("k = ['{a}', window.atob('{b64}')].join('')"),
+        format!("k = '{a}' + decodeURIComponent('{pct}')"),
+        format!("k = \"{a}\".concat(String.fromCharCode({codes}))"),
+        format!("k = \"{a}\" + String.fromCharCode(\n  {hexes})"),
+        format!("K = \"{a}\" + base64.b64decode(\"{b64}\").decode()"),
+        format!("K = \"{a}\" + bytes.fromhex(\"{pairs}\").decode(\"utf-8\")"),
+    ] {
+        assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
+    }
+    // Not pieces: another call, binary text, an unclosed call.
+    for src in [
+        format!("k = \"{a}\" + btoa(\"{b64}\");"),
+        format!(
+            "k = \"{a}\" + atob(\"{}\");",
+            base64::engine::general_purpose::STANDARD.encode([0u8, 1, 2, 200])
+        ),
+        format!("k = \"{a}\" + String.fromCharCode({codes}"),
+    ] {
+        assert_eq!(found(&src), None, "{src}");
+    }
     // Not joins: a logical and, a compound assignment, other calls, a join
     // with a separator.
     for src in [
