@@ -370,4 +370,28 @@ mod tests {
         let got: Vec<_> = k.find_iter(b"..qrcpaqrcpb.").collect();
         assert_eq!(got, vec![(71, 7, 12)]);
     }
+
+    proptest::proptest! {
+        /// Hits close together (looked up directly) and apart (Teddy), heads
+        /// that are no member, members inside members: the same matches as one
+        /// leftmost-first automaton.
+        #[test]
+        fn dense_and_sparse_hits_match_like_one_search(
+            picks in proptest::collection::vec(0usize..14, 0..400),
+        ) {
+            let words: Vec<Vec<u8>> = (0..90u8)
+                .map(|i| vec![b'q', b'r', b'c', b'p', b'a' + i % 26, b'0' + i / 26])
+                .chain(["qrcp_live_", "qrcp_", "QRCP", ".env", "cXJjcF9", "%71%72", "qrcpaqrcpbz", "qrcpb"]
+                    .iter().map(|w| w.as_bytes().to_vec()))
+                .collect();
+            let refs: Vec<&[u8]> = words.iter().map(|w| w.as_slice()).collect();
+            let k = Keywords::new(&refs).unwrap();
+            let ac = AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(&refs).unwrap();
+            let pieces: [&[u8]; 14] = [b"qrcp_live_", b"qrcp", b"qrc", b"q", b"qrcpa0", b"qrcpz3",
+                b".env", b"QRCP", b"cXJjcF9", b"%71%72", b"qrcpaqrcpb", b"x", b"          ", b"qrcp_"];
+            let hay: Vec<u8> = picks.iter().flat_map(|&i| pieces[i].iter().copied()).collect();
+            let want: Vec<_> = ac.find_iter(&hay[..]).map(|m| (m.pattern().as_usize(), m.start(), m.end())).collect();
+            proptest::prop_assert_eq!(k.find_iter(&hay).collect::<Vec<_>>(), want);
+        }
+    }
 }
