@@ -372,7 +372,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Hits close together (looked up directly) and apart (Teddy), heads
+        /// Hits packed close together and far apart, heads
         /// that are no member, members inside members: the same matches as one
         /// leftmost-first automaton.
         #[test]
