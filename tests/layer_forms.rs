@@ -13,8 +13,9 @@
 //! `\_`, CSS escapes, padded and named character references, and the joins of
 //! Rust, Visual Basic, SQL's `CONCAT`, Python's `"".join` and line continuations,
 //! and Ruby, and a prefix joined to a body that a call decodes (`atob("…")`,
-//! `String.fromCharCode(…)`). Every key is generated at test time and must
-//! never appear in the output.
+//! `String.fromCharCode(…)`), and interpolated strings (Python's f-strings,
+//! Kotlin's `${…}`). Every key is generated at test time and must never appear
+//! in the output.
 
 use std::process::Output;
 
@@ -489,6 +490,29 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "concatenation",
         ),
+        (
+            // Interpolated: a Python f-string and a Kotlin string template.
+            "app/settings.py",
+            format!(
+                "BODY = \"{}\"\nKEY = f\"{}{{BODY}}\"\n",
+                &k[44][10..],
+                &k[44][..10]
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
+        (
+            "app/build.gradle.kts",
+            format!(
+                "val body = \"{}\"\nval key = \"{}${{body}}\"\n",
+                &k[45][10..],
+                &k[45][..10]
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
     ]
 }
 
@@ -526,7 +550,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..44).map(|_| live_key()).collect()
+    (0..46).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -13,10 +13,45 @@ use super::layers::{AFTER, BEFORE, MAX_GAP, Region, STANDARD, URL_SAFE, is_quote
 /// String literals joined from one candidate.
 const MAX_PIECES: usize = 64;
 
+/// How a string literal interpolates: `${…}` (template literals; and `#{…}` in
+/// double-quoted strings, as Kotlin, Groovy, Dart, PHP, HCL, shell and Ruby
+/// do), `{…}` (Python's f-strings, C#'s `$"…"`, with `{{` for a brace), or not
+/// at all (single-quoted strings).
+#[derive(Clone, Copy, PartialEq)]
+enum Interp {
+    Dollar,
+    Brace,
+    Plain,
+}
+
+/// How the literal whose quote is at `data[i]` interpolates (see [`Interp`]).
+fn interp_of(data: &[u8], i: usize) -> Interp {
+    let q = data[i];
+    if q == b'`' {
+        return Interp::Dollar;
+    }
+    // A prefix of up to two letters, not the end of a longer name: `f"`,
+    // `rf'`, `$"`, `$@"`.
+    let mut k = i;
+    while k > 0 && i - k < 2 && matches!(data[k - 1], b'f' | b'F' | b'r' | b'R' | b'$' | b'@') {
+        k -= 1;
+    }
+    let prefix = &data[k..i];
+    let whole = k == 0 || !idents::is_ident_byte(data[k - 1]);
+    if whole && prefix.iter().any(|&c| matches!(c, b'f' | b'F' | b'$')) {
+        return Interp::Brace;
+    }
+    match q {
+        b'"' => Interp::Dollar,
+        _ => Interp::Plain,
+    }
+}
+
 /// The contents of the string literal opened at `data[i]`, appended to `r`; returns
 /// the offset after its closing quote. Escapes are kept as written (the escape
-/// layer decodes them); in a template literal, `${"literal"}` adds that literal
-/// and `${name}` the literal bound to `name` in the same file (both set `joined`).
+/// layer decodes them); where it interpolates ([`Interp`]), `${"literal"}` adds
+/// that literal and `${name}` the literal bound to `name` in the same file (both
+/// set `joined`).
 fn literal(
     data: &[u8],
     i: usize,
@@ -25,14 +60,17 @@ fn literal(
     joined: &mut bool,
     idents: &mut Idents,
 ) -> Option<usize> {
-    literal_from(data, *data.get(i)?, i + 1, r, limit, joined, idents)
+    let q = *data.get(i)?;
+    literal_from(data, q, interp_of(data, i), i + 1, r, limit, joined, idents)
 }
 
 /// [`literal`] from `j`, inside a literal quoted by `q`: its contents up to the
 /// closing quote appended to `r`; returns the offset after that quote.
+#[allow(clippy::too_many_arguments)]
 fn literal_from(
     data: &[u8],
     q: u8,
+    interp: Interp,
     mut j: usize,
     r: &mut Region,
     limit: usize,
@@ -53,8 +91,20 @@ fn literal_from(
             j += 2;
             continue;
         }
-        if q == b'`' && b == b'$' && data.get(j + 1) == Some(&b'{') {
-            let k = skip_blank(data, j + 2, true);
+        let next = data.get(j + 1).copied();
+        let open = match interp {
+            Interp::Dollar if matches!(b, b'$' | b'#') && next == Some(b'{') => Some(j + 2),
+            // `{{` is a brace, not a piece.
+            Interp::Brace if b == b'{' && next == Some(b'{') => {
+                r.push(b, j);
+                j += 2;
+                continue;
+            }
+            Interp::Brace if b == b'{' => Some(j + 1),
+            _ => None,
+        };
+        if let Some(open) = open {
+            let k = skip_blank(data, open, true);
             let mark = r.bytes.len();
             let after = if data.get(k).is_some_and(|&c| c == b'"' || c == b'\'') {
                 literal(data, k, r, limit, joined, idents)
@@ -254,8 +304,17 @@ fn bound_uses(data: &[u8], open: usize, after: usize, idents: &mut Idents) -> Op
         r.remap(mark, at);
         let lit_end = r.bytes.len();
         let rest = match template {
-            true => literal_from(data, b'`', next, &mut r, next + AFTER, &mut joined, idents)
-                .is_some_and(|_| r.bytes.len() > lit_end),
+            true => literal_from(
+                data,
+                b'`',
+                Interp::Dollar,
+                next,
+                &mut r,
+                next + AFTER,
+                &mut joined,
+                idents,
+            )
+            .is_some_and(|_| r.bytes.len() > lit_end),
             false => join_pieces(data, next, false, call, &mut r, idents).pieces > 0,
         };
         if !rest {

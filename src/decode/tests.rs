@@ -9,6 +9,8 @@ use super::*;
 use crate::detect::Candidate;
 use crate::finding::Encoding;
 
+mod reassembly;
+
 fn detector() -> Detector {
     super::detector(Arc::new(RuleSet::load(&[] as &[&str]).unwrap())).unwrap()
 }
@@ -311,146 +313,6 @@ fn a_large_base64_file_costs_little() {
     let enc = base64::engine::general_purpose::STANDARD.encode(text);
     let (f, _) = scan(enc.as_bytes());
     assert_eq!(f.len(), 60);
-}
-
-/// Reassembly forms real bundlers emit: each must give the key, at the line of
-/// its earliest piece, and a near miss must give nothing.
-#[test]
-fn reassembly_forms_of_real_bundles() {
-    let (a, b) = KEY.split_at(10);
-    let (b1, b2) = b.split_at(8);
-    let (p, q) = KEY.split_at(5);
-    let found = |src: &str| {
-        let (f, _) = scan(src.as_bytes());
-        f.iter()
-            .find(|l| l.finding.secret.as_deref() == Some(KEY))
-            .map(|l| (l.finding.line, l.finding.encoding()))
-    };
-    let concat = Some(Encoding::Concatenation);
-    // `[…].join('')`, with `"` or `'`, over lines.
-    let join = format!("const e=[\"{a}\",\"{b1}\",\n  \"{b2}\"].join(''),r=1;");
-    assert_eq!(found(&join), Some((Some(1), concat)));
-    // The keyword itself split, plain and inside a JSON string (a source map).
-    assert_eq!(
-        found(&format!("k = \"{p}\" + \"{q}\";")),
-        Some((Some(1), concat))
-    );
-    let json = format!(r#"{{"sourcesContent":["x\nk = \"{p}\" + \"{q}\";\n"]}}"#);
-    assert!(found(&json).is_some(), "{json}");
-    // A template or a join through a name bound in the same file (esbuild).
-    let tpl = format!("var e=\"{b}\";\nfunction f(){{}}\nr=`{a}${{e}}`;");
-    assert_eq!(found(&tpl), Some((Some(1), concat)));
-    let call = format!("function o(){{return\"{b}\"}}var p=[\"{a}\",o()].join(\"\");");
-    assert!(found(&call).is_some(), "{call}");
-    let arrow = format!("const o = () => '{b}';\nk = '{a}' + o();");
-    assert!(found(&arrow).is_some(), "{arrow}");
-    // Python/C adjacent literals, in parentheses over lines.
-    let py = format!("KEY = (\n    \"{a}\"\n    \"{b}\"\n)\n");
-    assert_eq!(found(&py), Some((Some(2), concat)));
-    // What Babel makes of a template literal, chained and with a name.
-    let babel = format!("var e=\"{b2}\";k=\"{a}\".concat(\"{b1}\").concat(e);");
-    assert_eq!(found(&babel), Some((Some(1), concat)));
-    let args = format!("k = '{a}'.concat('{b1}', '{b2}');");
-    assert_eq!(found(&args), Some((Some(1), concat)));
-    // PHP and Perl `.`, Lua `..`, SQL `||`, Visual Basic `&`, Ruby `<<`, over
-    // lines too, and after a line continuation.
-    for op in [".", "..", "||", "&", "<<", "\\\n +", "\\\r\n"] {
-        let src = format!("$k = '{a}' {op}\n  '{b}';");
-        assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
-    }
-    // Calls that join their arguments, and Python's join of a list.
-    for src in [
-        format!("const K: &str = concat!(\"{a}\", \"{b1}\", \"{b2}\");"),
-        format!("var k = string.Concat(\"{a}\",\n  \"{b}\");"),
-        format!("SELECT CONCAT('{a}', '{b1}', '{b2}');"),
-        format!("k = \"\".concat(\"{a}\", \"{b}\")"),
-        format!("k = ''.join(['{a}', '{b1}',\n  '{b2}'])"),
-        format!("k = [\"{a}\",\n  \"{b}\",\n].join(\"\")"),
-    ] {
-        assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
-    }
-    // A prefix joined to a body that a call decodes.
-    let enc = |f: &dyn Fn(u8) -> String| b.bytes().map(f).collect::<Vec<_>>();
-    let b64 = base64::engine::general_purpose::STANDARD.encode(b);
-    let pct = enc(&|c| format!("%{c:02X}")).concat();
-    let codes = enc(&|c| c.to_string()).join(", ");
-    let hexes = enc(&|c| format!("0x{c:x}")).join(",");
-    let pairs = enc(&|c| format!("{c:02x}")).concat();
-    for src in [
-        format!("k = \"{a}\" + atob(\"{b64}\");"),
-        format!("k = ['{a}', window.atob('{b64}')].join('')"),
-        format!("k = '{a}' + decodeURIComponent('{pct}')"),
-        format!("k = \"{a}\".concat(String.fromCharCode({codes}))"),
-        format!("k = \"{a}\" + String.fromCharCode(\n  {hexes})"),
-        format!("K = \"{a}\" + base64.b64decode(\"{b64}\").decode()"),
-        format!("K = \"{a}\" + bytes.fromhex(\"{pairs}\").decode(\"utf-8\")"),
-    ] {
-        assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
-    }
-    // Not pieces: another call, binary text, an unclosed call.
-    for src in [
-        format!("k = \"{a}\" + btoa(\"{b64}\");"),
-        format!(
-            "k = \"{a}\" + atob(\"{}\");",
-            base64::engine::general_purpose::STANDARD.encode([0u8, 1, 2, 200])
-        ),
-        format!("k = \"{a}\" + String.fromCharCode({codes}"),
-    ] {
-        assert_eq!(found(&src), None, "{src}");
-    }
-    // Not joins: a logical and, a compound assignment, other calls, a join
-    // with a separator.
-    for src in [
-        format!("if ('{a}' && '{b}') {{}}"),
-        format!("k = '{a}' &= '{b}'"),
-        format!("print('{a}', '{b}')"),
-        format!("SELECT CONCAT_WS('-', '{a}', '{b}');"),
-        format!("k = ','.join(['{a}', '{b}'])"),
-        format!("k = ''.join(['{a}', '{b}'].x)"),
-    ] {
-        assert_eq!(found(&src), None, "{src}");
-    }
-    // A prefix bound to a name used more than once (what esbuild and terser keep):
-    // each use gives its own key, found where it is used.
-    let min = format!("var t=\"{a}\";function r(){{return t+\"{b}\"}}function e(n){{return t+n}}");
-    assert_eq!(found(&min), Some((Some(1), concat)));
-    let other = "qrcp_live_Hq7Ld2Kz9Xw4Mp1Rv6Tn3Bc8";
-    let py = format!(
-        "PREFIX = \"{a}\"\nKEY = PREFIX + \"{b}\"\nOTHER = PREFIX + \"{}\"\n",
-        &other[10..]
-    );
-    let (f, _) = scan(py.as_bytes());
-    let at: Vec<_> = f
-        .iter()
-        .map(|l| (l.finding.secret.clone().unwrap(), l.finding.line))
-        .collect();
-    assert_eq!(
-        at,
-        [(KEY.to_string(), Some(2)), (other.to_string(), Some(3))],
-        "{py}"
-    );
-    let tpl = format!("var c=\"{a}\",o=()=>`${{c}}{b}`,n=t=>`${{ c }}${{t}}`;");
-    assert_eq!(found(&tpl), Some((Some(1), concat)));
-    let php = format!("<?php\n$p = '{a}';\n$k = $p . '{b}';\n");
-    assert_eq!(found(&php), Some((Some(3), concat)));
-    // Not bindings or not uses: a comparison, a member, a longer name, a
-    // member named the same, adjacency.
-    for src in [
-        format!("if (x == \"{a}\") y = x + \"{b}\";"),
-        format!("o.t = \"{a}\"; k = t + \"{b}\";"),
-        format!("t = \"{a}\"; k = tt + \"{b}\";"),
-        format!("t = \"{a}\"; k = o.t + \"{b}\";"),
-        format!("t = \"{a}\"; print t \"{b}\""),
-        format!("t = \"{a}\"; k = `${{t}}`; j = `{{t}}{b}`;"),
-    ] {
-        assert_eq!(found(&src), None, "{src}");
-    }
-    // Not joins: an array that is not joined, a name bound to nothing, a member.
-    assert_eq!(found(&format!("x=[\"{a}\",\"{b}\"].map(f)")), None);
-    assert_eq!(found(&format!("x=\"{a}\".length+\"{b}\"")), None);
-    assert_eq!(found(&format!("x=\"{a}\".concat(y)+\"{b}\"")), None);
-    assert_eq!(found(&format!("r=`{a}${{nothing}}`")), None);
-    assert_eq!(found(&format!("var e=\"{b}\";r=`{a}${{e.x}}`")), None);
 }
 
 /// Escapes beyond the common ones: octal, HTML character references, double
