@@ -106,8 +106,10 @@ fn literal_from(
         if let Some(open) = open {
             let k = skip_blank(data, open, true);
             let mark = r.bytes.len();
-            let after = if data.get(k).is_some_and(|&c| c == b'"' || c == b'\'') {
-                literal(data, k, r, limit, joined, idents)
+            // A literal inside interpolates nothing more: the reading never
+            // goes deeper than one level, whatever the nesting written.
+            let after = if let Some(&iq) = data.get(k).filter(|&&c| c == b'"' || c == b'\'') {
+                literal_from(data, iq, Interp::Plain, k + 1, r, limit, joined, idents)
             } else {
                 reference(data, k, r, idents)
             };
