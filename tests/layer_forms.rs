@@ -13,9 +13,9 @@
 //! `\_`, CSS escapes, padded and named character references, and the joins of
 //! Rust, Visual Basic, SQL's `CONCAT`, Python's `"".join` and line continuations,
 //! and Ruby, and a prefix joined to a body that a call decodes (`atob("…")`,
-//! `String.fromCharCode(…)`), and interpolated strings (Python's f-strings,
-//! Kotlin's `${…}`). Every key is generated at test time and must never appear
-//! in the output.
+//! `String.fromCharCode(…)`), interpolated strings (Python's f-strings,
+//! Kotlin's `${…}`, Swift's `\(…)`) and Java's string builders. Every key is
+//! generated at test time and must never appear in the output.
 
 use std::process::Output;
 
@@ -513,6 +513,29 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "concatenation",
         ),
+        (
+            // A Java string builder, and a Swift interpolation.
+            "android/Keys.java",
+            format!(
+                "class Keys {{\n  static final String KEY = new StringBuilder(\"{}\")\n      .append(\"{}\").toString();\n}}\n",
+                &k[46][..10],
+                &k[46][10..]
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
+        (
+            "ios/Keys.swift",
+            format!(
+                "let body = \"{}\"\nlet key = \"{}\\(body)\"\n",
+                &k[47][10..],
+                &k[47][..10]
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
     ]
 }
 
@@ -550,7 +573,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..46).map(|_| live_key()).collect()
+    (0..48).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

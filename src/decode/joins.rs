@@ -85,25 +85,28 @@ fn literal_from(
         if b == b'\n' && q != b'`' {
             return None;
         }
-        if b == b'\\' && j + 1 < data.len() {
-            r.push(b, j);
-            r.push(data[j + 1], j + 1);
-            j += 2;
-            continue;
-        }
         let next = data.get(j + 1).copied();
+        // Where an interpolated piece starts, and the byte that closes it.
         let open = match interp {
-            Interp::Dollar if matches!(b, b'$' | b'#') && next == Some(b'{') => Some(j + 2),
+            Interp::Dollar if matches!(b, b'$' | b'#') && next == Some(b'{') => Some((j + 2, b'}')),
+            // Swift's `\(…)`.
+            Interp::Dollar if b == b'\\' && next == Some(b'(') && q == b'"' => Some((j + 2, b')')),
             // `{{` is a brace, not a piece.
             Interp::Brace if b == b'{' && next == Some(b'{') => {
                 r.push(b, j);
                 j += 2;
                 continue;
             }
-            Interp::Brace if b == b'{' => Some(j + 1),
+            Interp::Brace if b == b'{' => Some((j + 1, b'}')),
             _ => None,
         };
-        if let Some(open) = open {
+        if open.is_none() && b == b'\\' && j + 1 < data.len() {
+            r.push(b, j);
+            r.push(data[j + 1], j + 1);
+            j += 2;
+            continue;
+        }
+        if let Some((open, shut)) = open {
             let k = skip_blank(data, open, true);
             let mark = r.bytes.len();
             // A literal inside interpolates nothing more: the reading never
@@ -115,7 +118,7 @@ fn literal_from(
             };
             if let Some(after) = after {
                 let close = skip_blank(data, after, true);
-                if data.get(close) == Some(&b'}') {
+                if data.get(close) == Some(&shut) {
                     *joined = true;
                     j = close + 1;
                     continue;
@@ -381,9 +384,13 @@ fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
         s = skip_blank(data, eol, true);
     }
     let rest = data.get(s..)?;
-    if rest.starts_with(b".concat(") {
+    // Babel's `.concat(`; a string builder's `.append(` (Java, C#, Kotlin).
+    if let Some(m) = [&b".concat("[..], b".append("]
+        .into_iter()
+        .find(|m| rest.starts_with(m))
+    {
         *call = true;
-        return Some(skip_blank(data, s + 8, true));
+        return Some(skip_blank(data, s + m.len(), true));
     }
     match *rest.first()? {
         b'"' | b'\'' => return Some(s),
@@ -427,7 +434,8 @@ fn last_byte_before(data: &[u8], i: usize) -> Option<usize> {
 }
 
 /// Whether the `(` at `paren` opens a call that joins its arguments: `concat`
-/// or `concatenate`, any case, a method or a macro (`concat!`).
+/// or `concatenate`, any case, a method or a macro (`concat!`); a string
+/// builder, made (`new StringBuilder(…)`) or appended to (`.append(…)`).
 fn concat_call(data: &[u8], paren: usize) -> bool {
     let mut end = paren;
     if end > 0 && data[end - 1] == b'!' {
@@ -438,7 +446,9 @@ fn concat_call(data: &[u8], paren: usize) -> bool {
         start -= 1;
     }
     let name = &data[start..end];
-    name.eq_ignore_ascii_case(b"concat") || name.eq_ignore_ascii_case(b"concatenate")
+    name.eq_ignore_ascii_case(b"concat")
+        || name.eq_ignore_ascii_case(b"concatenate")
+        || matches!(name, b"append" | b"StringBuilder" | b"StringBuffer")
 }
 
 /// `"".join(` (Python: an empty separator's join) before the `[` at `bracket`.

@@ -405,11 +405,13 @@ impl Detector {
                 let layer = match at_stop.first() {
                     Some(b'"' | b'\'' | b'`') => Some(Layer::Concatenation),
                     // `` `qrcp_live_${"…"}` ``
-                    // `"qrcp_live_${b}"`, `"qrcp_live_#{b}"`, `f"qrcp_live_{b}"`
+                    // `"qrcp_live_${b}"`, `"qrcp_live_#{b}"`, `f"qrcp_live_{b}"`,
                     Some(b'$' | b'#') if at_stop.get(1) == Some(&b'{') => {
                         Some(Layer::Concatenation)
                     }
                     Some(b'{') => Some(Layer::Concatenation),
+                    // Swift's `"qrcp_live_\(b)"`.
+                    Some(b'\\') if at_stop.get(1) == Some(&b'(') => Some(Layer::Concatenation),
                     // Cut by a line break (a wrapped YAML scalar, a `\` continuation).
                     Some(b'\n' | b'\r') => Some(Layer::Concatenation),
                     Some(b'\\') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {

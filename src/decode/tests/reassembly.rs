@@ -57,6 +57,8 @@ fn reassembly_forms_of_real_bundles() {
         format!("k = \"\".concat(\"{a}\", \"{b}\")"),
         format!("k = ''.join(['{a}', '{b1}',\n  '{b2}'])"),
         format!("k = [\"{a}\",\n  \"{b}\",\n].join(\"\")"),
+        format!("k = new StringBuilder(\"{a}\").append(\"{b1}\").append(\"{b2}\");"),
+        format!("k = sb.append(\"{a}\").append(\"{b}\").toString();"),
     ] {
         assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
     }
@@ -69,6 +71,7 @@ fn reassembly_forms_of_real_bundles() {
         format!("var b = \"{b}\";\nvar k = $\"{a}{{b}}\";\n"),
         format!("val b = \"{b}\"\nval k = \"{a}${{b}}\"\n"),
         format!("b = \"{b}\"\nk = \"{a}#{{b}}\"\n"),
+        format!("let b = \"{b}\"\nlet k = \"{a}\\(b)\"\n"),
     ] {
         assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
     }
@@ -78,6 +81,7 @@ fn reassembly_forms_of_real_bundles() {
         format!("x = \"{b}\"\nk = '{a}${{x}}'\n"),
         format!("x = \"{b}\"\nk = \"{a}{{x}}\"\n"),
         format!("x = \"{b}\"\nk = elf\"{a}{{x}}\"\n"),
+        format!("x = \"{b}\"\nk = '{a}\\(x)'\n"),
     ] {
         assert_eq!(found(&src), None, "{src}");
     }
