@@ -114,7 +114,7 @@ fn literal_from(
             let after = if let Some(&iq) = data.get(k).filter(|&&c| c == b'"' || c == b'\'') {
                 literal_from(data, iq, Interp::Plain, k + 1, r, limit, joined, idents)
             } else {
-                reference(data, k, r, idents)
+                decoding_call(data, k, r, limit).or_else(|| reference(data, k, r, idents))
             };
             if let Some(after) = after {
                 let close = skip_blank(data, after, true);
@@ -474,7 +474,8 @@ const MAX_CODES: usize = 256;
 /// A call that decodes its literal argument, as a piece: `atob("…")` and
 /// Python's `b64decode("…")` (base64), `decodeURIComponent("…")`, `decodeURI`,
 /// `unescape` (percent-encoding), `String.fromCharCode(113, 0x72, …)`,
-/// `bytes.fromhex("…")`, a Python `.decode(…)` after it. The decoded text
+/// `bytes.fromhex("…")`, Node's `Buffer.from("…", "base64")` (or `"hex"`), with
+/// a Python `.decode(…)` or a `.toString(…)` after it. The decoded text
 /// (printable ASCII, as a key's pieces are) is appended to `r`, mapped to the
 /// call; returns the offset after it. A key split into a prefix and an encoded
 /// body (`"qrcp_live_" + atob("…")`) holds no trigger of its own.
@@ -522,8 +523,22 @@ fn decoding_call(data: &[u8], i: usize, r: &mut Region, limit: usize) -> Option<
         let q = *data.get(k).filter(|&&q| is_quote(q))?;
         let close = k + 1 + memchr::memchr(q, data.get(k + 1..limit.min(data.len()))?)?;
         let text = &data[k + 1..close];
+        k = skip_blank(data, close + 1, true);
+        // Node's `Buffer.from("…", "base64")`: the second argument names it.
+        let mut name = name;
+        if name == b"from" && data.get(k) == Some(&b',') {
+            let e = skip_blank(data, k + 1, true);
+            let eq = *data.get(e).filter(|&&c| is_quote(c))?;
+            let e_end = e + 1 + memchr::memchr(eq, data.get(e + 1..(e + 16).min(data.len()))?)?;
+            name = match &data[e + 1..e_end] {
+                b"base64" | b"base64url" => b"b64decode",
+                b"hex" => b"fromhex",
+                _ => return None,
+            };
+            k = skip_blank(data, e_end + 1, true);
+        }
         out = match name {
-            b"atob" | b"b64decode" => STANDARD
+            b"atob" | b"b64decode" | b"urlsafe_b64decode" => STANDARD
                 .decode(text)
                 .or_else(|_| URL_SAFE.decode(text))
                 .ok()?,
@@ -531,16 +546,18 @@ fn decoding_call(data: &[u8], i: usize, r: &mut Region, limit: usize) -> Option<
             b"fromhex" => hex_decoded(text)?,
             _ => return None,
         };
-        k = skip_blank(data, close + 1, true);
     }
     if data.get(k) != Some(&b')') || !out.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
         return None;
     }
     let mut after = k + 1;
-    // Python's bytes to text: `.decode()`, `.decode("utf-8")`.
-    let decode = data.get(after..).and_then(|d| d.strip_prefix(b".decode("));
-    if let Some(n) = decode.and_then(|rest| memchr::memchr(b')', &rest[..rest.len().min(16)])) {
-        after += 8 + n + 1;
+    // Bytes to text: Python's `.decode()`, `.decode("utf-8")`; Node's
+    // `.toString()`, `.toString("utf8")`.
+    for to_text in [&b".decode("[..], b".toString("] {
+        let rest = data.get(after..).and_then(|d| d.strip_prefix(to_text));
+        if let Some(n) = rest.and_then(|rest| memchr::memchr(b')', &rest[..rest.len().min(16)])) {
+            after += to_text.len() + n + 1;
+        }
     }
     for b in out {
         r.push(b, i);

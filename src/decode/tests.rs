@@ -21,7 +21,8 @@ fn scan(data: &[u8]) -> (Vec<Located>, u64) {
     (out, ph)
 }
 
-/// A body the placeholder judgement accepts, from the property tests' seed.
+/// A body from the property tests' seed, which the placeholder judgement
+/// almost always accepts (the tests assume it does).
 fn body(seed: &[u8]) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     // Each byte offset by its place, so that no seed (all zeros, say) gives the
@@ -401,7 +402,10 @@ proptest! {
         after in "[ -~\n]{0,200}",
         layer in proptest::sample::select(LAYERS.to_vec()),
     ) {
-        let key = format!("qrcp_live_{}", body(&seed));
+        let body = body(&seed);
+        // A seed may still spell a dummy word at an edge (a masked `…XXXX`).
+        prop_assume!(crate::detect::placeholder::placeholder_reason(&body).is_none());
+        let key = format!("qrcp_live_{body}");
         // Separate the key from the context the way code would.
         let mut data = text(&before, layer);
         let sep = text("\n", layer);

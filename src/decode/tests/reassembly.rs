@@ -100,12 +100,15 @@ fn reassembly_forms_of_real_bundles() {
         format!("k = \"{a}\" + String.fromCharCode(\n  {hexes})"),
         format!("K = \"{a}\" + base64.b64decode(\"{b64}\").decode()"),
         format!("K = \"{a}\" + bytes.fromhex(\"{pairs}\").decode(\"utf-8\")"),
+        format!("k = '{a}' + Buffer.from('{b64}', 'base64').toString('utf8');"),
+        format!("k = `{a}${{Buffer.from(\"{pairs}\", \"hex\")}}`;"),
     ] {
         assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
     }
     // Not pieces: another call, binary text, an unclosed call.
     for src in [
         format!("k = \"{a}\" + btoa(\"{b64}\");"),
+        format!("k = \"{a}\" + Buffer.from(\"{b64}\", \"latin1\");"),
         format!(
             "k = \"{a}\" + atob(\"{}\");",
             base64::engine::general_purpose::STANDARD.encode([0u8, 1, 2, 200])
