@@ -69,6 +69,9 @@ rep("entity-head.html", b"qrcp&")
 rep("markdown.md", b"qrcp\\_live\\_")
 rep("wbr.html", b"qrcp_live_Ab<wbr>")
 rep("zwsp.txt", "qrcp_li\u200b".encode())
+rep("fstring.py", b'b="Zk3q9WmP";k=f"qrcp_live_{b}";')
+rep("swift.txt", b'k="qrcp_live_\\(b)";')
+rep("atob.js", b'"qrcp_live_"+atob("WmszcTlXbVAyeExy")+')
 def sourcemap(name, n):
     p = os.path.join(work, name)
     if not os.path.exists(p):
@@ -100,7 +103,7 @@ case_row() { # row file reference-file
 }
 for f in backslash.txt escape-head.txt entity-head.html markdown.md wbr.html zwsp.txt percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js \
          template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt \
-         hex.txt hex-sep.txt codes.js babel.js bound.js; do
+         hex.txt hex-sep.txt codes.js babel.js bound.js fstring.py swift.txt atob.js; do
     case_row "$f" "$f" plain.js
 done
 # Source maps and notebooks: against plain JS of the same size, and against the
