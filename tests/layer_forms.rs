@@ -536,6 +536,18 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "concatenation",
         ),
+        (
+            // A prefix constant used in an f-string: found at the use.
+            "app/client.py",
+            format!(
+                "PREFIX = \"{}\"\n\nAPI_KEY = f\"{{PREFIX}}{}\"\n",
+                &k[48][..10],
+                &k[48][10..]
+            )
+            .into_bytes(),
+            3,
+            "concatenation",
+        ),
     ]
 }
 
@@ -573,7 +585,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..48).map(|_| live_key()).collect()
+    (0..49).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -280,19 +280,17 @@ fn bound_uses(data: &[u8], open: usize, after: usize, idents: &mut Idents) -> Op
         if data.get(s) == Some(&b'=') && data.get(s + 1) != Some(&b'=') {
             break;
         }
-        // In a template literal: `` `${t}Ab…` `` (minifiers keep those too).
-        let lo = at.saturating_sub(MAX_GAP);
-        let open_brace = data[lo..at]
-            .iter()
-            .rposition(|&b| !matches!(b, b' ' | b'\t'))
-            .map(|k| lo + k)
-            .filter(|&k| k > 0 && data[k] == b'{' && data[k - 1] == b'$');
-        let template = open_brace.is_some() && data.get(s) == Some(&b'}');
+        // Interpolated: `` `${t}Ab…` `` (minifiers keep those too), Kotlin's
+        // `"${t}Ab…"`, Ruby's `"#{t}Ab…"`, Python's `f"{t}Ab…"`.
+        let inside = match data.get(s) {
+            Some(b'}') => interpolated_at(data, at),
+            _ => None,
+        };
         let mut call = false;
         // An operator, not adjacency: `t "…"` joins nothing.
-        let next = match template {
-            true => Some(s + 1),
-            false => joiner(data, s, &mut call).filter(|&n| n != s),
+        let next = match inside {
+            Some(_) => Some(s + 1),
+            None => joiner(data, s, &mut call).filter(|&n| n != s),
         };
         let Some(next) = next else {
             continue;
@@ -308,11 +306,11 @@ fn bound_uses(data: &[u8], open: usize, after: usize, idents: &mut Idents) -> Op
         }
         r.remap(mark, at);
         let lit_end = r.bytes.len();
-        let rest = match template {
-            true => literal_from(
+        let rest = match inside {
+            Some((q, interp)) => literal_from(
                 data,
-                b'`',
-                Interp::Dollar,
+                q,
+                interp,
                 next,
                 &mut r,
                 next + AFTER,
@@ -320,13 +318,43 @@ fn bound_uses(data: &[u8], open: usize, after: usize, idents: &mut Idents) -> Op
                 idents,
             )
             .is_some_and(|_| r.bytes.len() > lit_end),
-            false => join_pieces(data, next, false, call, &mut r, idents).pieces > 0,
+            None => join_pieces(data, next, false, call, &mut r, idents).pieces > 0,
         };
         if !rest {
             r.truncate(mark);
         }
     }
     r.finish(after)
+}
+
+/// The literal a name at `at` is interpolated in (`${name}`, `#{name}`,
+/// `{name}`): its quote and how it interpolates. The quote is the last one
+/// before the brace on its line; a `${` with none there is in a template
+/// literal opened on an earlier line.
+fn interpolated_at(data: &[u8], at: usize) -> Option<(u8, Interp)> {
+    let lo = at.saturating_sub(MAX_GAP);
+    let brace = lo
+        + data[lo..at]
+            .iter()
+            .rposition(|&b| !matches!(b, b' ' | b'\t'))?;
+    if data[brace] != b'{' {
+        return None;
+    }
+    let dollar = brace > 0 && matches!(data[brace - 1], b'$' | b'#');
+    let line = data[..brace]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |n| n + 1)
+        .max(brace.saturating_sub(BEFORE));
+    let Some(quote) = data[line..brace].iter().rposition(|&b| is_quote(b)) else {
+        return (dollar && data[brace - 1] == b'$').then_some((b'`', Interp::Dollar));
+    };
+    let quote = line + quote;
+    match interp_of(data, quote) {
+        Interp::Dollar if dollar => Some((data[quote], Interp::Dollar)),
+        Interp::Brace if !dollar => Some((data[quote], Interp::Brace)),
+        _ => None,
+    }
 }
 
 /// The name `open`'s literal is bound to: `name = "…"` (after `var`, `let`,

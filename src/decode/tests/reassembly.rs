@@ -152,6 +152,26 @@ fn reassembly_forms_of_real_bundles() {
     assert_eq!(found(&tpl), Some((Some(1), concat)));
     let php = format!("<?php\n$p = '{a}';\n$k = $p . '{b}';\n");
     assert_eq!(found(&php), Some((Some(3), concat)));
+    // Used in other languages' interpolations, and in a template literal
+    // opened on an earlier line.
+    for src in [
+        format!("P = \"{a}\"\nK = f\"{{P}}{b}\"\n"),
+        format!("val p = \"{a}\"\nval k = \"${{p}}{b}\"\n"),
+        format!("p = \"{a}\"\nk = \"#{{p}}{b}\"\n"),
+        format!("const p = \"{a}\";\nconst k = `x\n${{p}}{b}`;\n"),
+    ] {
+        let line = if src.contains("`x") { 3 } else { 2 };
+        assert_eq!(found(&src), Some((Some(line), concat)), "{src}");
+    }
+    // Not interpolations there: a plain string's braces, single quotes, a
+    // doubled brace.
+    for src in [
+        format!("p = \"{a}\"\nk = \"{{p}}{b}\"\n"),
+        format!("p = \"{a}\"\nk = '${{p}}{b}'\n"),
+        format!("p = \"{a}\"\nk = f\"{{{{p}}}}{b}\"\n"),
+    ] {
+        assert_eq!(found(&src), None, "{src}");
+    }
     // Not bindings or not uses: a comparison, a member, a longer name, a
     // member named the same, adjacency.
     for src in [
