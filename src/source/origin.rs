@@ -208,18 +208,27 @@ fn in_map(p: &[Seg]) -> Option<(Option<usize>, &[Seg])> {
     }
 }
 
-fn source_map(data: &[u8], located: &mut [Located]) {
-    let field = |p: &[Seg]| -> Option<(Option<usize>, &'static str, usize)> {
-        let (section, rest) = in_map(p)?;
-        match rest {
-            [Seg::Key(k)] if k == "sourceRoot" => Some((section, "sourceRoot", 0)),
-            [Seg::Key(k), Seg::Index(i)] if k == "sources" => Some((section, "sources", *i)),
-            [Seg::Key(k), Seg::Index(i)] if k == "sourcesContent" => {
-                Some((section, "sourcesContent", *i))
-            }
-            _ => None,
-        }
+/// The fields of a source map that name and hold its sources.
+#[derive(Clone, Copy)]
+enum Field {
+    Root,
+    Source(usize),
+    Content(usize),
+}
+
+/// The field a string at `p` is, and the map (top level or section) it is in.
+fn field(p: &[Seg]) -> Option<(Option<usize>, Field)> {
+    let (section, rest) = in_map(p)?;
+    let f = match rest {
+        [Seg::Key(k)] if k == "sourceRoot" => Field::Root,
+        [Seg::Key(k), Seg::Index(i)] if k == "sources" => Field::Source(*i),
+        [Seg::Key(k), Seg::Index(i)] if k == "sourcesContent" => Field::Content(*i),
+        _ => return None,
     };
+    Some((section, f))
+}
+
+fn source_map(data: &[u8], located: &mut [Located]) {
     let found = strings(data, &|p| field(p).is_some());
     let mut roots: Vec<(Option<usize>, String)> = Vec::new();
     let mut sources: Vec<((Option<usize>, usize), String)> = Vec::new();
@@ -227,9 +236,9 @@ fn source_map(data: &[u8], located: &mut [Located]) {
     for s in &found {
         let quoted = &data[s.start - 1..s.end + 1];
         match field(&s.path) {
-            Some((section, "sourceRoot", _)) => roots.push((section, unescape(quoted))),
-            Some((section, "sources", i)) => sources.push(((section, i), unescape(quoted))),
-            Some((section, _, i)) => contents.push(((section, i), s.start, s.end)),
+            Some((section, Field::Root)) => roots.push((section, unescape(quoted))),
+            Some((section, Field::Source(i))) => sources.push(((section, i), unescape(quoted))),
+            Some((section, Field::Content(i))) => contents.push(((section, i), s.start, s.end)),
             None => {}
         }
     }
