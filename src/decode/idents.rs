@@ -202,6 +202,16 @@ fn parts(m: &[u8]) -> Option<((usize, usize), (usize, usize))> {
     Some((name, (open + 1, end)))
 }
 
+/// Where the identifier bytes that end at `end` start, reading back at most
+/// `max` of them.
+pub fn ident_start(data: &[u8], end: usize, max: usize) -> usize {
+    end - data[end.saturating_sub(max)..end]
+        .iter()
+        .rev()
+        .take_while(|&&b| is_ident_byte(b))
+        .count()
+}
+
 /// A byte of an identifier (`[A-Za-z0-9_$]`).
 pub fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'

@@ -8,7 +8,9 @@ use base64::Engine as _;
 
 use super::Layer;
 use super::idents::{self, Idents};
-use super::layers::{AFTER, BEFORE, MAX_GAP, Region, STANDARD, URL_SAFE, is_quote, skip_blank};
+use super::layers::{
+    AFTER, BEFORE, MAX_GAP, Region, STANDARD, URL_SAFE, char_codes, hex_run, is_quote, skip_blank,
+};
 
 /// String literals joined from one candidate.
 const MAX_PIECES: usize = 64;
@@ -377,9 +379,7 @@ fn bound_name(data: &[u8], open: usize) -> Option<&[u8]> {
     }
     blank(&mut j);
     let end = j;
-    while j > 0 && end - j < 128 && idents::is_ident_byte(data[j - 1]) {
-        j -= 1;
-    }
+    j = idents::ident_start(data, end, 128);
     let name = &data[j..end];
     let member = j > 0 && data[j - 1] == b'.';
     (!name.is_empty() && !name[0].is_ascii_digit() && !member).then_some(name)
@@ -469,11 +469,7 @@ fn concat_call(data: &[u8], paren: usize) -> bool {
     if end > 0 && data[end - 1] == b'!' {
         end -= 1;
     }
-    let mut start = end;
-    while start > 0 && end - start < 16 && idents::is_ident_byte(data[start - 1]) {
-        start -= 1;
-    }
-    let name = &data[start..end];
+    let name = &data[idents::ident_start(data, end, 16)..end];
     name.eq_ignore_ascii_case(b"concat")
         || name.eq_ignore_ascii_case(b"concatenate")
         || matches!(name, b"append" | b"StringBuilder" | b"StringBuffer")
@@ -495,9 +491,6 @@ fn python_join_end(data: &[u8], i: usize) -> Option<usize> {
     let j = skip_blank(data, i + 1, true);
     (data.get(j) == Some(&b')')).then_some(j + 1)
 }
-
-/// Arguments of a decoding call, at most.
-const MAX_CODES: usize = 256;
 
 /// A call that decodes its literal argument, as a piece: `atob("…")` and
 /// Python's `b64decode("…")` (base64), `decodeURIComponent("…")`, `decodeURI`,
@@ -523,30 +516,12 @@ fn decoding_call(data: &[u8], i: usize, r: &mut Region, limit: usize) -> Option<
         return None;
     }
     let mut k = skip_blank(data, open + 1, true);
-    let mut out = Vec::new();
+    let out;
     if name == b"fromCharCode" {
-        while out.len() < MAX_CODES {
-            // Within the join's reach, as every piece is.
-            if k >= limit {
-                return None;
-            }
-            let digits = data[k..]
-                .iter()
-                .take(9)
-                .take_while(|b| b.is_ascii_alphanumeric())
-                .count();
-            let text = std::str::from_utf8(&data[k..k + digits]).ok()?;
-            let code = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-                Some(hex) => u8::from_str_radix(hex, 16).ok()?,
-                None => text.parse::<u8>().ok()?,
-            };
-            out.push(code);
-            k = skip_blank(data, k + digits, true);
-            match data.get(k) {
-                Some(b',') => k = skip_blank(data, k + 1, true),
-                _ => break,
-            }
-        }
+        // The codes as the char-codes layer reads them.
+        let codes = char_codes(data, k)?;
+        k = skip_blank(data, codes.end, true);
+        out = codes.bytes;
     } else {
         let q = *data.get(k).filter(|&&q| is_quote(q))?;
         let close = k + 1 + memchr::memchr(q, data.get(k + 1..limit.min(data.len()))?)?;
@@ -599,8 +574,8 @@ fn percent_decoded(text: &[u8]) -> Option<Vec<u8>> {
     let mut j = 0;
     while j < text.len() {
         if text[j] == b'%' {
-            let hex = std::str::from_utf8(text.get(j + 1..j + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
+            let (v, _) = hex_run(text, j + 1, 2, text.len()).filter(|&(_, n)| n == 2)?;
+            out.push(v as u8);
             j += 3;
         } else {
             out.push(text[j]);
@@ -619,6 +594,9 @@ fn hex_decoded(text: &[u8]) -> Option<Vec<u8>> {
         .collect();
     digits
         .chunks(2)
-        .map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+        .map(|p| {
+            let (v, n) = hex_run(p, 0, 2, p.len())?;
+            (n == p.len()).then_some(v as u8)
+        })
         .collect()
 }

@@ -402,7 +402,7 @@ const MAX_CODE_DIGITS: usize = 7;
 /// decimal or `0x` numbers between commas, with blanks and line breaks around
 /// them, as `String.fromCharCode(113,114,…)`, `bytes([113, 114, …])`, Java's
 /// `new byte[]{…}` and C's `{0x71, 0x72, …}` hold them.
-fn char_codes(data: &[u8], at: usize) -> Option<Region> {
+pub(super) fn char_codes(data: &[u8], at: usize) -> Option<Region> {
     let limit = (at + AFTER).min(data.len());
     let mut r = Region::new(Layer::CharCodes, at);
     let (mut i, mut end) = (at, at);
