@@ -162,6 +162,12 @@ pub enum Encoding {
     /// and HTML tags (`<wbr>`, `<span>`) inside a key, removed.
     #[serde(rename = "invisible")]
     Invisible,
+    /// Letters rotated by 13 (`depc_yvir_…`, Python's `codecs.decode(s, "rot13")`).
+    #[serde(rename = "rot13")]
+    Rot13,
+    /// Written backwards (`"…_evil_pcrq".split("").reverse().join("")`, `s[::-1]`).
+    #[serde(rename = "reversed")]
+    Reversed,
 }
 
 impl Encoding {
@@ -178,6 +184,8 @@ impl Encoding {
             Encoding::CharCodes => "character codes",
             Encoding::QuotedPrintable => "quoted-printable",
             Encoding::Invisible => "text with invisible characters or tags",
+            Encoding::Rot13 => "ROT13",
+            Encoding::Reversed => "text written backwards",
         }
     }
 }

@@ -14,8 +14,10 @@
 //! Rust, Visual Basic, SQL's `CONCAT`, Python's `"".join` and line continuations,
 //! and Ruby, and a prefix joined to a body that a call decodes (`atob("…")`,
 //! `String.fromCharCode(…)`), interpolated strings (Python's f-strings,
-//! Kotlin's `${…}`, Swift's `\(…)`) and Java's string builders. Every key is
-//! generated at test time and must never appear in the output.
+//! Kotlin's `${…}`, Swift's `\(…)`) and Java's string builders, base64 of
+//! UTF-16 (PowerShell's `-EncodedCommand`) and of base64, ROT13 and reversed
+//! keys. Every key is generated at test time and must never appear in the
+//! output.
 
 use std::process::Output;
 
@@ -548,7 +550,72 @@ fn cases(k: &[String]) -> Vec<Case> {
             3,
             "concatenation",
         ),
+        (
+            // PowerShell's encoded command: base64 of UTF-16 LE.
+            "scripts/deploy.ps1",
+            format!(
+                "# deploy\npowershell.exe -NoProfile -EncodedCommand {}\n",
+                b64_bytes(
+                    &format!("$env:QRCODEPRO_API_KEY = '{}'; ./deploy", k[49])
+                        .encode_utf16()
+                        .flat_map(u16::to_le_bytes)
+                        .collect::<Vec<u8>>()
+                )
+            )
+            .into_bytes(),
+            2,
+            "base64",
+        ),
+        (
+            // A Kubernetes secret whose value was base64 already.
+            "k8s/encoded.yaml",
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: api\ndata:\n  key: {}\n",
+                b64_bytes(b64_bytes(k[50].as_bytes()).as_bytes())
+            )
+            .into_bytes(),
+            6,
+            "base64",
+        ),
+        (
+            // ROT13, and written backwards.
+            "tools/rot.py",
+            format!(
+                "import codecs\n\nKEY = codecs.decode(\"{}\", \"rot13\")\n",
+                rot13(&k[51])
+            )
+            .into_bytes(),
+            3,
+            "rot13",
+        ),
+        (
+            "web/reversed.js",
+            format!(
+                "const k = \"{}\".split(\"\").reverse().join(\"\");\n",
+                k[52].chars().rev().collect::<String>()
+            )
+            .into_bytes(),
+            1,
+            "reversed",
+        ),
     ]
+}
+
+/// `b` in standard base64.
+fn b64_bytes(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+/// `s` with its ASCII letters rotated by 13.
+fn rot13(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'a'..='z' => ((c as u8 - b'a' + 13) % 26 + b'a') as char,
+            'A'..='Z' => ((c as u8 - b'A' + 13) % 26 + b'A') as char,
+            _ => c,
+        })
+        .collect()
 }
 
 /// `s`'s bytes as hex pairs joined by `sep`.
@@ -585,7 +652,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..49).map(|_| live_key()).collect()
+    (0..53).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {
@@ -619,6 +686,17 @@ fn last_layers_are_found_in_a_folder() {
     let human = t.run(&["dir", "."]);
     assert_eq!(code(&human), 1);
     absent(&[&o, &human], &k);
+    // A scrambled key is the key: its bodies are masked as written too.
+    let scrambled = [
+        rot13(&k[51][10..]),
+        k[52][10..].chars().rev().collect::<String>(),
+    ];
+    for o in [&o, &human] {
+        let text = format!("{}{}", stdout(o), stderr(o));
+        for s in &scrambled {
+            assert!(!text.contains(s.as_str()), "{text}");
+        }
+    }
 }
 
 #[test]

@@ -7,6 +7,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::Layer;
 use super::idents::Idents;
+pub use super::region::Region;
 use crate::detect::Candidate;
 
 /// How far before a candidate a textual region starts (within its line).
@@ -15,87 +16,11 @@ pub(super) const BEFORE: usize = 512;
 pub(super) const AFTER: usize = 4096;
 /// Base64 characters decoded from one candidate.
 const MAX_BASE64: usize = 8192;
+/// Whole base64 groups decoded before a trigger's own (six bytes: a nested
+/// layer's lead).
+const BACK_GROUPS: usize = 2;
 /// Blank space (line breaks included) between a literal and `+`.
 pub(super) const MAX_GAP: usize = 256;
-
-/// Decoded bytes and where each came from.
-#[derive(Debug, Clone)]
-pub struct Region {
-    pub layer: Layer,
-    pub bytes: Vec<u8>,
-    /// Physical offset of each decoded byte, plus one entry for the end.
-    map: Vec<usize>,
-    /// Physical end of the range the region was decoded from.
-    pub end: usize,
-}
-
-impl Region {
-    pub(super) fn new(layer: Layer, start: usize) -> Region {
-        // Room for a key and its prefix: a region of a few pieces (a file of
-        // them decodes one per candidate) grows once, if at all.
-        Region {
-            layer,
-            bytes: Vec::with_capacity(64),
-            map: Vec::with_capacity(64),
-            end: start,
-        }
-    }
-
-    pub(super) fn push(&mut self, b: u8, at: usize) {
-        self.bytes.push(b);
-        self.map.push(at);
-    }
-
-    /// Bytes copied as they are from offset `at` on.
-    pub(super) fn extend(&mut self, bytes: &[u8], at: usize) {
-        self.bytes.extend_from_slice(bytes);
-        self.map.extend(at..at + bytes.len());
-    }
-
-    pub(super) fn push_char(&mut self, c: char, at: usize) {
-        let mut buf = [0u8; 4];
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
-            self.push(b, at);
-        }
-    }
-
-    /// Drops the bytes decoded from `mark` on.
-    pub(super) fn truncate(&mut self, mark: usize) {
-        self.bytes.truncate(mark);
-        self.map.truncate(mark);
-    }
-
-    /// Maps the bytes decoded from `mark` on to the physical offset `at`.
-    pub(super) fn remap(&mut self, mark: usize, at: usize) {
-        self.map[mark..].iter_mut().for_each(|m| *m = at);
-    }
-
-    pub(super) fn finish(mut self, end: usize) -> Option<Region> {
-        self.end = end;
-        self.map.push(end);
-        (!self.bytes.is_empty()).then_some(self)
-    }
-
-    /// The physical span of decoded bytes `s..e`: pieces joined from elsewhere in
-    /// the file (a name's literal) may come before the first one.
-    pub fn span(&self, s: usize, e: usize) -> (usize, usize) {
-        let (mut lo, mut hi) = (self.phys(s), self.phys(e));
-        for &p in self.map.get(s..e.min(self.map.len())).unwrap_or_default() {
-            lo = lo.min(p);
-            hi = hi.max(p + 1);
-        }
-        (lo, hi)
-    }
-
-    /// Physical offset of decoded offset `i` (the region's end past the last byte).
-    pub fn phys(&self, i: usize) -> usize {
-        self.map
-            .get(i)
-            .or(self.map.last())
-            .copied()
-            .unwrap_or(self.end)
-    }
-}
 
 /// One decoder. A layer may have several (reassembly: language operators, shell
 /// words, wrapped lines), each tried on its own candidates and covering its own
@@ -114,6 +39,8 @@ pub enum Decoder {
     CharCodes,
     QuotedPrintable,
     Invisible,
+    Rot13,
+    Reversed,
 }
 
 impl Decoder {
@@ -156,6 +83,8 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
         Layer::CharCodes => &[Decoder::CharCodes],
         Layer::QuotedPrintable => &[Decoder::QuotedPrintable],
         Layer::Invisible => &[Decoder::Invisible],
+        Layer::Rot13 => &[Decoder::Rot13],
+        Layer::Reversed => &[Decoder::Reversed],
     }
 }
 
@@ -175,6 +104,8 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::CharCodes => char_codes(data, c.at),
         Decoder::QuotedPrintable => hex_escapes(data, c.at, Layer::QuotedPrintable),
         Decoder::Invisible => super::invisible::strip(data, c.at),
+        Decoder::Rot13 => super::scrambled::rot13(data, c.at),
+        Decoder::Reversed => super::scrambled::reversed(data, c.at),
     }
 }
 
@@ -249,6 +180,17 @@ fn base64(data: &[u8], at: usize, lead: usize) -> Option<Region> {
     if !data.get(g..at)?.iter().all(|&b| is_base64(b)) {
         return None;
     }
+    // Up to [`BACK_GROUPS`] whole groups before the trigger's: what was encoded
+    // again (base64 of base64, of UTF-16 text) may start its own group or
+    // character a few bytes before the keyword, and the decoder of that layer
+    // needs them.
+    let back = (1..=BACK_GROUPS)
+        .take_while(|k| {
+            g.checked_sub(4 * k)
+                .is_some_and(|s| data[s..s + 4].iter().all(|&b| is_base64(b)))
+        })
+        .count();
+    let g = g - 4 * back;
     let limit = (g + MAX_BASE64).min(data.len());
     let run = |from: usize| {
         data[from..limit]

@@ -16,6 +16,8 @@ mod idents;
 mod invisible;
 mod joins;
 mod layers;
+mod region;
+mod scrambled;
 mod shell;
 mod wrapped;
 
@@ -56,7 +58,7 @@ pub fn detector(rules: std::sync::Arc<RuleSet>) -> anyhow::Result<Detector> {
 }
 
 /// The layers in the order of their codes in [`builtin_triggers`]' data.
-const LAYER_CODES: [Layer; 10] = [
+const LAYER_CODES: [Layer; 12] = [
     Layer::Base64,
     Layer::Percent,
     Layer::Escape,
@@ -67,6 +69,8 @@ const LAYER_CODES: [Layer; 10] = [
     Layer::CharCodes,
     Layer::QuotedPrintable,
     Layer::Invisible,
+    Layer::Rot13,
+    Layer::Reversed,
 ];
 
 /// What [`triggers`] depends on in a rule set (each rule's kind and keywords),
@@ -222,13 +226,34 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             if rule.spec.kind != RuleKind::Secret {
                 continue;
             }
-            for (pattern, lead) in base64_triggers(kw) {
+            for (pattern, lead) in base64_triggers(kw, true) {
                 add(pattern, Layer::Base64, lead);
             }
-            // Hex digits, lower- or upper-case. (Every blob is searched for the
-            // triggers' heads, and past 32 heads that search takes the slower
-            // 16-bucket Teddy: with base64 of UTF-16 and base64 twice it did,
-            // and `dir` took 7% more time. Those two are not triggers.)
+            // Encoded again: base64 of base64 (a value encoded twice, as a
+            // Kubernetes secret made of an encoded value is) and base64 of UTF-16
+            // (PowerShell's `-EncodedCommand`). The outer decoder's region starts
+            // a few bytes early (`layers::BACK_GROUPS`) for the inner one's lead.
+            // Not wrapped over lines: each wrapped form is more literals for
+            // every run to build its automaton of, for a form not seen.
+            let inner = base64_forms(kw).into_iter().map(|(p, _)| p);
+            for text in inner.chain([utf16(false), utf16(true)]) {
+                for (pattern, lead) in base64_triggers(&text, false) {
+                    add(pattern, Layer::Base64, lead);
+                }
+            }
+            // Scrambled: ROT13 (`depc_yvir_`), and written backwards, where the
+            // keyword follows its body: `evil_pcr`, without the first and last
+            // characters (`_evil_pcrq` would overlap the keyword, see below).
+            add(
+                kw.iter().map(|&b| scrambled::rot13_byte(b)).collect(),
+                Layer::Rot13,
+                0,
+            );
+            if kw.len() > 2 {
+                let inner = kw[1..kw.len() - 1].iter().rev().copied().collect();
+                add(inner, Layer::Reversed, 0);
+            }
+            // Hex digits, lower- or upper-case.
             for upper in [false, true] {
                 add(Spelling::hex(b"", upper).spell(kw, b""), Layer::Hex, 0);
             }
@@ -304,6 +329,23 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                 }
                 out_push(&mut out, form, Layer::Percent, 0);
             }
+        }
+    }
+    // A trigger that ends where a keyword could start (base64 ending in `Q`
+    // or `q`) would take the detector's one pass apart into two, and
+    // every trigger would be collected before the keywords are searched: its
+    // end is cut until it cannot (the decoder reads the whole run anyway).
+    let words: Vec<&[u8]> = rules
+        .rules
+        .iter()
+        .filter(|r| r.spec.kind != RuleKind::Path)
+        .flat_map(|r| r.spec.keywords.iter().map(|k| k.as_bytes()))
+        .collect();
+    for t in &mut out {
+        while t.pattern.len() > crate::detect::keywords::HEAD
+            && words.iter().any(|w| crate::detect::overlap(&t.pattern, w))
+        {
+            t.pattern.to_mut().pop();
         }
     }
     // One trigger a literal, the first listed kept. The set borrows the
@@ -492,16 +534,17 @@ pub(crate) fn html_name(c: u8) -> Option<&'static str> {
 }
 
 /// [`base64_forms`] of `text`, each also in the URL-safe alphabet where it
-/// differs, and each wrapped over two lines (MIME wraps at 76 characters, PEM
-/// at 64): a line break falls between two 4-character groups, so only where a
+/// differs, and if `wrapped` each wrapped over two lines (MIME wraps at 76
+/// characters, PEM at 64): a line break falls between two 4-character groups, so only where a
 /// group ends. Past the literals' shared head (their first
 /// [`HEAD`](crate::detect::keywords::HEAD) characters) the heads searched stay the
 /// same; a break inside the head is not found.
-fn base64_triggers(text: &[u8]) -> Vec<(Vec<u8>, usize)> {
+fn base64_triggers(text: &[u8], wrapped: bool) -> Vec<(Vec<u8>, usize)> {
     let mut out = Vec::new();
     for (pattern, lead) in base64_forms(text) {
         let head = crate::detect::keywords::HEAD;
-        for cut in (head..pattern.len()).filter(|p| (lead + p).is_multiple_of(4)) {
+        let cuts = (head..pattern.len()).filter(|p| wrapped && (lead + p).is_multiple_of(4));
+        for cut in cuts {
             for brk in [&b"\n"[..], b"\r\n"] {
                 out.push(([&pattern[..cut], brk, &pattern[cut..]].concat(), lead));
             }
@@ -878,7 +921,7 @@ fn decode_candidate(
         });
     }
     for (s, e, plain) in inner_ph.list {
-        let (ps, pe) = (region.phys(s), region.phys(e));
+        let (ps, pe) = region.ends(s, e);
         if plain && data.get(ps..pe) == region.bytes.get(s..e) {
             continue;
         }

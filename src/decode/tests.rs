@@ -71,6 +71,17 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
         }
         // A zero-width space in the body, as a page's `<wbr>` would break it.
         Layer::Invisible => format!("<p>{}\u{200b}{}</p>", &key[..16], &key[16..]).into_bytes(),
+        Layer::Rot13 => {
+            let rot: String = key
+                .bytes()
+                .map(|b| scrambled::rot13_byte(b) as char)
+                .collect();
+            format!("k = codecs.decode(\"{rot}\", \"rot13\")").into_bytes()
+        }
+        Layer::Reversed => {
+            let rev: String = key.chars().rev().collect();
+            format!("k = \"{rev}\".split(\"\").reverse().join(\"\")").into_bytes()
+        }
     }
 }
 
@@ -101,7 +112,7 @@ fn text(s: &str, layer: Layer) -> Vec<u8> {
 }
 
 /// Every layer (the data of the built-in triggers lists them all).
-const LAYERS: [Layer; 10] = LAYER_CODES;
+const LAYERS: [Layer; 12] = LAYER_CODES;
 
 #[test]
 fn triggers_include_the_three_base64_alignments() {
@@ -123,6 +134,113 @@ fn triggers_include_the_three_base64_alignments() {
         assert_eq!(f.len(), 1, "alignment {align}: {enc}");
         assert_eq!(f[0].finding.secret.as_deref(), Some(KEY));
         assert_eq!(f[0].finding.encoding(), Some(Encoding::Base64));
+    }
+}
+
+/// Encoded twice: base64 of base64 and base64 of UTF-16 (LE and BE, with and
+/// without a BOM, as PowerShell's `-EncodedCommand` takes it), at every
+/// alignment of both encodings, standard and URL-safe.
+#[test]
+fn base64_of_an_encoding_is_read() {
+    let std = base64::engine::general_purpose::STANDARD;
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    {
+        // Nine lengths before the key: its alignment in both encodings.
+        for inner in 0..9 {
+            let text = format!("{}k={KEY};", "x".repeat(inner));
+            let twice = std.encode(std.encode(&text));
+            let cases = [
+                (twice.clone(), vec![Encoding::Base64, Encoding::Base64]),
+                (
+                    url.encode(std.encode(&text)),
+                    vec![Encoding::Base64, Encoding::Base64],
+                ),
+                (
+                    std.encode(utf16(&text, false)),
+                    vec![Encoding::Base64, Encoding::Utf16],
+                ),
+                (
+                    std.encode(utf16(&text, true)),
+                    vec![Encoding::Base64, Encoding::Utf16],
+                ),
+                (
+                    std.encode([&b"\xff\xfe"[..], &utf16(&text, false)].concat()),
+                    vec![Encoding::Base64, Encoding::Utf16],
+                ),
+            ];
+            for (enc, decoding) in cases {
+                let data = format!("powershell -enc {enc}\n");
+                let (f, _) = scan(data.as_bytes());
+                assert_eq!(f.len(), 1, "{data}");
+                assert_eq!(f[0].finding.secret.as_deref(), Some(KEY), "{data}");
+                assert_eq!(f[0].finding.decoding, decoding, "{data}");
+            }
+        }
+    }
+}
+
+/// No built-in trigger may overlap a built-in keyword: the detector would search
+/// the triggers in a pass of their own, collected whole before the keywords'
+/// (a file of triggers held them all in memory).
+#[test]
+fn builtin_triggers_leave_the_detector_one_pass() {
+    let rules = RuleSet::load(&[] as &[&str]).unwrap();
+    let words: Vec<&str> = rules
+        .rules
+        .iter()
+        .filter(|r| r.spec.kind != RuleKind::Path)
+        .flat_map(|r| r.spec.keywords.iter().map(|k| k.as_str()))
+        .collect();
+    for t in triggers(&rules) {
+        for w in &words {
+            assert!(
+                !crate::detect::overlap(&t.pattern, w.as_bytes()),
+                "{:?} and {w}",
+                String::from_utf8_lossy(&t.pattern)
+            );
+        }
+    }
+}
+
+/// ROT13 and reversed keys, live and test, and not the text around them.
+#[test]
+fn scrambled_keys_are_read() {
+    let test = KEY.replace("live", "test");
+    for key in [KEY, &test[..]] {
+        let rot: String = key
+            .bytes()
+            .map(|b| scrambled::rot13_byte(b) as char)
+            .collect();
+        let rev: String = key.chars().rev().collect();
+        for (text, encoding) in [
+            (format!("s = '{rot}'.encode('rot13')\n"), Encoding::Rot13),
+            (format!("s = \"{rev}\"[::-1]\n"), Encoding::Reversed),
+            (
+                format!("s=[...\"{rev}\"].reverse().join``;"),
+                Encoding::Reversed,
+            ),
+        ] {
+            let (f, _) = scan(text.as_bytes());
+            assert_eq!(f.len(), 1, "{text}");
+            assert_eq!(f[0].finding.secret.as_deref(), Some(key), "{text}");
+            assert_eq!(f[0].finding.decoding, vec![encoding], "{text}");
+            // The span is the scrambled key's, in the physical line.
+            let (s, e) = (
+                f[0].finding.column.unwrap(),
+                f[0].finding.end_column.unwrap(),
+            );
+            let line = text.lines().next().unwrap();
+            let shown = &line[s - 1..e - 1];
+            assert!(shown == rot || shown == rev, "{text}: {shown}");
+        }
+    }
+    // A reversed identifier that holds the keyword's start is not a key, nor
+    // is a word that ROT13 makes a placeholder of.
+    for text in [
+        "x = \"yek_evil_pcrq\"",
+        "depc_yvir_kkkkkkkkkkkkkkkkkkkkkkkk",
+    ] {
+        assert!(scan(text.as_bytes()).0.is_empty(), "{text}");
     }
 }
 

@@ -653,7 +653,7 @@ pub fn context_at(data: &[u8], start: usize, end: usize) -> Context {
 
 /// Whether some proper suffix of one literal is a prefix of the other, or one holds
 /// the other: then a leftmost-first pass could report one and hide the other.
-fn overlap(a: &[u8], b: &[u8]) -> bool {
+pub fn overlap(a: &[u8], b: &[u8]) -> bool {
     // Plain loops that compare only where the first byte matches: this runs for
     // every trigger and keyword at start-up, on short literals.
     use keywords::holds;

@@ -20,6 +20,8 @@ pub enum Layer {
     CharCodes,
     QuotedPrintable,
     Invisible,
+    Rot13,
+    Reversed,
 }
 
 impl Layer {
@@ -36,6 +38,8 @@ impl Layer {
             Layer::CharCodes => Encoding::CharCodes,
             Layer::QuotedPrintable => Encoding::QuotedPrintable,
             Layer::Invisible => Encoding::Invisible,
+            Layer::Rot13 => Encoding::Rot13,
+            Layer::Reversed => Encoding::Reversed,
         }
     }
 }

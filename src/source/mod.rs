@@ -703,9 +703,11 @@ mod tests {
     fn one_search_decides_whether_a_blob_needs_a_pass() {
         let s = builtin_scanner();
         let any = s.searcher().expect("the heads fit Teddy");
-        // Past 32 heads Teddy takes its slower 16-bucket form.
+        // Past 32 heads Teddy takes its 16-bucket form (`dir` took about 6%
+        // more time for base64 of base64, of UTF-16, ROT13 and reversed keys);
+        // past 64 there is no Teddy.
         let heads = &s.heads;
-        assert!(heads.len() <= 32, "{} heads: {heads:?}", heads.len());
+        assert!(heads.len() <= 64, "{} heads: {heads:?}", heads.len());
         assert!(any.find(b"x = 1; const y = 'nothing here';").is_none());
         for hit in [
             &b"a qrcp_live_x"[..],
@@ -715,6 +717,10 @@ mod tests {
             b"\0q\0r\0c\0p",
             b"717263705f",
             b"113,114,99,112",
+            b"Y1hKamNGOXNh",
+            b"cQByAGMAcABfAGwA",
+            b"depc_yvir_",
+            b"Ab_evil_pcrq",
         ] {
             assert!(any.find(hit).is_some(), "{hit:?}");
             // The same answer head by head (the first bytes a scanner reads).
