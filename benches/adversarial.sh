@@ -7,6 +7,8 @@
 #
 #   benches/adversarial.sh            # 50 MB each
 #   MB=10 benches/adversarial.sh      # quicker
+#   CASES="rot13.txt bound.js" benches/adversarial.sh   # some cases (and the map
+#                                     # and notebook rows)
 #
 # Files go under bench-work/adversarial (gitignored). Each case runs interleaved
 # with plain JS (RUNS=3 by default); prints per case the wall and CPU time, their
@@ -72,6 +74,10 @@ rep("zwsp.txt", "qrcp_li\u200b".encode())
 rep("fstring.py", b'b="Zk3q9WmP";k=f"qrcp_live_{b}";')
 rep("swift.txt", b'k="qrcp_live_\\(b)";')
 rep("atob.js", b'"qrcp_live_"+atob("WmszcTlXbVAyeExy")+')
+rep("rot13.txt", b"depc_yvir_")
+rep("reversed.txt", b"_evil_pcrq")
+rep("base64-twice.txt", base64.b64encode(base64.b64encode(b"qrcp_live_" * 3)))
+rep("base64-utf16.txt", base64.b64encode("qrcp_live_".encode("utf-16-le") * 3))
 def sourcemap(name, n):
     p = os.path.join(work, name)
     if not os.path.exists(p):
@@ -101,9 +107,11 @@ case_row() { # row file reference-file
         "$2" "$BIN dir $WORK/$2 --format json" \
         "$3" "$BIN dir $WORK/$3 --format json" >/dev/null || true # judged below
 }
-for f in backslash.txt escape-head.txt entity-head.html markdown.md wbr.html zwsp.txt percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js \
-         template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt \
-         hex.txt hex-sep.txt codes.js babel.js bound.js fstring.py swift.txt atob.js; do
+ALL="backslash.txt escape-head.txt entity-head.html markdown.md wbr.html zwsp.txt percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js
+     template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt
+     hex.txt hex-sep.txt codes.js babel.js bound.js fstring.py swift.txt atob.js
+     rot13.txt reversed.txt base64-twice.txt base64-utf16.txt"
+for f in ${CASES:-$ALL}; do
     case_row "$f" "$f" plain.js
 done
 # Source maps and notebooks: against plain JS of the same size, and against the
