@@ -209,13 +209,8 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             if !kw.is_ascii() {
                 continue;
             }
-            let utf16 = |be: bool| -> Vec<u8> {
-                kw.iter()
-                    .flat_map(|&b| if be { [0, b] } else { [b, 0] })
-                    .collect()
-            };
-            add(utf16(false), Layer::Utf16, 0);
-            add(utf16(true), Layer::Utf16, 1);
+            add(utf16(kw, false), Layer::Utf16, 0);
+            add(utf16(kw, true), Layer::Utf16, 1);
             let utf32 = |be: bool| -> Vec<u8> {
                 kw.iter()
                     .flat_map(|&b| if be { [0, 0, 0, b] } else { [b, 0, 0, 0] })
@@ -228,30 +223,6 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             }
             for (pattern, lead) in base64_triggers(kw, true) {
                 add(pattern, Layer::Base64, lead);
-            }
-            // Encoded again: base64 of base64 (a value encoded twice, as a
-            // Kubernetes secret made of an encoded value is) and base64 of UTF-16
-            // (PowerShell's `-EncodedCommand`). The outer decoder's region starts
-            // a few bytes early (`layers::BACK_GROUPS`) for the inner one's lead.
-            // Not wrapped over lines: each wrapped form is more literals for
-            // every run to build its automaton of, for a form not seen.
-            let inner = base64_forms(kw).into_iter().map(|(p, _)| p);
-            for text in inner.chain([utf16(false), utf16(true)]) {
-                for (pattern, lead) in base64_triggers(&text, false) {
-                    add(pattern, Layer::Base64, lead);
-                }
-            }
-            // Scrambled: ROT13 (`depc_yvir_`), and written backwards, where the
-            // keyword follows its body: `evil_pcr`, without the first and last
-            // characters (`_evil_pcrq` would overlap the keyword, see below).
-            add(
-                kw.iter().map(|&b| scrambled::rot13_byte(b)).collect(),
-                Layer::Rot13,
-                0,
-            );
-            if kw.len() > 2 {
-                let inner = kw[1..kw.len() - 1].iter().rev().copied().collect();
-                add(inner, Layer::Reversed, 0);
             }
             // Hex digits, lower- or upper-case.
             for upper in [false, true] {
@@ -331,16 +302,19 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             }
         }
     }
+    for group in extra_forms(rules) {
+        let literals = words_of(rules)
+            .chain(out.iter().map(|t| &*t.pattern))
+            .chain(group.iter().map(|t| &*t.pattern));
+        if crate::detect::keywords::head_set(literals).len() <= HEAD_ROOM {
+            out.extend(group);
+        }
+    }
     // A trigger that ends where a keyword could start (base64 ending in `Q`
     // or `q`) would take the detector's one pass apart into two, and
     // every trigger would be collected before the keywords are searched: its
     // end is cut until it cannot (the decoder reads the whole run anyway).
-    let words: Vec<&[u8]> = rules
-        .rules
-        .iter()
-        .filter(|r| r.spec.kind != RuleKind::Path)
-        .flat_map(|r| r.spec.keywords.iter().map(|k| k.as_bytes()))
-        .collect();
+    let words: Vec<&[u8]> = words_of(rules).collect();
     for t in &mut out {
         while t.pattern.len() > crate::detect::keywords::HEAD
             && words.iter().any(|w| crate::detect::overlap(&t.pattern, w))
@@ -361,6 +335,83 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
     let mut kept = keep.into_iter();
     out.retain(|_| kept.next().unwrap_or(false));
     out
+}
+
+/// Search heads the triggers and keywords may take: Teddy searches at most 64,
+/// and the member finder's literals (`data:`, base64 archives) take some.
+const HEAD_ROOM: usize = 56;
+
+/// The keywords of the content rules.
+fn words_of(rules: &RuleSet) -> impl Iterator<Item = &[u8]> {
+    rules
+        .rules
+        .iter()
+        .filter(|r| r.spec.kind != RuleKind::Path)
+        .flat_map(|r| r.spec.keywords.iter().map(|k| k.as_bytes()))
+}
+
+/// Triggers that need search heads of their own, in groups that [`triggers`]
+/// adds while the heads stay within [`HEAD_ROOM`], cheapest first: a user's
+/// rules with more keywords lose these before the search loses Teddy (past 64
+/// heads every blob would be read by a plain automaton, several times slower).
+/// For each secret keyword:
+/// - ROT13 (`depc_yvir_`);
+/// - written backwards, where the keyword follows its body: `evil_pcr`,
+///   without its first and last characters (`_evil_pcrq` would overlap the
+///   keyword);
+/// - base64 of its UTF-16 LE and BE bytes (PowerShell's `-EncodedCommand`);
+/// - base64 of its base64 (a value encoded twice, as a Kubernetes secret made
+///   of an encoded value is).
+///
+/// The base64 decoder's region starts a few bytes early
+/// (`layers::BACK_GROUPS`) for the inner layer's lead. Not wrapped over lines:
+/// each wrapped form is more literals for every run to build its automaton
+/// of, for a form not seen.
+fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
+    let keywords: Vec<&[u8]> = rules
+        .rules
+        .iter()
+        .filter(|r| r.spec.kind == RuleKind::Secret)
+        .flat_map(|r| r.spec.keywords.iter().map(|k| k.as_bytes()))
+        .filter(|k| k.is_ascii() && k.len() > 2)
+        .collect();
+    let trigger = |pattern: Vec<u8>, layer: Layer, lead: usize| Trigger {
+        pattern: Cow::Owned(pattern),
+        layer,
+        lead,
+    };
+    let base64 = |texts: Vec<Vec<u8>>| -> Vec<Trigger> {
+        texts
+            .iter()
+            .flat_map(|t| base64_triggers(t, false))
+            .map(|(p, lead)| trigger(p, Layer::Base64, lead))
+            .collect()
+    };
+    let mut groups: Vec<Vec<Trigger>> = Vec::new();
+    for &kw in &keywords {
+        let rot13 = kw.iter().map(|&b| scrambled::rot13_byte(b)).collect();
+        groups.push(vec![trigger(rot13, Layer::Rot13, 0)]);
+    }
+    for &kw in &keywords {
+        let inner = kw[1..kw.len() - 1].iter().rev().copied().collect();
+        groups.push(vec![trigger(inner, Layer::Reversed, 0)]);
+    }
+    for &kw in &keywords {
+        groups.push(base64(vec![utf16(kw, false), utf16(kw, true)]));
+    }
+    for &kw in &keywords {
+        groups.push(base64(
+            base64_forms(kw).into_iter().map(|(p, _)| p).collect(),
+        ));
+    }
+    groups
+}
+
+/// `text`'s ASCII bytes as UTF-16 LE or BE.
+fn utf16(text: &[u8], be: bool) -> Vec<u8> {
+    text.iter()
+        .flat_map(|&b| if be { [0, b] } else { [b, 0] })
+        .collect()
 }
 
 /// How one character is written in an escape: `prefix`, the character's code in

@@ -697,6 +697,34 @@ mod tests {
         )
     }
 
+    /// A user's secret rule with a keyword of its own keeps the search on
+    /// Teddy: the triggers that need heads of their own (ROT13, reversed,
+    /// base64 twice and of UTF-16) give way first, cheapest first.
+    #[test]
+    fn a_users_keyword_keeps_the_search_on_teddy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("acme.toml");
+        std::fs::write(
+            &path,
+            "[[rule]]\nid = \"acme\"\nkind = \"secret\"\nname = \"ACME\"\n\
+             severity = \"error\"\nkeywords = [\"acme_\"]\npattern = 'acme_[a-z0-9]{24}'\n\
+             examples = [\"t = acme_k3j4h5g6f7d8s9a0q1w2e3r4\"]\n",
+        )
+        .unwrap();
+        let rules = std::sync::Arc::new(crate::rules::RuleSet::load(&[&path]).unwrap());
+        let triggers = crate::decode::triggers(&rules);
+        let s = BlobScanner::new(
+            crate::decode::detector(rules).unwrap(),
+            archive::Limits::default(),
+        );
+        assert!(s.heads.len() <= 64, "{} heads", s.heads.len());
+        assert!(s.searcher().is_some());
+        // The cheapest kept: ROT13 of both keywords.
+        for p in [&b"depc_yvir_"[..], b"npzr_"] {
+            assert!(triggers.iter().any(|t| t.pattern == p), "{p:?}");
+        }
+    }
+
     /// The built-in rules' literals and the member finder's fit one Teddy
     /// search: most blobs are read by it alone.
     #[test]
