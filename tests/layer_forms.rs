@@ -697,6 +697,15 @@ fn last_layers_are_found_in_a_folder() {
             assert!(!text.contains(s.as_str()), "{text}");
         }
     }
+    // Backwards, the text starts with the key's last characters: the snippet
+    // shows the keyword at its end instead, and the note the key's start.
+    let text = stdout(&human);
+    let head = format!("{}…", &scrambled[1][..4]);
+    assert!(!text.contains(&head), "{text}");
+    assert!(
+        text.contains("'…_evil_pcrq'") || text.contains("\"…_evil_pcrq\""),
+        "{text}"
+    );
 }
 
 #[test]

@@ -417,6 +417,16 @@ fn mask_encoded(f: &Finding, mid: &str, rules: &RuleSet) -> String {
     if masked != mid && !shows_body && alnum_run < 16 {
         return masked;
     }
+    // Written backwards, the text starts with the key's last characters: the
+    // keyword at its end is shown instead (`…_evil_pcrq`).
+    if f.decoding.contains(&crate::finding::Encoding::Reversed) {
+        let n = mid.chars().count();
+        let tail: String = mid
+            .chars()
+            .skip(n.saturating_sub(f.secret_prefix_len))
+            .collect();
+        return format!("…{tail}");
+    }
     let head: String = mid.chars().take(4).collect();
     format!("{head}…")
 }
