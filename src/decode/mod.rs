@@ -209,15 +209,10 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             if !kw.is_ascii() {
                 continue;
             }
-            add(utf16(kw, false), Layer::Utf16, 0);
-            add(utf16(kw, true), Layer::Utf16, 1);
-            let utf32 = |be: bool| -> Vec<u8> {
-                kw.iter()
-                    .flat_map(|&b| if be { [0, 0, 0, b] } else { [b, 0, 0, 0] })
-                    .collect()
-            };
-            add(utf32(false), Layer::Utf32, 0);
-            add(utf32(true), Layer::Utf32, 3);
+            add(code_units(kw, 2, false), Layer::Utf16, 0);
+            add(code_units(kw, 2, true), Layer::Utf16, 1);
+            add(code_units(kw, 4, false), Layer::Utf32, 0);
+            add(code_units(kw, 4, true), Layer::Utf32, 3);
             if rule.spec.kind != RuleKind::Secret {
                 continue;
             }
@@ -397,7 +392,10 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
         groups.push(vec![trigger(inner, Layer::Reversed, 0)]);
     }
     for &kw in &keywords {
-        groups.push(base64(vec![utf16(kw, false), utf16(kw, true)]));
+        groups.push(base64(vec![
+            code_units(kw, 2, false),
+            code_units(kw, 2, true),
+        ]));
     }
     for &kw in &keywords {
         groups.push(base64(
@@ -407,11 +405,13 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
     groups
 }
 
-/// `text`'s ASCII bytes as UTF-16 LE or BE.
-fn utf16(text: &[u8], be: bool) -> Vec<u8> {
-    text.iter()
-        .flat_map(|&b| if be { [0, b] } else { [b, 0] })
-        .collect()
+/// `text`'s ASCII bytes as UTF-16 (`width` 2) or UTF-32 (4), LE or BE.
+fn code_units(text: &[u8], width: usize, be: bool) -> Vec<u8> {
+    let mut out = vec![0; text.len() * width];
+    for (unit, &b) in out.chunks_mut(width).zip(text) {
+        unit[if be { width - 1 } else { 0 }] = b;
+    }
+    out
 }
 
 /// How one character is written in an escape: `prefix`, the character's code in

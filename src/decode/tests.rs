@@ -71,18 +71,19 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
         }
         // A zero-width space in the body, as a page's `<wbr>` would break it.
         Layer::Invisible => format!("<p>{}\u{200b}{}</p>", &key[..16], &key[16..]).into_bytes(),
-        Layer::Rot13 => {
-            let rot: String = key
-                .bytes()
-                .map(|b| scrambled::rot13_byte(b) as char)
-                .collect();
-            format!("k = codecs.decode(\"{rot}\", \"rot13\")").into_bytes()
-        }
+        Layer::Rot13 => format!("k = codecs.decode(\"{}\", \"rot13\")", rot13(key)).into_bytes(),
         Layer::Reversed => {
             let rev: String = key.chars().rev().collect();
             format!("k = \"{rev}\".split(\"\").reverse().join(\"\")").into_bytes()
         }
     }
+}
+
+/// `s` with its ASCII letters rotated by 13.
+fn rot13(s: &str) -> String {
+    s.bytes()
+        .map(|b| scrambled::rot13_byte(b) as char)
+        .collect()
 }
 
 fn hex(s: &str) -> String {
@@ -144,37 +145,37 @@ fn triggers_include_the_three_base64_alignments() {
 fn base64_of_an_encoding_is_read() {
     let std = base64::engine::general_purpose::STANDARD;
     let url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    {
-        // Nine lengths before the key: its alignment in both encodings.
-        for inner in 0..9 {
-            let text = format!("{}k={KEY};", "x".repeat(inner));
-            let twice = std.encode(std.encode(&text));
-            let cases = [
-                (twice.clone(), vec![Encoding::Base64, Encoding::Base64]),
-                (
-                    url.encode(std.encode(&text)),
-                    vec![Encoding::Base64, Encoding::Base64],
-                ),
-                (
-                    std.encode(utf16(&text, false)),
-                    vec![Encoding::Base64, Encoding::Utf16],
-                ),
-                (
-                    std.encode(utf16(&text, true)),
-                    vec![Encoding::Base64, Encoding::Utf16],
-                ),
-                (
-                    std.encode([&b"\xff\xfe"[..], &utf16(&text, false)].concat()),
-                    vec![Encoding::Base64, Encoding::Utf16],
-                ),
-            ];
-            for (enc, decoding) in cases {
-                let data = format!("powershell -enc {enc}\n");
-                let (f, _) = scan(data.as_bytes());
-                assert_eq!(f.len(), 1, "{data}");
-                assert_eq!(f[0].finding.secret.as_deref(), Some(KEY), "{data}");
-                assert_eq!(f[0].finding.decoding, decoding, "{data}");
-            }
+    // Nine lengths before the key: its alignment in both encodings.
+    for inner in 0..9 {
+        let text = format!("{}k={KEY};", "x".repeat(inner));
+        let cases = [
+            (
+                std.encode(std.encode(&text)),
+                vec![Encoding::Base64, Encoding::Base64],
+            ),
+            (
+                url.encode(std.encode(&text)),
+                vec![Encoding::Base64, Encoding::Base64],
+            ),
+            (
+                std.encode(utf16(&text, false)),
+                vec![Encoding::Base64, Encoding::Utf16],
+            ),
+            (
+                std.encode(utf16(&text, true)),
+                vec![Encoding::Base64, Encoding::Utf16],
+            ),
+            (
+                std.encode([&b"\xff\xfe"[..], &utf16(&text, false)].concat()),
+                vec![Encoding::Base64, Encoding::Utf16],
+            ),
+        ];
+        for (enc, decoding) in cases {
+            let data = format!("powershell -enc {enc}\n");
+            let (f, _) = scan(data.as_bytes());
+            assert_eq!(f.len(), 1, "{data}");
+            assert_eq!(f[0].finding.secret.as_deref(), Some(KEY), "{data}");
+            assert_eq!(f[0].finding.decoding, decoding, "{data}");
         }
     }
 }
@@ -185,18 +186,13 @@ fn base64_of_an_encoding_is_read() {
 #[test]
 fn builtin_triggers_leave_the_detector_one_pass() {
     let rules = RuleSet::load(&[] as &[&str]).unwrap();
-    let words: Vec<&str> = rules
-        .rules
-        .iter()
-        .filter(|r| r.spec.kind != RuleKind::Path)
-        .flat_map(|r| r.spec.keywords.iter().map(|k| k.as_str()))
-        .collect();
     for t in triggers(&rules) {
-        for w in &words {
+        for w in words_of(&rules) {
             assert!(
-                !crate::detect::overlap(&t.pattern, w.as_bytes()),
-                "{:?} and {w}",
-                String::from_utf8_lossy(&t.pattern)
+                !crate::detect::overlap(&t.pattern, w),
+                "{:?} and {:?}",
+                String::from_utf8_lossy(&t.pattern),
+                String::from_utf8_lossy(w)
             );
         }
     }
@@ -207,10 +203,7 @@ fn builtin_triggers_leave_the_detector_one_pass() {
 fn scrambled_keys_are_read() {
     let test = KEY.replace("live", "test");
     for key in [KEY, &test[..]] {
-        let rot: String = key
-            .bytes()
-            .map(|b| scrambled::rot13_byte(b) as char)
-            .collect();
+        let rot = rot13(key);
         let rev: String = key.chars().rev().collect();
         for (text, encoding) in [
             (format!("s = '{rot}'.encode('rot13')\n"), Encoding::Rot13),
