@@ -246,6 +246,9 @@ fn base64(data: &[u8], at: usize, lead: usize) -> Option<Region> {
         false => g + k,
     };
     let mut r = Region::new(Layer::Base64, g);
+    if !wrapped && (g + first < limit || limit == data.len()) {
+        r.run = Some(g..g + first);
+    }
     for (k, b) in bytes.into_iter().enumerate() {
         r.push(b, at_char(k * 4 / 3));
     }

@@ -834,7 +834,7 @@ fn collect(
     // offset order and a region starts at or before its candidate, so the furthest
     // end alone tells whether a candidate is covered: O(1) per candidate, not a
     // scan of every region so far (which made a file of triggers quadratic).
-    let mut covered: Vec<(layers::Decoder, usize)> = Vec::new();
+    let mut covered: Vec<Cover> = Vec::new();
     let mut idents = idents::Idents::default();
     det.pass_each(data, depth < MAX_DEPTH, |event| match event {
         Event::Hit(h) => push_hit(&mut hits, budget, || DHit {
@@ -864,6 +864,31 @@ fn collect(
     (hits, placeholders)
 }
 
+/// What the regions of one decoder decoded so far cover, in one blob.
+struct Cover {
+    dec: layers::Decoder,
+    /// The furthest end of a region (past a line window's end, the margin).
+    reach: usize,
+    /// The last region's base64 run, read to its own end ([`Region::run`]).
+    run: Option<std::ops::Range<usize>>,
+}
+
+impl Cover {
+    /// Whether decoding `c` would give part of a region decoded already: it is
+    /// `margin` before the furthest end, or in the last base64 run and on its
+    /// grid. Without the run, each trigger in a short run (a file of small
+    /// base64 values, `…==` each) decoded the run again.
+    fn covers(&self, c: &Candidate, margin: usize) -> bool {
+        c.at + margin <= self.reach
+            || self.run.as_ref().is_some_and(|run| {
+                run.contains(&c.at)
+                    && c.at
+                        .checked_sub(c.lead)
+                        .is_some_and(|g| g.abs_diff(run.start) % 4 == 0)
+            })
+    }
+}
+
 /// A hit kept, unless `hits` holds [`MAX_HITS`] already (then it is counted,
 /// and not made: a file of a million matches copied each one's bytes).
 fn push_hit(hits: &mut Vec<DHit>, budget: &mut Budget, hit: impl FnOnce() -> DHit) {
@@ -886,7 +911,7 @@ fn decode_candidate(
     budget: &mut Budget,
     c: Candidate,
     dec: layers::Decoder,
-    (covered, idents): (&mut Vec<(layers::Decoder, usize)>, &mut idents::Idents),
+    (covered, idents): (&mut Vec<Cover>, &mut idents::Idents),
     (hits, placeholders): (&mut Vec<DHit>, &mut Placeholders),
 ) {
     if budget.left == 0 {
@@ -905,7 +930,8 @@ fn decode_candidate(
     } else {
         COVER_MARGIN
     };
-    if covered.iter().any(|&(d, e)| d == dec && c.at + margin <= e) {
+    let cover = covered.iter().position(|k| k.dec == dec);
+    if cover.is_some_and(|k| covered[k].covers(&c, margin)) {
         return;
     }
     budget.work += 1;
@@ -921,9 +947,16 @@ fn decode_candidate(
     // (at a file's or a decoded region's end: `qrcp&` repeated).
     let line_end = dec.decodes_window() && matches!(data.get(region.end), None | Some(b'\n'));
     let reach = region.end + if line_end { margin } else { 0 };
-    match covered.iter_mut().find(|(d, _)| *d == dec) {
-        Some((_, e)) => *e = (*e).max(reach),
-        None => covered.push((dec, reach)),
+    match cover {
+        Some(k) => {
+            covered[k].reach = covered[k].reach.max(reach);
+            covered[k].run = region.run.clone();
+        }
+        None => covered.push(Cover {
+            dec,
+            reach,
+            run: region.run.clone(),
+        }),
     }
     // Nothing was decoded (an `&` that starts no reference, a `%` no escape):
     // the bytes are the ones the pass above has read.

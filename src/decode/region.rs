@@ -14,6 +14,10 @@ pub struct Region {
     pub end: usize,
     /// Decoded in the reverse order of the physical bytes, one for one.
     reversed: bool,
+    /// Base64 read to where its run stops by itself (not cut at a limit), from
+    /// the first group decoded: any later candidate in the run whose groups
+    /// fall on the same 4-character grid decodes to a part of this region.
+    pub run: Option<std::ops::Range<usize>>,
 }
 
 impl Region {
@@ -26,6 +30,7 @@ impl Region {
             map: Vec::with_capacity(64),
             end: start,
             reversed: false,
+            run: None,
         }
     }
 

@@ -673,3 +673,29 @@ fn builtin_triggers_are_current() {
     other.rules[0].spec.keywords.push("zzzz_".to_string());
     assert_eq!(builtin_triggers(&other), None);
 }
+
+/// A file of short base64 values (each padded, so each a run of its own) decodes
+/// each run once, not once per trigger in it: 9.1 work a byte for base64 of
+/// base64 before runs covered their later triggers, 3.5 since.
+#[test]
+fn each_short_base64_run_is_decoded_once() {
+    use base64::Engine as _;
+    let e = &base64::engine::general_purpose::STANDARD;
+    let det = detector();
+    let keys = b"qrcp_live_qrcp_live_qrcp_live_";
+    for unit in [
+        e.encode(e.encode(keys)),
+        e.encode([&keys[..], b"x"].concat()),
+    ] {
+        assert!(unit.ends_with('='), "{unit}");
+        let data = repeated(unit.as_bytes(), 4 * N);
+        let per_byte = work(&det, &data) as f64 / data.len() as f64;
+        assert!(per_byte < 4.0, "{unit}: work {per_byte:.2} a byte");
+    }
+    // A key later in the run on another grid (one character on from the
+    // first value's) is decoded on its own grid.
+    let run = format!("{}x{}", e.encode(&keys[..]), e.encode(format!("k={KEY};")));
+    let (found, _) = scan(format!("v = \"{run}\"\n").as_bytes());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].finding.decoding, [Layer::Base64.encoding()]);
+}
