@@ -944,8 +944,13 @@ fn decode_candidate(
     // A line window that reached its line's end covers every later candidate
     // before that end: their windows would be parts of it. Without this, each
     // candidate in a window's last `margin` bytes decoded a window of its own
-    // (at a file's or a decoded region's end: `qrcp&` repeated).
-    let line_end = dec.decodes_window() && matches!(data.get(region.end), None | Some(b'\n'));
+    // (at a file's or a decoded region's end: `qrcp&` repeated). A UTF-16 or
+    // UTF-32 window is not cut at lines: one that reached the data's end (but
+    // for a part of a unit) covers the rest (base64 of UTF-16 decoded each of
+    // the last 256 bytes' triggers again).
+    let line_end = (dec.decodes_window() && matches!(data.get(region.end), None | Some(b'\n')))
+        || (matches!(dec, layers::Decoder::Utf16 | layers::Decoder::Utf32)
+            && region.end + 4 > data.len());
     let reach = region.end + if line_end { margin } else { 0 };
     match cover {
         Some(k) => {

@@ -699,3 +699,17 @@ fn each_short_base64_run_is_decoded_once() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].finding.decoding, [Layer::Base64.encoding()]);
 }
+
+/// A UTF-16 window that reached the end of what it was decoded from covers the
+/// triggers after it: in base64 of UTF-16 text, each of the last 256 bytes'
+/// triggers of every base64 region decoded a window again (5.1 work a byte,
+/// 3.3 since).
+#[test]
+fn a_wide_window_at_the_end_covers_the_rest() {
+    use base64::Engine as _;
+    let e = &base64::engine::general_purpose::STANDARD;
+    let unit = e.encode(utf16(&"qrcp_live_".repeat(3), false));
+    let data = repeated(unit.as_bytes(), 4 * N);
+    let per_byte = work(&detector(), &data) as f64 / data.len() as f64;
+    assert!(per_byte < 4.0, "work {per_byte:.2} a byte");
+}
