@@ -598,6 +598,30 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "reversed",
         ),
+        (
+            // A format string filled by its arguments.
+            "tools/fmt.py",
+            format!(
+                "import os\n\nKEY = \"{}%s%s\" % (\"{}\", \"{}\")\n",
+                &k[53][..10],
+                &k[53][10..18],
+                &k[53][18..]
+            )
+            .into_bytes(),
+            3,
+            "concatenation",
+        ),
+        (
+            "src/Keys.java",
+            format!(
+                "class Keys {{\n  static String k = String.format(\"{}%s\", \"{}\");\n}}\n",
+                &k[54][..10],
+                &k[54][10..]
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
     ]
 }
 
@@ -652,7 +676,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..53).map(|_| live_key()).collect()
+    (0..55).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

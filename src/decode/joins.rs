@@ -192,6 +192,10 @@ pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Opti
             None => join_end(data, j.close?)?,
         });
     }
+    // `"qrcp_live_%s" % b`, `sprintf(k, "qrcp_live_%s", b)`, `"…{}".format(b)`.
+    if !call && let Some(f) = super::format::formatted(data, open, &r, j.last?, idents) {
+        return Some(f);
+    }
     if j.pieces >= 2 || j.joined {
         return r.finish(j.last?);
     }
@@ -201,10 +205,10 @@ pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Opti
 }
 
 /// What [`join_pieces`] took.
-struct Joined {
-    pieces: usize,
+pub(super) struct Joined {
+    pub(super) pieces: usize,
     /// End of the last piece taken.
-    last: Option<usize>,
+    pub(super) last: Option<usize>,
     /// A template literal joined a piece inside it.
     joined: bool,
     /// A list's closing `]`, if the list closed.
@@ -214,7 +218,7 @@ struct Joined {
 /// The pieces joined from `i` on (a literal or a name bound to one, then a
 /// joiner, and so on), appended to `r`: the elements of an array literal
 /// (`list`), or pieces joined by operators (`call`: inside `.concat(` already).
-fn join_pieces(
+pub(super) fn join_pieces(
     data: &[u8],
     mut i: usize,
     list: bool,

@@ -12,6 +12,7 @@
 
 #[rustfmt::skip]
 mod builtin_triggers;
+mod format;
 mod idents;
 mod invisible;
 mod joins;

@@ -9,6 +9,7 @@ use super::*;
 use crate::detect::Candidate;
 use crate::finding::Encoding;
 
+mod cost;
 mod reassembly;
 
 fn detector() -> Detector {
@@ -532,99 +533,10 @@ proptest! {
     }
 }
 
-/// Units of adversarial input: every kind of trigger, and the bytes decoders
-/// stop at. Files made of them repeated must cost work linear in their size.
-const UNITS: &[&str] = &[
-    "qrcp_live_\\",
-    "qrcp%5F",
-    "\"qrcp_live_\"+",
-    "qrcp\\u005f",
-    "cXJjcF9saXZlX",
-    "NEXT_PUBLIC_QRCP_KEY=",
-    "\"qrcp_\"+",
-    "var e=\"x\";r=`qrcp_live_${e}`;",
-    "[\"qrcp_live_\",o()].join(\"\");",
-    "qrcp_'live_'\"",
-    "qrcp_li\n  ",
-    "qrcp_live_Ab\\\n    ",
-    "$'\\x71\\x72\\x63\\x70",
-    "&#113;&#114;&#99;&#112;",
-    "q\0\0\0r\0\0\0c\0\0\0p\0\0\0_\0\0\0l\0\0\0i\0\0\0v\0\0\0e\0\0\0_\0\0\0",
-    "q\0r\0c\0p\0_\0l\0i\0v\0e\0_\0",
-    "717263705f6c6976655f",
-    "113,114,99,112,",
-    "0x71, 0x72, 0x63, 0x70,\n ",
-    "\"qrcp_live_\".concat(",
-    "t=\"qrcp_live_\";",
-    "t+",
-    "qrcp=5F=\n",
-    "'qrcp_live_' . ",
-    " ",
-    "\n",
-    "'",
-    "\"",
-    "\\",
-    "+",
-    "a",
-];
-
-/// Bytes of input per unit in the linear-work checks (and four times that).
-const N: usize = 16 << 10;
-/// Work (see `Budget`) per input byte that no input may exceed (the decoding
-/// budget is linear in the input, so this holds for any input). Measured: 1 to
-/// 8 for one unit repeated, up to 33 for escapes and percent-encoding alternating
-/// (`qrcp_live_\\qrcp%5F`), each of which decodes its whole line window.
-const MAX_WORK_PER_BYTE: u64 = 48;
-
-fn repeated(unit: &[u8], n: usize) -> Vec<u8> {
-    unit.iter().copied().cycle().take(n).collect()
-}
-
-/// Work at `n` and `4n` bytes: bounded per byte, and growing by at most 4x
-/// (plus a fixed allowance for regions cut at the end of the smaller input: a
-/// mix of UTF-16, UTF-32, hex and escaped prefixes measured 28.3 a byte at `n`,
-/// 29.3 at `4n`, then 24.6 and 23.2 at `16n` and `64n`).
-fn assert_linear(det: &Detector, unit: &[u8]) -> Result<(), TestCaseError> {
-    let w1 = work(det, &repeated(unit, N));
-    let w4 = work(det, &repeated(unit, 4 * N));
-    let shown = String::from_utf8_lossy(unit);
-    prop_assert!(
-        w4 <= 4 * w1 + 8 * (N as u64),
-        "{shown:?}: work {w1} at {N} bytes, {w4} at {} bytes",
-        4 * N
-    );
-    prop_assert!(
-        w4 <= MAX_WORK_PER_BYTE * 4 * N as u64,
-        "{shown:?}: work {w4} for {} bytes",
-        4 * N
-    );
-    Ok(())
-}
-
 /// The default rules' keywords and every trigger fit one SIMD search.
 #[test]
 fn the_trigger_set_keeps_the_packed_search() {
     assert!(detector().packed());
-}
-
-#[test]
-fn each_adversarial_unit_costs_linear_work() {
-    let det = detector();
-    for unit in UNITS {
-        assert_linear(&det, unit.as_bytes()).unwrap();
-    }
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(32))]
-
-    #[test]
-    fn mixed_adversarial_units_cost_linear_work(
-        picks in proptest::collection::vec(0..UNITS.len(), 1..8),
-    ) {
-        let unit: Vec<u8> = picks.iter().flat_map(|&i| UNITS[i].bytes()).collect();
-        assert_linear(&detector(), &unit)?;
-    }
 }
 
 /// Every byte written in each radix and width as `format!` writes it.
@@ -672,44 +584,4 @@ fn builtin_triggers_are_current() {
     let mut other = RuleSet::load(&[] as &[&str]).unwrap();
     other.rules[0].spec.keywords.push("zzzz_".to_string());
     assert_eq!(builtin_triggers(&other), None);
-}
-
-/// A file of short base64 values (each padded, so each a run of its own) decodes
-/// each run once, not once per trigger in it: 9.1 work a byte for base64 of
-/// base64 before runs covered their later triggers, 3.5 since.
-#[test]
-fn each_short_base64_run_is_decoded_once() {
-    use base64::Engine as _;
-    let e = &base64::engine::general_purpose::STANDARD;
-    let det = detector();
-    let keys = b"qrcp_live_qrcp_live_qrcp_live_";
-    for unit in [
-        e.encode(e.encode(keys)),
-        e.encode([&keys[..], b"x"].concat()),
-    ] {
-        assert!(unit.ends_with('='), "{unit}");
-        let data = repeated(unit.as_bytes(), 4 * N);
-        let per_byte = work(&det, &data) as f64 / data.len() as f64;
-        assert!(per_byte < 4.0, "{unit}: work {per_byte:.2} a byte");
-    }
-    // A key later in the run on another grid (one character on from the
-    // first value's) is decoded on its own grid.
-    let run = format!("{}x{}", e.encode(&keys[..]), e.encode(format!("k={KEY};")));
-    let (found, _) = scan(format!("v = \"{run}\"\n").as_bytes());
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].finding.decoding, [Layer::Base64.encoding()]);
-}
-
-/// A UTF-16 window that reached the end of what it was decoded from covers the
-/// triggers after it: in base64 of UTF-16 text, each of the last 256 bytes'
-/// triggers of every base64 region decoded a window again (5.1 work a byte,
-/// 3.3 since).
-#[test]
-fn a_wide_window_at_the_end_covers_the_rest() {
-    use base64::Engine as _;
-    let e = &base64::engine::general_purpose::STANDARD;
-    let unit = e.encode(utf16(&"qrcp_live_".repeat(3), false));
-    let data = repeated(unit.as_bytes(), 4 * N);
-    let per_byte = work(&detector(), &data) as f64 / data.len() as f64;
-    assert!(per_byte < 4.0, "work {per_byte:.2} a byte");
 }

@@ -419,6 +419,10 @@ impl Detector {
                     }
                     // `\x41…`, `&#65;…`, `&shy;`: an escape or a reference.
                     Some(b'\\' | b'&') => Some(Layer::Escape),
+                    // A format string's conversion: `"qrcp_live_%s" % b`.
+                    Some(b'%') if percent_conversion(at_stop).is_some() => {
+                        Some(Layer::Concatenation)
+                    }
                     Some(b'%') => Some(Layer::Percent),
                     // A quoted-printable soft line break (a mail body wrapped at 76).
                     Some(b'=') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
@@ -791,6 +795,29 @@ fn trim_end<'a>(mut s: &'a [u8], chars: &[u8]) -> &'a [u8] {
         s = rest;
     }
     s
+}
+
+/// A format string's conversion that a string fills at the start of `s` (`%s`,
+/// Go's `%v` and `%q`, Objective-C's `%@`, positional `%2$s`), not a percent
+/// escape: its length, and the argument it takes (`None`: the next one).
+pub fn percent_conversion(s: &[u8]) -> Option<(usize, Option<usize>)> {
+    if s.first() != Some(&b'%') {
+        return None;
+    }
+    let digits = s[1..]
+        .iter()
+        .take(3)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let (k, index) = match digits {
+        0 => (1, None),
+        _ if s.get(1 + digits) == Some(&b'$') => {
+            let n: usize = std::str::from_utf8(&s[1..1 + digits]).ok()?.parse().ok()?;
+            (2 + digits, Some(n.checked_sub(1)?))
+        }
+        _ => return None,
+    };
+    matches!(s.get(k), Some(b's' | b'v' | b'q' | b'@')).then_some((k + 1, index))
 }
 
 #[cfg(test)]

@@ -191,3 +191,48 @@ fn reassembly_forms_of_real_bundles() {
     assert_eq!(found(&format!("r=`{a}${{nothing}}`")), None);
     assert_eq!(found(&format!("var e=\"{b}\";r=`{a}${{e.x}}`")), None);
 }
+
+/// A key's prefix in a format string and its body in the arguments, in the
+/// languages' format calls and operators.
+#[test]
+fn format_strings_are_filled() {
+    let (a, b) = KEY.split_at(10);
+    let (b1, b2) = b.split_at(8);
+    let found = |src: &str| {
+        let (f, _) = scan(src.as_bytes());
+        f.iter()
+            .find(|l| l.finding.secret.as_deref() == Some(KEY))
+            .map(|l| (l.finding.line, l.finding.encoding()))
+    };
+    let concat = Some((Some(1), Some(Encoding::Concatenation)));
+    for src in [
+        format!("k = \"{a}%s\" % \"{b}\"\n"),
+        format!("k = '{a}%s%s' % ('{b1}', '{b2}',)\n"),
+        format!("k = \"{a}{{}}\".format(\"{b}\")\n"),
+        format!("k = \"{a}{{1}}{{0}}\".format(\"{b2}\", \"{b1}\")\n"),
+        format!("k = \"{a}{{:s}}\".format(\n    \"{b}\",\n)\n"),
+        format!("B = \"{b}\"\nk = \"{a}%s\" % B\n"),
+        format!("sprintf(k, \"{a}%s\", \"{b}\");"),
+        format!("k := fmt.Sprintf(\"{a}%v\", \"{b}\")"),
+        format!("let k = format!(\"{a}{{}}{{}}\", \"{b1}\", \"{b2}\");"),
+        format!("var k = String.Format(\"{a}{{0}}\", \"{b}\");"),
+        format!("String k = String.format(\"{a}%2$s%1$s\", \"{b2}\", \"{b1}\");"),
+        format!("String k = \"{a}%s\".formatted(\"{b}\");"),
+        format!("k = \"{a}%s\" % [\"{b}\"]"),
+        format!("NSString *k = [NSString stringWithFormat:@\"{a}%@\", @\"{b}\"];"),
+    ] {
+        assert_eq!(found(&src), concat, "{src}");
+    }
+    // Not filled: an escaped conversion, an object's next member, nothing
+    // after, an argument that is no string, a conversion that takes a number.
+    for src in [
+        format!("k = \"{a}%%s\" % \"{b}\"\n"),
+        format!("k = \"{a}{{{{}}}}\".format(\"{b}\")\n"),
+        format!("{{\"k\": \"{a}{{}}\", \"v\": \"{b}\"}}"),
+        format!("k = \"{a}%s\"\nv = \"{b}\"\n"),
+        format!("k = \"{a}%s\" % (x, \"{b}\")\n"),
+        format!("k = \"{a}%d\" % \"{b}\"\n"),
+    ] {
+        assert_eq!(found(&src), None, "{src}");
+    }
+}
