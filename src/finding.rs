@@ -168,6 +168,9 @@ pub enum Encoding {
     /// Written backwards (`"…_evil_pcrq".split("").reverse().join("")`, `s[::-1]`).
     #[serde(rename = "reversed")]
     Reversed,
+    /// Base32 (RFC 4648, upper-case: `OFZGG4C7NRUXMZK7…`).
+    #[serde(rename = "base32")]
+    Base32,
 }
 
 impl Encoding {
@@ -186,6 +189,7 @@ impl Encoding {
             Encoding::Invisible => "text with invisible characters or tags",
             Encoding::Rot13 => "ROT13",
             Encoding::Reversed => "text written backwards",
+            Encoding::Base32 => "base32",
         }
     }
 }

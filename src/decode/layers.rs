@@ -41,6 +41,7 @@ pub enum Decoder {
     Invisible,
     Rot13,
     Reversed,
+    Base32,
 }
 
 impl Decoder {
@@ -85,6 +86,7 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
         Layer::Invisible => &[Decoder::Invisible],
         Layer::Rot13 => &[Decoder::Rot13],
         Layer::Reversed => &[Decoder::Reversed],
+        Layer::Base32 => &[Decoder::Base32],
     }
 }
 
@@ -106,6 +108,7 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Invisible => super::invisible::strip(data, c.at),
         Decoder::Rot13 => super::scrambled::rot13(data, c.at),
         Decoder::Reversed => super::scrambled::reversed(data, c.at),
+        Decoder::Base32 => super::base32::decode(data, c.at, c.lead),
     }
 }
 

@@ -11,6 +11,7 @@
 //! of memory per candidate.
 
 #[rustfmt::skip]
+mod base32;
 mod builtin_triggers;
 mod format;
 mod idents;
@@ -59,7 +60,7 @@ pub fn detector(rules: std::sync::Arc<RuleSet>) -> anyhow::Result<Detector> {
 }
 
 /// The layers in the order of their codes in [`builtin_triggers`]' data.
-const LAYER_CODES: [Layer; 12] = [
+const LAYER_CODES: [Layer; 13] = [
     Layer::Base64,
     Layer::Percent,
     Layer::Escape,
@@ -72,6 +73,7 @@ const LAYER_CODES: [Layer; 12] = [
     Layer::Invisible,
     Layer::Rot13,
     Layer::Reversed,
+    Layer::Base32,
 ];
 
 /// What [`triggers`] depends on in a rule set (each rule's kind and keywords),
@@ -312,6 +314,18 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
     // end is cut until it cannot (the decoder reads the whole run anyway).
     let words: Vec<&[u8]> = words_of(rules).collect();
     for t in &mut out {
+        // Base32 of `qrcp_` starts with the `O` that `QRCODEPRO` ends with: a
+        // base64 or base32 trigger that starts where a keyword ends starts a
+        // character later instead.
+        while matches!(t.layer, Layer::Base64 | Layer::Base32)
+            && t.pattern.len() > crate::detect::keywords::HEAD
+            && words
+                .iter()
+                .any(|w| (1..w.len()).any(|k| t.pattern.starts_with(&w[k..])))
+        {
+            t.pattern.to_mut().remove(0);
+            t.lead += 1;
+        }
         while t.pattern.len() > crate::detect::keywords::HEAD
             && words.iter().any(|w| crate::detect::overlap(&t.pattern, w))
         {
@@ -357,7 +371,8 @@ fn words_of(rules: &RuleSet) -> impl Iterator<Item = &[u8]> {
 ///   keyword);
 /// - base64 of its UTF-16 LE and BE bytes (PowerShell's `-EncodedCommand`);
 /// - base64 of its base64 (a value encoded twice, as a Kubernetes secret made
-///   of an encoded value is).
+///   of an encoded value is);
+/// - base32, upper-case, at its five byte alignments.
 ///
 /// The base64 decoder's region starts a few bytes early
 /// (`layers::BACK_GROUPS`) for the inner layer's lead. Not wrapped over lines:
@@ -402,6 +417,14 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
         groups.push(base64(
             base64_forms(kw).into_iter().map(|(p, _)| p).collect(),
         ));
+    }
+    for &kw in &keywords {
+        let forms = base32::forms(kw).into_iter();
+        groups.push(
+            forms
+                .map(|(p, lead)| trigger(p, Layer::Base32, lead))
+                .collect(),
+        );
     }
     groups
 }
@@ -882,10 +905,14 @@ impl Cover {
     fn covers(&self, c: &Candidate, margin: usize) -> bool {
         c.at + margin <= self.reach
             || self.run.as_ref().is_some_and(|run| {
+                let group = match self.dec {
+                    layers::Decoder::Base32 => base32::GROUP,
+                    _ => 4,
+                };
                 run.contains(&c.at)
                     && c.at
                         .checked_sub(c.lead)
-                        .is_some_and(|g| g.abs_diff(run.start) % 4 == 0)
+                        .is_some_and(|g| g.abs_diff(run.start) % group == 0)
             })
     }
 }

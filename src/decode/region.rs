@@ -14,9 +14,9 @@ pub struct Region {
     pub end: usize,
     /// Decoded in the reverse order of the physical bytes, one for one.
     reversed: bool,
-    /// Base64 read to where its run stops by itself (not cut at a limit), from
+    /// Base64 or base32 read to where its run stops by itself (not cut at a limit), from
     /// the first group decoded: any later candidate in the run whose groups
-    /// fall on the same 4-character grid decodes to a part of this region.
+    /// fall on the same grid (4 or 8 characters) decodes to a part of this region.
     pub run: Option<std::ops::Range<usize>>,
 }
 

@@ -77,6 +77,14 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
             let rev: String = key.chars().rev().collect();
             format!("k = \"{rev}\".split(\"\").reverse().join(\"\")").into_bytes()
         }
+        Layer::Base32 => {
+            let enc = base32::encode(format!("k={key};").as_bytes());
+            format!(
+                "k = base64.b32decode(\"{}\")",
+                String::from_utf8(enc).unwrap()
+            )
+            .into_bytes()
+        }
     }
 }
 
@@ -114,7 +122,7 @@ fn text(s: &str, layer: Layer) -> Vec<u8> {
 }
 
 /// Every layer (the data of the built-in triggers lists them all).
-const LAYERS: [Layer; 12] = LAYER_CODES;
+const LAYERS: [Layer; 13] = LAYER_CODES;
 
 #[test]
 fn triggers_include_the_three_base64_alignments() {

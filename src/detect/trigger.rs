@@ -22,6 +22,7 @@ pub enum Layer {
     Invisible,
     Rot13,
     Reversed,
+    Base32,
 }
 
 impl Layer {
@@ -40,6 +41,7 @@ impl Layer {
             Layer::Invisible => Encoding::Invisible,
             Layer::Rot13 => Encoding::Rot13,
             Layer::Reversed => Encoding::Reversed,
+            Layer::Base32 => Encoding::Base32,
         }
     }
 }
@@ -61,7 +63,8 @@ pub struct Trigger {
     /// hook run would otherwise make 188 small allocations to copy them).
     pub pattern: Cow<'static, [u8]>,
     pub layer: Layer,
-    /// Base64: characters from the start of the 4-character group to the trigger.
+    /// Base64 and base32: characters from the start of the 4- or 8-character
+    /// group to the trigger.
     /// UTF-16 and UTF-32: bytes from the trigger to the keyword's first character.
     pub lead: usize,
 }

@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"QRCOQRCPq\x00r\x00q\x00\x00\x00cXJjFyY3xcmN7172qrcpQ\x00R\x00Q\x00\x00\x00\\x71\\u00\\u{7\\161&#11&#x7113,0x7171 771:771-7JTcxU3MSlNzE%71%depceviltsetcQByEAcgxAHIY1hKNYSmjWEpRnlZZ5WTGeVkeGNthjbU4Y21dataDATADataH4sIKLUvUEsD";
+pub const BYTES: &[u8] = b"QRCOQRCPq\x00r\x00q\x00\x00\x00cXJjFyY3xcmN7172qrcpQ\x00R\x00Q\x00\x00\x00\\x71\\u00\\u{7\\161&#11&#x7113,0x7171 771:771-7JTcxU3MSlNzE%71%depceviltsetcQByEAcgxAHIY1hKNYSmjWEpRnlZZ5WTGeVkeGNthjbU4Y21FZGGYXEYC4TD4LSMJRXAdataDATADataH4sIKLUvUEsD";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 47] = [
+pub const HEADS: [(u16, u8); 52] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -57,4 +57,9 @@ pub const HEADS: [(u16, u8); 47] = [
     (176, 4),
     (180, 4),
     (184, 4),
+    (188, 4),
+    (192, 4),
+    (196, 4),
+    (200, 4),
+    (204, 4),
 ];

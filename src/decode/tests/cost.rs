@@ -31,6 +31,8 @@ const UNITS: &[&str] = &[
     "t=\"qrcp_live_\";",
     "t+",
     "qrcp=5F=\n",
+    "OFZGG4C7NRUXMZK7",
+    "OFZGG4C7NRUXMZK7OFZG=",
     "'qrcp_live_' . ",
     " ",
     "\n",
