@@ -629,6 +629,17 @@ fn cases(k: &[String]) -> Vec<Case> {
             2,
             "base32",
         ),
+        (
+            // One character a piece, in a list joined.
+            "web/chars.js",
+            format!(
+                "export const k = [{}].join('');\n",
+                k[56].chars().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(",")
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
     ]
 }
 
@@ -702,7 +713,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..56).map(|_| live_key()).collect()
+    (0..57).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -372,6 +372,9 @@ fn words_of(rules: &RuleSet) -> impl Iterator<Item = &[u8]> {
 /// - base64 of its UTF-16 LE and BE bytes (PowerShell's `-EncodedCommand`);
 /// - base64 of its base64 (a value encoded twice, as a Kubernetes secret made
 ///   of an encoded value is);
+/// - its first four characters one by one in a list (`['q','r','c','p',…]`,
+///   joined by `.join('')` or `''.join(…)`): in single or double quotes, after
+///   `,` or `, `;
 /// - base32, upper-case, at its five byte alignments.
 ///
 /// The base64 decoder's region starts a few bytes early
@@ -419,6 +422,9 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
         ));
     }
     for &kw in &keywords {
+        groups.push(one_by_one(kw).collect());
+    }
+    for &kw in &keywords {
         let forms = base32::forms(kw).into_iter();
         groups.push(
             forms
@@ -427,6 +433,32 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
         );
     }
     groups
+}
+
+/// The concatenation triggers of `kw` spelled one character a piece in a
+/// list: its first four characters, each quoted, after a separator.
+fn one_by_one(kw: &[u8]) -> impl Iterator<Item = Trigger> + '_ {
+    let head = kw
+        .get(..4)
+        .filter(|h| h.iter().all(|b| b.is_ascii_graphic()));
+    let spellings = [("'", ","), ("\"", ","), ("'", ", "), ("\"", ", ")];
+    head.into_iter().flat_map(move |head| {
+        spellings.into_iter().map(move |(q, sep)| {
+            let between = [q, sep, q].concat();
+            let mut p = Vec::new();
+            for (i, &c) in head.iter().enumerate() {
+                if i > 0 {
+                    p.extend_from_slice(between.as_bytes());
+                }
+                p.push(c);
+            }
+            Trigger {
+                pattern: Cow::Owned(p),
+                layer: Layer::Concatenation,
+                lead: 0,
+            }
+        })
+    })
 }
 
 /// `text`'s ASCII bytes as UTF-16 (`width` 2) or UTF-32 (4), LE or BE.

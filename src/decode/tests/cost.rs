@@ -32,6 +32,7 @@ const UNITS: &[&str] = &[
     "t+",
     "qrcp=5F=\n",
     "OFZGG4C7NRUXMZK7",
+    "['q','r','c','p',",
     "OFZGG4C7NRUXMZK7OFZG=",
     "'qrcp_live_' . ",
     " ",

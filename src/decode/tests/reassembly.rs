@@ -236,3 +236,40 @@ fn format_strings_are_filled() {
         assert_eq!(found(&src), None, "{src}");
     }
 }
+
+/// A key spelled one character a piece in a list that is joined: single or
+/// double quotes, with or without a space after each comma (one a line is
+/// not read: its triggers would take more search heads).
+#[test]
+fn keys_spelled_one_character_a_piece() {
+    let found = |src: &str| {
+        let (f, _) = scan(src.as_bytes());
+        f.iter()
+            .find(|l| l.finding.secret.as_deref() == Some(KEY))
+            .map(|l| (l.finding.line, l.finding.encoding()))
+    };
+    let list = |q: &str, sep: &str| {
+        let v: Vec<String> = KEY.chars().map(|c| format!("{q}{c}{q}")).collect();
+        v.join(sep)
+    };
+    let concat = Some((Some(1), Some(Encoding::Concatenation)));
+    for src in [
+        format!("const k=[{}].join('');", list("'", ",")),
+        format!("const k=[{}].join(\"\");", list("\"", ",")),
+        format!("k = ''.join([{}])\n", list("'", ", ")),
+        format!("k = \"\".join([{}])\n", list("\"", ", ")),
+    ] {
+        assert_eq!(found(&src), concat, "{src}");
+    }
+    // Not a key: a list not joined, joined by a separator, a placeholder.
+    let dummy = "qrcp_live_xxxxxxxxxxxxxxxxxxxxxxxx";
+    let v: Vec<String> = dummy.chars().map(|c| format!("'{c}'")).collect();
+    for src in [
+        format!("k = [{}]\n", list("'", ",")),
+        format!("k = '-'.join([{}])\n", list("'", ", ")),
+        format!("k = [{}].join('')\n", v.join(",")),
+    ] {
+        let (f, _) = scan(src.as_bytes());
+        assert!(f.is_empty(), "{src}: {f:?}");
+    }
+}
