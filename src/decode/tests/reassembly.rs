@@ -4,6 +4,14 @@ use base64::Engine as _;
 
 use super::*;
 
+/// The line and encoding of the finding of [`KEY`] in `src`, if found.
+fn found(src: &str) -> Option<(Option<usize>, Option<Encoding>)> {
+    let (f, _) = scan(src.as_bytes());
+    f.iter()
+        .find(|l| l.finding.secret.as_deref() == Some(KEY))
+        .map(|l| (l.finding.line, l.finding.encoding()))
+}
+
 /// Reassembly forms real bundlers emit: each must give the key, at the line of
 /// its earliest piece, and a near miss must give nothing.
 #[test]
@@ -11,12 +19,6 @@ fn reassembly_forms_of_real_bundles() {
     let (a, b) = KEY.split_at(10);
     let (b1, b2) = b.split_at(8);
     let (p, q) = KEY.split_at(5);
-    let found = |src: &str| {
-        let (f, _) = scan(src.as_bytes());
-        f.iter()
-            .find(|l| l.finding.secret.as_deref() == Some(KEY))
-            .map(|l| (l.finding.line, l.finding.encoding()))
-    };
     let concat = Some(Encoding::Concatenation);
     // `[…].join('')`, with `"` or `'`, over lines.
     let join = format!("const e=[\"{a}\",\"{b1}\",\n  \"{b2}\"].join(''),r=1;");
@@ -198,12 +200,6 @@ fn reassembly_forms_of_real_bundles() {
 fn format_strings_are_filled() {
     let (a, b) = KEY.split_at(10);
     let (b1, b2) = b.split_at(8);
-    let found = |src: &str| {
-        let (f, _) = scan(src.as_bytes());
-        f.iter()
-            .find(|l| l.finding.secret.as_deref() == Some(KEY))
-            .map(|l| (l.finding.line, l.finding.encoding()))
-    };
     let concat = Some((Some(1), Some(Encoding::Concatenation)));
     for src in [
         format!("k = \"{a}%s\" % \"{b}\"\n"),
@@ -242,12 +238,6 @@ fn format_strings_are_filled() {
 /// not read: its triggers would take more search heads).
 #[test]
 fn keys_spelled_one_character_a_piece() {
-    let found = |src: &str| {
-        let (f, _) = scan(src.as_bytes());
-        f.iter()
-            .find(|l| l.finding.secret.as_deref() == Some(KEY))
-            .map(|l| (l.finding.line, l.finding.encoding()))
-    };
     let list = |q: &str, sep: &str| {
         let v: Vec<String> = KEY.chars().map(|c| format!("{q}{c}{q}")).collect();
         v.join(sep)
