@@ -10,8 +10,8 @@
 //! with no candidate costs nothing here, and a 100 MB base64 file costs a few KiB
 //! of memory per candidate.
 
-#[rustfmt::skip]
 mod base32;
+#[rustfmt::skip]
 mod builtin_triggers;
 mod format;
 mod idents;
@@ -925,14 +925,15 @@ struct Cover {
     dec: layers::Decoder,
     /// The furthest end of a region (past a line window's end, the margin).
     reach: usize,
-    /// The last region's base64 run, read to its own end ([`Region::run`]).
+    /// The last region's base64 or base32 run, read to its own end
+    /// ([`Region::run`]).
     run: Option<std::ops::Range<usize>>,
 }
 
 impl Cover {
     /// Whether decoding `c` would give part of a region decoded already: it is
-    /// `margin` before the furthest end, or in the last base64 run and on its
-    /// grid. Without the run, each trigger in a short run (a file of small
+    /// `margin` before the furthest end, or in the last base64 or base32 run
+    /// and on its grid. Without the run, each trigger in a short run (a file of small
     /// base64 values, `…==` each) decoded the run again.
     fn covers(&self, c: &Candidate, margin: usize) -> bool {
         c.at + margin <= self.reach
