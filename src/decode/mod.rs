@@ -1009,10 +1009,16 @@ fn decode_candidate(
     // UTF-32 window is not cut at lines: one that reached the data's end (but
     // for a part of a unit) covers the rest (base64 of UTF-16 decoded each of
     // the last 256 bytes' triggers again).
-    let line_end = (dec.decodes_window() && matches!(data.get(region.end), None | Some(b'\n')))
-        || (matches!(dec, layers::Decoder::Utf16 | layers::Decoder::Utf32)
-            && region.end + 4 > data.len());
-    let reach = region.end + if line_end { margin } else { 0 };
+    let unit = match dec {
+        layers::Decoder::Utf16 => Some(2),
+        layers::Decoder::Utf32 => Some(4),
+        _ => None,
+    };
+    let window_ended = match unit {
+        Some(width) => data.len().saturating_sub(region.end) < width,
+        None => dec.decodes_window() && matches!(data.get(region.end), None | Some(b'\n')),
+    };
+    let reach = region.end + if window_ended { margin } else { 0 };
     match cover {
         Some(k) => {
             covered[k].reach = covered[k].reach.max(reach);
