@@ -16,8 +16,9 @@
 //! `String.fromCharCode(…)`), interpolated strings (Python's f-strings,
 //! Kotlin's `${…}`, Swift's `\(…)`) and Java's string builders, base64 of
 //! UTF-16 (PowerShell's `-EncodedCommand`) and of base64, ROT13 and reversed
-//! keys. Every key is generated at test time and must never appear in the
-//! output.
+//! keys, and variables expanded where a shell, Kotlin or PHP expands them
+//! (`$B`, `${B}`, `{$b}`). Every key is generated at test time and must never
+//! appear in the output.
 
 use std::process::Output;
 
@@ -640,6 +641,42 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "concatenation",
         ),
+        (
+            // A shell variable bound unquoted and expanded in a word.
+            "deploy/start.sh",
+            format!(
+                "#!/bin/sh\nexport BODY={}\nQRCP_KEY={}${{BODY}} exec ./server\n",
+                &k[57][10..],
+                &k[57][..10]
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
+        (
+            // A bare `$name` in a Kotlin string template.
+            "app/Config.kt",
+            format!(
+                "object Config {{\n    val body = \"{}\"\n    val key = \"{}$body\"\n}}\n",
+                &k[58][10..],
+                &k[58][..10]
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
+        (
+            // PHP's `{$name}` in a double-quoted string.
+            "web/config.php",
+            format!(
+                "<?php\n$body = '{}';\n$key = \"{}{{$body}}\";\n",
+                &k[59][10..],
+                &k[59][..10]
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
     ]
 }
 
@@ -713,7 +750,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..57).map(|_| live_key()).collect()
+    (0..60).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

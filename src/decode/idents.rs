@@ -1,6 +1,7 @@
 //! Bounded same-file resolution for reassembly: esbuild and friends emit
 //! `` `qrcp_live_${e}` `` or `["qrcp_live_",o()].join("")` with `var e="…"` or
-//! `function o(){return"…"}` elsewhere in the same file. The index of string
+//! `function o(){return"…"}` elsewhere in the same file (and a shell script or
+//! dotenv file `B=…` with `K=qrcp_live_$B`). The index of string
 //! literals bound to identifiers is built lazily per 256 KiB chunk, only around
 //! triggers that need it, each chunk at most once per blob (linear), and a lookup
 //! reads a fixed number of entries (never a rescan per candidate).
@@ -28,6 +29,18 @@ fn definition() -> &'static Regex {
             r#"(?-u)(?:function[ \t]+([A-Za-z_$][\w$]*)[ \t]*\([ \t]*\)[ \t]*\{[ \t]*return[ \t]*|(?:^|[^\w$.])([A-Za-z_$][\w$]*)[ \t]*=[ \t]*(?:\([ \t]*\)[ \t]*=>[ \t]*)?)\\?(?:"([^"\\\n]{1,256})\\?"|'([^'\\\n]{1,256})\\?'|`([^`\\$\n]{1,256})`)"#,
         )
         .expect("identifier definition pattern")
+    })
+}
+
+/// `NAME=value` unquoted at a line's start (`export` or not), as a shell
+/// script or a dotenv file binds it (a quoted value is a [`definition`]).
+fn shell_definition() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"(?m-u)^[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*=[^\s'"`$\\;&|<>(){}#]{1,256}(?:[ \t]|\r?$)"#,
+        )
+        .expect("shell definition pattern")
     })
 }
 
@@ -91,6 +104,21 @@ impl Idents {
             let v = per_chunk.entry(k).or_default();
             if v.len() < PER_NAME {
                 v.push((lo + name.start, lo + lit.start, lo + lit.end));
+            }
+        }
+        for m in shell_definition().find_iter(hay) {
+            if lo + m.start() >= hi {
+                break;
+            }
+            let Some((name, value)) = shell_parts(m.as_bytes()) else {
+                continue;
+            };
+            let at = |r: std::ops::Range<usize>| lo + m.start() + r.start..lo + m.start() + r.end;
+            let (name, value) = (at(name), at(value));
+            let per_chunk = self.defs.entry(data[name.clone()].to_vec()).or_default();
+            let v = per_chunk.entry(k).or_default();
+            if v.len() < PER_NAME {
+                v.push((name.start, value.start, value.end));
             }
         }
     }
@@ -202,6 +230,26 @@ fn parts(m: &[u8]) -> Option<((usize, usize), (usize, usize))> {
     Some((name, (open + 1, end)))
 }
 
+/// The name and the value in a match of [`shell_definition`] (offsets in `m`).
+fn shell_parts(m: &[u8]) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let mut s = m.iter().take_while(|b| blank(b)).count();
+    if let Some(rest) = m[s..].strip_prefix(b"export")
+        && rest.first().is_some_and(blank)
+    {
+        s = m.len() - rest.len();
+        s += m[s..].iter().take_while(|b| blank(b)).count();
+    }
+    let eq = s + m[s..].iter().position(|&b| b == b'=')?;
+    let end = eq
+        + 1
+        + m[eq + 1..]
+            .iter()
+            .take_while(|b| !b.is_ascii_whitespace())
+            .count();
+    (s < eq && eq + 1 < end).then_some((s..eq, eq + 1..end))
+}
+
 /// Where the identifier bytes that end at `end` start, reading back at most
 /// `max` of them.
 pub fn ident_start(data: &[u8], end: usize, max: usize) -> usize {
@@ -248,6 +296,28 @@ mod tests {
         let (s, e) = ix.resolve(data, b"t", at).unwrap();
         assert_eq!(&data[s..e], b"ESC");
         assert!(ix.resolve(data, b"zz", at).is_none());
+    }
+
+    /// A shell's or a dotenv file's unquoted binding, at a line's start only,
+    /// its value up to a blank; not a command's argument or a minified `a=b;`.
+    #[test]
+    fn resolves_unquoted_shell_bindings() {
+        let data = b"export A=abc # note\n  B=d-e.f/g\r\nrun C=x\nD=e;f=g\nE=\nF=$X\n";
+        let mut ix = Idents::default();
+        let value = |ix: &mut Idents, name: &[u8]| {
+            ix.resolve(data, name, 0)
+                .map(|(s, e)| String::from_utf8_lossy(&data[s..e]).into_owned())
+        };
+        assert_eq!(value(&mut ix, b"A").as_deref(), Some("abc"));
+        assert_eq!(value(&mut ix, b"B").as_deref(), Some("d-e.f/g"));
+        for name in [&b"C"[..], b"D", b"f", b"E", b"F", b"export"] {
+            assert_eq!(
+                value(&mut ix, name),
+                None,
+                "{:?}",
+                name.escape_ascii().to_string()
+            );
+        }
     }
 
     /// `parts` reads the groups the pattern captures, on every form it matches.

@@ -93,6 +93,8 @@ fn literal_from(
             Interp::Dollar if matches!(b, b'$' | b'#') && next == Some(b'{') => Some((j + 2, b'}')),
             // Swift's `\(…)`.
             Interp::Dollar if b == b'\\' && next == Some(b'(') && q == b'"' => Some((j + 2, b')')),
+            // PHP's `{$b}`.
+            Interp::Dollar if b == b'{' && next == Some(b'$') && q == b'"' => Some((j + 1, b'}')),
             // `{{` is a brace, not a piece.
             Interp::Brace if b == b'{' && next == Some(b'{') => {
                 r.push(b, j);
@@ -102,6 +104,17 @@ fn literal_from(
             Interp::Brace if b == b'{' => Some((j + 1, b'}')),
             _ => None,
         };
+        // A bare name in a double-quoted string: `"qrcp_live_$b"` (shell, PHP,
+        // Kotlin, Dart, Groovy, Perl; not a template literal's `$`).
+        if interp == Interp::Dollar && q == b'"' && b == b'$' {
+            let mark = r.bytes.len();
+            if let Some(after) = bare_name(data, j, r, idents) {
+                *joined = true;
+                j = after;
+                continue;
+            }
+            r.truncate(mark);
+        }
         if open.is_none() && b == b'\\' && j + 1 < data.len() {
             r.push(b, j);
             r.push(data[j + 1], j + 1);
@@ -156,12 +169,48 @@ fn reference(data: &[u8], i: usize, r: &mut Region, idents: &mut Idents) -> Opti
     {
         return None;
     }
-    let (s, e) = idents.resolve(data, &data[i..end], i)?;
-    // The bytes come from the literal: a finding starts at its earliest piece.
-    for (k, &b) in data.iter().enumerate().take(e).skip(s) {
-        r.push(b, k);
-    }
+    bound(data, &data[i..end], i, r, idents)?;
     Some(after)
+}
+
+/// The literal bound to `name` (used at `at`) appended to `r`. The bytes come
+/// from the literal: a finding starts at its earliest piece.
+pub(super) fn bound(
+    data: &[u8],
+    name: &[u8],
+    at: usize,
+    r: &mut Region,
+    idents: &mut Idents,
+) -> Option<()> {
+    let (s, e) = idents.resolve(data, name, at)?;
+    r.extend(&data[s..e], s);
+    Some(())
+}
+
+/// `$name` at `data[i]`, as a shell or a double-quoted string expands it: the
+/// literal bound to `$name` (PHP) or to `name`, appended to `r`; returns the
+/// offset after the name. A name is `[A-Za-z_][A-Za-z0-9_]*` here: `"$a$b"` is
+/// two.
+pub(super) fn bare_name(
+    data: &[u8],
+    i: usize,
+    r: &mut Region,
+    idents: &mut Idents,
+) -> Option<usize> {
+    let first = *data.get(i + 1)?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let end = i
+        + 1
+        + data[i + 1..]
+            .iter()
+            .take(128)
+            .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
+            .count();
+    bound(data, &data[i..end], i, r, idents)
+        .or_else(|| bound(data, &data[i + 1..end], i, r, idents))?;
+    Some(end)
 }
 
 /// `"qrcp_live_" + "Ab…"` (across line breaks, an operand may be a name bound to a

@@ -98,7 +98,7 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Percent => hex_escapes(data, c.at, Layer::Percent),
         Decoder::Escape => escape(data, c.at),
         Decoder::Concatenation => super::joins::concatenation(data, c.at, idents),
-        Decoder::ShellWords => super::shell::words(data, c.at),
+        Decoder::ShellWords => super::shell::words(data, c.at, idents),
         Decoder::Wrapped => super::wrapped::lines(data, c.at),
         Decoder::Utf16 => wide(data, c.at, c.lead, 2),
         Decoder::Utf32 => wide(data, c.at, c.lead, 4),

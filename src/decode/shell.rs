@@ -1,10 +1,14 @@
 //! Shell words: a POSIX shell joins adjacent quoted and unquoted pieces into one
 //! word, so `KEY=qrcp_'live_'"Ab…"`, `"qrcp_live_"'Ab…'` and `$'qrcp\x5flive_…'`
-//! (bash's ANSI-C quoting) all hold one key. The region is the candidate's line
+//! (bash's ANSI-C quoting) all hold one key; so do `K=qrcp_live_$B` and
+//! `"qrcp_live_${B}"` where `B` is bound in the same file (a script, a dotenv
+//! file that expands its variables). The region is the candidate's line
 //! (from at most [`BEFORE`] bytes back) and what follows it up to [`AFTER`], with
 //! the quotes removed as the shell removes them.
 
 use super::Layer;
+use super::idents::Idents;
+use super::joins::{bare_name, bound};
 use super::layers::{AFTER, BEFORE, Region, hex_run};
 
 /// Whether the piece at `at` is glued to more of a word by a quote: past its
@@ -20,7 +24,8 @@ fn glued(data: &[u8], at: usize) -> bool {
         .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
         .count();
     match data[at + run..] {
-        [b'\\', ..] | [b'$', b'\'' | b'"', ..] => true,
+        [b'\\', ..] | [b'$', b'\'' | b'"' | b'{', ..] => true,
+        [b'$', c, ..] => c.is_ascii_alphabetic() || c == b'_',
         [b'\'' | b'"', next, ..] => {
             next.is_ascii_alphanumeric()
                 || matches!(next, b'_' | b'-' | b'\'' | b'"' | b'$' | b'\\')
@@ -30,7 +35,7 @@ fn glued(data: &[u8], at: usize) -> bool {
 }
 
 /// The region around `at` with shell quoting undone.
-pub fn words(data: &[u8], at: usize) -> Option<Region> {
+pub fn words(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> {
     let at = at.min(data.len());
     if !glued(data, at) {
         return None;
@@ -40,12 +45,21 @@ pub fn words(data: &[u8], at: usize) -> Option<Region> {
     let e = (at + AFTER).min(data.len());
     let mut r = Region::new(Layer::Concatenation, s);
     let mut i = s;
+    // Inside `` `…` ``: a JavaScript template literal more often than a
+    // command substitution; its `$x` is text.
+    let mut tick = false;
     while i < e {
         match data[i] {
+            b'`' => {
+                tick = !tick;
+                r.push(b'`', i);
+                i += 1;
+            }
             b'\'' => i = single(data, i + 1, e, &mut r),
-            b'"' => i = double(data, i + 1, e, &mut r),
+            b'"' => i = double(data, i + 1, e, &mut r, idents),
             b'$' if data.get(i + 1) == Some(&b'\'') => i = ansi_c(data, i + 2, e, &mut r),
-            b'$' if data.get(i + 1) == Some(&b'"') => i = double(data, i + 2, e, &mut r),
+            b'$' if data.get(i + 1) == Some(&b'"') => i = double(data, i + 2, e, &mut r, idents),
+            b'$' if !tick && let Some(after) = expand(data, i, e, &mut r, idents) => i = after,
             b'\\' if i + 1 < e => {
                 // `\` + line break continues the line; `\c` is `c`.
                 if data[i + 1] != b'\n' {
@@ -71,9 +85,35 @@ fn single(data: &[u8], mut i: usize, e: usize, r: &mut Region) -> usize {
     i + 1
 }
 
-/// `"…"` from `i`: `\` escapes only `$`, `` ` ``, `"`, `\` and a line break.
-fn double(data: &[u8], mut i: usize, e: usize, r: &mut Region) -> usize {
+/// `$NAME` or `${NAME}` at `data[i]`, expanded to the value bound to `NAME` in
+/// the same file (appended to `r`); returns the offset after it, `None` (and
+/// nothing appended) for anything else or a name bound nowhere here.
+fn expand(data: &[u8], i: usize, e: usize, r: &mut Region, idents: &mut Idents) -> Option<usize> {
+    if data.get(i + 1) != Some(&b'{') {
+        return bare_name(data, i, r, idents).filter(|&after| after <= e);
+    }
+    let s = i + 2;
+    let n = data[s.min(e)..e.min(s + 128)]
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
+        .count();
+    if n == 0 || data[s].is_ascii_digit() || data.get(s + n) != Some(&b'}') || s + n >= e {
+        return None;
+    }
+    bound(data, &data[s..s + n], i, r, idents)?;
+    Some(s + n + 1)
+}
+
+/// `"…"` from `i`: `\` escapes only `$`, `` ` ``, `"`, `\` and a line break;
+/// variables are expanded.
+fn double(data: &[u8], mut i: usize, e: usize, r: &mut Region, idents: &mut Idents) -> usize {
     while i < e && data[i] != b'"' {
+        if data[i] == b'$'
+            && let Some(after) = expand(data, i, e, r, idents)
+        {
+            i = after;
+            continue;
+        }
         if data[i] == b'\\'
             && i + 1 < e
             && matches!(data[i + 1], b'$' | b'`' | b'"' | b'\\' | b'\n')
@@ -144,7 +184,7 @@ mod tests {
     /// `s` with shell quoting undone, decoded for the candidate at `from`'s
     /// first occurrence.
     fn undo(s: &str, from: &str) -> String {
-        let r = words(s.as_bytes(), s.find(from).unwrap()).unwrap();
+        let r = words(s.as_bytes(), s.find(from).unwrap(), &mut Idents::default()).unwrap();
         String::from_utf8_lossy(&r.bytes).into_owned()
     }
 
@@ -176,9 +216,16 @@ mod tests {
             "'qrcp_live_''Ab'",
             "qrcp_live_$'Ab'",
             "qrcp\\x5f",
+            "qrcp_live_$B",
+            "qrcp_live_${B}",
         ] {
             assert!(
-                words(glued.as_bytes(), glued.find('q').unwrap()).is_some(),
+                words(
+                    glued.as_bytes(),
+                    glued.find('q').unwrap(),
+                    &mut Idents::default()
+                )
+                .is_some(),
                 "{glued}"
             );
         }
@@ -189,11 +236,45 @@ mod tests {
             "[\"qrcp_live_\",o()]",
             "qrcp_live_Ab",
             "qrcp_li\n  ve",
+            "qrcp_live_$1",
+            "qrcp_live_$ B",
         ] {
             assert!(
-                words(apart.as_bytes(), apart.find('q').unwrap()).is_none(),
+                words(
+                    apart.as_bytes(),
+                    apart.find('q').unwrap(),
+                    &mut Idents::default()
+                )
+                .is_none(),
                 "{apart}"
             );
+        }
+    }
+
+    /// `$B` and `${B}`, unquoted or in double quotes, expand to the value bound
+    /// to `B` in the same file (quoted or not, `export` or not); single quotes
+    /// and names bound nowhere are left as written.
+    #[test]
+    fn variables_bound_in_the_file_are_expanded() {
+        let cases = [
+            ("B=abc\nK=qrcp_live_$B\n", "K=qrcp_live_abc\n"),
+            (
+                "export B=abc # body\nK=qrcp_live_${B}x\n",
+                "K=qrcp_live_abcx\n",
+            ),
+            ("B='abc'\nK=\"qrcp_live_$B\"\n", "K=qrcp_live_abc\n"),
+            (
+                "B=\"abc\"\nK=\"qrcp_live_${B}\"$B\n",
+                "K=qrcp_live_abcabc\n",
+            ),
+            ("B=abc\nK='qrcp_live_$B'\"$C\"\n", "K=qrcp_live_$B$C\n"),
+            (
+                "B=abc\nK=qrcp_live_${B:-x}$Bz\n",
+                "K=qrcp_live_${B:-x}$Bz\n",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(undo(text, "qrcp"), want, "{text:?}");
         }
     }
 }

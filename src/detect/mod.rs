@@ -409,6 +409,15 @@ impl Detector {
                     Some(b'$' | b'#') if at_stop.get(1) == Some(&b'{') => {
                         Some(Layer::Concatenation)
                     }
+                    // A bare name: `"qrcp_live_$b"` (shell, PHP, Kotlin, Dart,
+                    // Perl), `K=qrcp_live_$B` (a shell word, dotenv expansion).
+                    Some(b'$')
+                        if at_stop
+                            .get(1)
+                            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+                    {
+                        Some(Layer::Concatenation)
+                    }
                     Some(b'{') => Some(Layer::Concatenation),
                     // Swift's `"qrcp_live_\(b)"`.
                     Some(b'\\') if at_stop.get(1) == Some(&b'(') => Some(Layer::Concatenation),

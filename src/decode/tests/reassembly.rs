@@ -74,6 +74,20 @@ fn reassembly_forms_of_real_bundles() {
         format!("val b = \"{b}\"\nval k = \"{a}${{b}}\"\n"),
         format!("b = \"{b}\"\nk = \"{a}#{{b}}\"\n"),
         format!("let b = \"{b}\"\nlet k = \"{a}\\(b)\"\n"),
+        // A bare `$name` (Kotlin, Dart, Groovy, shell, Perl; PHP's `$b` and
+        // `{$b}`), and a shell's or a dotenv file's unquoted binding.
+        format!("val b = \"{b}\"\nval k = \"{a}$b\"\n"),
+        format!("<?php\n$b = '{b}';\n$k = \"{a}$b\";\n"),
+        format!("<?php $b = \"{b}\"; $k = \"{a}{{$b}}\";\n"),
+        format!("val b1 = \"{b1}\"\nval b2 = \"{b2}\"\nval k = \"{a}$b1$b2\"\n"),
+    ] {
+        let line = src.starts_with("<?php\n") as usize + 1;
+        assert_eq!(found(&src), Some((Some(line), concat)), "{src}");
+    }
+    for src in [
+        format!("B={b}\nK=\"{a}$B\"\n"),
+        format!("export B={b}\nK={a}${{B}}\n"),
+        format!("B=\"{b1}\"\nC={b2}\nK={a}$B\"$C\"\n"),
     ] {
         assert_eq!(found(&src), Some((Some(1), concat)), "{src}");
     }
@@ -84,6 +98,12 @@ fn reassembly_forms_of_real_bundles() {
         format!("x = \"{b}\"\nk = \"{a}{{x}}\"\n"),
         format!("x = \"{b}\"\nk = elf\"{a}{{x}}\"\n"),
         format!("x = \"{b}\"\nk = '{a}\\(x)'\n"),
+        // `$x` in single quotes or a template literal is text; `$y` is bound
+        // nowhere; `$xs` is another name.
+        format!("x = \"{b}\"\nk = '{a}$x'\n"),
+        format!("x = \"{b}\"\nk = `{a}$x`\n"),
+        format!("x = \"{b}\"\nk = \"{a}$y\"\n"),
+        format!("x={b}\nk={a}$xs\n"),
     ] {
         assert_eq!(found(&src), None, "{src}");
     }
