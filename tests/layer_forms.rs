@@ -17,7 +17,7 @@
 //! Kotlin's `${…}`, Swift's `\(…)`) and Java's string builders, base64 of
 //! UTF-16 (PowerShell's `-EncodedCommand`) and of base64, ROT13 and reversed
 //! keys, and variables expanded where a shell, Kotlin or PHP expands them
-//! (`$B`, `${B}`, `{$b}`). Every key is generated at test time and must never
+//! (`$B`, `${B}`, `{$b}`), and arrays of characters (C's `{'q', 'r', …}`). Every key is generated at test time and must never
 //! appear in the output.
 
 use std::process::Output;
@@ -677,6 +677,17 @@ fn cases(k: &[String]) -> Vec<Case> {
             2,
             "concatenation",
         ),
+        (
+            // A C array of characters.
+            "native/key.c",
+            format!(
+                "#include <string.h>\n\nstatic const char k[] = {{{}, 0}};\n",
+                k[60].chars().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ")
+            )
+            .into_bytes(),
+            3,
+            "concatenation",
+        ),
     ]
 }
 
@@ -750,7 +761,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..60).map(|_| live_key()).collect()
+    (0..61).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -94,7 +94,7 @@ fn arguments(data: &[u8], after: usize, idents: &mut Idents) -> Option<(Vec<Regi
             i += 1;
         }
         let mut r = Region::new(super::Layer::Concatenation, i);
-        let j = join_pieces(data, i, false, false, &mut r, idents);
+        let j = join_pieces(data, i, None, false, &mut r, idents);
         let Some(last) = j.last.filter(|_| j.pieces > 0) else {
             break;
         };

@@ -1,19 +1,20 @@
 //! Reassembly: string literals joined where the language joins them (`+`,
 //! adjacent literals, template literals, `[…].join("")`, `"".join([…])`,
 //! `.concat(…)` and other concat calls, `.`, `..`, `||`, `&`, `<<`, across line
-//! continuations), with operands that are names bound to literals in the same file,
+//! continuations), arrays of characters (`{'q', 'r', …}`), with operands that are
+//! names bound to literals in the same file,
 //! and a literal bound to a name joined where the name is used.
 
-use base64::Engine as _;
-
 use super::Layer;
+use super::calls::decoding_call;
 use super::idents::{self, Idents};
-use super::layers::{
-    AFTER, BEFORE, MAX_GAP, Region, STANDARD, URL_SAFE, char_codes, hex_run, is_quote, skip_blank,
-};
+use super::layers::{AFTER, BEFORE, MAX_GAP, Region, is_quote, skip_blank};
 
 /// String literals joined from one candidate.
 const MAX_PIECES: usize = 64;
+/// One-character literals joined from one candidate (a key spelled a character
+/// a piece, its body as long as a key's may be).
+const MAX_CHARS: usize = 256;
 
 /// How a string literal interpolates: `${…}` (template literals; and `#{…}` in
 /// double-quoted strings, as Kotlin, Groovy, Dart, PHP, HCL, shell and Ruby
@@ -230,16 +231,28 @@ pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Opti
     // concat call's first argument (`concat!(…)`, `string.Concat(…)`, SQL's
     // `CONCAT(…)`, `"".concat(…)`).
     let before = last_byte_before(data, open);
+    if let Some(r) = before.and_then(|k| char_array(data, k, open, idents)) {
+        return Some(r);
+    }
     let list = before.map(|k| data[k]) == Some(b'[');
     let call = before.is_some_and(|k| data[k] == b'(' && concat_call(data, k));
     let mut r = Region::new(Layer::Concatenation, open);
-    let j = join_pieces(data, open, list, call, &mut r, idents);
+    let j = join_pieces(data, open, list.then_some(b']'), call, &mut r, idents);
     if list {
-        let join = before.and_then(|k| join_before(data, k));
-        return r.finish(match join {
-            Some(()) => python_join_end(data, j.close?)?,
-            None => join_end(data, j.close?)?,
-        });
+        let close = j.close?;
+        let end = match before.and_then(|k| join_before(data, k)) {
+            Some(()) => python_join_end(data, close),
+            None => join_end(data, close).or_else(|| {
+                // Rust's `['q', …].iter().collect()`.
+                let rest = &data[skip_blank(data, close + 1, true)..];
+                let rest = rest
+                    .strip_prefix(b".into_iter()")
+                    .or(rest.strip_prefix(b".iter()"))?;
+                (j.chars && j.pieces >= MIN_CHARS && rest.starts_with(b".collect"))
+                    .then_some(close + 1)
+            }),
+        };
+        return r.finish(end?);
     }
     // `"qrcp_live_%s" % b`, `sprintf(k, "qrcp_live_%s", b)`, `"…{}".format(b)`.
     if !call && let Some(f) = super::format::formatted(data, open, &r, j.last?, idents) {
@@ -253,6 +266,31 @@ pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Opti
     bound_uses(data, open, j.last?, idents)
 }
 
+/// Characters in an array, fewest read as a string (a key's prefix alone is
+/// ten).
+const MIN_CHARS: usize = 8;
+
+/// An array of one-character literals opened at `data[k]` whose first element
+/// starts at `open`, read as the string it spells: C's and Java's `{'q', 'r',
+/// …}` (`char k[] = {…}`, `new String(new char[]{…})`, C#'s `new string(new[]
+/// {…})`, Go's `[]byte{…}`), Kotlin's `charArrayOf('q', …)` (and Rust's
+/// `['q', …].iter().collect()`, read with the other `[…]` lists). A list of
+/// longer literals is no string; the array may end without its closer (C's
+/// `…, 0}`).
+fn char_array(data: &[u8], k: usize, open: usize, idents: &mut Idents) -> Option<Region> {
+    let closer = match data[k] {
+        b'{' => b'}',
+        b'(' if data[..k].ends_with(b"charArrayOf") => b')',
+        _ => return None,
+    };
+    let mut r = Region::new(Layer::Concatenation, open);
+    let j = join_pieces(data, open, Some(closer), false, &mut r, idents);
+    if !j.chars || j.pieces < MIN_CHARS {
+        return None;
+    }
+    r.finish(j.close.map_or(j.last?, |c| c + 1))
+}
+
 /// What [`join_pieces`] took.
 pub(super) struct Joined {
     pub(super) pieces: usize,
@@ -260,17 +298,20 @@ pub(super) struct Joined {
     pub(super) last: Option<usize>,
     /// A template literal joined a piece inside it.
     joined: bool,
-    /// A list's closing `]`, if the list closed.
+    /// A list's closer, if the list closed.
     close: Option<usize>,
+    /// Every piece was one character, or one escape (`'\x71'`).
+    chars: bool,
 }
 
 /// The pieces joined from `i` on (a literal or a name bound to one, then a
 /// joiner, and so on), appended to `r`: the elements of an array literal
-/// (`list`), or pieces joined by operators (`call`: inside `.concat(` already).
+/// (`list`: its closer), or pieces joined by operators (`call`: inside
+/// `.concat(` already).
 pub(super) fn join_pieces(
     data: &[u8],
     mut i: usize,
-    list: bool,
+    list: Option<u8>,
     mut call: bool,
     r: &mut Region,
     idents: &mut Idents,
@@ -281,6 +322,7 @@ pub(super) fn join_pieces(
         last: None,
         joined: false,
         close: None,
+        chars: true,
     };
     while i < data.len() {
         let mark = r.bytes.len();
@@ -295,21 +337,24 @@ pub(super) fn join_pieces(
         };
         j.pieces += 1;
         j.last = Some(after);
+        let added = &r.bytes[mark..];
+        j.chars &= added.len() == 1 || (added.first() == Some(&b'\\') && added.len() <= 6);
         let s = skip_blank(data, after, true);
-        if list && data.get(s) == Some(&b']') {
+        if list.is_some() && data.get(s) == list.as_ref() {
             j.close = Some(s);
             break;
         }
         let next = match list {
-            true => (data.get(s) == Some(&b',')).then(|| skip_blank(data, s + 1, true)),
-            false => joiner(data, s, &mut call),
+            Some(_) => (data.get(s) == Some(&b',')).then(|| skip_blank(data, s + 1, true)),
+            None => joiner(data, s, &mut call),
         };
         // A trailing comma: `["…", "…",\n]`.
-        if let Some(n) = next.filter(|&n| list && data.get(n) == Some(&b']')) {
+        if let Some(n) = next.filter(|&n| list.is_some() && data.get(n) == list.as_ref()) {
             j.close = Some(n);
             break;
         }
-        match next.filter(|&n| j.pieces < MAX_PIECES && n < limit) {
+        let most = if j.chars { MAX_CHARS } else { MAX_PIECES };
+        match next.filter(|&n| j.pieces < most && n < limit) {
             Some(n) => i = n,
             None => break,
         }
@@ -373,7 +418,7 @@ fn bound_uses(data: &[u8], open: usize, after: usize, idents: &mut Idents) -> Op
                 idents,
             )
             .is_some_and(|_| r.bytes.len() > lit_end),
-            None => join_pieces(data, next, false, call, &mut r, idents).pieces > 0,
+            None => join_pieces(data, next, None, call, &mut r, idents).pieces > 0,
         };
         if !rest {
             r.truncate(mark);
@@ -543,113 +588,4 @@ fn python_join_end(data: &[u8], i: usize) -> Option<usize> {
     }
     let j = skip_blank(data, i + 1, true);
     (data.get(j) == Some(&b')')).then_some(j + 1)
-}
-
-/// A call that decodes its literal argument, as a piece: `atob("…")` and
-/// Python's `b64decode("…")` (base64), `decodeURIComponent("…")`, `decodeURI`,
-/// `unescape` (percent-encoding), `String.fromCharCode(113, 0x72, …)`,
-/// `bytes.fromhex("…")`, Node's `Buffer.from("…", "base64")` (or `"hex"`), with
-/// a Python `.decode(…)` or a `.toString(…)` after it. The decoded text
-/// (printable ASCII, as a key's pieces are) is appended to `r`, mapped to the
-/// call; returns the offset after it. A key split into a prefix and an encoded
-/// body (`"qrcp_live_" + atob("…")`) holds no trigger of its own.
-fn decoding_call(data: &[u8], i: usize, r: &mut Region, limit: usize) -> Option<usize> {
-    // The last name of a dotted one (`window.atob`, `base64.b64decode`).
-    let mut start = i;
-    let mut end = idents::ident_end(data, i)?;
-    while data.get(end) == Some(&b'.') {
-        let Some(next) = idents::ident_end(data, end + 1) else {
-            break;
-        };
-        (start, end) = (end + 1, next);
-    }
-    let name = &data[start..end];
-    let open = skip_blank(data, end, false);
-    if data.get(open) != Some(&b'(') {
-        return None;
-    }
-    let mut k = skip_blank(data, open + 1, true);
-    let out;
-    if name == b"fromCharCode" {
-        // The codes as the char-codes layer reads them.
-        let codes = char_codes(data, k)?;
-        k = skip_blank(data, codes.end, true);
-        out = codes.bytes;
-    } else {
-        let q = *data.get(k).filter(|&&q| is_quote(q))?;
-        let close = k + 1 + memchr::memchr(q, data.get(k + 1..limit.min(data.len()))?)?;
-        let text = &data[k + 1..close];
-        k = skip_blank(data, close + 1, true);
-        // Node's `Buffer.from("…", "base64")`: the second argument names it.
-        let mut name = name;
-        if name == b"from" && data.get(k) == Some(&b',') {
-            let e = skip_blank(data, k + 1, true);
-            let eq = *data.get(e).filter(|&&c| is_quote(c))?;
-            let e_end = e + 1 + memchr::memchr(eq, data.get(e + 1..(e + 16).min(data.len()))?)?;
-            name = match &data[e + 1..e_end] {
-                b"base64" | b"base64url" => b"b64decode",
-                b"hex" => b"fromhex",
-                _ => return None,
-            };
-            k = skip_blank(data, e_end + 1, true);
-        }
-        out = match name {
-            b"atob" | b"b64decode" | b"urlsafe_b64decode" => STANDARD
-                .decode(text)
-                .or_else(|_| URL_SAFE.decode(text))
-                .ok()?,
-            b"decodeURIComponent" | b"decodeURI" | b"unescape" => percent_decoded(text)?,
-            b"fromhex" => hex_decoded(text)?,
-            _ => return None,
-        };
-    }
-    if data.get(k) != Some(&b')') || !out.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
-        return None;
-    }
-    let mut after = k + 1;
-    // Bytes to text: Python's `.decode()`, `.decode("utf-8")`; Node's
-    // `.toString()`, `.toString("utf8")`.
-    for to_text in [&b".decode("[..], b".toString("] {
-        let rest = data.get(after..).and_then(|d| d.strip_prefix(to_text));
-        if let Some(n) = rest.and_then(|rest| memchr::memchr(b')', &rest[..rest.len().min(16)])) {
-            after += to_text.len() + n + 1;
-        }
-    }
-    for b in out {
-        r.push(b, i);
-    }
-    Some(after)
-}
-
-/// `%XX` escapes decoded, other bytes kept; `None` at a broken escape.
-fn percent_decoded(text: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut j = 0;
-    while j < text.len() {
-        if text[j] == b'%' {
-            let (v, _) = hex_run(text, j + 1, 2, text.len()).filter(|&(_, n)| n == 2)?;
-            out.push(v as u8);
-            j += 3;
-        } else {
-            out.push(text[j]);
-            j += 1;
-        }
-    }
-    Some(out)
-}
-
-/// Hex digit pairs decoded (blanks between them skipped).
-fn hex_decoded(text: &[u8]) -> Option<Vec<u8>> {
-    let digits: Vec<u8> = text
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    digits
-        .chunks(2)
-        .map(|p| {
-            let (v, n) = hex_run(p, 0, 2, p.len())?;
-            (n == p.len()).then_some(v as u8)
-        })
-        .collect()
 }

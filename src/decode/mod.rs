@@ -13,6 +13,7 @@
 mod base32;
 #[rustfmt::skip]
 mod builtin_triggers;
+mod calls;
 mod format;
 mod idents;
 mod invisible;

@@ -268,9 +268,22 @@ fn keys_spelled_one_character_a_piece() {
         format!("const k=[{}].join(\"\");", list("\"", ",")),
         format!("k = ''.join([{}])\n", list("'", ", ")),
         format!("k = \"\".join([{}])\n", list("\"", ", ")),
+        // Arrays of characters: C, Java, C#, Go, Kotlin, Rust.
+        format!("static const char k[] = {{{}, 0}};", list("'", ", ")),
+        format!("String k = new String(new char[]{{{}}});", list("'", ",")),
+        format!("var k = new string(new[] {{ {} }});", list("'", ", ")),
+        format!("var k = string([]byte{{{}}})", list("'", ", ")),
+        format!("val k = String(charArrayOf({}))", list("'", ", ")),
+        format!("let k: String = [{}].iter().collect();", list("'", ", ")),
     ] {
         assert_eq!(found(&src), concat, "{src}");
     }
+    // A body longer than the pieces other joins read (64) is read whole.
+    let long = format!("{KEY}{}", "Ab3x".repeat(16));
+    let v: Vec<String> = long.chars().map(|c| format!("'{c}'")).collect();
+    let (f, _) = scan(format!("char k[] = {{{}}};", v.join(",")).as_bytes());
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].finding.secret.as_deref(), Some(long.as_str()));
     // Not a key: a list not joined, joined by a separator, a placeholder.
     let dummy = "qrcp_live_xxxxxxxxxxxxxxxxxxxxxxxx";
     let v: Vec<String> = dummy.chars().map(|c| format!("'{c}'")).collect();
@@ -278,6 +291,12 @@ fn keys_spelled_one_character_a_piece() {
         format!("k = [{}]\n", list("'", ",")),
         format!("k = '-'.join([{}])\n", list("'", ", ")),
         format!("k = [{}].join('')\n", v.join(",")),
+        // An array of longer literals; Rust's array not collected.
+        format!(
+            "char *k[] = {{{}, \"ab\"}};",
+            list("\"", ", ").replace("\", \"", "ab\", \"")
+        ),
+        format!("let k = [{}];", list("'", ", ")),
     ] {
         let (f, _) = scan(src.as_bytes());
         assert!(f.is_empty(), "{src}: {f:?}");
