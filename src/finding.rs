@@ -213,6 +213,10 @@ pub enum HopKind {
     Zstd,
     /// The stream of a `.deflate`, `.zz` or `.zlib` (raw deflate or zlib).
     Deflate,
+    /// The stream of a `.bz2`.
+    Bzip2,
+    /// The stream of a `.xz` or a `.lzma`.
+    Xz,
     /// A `data:` URI written in the text (`data[1]`), or a script's inline
     /// `sourceMappingURL=data:…` map.
     DataUri,
@@ -239,6 +243,8 @@ impl HopKind {
             HopKind::Brotli => "brotli",
             HopKind::Zstd => "zstd",
             HopKind::Deflate => "deflate",
+            HopKind::Bzip2 => "bzip2",
+            HopKind::Xz => "xz",
             HopKind::DataUri => "data-uri",
             HopKind::Base64 => "base64",
             HopKind::HtmlScript => "html-script",

@@ -1,5 +1,5 @@
 //! Issue 10, containers: every container form (compressed streams `.gz`, `.br`,
-//! `.zst`, `.deflate`, zlib; zip and tar; a source map; `data:` URIs, base64 and
+//! `.zst`, `.deflate`, zlib, `.bz2`, `.xz` and `.tar.xz`; zip and tar; a source map; `data:` URIs, base64 and
 //! percent-encoded; an HTML page's inline scripts; a notebook; base64 of gzip) is
 //! opened the same way in a folder, in a staged change and in git history (where
 //! blobs are read before their names: brotli and raw deflate are known by
@@ -23,6 +23,18 @@ fn br(data: &[u8]) -> Vec<u8> {
 
 fn zst(data: &[u8]) -> Vec<u8> {
     zstd::encode_all(data, 3).unwrap()
+}
+
+fn bz2(data: &[u8]) -> Vec<u8> {
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn xz(data: &[u8]) -> Vec<u8> {
+    let mut e = liblzma::write::XzEncoder::new(Vec::new(), 6);
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
 }
 
 fn raw_deflate(data: &[u8]) -> Vec<u8> {
@@ -180,6 +192,13 @@ fn cases(k: &[String]) -> Vec<Case> {
             origin: Some(serde_json::json!({"path": "/app/src/keys.ts", "line": 2})),
             ..c("web/n.js.map", index_map.into_bytes(), "web/n.js.map", 1)
         },
+        c("web/o.js.bz2", bz2(&script(&k[14])), "web/o.js.bz2!o.js", 2),
+        c(
+            "web/p.tar.xz",
+            xz(&tar_bytes(&[("pkg/p.js", &script(&k[15]))])),
+            "web/p.tar.xz!p.tar!pkg/p.js",
+            2,
+        ),
     ]
 }
 
@@ -204,7 +223,7 @@ fn check(v: &Value, k: &[String], cases: &[Case], what: &str) {
 }
 
 fn keys() -> Vec<String> {
-    (0..14).map(|_| live_key()).collect()
+    (0..16).map(|_| live_key()).collect()
 }
 
 fn absent(outs: &[&Output], k: &[String]) {
@@ -268,6 +287,8 @@ fn truncated_compressed_members_make_the_scan_incomplete() {
     t.write("b.js.br", cut(br(&long)));
     t.write("c.js.deflate", cut(raw_deflate(&long)));
     t.write("d.js.zz", cut(zlib(&long)));
+    t.write("f.js.bz2", cut(bz2(&long)));
+    t.write("g.js.xz", cut(xz(&long)));
     t.write(
         "e.js",
         format!(
@@ -285,6 +306,8 @@ fn truncated_compressed_members_make_the_scan_incomplete() {
         "c.js.deflate",
         "d.js.zz",
         "e.js!base64[1].gz",
+        "f.js.bz2",
+        "g.js.xz",
     ] {
         assert!(
             err.lines()
@@ -292,6 +315,6 @@ fn truncated_compressed_members_make_the_scan_incomplete() {
             "{stream}: {err}"
         );
     }
-    assert_eq!(err.lines().count(), 5, "{err}");
+    assert_eq!(err.lines().count(), 7, "{err}");
     assert_secret_absent(&o, &key);
 }

@@ -1,5 +1,6 @@
 //! Archives and compressed files (`.zip`, `.jar`, `.war`, `.whl`, `.tar`,
-//! `.tar.gz`, `.tgz`, `.gz`, `.br`, `.zst`, `.deflate`/`.zz`): members are streamed one by one into a buffer that
+//! `.tar.gz`, `.tgz`, `.gz`, `.br`, `.zst`, `.deflate`/`.zz`, `.bz2`, `.xz`,
+//! `.lzma`): members are streamed one by one into a buffer that
 //! never grows past the per-member cap, and handed back as blobs named
 //! `archive.tgz!package/dist/index.js`. Limits on member size, total unpacked size
 //! and compression ratio make an archive bomb cost a note, not memory or minutes.
@@ -33,6 +34,10 @@ pub enum Kind {
     /// zlib (RFC 1950) or raw deflate (RFC 1951): `.deflate`, `.zz`, `.zlib`, or
     /// (name unknown) decoding to text.
     Deflate,
+    /// bzip2 (`.bz2`, `.tbz2`): its stream magic, or the name.
+    Bzip2,
+    /// xz (`.xz`, `.txz`: its stream magic) or the legacy `.lzma` (the name).
+    Xz,
 }
 
 /// How much unpacking one archive (with everything nested in it) may cost.
@@ -102,6 +107,12 @@ pub fn kind(path: &str, data: &[u8]) -> Option<Kind> {
     if DEFLATE_EXT.iter().any(|e| named(e)) {
         return Some(Kind::Deflate);
     }
+    if is_bzip2(data) || [".bz2", ".tbz2", ".tbz"].iter().any(|e| named(e)) {
+        return Some(Kind::Bzip2);
+    }
+    if data.starts_with(XZ_MAGIC) || [".xz", ".txz", ".lzma"].iter().any(|e| named(e)) {
+        return Some(Kind::Xz);
+    }
     if is_tar(data) || (ends(".tar") && data.len() >= 512) {
         return Some(Kind::Tar);
     }
@@ -112,6 +123,14 @@ pub fn kind(path: &str, data: &[u8]) -> Option<Kind> {
 }
 
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xB5, 0x2F, 0xFD];
+const XZ_MAGIC: &[u8] = b"\xFD7zXZ\x00";
+
+/// A bzip2 stream's start: `BZh`, the block size, then a block's magic (or the
+/// end of an empty stream's).
+fn is_bzip2(data: &[u8]) -> bool {
+    matches!(data, [b'B', b'Z', b'h', b'1'..=b'9', ..])
+        && matches!(data.get(4..10), Some(b"1AY&SY" | b"\x17rE8P\x90"))
+}
 const DEFLATE_EXT: &[&str] = &[".deflate", ".zz", ".zlib"];
 /// Decoded bytes a stream of unknown name must yield (all text) to be taken as
 /// brotli or deflate; a shorter stream must decode whole.
@@ -352,6 +371,12 @@ pub fn expand(
         Kind::Gzip => gzip(data, name, label, limits, budget, member),
         Kind::Brotli => brotli(data, name, label, limits, budget, member),
         Kind::Zstd => zstd(data, name, label, limits, budget, member),
+        Kind::Bzip2 => {
+            let consumed = Rc::new(Cell::new(0));
+            let stream = bzip2::read::MultiBzDecoder::new(Counting::new(data, &consumed));
+            single_member(stream, &consumed, name, label, limits, budget, member)
+        }
+        Kind::Xz => xz(data, name, label, limits, budget, member),
         Kind::Deflate => {
             let consumed = Rc::new(Cell::new(0));
             let stream = deflate_reader(data);
@@ -364,7 +389,9 @@ pub fn expand(
 
 /// Extensions of one-member compressed streams, cut from the file's name to name
 /// the member.
-const STREAM_EXT: &[&str] = &[".gz", ".br", ".zst", ".deflate", ".zz", ".zlib"];
+const STREAM_EXT: &[&str] = &[
+    ".gz", ".br", ".zst", ".deflate", ".zz", ".zlib", ".bz2", ".xz", ".lzma",
+];
 
 /// The name of a plain compressed stream's one member: the file's own name
 /// without `.gz` (`.br`, `.zst`, …; `""` when the file's name is unknown).
@@ -578,6 +605,28 @@ fn zstd(
     }
 }
 
+/// An xz stream (several concatenated too) or a legacy `.lzma` one: the
+/// decoder's memory (its dictionary, declared by the stream) may be no larger
+/// than a member may be, plus the decoder's own.
+fn xz(
+    data: &[u8],
+    name: &str,
+    path: &str,
+    limits: &Limits,
+    budget: &Budget,
+    member: &mut dyn FnMut(&[u8], &str),
+) {
+    let consumed = Rc::new(Cell::new(0));
+    let memlimit = limits.member.max(8 << 20).saturating_add(16 << 20);
+    match liblzma::stream::Stream::new_auto_decoder(memlimit, liblzma::stream::CONCATENATED) {
+        Ok(s) => {
+            let stream = liblzma::read::XzDecoder::new_stream(Counting::new(data, &consumed), s);
+            single_member(stream, &consumed, name, path, limits, budget, member)
+        }
+        Err(e) => event::unreadable(path, format!("not a readable xz stream: {e}")),
+    }
+}
+
 /// A compressed stream's one member (`app.js` in `app.js.gz` or `app.js.br`),
 /// read through the same limits as every member.
 fn single_member(
@@ -644,6 +693,15 @@ mod tests {
             ("lib.JAR", b"PK\x01\x02", Some(Kind::Zip)),
             (".zip", b"PK\x01\x02", Some(Kind::Zip)),
             ("lib.jar", text, None),
+            ("a.js.BZ2", text, Some(Kind::Bzip2)),
+            ("a.tbz2", text, Some(Kind::Bzip2)),
+            ("a.js.xz", text, Some(Kind::Xz)),
+            ("a.TXZ", text, Some(Kind::Xz)),
+            ("a.js.lzma", text, Some(Kind::Xz)),
+            // Their magic, unnamed (git history); `BZh` alone is text.
+            ("", b"BZh91AY&SY\x01\x02", Some(Kind::Bzip2)),
+            ("", b"\xFD7zXZ\x00\x00\x04", Some(Kind::Xz)),
+            ("", b"BZh9 is a word", None),
         ];
         for (name, data, want) in cases {
             assert_eq!(kind(name, data), *want, "{name}");
@@ -684,5 +742,50 @@ mod tests {
             .collect();
         assert_eq!(kind("", &noise), None);
         assert_eq!(kind("", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0"), None);
+    }
+
+    /// An xz stream unpacks within the limits; one whose declared dictionary
+    /// needs more memory than a member may take is refused before it is
+    /// allocated, and nothing is handed back.
+    #[test]
+    fn xz_memory_is_bounded_by_the_member_limit() {
+        use std::io::Write;
+        let text = "export const a = 1;\n".repeat(40);
+        let mut e = liblzma::write::XzEncoder::new(Vec::new(), 6);
+        e.write_all(text.as_bytes()).unwrap();
+        let good = e.finish().unwrap();
+        let limits = Limits {
+            member: 1 << 20,
+            ..Limits::default()
+        };
+        let unpack = |data: &[u8]| {
+            let mut got = Vec::new();
+            let budget = Budget::new(limits.total);
+            expand(
+                Kind::Xz,
+                data,
+                "a.js.xz",
+                "a.js.xz",
+                &limits,
+                &budget,
+                &mut |b, n| got.push((n.to_string(), b.len())),
+            );
+            got
+        };
+        assert_eq!(unpack(&good), vec![("a.js".to_string(), text.len())]);
+        // The block header's LZMA2 properties (filter 0x21, one byte of them)
+        // set to the largest dictionary (4 GiB), its CRC32 made right again.
+        let mut big = good.clone();
+        let header = 12;
+        let size = (usize::from(big[header]) + 1) * 4;
+        let props = (header..header + size - 4)
+            .find(|&i| big[i..i + 2] == [0x21, 0x01])
+            .unwrap()
+            + 2;
+        big[props] = 40;
+        let mut crc = flate2::Crc::new();
+        crc.update(&big[header..header + size - 4]);
+        big[header + size - 4..header + size].copy_from_slice(&crc.sum().to_le_bytes());
+        assert_eq!(unpack(&big), vec![]);
     }
 }

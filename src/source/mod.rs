@@ -549,6 +549,8 @@ fn hop_kind(kind: archive::Kind) -> HopKind {
         archive::Kind::Brotli => HopKind::Brotli,
         archive::Kind::Zstd => HopKind::Zstd,
         archive::Kind::Deflate => HopKind::Deflate,
+        archive::Kind::Bzip2 => HopKind::Bzip2,
+        archive::Kind::Xz => HopKind::Xz,
     }
 }
 
