@@ -37,6 +37,10 @@ fn xz(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
+fn b64_bytes(data: &[u8]) -> String {
+    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, data)
+}
+
 fn raw_deflate(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(data).unwrap();
@@ -173,10 +177,7 @@ fn cases(k: &[String]) -> Vec<Case> {
             "web/l.js",
             format!(
                 "// packed\nvar blob = \"{}\";\n",
-                base64::Engine::encode(
-                    &base64::engine::general_purpose::STANDARD,
-                    gz(&script(&k[11]))
-                )
+                b64_bytes(&gz(&script(&k[11])))
             )
             .into_bytes(),
             "web/l.js!base64[1].gz!base64[1]",
@@ -197,6 +198,18 @@ fn cases(k: &[String]) -> Vec<Case> {
             "web/p.tar.xz",
             xz(&tar_bytes(&[("pkg/p.js", &script(&k[15]))])),
             "web/p.tar.xz!p.tar!pkg/p.js",
+            2,
+        ),
+        c(
+            "web/q.js",
+            format!("var blob = '{}';\n", b64_bytes(&xz(&script(&k[16])))).into_bytes(),
+            "web/q.js!base64[1].xz!base64[1]",
+            2,
+        ),
+        c(
+            "web/r.js",
+            format!("var blob = '{}';\n", b64_bytes(&bz2(&script(&k[17])))).into_bytes(),
+            "web/r.js!base64[1].bz2!base64[1]",
             2,
         ),
     ]
@@ -223,7 +236,7 @@ fn check(v: &Value, k: &[String], cases: &[Case], what: &str) {
 }
 
 fn keys() -> Vec<String> {
-    (0..16).map(|_| live_key()).collect()
+    (0..18).map(|_| live_key()).collect()
 }
 
 fn absent(outs: &[&Output], k: &[String]) {
@@ -291,10 +304,7 @@ fn truncated_compressed_members_make_the_scan_incomplete() {
     t.write("g.js.xz", cut(xz(&long)));
     t.write(
         "e.js",
-        format!(
-            "var blob = \"{}\";\n",
-            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, cut(gz(&long)))
-        ),
+        format!("var blob = \"{}\";\n", b64_bytes(&cut(gz(&long)))),
     );
     let o = t.run(&["dir", ".", "--format", "json"]);
     let err = stderr(&o);

@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"QRCOQRCPq\x00r\x00q\x00\x00\x00cXJjFyY3xcmN7172qrcpQ\x00R\x00Q\x00\x00\x00\\x71\\u00\\u{7\\161&#11&#x7113,0x7171 771:771-7JTcxU3MSlNzE%71%depceviltsetcQByEAcgxAHIY1hKNYSmjWEpRnlZZ5WTGeVkeGNthjbU4Y21q\',\'q\",\"q\', q\", FZGGYXEYC4TD4LSMJRXAdataDATADataH4sIKLUvUEsD";
+pub const BYTES: &[u8] = b"QRCOQRCPq\x00r\x00q\x00\x00\x00cXJjFyY3xcmN7172qrcpQ\x00R\x00Q\x00\x00\x00\\x71\\u00\\u{7\\161&#11&#x7113,0x7171 771:771-7JTcxU3MSlNzE%71%depceviltsetcQByEAcgxAHIY1hKNYSmjWEpRnlZZ5WTGeVkeGNthjbU4Y21q\',\'q\",\"q\', q\", FZGGYXEYC4TD4LSMJRXAdataDATADataH4sIKLUvUEsD/Td6Qlpo";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 56] = [
+pub const HEADS: [(u16, u8); 58] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -66,4 +66,6 @@ pub const HEADS: [(u16, u8); 56] = [
     (212, 4),
     (216, 4),
     (220, 4),
+    (224, 4),
+    (228, 4),
 ];

@@ -1,7 +1,7 @@
 //! Containers written inside text: `data:` URIs (`data:text/javascript;base64,…`,
 //! `data:application/json,%7B…`; a `sourceMappingURL=data:…` is an inline source
 //! map), base64 blobs that decode to a compressed stream or archive (`H4sI…`, the
-//! base64 of gzip; zstd; zip), and the inline `<script>` bodies of an HTML page.
+//! base64 of gzip; zstd; zip; xz; bzip2), and the inline `<script>` bodies of an HTML page.
 //!
 //! Each is a member of the blob, named `data[2]`, `base64[1].gz`,
 //! `script[3]` (counted from 1 in document order, `sourceMappingURL` for an inline
@@ -26,9 +26,15 @@ const MAX_MEDIA_TYPE: usize = 256;
 /// Base64 shorter than this is no compressed container worth opening.
 const MIN_BASE64: usize = 24;
 
-/// Base64 of the magic bytes of gzip (`1f 8b 08`), zstd (`28 b5 2f fd`) and zip
-/// (`PK\x03\x04`).
-const BASE64_MAGIC: &[(&str, &str)] = &[("H4sI", "gz"), ("KLUv/", "zst"), ("UEsDB", "zip")];
+/// Base64 of the magic bytes of gzip (`1f 8b 08`), zstd (`28 b5 2f fd`), zip
+/// (`PK\x03\x04`), xz (`fd 37 7a 58 5a 00`) and bzip2 (`BZh`).
+const BASE64_MAGIC: &[(&str, &str)] = &[
+    ("H4sI", "gz"),
+    ("KLUv/", "zst"),
+    ("UEsDB", "zip"),
+    ("/Td6WFo", "xz"),
+    ("Qlpo", "bz2"),
+];
 
 /// What a finder's pattern starts.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -52,6 +58,8 @@ const PATTERNS: &[(&str, Pat)] = &[
     ("H4sI", Pat::Base64(0)),
     ("KLUv/", Pat::Base64(1)),
     ("UEsDB", Pat::Base64(2)),
+    ("/Td6WFo", Pat::Base64(3)),
+    ("Qlpo", Pat::Base64(4)),
 ];
 
 /// The literals that start a member whose text the blob's own bytes do not
