@@ -17,7 +17,8 @@
 //! Kotlin's `${…}`, Swift's `\(…)`) and Java's string builders, base64 of
 //! UTF-16 (PowerShell's `-EncodedCommand`) and of base64, ROT13 and reversed
 //! keys, and variables expanded where a shell, Kotlin or PHP expands them
-//! (`$B`, `${B}`, `{$b}`), and arrays of characters (C's `{'q', 'r', …}`). Every key is generated at test time and must never
+//! (`$B`, `${B}`, `{$b}`), arrays of characters (C's `{'q', 'r', …}`, one a line too) and keys made
+//! one character a call (`chr(113) + chr(114) + …`). Every key is generated at test time and must never
 //! appear in the output.
 
 use std::process::Output;
@@ -688,6 +689,28 @@ fn cases(k: &[String]) -> Vec<Case> {
             3,
             "concatenation",
         ),
+        (
+            // One character a call, joined.
+            "tools/obf.py",
+            format!(
+                "# generated\nKEY = {}\n",
+                k[61].bytes().map(|b| format!("chr({b})")).collect::<Vec<_>>().join(" + ")
+            )
+            .into_bytes(),
+            2,
+            "char-codes",
+        ),
+        (
+            // One character a line, in a C array.
+            "native/key2.c",
+            format!(
+                "static const char k[] = {{\n{}    0\n}};\n",
+                k[62].chars().map(|c| format!("    '{c}',\n")).collect::<String>()
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
     ]
 }
 
@@ -761,7 +784,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..61).map(|_| live_key()).collect()
+    (0..63).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -1,10 +1,82 @@
 //! Calls that decode their literal argument, read as a piece of a join:
-//! `"qrcp_live_" + atob("…")` holds no trigger of its own past the prefix.
+//! `"qrcp_live_" + atob("…")` holds no trigger of its own past the prefix; and
+//! calls that make one character each, joined: `chr(113) + chr(114) + …`.
 
 use base64::Engine as _;
 
+use super::Layer;
 use super::idents;
-use super::layers::{Region, STANDARD, URL_SAFE, char_codes, hex_run, is_quote, skip_blank};
+use super::layers::{AFTER, Region, STANDARD, URL_SAFE, char_codes, hex_run, is_quote, skip_blank};
+
+/// Character calls read from one candidate, at most.
+const MAX_CALLS: usize = 256;
+
+/// `chr(113) + chr(114) + …` from the trigger `(113)` at `at`: one call a
+/// character, the same name each time, joined by `+` (Python, JavaScript's
+/// `String.fromCharCode(113)+…`, SQL Server's `CHAR(113)+…`), `.` (PHP, Perl),
+/// `&` (Visual Basic's `Chr(113) & …`), `||` (Oracle's `CHR(113)||…`) or `..`
+/// (Lua's `string.char(113)..`), across line breaks; a code is decimal or
+/// `0x` hex. Each character maps to its call.
+pub(super) fn char_calls(data: &[u8], at: usize) -> Option<Region> {
+    let name = &data[idents::ident_start(data, at, 32)..at];
+    if name.is_empty() || name[0].is_ascii_digit() {
+        return None;
+    }
+    let limit = (at + AFTER).min(data.len());
+    let mut r = Region::new(Layer::CharCodes, at);
+    let (mut i, mut end) = (at, at);
+    while r.bytes.len() < MAX_CALLS && i < limit && data[i] == b'(' {
+        let k = skip_blank(data, i + 1, false);
+        let Some(c) = char_code(data, k, limit) else {
+            break;
+        };
+        let close = skip_blank(data, c.1, false);
+        if data.get(close) != Some(&b')') {
+            break;
+        }
+        r.push_char(c.0, i);
+        end = close + 1;
+        // The joiner, then the same name (a dotted one's last part) and `(`.
+        let s = skip_blank(data, end, true);
+        let rest = &data[s..limit];
+        let Some(op) = [&b"||"[..], b"..", b"+", b".", b"&"]
+            .into_iter()
+            .find(|op| rest.starts_with(op))
+        else {
+            break;
+        };
+        let n = skip_blank(data, s + op.len(), true);
+        let mut e = n;
+        while e < limit && (idents::is_ident_byte(data[e]) || data[e] == b'.') {
+            e += 1;
+        }
+        if !data[n..e].ends_with(name) || (e - n > name.len() && data[e - name.len() - 1] != b'.') {
+            break;
+        }
+        i = skip_blank(data, e, false);
+    }
+    r.finish(end)
+}
+
+/// A character code at `data[i]`, decimal or `0x` hex: the character and the
+/// offset after its digits.
+fn char_code(data: &[u8], i: usize, limit: usize) -> Option<(char, usize)> {
+    let (v, len) = match data.get(i..i + 2) {
+        Some(b"0x" | b"0X") => hex_run(data, i + 2, 6, limit).map(|(v, k)| (v, 2 + k))?,
+        _ => {
+            let k = data[i..limit]
+                .iter()
+                .take(7)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let v = data[i..i + k]
+                .iter()
+                .fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+            (v, k)
+        }
+    };
+    char::from_u32(v).filter(|_| len > 0).map(|c| (c, i + len))
+}
 
 /// A call that decodes its literal argument, as a piece: `atob("…")` and
 /// Python's `b64decode("…")` (base64), `decodeURIComponent("…")`, `decodeURI`,

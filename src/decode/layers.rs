@@ -103,6 +103,7 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Utf16 => wide(data, c.at, c.lead, 2),
         Decoder::Utf32 => wide(data, c.at, c.lead, 4),
         Decoder::Hex => hex_text(data, c.at),
+        Decoder::CharCodes if data.get(c.at) == Some(&b'(') => super::calls::char_calls(data, c.at),
         Decoder::CharCodes => char_codes(data, c.at),
         Decoder::QuotedPrintable => hex_escapes(data, c.at, Layer::QuotedPrintable),
         Decoder::Invisible => super::invisible::strip(data, c.at),

@@ -425,6 +425,24 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
     for &kw in &keywords {
         groups.push(one_by_one(kw).collect());
     }
+    // `chr(113) + chr(114) + …`, `CHAR(0x71)+…`: the first character's call.
+    for &kw in &keywords {
+        let c = kw[0];
+        groups.push(vec![
+            trigger(format!("({c})").into_bytes(), Layer::CharCodes, 0),
+            trigger(format!("(0x{c:x})").into_bytes(), Layer::CharCodes, 0),
+        ]);
+    }
+    // One character a line: `'q',\n  'r',\n…`.
+    for &kw in &keywords {
+        let c = kw[0];
+        groups.push(
+            [b'\'', b'"']
+                .into_iter()
+                .map(|q| trigger(vec![c, q, b',', b'\n'], Layer::Concatenation, 0))
+                .collect(),
+        );
+    }
     for &kw in &keywords {
         let forms = base32::forms(kw).into_iter();
         groups.push(

@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"QRCOQRCPq\x00r\x00q\x00\x00\x00cXJjFyY3xcmN7172qrcpQ\x00R\x00Q\x00\x00\x00\\x71\\u00\\u{7\\161&#11&#x7113,0x7171 771:771-7JTcxU3MSlNzE%71%depceviltsetcQByEAcgxAHIY1hKNYSmjWEpRnlZZ5WTGeVkeGNthjbU4Y21q\',\'q\",\"q\', q\", FZGGYXEYC4TD4LSMJRXAdataDATADataH4sIKLUvUEsD/Td6Qlpo";
+pub const BYTES: &[u8] = b"QRCOQRCPq\x00r\x00q\x00\x00\x00cXJjFyY3xcmN7172qrcpQ\x00R\x00Q\x00\x00\x00\\x71\\u00\\u{7\\161&#11&#x7113,0x7171 771:771-7JTcxU3MSlNzE%71%depceviltsetcQByEAcgxAHIY1hKNYSmjWEpRnlZZ5WTGeVkeGNthjbU4Y21q\',\'q\",\"q\', q\", (113(0x7q\',\nq\",\nFZGGYXEYC4TD4LSMJRXAdataDATADataH4sIKLUvUEsD/Td6Qlpo";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 58] = [
+pub const HEADS: [(u16, u8); 62] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -68,4 +68,8 @@ pub const HEADS: [(u16, u8); 58] = [
     (220, 4),
     (224, 4),
     (228, 4),
+    (232, 4),
+    (236, 4),
+    (240, 4),
+    (244, 4),
 ];

@@ -302,3 +302,57 @@ fn keys_spelled_one_character_a_piece() {
         assert!(f.is_empty(), "{src}: {f:?}");
     }
 }
+
+/// A key made one character a call (`chr(113) + chr(114) + …` in the joins of
+/// Python, PHP, SQL, Visual Basic, JavaScript and Lua, decimal or hex), or one
+/// quoted character a line in a list: found as character codes and as joined
+/// literals; a call of another name, a code that is no character, a chain too
+/// short to be a key, give nothing.
+#[test]
+fn keys_made_one_character_a_call_or_a_line() {
+    let calls = |name: &str, op: &str, hex: bool| {
+        let v: Vec<String> = KEY
+            .bytes()
+            .map(|b| match hex {
+                true => format!("{name}(0x{b:x})"),
+                false => format!("{name}({b})"),
+            })
+            .collect();
+        v.join(op)
+    };
+    let codes = Some((Some(1), Some(Encoding::CharCodes)));
+    for src in [
+        format!("k = {}\n", calls("chr", "+", false)),
+        format!("<?php $k = {};", calls("chr", ".", false)),
+        format!("SELECT {};", calls("CHAR", " + ", false)),
+        format!("SELECT {} FROM dual;", calls("CHR", "||", false)),
+        format!("k = {}\n", calls("Chr", " & ", true)),
+        format!("k = {};", calls("String.fromCharCode", "+\n  ", false)),
+        format!("local k = {}", calls("string.char", "..", false)),
+    ] {
+        assert_eq!(found(&src), codes, "{src}");
+    }
+    let lines: String = KEY.chars().map(|c| format!("  '{c}',\n")).collect();
+    let concat = Some((Some(2), Some(Encoding::Concatenation)));
+    for src in [
+        format!("const k = [\n{lines}].join('');\n"),
+        format!("char k[] = {{\n{lines}  0\n}};\n"),
+        format!("k = ''.join([\n{}])\n", lines.replace('\'', "\"")),
+    ] {
+        assert_eq!(found(&src), concat, "{src}");
+    }
+    for src in [
+        format!(
+            "k = {}\n",
+            calls("chr", "+", false).replacen("chr(114)", "ord(114)", 1)
+        ),
+        format!(
+            "k = {}\n",
+            calls("chr", "+", false).replacen("chr(114)", "chr(99999999)", 1)
+        ),
+        "k = chr(113) + chr(114) + chr(99) + chr(112) + chr(95)\n".to_string(),
+    ] {
+        let (f, _) = scan(src.as_bytes());
+        assert!(f.is_empty(), "{src}: {f:?}");
+    }
+}
