@@ -349,7 +349,8 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
 }
 
 /// Search heads the triggers and keywords may take: Teddy searches at most 64,
-/// and the member finder's literals (`data:`, base64 archives) take some.
+/// and the member finder's literals (`data:` in three spellings, base64 of five
+/// archives and streams) take the other 8 in the prefilter's one search.
 const HEAD_ROOM: usize = 56;
 
 /// The keywords of the content rules.

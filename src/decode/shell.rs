@@ -90,7 +90,13 @@ fn single(data: &[u8], mut i: usize, e: usize, r: &mut Region) -> usize {
 /// nothing appended) for anything else or a name bound nowhere here.
 fn expand(data: &[u8], i: usize, e: usize, r: &mut Region, idents: &mut Idents) -> Option<usize> {
     if data.get(i + 1) != Some(&b'{') {
-        return bare_name(data, i, r, idents).filter(|&after| after <= e);
+        let mark = r.bytes.len();
+        let after = bare_name(data, i, r, idents);
+        if after.is_some_and(|after| after > e) {
+            r.truncate(mark);
+            return None;
+        }
+        return after;
     }
     let s = i + 2;
     let n = data[s.min(e)..e.min(s + 128)]
@@ -276,5 +282,10 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(undo(text, "qrcp"), want, "{text:?}");
         }
+        // A name that runs past the region's end is left as written.
+        let head = "B=abc\nK=qrcp_'x'";
+        let pad = AFTER - (head.len() - head.find("qrcp").unwrap()) - 1;
+        let text = format!("{head}{}$B", "y".repeat(pad));
+        assert!(undo(&text, "qrcp").ends_with("y$"), "{text:?}");
     }
 }
