@@ -80,6 +80,10 @@ rep("base64-twice.txt", base64.b64encode(base64.b64encode(b"qrcp_live_" * 3)))
 rep("base64-utf16.txt", base64.b64encode("qrcp_live_".encode("utf-16-le") * 3))
 rep("base32.txt", base64.b32encode(b"qrcp_live_" * 3))
 rep("chars.js", b"['q','r','c','p',")
+rep("chr-calls.py", b"chr(113)+")
+rep("char-lines.js", b"  'q',\n")
+rep("dollar.sh", b"K=qrcp_live_$B ")
+rep("char-array.c", b"{'q','r','c','p',")
 def sourcemap(name, n):
     p = os.path.join(work, name)
     if not os.path.exists(p):
@@ -112,7 +116,8 @@ case_row() { # row file reference-file
 ALL="backslash.txt escape-head.txt entity-head.html markdown.md wbr.html zwsp.txt percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js
      template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt
      hex.txt hex-sep.txt codes.js babel.js bound.js fstring.py swift.txt atob.js
-     rot13.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt chars.js"
+     rot13.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt chars.js
+     chr-calls.py char-lines.js dollar.sh char-array.c"
 for f in ${CASES:-$ALL}; do
     case_row "$f" "$f" plain.js
 done
