@@ -6,7 +6,9 @@ use base64::Engine as _;
 
 use super::Layer;
 use super::idents;
-use super::layers::{AFTER, Region, STANDARD, URL_SAFE, char_codes, hex_run, is_quote, skip_blank};
+use super::layers::{
+    AFTER, Region, STANDARD, URL_SAFE, char_code, char_codes, hex_run, is_quote, skip_blank,
+};
 
 /// Character calls read from one candidate, at most.
 const MAX_CALLS: usize = 256;
@@ -56,26 +58,6 @@ pub(super) fn char_calls(data: &[u8], at: usize) -> Option<Region> {
         i = skip_blank(data, e, false);
     }
     r.finish(end)
-}
-
-/// A character code at `data[i]`, decimal or `0x` hex: the character and the
-/// offset after its digits.
-fn char_code(data: &[u8], i: usize, limit: usize) -> Option<(char, usize)> {
-    let (v, len) = match data.get(i..i + 2) {
-        Some(b"0x" | b"0X") => hex_run(data, i + 2, 6, limit).map(|(v, k)| (v, 2 + k))?,
-        _ => {
-            let k = data[i..limit]
-                .iter()
-                .take(7)
-                .take_while(|b| b.is_ascii_digit())
-                .count();
-            let v = data[i..i + k]
-                .iter()
-                .fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
-            (v, k)
-        }
-    };
-    char::from_u32(v).filter(|_| len > 0).map(|c| (c, i + len))
 }
 
 /// A call that decodes its literal argument, as a piece: `atob("…")` and

@@ -356,28 +356,11 @@ pub(super) fn char_codes(data: &[u8], at: usize) -> Option<Region> {
     let mut r = Region::new(Layer::CharCodes, at);
     let (mut i, mut end) = (at, at);
     while i < limit {
-        let (v, len) = match data.get(i..i + 2) {
-            Some(b"0x" | b"0X") => match hex_run(data, i + 2, MAX_CODE_DIGITS - 1, limit) {
-                Some((v, k)) => (v, 2 + k),
-                None => break,
-            },
-            _ => {
-                let k = data[i..limit]
-                    .iter()
-                    .take(MAX_CODE_DIGITS)
-                    .take_while(|b| b.is_ascii_digit())
-                    .count();
-                let v = data[i..i + k]
-                    .iter()
-                    .fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
-                (v, k)
-            }
-        };
-        let Some(c) = char::from_u32(v).filter(|_| len > 0) else {
+        let Some((c, after)) = char_code(data, i, limit) else {
             break;
         };
         r.push_char(c, i);
-        i += len;
+        i = after;
         end = i;
         let comma = skip_blank(data, i, true);
         if data.get(comma) != Some(&b',') {
@@ -386,6 +369,28 @@ pub(super) fn char_codes(data: &[u8], at: usize) -> Option<Region> {
         i = skip_blank(data, comma + 1, true);
     }
     r.finish(end)
+}
+
+/// A character code at `data[i]`, decimal or `0x` hex, before `limit`: the
+/// character and the offset after its digits.
+pub(super) fn char_code(data: &[u8], i: usize, limit: usize) -> Option<(char, usize)> {
+    let (v, len) = match data.get(i..i + 2) {
+        Some(b"0x" | b"0X") => {
+            hex_run(data, i + 2, MAX_CODE_DIGITS - 1, limit).map(|(v, k)| (v, 2 + k))?
+        }
+        _ => {
+            let k = data[i.min(limit)..limit]
+                .iter()
+                .take(MAX_CODE_DIGITS)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let v = data[i..i + k]
+                .iter()
+                .fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+            (v, k)
+        }
+    };
+    char::from_u32(v).filter(|_| len > 0).map(|c| (c, i + len))
 }
 
 /// Up to `n` hex digits at `data[i..]`, as a number, with how many were read.
