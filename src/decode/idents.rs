@@ -47,6 +47,10 @@ fn shell_definition() -> &'static Regex {
 /// (where the definition is, literal contents start, end).
 type Def = (usize, usize, usize);
 
+/// Where a definition's name and its literal's contents are in a match:
+/// ((start, end), (start, end)), offsets in the match.
+type Parts = fn(&[u8]) -> Option<((usize, usize), (usize, usize))>;
+
 /// Bytes after a bound name's definition searched for its uses.
 pub const USES_WITHIN: usize = 64 << 10;
 
@@ -81,44 +85,32 @@ impl Idents {
         // Matches starting in this chunk may end in the next one.
         let end = (hi + MAX_LITERAL + 64).min(data.len());
         let hay = &data[lo..end];
-        // The matches' spans (a DFA search), each read apart by `parts`: asking
-        // the regex for the groups ran its backtracker on every definition.
-        for m in definition().find_iter(hay) {
-            let Some((name, lit)) = parts(m.as_bytes()) else {
-                continue;
-            };
-            let (name, lit) = (
-                m.start() + name.0..m.start() + name.1,
-                m.start() + lit.0..m.start() + lit.1,
-            );
-            if lo + name.start >= hi {
-                break;
-            }
-            let bytes = &hay[name.clone()];
-            if !self.defs.contains_key(bytes) {
-                self.defs.insert(bytes.to_vec(), BTreeMap::new());
-            }
-            let Some(per_chunk) = self.defs.get_mut(bytes) else {
-                continue;
-            };
-            let v = per_chunk.entry(k).or_default();
-            if v.len() < PER_NAME {
-                v.push((lo + name.start, lo + lit.start, lo + lit.end));
-            }
-        }
-        for m in shell_definition().find_iter(hay) {
-            if lo + m.start() >= hi {
-                break;
-            }
-            let Some((name, value)) = shell_parts(m.as_bytes()) else {
-                continue;
-            };
-            let at = |r: std::ops::Range<usize>| lo + m.start() + r.start..lo + m.start() + r.end;
-            let (name, value) = (at(name), at(value));
-            let per_chunk = self.defs.entry(data[name.clone()].to_vec()).or_default();
-            let v = per_chunk.entry(k).or_default();
-            if v.len() < PER_NAME {
-                v.push((name.start, value.start, value.end));
+        // The matches' spans (a DFA search), each read apart by `parts` or
+        // `shell_parts`: asking the regex for the groups ran its backtracker on
+        // every definition. A definition belongs to the chunk its name is in.
+        let forms: [(&Regex, Parts); 2] =
+            [(definition(), parts), (shell_definition(), shell_parts)];
+        for (re, read) in forms {
+            for m in re.find_iter(hay) {
+                let Some((name, lit)) = read(m.as_bytes()) else {
+                    continue;
+                };
+                if lo + m.start() + name.0 >= hi {
+                    break;
+                }
+                let bytes = &hay[m.start() + name.0..m.start() + name.1];
+                // Looked up before it is copied: most names are seen before.
+                if !self.defs.contains_key(bytes) {
+                    self.defs.insert(bytes.to_vec(), BTreeMap::new());
+                }
+                let Some(per_chunk) = self.defs.get_mut(bytes) else {
+                    continue;
+                };
+                let v = per_chunk.entry(k).or_default();
+                if v.len() < PER_NAME {
+                    let at = lo + m.start();
+                    v.push((at + name.0, at + lit.0, at + lit.1));
+                }
             }
         }
     }
@@ -231,7 +223,7 @@ fn parts(m: &[u8]) -> Option<((usize, usize), (usize, usize))> {
 }
 
 /// The name and the value in a match of [`shell_definition`] (offsets in `m`).
-fn shell_parts(m: &[u8]) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+fn shell_parts(m: &[u8]) -> Option<((usize, usize), (usize, usize))> {
     let blank = |b: &u8| *b == b' ' || *b == b'\t';
     let mut s = m.iter().take_while(|b| blank(b)).count();
     if let Some(rest) = m[s..].strip_prefix(b"export")
@@ -247,7 +239,7 @@ fn shell_parts(m: &[u8]) -> Option<(std::ops::Range<usize>, std::ops::Range<usiz
             .iter()
             .take_while(|b| !b.is_ascii_whitespace())
             .count();
-    (s < eq && eq + 1 < end).then_some((s..eq, eq + 1..end))
+    (s < eq && eq + 1 < end).then_some(((s, eq), (eq + 1, end)))
 }
 
 /// Where the identifier bytes that end at `end` start, reading back at most
