@@ -109,7 +109,7 @@ fn literal_from(
         // Kotlin, Dart, Groovy, Perl; not a template literal's `$`).
         if interp == Interp::Dollar && q == b'"' && b == b'$' {
             let mark = r.bytes.len();
-            if let Some(after) = bare_name(data, j, r, idents) {
+            if let Some(after) = bare_name(data, j, limit, r, idents) {
                 *joined = true;
                 j = after;
                 continue;
@@ -188,30 +188,36 @@ pub(super) fn bound(
     Some(())
 }
 
-/// `$name` at `data[i]`, as a shell or a double-quoted string expands it: the
-/// literal bound to `$name` (PHP) or to `name`, appended to `r`; returns the
-/// offset after the name. A name is `[A-Za-z_][A-Za-z0-9_]*` here: `"$a$b"` is
-/// two.
+/// `$name` at `data[i]`, as a shell or a double-quoted string expands it, the
+/// name ending by `limit`: the literal bound to `$name` (PHP) or to `name`,
+/// appended to `r`; returns the offset after the name.
 pub(super) fn bare_name(
     data: &[u8],
     i: usize,
+    limit: usize,
     r: &mut Region,
     idents: &mut Idents,
 ) -> Option<usize> {
-    let first = *data.get(i + 1)?;
-    if !(first.is_ascii_alphabetic() || first == b'_') {
-        return None;
-    }
-    let end = i
-        + 1
-        + data[i + 1..]
-            .iter()
-            .take(128)
-            .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
-            .count();
+    let end = var_name_end(data, i + 1).filter(|&end| end <= limit)?;
     bound(data, &data[i..end], i, r, idents)
         .or_else(|| bound(data, &data[i + 1..end], i, r, idents))?;
     Some(end)
+}
+
+/// The end of a variable's name at `data[i]`, as a shell or an interpolating
+/// string reads one: `[A-Za-z_][A-Za-z0-9_]*` (`"$a$b"` is two names; at most
+/// 128 bytes).
+pub(super) fn var_name_end(data: &[u8], i: usize) -> Option<usize> {
+    let first = *data.get(i)?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let n = data[i..]
+        .iter()
+        .take(128)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
+        .count();
+    Some(i + n)
 }
 
 /// `"qrcp_live_" + "Ab…"` (across line breaks, an operand may be a name bound to a

@@ -8,7 +8,7 @@
 
 use super::Layer;
 use super::idents::Idents;
-use super::joins::{bare_name, bound};
+use super::joins::{bare_name, bound, var_name_end};
 use super::layers::{AFTER, BEFORE, Region, hex_run};
 
 /// Whether the piece at `at` is glued to more of a word by a quote: past its
@@ -90,24 +90,11 @@ fn single(data: &[u8], mut i: usize, e: usize, r: &mut Region) -> usize {
 /// nothing appended) for anything else or a name bound nowhere here.
 fn expand(data: &[u8], i: usize, e: usize, r: &mut Region, idents: &mut Idents) -> Option<usize> {
     if data.get(i + 1) != Some(&b'{') {
-        let mark = r.bytes.len();
-        let after = bare_name(data, i, r, idents);
-        if after.is_some_and(|after| after > e) {
-            r.truncate(mark);
-            return None;
-        }
-        return after;
+        return bare_name(data, i, e, r, idents);
     }
-    let s = i + 2;
-    let n = data[s.min(e)..e.min(s + 128)]
-        .iter()
-        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
-        .count();
-    if n == 0 || data[s].is_ascii_digit() || data.get(s + n) != Some(&b'}') || s + n >= e {
-        return None;
-    }
-    bound(data, &data[s..s + n], i, r, idents)?;
-    Some(s + n + 1)
+    let end = var_name_end(data, i + 2).filter(|&end| end < e && data[end] == b'}')?;
+    bound(data, &data[i + 2..end], i, r, idents)?;
+    Some(end + 1)
 }
 
 /// `"…"` from `i`: `\` escapes only `$`, `` ` ``, `"`, `\` and a line break;
