@@ -48,16 +48,26 @@ pub(super) fn char_calls(data: &[u8], at: usize) -> Option<Region> {
             break;
         };
         let n = skip_blank(data, s + op.len(), true);
-        let mut e = n;
-        while e < limit && (idents::is_ident_byte(data[e]) || data[e] == b'.') {
-            e += 1;
+        match last_name(data, n) {
+            Some((s, e)) if e <= limit && &data[s..e] == name => i = skip_blank(data, e, false),
+            _ => break,
         }
-        if !data[n..e].ends_with(name) || (e - n > name.len() && data[e - name.len() - 1] != b'.') {
-            break;
-        }
-        i = skip_blank(data, e, false);
     }
     r.finish(end)
+}
+
+/// The last name of a dotted one at `data[i]` (`window.atob`,
+/// `String.fromCharCode`, `base64.b64decode`): its start and end.
+fn last_name(data: &[u8], i: usize) -> Option<(usize, usize)> {
+    let mut start = i;
+    let mut end = idents::ident_end(data, i)?;
+    while data.get(end) == Some(&b'.') {
+        let Some(next) = idents::ident_end(data, end + 1) else {
+            break;
+        };
+        (start, end) = (end + 1, next);
+    }
+    Some((start, end))
 }
 
 /// A call that decodes its literal argument, as a piece: `atob("…")` and
@@ -69,15 +79,7 @@ pub(super) fn char_calls(data: &[u8], at: usize) -> Option<Region> {
 /// call; returns the offset after it. A key split into a prefix and an encoded
 /// body (`"qrcp_live_" + atob("…")`) holds no trigger of its own.
 pub(super) fn decoding_call(data: &[u8], i: usize, r: &mut Region, limit: usize) -> Option<usize> {
-    // The last name of a dotted one (`window.atob`, `base64.b64decode`).
-    let mut start = i;
-    let mut end = idents::ident_end(data, i)?;
-    while data.get(end) == Some(&b'.') {
-        let Some(next) = idents::ident_end(data, end + 1) else {
-            break;
-        };
-        (start, end) = (end + 1, next);
-    }
+    let (start, end) = last_name(data, i)?;
     let name = &data[start..end];
     let open = skip_blank(data, end, false);
     if data.get(open) != Some(&b'(') {
