@@ -355,36 +355,31 @@ pub fn expand(
     budget: &Budget,
     member: &mut dyn FnMut(&[u8], &str),
 ) {
-    match kind {
-        Kind::Zip => zip(data, label, limits, budget, member),
-        Kind::Tar => {
-            let consumed = Rc::new(Cell::new(0));
-            tar(
-                Counting::new(data, &consumed),
-                &consumed,
-                label,
-                limits,
-                budget,
-                member,
-            )
-        }
-        Kind::Gzip => gzip(data, name, label, limits, budget, member),
-        Kind::Brotli => brotli(data, name, label, limits, budget, member),
-        Kind::Zstd => zstd(data, name, label, limits, budget, member),
-        Kind::Bzip2 => {
-            let consumed = Rc::new(Cell::new(0));
-            let stream = bzip2::read::MultiBzDecoder::new(Counting::new(data, &consumed));
-            single_member(stream, &consumed, name, label, limits, budget, member)
-        }
-        Kind::Xz => xz(data, name, label, limits, budget, member),
+    let consumed = Rc::new(Cell::new(0));
+    let input = Counting::new(data, &consumed);
+    // A one-member stream's decoder, read through the same limits as every
+    // member (never by a claimed size).
+    let stream: Box<dyn Read + '_> = match kind {
+        Kind::Zip => return zip(data, label, limits, budget, member),
+        Kind::Tar => return tar(input, &consumed, label, limits, budget, member),
+        Kind::Gzip => return gzip(data, name, label, limits, budget, member),
+        Kind::Brotli => Box::new(brotli_decompressor::Decompressor::new(input, 64 * 1024)),
+        Kind::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(input)),
+        Kind::Zstd => match zstd_decoder(input, limits) {
+            Ok(d) => Box::new(d),
+            Err(e) => return event::unreadable(label, format!("not a readable zstd stream: {e}")),
+        },
+        Kind::Xz => match xz_decoder(input, limits) {
+            Ok(d) => Box::new(d),
+            Err(e) => return event::unreadable(label, format!("not a readable xz stream: {e}")),
+        },
         Kind::Deflate => {
-            let consumed = Rc::new(Cell::new(0));
-            let stream = deflate_reader(data);
             // The compressed side is the whole blob: the ratio is judged on it.
             consumed.set(data.len() as u64);
-            single_member(stream, &consumed, name, label, limits, budget, member)
+            deflate_reader(data)
         }
-    }
+    };
+    single_member(stream, &consumed, name, label, limits, budget, member);
 }
 
 /// Extensions of one-member compressed streams, cut from the file's name to name
@@ -568,63 +563,22 @@ fn gzip(
     single_member(stream, &consumed, name, path, limits, budget, member);
 }
 
-/// A brotli stream (`app.js.br`): its one member is named after the file without
-/// `.br`, read through the same limits as every member (never by a claimed size).
-fn brotli(
-    data: &[u8],
-    name: &str,
-    path: &str,
-    limits: &Limits,
-    budget: &Budget,
-    member: &mut dyn FnMut(&[u8], &str),
-) {
-    let consumed = Rc::new(Cell::new(0));
-    let stream = brotli_decompressor::Decompressor::new(Counting::new(data, &consumed), 64 * 1024);
-    single_member(stream, &consumed, name, path, limits, budget, member);
-}
-
-/// A zstd stream (`app.js.zst`): the decoder's window (its memory, declared by
-/// the frame) may be no larger than a member may be, within zstd's own bounds.
-fn zstd(
-    data: &[u8],
-    name: &str,
-    path: &str,
-    limits: &Limits,
-    budget: &Budget,
-    member: &mut dyn FnMut(&[u8], &str),
-) {
-    let consumed = Rc::new(Cell::new(0));
+/// A zstd decoder whose window (its memory, declared by the frame) may be no
+/// larger than a member may be, within zstd's own bounds.
+fn zstd_decoder<R: Read>(input: R, limits: &Limits) -> std::io::Result<impl Read> {
     let log = (64 - limits.member.max(1).leading_zeros()).clamp(10, 27);
-    let stream = zstd::stream::read::Decoder::with_buffer(std::io::BufReader::new(Counting::new(
-        data, &consumed,
-    )))
-    .and_then(|mut d| d.window_log_max(log).map(|()| d));
-    match stream {
-        Ok(d) => single_member(d, &consumed, name, path, limits, budget, member),
-        Err(e) => event::unreadable(path, format!("not a readable zstd stream: {e}")),
-    }
+    let mut d = zstd::stream::read::Decoder::with_buffer(std::io::BufReader::new(input))?;
+    d.window_log_max(log)?;
+    Ok(d)
 }
 
-/// An xz stream (several concatenated too) or a legacy `.lzma` one: the
-/// decoder's memory (its dictionary, declared by the stream) may be no larger
-/// than a member may be, plus the decoder's own.
-fn xz(
-    data: &[u8],
-    name: &str,
-    path: &str,
-    limits: &Limits,
-    budget: &Budget,
-    member: &mut dyn FnMut(&[u8], &str),
-) {
-    let consumed = Rc::new(Cell::new(0));
+/// An xz decoder (several concatenated streams too, or a legacy `.lzma` one)
+/// whose memory (its dictionary, declared by the stream) may be no larger than
+/// a member may be, plus the decoder's own.
+fn xz_decoder<R: Read>(input: R, limits: &Limits) -> Result<impl Read, liblzma::stream::Error> {
     let memlimit = limits.member.max(8 << 20).saturating_add(16 << 20);
-    match liblzma::stream::Stream::new_auto_decoder(memlimit, liblzma::stream::CONCATENATED) {
-        Ok(s) => {
-            let stream = liblzma::read::XzDecoder::new_stream(Counting::new(data, &consumed), s);
-            single_member(stream, &consumed, name, path, limits, budget, member)
-        }
-        Err(e) => event::unreadable(path, format!("not a readable xz stream: {e}")),
-    }
+    let s = liblzma::stream::Stream::new_auto_decoder(memlimit, liblzma::stream::CONCATENATED)?;
+    Ok(liblzma::read::XzDecoder::new_stream(input, s))
 }
 
 /// A compressed stream's one member (`app.js` in `app.js.gz` or `app.js.br`),
