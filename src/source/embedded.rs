@@ -46,21 +46,23 @@ enum Pat {
 }
 
 /// The finder's patterns, in pattern-id order: the spellings of `data:` and
-/// `<script` that text really uses, then the base64 magics (base64 is
-/// case-sensitive).
-const PATTERNS: &[(&str, Pat)] = &[
-    ("data:", Pat::Data),
-    ("DATA:", Pat::Data),
-    ("Data:", Pat::Data),
-    ("<script", Pat::Script),
-    ("<SCRIPT", Pat::Script),
-    ("<Script", Pat::Script),
-    ("H4sI", Pat::Base64(0)),
-    ("KLUv/", Pat::Base64(1)),
-    ("UEsDB", Pat::Base64(2)),
-    ("/Td6WFo", Pat::Base64(3)),
-    ("Qlpo", Pat::Base64(4)),
-];
+/// `<script` that text really uses, then the base64 magics of
+/// [`BASE64_MAGIC`] (base64 is case-sensitive).
+fn patterns() -> impl Iterator<Item = (&'static str, Pat)> {
+    let words = [
+        ("data:", Pat::Data),
+        ("DATA:", Pat::Data),
+        ("Data:", Pat::Data),
+        ("<script", Pat::Script),
+        ("<SCRIPT", Pat::Script),
+        ("<Script", Pat::Script),
+    ];
+    let magics = BASE64_MAGIC
+        .iter()
+        .enumerate()
+        .map(|(i, &(magic, _))| (magic, Pat::Base64(i)));
+    words.into_iter().chain(magics)
+}
 
 /// The literals that start a member whose text the blob's own bytes do not
 /// hold, for a prefilter that looks for these and the detector's in one search:
@@ -71,8 +73,7 @@ const PATTERNS: &[(&str, Pat)] = &[
 /// three heads off the one search (Teddy slows past 32), and spares a `.vue`
 /// file or a page template with no key a detector pass and a member search.
 pub fn literals() -> impl Iterator<Item = &'static [u8]> {
-    PATTERNS
-        .iter()
+    patterns()
         .filter(|(_, pat)| *pat != Pat::Script)
         .map(|(p, _)| p.as_bytes())
 }
@@ -90,7 +91,7 @@ static FAST: LazyLock<Option<packed::Searcher>> = LazyLock::new(|| {
     packed::Config::new()
         .match_kind(packed::MatchKind::LeftmostFirst)
         .builder()
-        .extend(PATTERNS.iter().map(|(p, _)| p))
+        .extend(patterns().map(|(p, _)| p))
         .build()
 });
 
@@ -99,7 +100,7 @@ static FAST: LazyLock<Option<packed::Searcher>> = LazyLock::new(|| {
 static FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .build(PATTERNS.iter().map(|(p, _)| p))
+        .build(patterns().map(|(p, _)| p))
         .expect("valid patterns")
 });
 
@@ -115,7 +116,7 @@ fn next(data: &[u8], pos: usize, html: bool) -> Option<(Pat, usize, usize)> {
             (m.pattern().as_usize(), m.start(), m.end())
         }
     };
-    Some((PATTERNS[id].1, start, end))
+    Some((patterns().nth(id)?.1, start, end))
 }
 
 static SCRIPT_END: LazyLock<AhoCorasick> = LazyLock::new(|| {
