@@ -56,8 +56,14 @@ pub const MAX_HITS: usize = 10_000;
 /// A detector over `rules` whose one pass also reports this module's trigger
 /// literals: how every scan builds its detector.
 pub fn detector(rules: std::sync::Arc<RuleSet>) -> anyhow::Result<Detector> {
-    let triggers = builtin_triggers(&rules).unwrap_or_else(|| triggers(&rules));
+    let triggers = rule_triggers(&rules);
     Detector::new(rules, triggers)
+}
+
+/// [`triggers`] of `rules`, read from the built-in data when they are the
+/// built-in rules.
+pub fn rule_triggers(rules: &RuleSet) -> Vec<Trigger> {
+    builtin_triggers(rules).unwrap_or_else(|| triggers(rules))
 }
 
 /// The layers in the order of their codes in [`builtin_triggers`]' data.
@@ -348,10 +354,10 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
     out
 }
 
-/// Search heads the triggers and keywords may take: Teddy searches at most 64,
-/// and the member finder's literals (`data:` in three spellings, base64 of five
-/// archives and streams) take the other 8 in the prefilter's one search.
-const HEAD_ROOM: usize = 56;
+/// Search heads the triggers and keywords may take: the member finder's
+/// literals (`data:` in three spellings, base64 of five archives and streams)
+/// take the other 8 of the prefilter's one Teddy search.
+const HEAD_ROOM: usize = crate::detect::keywords::MAX_TEDDY - 8;
 
 /// The keywords of the content rules.
 fn words_of(rules: &RuleSet) -> impl Iterator<Item = &[u8]> {
@@ -364,8 +370,9 @@ fn words_of(rules: &RuleSet) -> impl Iterator<Item = &[u8]> {
 
 /// Triggers that need search heads of their own, in groups that [`triggers`]
 /// adds while the heads stay within [`HEAD_ROOM`], cheapest first: a user's
-/// rules with more keywords lose these before the search loses Teddy (past 64
-/// heads every blob would be read by a plain automaton, several times slower).
+/// rules with more keywords lose these before the search loses Teddy (past
+/// [`crate::detect::keywords::MAX_TEDDY`] heads every blob would be read by a
+/// plain automaton, several times slower).
 /// For each secret keyword:
 /// - ROT13 (`depc_yvir_`);
 /// - written backwards, where the keyword follows its body: `evil_pcr`,

@@ -4,6 +4,7 @@
 //! candidates; rule regexes, placeholder judgement and line/column arithmetic run
 //! only around them, so bytes with nothing to find cost what they cost ripgrep.
 
+pub mod buckets;
 pub mod ends;
 pub mod keywords;
 pub mod location;

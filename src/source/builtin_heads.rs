@@ -6,7 +6,7 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"QRCOQRCPq\x00r\x00q\x00\x00\x00cXJjFyY3xcmN7172qrcpQ\x00R\x00Q\x00\x00\x00\\x71\\u00\\u{7\\161&#11&#x7113,0x7171 771:771-7JTcxU3MSlNzE%71%depceviltsetcQByEAcgxAHIY1hKNYSmjWEpRnlZZ5WTGeVkeGNthjbU4Y21q\',\'q\",\"q\', q\", (113(0x7q\',\nq\",\nFZGGYXEYC4TD4LSMJRXAdataDATADataH4sIKLUvUEsD/Td6Qlpo";
+pub const BYTES: &[u8] = b"(113q\',\nH4sIq\x00\x00\x00lNzE71 7xcmN4LSMKLUvq\', QlpoNYSmevilRnlZdatatset(0x7q\",\nUEsDQRCP&#11Y1hKhjbUFyY3eGNtq\", \\u{7cXJj71:7U3MSdepc0x71113,/Td6C4TDq\x00r\x00&#x771-7xAHIFZGGjWEpq\",\"\\u00JTcx7172YXEYGeVk\\x71%71%q\',\'Z5WTQRCO\\161EAcgJRXA4Y21cQByqrcpQ\x00R\x00Q\x00\x00\x00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
 pub const HEADS: [(u16, u8); 62] = [

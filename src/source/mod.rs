@@ -160,9 +160,9 @@ pub struct BlobScanner {
     /// building it.
     any: Arc<OnceLock<Option<aho_corasick::packed::Searcher>>>,
     /// Per byte value, the heads that start with it (bit `k` for head `k`), for
-    /// the search of the first [`NAIVE_BYTES`]; `None` past 64 heads, which are
+    /// the search of the first [`NAIVE_BYTES`]; `None` past 128 heads, which are
     /// then searched one by one.
-    firsts: Option<Arc<[u64; 256]>>,
+    firsts: Option<Arc<[u128; 256]>>,
     /// With `firsts`, when every head has four bytes or more: a bit per
     /// [`quad_slot`] of the heads' first four bytes. The naive search then
     /// tests one bit per byte, and compares heads only where it is set, not
@@ -178,10 +178,13 @@ fn computed_heads(detector: &Detector) -> Vec<Cow<'static, [u8]>> {
     for l in embedded::literals() {
         literals.push(l);
     }
-    crate::detect::keywords::head_set(literals)
+    let heads = crate::detect::keywords::head_set(literals)
         .into_iter()
         .map(|h| Cow::Owned(h.to_vec()))
-        .collect()
+        .collect();
+    // The search asks only whether a blob holds one: any order will do, and
+    // this one keeps Teddy's buckets from firing on ordinary text.
+    crate::detect::buckets::packed_order(heads)
 }
 
 /// [`computed_heads`] of the built-in rules' detector, read from data a test
@@ -243,8 +246,8 @@ impl BlobScanner {
     /// `--max-file-size`; `--max-archive-*`).
     pub fn new(detector: Detector, limits: archive::Limits) -> BlobScanner {
         let heads = builtin_heads(detector.rules()).unwrap_or_else(|| computed_heads(&detector));
-        let firsts = (heads.len() <= 64).then(|| {
-            let mut firsts = [0u64; 256];
+        let firsts = (heads.len() <= 128).then(|| {
+            let mut firsts = [0u128; 256];
             for (k, h) in heads.iter().enumerate() {
                 firsts[usize::from(h[0])] |= 1 << k;
             }
@@ -720,7 +723,11 @@ mod tests {
             crate::decode::detector(rules).unwrap(),
             archive::Limits::default(),
         );
-        assert!(s.heads.len() <= 64, "{} heads", s.heads.len());
+        assert!(
+            s.heads.len() <= crate::detect::keywords::MAX_TEDDY,
+            "{} heads",
+            s.heads.len()
+        );
         assert!(s.searcher().is_some());
         // The cheapest kept: ROT13 of both keywords.
         for p in [&b"depc_yvir_"[..], b"npzr_"] {
@@ -736,9 +743,13 @@ mod tests {
         let any = s.searcher().expect("the heads fit Teddy");
         // Past 32 heads Teddy takes its 16-bucket form (`dir` took 14% more
         // CPU time for base64 of base64, of UTF-16, ROT13 and reversed keys);
-        // past 64 there is no Teddy.
+        // past `MAX_TEDDY` there is no Teddy.
         let heads = &s.heads;
-        assert!(heads.len() <= 64, "{} heads: {heads:?}", heads.len());
+        assert!(
+            heads.len() <= crate::detect::keywords::MAX_TEDDY,
+            "{} heads: {heads:?}",
+            heads.len()
+        );
         assert!(any.find(b"x = 1; const y = 'nothing here';").is_none());
         for hit in [
             &b"a qrcp_live_x"[..],
