@@ -473,7 +473,7 @@ impl Masking {
             if let Some(m) = last.as_ref().filter(|m| m.fingerprint == fingerprint) {
                 return m.clone();
             }
-            let triggers = crate::decode::triggers(rules);
+            let triggers = crate::decode::rule_triggers(rules);
             let mut literals: Vec<String> = rules
                 .rules
                 .iter()
