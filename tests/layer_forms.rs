@@ -18,7 +18,9 @@
 //! UTF-16 (PowerShell's `-EncodedCommand`) and of base64, ROT13 and reversed
 //! keys, and variables expanded where a shell, Kotlin or PHP expands them
 //! (`$B`, `${B}`, `{$b}`), arrays of characters (C's `{'q', 'r', …}`, one a line too) and keys made
-//! one character a call (`chr(113) + chr(114) + …`). Every key is generated at test time and must never
+//! one character a call (`chr(113) + chr(114) + …`), and keys cut anywhere,
+//! the prefix too (`'qrc'+'p_l'+…`, as javascript-obfuscator's `splitStrings`
+//! cuts every string). Every key is generated at test time and must never
 //! appear in the output.
 
 use std::process::Output;
@@ -711,7 +713,44 @@ fn cases(k: &[String]) -> Vec<Case> {
             2,
             "concatenation",
         ),
+        (
+            // Cut every three characters, as javascript-obfuscator's
+            // `splitStrings` writes a string: the prefix too (`'qrc'+'p_l'+…`).
+            "web/obfuscated.js",
+            format!(
+                "const config={{'apiKey':{},'url':'htt'+'ps:'}};\n",
+                pieces(&k[63], 3, "'", "+")
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
+        (
+            // Cut after two characters by a person, with spaces.
+            "web/split.ts",
+            format!("// hidden\nconst key = {};\n", pieces(&k[64], 2, "\"", " + ")).into_bytes(),
+            2,
+            "concatenation",
+        ),
+        (
+            // One character a piece (`splitStringsChunkLength: 1`).
+            "web/one-a-piece.js",
+            format!("var k={};\n", pieces(&k[65], 1, "'", "+")).into_bytes(),
+            1,
+            "concatenation",
+        ),
     ]
+}
+
+/// `s` cut into pieces of `width` characters, each quoted with `q`, joined by
+/// `op`.
+fn pieces(s: &str, width: usize, q: &str, op: &str) -> String {
+    let cut: Vec<String> = s
+        .as_bytes()
+        .chunks(width)
+        .map(|c| format!("{q}{}{q}", std::str::from_utf8(c).unwrap()))
+        .collect();
+    cut.join(op)
 }
 
 /// `b` in base32 (RFC 4648, padded).
@@ -784,7 +823,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..63).map(|_| live_key()).collect()
+    (0..66).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

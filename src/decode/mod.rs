@@ -374,6 +374,7 @@ fn words_of(rules: &RuleSet) -> impl Iterator<Item = &[u8]> {
 /// [`crate::detect::keywords::MAX_TEDDY`] heads every blob would be read by a
 /// plain automaton, several times slower).
 /// For each secret keyword:
+/// - cut inside its first four characters (`'qrc'+'p_l'+…`, [`cut_in_head`]);
 /// - ROT13 (`depc_yvir_`);
 /// - written backwards, where the keyword follows its body: `evil_pcr`,
 ///   without its first and last characters (`_evil_pcrq` would overlap the
@@ -411,6 +412,9 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
             .collect()
     };
     let mut groups: Vec<Vec<Trigger>> = Vec::new();
+    for &kw in &keywords {
+        groups.push(cut_in_head(kw).collect());
+    }
     for &kw in &keywords {
         let rot13 = kw.iter().map(|&b| scrambled::rot13_byte(b)).collect();
         groups.push(vec![trigger(rot13, Layer::Rot13, 0)]);
@@ -460,6 +464,30 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
         );
     }
     groups
+}
+
+/// The concatenation triggers of `kw` cut inside its first four characters,
+/// as javascript-obfuscator's `splitStrings` cuts every string
+/// (`'qrc'+'p_l'+'ive'+…`, `'qr'+'cp'`, `'q'+'r'+…`) and as a person hides a
+/// key (`"qr" + "cp_live_…"`, Python's `"qr" "cp_…"`): the piece that holds the
+/// cut, its quote and the start of what joins it, four bytes in all. (The cuts
+/// from the fourth character on are main triggers: they hold the keyword's
+/// head.)
+fn cut_in_head(kw: &[u8]) -> impl Iterator<Item = Trigger> + '_ {
+    let head = crate::detect::keywords::HEAD;
+    (1..head.min(kw.len())).flat_map(move |cut| {
+        [b'"', b'\''].into_iter().flat_map(move |q| {
+            [[b'+', q], [b' ', b'+']].into_iter().map(move |join| {
+                let mut p = [&kw[..cut], &[q][..], &join[..]].concat();
+                p.truncate(head);
+                Trigger {
+                    pattern: Cow::Owned(p),
+                    layer: Layer::Concatenation,
+                    lead: 0,
+                }
+            })
+        })
+    })
 }
 
 /// The concatenation triggers of `kw` spelled one character a piece in a

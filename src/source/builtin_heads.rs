@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"(113q\',\nH4sIq\x00\x00\x00lNzE71 7xcmN4LSMKLUvq\', QlpoNYSmevilRnlZdatatset(0x7q\",\nUEsDQRCP&#11Y1hKhjbUFyY3eGNtq\", \\u{7cXJj71:7U3MSdepc0x71113,/Td6C4TDq\x00r\x00&#x771-7xAHIFZGGjWEpq\",\"\\u00JTcx7172YXEYGeVk\\x71%71%q\',\'Z5WTQRCO\\161EAcgJRXA4Y21cQByqrcpQ\x00R\x00Q\x00\x00\x00DATAData";
+pub const BYTES: &[u8] = b"\\161Y1hKq\',\nxcmNRnlZq\" +eGNtqrc\"q\', %71%QRCPqr\" eviltsetdataJTcxFyY3C4TDq\'+\'q\x00\x00\x00hjbUq\' +cQByqrc\'q\", (0x7\\u00qr\' cXJjFZGGGeVk4LSM71-7Z5WTKLUvQlpolNzEq\",\"YXEYq\"+\"q\",\n(113QRCOqr\"+\\x71&#x7depc4Y2171:7H4sIq\',\'q\x00r\x00JRXA/Td6jWEp113,xAHIU3MS\\u{7qr\'+0x71&#117172EAcg71 7UEsDNYSmqrcpQ\x00R\x00Q\x00\x00\x00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 62] = [
+pub const HEADS: [(u16, u8); 72] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -72,4 +72,14 @@ pub const HEADS: [(u16, u8); 62] = [
     (236, 4),
     (240, 4),
     (244, 4),
+    (248, 4),
+    (252, 4),
+    (256, 4),
+    (260, 4),
+    (264, 4),
+    (268, 4),
+    (272, 4),
+    (276, 4),
+    (280, 4),
+    (284, 4),
 ];
