@@ -59,8 +59,10 @@ fn heads() -> Vec<Vec<u8>> {
 
 fn main() {
     let heads = heads();
+    // As `keywords::teddy` builds it: past aho-corasick's 64-literal heuristic.
     let searcher = aho_corasick::packed::Config::new()
         .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+        .heuristic_pattern_limits(false)
         .builder()
         .extend(&heads)
         .build()
