@@ -20,7 +20,8 @@
 //! (`$B`, `${B}`, `{$b}`), arrays of characters (C's `{'q', 'r', …}`, one a line too) and keys made
 //! one character a call (`chr(113) + chr(114) + …`), and keys cut anywhere,
 //! the prefix too (`'qrc'+'p_l'+…`, as javascript-obfuscator's `splitStrings`
-//! cuts every string). Every key is generated at test time and must never
+//! cuts every string), and base64 escaped whole (`\x63\x58…`, `\u0063…`,
+//! `&#99;…`, hex digits). Every key is generated at test time and must never
 //! appear in the output.
 
 use std::process::Output;
@@ -739,6 +740,56 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "concatenation",
         ),
+        (
+            // Base64, then every character escaped (`\x63\x58…`, upper-case
+            // hex): an obfuscator's string table.
+            "web/table.js",
+            format!(
+                "var _0x1=[\"{}\"];\n",
+                b64_bytes(format!("k={}", k[66]).as_bytes())
+                    .bytes()
+                    .map(|c| format!("\\x{c:02X}"))
+                    .collect::<String>()
+            )
+            .into_bytes(),
+            1,
+            "escape",
+        ),
+        (
+            // Base64, then `\u` escapes, in a JSON value.
+            "conf/blob.json",
+            format!(
+                "{{\n  \"blob\": \"{}\"\n}}\n",
+                b64_bytes(k[67].as_bytes())
+                    .bytes()
+                    .map(|c| format!("\\u{c:04x}"))
+                    .collect::<String>()
+            )
+            .into_bytes(),
+            2,
+            "escape",
+        ),
+        (
+            // Base64, then decimal character references.
+            "web/ref.html",
+            format!(
+                "<p data-k=\"{}\"></p>\n",
+                b64_bytes(format!("  {}", k[68]).as_bytes())
+                    .bytes()
+                    .map(|c| format!("&#{c};"))
+                    .collect::<String>()
+            )
+            .into_bytes(),
+            1,
+            "escape",
+        ),
+        (
+            // Base64, then hex digits, the key's start in mid-group.
+            "conf/hexblob.txt",
+            format!("blob={}\n", hex(&b64_bytes(format!("k={}", k[69]).as_bytes()))).into_bytes(),
+            1,
+            "hex",
+        ),
     ]
 }
 
@@ -823,7 +874,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..66).map(|_| live_key()).collect()
+    (0..70).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

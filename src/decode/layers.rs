@@ -19,6 +19,8 @@ const MAX_BASE64: usize = 8192;
 /// Whole base64 groups decoded before a trigger's own (six bytes: a nested
 /// layer's lead).
 const BACK_GROUPS: usize = 2;
+/// Hex pairs read before a trigger: base64's lead and [`BACK_GROUPS`] groups.
+const BACK_PAIRS: usize = 3 + 4 * BACK_GROUPS;
 /// Blank space (line breaks included) between a literal and `+`.
 pub(super) const MAX_GAP: usize = 256;
 
@@ -318,6 +320,19 @@ fn hex_escapes(data: &[u8], at: usize, layer: Layer) -> Option<Region> {
 /// followed by a space and more hex is not read on into it.
 fn hex_text(data: &[u8], at: usize) -> Option<Region> {
     let limit = (at + AFTER).min(data.len());
+    // A run without separators is read from up to [`BACK_PAIRS`] pairs before
+    // the trigger: what the hex holds may be another layer whose decoder needs
+    // the bytes before the keyword's start (base64's group, its lead).
+    let pair = |j: usize| hex(data[j]).is_some() && hex(data[j + 1]).is_some();
+    let mut at = at;
+    if at + 4 <= limit && pair(at + 2) {
+        for _ in 0..BACK_PAIRS {
+            match at.checked_sub(2) {
+                Some(j) if pair(j) => at = j,
+                _ => break,
+            }
+        }
+    }
     let mut r = Region::new(Layer::Hex, at);
     let mut i = at;
     let mut sep: Option<Option<u8>> = None;

@@ -455,6 +455,27 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
                 .collect(),
         );
     }
+    // Base64 escaped whole (`\x63\x58\x4a\x6a…`, `\u0063…`, `&#99;&#88;…`,
+    // hex digits `63584a6a…`): the escape is undone, and what it gives is read
+    // again, where the base64 triggers find it.
+    for &kw in &keywords {
+        let mut group = Vec::new();
+        for (b64, _) in base64_forms(kw) {
+            let start = &b64[..crate::detect::keywords::HEAD];
+            for upper in [false, true] {
+                for (form, layer) in [
+                    (Spelling::hex(b"\\x", upper), Layer::Escape),
+                    (Spelling::new(b"\\u", 16, 4, upper, b""), Layer::Escape),
+                    (Spelling::hex(b"", upper), Layer::Hex),
+                ] {
+                    group.push(trigger(form.spell(start, b""), layer, 0));
+                }
+            }
+            let decimal = Spelling::new(b"&#", 10, 1, false, b";");
+            group.push(trigger(decimal.spell(start, b""), Layer::Escape, 0));
+        }
+        groups.push(group);
+    }
     for &kw in &keywords {
         let forms = base32::forms(kw).into_iter();
         groups.push(

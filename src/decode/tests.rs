@@ -466,6 +466,36 @@ fn more_escapes_are_undone() {
     found(format!("char k[] = {{\n  {}\n}};", rows.join(",\n  ")));
 }
 
+/// Base64 escaped whole, at each of its alignments: the escape's decoder reads
+/// from before the trigger, so the base64 decoder finds the group the key's
+/// start falls in. Hex digits of a key's base64 too; neither without a key.
+#[test]
+fn base64_escaped_whole_is_undone_twice() {
+    use base64::Engine as _;
+    type Form = (&'static str, fn(u8) -> String);
+    let forms: [Form; 4] = [
+        ("\\x", |c| format!("\\x{c:02X}")),
+        ("\\u", |c| format!("\\u{c:04x}")),
+        ("&#", |c| format!("&#{c};")),
+        ("hex", |c| format!("{c:02x}")),
+    ];
+    for (name, form) in forms {
+        for lead in ["", "k=", "k = "] {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{lead}{KEY}"));
+            let src = format!("s = \"{}\";", b64.bytes().map(form).collect::<String>());
+            let (f, _) = scan(src.as_bytes());
+            assert!(
+                f.iter().any(|l| l.finding.secret.as_deref() == Some(KEY)),
+                "{name} {lead:?}: not found in {src}"
+            );
+            let other =
+                base64::engine::general_purpose::STANDARD.encode(format!("{lead}qrcp_notes"));
+            let src = format!("s = \"{}\";", other.bytes().map(form).collect::<String>());
+            assert!(scan(src.as_bytes()).0.is_empty(), "{name} {lead:?}: {src}");
+        }
+    }
+}
+
 /// 1 MB of `` `qrcp_live_${e}` `` with bindings everywhere: each chunk of the
 /// name index is built once, so this is quick.
 #[test]

@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"\\161Y1hKq\',\nxcmNRnlZq\" +eGNtqrc\"q\', %71%QRCPqr\" eviltsetdataJTcxFyY3C4TDq\'+\'q\x00\x00\x00hjbUq\' +cQByqrc\'q\", (0x7\\u00qr\' cXJjFZGGGeVk4LSM71-7Z5WTKLUvQlpolNzEq\",\"YXEYq\"+\"q\",\n(113QRCOqr\"+\\x71&#x7depc4Y2171:7H4sIq\',\'q\x00r\x00JRXA/Td6jWEp113,xAHIU3MS\\u{7qr\'+0x71&#117172EAcg71 7UEsDNYSmqrcpQ\x00R\x00Q\x00\x00\x00DATAData";
+pub const BYTES: &[u8] = b"RnlZtsetq\',\nEAcgxAHIq\" +eGNtqrc\"q\', Qlpo71 7qr\" evildepcdata4Y21UEsD&#99q\",\nJTcxhjbUq\' +cQByqrc\'q\", (0x77863qr\' 0x71\\x6371-7KLUvU3MS6358(113NYSmlNzE/Td6QRCO\\161q\"+\"q\x00r\x00FyY3QRCP\\x71\\u0071:74LSMZ5WT&#70%71%JRXAH4sIq\',\'jWEp\\u{7q\",\"q\x00\x00\x00\\x46qr\"+cXJjGeVk7172C4TDY1hK4679113,FZGGxcmNq\'+\'YXEYqr\'+&#x7qrcpQ\x00R\x00Q\x00\x00\x00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 72] = [
+pub const HEADS: [(u16, u8); 78] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -82,4 +82,10 @@ pub const HEADS: [(u16, u8); 72] = [
     (276, 4),
     (280, 4),
     (284, 4),
+    (288, 4),
+    (292, 4),
+    (296, 4),
+    (300, 4),
+    (304, 4),
+    (308, 4),
 ];
