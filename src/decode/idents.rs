@@ -14,6 +14,9 @@ use regex::bytes::Regex;
 /// Bytes per indexed chunk; a lookup reads the chunk of the trigger and its two
 /// neighbours, so definitions up to 256 KiB away are seen.
 const CHUNK: usize = 256 << 10;
+/// Bytes before a chunk where a match whose name is in the chunk may start
+/// (`export` and blanks before a shell name).
+const CONTEXT: usize = 64;
 /// Definitions of one name kept per chunk (minified code reuses short names).
 const PER_NAME: usize = 8;
 /// Longest literal bound to a name that is indexed.
@@ -84,21 +87,33 @@ impl Idents {
         let hi = ((k + 1) * CHUNK).min(data.len());
         // Matches starting in this chunk may end in the next one.
         let end = (hi + MAX_LITERAL + 64).min(data.len());
-        let hay = &data[lo..end];
+        let hay = &data[..end];
+        // The search starts a little before the chunk, in the whole text: a
+        // match whose name is in this chunk may start before it (`export `,
+        // the byte before the name), and `^` or the byte before a name must be
+        // judged on the text as it is, not at a cut (where the tail of
+        // `abcdef=…` would read as a definition of `def`).
+        let from = lo.saturating_sub(CONTEXT);
         // The matches' spans (a DFA search), each read apart by `parts` or
         // `shell_parts`: asking the regex for the groups ran its backtracker on
         // every definition. A definition belongs to the chunk its name is in.
         let forms: [(&Regex, Parts); 2] =
             [(definition(), parts), (shell_definition(), shell_parts)];
         for (re, read) in forms {
-            for m in re.find_iter(hay) {
+            let mut pos = from;
+            while let Some(m) = re.find_at(hay, pos) {
+                pos = m.end().max(m.start() + 1);
                 let Some((name, lit)) = read(m.as_bytes()) else {
                     continue;
                 };
-                if lo + m.start() + name.0 >= hi {
+                let name_at = m.start() + name.0;
+                if name_at >= hi {
                     break;
                 }
-                let bytes = &hay[m.start() + name.0..m.start() + name.1];
+                if name_at < lo {
+                    continue;
+                }
+                let bytes = &hay[name_at..m.start() + name.1];
                 // Looked up before it is copied: most names are seen before.
                 if !self.defs.contains_key(bytes) {
                     self.defs.insert(bytes.to_vec(), BTreeMap::new());
@@ -108,7 +123,7 @@ impl Idents {
                 };
                 let v = per_chunk.entry(k).or_default();
                 if v.len() < PER_NAME {
-                    let at = lo + m.start();
+                    let at = m.start();
                     v.push((at + name.0, at + lit.0, at + lit.1));
                 }
             }
@@ -310,6 +325,34 @@ mod tests {
                 name.escape_ascii().to_string()
             );
         }
+    }
+
+    /// A chunk boundary inside a name does not make its tail a name: the
+    /// chunk's search judges `^` and the byte before a name on the text as it
+    /// is. A definition whose line starts before the chunk and whose name is in
+    /// it is found, once.
+    #[test]
+    fn a_name_cut_by_a_chunk_boundary_is_read_whole() {
+        let mut data = vec![b';'; CHUNK - 3];
+        data.extend_from_slice(b"abcdef=\"ONE\";\n");
+        let cut = data.len();
+        data.resize(2 * CHUNK - 5, b' ');
+        data.extend_from_slice(b"\nexport SHELLNAME=two\n");
+        // The line starts in the second chunk, the name in the third.
+        let shell = 2 * CHUNK + 3;
+        assert_eq!(&data[shell..shell + 9], b"SHELLNAME");
+        for at in [CHUNK - 10, CHUNK, cut, CHUNK + 1000] {
+            let mut ix = Idents::default();
+            let (s, e) = ix.resolve(&data, b"abcdef", at).unwrap();
+            assert_eq!(&data[s..e], b"ONE");
+            assert!(ix.resolve(&data, b"def", at).is_none(), "{at}");
+            assert!(ix.resolve(&data, b"cdef", at).is_none(), "{at}");
+        }
+        let mut ix = Idents::default();
+        let (s, e) = ix.resolve(&data, b"SHELLNAME", shell).unwrap();
+        assert_eq!(&data[s..e], b"two");
+        assert!(ix.resolve(&data, b"LLNAME", shell).is_none());
+        assert_eq!(ix.defs[&b"SHELLNAME"[..]].values().flatten().count(), 1);
     }
 
     /// `parts` reads the groups the pattern captures, on every form it matches.
