@@ -126,11 +126,12 @@ pub fn packed_order<T: AsRef<[u8]>>(literals: Vec<T>) -> Vec<T> {
     // Literals whose low nibbles agree share a bucket whatever their index:
     // each such set is placed as one unit, led by its first literal.
     let mut units: Vec<Vec<usize>> = Vec::new();
-    let lows = |k: usize| -> Vec<u8> {
-        literals[k].as_ref()[..width]
-            .iter()
-            .map(|b| b & 15)
-            .collect()
+    let lows = |k: usize| -> [u8; MASK] {
+        let mut lows = [0; MASK];
+        for (l, b) in lows.iter_mut().zip(&literals[k].as_ref()[..width]) {
+            *l = b & 15;
+        }
+        lows
     };
     for i in 0..literals.len() {
         match units.iter_mut().find(|u| lows(u[0]) == lows(i)) {
@@ -178,8 +179,8 @@ pub fn packed_order<T: AsRef<[u8]>>(literals: Vec<T>) -> Vec<T> {
             .expect("the capacities hold every unit");
         buckets[best].push(u);
     }
-    // Swaps between buckets while one lowers the sum (bounded: the sum falls
-    // by a thousandth at least each time, from a few dozen literals).
+    // Swaps between buckets while one lowers the sum by a thousandth or more,
+    // in at most four sweeps over the pairs.
     let mut place: Vec<(usize, usize)> = vec![(0, 0); n];
     for (b, members) in buckets.iter().enumerate() {
         for (k, &u) in members.iter().enumerate() {
