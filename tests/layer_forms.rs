@@ -21,7 +21,8 @@
 //! one character a call (`chr(113) + chr(114) + …`), and keys cut anywhere,
 //! the prefix too (`'qrc'+'p_l'+…`, as javascript-obfuscator's `splitStrings`
 //! cuts every string), and base64 escaped whole (`\x63\x58…`, `\u0063…`,
-//! `&#99;…`, hex digits). Every key is generated at test time and must never
+//! `&#99;…`, hex digits), and a key whose first character is a reference
+//! and the rest a mix (`&#113;&#x72;c&#112;…`). Every key is generated at test time and must never
 //! appear in the output.
 
 use std::process::Output;
@@ -790,6 +791,26 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "hex",
         ),
+        (
+            // An e-mail obfuscator's mix: the first character a reference,
+            // then references in decimal and hex and plain characters.
+            "web/contact.html",
+            format!(
+                "<p>Key: <span>{}</span></p>\n",
+                k[70]
+                    .bytes()
+                    .enumerate()
+                    .map(|(i, c)| match i % 3 {
+                        0 => format!("&#{c};"),
+                        1 => format!("&#x{c:x};"),
+                        _ => (c as char).to_string(),
+                    })
+                    .collect::<String>()
+            )
+            .into_bytes(),
+            1,
+            "escape",
+        ),
     ]
 }
 
@@ -874,7 +895,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..70).map(|_| live_key()).collect()
+    (0..71).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

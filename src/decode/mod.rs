@@ -385,6 +385,11 @@ fn words_of(rules: &RuleSet) -> impl Iterator<Item = &[u8]> {
 /// - its first four characters one by one in a list (`['q','r','c','p',…]`,
 ///   joined by `.join('')` or `''.join(…)`): in single or double quotes, after
 ///   `,` or `, `;
+/// - its first character's call (`chr(113) + chr(114) + …`, `CHAR(0x71)`);
+/// - one quoted character a line (`'q',` and a line break);
+/// - its first character escaped or referenced, in each spelling of
+///   [`WHOLE_HEAD`]'s escapes (`&#113;`, `\x71`), whatever follows;
+/// - base64 of it escaped whole (`\x63\x58…`, `\u0063…`, `&#99;…`, hex digits);
 /// - base32, upper-case, at its five byte alignments.
 ///
 /// The base64 decoder's region starts a few bytes early
@@ -452,6 +457,18 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
             [b'\'', b'"']
                 .into_iter()
                 .map(|q| trigger(vec![c, q, b',', b'\n'], Layer::Concatenation, 0))
+                .collect(),
+        );
+    }
+    // The first character escaped, whatever follows (`&#113;r&#x63;p&#95;…`,
+    // as a page's e-mail obfuscator mixes references and plain characters;
+    // `\x71rc\u0070…`): the escape decoder reads the line's mixed run.
+    for &kw in &keywords {
+        groups.push(
+            WHOLE_HEAD
+                .iter()
+                .filter(|(_, _, layer)| *layer == Layer::Escape)
+                .map(|(form, sep, layer)| trigger(form.spell(&kw[..1], sep), *layer, 0))
                 .collect(),
         );
     }

@@ -459,6 +459,30 @@ fn more_escapes_are_undone() {
     found(format!("k = \"{}\"", esc(&|c| format!("\\{c:03o}"))));
     found(format!("<a title=\"{}\">", esc(&|c| format!("&#{c};"))));
     found(format!("/cb?k={}", esc(&|c| format!("%{c:02X}"))));
+    // The first character escaped, the rest a mix of forms and plain
+    // characters (an e-mail obfuscator's references, hand-mixed escapes).
+    let mixed = |forms: [&dyn Fn(u8) -> String; 3]| -> String {
+        KEY.bytes()
+            .enumerate()
+            .map(|(i, c)| forms[i % 3](c))
+            .collect()
+    };
+    found(format!(
+        "<a>{}</a>",
+        mixed([
+            &|c| format!("&#{c};"),
+            &|c| (c as char).to_string(),
+            &|c| format!("&#x{c:x};")
+        ])
+    ));
+    found(format!(
+        "s = \"{}\"",
+        mixed([
+            &|c| format!("\\x{c:02x}"),
+            &|c| (c as char).to_string(),
+            &|c| format!("\\u{c:04x}")
+        ])
+    ));
     // Hex, upper-case; character codes in hex over lines.
     found(format!("h = \"{}\"", hex(KEY).to_uppercase()));
     let codes: Vec<String> = KEY.bytes().map(|c| format!("0x{c:02X}")).collect();

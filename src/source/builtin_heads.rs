@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"RnlZtsetq\',\nEAcgxAHIq\" +eGNtqrc\"q\', Qlpo71 7qr\" evildepcdata4Y21UEsD&#99q\",\nJTcxhjbUq\' +cQByqrc\'q\", (0x77863qr\' 0x71\\x6371-7KLUvU3MS6358(113NYSmlNzE/Td6QRCO\\161q\"+\"q\x00r\x00FyY3QRCP\\x71\\u0071:74LSMZ5WT&#70%71%JRXAH4sIq\',\'jWEp\\u{7q\",\"q\x00\x00\x00\\x46qr\"+cXJjGeVk7172C4TDY1hK4679113,FZGGxcmNq\'+\'YXEYqr\'+&#x7qrcpQ\x00R\x00Q\x00\x00\x00DATAData";
+pub const BYTES: &[u8] = b"FZGG7863q\',\nC4TD&#70q\" +eGNtqr\' q\', JTcxdepcqr\"+q\x00r\x00evildatatsetUEsDFyY3q\' +Z5WTlNzEq\",\"cQByqrc\'q\", (0x7\\u00NYSmhjbU\\x4671-7KLUvEAcg4Y21QlpoY1hK\\16171 7cXJjqrc\"(113QRCO\\u{7GeVkxcmN\\x7171724LSMU3MS6358q\'+\'RnlZ&#11q\"+\"jWEpQRCPq\",\nH4sI\\x63qr\'+q\x00\x00\x000x7171:7xAHI&#x74679q\',\'JRXA&#99113,YXEYqr\" %71%/Td6qrcpQ\x00R\x00Q\x00\x00\x00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 78] = [
+pub const HEADS: [(u16, u8); 79] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -88,4 +88,5 @@ pub const HEADS: [(u16, u8); 78] = [
     (300, 4),
     (304, 4),
     (308, 4),
+    (312, 4),
 ];
