@@ -634,6 +634,38 @@ fn spellings_write_what_format_writes() {
 
 /// The built-in rules' triggers kept as data are what `triggers` builds for them:
 /// `QRCP_UPDATE_TRIGGERS=1 cargo test builtin` writes the data again.
+/// The built-in detector's search patterns in the order that keeps Teddy's
+/// buckets quiet (`detect::keywords::placed_patterns`), kept as data; the
+/// detector reads it only when its patterns are exactly these.
+#[test]
+fn builtin_search_order_is_current() {
+    let rules = std::sync::Arc::new(RuleSet::load(&[] as &[&str]).unwrap());
+    let d = super::detector(rules.clone()).unwrap();
+    let literals = d.pass_literals().expect("one pass for the built-in rules");
+    let placed = crate::detect::keywords::placed_patterns(&literals);
+    let rows: Vec<(&[u8], String)> = placed.iter().map(|p| (&p[..], String::new())).collect();
+    keep_current(
+        "src/detect/builtin_order.rs",
+        &render_data(
+            "The built-in rules' detector search patterns in Teddy's bucket order \
+             (`crate::detect::keywords::placed_patterns`)",
+            trigger_fingerprint(&rules),
+            "PATTERNS: [(u16, u8)",
+            "(start in `BYTES`, length) of each pattern",
+            &rows,
+        ),
+    );
+    let mut once = placed.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), placed.len(), "each pattern once");
+    assert!(crate::detect::keywords::reads_builtin_order(&literals));
+    // Other rules' patterns compute their order.
+    let mut other = literals.clone();
+    other.push(b"zzzz_token");
+    assert!(!crate::detect::keywords::reads_builtin_order(&other));
+}
+
 #[test]
 fn builtin_triggers_are_current() {
     let rules = RuleSet::load(&[] as &[&str]).unwrap();

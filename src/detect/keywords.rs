@@ -209,6 +209,14 @@ impl Keywords {
     /// A head that a shorter literal starts is not grouped (the shorter one could
     /// win at the same place), so the matches stay those of one search.
     fn grouped(words: &[&[u8]]) -> anyhow::Result<Option<Keywords>> {
+        let (pats, slots) = Keywords::families(words);
+        let (pats, slots) = placed(pats, slots);
+        Ok(teddy(&pats).map(|searcher| Keywords::Grouped { searcher, slots }))
+    }
+
+    /// The patterns of [`Keywords::grouped`]'s search (family heads and lone
+    /// literals), each with its slot, in the literals' order.
+    fn families<'w>(words: &[&'w [u8]]) -> (Vec<&'w [u8]>, Vec<Slot>) {
         let head = |w: &[u8]| (w.len() >= HEAD).then(|| w[..HEAD].to_vec());
         let mut heads: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
         for (i, w) in words.iter().enumerate() {
@@ -232,7 +240,8 @@ impl Keywords {
                 Some(f) => {
                     done[f] = true;
                     let ids = heads[f].1.clone();
-                    pats.push(&heads[f].0);
+                    // A family's head is the start of its first member.
+                    pats.push(&words[ids[0]][..HEAD]);
                     slots.push(Slot::Family(Arc::new(Family::new(
                         ids.iter().map(|&k| words[k].to_vec()).collect(),
                         ids,
@@ -244,7 +253,7 @@ impl Keywords {
                 }
             }
         }
-        Ok(teddy(&pats).map(|searcher| Keywords::Grouped { searcher, slots }))
+        (pats, slots)
     }
 
     pub fn is_match(&self, data: &[u8]) -> bool {
@@ -273,6 +282,93 @@ impl Keywords {
     #[cfg(test)]
     pub fn packed(&self) -> bool {
         !matches!(self, Keywords::Automaton(_))
+    }
+}
+
+/// `pats` and their slots in the order that keeps Teddy's buckets quiet on
+/// ordinary text ([`super::buckets::packed_order`]), where no pattern starts
+/// another: at most one then matches at a position, and their order cannot
+/// change the matches. The built-in rules' order is read from data
+/// (`builtin_order.rs`: computing it took 4.4 million instructions, a scan of
+/// one small file 6.7 million); other rules' is computed.
+fn placed(pats: Vec<&[u8]>, slots: Vec<Slot>) -> (Vec<&[u8]>, Vec<Slot>) {
+    if let Some(ranks) = builtin_ranks(&pats) {
+        let mut pairs: Vec<(usize, &[u8], Slot)> = ranks
+            .into_iter()
+            .zip(pats)
+            .zip(slots)
+            .map(|((r, p), s)| (r, p, s))
+            .collect();
+        pairs.sort_unstable_by_key(|&(r, _, _)| r);
+        return pairs.into_iter().map(|(_, p, s)| (p, s)).unzip();
+    }
+    computed_placement(pats, slots)
+}
+
+/// [`placed`]'s order computed.
+fn computed_placement(pats: Vec<&[u8]>, slots: Vec<Slot>) -> (Vec<&[u8]>, Vec<Slot>) {
+    let prefix_free = pats.iter().enumerate().all(|(i, p)| {
+        pats.iter()
+            .enumerate()
+            .all(|(j, q)| i == j || !q.starts_with(p))
+    });
+    if !prefix_free {
+        return (pats, slots);
+    }
+    let pairs = super::buckets::packed_order(
+        pats.into_iter()
+            .zip(slots)
+            .map(|(p, s)| Pair(p, s))
+            .collect(),
+    );
+    pairs.into_iter().map(|Pair(p, s)| (p, s)).unzip()
+}
+
+/// Where each of `pats` stands in the built-in order, when they are exactly
+/// the built-in rules' patterns.
+fn builtin_ranks(pats: &[&[u8]]) -> Option<Vec<usize>> {
+    use super::builtin_order::{BYTES, PATTERNS};
+    static RANKS: OnceLock<std::collections::HashMap<&'static [u8], usize>> = OnceLock::new();
+    if pats.len() != PATTERNS.len() {
+        return None;
+    }
+    let ranks = RANKS.get_or_init(|| {
+        PATTERNS
+            .iter()
+            .enumerate()
+            .map(|(k, &(start, len))| (&BYTES[usize::from(start)..][..usize::from(len)], k))
+            .collect()
+    });
+    let mut seen = vec![false; pats.len()];
+    pats.iter()
+        .map(|p| {
+            let &r = ranks.get(p)?;
+            (!std::mem::replace(&mut seen[r], true)).then_some(r)
+        })
+        .collect()
+}
+
+/// The built-in rules' patterns in [`placed`]'s order, as
+/// `builtin_order.rs` holds them (a test writes that file from this).
+#[cfg(test)]
+pub fn placed_patterns(words: &[&[u8]]) -> Vec<Vec<u8>> {
+    let (pats, slots) = Keywords::families(words);
+    let (pats, _) = computed_placement(pats, slots);
+    pats.into_iter().map(<[u8]>::to_vec).collect()
+}
+
+/// Whether a search of `words` reads its order from `builtin_order.rs`.
+#[cfg(test)]
+pub fn reads_builtin_order(words: &[&[u8]]) -> bool {
+    builtin_ranks(&Keywords::families(words).0).is_some()
+}
+
+/// A pattern and its slot, placed by the pattern's bytes.
+struct Pair<'w>(&'w [u8], Slot);
+
+impl AsRef<[u8]> for Pair<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.0
     }
 }
 

@@ -5,6 +5,11 @@
 //! only around them, so bytes with nothing to find cost what they cost ripgrep.
 
 pub mod buckets;
+// The rules' fingerprint is written for the reader; the patterns themselves
+// are what `keywords` checks.
+#[allow(dead_code)]
+#[rustfmt::skip]
+mod builtin_order;
 pub mod ends;
 pub mod keywords;
 pub mod location;
@@ -189,6 +194,23 @@ impl Detector {
             triggers: Arc::new(triggers),
             words: Arc::new(words),
             path_rules,
+        })
+    }
+
+    /// The literals of the pass's one search (keywords, then triggers), or
+    /// `None` where the triggers are searched apart ([`Automata::new`]).
+    #[cfg(test)]
+    pub fn pass_literals(&self) -> Option<Vec<&[u8]>> {
+        let shadow = self
+            .triggers
+            .iter()
+            .any(|t| self.words.iter().any(|w| overlap(&t.pattern, w.as_bytes())));
+        (!shadow).then(|| {
+            self.words
+                .iter()
+                .map(|w| w.as_bytes())
+                .chain(self.triggers.iter().map(|t| &*t.pattern))
+                .collect()
         })
     }
 
