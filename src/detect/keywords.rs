@@ -149,7 +149,8 @@ pub fn holds(literal: &[u8], part: &[u8]) -> bool {
 /// of its own (UTF-16 BE's `\0q\0r\0c…` holds LE's `q\0r\0`; shorter literals
 /// choose first). The heads keep the literals' order (Teddy fills its buckets
 /// in that order); the prefilter, which only asks whether a blob holds one,
-/// reorders them for fewer false alarms ([`super::buckets::packed_order`]).
+/// reorders them for fewer false alarms ([`super::buckets::packed_order`]), as
+/// the detector's search does where no pattern starts another ([`placed`]).
 /// Past 32 heads Teddy takes its 16-bucket form, slower.
 pub fn head_set<'a>(words: impl IntoIterator<Item = &'a [u8]>) -> Vec<&'a [u8]> {
     let words: Vec<&[u8]> = words.into_iter().filter(|w| !w.is_empty()).collect();
