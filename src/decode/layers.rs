@@ -323,9 +323,9 @@ fn hex_text(data: &[u8], at: usize) -> Option<Region> {
     // A run without separators is read from up to [`BACK_PAIRS`] pairs before
     // the trigger: what the hex holds may be another layer whose decoder needs
     // the bytes before the keyword's start (base64's group, its lead).
-    let pair = |j: usize| hex(data[j]).is_some() && hex(data[j + 1]).is_some();
+    let pair = |j: usize| j + 2 <= limit && hex(data[j]).is_some() && hex(data[j + 1]).is_some();
     let mut at = at;
-    if at + 4 <= limit && pair(at + 2) {
+    if pair(at + 2) {
         for _ in 0..BACK_PAIRS {
             match at.checked_sub(2) {
                 Some(j) if pair(j) => at = j,
@@ -346,11 +346,9 @@ fn hex_text(data: &[u8], at: usize) -> Option<Region> {
             .get(i)
             .copied()
             .filter(|b| matches!(b, b' ' | b':' | b'-'));
-        let pair_after =
-            |j: usize| j + 2 <= limit && hex(data[j]).is_some() && hex(data[j + 1]).is_some();
-        let this = *sep.get_or_insert(next.filter(|_| pair_after(i + 1)));
+        let this = *sep.get_or_insert(next.filter(|_| pair(i + 1)));
         if let Some(s) = this {
-            if next != Some(s) || !pair_after(i + 1) {
+            if next != Some(s) || !pair(i + 1) {
                 break;
             }
             i += 1;
