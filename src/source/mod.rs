@@ -23,7 +23,7 @@ pub mod url;
 
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::decode::{self, Located};
 use crate::detect::Detector;
@@ -187,6 +187,26 @@ fn computed_heads(detector: &Detector) -> Vec<Cow<'static, [u8]>> {
     crate::detect::buckets::packed_order(heads)
 }
 
+/// [`computed_heads`] of a user's rules, computed once for all the scanners
+/// that share them: every worker thread builds a scanner, and placing the
+/// heads in Teddy's buckets costs millions of instructions. The last rules'
+/// heads are kept, by their fingerprint; a scanner that comes while they are
+/// computed waits for them.
+fn shared_computed_heads(detector: &Detector) -> Arc<Vec<Cow<'static, [u8]>>> {
+    type Last = Option<(u64, Arc<Vec<Cow<'static, [u8]>>>)>;
+    static LAST: Mutex<Last> = Mutex::new(None);
+    let fingerprint = crate::decode::trigger_fingerprint(detector.rules());
+    let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((f, heads)) = &*last
+        && *f == fingerprint
+    {
+        return heads.clone();
+    }
+    let heads = Arc::new(computed_heads(detector));
+    *last = Some((fingerprint, heads.clone()));
+    heads
+}
+
 /// [`computed_heads`] of the built-in rules' detector, read from data a test
 /// keeps current (`builtin_heads.rs`), when the rules are those (the same
 /// fingerprint as the built-in triggers'): choosing them was 100,000 of the 1.3
@@ -245,7 +265,10 @@ impl BlobScanner {
     /// Archives are unpacked within `limits` (members as large as other files,
     /// `--max-file-size`; `--max-archive-*`).
     pub fn new(detector: Detector, limits: archive::Limits) -> BlobScanner {
-        let heads = builtin_heads(detector.rules()).unwrap_or_else(|| computed_heads(&detector));
+        let heads = match builtin_heads(detector.rules()) {
+            Some(heads) => Arc::new(heads),
+            None => shared_computed_heads(&detector),
+        };
         let firsts = (heads.len() <= 128).then(|| {
             let mut firsts = [0u128; 256];
             for (k, h) in heads.iter().enumerate() {
@@ -265,7 +288,7 @@ impl BlobScanner {
             detector,
             limits,
             located: Vec::new(),
-            heads: Arc::new(heads),
+            heads,
             any: Arc::new(OnceLock::new()),
             firsts,
             quads,
