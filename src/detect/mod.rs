@@ -132,9 +132,7 @@ struct Automata {
 
 impl Automata {
     fn new(words: &[String], triggers: &[Trigger]) -> anyhow::Result<Automata> {
-        let shadow = triggers
-            .iter()
-            .any(|t| words.iter().any(|w| overlap(&t.pattern, w.as_bytes())));
+        let shadow = shadowed(words, triggers);
         let mut pats: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
         let mut trigger_ac = None;
         if shadow {
@@ -154,6 +152,14 @@ impl Automata {
             quick: Vec::new(),
         })
     }
+}
+
+/// Whether a trigger and a keyword could overlap, so that one pass would hide
+/// one of them: the triggers then get a search of their own.
+fn shadowed(words: &[String], triggers: &[Trigger]) -> bool {
+    triggers
+        .iter()
+        .any(|t| words.iter().any(|w| overlap(&t.pattern, w.as_bytes())))
 }
 
 impl Detector {
@@ -201,11 +207,7 @@ impl Detector {
     /// `None` where the triggers are searched apart ([`Automata::new`]).
     #[cfg(test)]
     pub fn pass_literals(&self) -> Option<Vec<&[u8]>> {
-        let shadow = self
-            .triggers
-            .iter()
-            .any(|t| self.words.iter().any(|w| overlap(&t.pattern, w.as_bytes())));
-        (!shadow).then(|| {
+        (!shadowed(&self.words, &self.triggers)).then(|| {
             self.words
                 .iter()
                 .map(|w| w.as_bytes())
