@@ -28,8 +28,69 @@ pub enum Keywords {
     Grouped {
         searcher: packed::Searcher,
         slots: Vec<Slot>,
+        dense: Arc<Dense>,
     },
     Automaton(AhoCorasick),
+}
+
+/// Matches this close (bytes from the end of one to the start of the next) are
+/// dense; [`DENSE_RUN`] dense matches in a row switch the search to [`Dense`].
+const DENSE_GAP: usize = 64;
+const DENSE_RUN: u8 = 8;
+/// Bytes one dense search may start a match in: past them without a match it
+/// hands back to Teddy, so a dense stretch followed by plain text costs at most
+/// this many bytes at the automaton's speed.
+const DENSE_WINDOW: usize = 512;
+
+/// The same literals searched by one leftmost-first DFA, without a prefilter,
+/// for dense stretches. Teddy reads plain text at gigabytes a second, but each
+/// match costs it a new start (a block's setup and the bucket checks): a file of
+/// one trigger repeated is a match every few bytes, and there Teddy's restarts
+/// were half the scan. The DFA steps every byte at the same cost, matches or
+/// not. Built when a blob first has a dense stretch.
+pub struct Dense {
+    words: Vec<Vec<u8>>,
+    longest: usize,
+    dfa: OnceLock<Option<dfa::DFA>>,
+}
+
+impl Dense {
+    fn new(words: &[&[u8]]) -> Dense {
+        Dense {
+            words: words.iter().map(|w| w.to_vec()).collect(),
+            longest: words.iter().map(|w| w.len()).max().unwrap_or(0),
+            dfa: OnceLock::new(),
+        }
+    }
+
+    fn dfa(&self) -> Option<&dfa::DFA> {
+        self.dfa
+            .get_or_init(|| {
+                dfa::DFA::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .start_kind(StartKind::Unanchored)
+                    .prefilter(false)
+                    .build(&self.words)
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// The first match starting in `data[pos..=pos + DENSE_WINDOW]`, and where
+    /// the search goes on; `None` if the DFA could not be built.
+    fn find(&self, data: &[u8], pos: usize) -> Option<(Option<aho_corasick::Match>, usize)> {
+        let dfa = self.dfa()?;
+        let last = pos + DENSE_WINDOW;
+        // Every match starting at or before `last` ends within the span, so
+        // leftmost-first among them is leftmost-first in all of `data`.
+        let end = last.saturating_add(self.longest).min(data.len());
+        let input = aho_corasick::Input::new(data).span(pos..end);
+        Some(match dfa.try_find(&input).ok().flatten() {
+            Some(m) if m.start() <= last || end == data.len() => (Some(m), m.end()),
+            _ if end == data.len() => (None, end),
+            _ => (None, last + 1),
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -212,7 +273,11 @@ impl Keywords {
     fn grouped(words: &[&[u8]]) -> anyhow::Result<Option<Keywords>> {
         let (pats, slots) = Keywords::families(words);
         let (pats, slots) = placed(pats, slots);
-        Ok(teddy(&pats).map(|searcher| Keywords::Grouped { searcher, slots }))
+        Ok(teddy(&pats).map(|searcher| Keywords::Grouped {
+            searcher,
+            slots,
+            dense: Arc::new(Dense::new(words)),
+        }))
     }
 
     /// The patterns of [`Keywords::grouped`]'s search (family heads and lone
@@ -269,11 +334,17 @@ impl Keywords {
     pub fn find_iter<'a>(&'a self, data: &'a [u8]) -> Matches<'a> {
         match self {
             Keywords::Packed(s) => Matches::Packed(s.find_iter(data)),
-            Keywords::Grouped { searcher, slots } => Matches::Grouped {
+            Keywords::Grouped {
                 searcher,
                 slots,
+                dense,
+            } => Matches::Grouped {
+                searcher,
+                slots,
+                dense,
                 data,
                 pos: 0,
+                run: 0,
             },
             Keywords::Automaton(ac) => Matches::Automaton(ac.find_iter(data)),
         }
@@ -380,8 +451,11 @@ pub enum Matches<'a> {
     Grouped {
         searcher: &'a packed::Searcher,
         slots: &'a [Slot],
+        dense: &'a Dense,
         data: &'a [u8],
         pos: usize,
+        /// Dense matches in a row (see [`DENSE_RUN`]).
+        run: u8,
     },
     Automaton(aho_corasick::FindIter<'a, 'a>),
 }
@@ -397,12 +471,36 @@ impl Iterator for Matches<'_> {
             Matches::Grouped {
                 searcher,
                 slots,
+                dense,
                 data,
                 pos,
+                run,
             } => {
                 let data: &[u8] = data;
                 while *pos < data.len() {
-                    let m = searcher.find_in(data, Span::from(*pos..data.len()))?;
+                    let from = *pos;
+                    if *run >= DENSE_RUN
+                        && let Some((m, next)) = dense.find(data, from)
+                    {
+                        *pos = next;
+                        match m {
+                            Some(m) => {
+                                if m.start() - from >= DENSE_GAP {
+                                    *run = 0;
+                                }
+                                return Some((m.pattern().as_usize(), m.start(), m.end()));
+                            }
+                            None => {
+                                *run = 0;
+                                continue;
+                            }
+                        }
+                    }
+                    let m = searcher.find_in(data, Span::from(from..data.len()))?;
+                    *run = match m.start() - from < DENSE_GAP {
+                        true => run.saturating_add(1),
+                        false => 0,
+                    };
                     match &slots[m.pattern().as_usize()] {
                         Slot::One(i) => {
                             *pos = m.end();
@@ -461,6 +559,65 @@ mod tests {
         assert_eq!(got, want);
         assert!(k.is_match(b"zzqrcpb1"));
         assert!(!k.is_match(b"zzqrc"));
+    }
+
+    /// Dense stretches are searched by the DFA ([`Dense`]): the same matches
+    /// as one leftmost-first automaton, across the DFA's window edges (a long
+    /// literal that starts just before one and ends past it, a lower-priority
+    /// short one inside it), and back on Teddy after plain text.
+    #[test]
+    fn dense_stretches_match_like_one_search() {
+        let mut words: Vec<Vec<u8>> = (0..70u8).map(|i| vec![b'z', b'a' + i % 26, i]).collect();
+        words.extend((0..10u8).map(|i| vec![b'q', b'r', b'c', b'p', b'0' + i]));
+        let long = b"qrcp_live_with_a_long_tail_".to_vec();
+        words.push(long.clone());
+        words.push(b"qrcp_".to_vec());
+        words.push(b"_tail".to_vec());
+        let refs: Vec<&[u8]> = words.iter().map(|w| w.as_slice()).collect();
+        let k = Keywords::new(&refs).unwrap();
+        assert!(matches!(k, Keywords::Grouped { .. }));
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&refs)
+            .unwrap();
+        let mut rng = 7u64;
+        let mut hay = Vec::new();
+        for round in 0..400 {
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let pick = (rng >> 33) as usize;
+            match pick % 7 {
+                0 => hay.extend_from_slice(&long),
+                1 => hay.extend_from_slice(b"qrcp_"),
+                2 => hay.extend_from_slice(b"qrcp3"),
+                3 => hay.extend_from_slice(b"qrc"),
+                4 => hay.extend_from_slice(&long[..pick % long.len()]),
+                // Plain text, now and then long enough to leave dense mode.
+                5 => hay.extend(std::iter::repeat_n(
+                    b'.',
+                    pick % if round % 9 == 0 { 2000 } else { 30 },
+                )),
+                _ => hay.extend_from_slice(b"zb\x01"),
+            }
+        }
+        // Every offset of the long literal against a window's end.
+        for shift in 0..2 * long.len() {
+            let mut h = b"qrcp0".repeat(60);
+            h.extend(std::iter::repeat_n(b'.', DENSE_WINDOW - long.len() + shift));
+            h.extend_from_slice(&long);
+            h.extend_from_slice(b"qrcp1");
+            hay.extend_from_slice(&h);
+        }
+        for start in [0, 1, 5, 300] {
+            let hay = &hay[start..];
+            let want: Vec<_> = ac
+                .find_iter(hay)
+                .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+                .collect();
+            let got: Vec<_> = k.find_iter(hay).collect();
+            assert_eq!(got, want);
+        }
     }
 
     /// A member ending inside another's path (`qrcpb` in `qrcpaqrcpbz`) is no
