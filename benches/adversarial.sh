@@ -86,6 +86,7 @@ rep("dollar.sh", b"K=qrcp_live_$B ")
 rep("char-array.c", b"{'q','r','c','p',")
 rep("cut-head.js", b"'qrc'+'p_l'+")
 rep("first-ref.html", b"&#113;")
+rep("bound-use.js", b't="qrcp_live_";r=`${t}`;')
 def sourcemap(name, n):
     p = os.path.join(work, name)
     if not os.path.exists(p):
@@ -119,7 +120,7 @@ ALL="backslash.txt escape-head.txt entity-head.html markdown.md wbr.html zwsp.tx
      template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt
      hex.txt hex-sep.txt codes.js babel.js bound.js fstring.py swift.txt atob.js
      rot13.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt chars.js
-     chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js first-ref.html"
+     chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js first-ref.html bound-use.js"
 for f in ${CASES:-$ALL}; do
     case_row "$f" "$f" plain.js
 done

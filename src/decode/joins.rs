@@ -225,14 +225,11 @@ pub(super) fn var_name_end(data: &[u8], i: usize) -> Option<usize> {
 /// and `["qrcp_live_", "Ab…", o()].join("")`: the pieces joined, starting with the
 /// literal that holds the keyword at `at`.
 pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> {
+    // The last quote before `at` on its line (memchr's SIMD: a file of
+    // candidates with no quote before them read 512 bytes back for each).
     let lo = at.saturating_sub(BEFORE);
-    let open = lo
-        + data[lo..at]
-            .iter()
-            .rposition(|&b| is_quote(b) || b == b'\n')?;
-    if data[open] == b'\n' {
-        return None;
-    }
+    let line = memchr::memrchr(b'\n', &data[lo..at]).map_or(lo, |k| lo + k + 1);
+    let open = line + memchr::memrchr3(b'"', b'\'', b'`', &data[line..at])?;
     // An array literal's first element (`[…].join("")`, `"".join([…])`), or a
     // concat call's first argument (`concat!(…)`, `string.Concat(…)`, SQL's
     // `CONCAT(…)`, `"".concat(…)`).
@@ -447,12 +444,11 @@ fn interpolated_at(data: &[u8], at: usize) -> Option<(u8, Interp)> {
         return None;
     }
     let dollar = brace > 0 && matches!(data[brace - 1], b'$' | b'#');
-    let line = data[..brace]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |n| n + 1)
-        .max(brace.saturating_sub(BEFORE));
-    let Some(quote) = data[line..brace].iter().rposition(|&b| is_quote(b)) else {
+    // The line's start, at most [`BEFORE`] back (a search to the data's start
+    // read a one-line file's whole text before every use of a bound name).
+    let back = brace.saturating_sub(BEFORE);
+    let line = memchr::memrchr(b'\n', &data[back..brace]).map_or(back, |n| back + n + 1);
+    let Some(quote) = memchr::memrchr3(b'"', b'\'', b'`', &data[line..brace]) else {
         return (dollar && data[brace - 1] == b'$').then_some((b'`', Interp::Dollar));
     };
     let quote = line + quote;
