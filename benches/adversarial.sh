@@ -87,6 +87,13 @@ rep("char-array.c", b"{'q','r','c','p',")
 rep("cut-head.js", b"'qrc'+'p_l'+")
 rep("first-ref.html", b"&#113;")
 rep("bound-use.js", b't="qrcp_live_";r=`${t}`;')
+# Distinct names, each bound and used: the definitions index grows per name.
+if not os.path.exists(os.path.join(work, "names.js")):
+    out, n, i = [], 0, 0
+    while n < size:
+        s = f'["qrcp_live_",o{i}()].join("");function o{i}(){{return"x{i}"}}'
+        out.append(s); n += len(s); i += 1
+    open(os.path.join(work, "names.js"), "w").write("".join(out)[:size])
 def sourcemap(name, n):
     p = os.path.join(work, name)
     if not os.path.exists(p):
@@ -120,7 +127,7 @@ ALL="backslash.txt escape-head.txt entity-head.html markdown.md wbr.html zwsp.tx
      template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt
      hex.txt hex-sep.txt codes.js babel.js bound.js fstring.py swift.txt atob.js
      rot13.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt chars.js
-     chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js first-ref.html bound-use.js"
+     chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js first-ref.html bound-use.js names.js"
 for f in ${CASES:-$ALL}; do
     case_row "$f" "$f" plain.js
 done

@@ -4,9 +4,12 @@
 //! dotenv file `B=…` with `K=qrcp_live_$B`). The index of string
 //! literals bound to identifiers is built lazily per 256 KiB chunk, only around
 //! triggers that need it, each chunk at most once per blob (linear), and a lookup
-//! reads a fixed number of entries (never a rescan per candidate).
+//! reads a fixed number of entries (never a rescan per candidate). Candidates
+//! come in offset order, so only the last few chunks are kept: memory is bounded
+//! by the chunk size, not by how many names a file defines.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::OnceLock;
 
 use regex::bytes::Regex;
@@ -19,6 +22,14 @@ const CHUNK: usize = 256 << 10;
 const CONTEXT: usize = 64;
 /// Definitions of one name kept per chunk (minified code reuses short names).
 const PER_NAME: usize = 8;
+/// Chunks kept below the last one indexed. A lookup reads its chunk and the
+/// two beside it; lookups are at most [`USES_WITHIN`] plus a window apart
+/// out of order (candidates come in order; a bound name's uses are ahead of
+/// it), so the chunk a lookup needs is never one dropped.
+const KEPT: usize = 3;
+/// Names whose uses are remembered, past which those searched no further than
+/// the current definition are forgotten (they have nothing left to give).
+const USES_KEPT: usize = 256;
 /// Longest literal bound to a name that is indexed.
 const MAX_LITERAL: usize = 256;
 
@@ -61,10 +72,15 @@ pub const USES_WITHIN: usize = 64 << 10;
 #[derive(Default)]
 pub struct Idents {
     done: Vec<bool>,
-    /// Per name, per chunk: its definitions (looked up by name without
-    /// allocating a key: a file of references looks names up at every one;
-    /// once per lookup, the chunks in order under it).
-    defs: HashMap<Vec<u8>, BTreeMap<usize, Vec<Def>>>,
+    /// Per chunk kept (see [`KEPT`]): its definitions as (the name's hash, the
+    /// name's length, the definition), sorted by hash and place, at most
+    /// [`PER_NAME`] of a name. A map of names to their definitions allocated
+    /// per name: a 16 MB file of distinct names peaked at 180 MB.
+    defs: Vec<Vec<(u64, usize, Def)>>,
+    /// Chunks below this have been dropped.
+    dropped: usize,
+    /// Keyed per process: names are the input's, chosen by whoever wrote it.
+    hasher: RandomState,
     /// Per name: where it is used as a whole identifier (from the last lookup
     /// on), and how far its uses have been searched.
     uses: HashMap<Vec<u8>, (VecDeque<usize>, usize)>,
@@ -78,6 +94,7 @@ impl Idents {
         let n = data.len().div_ceil(CHUNK);
         if self.done.len() < n {
             self.done.resize(n, false);
+            self.defs.resize(n, Vec::new());
         }
         if k >= n || self.done[k] {
             return;
@@ -99,6 +116,7 @@ impl Idents {
         // every definition. A definition belongs to the chunk its name is in.
         let forms: [(&Regex, Parts); 2] =
             [(definition(), parts), (shell_definition(), shell_parts)];
+        let mut found: Vec<(u64, usize, Def)> = Vec::new();
         for (re, read) in forms {
             let mut pos = from;
             while let Some(m) = re.find_at(hay, pos) {
@@ -114,19 +132,32 @@ impl Idents {
                     continue;
                 }
                 let bytes = &hay[name_at..m.start() + name.1];
-                // Looked up before it is copied: most names are seen before.
-                if !self.defs.contains_key(bytes) {
-                    self.defs.insert(bytes.to_vec(), BTreeMap::new());
-                }
-                let Some(per_chunk) = self.defs.get_mut(bytes) else {
-                    continue;
-                };
-                let v = per_chunk.entry(k).or_default();
-                if v.len() < PER_NAME {
-                    let at = m.start();
-                    v.push((at + name.0, at + lit.0, at + lit.1));
-                }
+                let at = m.start();
+                found.push((
+                    self.hasher.hash_one(bytes),
+                    bytes.len(),
+                    (at + name.0, at + lit.0, at + lit.1),
+                ));
             }
+        }
+        // Each form's matches are in order; the first of a name are kept.
+        found.sort_by_key(|&(h, _, d)| (h, d.0));
+        let mut kept: Vec<(u64, usize, Def)> = Vec::with_capacity(found.len());
+        let mut run = 0;
+        for e in found {
+            run = match kept.last() {
+                Some(last) if last.0 == e.0 => run + 1,
+                _ => 0,
+            };
+            if run < PER_NAME {
+                kept.push(e);
+            }
+        }
+        kept.shrink_to_fit();
+        self.defs[k] = kept;
+        while self.dropped + KEPT < k {
+            self.defs[self.dropped] = Vec::new();
+            self.dropped += 1;
         }
     }
 
@@ -139,12 +170,27 @@ impl Idents {
         for kk in ks.into_iter().flatten() {
             self.index_chunk(data, kk);
         }
-        let per_chunk = self.defs.get(name)?;
+        // Hashed only where there is a definition to compare (a file of
+        // references to names it never binds looks one up at every one).
+        let present = |kk: &usize| self.defs.get(*kk).is_some_and(|v| !v.is_empty());
+        if !ks.iter().flatten().any(present) {
+            return None;
+        }
+        let h = self.hasher.hash_one(name);
         for kk in ks.into_iter().flatten() {
-            let Some(v) = per_chunk.get(&kk) else {
+            let Some(v) = self.defs.get(kk) else {
                 continue;
             };
-            for &d in v {
+            let first = v.partition_point(|e| e.0 < h);
+            let same = v[first..].iter().take_while(|e| e.0 == h).filter(|e| {
+                // A byte loop: names are short, and a call to `memcmp` per
+                // definition cost more than the rest of the lookup.
+                e.1 == name.len()
+                    && data
+                        .get(e.2.0..e.2.0 + e.1)
+                        .is_some_and(|n| n.iter().zip(name).all(|(a, b)| a == b))
+            });
+            for &(_, _, d) in same {
                 let key = (d.0 > at, d.0.abs_diff(at), d);
                 if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
                     best = Some(key);
@@ -161,6 +207,9 @@ impl Idents {
     pub fn uses_after(&mut self, data: &[u8], name: &[u8], from: usize, n: usize) -> Vec<usize> {
         let to = (from + USES_WITHIN).min(data.len());
         let budget = (2 * data.len() + USES_WITHIN).saturating_sub(self.use_bytes);
+        if self.uses.len() > USES_KEPT {
+            self.uses.retain(|_, (_, searched)| *searched > from);
+        }
         if !self.uses.contains_key(name) {
             self.uses.insert(name.to_vec(), Default::default());
         }
@@ -352,7 +401,51 @@ mod tests {
         let (s, e) = ix.resolve(&data, b"SHELLNAME", shell).unwrap();
         assert_eq!(&data[s..e], b"two");
         assert!(ix.resolve(&data, b"LLNAME", shell).is_none());
-        assert_eq!(ix.defs[&b"SHELLNAME"[..]].values().flatten().count(), 1);
+        let named = |e: &&(u64, usize, Def)| &data[e.2.0..e.2.0 + e.1] == b"SHELLNAME";
+        assert_eq!(ix.defs.iter().flatten().filter(named).count(), 1);
+    }
+
+    /// A file of distinct names keeps the definitions of the last few chunks
+    /// only, and the uses of the names still ahead: what the index holds does
+    /// not grow with the file. Lookups in order still see their neighbours.
+    #[test]
+    fn the_index_keeps_the_last_chunks_only() {
+        let mut data = Vec::new();
+        let mut i = 0;
+        while data.len() < 12 * CHUNK {
+            data.extend_from_slice(format!("var n{i}=\"v{i}\";n{i}+\"x\";").as_bytes());
+            i += 1;
+        }
+        let mut ix = Idents::default();
+        let mut resolved = 0;
+        for (k, at) in (100..data.len()).step_by(CHUNK / 8).enumerate() {
+            // The last definition before `at`.
+            let s = memchr::memmem::rfind(&data[..at], b"var n").unwrap();
+            let e = s + data[s..].iter().position(|&b| b == b'=').unwrap();
+            let name = data[s + 4..e].to_vec();
+            let (vs, ve) = ix.resolve(&data, &name, at).unwrap();
+            assert_eq!(&data[vs..ve], [b"v", &name[1..]].concat(), "{k}");
+            assert!(!ix.uses_after(&data, &name, ve, 4).is_empty());
+            resolved += 1;
+            let held = ix.defs.iter().filter(|v| !v.is_empty()).count();
+            assert!(held <= KEPT + 2, "{held} chunks held at {at}");
+            assert!(
+                ix.uses.len() <= USES_KEPT + 1,
+                "{} names' uses",
+                ix.uses.len()
+            );
+        }
+        assert!(resolved > 90);
+        let mut ix = Idents::default();
+        for s in memchr::memmem::find_iter(&data, b"var n") {
+            let e = s + data[s..].iter().position(|&b| b == b'=').unwrap();
+            ix.uses_after(&data, &data[s + 4..e], e, 1);
+            assert!(
+                ix.uses.len() <= USES_KEPT + 1,
+                "{} names' uses",
+                ix.uses.len()
+            );
+        }
     }
 
     /// `parts` reads the groups the pattern captures, on every form it matches.
