@@ -225,11 +225,7 @@ pub(super) fn var_name_end(data: &[u8], i: usize) -> Option<usize> {
 /// and `["qrcp_live_", "Ab…", o()].join("")`: the pieces joined, starting with the
 /// literal that holds the keyword at `at`.
 pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> {
-    // The last quote before `at` on its line (memchr's SIMD: a file of
-    // candidates with no quote before them read 512 bytes back for each).
-    let lo = at.saturating_sub(BEFORE);
-    let line = memchr::memrchr(b'\n', &data[lo..at]).map_or(lo, |k| lo + k + 1);
-    let open = line + memchr::memrchr3(b'"', b'\'', b'`', &data[line..at])?;
+    let open = quote_on_line(data, at.saturating_sub(BEFORE), at)?;
     // An array literal's first element (`[…].join("")`, `"".join([…])`), or a
     // concat call's first argument (`concat!(…)`, `string.Concat(…)`, SQL's
     // `CONCAT(…)`, `"".concat(…)`).
@@ -267,6 +263,14 @@ pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Opti
     // One literal joined nowhere here: a name bound to it may be joined where
     // it is used.
     bound_uses(data, open, j.last?, idents)
+}
+
+/// The last quote in `data[lo..at]` with no line break after it: memchr's
+/// SIMD, from `at` back to the nearest quote (a file of candidates with no
+/// quote before them read the whole window a byte at a time at each).
+fn quote_on_line(data: &[u8], lo: usize, at: usize) -> Option<usize> {
+    let q = lo + memchr::memrchr3(b'"', b'\'', b'`', &data[lo..at])?;
+    memchr::memchr(b'\n', &data[q..at]).is_none().then_some(q)
 }
 
 /// Characters in an array, fewest read as a string (a key's prefix alone is
@@ -444,14 +448,11 @@ fn interpolated_at(data: &[u8], at: usize) -> Option<(u8, Interp)> {
         return None;
     }
     let dollar = brace > 0 && matches!(data[brace - 1], b'$' | b'#');
-    // The line's start, at most [`BEFORE`] back (a search to the data's start
-    // read a one-line file's whole text before every use of a bound name).
-    let back = brace.saturating_sub(BEFORE);
-    let line = memchr::memrchr(b'\n', &data[back..brace]).map_or(back, |n| back + n + 1);
-    let Some(quote) = memchr::memrchr3(b'"', b'\'', b'`', &data[line..brace]) else {
+    // At most [`BEFORE`] back (a search to the data's start read a one-line
+    // file's whole text before every use of a bound name).
+    let Some(quote) = quote_on_line(data, brace.saturating_sub(BEFORE), brace) else {
         return (dollar && data[brace - 1] == b'$').then_some((b'`', Interp::Dollar));
     };
-    let quote = line + quote;
     match interp_of(data, quote) {
         Interp::Dollar if dollar => Some((data[quote], Interp::Dollar)),
         Interp::Brace if !dollar => Some((data[quote], Interp::Brace)),
