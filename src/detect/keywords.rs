@@ -35,8 +35,13 @@ pub enum Keywords {
 
 /// Matches this close (bytes from the end of one to the start of the next) are
 /// dense; [`DENSE_RUN`] dense matches in a row switch the search to [`Dense`].
-const DENSE_GAP: usize = 64;
+const DENSE_GAP: usize = 16;
 const DENSE_RUN: u8 = 8;
+/// Dense matches a blob has before its search builds the DFA, unless built:
+/// building it costs about 16 million instructions (5 ms), about what Teddy's
+/// restarts cost over 100,000 dense matches. A file with a few runs of `\u00…`
+/// escapes never pays it.
+const DENSE_BUILD: u32 = 100_000;
 /// Bytes one dense search may start a match in: past them without a match it
 /// hands back to Teddy, so a dense stretch followed by plain text costs at most
 /// this many bytes at the automaton's speed.
@@ -61,6 +66,10 @@ impl Dense {
             longest: words.iter().map(|w| w.len()).max().unwrap_or(0),
             dfa: OnceLock::new(),
         }
+    }
+
+    fn built(&self) -> bool {
+        self.dfa.get().is_some()
     }
 
     fn dfa(&self) -> Option<&dfa::DFA> {
@@ -345,6 +354,7 @@ impl Keywords {
                 data,
                 pos: 0,
                 run: 0,
+                seen: 0,
             },
             Keywords::Automaton(ac) => Matches::Automaton(ac.find_iter(data)),
         }
@@ -456,6 +466,8 @@ pub enum Matches<'a> {
         pos: usize,
         /// Dense matches in a row (see [`DENSE_RUN`]).
         run: u8,
+        /// Matches found in a dense run so far (see [`DENSE_BUILD`]).
+        seen: u32,
     },
     Automaton(aho_corasick::FindIter<'a, 'a>),
 }
@@ -475,11 +487,13 @@ impl Iterator for Matches<'_> {
                 data,
                 pos,
                 run,
+                seen,
             } => {
                 let data: &[u8] = data;
                 while *pos < data.len() {
                     let from = *pos;
                     if *run >= DENSE_RUN
+                        && (*seen >= DENSE_BUILD || dense.built())
                         && let Some((m, next)) = dense.find(data, from)
                     {
                         *pos = next;
@@ -501,6 +515,9 @@ impl Iterator for Matches<'_> {
                         true => run.saturating_add(1),
                         false => 0,
                     };
+                    if *run >= DENSE_RUN {
+                        *seen = seen.saturating_add(1);
+                    }
                     match &slots[m.pattern().as_usize()] {
                         Slot::One(i) => {
                             *pos = m.end();
@@ -575,7 +592,11 @@ mod tests {
         words.push(b"_tail".to_vec());
         let refs: Vec<&[u8]> = words.iter().map(|w| w.as_slice()).collect();
         let k = Keywords::new(&refs).unwrap();
-        assert!(matches!(k, Keywords::Grouped { .. }));
+        let Keywords::Grouped { dense, .. } = &k else {
+            panic!("a grouped search");
+        };
+        // Built: dense runs use it at once, not after DENSE_BUILD matches.
+        assert!(dense.dfa().is_some());
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .build(&refs)
@@ -652,6 +673,10 @@ mod tests {
                 .collect();
             let refs: Vec<&[u8]> = words.iter().map(|w| w.as_slice()).collect();
             let k = Keywords::new(&refs).unwrap();
+            // Half the cases with the dense runs' DFA built (used at once).
+            if let Keywords::Grouped { dense, .. } = &k && picks.len() % 2 == 0 {
+                dense.dfa();
+            }
             let ac = AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(&refs).unwrap();
             let pieces: [&[u8]; 14] = [b"qrcp_live_", b"qrcp", b"qrc", b"q", b"qrcpa0", b"qrcpz3",
                 b".env", b"QRCP", b"cXJjcF9", b"%71%72", b"qrcpaqrcpb", b"x", b"          ", b"qrcp_"];
