@@ -811,6 +811,30 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "escape",
         ),
+        (
+            // Visual Basic's line continuation, after the operator.
+            "conf/Continued.vb",
+            format!(
+                "Module Keys\n    Dim Key = \"{}\" & _\n        \"{}\"\nEnd Module\n",
+                &k[71][..12],
+                &k[71][12..]
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
+        (
+            // ... and before it, the operator starting the next line.
+            "conf/Before.vb",
+            format!(
+                "Public Const Key As String = \"{}\" _\r\n    + \"{}\"\r\n",
+                &k[72][..15],
+                &k[72][15..]
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
     ]
 }
 
@@ -895,7 +919,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..71).map(|_| live_key()).collect()
+    (0..73).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -503,14 +503,10 @@ fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
             _ => return None,
         }
     }
-    // A line continuation (Python, C, shell): the next line goes on.
-    while data.get(s) == Some(&b'\\') {
-        let eol = match data.get(s + 1..s + 3) {
-            Some([b'\r', b'\n']) => s + 3,
-            Some([b'\n', ..]) => s + 2,
-            _ => break,
-        };
-        s = skip_blank(data, eol, true);
+    // A line continuation (Python, C, shell; Visual Basic's ` _`): the next
+    // line goes on.
+    while let Some(next) = continuation(data, s) {
+        s = next;
     }
     let rest = data.get(s..)?;
     // Babel's `.concat(`; a string builder's `.append(` (Java, C#, Kotlin).
@@ -521,9 +517,17 @@ fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
         *call = true;
         return Some(skip_blank(data, s + m.len(), true));
     }
+    // Past an operator: blanks, line breaks, Visual Basic's ` _` and its line.
+    let operand = |i: usize| {
+        let mut i = skip_blank(data, i, true);
+        while let Some(next) = continuation(data, i) {
+            i = next;
+        }
+        i
+    };
     match *rest.first()? {
         b'"' | b'\'' => return Some(s),
-        b'+' => return Some(skip_blank(data, s + 1, true)),
+        b'+' => return Some(operand(s + 1)),
         _ => {}
     }
     if rest.starts_with(b"&&") {
@@ -532,8 +536,31 @@ fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
     let op = [&b".."[..], b".", b"||", b"<<", b"&"]
         .into_iter()
         .find(|op| rest.starts_with(op))?;
-    let next = skip_blank(data, s + op.len(), true);
+    let next = operand(s + op.len());
     data.get(next).is_some_and(|&b| is_quote(b)).then_some(next)
+}
+
+/// A line continuation at `data[i]`: `\` (Python, C, shell) or Visual Basic's
+/// `_`, then the line's end; where the next line's text starts.
+fn continuation(data: &[u8], i: usize) -> Option<usize> {
+    let mut j = match data.get(i)? {
+        b'\\' => i + 1,
+        // `_` alone at a line's end: a name that ends there (`"a" + _`) has
+        // `_` after an identifier byte, not after a blank.
+        b'_' if i > 0 && matches!(data[i - 1], b' ' | b'\t') => {
+            i + 1
+                + data[i + 1..]
+                    .iter()
+                    .take(MAX_GAP)
+                    .take_while(|&&b| b == b' ' || b == b'\t')
+                    .count()
+        }
+        _ => return None,
+    };
+    if data.get(j) == Some(&b'\r') {
+        j += 1;
+    }
+    (data.get(j) == Some(&b'\n')).then(|| skip_blank(data, j + 1, true))
 }
 
 /// After an array's last element at `i`: `].join("")` (or `''`, ` `` `), its end.
