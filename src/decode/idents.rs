@@ -8,7 +8,6 @@
 //! come in offset order, so only the last few chunks are kept: memory is bounded
 //! by the chunk size, not by how many names a file defines.
 
-use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::OnceLock;
 
@@ -27,9 +26,8 @@ const PER_NAME: usize = 8;
 /// out of order (candidates come in order; a bound name's uses are ahead of
 /// it), so the chunk a lookup needs is never one dropped.
 const KEPT: usize = 3;
-/// Names whose uses are remembered, past which those searched no further than
-/// the current definition are forgotten (they have nothing left to give).
-const USES_KEPT: usize = 256;
+/// Longest identifier whose uses are indexed (names are read up to 128 bytes).
+const MAX_NAME: usize = 128;
 /// Longest literal bound to a name that is indexed.
 const MAX_LITERAL: usize = 256;
 
@@ -81,12 +79,13 @@ pub struct Idents {
     dropped: usize,
     /// Keyed per process: names are the input's, chosen by whoever wrote it.
     hasher: RandomState,
-    /// Per name: where it is used as a whole identifier (from the last lookup
-    /// on), and how far its uses have been searched.
-    uses: HashMap<Vec<u8>, (VecDeque<usize>, usize)>,
-    /// Bytes the searches for uses have read in this blob: at most twice its
-    /// length plus [`USES_WITHIN`], so that a file of definitions stays linear.
-    use_bytes: usize,
+    /// Per chunk whose identifiers were read: every whole identifier that
+    /// starts in it (not a member, after a `.`), as (its hash, its length,
+    /// where), sorted by hash and place. Searching each bound name's uses with
+    /// its own pass read 64 KiB per distinct name, which a budget had to cap:
+    /// past 2,000 distinct bound names a file's later uses were not searched,
+    /// and a key joined there was missed without a word.
+    uses: Vec<Option<Vec<(u64, usize, usize)>>>,
 }
 
 impl Idents {
@@ -155,10 +154,55 @@ impl Idents {
         }
         kept.shrink_to_fit();
         self.defs[k] = kept;
+        self.drop_below(k);
+    }
+
+    /// Drops what is kept of chunks more than [`KEPT`] below `k`, the last
+    /// chunk indexed (their `done` stays set: they are not read again).
+    fn drop_below(&mut self, k: usize) {
         while self.dropped + KEPT < k {
-            self.defs[self.dropped] = Vec::new();
+            if let Some(d) = self.defs.get_mut(self.dropped) {
+                *d = Vec::new();
+            }
+            if let Some(u) = self.uses.get_mut(self.dropped) {
+                *u = Some(Vec::new());
+            }
             self.dropped += 1;
         }
+    }
+
+    /// The whole identifiers that start in chunk `k` ([`Idents::uses`]): one
+    /// pass over its bytes, once per blob.
+    fn index_uses(&mut self, data: &[u8], k: usize) {
+        let n = data.len().div_ceil(CHUNK);
+        if self.uses.len() < n {
+            self.uses.resize(n, None);
+        }
+        if k >= n || self.uses[k].is_some() {
+            return;
+        }
+        let lo = k * CHUNK;
+        let hi = ((k + 1) * CHUNK).min(data.len());
+        let mut found = Vec::new();
+        let mut i = lo;
+        // An identifier running in from the chunk before is that chunk's.
+        if lo > 0 && is_ident_byte(data[lo - 1]) {
+            i += data[lo..].iter().take_while(|&&b| is_ident_byte(b)).count();
+        }
+        while i < hi {
+            if !is_ident_byte(data[i]) {
+                i += 1;
+                continue;
+            }
+            let len = data[i..].iter().take_while(|&&b| is_ident_byte(b)).count();
+            if len <= MAX_NAME && !(i > 0 && data[i - 1] == b'.') {
+                found.push((self.hasher.hash_one(&data[i..i + len]), len, i));
+            }
+            i += len;
+        }
+        found.sort_unstable_by_key(|&(h, _, at)| (h, at));
+        self.uses[k] = Some(found);
+        self.drop_below(k);
     }
 
     /// The literal bound to `name` nearest to `at` (a definition before `at`
@@ -201,50 +245,31 @@ impl Idents {
     }
 
     /// Where `name` is used as a whole identifier (not a member, not part of a
-    /// longer name) in `data[from..from + USES_WITHIN]`: the first `n`. Each
-    /// name's uses are searched once however many definitions ask (bytes already
-    /// searched are not read again).
+    /// longer name) in `data[from..from + USES_WITHIN]`: the first `n`, read
+    /// from the index of the chunks there ([`Idents::uses`]).
     pub fn uses_after(&mut self, data: &[u8], name: &[u8], from: usize, n: usize) -> Vec<usize> {
         let to = (from + USES_WITHIN).min(data.len());
-        let budget = (2 * data.len() + USES_WITHIN).saturating_sub(self.use_bytes);
-        if self.uses.len() > USES_KEPT {
-            self.uses.retain(|_, (_, searched)| *searched > from);
+        let mut found = Vec::new();
+        if from >= to {
+            return found;
         }
-        if !self.uses.contains_key(name) {
-            self.uses.insert(name.to_vec(), Default::default());
-        }
-        let Some((found, searched)) = self.uses.get_mut(name) else {
-            return Vec::new();
-        };
-        let start = (*searched).max(from);
-        let end = to.min(start.saturating_add(budget));
-        if start < end {
-            self.use_bytes += end - start;
-            let hay = &data[start..(end + name.len()).min(data.len())];
-            for k in memchr::memmem::find_iter(hay, name) {
-                let at = start + k;
-                if at >= end {
-                    break;
-                }
-                let before = at.checked_sub(1).map(|i| data[i]);
-                let after = data.get(at + name.len()).copied();
-                if !before.is_some_and(|b| is_ident_byte(b) || b == b'.')
-                    && !after.is_some_and(is_ident_byte)
-                {
-                    found.push_back(at);
-                }
+        let h = self.hasher.hash_one(name);
+        for k in from / CHUNK..=(to - 1) / CHUNK {
+            self.index_uses(data, k);
+            let Some(Some(v)) = self.uses.get(k) else {
+                continue;
+            };
+            let first = v.partition_point(|e| (e.0, e.2) < (h, from));
+            let same = v[first..]
+                .iter()
+                .take_while(|e| e.0 == h && e.2 < to)
+                .filter(|e| e.1 == name.len() && data[e.2..e.2 + e.1] == *name);
+            found.extend(same.map(|e| e.2).take(n - found.len()));
+            if found.len() == n {
+                break;
             }
-            *searched = end;
         }
-        // Definitions come in order: uses before this one are not asked again.
-        let past = found.partition_point(|&u| u < from);
-        found.drain(..past);
         found
-            .iter()
-            .copied()
-            .take_while(|&u| u < to)
-            .take(n)
-            .collect()
     }
 }
 
@@ -405,9 +430,10 @@ mod tests {
         assert_eq!(ix.defs.iter().flatten().filter(named).count(), 1);
     }
 
-    /// A file of distinct names keeps the definitions of the last few chunks
-    /// only, and the uses of the names still ahead: what the index holds does
-    /// not grow with the file. Lookups in order still see their neighbours.
+    /// A file of distinct names keeps the definitions and the identifiers of
+    /// the last few chunks only: what the index holds does not grow with the
+    /// file. Lookups in order still see their neighbours, and every name's
+    /// uses are found, the last ones too.
     #[test]
     fn the_index_keeps_the_last_chunks_only() {
         let mut data = Vec::new();
@@ -429,22 +455,24 @@ mod tests {
             resolved += 1;
             let held = ix.defs.iter().filter(|v| !v.is_empty()).count();
             assert!(held <= KEPT + 2, "{held} chunks held at {at}");
-            assert!(
-                ix.uses.len() <= USES_KEPT + 1,
-                "{} names' uses",
-                ix.uses.len()
-            );
+            let read = |u: &&Option<Vec<_>>| u.as_ref().is_some_and(|v| !v.is_empty());
+            let held = ix.uses.iter().filter(read).count();
+            assert!(held <= KEPT + 2, "{held} chunks' identifiers held at {at}");
         }
         assert!(resolved > 90);
         let mut ix = Idents::default();
         for s in memchr::memmem::find_iter(&data, b"var n") {
             let e = s + data[s..].iter().position(|&b| b == b'=').unwrap();
-            ix.uses_after(&data, &data[s + 4..e], e, 1);
-            assert!(
-                ix.uses.len() <= USES_KEPT + 1,
-                "{} names' uses",
-                ix.uses.len()
+            let name = &data[s + 4..e];
+            let uses = ix.uses_after(&data, name, e, 2);
+            // Its use after the definition; `n1` is not a use of `n12`'s.
+            assert_eq!(uses.len(), 1, "{}", String::from_utf8_lossy(name));
+            assert_eq!(
+                &data[uses[0] - 1..uses[0] + name.len() + 1],
+                [b";", name, b"+"].concat()
             );
+            let read = |u: &&Option<Vec<_>>| u.as_ref().is_some_and(|v| !v.is_empty());
+            assert!(ix.uses.iter().filter(read).count() <= KEPT + 2);
         }
     }
 
