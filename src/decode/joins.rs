@@ -505,9 +505,7 @@ fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
     }
     // A line continuation (Python, C, shell; Visual Basic's ` _`): the next
     // line goes on.
-    while let Some(next) = continuation(data, s) {
-        s = next;
-    }
+    s = past_continuations(data, s);
     let rest = data.get(s..)?;
     // Babel's `.concat(`; a string builder's `.append(` (Java, C#, Kotlin).
     if let Some(m) = [&b".concat("[..], b".append("]
@@ -518,13 +516,7 @@ fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
         return Some(skip_blank(data, s + m.len(), true));
     }
     // Past an operator: blanks, line breaks, Visual Basic's ` _` and its line.
-    let operand = |i: usize| {
-        let mut i = skip_blank(data, i, true);
-        while let Some(next) = continuation(data, i) {
-            i = next;
-        }
-        i
-    };
+    let operand = |i: usize| past_continuations(data, skip_blank(data, i, true));
     match *rest.first()? {
         b'"' | b'\'' => return Some(s),
         b'+' => return Some(operand(s + 1)),
@@ -540,6 +532,14 @@ fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
     data.get(next).is_some_and(|&b| is_quote(b)).then_some(next)
 }
 
+/// Where the text goes on past the line continuations at `data[i]`.
+fn past_continuations(data: &[u8], mut i: usize) -> usize {
+    while let Some(next) = continuation(data, i) {
+        i = next;
+    }
+    i
+}
+
 /// A line continuation at `data[i]`: `\` (Python, C, shell) or Visual Basic's
 /// `_`, then the line's end; where the next line's text starts.
 fn continuation(data: &[u8], i: usize) -> Option<usize> {
@@ -547,14 +547,7 @@ fn continuation(data: &[u8], i: usize) -> Option<usize> {
         b'\\' => i + 1,
         // `_` alone at a line's end: a name that ends there (`"a" + _`) has
         // `_` after an identifier byte, not after a blank.
-        b'_' if i > 0 && matches!(data[i - 1], b' ' | b'\t') => {
-            i + 1
-                + data[i + 1..]
-                    .iter()
-                    .take(MAX_GAP)
-                    .take_while(|&&b| b == b' ' || b == b'\t')
-                    .count()
-        }
+        b'_' if i > 0 && matches!(data[i - 1], b' ' | b'\t') => skip_blank(data, i + 1, false),
         _ => return None,
     };
     if data.get(j) == Some(&b'\r') {
