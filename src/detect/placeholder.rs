@@ -72,7 +72,7 @@ fn has_word(body: &[u8], word: &[u8]) -> bool {
         }
         let one_case = w == word
             || w.iter().all(u8::is_ascii_uppercase) && w.eq_ignore_ascii_case(word)
-            || w[0] == word[0].to_ascii_uppercase() && w[1..] == word[1..];
+            || w[0] == upper && w[1..] == word[1..];
         one_case && (n > 4 || edge(at) || edge(at + n))
     })
 }
