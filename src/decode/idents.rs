@@ -8,7 +8,7 @@
 //! come in offset order, so only the last few chunks are kept: memory is bounded
 //! by the chunk size, not by how many names a file defines.
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
 use regex::bytes::Regex;
@@ -78,7 +78,10 @@ pub struct Idents {
     /// Chunks below this have been dropped.
     dropped: usize,
     /// Keyed per process: names are the input's, chosen by whoever wrote it.
-    hasher: RandomState,
+    /// foldhash rather than std's SipHash: a chunk's every identifier is
+    /// hashed, and SipHash's 200 instructions a short name were an eighth of
+    /// a file of bound names' scan.
+    hasher: foldhash::fast::RandomState,
     /// Per chunk whose identifiers were read: every whole identifier that
     /// starts in it (not a member, after a `.`), as (its hash, its length,
     /// where), sorted by hash and place. Searching each bound name's uses with
@@ -200,8 +203,7 @@ impl Idents {
             }
             i += len;
         }
-        found.sort_unstable_by_key(|&(h, _, at)| (h, at));
-        self.uses[k] = Some(found);
+        self.uses[k] = Some(by_hash(found));
         self.drop_below(k);
     }
 
@@ -271,6 +273,47 @@ impl Idents {
         }
         found
     }
+}
+
+/// `found` (in place order) sorted by hash and place, as a sort by both would
+/// but in linear time: a stable counting sort on the hash's top bits, about
+/// one or two buckets an entry, then each bucket of more than one by hash (stable,
+/// so places stay in order; a name used thousands of times is one run, which
+/// the sort sees as sorted). A comparison sort of a chunk's identifiers was a
+/// fifth of a file of bound names' scan.
+fn by_hash(found: Vec<(u64, usize, usize)>) -> Vec<(u64, usize, usize)> {
+    let n = found.len();
+    if n < 2 {
+        return found;
+    }
+    // 2^bits buckets, more than n and at most 2n (a chunk holds at most 128 Ki
+    // identifiers: the counts fit u32).
+    let bits = usize::BITS - n.leading_zeros();
+    let bucket = |h: u64| (h >> (u64::BITS - bits)) as usize;
+    let mut next = vec![0u32; 1 << bits];
+    for e in &found {
+        next[bucket(e.0)] += 1;
+    }
+    let mut sum = 0;
+    for c in next.iter_mut() {
+        (*c, sum) = (sum, sum + *c);
+    }
+    let mut out = vec![(0, 0, 0); n];
+    for e in found {
+        let b = bucket(e.0);
+        out[next[b] as usize] = e;
+        next[b] += 1;
+    }
+    // Each bucket's end is now in `next`.
+    let mut lo = 0;
+    for &hi in &next {
+        let hi = hi as usize;
+        if hi - lo > 1 {
+            out[lo..hi].sort_by_key(|e| e.0);
+        }
+        lo = hi;
+    }
+    out
 }
 
 /// Where the name and the literal's contents are in a match of [`definition`]
@@ -428,6 +471,28 @@ mod tests {
         assert!(ix.resolve(&data, b"LLNAME", shell).is_none());
         let named = |e: &&(u64, usize, Def)| &data[e.2.0..e.2.0 + e.1] == b"SHELLNAME";
         assert_eq!(ix.defs.iter().flatten().filter(named).count(), 1);
+    }
+
+    proptest::proptest! {
+        /// The bucketed sort orders as a sort by hash and place does: hashes
+        /// drawn from a few values (runs of one name, collisions in the top
+        /// bits) or from all, places ascending as the index appends them.
+        #[test]
+        fn by_hash_sorts_as_a_comparison_sort_does(
+            picks in proptest::collection::vec((0u64..8, proptest::bool::ANY, 0u64..u64::MAX), 0..3000),
+        ) {
+            let found: Vec<(u64, usize, usize)> = picks
+                .iter()
+                .enumerate()
+                .map(|(at, &(few, spread, any))| {
+                    let h = if spread { any } else { few };
+                    (h, at % 7, at)
+                })
+                .collect();
+            let mut want = found.clone();
+            want.sort_unstable_by_key(|&(h, _, at)| (h, at));
+            proptest::prop_assert_eq!(by_hash(found), want);
+        }
     }
 
     /// A file of distinct names keeps the definitions and the identifiers of
