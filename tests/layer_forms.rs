@@ -22,7 +22,8 @@
 //! the prefix too (`'qrc'+'p_l'+…`, as javascript-obfuscator's `splitStrings`
 //! cuts every string), and base64 escaped whole (`\x63\x58…`, `\u0063…`,
 //! `&#99;…`, hex digits), and a key whose first character is a reference
-//! and the rest a mix (`&#113;&#x72;c&#112;…`). Every key is generated at test time and must never
+//! and the rest a mix (`&#113;&#x72;c&#112;…`), or in a long or padded form
+//! (`&#x0071;`, `&#0113;`, `\U00000071`, `%u0071`). Every key is generated at test time and must never
 //! appear in the output.
 
 use std::process::Output;
@@ -835,6 +836,57 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "concatenation",
         ),
+        (
+            // Hex references padded to four digits, as some encoders write
+            // every character.
+            "web/padded.html",
+            format!(
+                "<p>\n<b>{}</b></p>\n",
+                k[73]
+                    .bytes()
+                    .map(|c| format!("&#x{c:04X};"))
+                    .collect::<String>()
+            )
+            .into_bytes(),
+            2,
+            "escape",
+        ),
+        (
+            // Decimal references padded, the first character's only.
+            "web/padded-decimal.html",
+            format!("<p>&#{:04};{}</p>\n", k[74].as_bytes()[0], &k[74][1..]).into_bytes(),
+            1,
+            "escape",
+        ),
+        (
+            // Python's eight-digit escape, the start of the key only.
+            "conf/long_escape.py",
+            format!(
+                "KEY = \"{}{}\"\n",
+                k[75][..6]
+                    .chars()
+                    .map(|c| format!("\\U{:08x}", c as u32))
+                    .collect::<String>(),
+                &k[75][6..]
+            )
+            .into_bytes(),
+            1,
+            "escape",
+        ),
+        (
+            // `%u` escapes, which JavaScript's `unescape` reads.
+            "web/unescape.js",
+            format!(
+                "var k = unescape(\"{}\");\n",
+                k[76]
+                    .chars()
+                    .map(|c| format!("%u{:04X}", c as u32))
+                    .collect::<String>()
+            )
+            .into_bytes(),
+            1,
+            "percent",
+        ),
     ]
 }
 
@@ -919,7 +971,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..73).map(|_| live_key()).collect()
+    (0..77).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -306,6 +306,17 @@ fn hex_escapes(data: &[u8], at: usize, layer: Layer) -> Option<Region> {
                 i += 3;
                 continue;
             }
+            // JavaScript's `escape` of a character past U+00FF, `%u0071`, which
+            // `unescape` reads for any character.
+            if !soft_breaks
+                && data.get(i + 1) == Some(&b'u')
+                && let Some((v, 4)) = hex_run(data, i + 2, 4, limit)
+                && let Some(c) = char::from_u32(v)
+            {
+                r.push_char(c, i);
+                i += 6;
+                continue;
+            }
         }
         r.push(data[i], i);
         i += 1;

@@ -501,8 +501,27 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
                 .collect(),
         );
     }
+    // The first character in a long or padded spelling, whatever follows:
+    // `&#x0071;`, `&#0113;` (an encoder that pads references), Python's
+    // `\U00000071`, and `%u0071` (`unescape` reads it; obfuscators write it).
+    for &kw in &keywords {
+        groups.push(
+            LONG_FIRST
+                .iter()
+                .map(|(form, layer)| trigger(form.spell(&kw[..1], b""), *layer, 0))
+                .collect(),
+        );
+    }
     groups
 }
+
+/// The long and padded spellings of one character ([`extra_forms`]' last group).
+const LONG_FIRST: [(Spelling, Layer); 4] = [
+    (Spelling::new(b"&#x", 16, 4, false, b";"), Layer::Escape),
+    (Spelling::new(b"&#", 10, 4, false, b";"), Layer::Escape),
+    (Spelling::new(b"\\U", 16, 8, false, b""), Layer::Escape),
+    (Spelling::new(b"%u", 16, 4, false, b""), Layer::Percent),
+];
 
 /// The concatenation triggers of `kw` cut inside its first four characters,
 /// as javascript-obfuscator's `splitStrings` cuts every string

@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"FZGG7863q\',\nC4TD&#70q\" +eGNtqr\' q\', JTcxdepcqr\"+q\x00r\x00evildatatsetUEsDFyY3q\' +Z5WTlNzEq\",\"cQByqrc\'q\", (0x7\\u00NYSmhjbU\\x4671-7KLUvEAcg4Y21QlpoY1hK\\16171 7cXJjqrc\"(113QRCO\\u{7GeVkxcmN\\x7171724LSMU3MS6358q\'+\'RnlZ&#11q\"+\"jWEpQRCPq\",\nH4sI\\x63qr\'+q\x00\x00\x000x7171:7xAHI&#x74679q\',\'JRXA&#99113,YXEYqr\" %71%/Td6qrcpQ\x00R\x00Q\x00\x00\x00DATAData";
+pub const BYTES: &[u8] = b"GeVkH4sIq\',\n\\161RnlZq\'+\'eGNtqrc\"q\', Qlpo&#70qr\" evildepcdatatsetZ5WTEAcgq\",\n(113hjbUq\' +cQByqrc\'q\", &#x7UEsDqr\' 7172\\u{70x71KLUvNYSmY1hKxAHI4Y21lNzE71-7q\x00\x00\x00q\" +/Td6&#11U3MSQRCP\\u00\\x63cXJj\\x71C4TD(0x7xcmNFyY3FZGG113,jWEpq\"+\"q\",\"&#x0&#99qr\'+%u00786371:7\\x464LSMJTcxQRCO%71%JRXA71 7YXEYqr\"+q\',\'&#016358q\x00r\x004679qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 79] = [
+pub const HEADS: [(u16, u8); 83] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -89,4 +89,8 @@ pub const HEADS: [(u16, u8); 79] = [
     (304, 4),
     (308, 4),
     (312, 4),
+    (316, 4),
+    (320, 4),
+    (324, 4),
+    (328, 4),
 ];
