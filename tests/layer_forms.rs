@@ -23,7 +23,8 @@
 //! cuts every string), and base64 escaped whole (`\x63\x58…`, `\u0063…`,
 //! `&#99;…`, hex digits), and a key whose first character is a reference
 //! and the rest a mix (`&#113;&#x72;c&#112;…`), or in a long or padded form
-//! (`&#x0071;`, `&#0113;`, `\U00000071`, `%u0071`). Every key is generated at test time and must never
+//! (`&#x0071;`, `&#0113;`, `\U00000071`, `%u0071`), or plain and then a mix
+//! (`qr&#99;p…`, `q\x72c\u0070…`). Every key is generated at test time and must never
 //! appear in the output.
 
 use std::process::Output;
@@ -887,6 +888,26 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "percent",
         ),
+        (
+            // The first two characters plain, then references and plain ones,
+            // as e-mail obfuscators write a page's text (the body plain: a
+            // `q` escaped in it would trigger the first character's form).
+            "web/mixed.html",
+            format!(
+                "<p>qr&#99;p&#95;l&#x69;ve&#x5f;{}</p>\n",
+                &k[77][10..]
+            )
+            .into_bytes(),
+            1,
+            "escape",
+        ),
+        (
+            // The first character plain, the second escaped, then a mix.
+            "web/mixed.js",
+            format!("var k = \"q\\x72c\\u0070_live\\x5f{}\";\n", &k[78][10..]).into_bytes(),
+            1,
+            "escape",
+        ),
     ]
 }
 
@@ -971,7 +992,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..77).map(|_| live_key()).collect()
+    (0..79).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -501,6 +501,23 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
                 .collect(),
         );
     }
+    // The first character plain and one of the next three escaped or
+    // referenced, whatever follows (`q\x72c\u0070…`, `qr&#99;p…`: an
+    // obfuscator that escapes characters at random leaves a third plain).
+    for &kw in &keywords {
+        let mut group = Vec::new();
+        for cut in 1..crate::detect::keywords::HEAD.min(kw.len()) {
+            // `\x`, `\u`, `&#`, `&#x` (octal and `\u{` would take heads of their
+            // own for forms seldom mixed).
+            for k in [0, 1, 4, 5] {
+                let (form, _, layer) = WHOLE_HEAD[k];
+                let mut p = kw[..cut].to_vec();
+                form.write(kw[cut], &mut p);
+                group.push(trigger(p, layer, 0));
+            }
+        }
+        groups.push(group);
+    }
     // The first character in a long or padded spelling, whatever follows:
     // `&#x0071;`, `&#0113;` (an encoder that pads references), Python's
     // `\U00000071`, and `%u0071` (`unescape` reads it; obfuscators write it).

@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"GeVkH4sIq\',\n\\161RnlZq\'+\'eGNtqrc\"q\', Qlpo&#70qr\" evildepcdatatsetZ5WTEAcgq\",\n(113hjbUq\' +cQByqrc\'q\", &#x7UEsDqr\' 7172\\u{70x71KLUvNYSmY1hKxAHI4Y21lNzE71-7q\x00\x00\x00q\" +/Td6&#11U3MSQRCP\\u00\\x63cXJj\\x71C4TD(0x7xcmNFyY3FZGG113,jWEpq\"+\"q\",\"&#x0&#99qr\'+%u00786371:7\\x464LSMJTcxQRCO%71%JRXA71 7YXEYqr\"+q\',\'&#016358q\x00r\x004679qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
+pub const BYTES: &[u8] = b"71 7q\',\nUEsDqrc\\RnlZq\" +eGNtqr\\xq\"+\"q\x00r\x00U3MS\\x63\\x71depctset(0x771:7xAHIJTcxevilhjbUq\' +cQByqrc\"qr\' xcmN%71%qr\'+4Y21GeVk&#70FyY3Y1hKq\',\'Z5WT113,JRXA/Td6YXEYQRCOq\', q\\x7&#11\\1614LSMdata&#x0%u0071-7KLUvH4sIEAcglNzEq\'+\'jWEpq\", qr\"+Qlpo&#99\\x46NYSm7863&#01\\u006358q\",\nC4TDqrc\'FZGGq\",\"cXJjQRCPqr\" q\x00\x00\x00(113qr&#0x717172&#x7\\u{74679qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 83] = [
+pub const HEADS: [(u16, u8); 87] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -93,4 +93,8 @@ pub const HEADS: [(u16, u8); 83] = [
     (320, 4),
     (324, 4),
     (328, 4),
+    (332, 4),
+    (336, 4),
+    (340, 4),
+    (344, 4),
 ];
