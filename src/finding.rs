@@ -171,6 +171,10 @@ pub enum Encoding {
     /// Base32 (RFC 4648, upper-case: `OFZGG4C7NRUXMZK7…`).
     #[serde(rename = "base32")]
     Base32,
+    /// Base85, RFC 1924's alphabet or Ascii85 (Python's `b85encode`,
+    /// `a85encode`).
+    #[serde(rename = "base85")]
+    Base85,
 }
 
 impl Encoding {
@@ -190,6 +194,7 @@ impl Encoding {
             Encoding::Rot13 => "ROT13",
             Encoding::Reversed => "text written backwards",
             Encoding::Base32 => "base32",
+            Encoding::Base85 => "base85",
         }
     }
 }

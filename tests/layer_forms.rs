@@ -24,7 +24,8 @@
 //! `&#99;…`, hex digits), and a key whose first character is a reference
 //! and the rest a mix (`&#113;&#x72;c&#112;…`), or in a long or padded form
 //! (`&#x0071;`, `&#0113;`, `\U00000071`, `%u0071`), or plain and then a mix
-//! (`qr&#99;p…`, `q\x72c\u0070…`). Every key is generated at test time and must never
+//! (`qr&#99;p…`, `q\x72c\u0070…`), and base85 (Python's `b85encode`, Ascii85).
+//! Every key is generated at test time and must never
 //! appear in the output.
 
 use std::process::Output;
@@ -908,7 +909,54 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "escape",
         ),
+        (
+            // Python's `b85encode`, the key a byte into a group.
+            "conf/blob85.py",
+            format!(
+                "import base64\nKEY = base64.b85decode(b\"{}\")\n",
+                base85(format!("k{}", k[79]).as_bytes(), false)
+            )
+            .into_bytes(),
+            2,
+            "base85",
+        ),
+        (
+            // Ascii85 as PostScript and PDF wrap it (`<~…~>`), three bytes in.
+            "docs/key.ps",
+            format!(
+                "%!PS\n% key\n<~{}~>\n",
+                base85(format!("k: {}\n", k[80]).as_bytes(), true)
+            )
+            .into_bytes(),
+            3,
+            "base85",
+        ),
     ]
+}
+
+/// `b` in base85 as Python's `b85encode` (RFC 1924's alphabet) or `a85encode`
+/// (`ascii`) write it: a last partial group as the characters its bytes need.
+fn base85(b: &[u8], ascii: bool) -> String {
+    const RFC1924: &[u8] =
+        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
+    let mut out = String::new();
+    for chunk in b.chunks(4) {
+        let mut g = [0u8; 4];
+        g[..chunk.len()].copy_from_slice(chunk);
+        let mut n = u32::from_be_bytes(g);
+        let mut digits = [0u8; 5];
+        for d in digits.iter_mut().rev() {
+            let v = (n % 85) as u8;
+            *d = if ascii {
+                b'!' + v
+            } else {
+                RFC1924[usize::from(v)]
+            };
+            n /= 85;
+        }
+        out.extend(digits[..chunk.len() + 1].iter().map(|&c| c as char));
+    }
+    out
 }
 
 /// `s` cut into pieces of `width` characters, each quoted with `q`, joined by
@@ -992,7 +1040,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..79).map(|_| live_key()).collect()
+    (0..81).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -44,6 +44,8 @@ pub enum Decoder {
     Rot13,
     Reversed,
     Base32,
+    Base85,
+    Ascii85,
 }
 
 impl Decoder {
@@ -89,6 +91,7 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
         Layer::Rot13 => &[Decoder::Rot13],
         Layer::Reversed => &[Decoder::Reversed],
         Layer::Base32 => &[Decoder::Base32],
+        Layer::Base85 => &[Decoder::Base85, Decoder::Ascii85],
     }
 }
 
@@ -112,6 +115,8 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Rot13 => super::scrambled::rot13(data, c.at),
         Decoder::Reversed => super::scrambled::reversed(data, c.at),
         Decoder::Base32 => super::base32::decode(data, c.at, c.lead),
+        Decoder::Base85 => super::base85::decode(data, c.at, super::base85::Alphabet::Rfc1924),
+        Decoder::Ascii85 => super::base85::decode(data, c.at, super::base85::Alphabet::Ascii85),
     }
 }
 

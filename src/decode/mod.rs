@@ -11,6 +11,7 @@
 //! of memory per candidate.
 
 mod base32;
+mod base85;
 #[rustfmt::skip]
 mod builtin_triggers;
 mod calls;
@@ -67,7 +68,7 @@ pub fn rule_triggers(rules: &RuleSet) -> Vec<Trigger> {
 }
 
 /// The layers in the order of their codes in [`builtin_triggers`]' data.
-const LAYER_CODES: [Layer; 13] = [
+const LAYER_CODES: [Layer; 14] = [
     Layer::Base64,
     Layer::Percent,
     Layer::Escape,
@@ -81,6 +82,7 @@ const LAYER_CODES: [Layer; 13] = [
     Layer::Rot13,
     Layer::Reversed,
     Layer::Base32,
+    Layer::Base85,
 ];
 
 /// What [`triggers`] depends on in a rule set (each rule's kind and keywords),
@@ -311,7 +313,13 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
         let literals = words_of(rules)
             .chain(out.iter().map(|t| &*t.pattern))
             .chain(group.iter().map(|t| &*t.pattern));
-        if crate::detect::keywords::head_set(literals).len() <= HEAD_ROOM {
+        let literals: Vec<&[u8]> = literals.collect();
+        // Within the prefilter's room, and within Teddy for the detector's
+        // own search, which groups literals by their first bytes only.
+        if crate::detect::keywords::head_set(literals.iter().copied()).len() <= HEAD_ROOM
+            && crate::detect::keywords::grouped_patterns(&literals)
+                <= crate::detect::keywords::MAX_TEDDY
+        {
             out.extend(group);
         }
     }
@@ -498,6 +506,15 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
         groups.push(
             forms
                 .map(|(p, lead)| trigger(p, Layer::Base32, lead))
+                .collect(),
+        );
+    }
+    // Base85 in both alphabets (Python's `b85encode` and `a85encode`).
+    for &kw in &keywords {
+        groups.push(
+            base85::forms(kw)
+                .into_iter()
+                .map(|p| trigger(p, Layer::Base85, 0))
                 .collect(),
         );
     }
@@ -1069,6 +1086,7 @@ impl Cover {
             || self.run.as_ref().is_some_and(|run| {
                 let group = match self.dec {
                     layers::Decoder::Base32 => base32::GROUP,
+                    layers::Decoder::Base85 | layers::Decoder::Ascii85 => base85::GROUP,
                     _ => 4,
                 };
                 run.contains(&c.at)

@@ -85,6 +85,17 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
             )
             .into_bytes()
         }
+        // The key two bytes into a group, padded to whole groups.
+        Layer::Base85 => {
+            let mut text = format!("k={key};").into_bytes();
+            text.resize(text.len().div_ceil(4) * 4, b';');
+            let enc = base85::encode(&text, base85::Alphabet::Rfc1924);
+            format!(
+                "k = base64.b85decode(b\"{}\")",
+                String::from_utf8(enc).unwrap()
+            )
+            .into_bytes()
+        }
     }
 }
 
@@ -122,7 +133,7 @@ fn text(s: &str, layer: Layer) -> Vec<u8> {
 }
 
 /// Every layer (the data of the built-in triggers lists them all).
-const LAYERS: [Layer; 13] = LAYER_CODES;
+const LAYERS: [Layer; 14] = LAYER_CODES;
 
 #[test]
 fn triggers_include_the_three_base64_alignments() {

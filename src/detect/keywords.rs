@@ -181,11 +181,18 @@ impl Family {
 }
 
 /// Literals one Teddy search takes. aho-corasick refuses past 64 by its own
-/// heuristic; its 16-bucket form takes more, each bucket holding up to six
-/// rather than four, and with the prefilter's heads placed by
+/// heuristic; its 16-bucket form takes more, each bucket holding up to
+/// seven rather than four, and with the prefilter's heads placed by
 /// [`super::buckets::packed_order`] 74 heads searched code faster than 62 in
 /// their rule order had.
-pub const MAX_TEDDY: usize = 96;
+pub const MAX_TEDDY: usize = 104;
+
+/// The patterns the detector's grouped search gives Teddy for `words`: one a
+/// family of literals sharing their first [`HEAD`] bytes, one each other
+/// literal. Past [`MAX_TEDDY`] the search falls back to the automaton.
+pub fn grouped_patterns(words: &[&[u8]]) -> usize {
+    Keywords::families(words).0.len()
+}
 
 /// A Teddy searcher for `words`, `None` where Teddy is unavailable or the words
 /// more than [`MAX_TEDDY`].

@@ -23,6 +23,7 @@ pub enum Layer {
     Rot13,
     Reversed,
     Base32,
+    Base85,
 }
 
 impl Layer {
@@ -42,6 +43,7 @@ impl Layer {
             Layer::Rot13 => Encoding::Rot13,
             Layer::Reversed => Encoding::Reversed,
             Layer::Base32 => Encoding::Base32,
+            Layer::Base85 => Encoding::Base85,
         }
     }
 }

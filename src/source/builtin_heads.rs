@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"71 7q\',\nUEsDqrc\\RnlZq\" +eGNtqr\\xq\"+\"q\x00r\x00U3MS\\x63\\x71depctset(0x771:7xAHIJTcxevilhjbUq\' +cQByqrc\"qr\' xcmN%71%qr\'+4Y21GeVk&#70FyY3Y1hKq\',\'Z5WT113,JRXA/Td6YXEYQRCOq\', q\\x7&#11\\1614LSMdata&#x0%u0071-7KLUvH4sIEAcglNzEq\'+\'jWEpq\", qr\"+Qlpo&#99\\x46NYSm7863&#01\\u006358q\",\nC4TDqrc\'FZGGq\",\"cXJjQRCPqr\" q\x00\x00\x00(113qr&#0x717172&#x7\\u{74679qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
+pub const BYTES: &[u8] = b"qrc\\a9?a7863Eas&q\" +JTcx6358qrc\"q\', Z5WTtsetqr\" datadepcevileGNtq\\x7a9?y71 7@rPdq\' +JRXAYXEYqrc\'q\", RnlZq\x00\x00\x00qr\' &#01adKm0x71lNzEqr\\xH4sIC4TDNYSmq\',\'jWEpFyY3q\"+\"q\',\n\\x63\\u00qr\"+&#70Qlpo71:7\\161q\x00r\x00(0x771-7E*m]q\'+\'4LSM&#99qr&#q\",\n\\u{74Y21qr\'+&#11&#x7cXJj%71%QRCP113,E*mEGeVkxAHIcQBy%u00V{l(a$|5U3MS\\x71hjbUFZGG&#x07172(113QRCO4679/Td6EAcgxcmNKLUvEH5QY1hKq\",\"UEsD\\x46qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 87] = [
+pub const HEADS: [(u16, u8); 97] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -97,4 +97,14 @@ pub const HEADS: [(u16, u8); 87] = [
     (336, 4),
     (340, 4),
     (344, 4),
+    (348, 4),
+    (352, 4),
+    (356, 4),
+    (360, 4),
+    (364, 4),
+    (368, 4),
+    (372, 4),
+    (376, 4),
+    (380, 4),
+    (384, 4),
 ];
