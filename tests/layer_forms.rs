@@ -23,7 +23,7 @@
 //! cuts every string), and base64 escaped whole (`\x63\x58…`, `\u0063…`,
 //! `&#99;…`, hex digits), and a key whose first character is a reference
 //! and the rest a mix (`&#113;&#x72;c&#112;…`), or in a long or padded form
-//! (`&#x0071;`, `&#0113;`, `\U00000071`, `%u0071`), or plain and then a mix
+//! (`&#x0071;`, `&#0113;`, `\U00000071`, `%u0071`, CSS's `\71 `), or plain and then a mix
 //! (`qr&#99;p…`, `q\x72c\u0070…`), and base85 (Python's `b85encode`, Ascii85).
 //! Every key is generated at test time and must never
 //! appear in the output.
@@ -931,6 +931,20 @@ fn cases(k: &[String]) -> Vec<Case> {
             3,
             "base85",
         ),
+        (
+            // CSS escapes, each character's, in a stylesheet's content.
+            "web/after.css",
+            format!(
+                ".k {{}}\n.k::after {{ content: \"{}\"; }}\n",
+                k[81]
+                    .bytes()
+                    .map(|c| format!("\\{c:x} "))
+                    .collect::<String>()
+            )
+            .into_bytes(),
+            2,
+            "escape",
+        ),
     ]
 }
 
@@ -1040,7 +1054,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..81).map(|_| live_key()).collect()
+    (0..82).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -537,7 +537,8 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
     }
     // The first character in a long or padded spelling, whatever follows:
     // `&#x0071;`, `&#0113;` (an encoder that pads references), Python's
-    // `\U00000071`, and `%u0071` (`unescape` reads it; obfuscators write it).
+    // `\U00000071`, `%u0071` (`unescape` reads it; obfuscators write it), and
+    // CSS's `\71 ` (a stylesheet's `content: "…"`).
     for &kw in &keywords {
         groups.push(
             LONG_FIRST
@@ -550,11 +551,12 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
 }
 
 /// The long and padded spellings of one character ([`extra_forms`]' last group).
-const LONG_FIRST: [(Spelling, Layer); 4] = [
+const LONG_FIRST: [(Spelling, Layer); 5] = [
     (Spelling::new(b"&#x", 16, 4, false, b";"), Layer::Escape),
     (Spelling::new(b"&#", 10, 4, false, b";"), Layer::Escape),
     (Spelling::new(b"\\U", 16, 8, false, b""), Layer::Escape),
     (Spelling::new(b"%u", 16, 4, false, b""), Layer::Percent),
+    (Spelling::new(b"\\", 16, 1, false, b" "), Layer::Escape),
 ];
 
 /// The concatenation triggers of `kw` cut inside its first four characters,

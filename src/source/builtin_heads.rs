@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"qrc\\a9?a7863Eas&q\" +JTcx6358qrc\"q\', Z5WTtsetqr\" datadepcevileGNtq\\x7a9?y71 7@rPdq\' +JRXAYXEYqrc\'q\", RnlZq\x00\x00\x00qr\' &#01adKm0x71lNzEqr\\xH4sIC4TDNYSmq\',\'jWEpFyY3q\"+\"q\',\n\\x63\\u00qr\"+&#70Qlpo71:7\\161q\x00r\x00(0x771-7E*m]q\'+\'4LSM&#99qr&#q\",\n\\u{74Y21qr\'+&#11&#x7cXJj%71%QRCP113,E*mEGeVkxAHIcQBy%u00V{l(a$|5U3MS\\x71hjbUFZGG&#x07172(113QRCO4679/Td6EAcgxcmNKLUvEH5QY1hKq\",\"UEsD\\x46qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
+pub const BYTES: &[u8] = b"qrc\\a9?aUEsDRnlZq\',\'0x71KLUvqrc\"q\', a$|5&#70qr\" evileGNtdatatsetq\",\n(113113,Eas&q\' +YXEYxAHIqrc\'q\", &#x04Y21qr\' cXJjEH5QGeVk&#11xcmNa9?yU3MSE*mEq\'+\'Z5WTJTcx\\u{7q\",\"71:7\\u00qr\"+NYSm\\71 depc&#01QRCP(0x7C4TDE*m]FyY3JRXA/Td6qr&#Qlpo\\161%u00qr\'+cQByjWEp78636358qr\\xq\x00\x00\x00Y1hKV{l(71-74679q\\x7\\x46q\" +&#x7\\x71adKmEAcg%71%7172&#99QRCOq\x00r\x004LSMFZGG71 7@rPdH4sI\\x63q\',\nlNzEhjbUq\"+\"qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 97] = [
+pub const HEADS: [(u16, u8); 98] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -107,4 +107,5 @@ pub const HEADS: [(u16, u8); 97] = [
     (376, 4),
     (380, 4),
     (384, 4),
+    (388, 4),
 ];
