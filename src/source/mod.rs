@@ -742,10 +742,14 @@ mod tests {
         .unwrap();
         let rules = std::sync::Arc::new(crate::rules::RuleSet::load(&[&path]).unwrap());
         let triggers = crate::decode::triggers(&rules);
-        let s = BlobScanner::new(
-            crate::decode::detector(rules).unwrap(),
-            archive::Limits::default(),
+        let det = crate::decode::detector(rules).unwrap();
+        // The detector's own search too: it groups literals by their first
+        // bytes only, and can need more patterns than the prefilter's heads.
+        assert!(
+            det.packed(),
+            "the detector's search fell back to the automaton"
         );
+        let s = BlobScanner::new(det, archive::Limits::default());
         assert!(
             s.heads.len() <= crate::detect::keywords::MAX_TEDDY,
             "{} heads",
