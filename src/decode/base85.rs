@@ -11,6 +11,17 @@ use super::region::Region;
 
 const RFC1924: &[u8; 85] =
     b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
+/// Each byte's value in [`RFC1924`]'s alphabet (85: none): every character of
+/// a run is looked up, and a search of the alphabet was 85 compares a byte.
+const RFC1924_VALUE: [u8; 256] = {
+    let mut t = [85u8; 256];
+    let mut i = 0;
+    while i < RFC1924.len() {
+        t[RFC1924[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
 /// Characters of one group: five encode four bytes.
 pub(super) const GROUP: usize = 5;
 /// Base85 characters decoded from one candidate.
@@ -33,7 +44,10 @@ impl Alphabet {
     fn value(self, b: u8) -> Option<u32> {
         match self {
             Alphabet::Ascii85 => (b'!'..=b'u').contains(&b).then(|| u32::from(b - b'!')),
-            Alphabet::Rfc1924 => RFC1924.iter().position(|&c| c == b).map(|v| v as u32),
+            Alphabet::Rfc1924 => match RFC1924_VALUE[usize::from(b)] {
+                85 => None,
+                v => Some(u32::from(v)),
+            },
         }
     }
 

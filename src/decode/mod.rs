@@ -526,11 +526,13 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
         for cut in 1..crate::detect::keywords::HEAD.min(kw.len()) {
             // `\x`, `\u`, `&#`, `&#x` (octal and `\u{` would take heads of their
             // own for forms seldom mixed).
-            for k in [0, 1, 4, 5] {
-                let (form, _, layer) = WHOLE_HEAD[k];
+            let mixed = WHOLE_HEAD.iter().filter(|(form, _, layer)| {
+                *layer == Layer::Escape && !matches!(form.prefix, b"\\" | b"\\u{")
+            });
+            for (form, _, layer) in mixed {
                 let mut p = kw[..cut].to_vec();
                 form.write(kw[cut], &mut p);
-                group.push(trigger(p, layer, 0));
+                group.push(trigger(p, *layer, 0));
             }
         }
         groups.push(group);
