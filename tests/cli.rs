@@ -18,6 +18,7 @@ mod git_layers;
 mod harden;
 mod hooks;
 mod layer_forms;
+mod nested_forms;
 mod org;
 mod rules;
 mod scan;

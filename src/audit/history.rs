@@ -35,7 +35,7 @@ impl<'r> BlobFingerprints<'r> {
         let mut set = HashSet::new();
         if let Ok(blob) = self.repo.find_blob(id) {
             let data = blob.content();
-            if self.detector.has_candidate(data) {
+            if decode::worth_decoding(self.detector, data) {
                 let mut located = Vec::new();
                 decode::detect(
                     self.detector,

@@ -11,9 +11,12 @@ pub(super) const GROUP: usize = 8;
 /// Base32 characters decoded from one candidate.
 const MAX_CHARS: usize = 8192;
 
-fn value(b: u8) -> Option<u8> {
+/// A character's value; letters in the case the run's first letter has (Python's
+/// `b32encode(…).lower()`, some TOTP apps), not both in one run.
+fn value(b: u8, lower: bool) -> Option<u8> {
     match b {
-        b'A'..=b'Z' => Some(b - b'A'),
+        b'A'..=b'Z' if !lower => Some(b - b'A'),
+        b'a'..=b'z' if lower => Some(b - b'a'),
         b'2'..=b'7' => Some(b - b'2' + 26),
         _ => None,
     }
@@ -62,9 +65,13 @@ pub(super) fn forms(kw: &[u8]) -> Vec<(Vec<u8>, usize)> {
 pub(super) fn decode(data: &[u8], at: usize, lead: usize) -> Option<Region> {
     let g = at.checked_sub(lead)?;
     let limit = (g + MAX_CHARS).min(data.len());
+    let lower = data[g..limit]
+        .iter()
+        .find(|b| b.is_ascii_alphabetic())
+        .is_some_and(u8::is_ascii_lowercase);
     let n = data[g..limit]
         .iter()
-        .take_while(|&&b| value(b).is_some())
+        .take_while(|&&b| value(b, lower).is_some())
         .count();
     let mut r = Region::new(Layer::Base32, g);
     if g + n < limit || limit == data.len() {
@@ -72,7 +79,7 @@ pub(super) fn decode(data: &[u8], at: usize, lead: usize) -> Option<Region> {
     }
     let (mut acc, mut bits) = (0u32, 0u32);
     for (k, &c) in data[g..g + n].iter().enumerate() {
-        acc = (acc << 5) | u32::from(value(c)?);
+        acc = (acc << 5) | u32::from(value(c, lower)?);
         bits += 5;
         if bits >= 8 {
             bits -= 8;

@@ -186,7 +186,7 @@ fn line_ends(data: &[u8], at: usize) -> bool {
 /// be base64 from its start and one of the [`WRAPS`] wide, and each line joined
 /// base64 to its end and, but the last, as wide (a value on a line of its own
 /// followed by `NAME=value`, as in a `.env` file, is not joined to the next line).
-fn base64(data: &[u8], at: usize, lead: usize) -> Option<Region> {
+pub(super) fn base64(data: &[u8], at: usize, lead: usize) -> Option<Region> {
     let g = at.checked_sub(lead)?;
     if !data.get(g..at)?.iter().all(|&b| is_base64(b)) {
         return None;
@@ -277,7 +277,7 @@ pub(super) fn hex(b: u8) -> Option<u8> {
 /// of the candidate's line to its end. In quoted-printable, `=` at a line's end
 /// joins the next line to it (a soft line break, which wraps a body at 76
 /// characters); a plain line break ends the region.
-fn hex_escapes(data: &[u8], at: usize, layer: Layer) -> Option<Region> {
+pub(super) fn hex_escapes(data: &[u8], at: usize, layer: Layer) -> Option<Region> {
     let (mark, soft_breaks) = match layer {
         Layer::QuotedPrintable => (b'=', true),
         _ => (b'%', false),
@@ -334,7 +334,7 @@ fn hex_escapes(data: &[u8], at: usize, layer: Layer) -> Option<Region> {
 /// The pairs may be separated (`71 72 63`, `71:72:63`, `71-72-63`): by the
 /// character after the first pair, then by that one only, so that a plain run
 /// followed by a space and more hex is not read on into it.
-fn hex_text(data: &[u8], at: usize) -> Option<Region> {
+pub(super) fn hex_text(data: &[u8], at: usize) -> Option<Region> {
     let limit = (at + AFTER).min(data.len());
     // A run without separators is read from up to [`BACK_PAIRS`] pairs before
     // the trigger: what the hex holds may be another layer whose decoder needs
@@ -439,7 +439,7 @@ pub(super) fn hex_run(data: &[u8], i: usize, n: usize, end: usize) -> Option<(u3
 /// JavaScript and JSON escapes (`\u005f`, `\u{5f}`, `\x5f`, `\n`, `\"`), CSS escapes
 /// (`\5f `), a backslash before any other character (Markdown's `\_`) and HTML
 /// character references, on the candidate's line.
-fn escape(data: &[u8], at: usize) -> Option<Region> {
+pub(super) fn escape(data: &[u8], at: usize) -> Option<Region> {
     let (s, e) = window(data, at);
     let mut r = Region::new(Layer::Escape, s);
     let mut i = s;

@@ -21,11 +21,13 @@ mod invisible;
 mod joins;
 mod layers;
 mod region;
+pub mod runs;
 mod scrambled;
 mod shell;
 mod wrapped;
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 
 use base64::Engine as _;
 
@@ -879,20 +881,27 @@ struct DHit {
 /// Content rules over `data`, through every decoding layer. Findings carry the
 /// physical location, the decoding in `encoding`, and are in offset order.
 pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Located>) -> u64 {
-    detect_in(det, data, prov, &place_of(prov), out)
+    detect_in(det, data, prov, &place_of(prov), true, out)
 }
 
 /// [`detect`], naming the blob `place` where it is reported incomplete (a file
-/// whose path its findings are given later, an archive's member).
+/// whose path its findings are given later, an archive's member). `literals`:
+/// `data` may hold a keyword or trigger (false when a search for them found
+/// none: then only its encoded runs are read).
 pub fn detect_in(
     det: &Detector,
     data: &[u8],
     prov: &Provenance,
     place: &str,
+    literals: bool,
     out: &mut Vec<Located>,
 ) -> u64 {
     let mut budget = Budget::for_len(data.len());
-    let (mut hits, placeholders) = collect(det, data, 0, Within::TEXT, &mut budget);
+    let within = Within {
+        literals,
+        ..Within::TEXT
+    };
+    let (mut hits, placeholders) = collect(det, data, 0, within, &mut budget);
     if budget.dropped > 0 {
         crate::messages::Incomplete::record(
             place,
@@ -985,6 +994,12 @@ impl Budget {
     }
 }
 
+/// Whether [`detect`] may find anything in `data`: it holds a keyword or a
+/// trigger (the detector's one search), or a long encoded run.
+pub fn worth_decoding(det: &Detector, data: &[u8]) -> bool {
+    det.has_candidate(data) || runs::any(data)
+}
+
 /// The work [`detect`] does on `data` (see [`Budget`]): a deterministic measure
 /// of cost for the tests that bound it per byte.
 #[cfg(test)]
@@ -1007,6 +1022,13 @@ struct Within {
     /// whole line window, so a third one nested would redo the same window again
     /// (`qrcp%5F` and `qrcp\u005f` alternating cost work exponential in depth).
     windows: u8,
+    /// The bytes may hold a keyword or trigger: the detector's pass is run.
+    literals: bool,
+    /// Encoded runs are looked for ([`runs`]): in the file's bytes and in what
+    /// a run decoded to, not in a trigger's region (its trigger was a key's
+    /// form already; its text, `qrcp_live_\` repeated, would be read for runs
+    /// again at every depth).
+    shaped: bool,
 }
 
 impl Within {
@@ -1014,6 +1036,8 @@ impl Within {
         reassembled: false,
         text: true,
         windows: 0,
+        literals: true,
+        shaped: true,
     };
 }
 
@@ -1042,32 +1066,129 @@ fn collect(
     // scan of every region so far (which made a file of triggers quadratic).
     let mut covered: Vec<Cover> = Vec::new();
     let mut idents = idents::Idents::default();
-    det.pass_each(data, depth < MAX_DEPTH, |event| match event {
-        Event::Hit(h) => push_hit(&mut hits, budget, || DHit {
-            secret: data[h.start..h.end].to_vec(),
-            hit: h,
-            layers: Vec::new(),
-            context: None,
-        }),
-        Event::Placeholder(s, e) => placeholders.push(s, e, true),
-        Event::Candidate(c) => {
-            for &dec in layers::decoders(c.layer) {
-                decode_candidate(
-                    det,
-                    data,
-                    depth,
-                    within,
-                    budget,
-                    c,
-                    dec,
-                    (&mut covered, &mut idents),
-                    (&mut hits, &mut placeholders),
-                );
-            }
+    let mut shaped = Shaped::new(data, depth < MAX_DEPTH && within.shaped);
+    let mut decode_shaped = |upto: usize,
+                             covered: &mut Vec<Cover>,
+                             idents: &mut idents::Idents,
+                             hits: &mut Vec<DHit>,
+                             placeholders: &mut Placeholders,
+                             budget: &mut Budget| {
+        while let Some((at, end, shape)) = shaped.due(upto) {
+            let (layer, dec) = shape.decoding();
+            let c = Candidate {
+                layer,
+                at,
+                lead: 0,
+                placeholder: false,
+            };
+            decode_candidate(
+                det,
+                data,
+                depth,
+                within,
+                budget,
+                c,
+                dec,
+                Some((end, shape)),
+                (covered, idents),
+                (hits, placeholders),
+            );
         }
-    });
+    };
+    let pass = if within.literals { Some(data) } else { None };
+    det.pass_each(
+        pass.unwrap_or_default(),
+        depth < MAX_DEPTH,
+        |event| match event {
+            Event::Hit(h) => push_hit(&mut hits, budget, || DHit {
+                secret: data[h.start..h.end].to_vec(),
+                hit: h,
+                layers: Vec::new(),
+                context: None,
+            }),
+            Event::Placeholder(s, e) => placeholders.push(s, e, true),
+            Event::Candidate(c) => {
+                decode_shaped(
+                    c.at,
+                    &mut covered,
+                    &mut idents,
+                    &mut hits,
+                    &mut placeholders,
+                    budget,
+                );
+                for &dec in layers::decoders(c.layer) {
+                    decode_candidate(
+                        det,
+                        data,
+                        depth,
+                        within,
+                        budget,
+                        c,
+                        dec,
+                        None,
+                        (&mut covered, &mut idents),
+                        (&mut hits, &mut placeholders),
+                    );
+                }
+            }
+        },
+    );
+    decode_shaped(
+        usize::MAX,
+        &mut covered,
+        &mut idents,
+        &mut hits,
+        &mut placeholders,
+        budget,
+    );
     placeholders.settle_all();
     (hits, placeholders)
+}
+
+/// The encoded runs of one blob ([`runs`]), each step of each run once, in the
+/// order they are decoded among the pass's candidates.
+struct Shaped {
+    /// Base64, base32 and hex: decoded when the pass reaches their start, in
+    /// offset order with the candidates (their regions cover later candidates
+    /// as a trigger's do, and the cover is judged in that order).
+    eager: VecDeque<(usize, usize, runs::Shape)>,
+    /// Escapes: decoded when the pass is past their step. A trigger's window
+    /// that covers the step by then has read it (`qrcp_live_\` repeated is
+    /// one run, which triggers decode all of already).
+    lazy: VecDeque<(usize, usize, runs::Shape)>,
+}
+
+impl Shaped {
+    fn new(data: &[u8], look: bool) -> Shaped {
+        let (mut eager, mut lazy) = (VecDeque::new(), VecDeque::new());
+        if look {
+            runs::each(data, |s, e| {
+                let shape = runs::shape(&data[s..e]);
+                let queue = match shape.decoding().1.decodes_window() {
+                    true => &mut lazy,
+                    false => &mut eager,
+                };
+                queue.extend(runs::starts(data, s..e, shape).map(|at| (at, e, shape)));
+                true
+            });
+        }
+        Shaped { eager, lazy }
+    }
+
+    /// The next step to decode once the pass has reached `upto`.
+    fn due(&mut self, upto: usize) -> Option<(usize, usize, runs::Shape)> {
+        if self.eager.front().is_some_and(|&(at, _, _)| at <= upto) {
+            return self.eager.pop_front();
+        }
+        if self
+            .lazy
+            .front()
+            .is_some_and(|&(at, end, _)| end.min(at + runs::STEP) <= upto)
+        {
+            return self.lazy.pop_front();
+        }
+        None
+    }
 }
 
 /// What the regions of one decoder decoded so far cover, in one blob.
@@ -1113,7 +1234,9 @@ fn push_hit(hits: &mut Vec<DHit>, budget: &mut Budget, hit: impl FnOnce() -> DHi
 
 /// Decodes one candidate with one decoder (unless a region of the same decoder
 /// covers it already, or the budget is spent) and collects what the decoded
-/// region holds, in `data`'s offsets.
+/// region holds, in `data`'s offsets. A run found by its shape (`run`: where it
+/// ends, and its shape) is decoded within the run, and read again only when it
+/// decodes to text.
 #[allow(clippy::too_many_arguments)]
 fn decode_candidate(
     det: &Detector,
@@ -1123,6 +1246,7 @@ fn decode_candidate(
     budget: &mut Budget,
     c: Candidate,
     dec: layers::Decoder,
+    run: Option<(usize, runs::Shape)>,
     (covered, idents): (&mut Vec<Cover>, &mut idents::Idents),
     (hits, placeholders): (&mut Vec<DHit>, &mut Placeholders),
 ) {
@@ -1143,16 +1267,34 @@ fn decode_candidate(
         COVER_MARGIN
     };
     let cover = covered.iter().position(|k| k.dec == dec);
-    if cover.is_some_and(|k| covered[k].covers(&c, margin)) {
+    // A window decoder's region covers a step of a run only to the step's
+    // end: the run may go on past where the window reached.
+    if cover.is_some_and(|k| match run {
+        Some((end, _)) if dec.decodes_window() => end.min(c.at + runs::STEP) <= covered[k].reach,
+        _ => covered[k].covers(&c, margin),
+    }) {
         return;
     }
     budget.work += 1;
-    let Some(region) = layers::decode(data, &c, dec, idents) else {
+    let decoded = match run {
+        Some((end, shape)) => runs::decode(data, c.at, end, shape),
+        None => layers::decode(data, &c, dec, idents),
+    };
+    let Some(region) = decoded else {
         return;
     };
     budget.left = budget.left.saturating_sub(region.bytes.len());
     budget.decoded += region.bytes.len();
     budget.work += region.bytes.len() as u64;
+    // A run whose decoding is not ASCII text (a hash, an image, base64 of
+    // UTF-16 that a trigger will find, escaped Arabic in a date library's
+    // locales) is left alone, and covers nothing: its triggers still decode as
+    // their layers do. A window decoder's run covers nothing either: a
+    // trigger's window reaches past the run.
+    if run.is_some() && !runs::texty(&region.bytes) {
+        return;
+    }
+    let covers = run.is_none() || !dec.decodes_window();
     // A line window that reached its line's end covers every later candidate
     // before that end: their windows would be parts of it. Without this, each
     // candidate in a window's last `margin` bytes decoded a window of its own
@@ -1171,6 +1313,7 @@ fn decode_candidate(
     };
     let reach = region.end + if window_ended { margin } else { 0 };
     match cover {
+        _ if !covers => {}
         Some(k) => {
             covered[k].reach = covered[k].reach.max(reach);
             covered[k].run = region.run.clone();
@@ -1195,6 +1338,8 @@ fn decode_candidate(
             reassembled: within.reassembled || dec.reassembles(),
             text: within.text && matches!(region.layer, Layer::Utf16 | Layer::Utf32),
             windows: within.windows + u8::from(dec.decodes_window()),
+            literals: true,
+            shaped: run.is_some(),
         },
         budget,
     );

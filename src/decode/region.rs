@@ -79,6 +79,15 @@ impl Region {
         (!self.bytes.is_empty()).then_some(self)
     }
 
+    /// The region decoded from bytes that start at physical offset `by` (a
+    /// decoder given a slice of the data), in the data's offsets.
+    pub(super) fn shifted(mut self, by: usize) -> Region {
+        self.map.iter_mut().for_each(|m| *m += by);
+        self.end += by;
+        self.run = self.run.map(|r| r.start + by..r.end + by);
+        self
+    }
+
     /// The physical span of decoded bytes `s..e`: pieces joined from elsewhere in
     /// the file (a name's literal) may come before the first one.
     pub fn span(&self, s: usize, e: usize) -> (usize, usize) {

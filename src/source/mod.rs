@@ -445,13 +445,19 @@ impl BlobScanner {
         // in their spans are left to them.
         let notebook = notebook::is_notebook(data);
         let head = self.holds_head(data);
-        if !(notebook || embedded::always(data) || head != Some(false)) {
+        // A long encoded run may hide a key in any nesting of layers, with no
+        // literal to give it away ([`decode::runs`]).
+        if !(notebook || embedded::always(data) || head != Some(false) || decode::runs::any(data)) {
             return;
         }
         let mut located = std::mem::take(&mut self.located);
         let mut placeholders = 0;
-        if head.is_some() || self.detector.has_candidate(data) {
-            placeholders = decode::detect_in(&self.detector, data, &prov, label, &mut located);
+        // Without a literal, the detector's pass has nothing to find: only the
+        // encoded runs are read.
+        let literals = head.unwrap_or_else(|| self.detector.has_candidate(data));
+        if literals || decode::runs::any(data) {
+            placeholders =
+                decode::detect_in(&self.detector, data, &prov, label, literals, &mut located);
         }
         if depth < self.limits.depth {
             // Findings are in offset order and so are members: one merge-like
@@ -516,7 +522,7 @@ impl BlobScanner {
         // Text with nothing in it (no keyword, trigger or member) costs no more.
         if e.what != embedded::What::Base64
             && (looks_binary(&e.bytes, &e.name)
-                || !(self.detector.has_candidate(&e.bytes)
+                || !(decode::worth_decoding(&self.detector, &e.bytes)
                     || embedded::may_hold_members(&e.bytes)
                     || notebook::is_notebook(&e.bytes)
                     || archive::kind(&e.name, &e.bytes).is_some()))
@@ -589,7 +595,7 @@ pub fn scan_text(
     stats: &Stats,
     out: &mut Vec<Finding>,
 ) {
-    if !detector.has_candidate(data) {
+    if !decode::worth_decoding(detector, data) {
         return;
     }
     let mut located = Vec::new();

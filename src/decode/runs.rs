@@ -1,0 +1,571 @@
+//! Encoded runs found by their shape, not by a literal: a long stretch of
+//! base64, base32 or hex characters, or of escapes (`%63%58…`, `\x63\x58…`,
+//! `\143\130…`). The triggers give a key away only in the encodings they were
+//! made for, one layer deep or in the pairs they were composed for; what an
+//! outer layer wraps around an inner one (base64 of hex, of escapes, of ROT13;
+//! escapes of base64) has no literal known in advance. Such a run is decoded
+//! as what its characters say it is, and the decoded bytes are read again for
+//! every layer, triggers and runs alike: nesting in any order, to the depth
+//! limit.
+//!
+//! Finding the runs is one pass that reads about one byte in forty of ordinary
+//! text: it looks at the last byte of a window as long as a run must be, and
+//! jumps past any byte that cannot be in one.
+
+use std::ops::Range;
+
+use super::Layer;
+use super::layers;
+use super::region::Region;
+
+/// The shortest run decoded. Any encoding of a whole key (42 characters) is
+/// longer: base64 56, base32 68, hex 84, escapes three or more a character;
+/// an outer layer adds to that.
+pub(super) const MIN_RUN: usize = 48;
+
+/// A long run is decoded in overlapping steps this long, each as far as a
+/// decoder goes from one start (base64 and base32 8 KiB, the others 4 KiB):
+/// a multiple of eight, so that a step starts on the run's base64 and base32
+/// grid and between two hex digits.
+pub(super) const STEP: usize = 3072;
+
+/// The bytes a run is made of: base64 (both alphabets, so base32 and hex too)
+/// and the escape marks `%`, `\` and `&#…;` with what follows them (hex
+/// digits, `x`, `u`, octal digits).
+static CLASS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'+' | b'/' | b'-' | b'_' | b'%' | b'\\' | b'&' | b'#' | b';'
+            );
+        i += 1;
+    }
+    t
+};
+
+/// Calls `f` with each maximal run of at least [`MIN_RUN`] [`CLASS`] bytes in
+/// `data`, in order, until it returns `false`.
+pub(super) fn each(data: &[u8], mut f: impl FnMut(usize, usize) -> bool) {
+    let mut from = 0;
+    while let Some((s, e)) = next(data, from) {
+        if !f(s, e) {
+            return;
+        }
+        from = e + 1;
+    }
+}
+
+/// Whether `data` holds a run [`each`] would give.
+pub fn any(data: &[u8]) -> bool {
+    next(data, 0).is_some()
+}
+
+/// Bytes from which the vector search is used: below, the scalar one costs as
+/// little, and a run on a few small files never asks the CPU what it has (std
+/// asks with `cpuid`, a trap to the hypervisor on a virtual machine).
+#[cfg(target_arch = "x86_64")]
+const VECTOR_FROM: usize = 4096;
+
+/// The first run at or after `from` (where a run may start: `from` is 0 or
+/// follows a byte outside the class).
+fn next(data: &[u8], from: usize) -> Option<(usize, usize)> {
+    #[cfg(target_arch = "x86_64")]
+    if data.len() - from.min(data.len()) >= VECTOR_FROM && std::is_x86_feature_detected!("ssse3") {
+        return next_by_blocks(data, from, std::is_x86_feature_detected!("avx2"));
+    }
+    next_by_windows(data, from)
+}
+
+/// A window of [`MIN_RUN`] bytes is judged by its last byte first: a byte
+/// outside the class ends every run before it, so the next window starts past
+/// it; otherwise the bytes before it are read back to the first outside the
+/// class (or to bytes already known to be in it). About one byte in forty of
+/// ordinary text is read.
+fn next_by_windows(data: &[u8], from: usize) -> Option<(usize, usize)> {
+    let n = data.len();
+    let mut start = from;
+    // `start..known` are in the class.
+    let mut known = from;
+    while start + MIN_RUN <= n {
+        let last = start + MIN_RUN - 1;
+        if !CLASS[usize::from(data[last])] {
+            start = last + 1;
+            known = start;
+            continue;
+        }
+        let mut q = last;
+        while q > known && CLASS[usize::from(data[q - 1])] {
+            q -= 1;
+        }
+        if q > known {
+            // `data[q - 1]` is outside: a run may start at `q`.
+            start = q;
+            known = last + 1;
+            continue;
+        }
+        return Some((start, extend(data, last + 1)));
+    }
+    None
+}
+
+/// Where the run of class bytes that goes on at `at` ends.
+fn extend(data: &[u8], at: usize) -> usize {
+    at + data[at..]
+        .iter()
+        .take_while(|&&b| CLASS[usize::from(b)])
+        .count()
+}
+
+/// A run of [`MIN_RUN`] (48) bytes holds two whole 16-byte blocks of any grid
+/// of them, so one of the blocks at `from`, `from + 32`, `from + 64`, …: those
+/// are tested 16 bytes at a time (half the bytes, a few instructions a block),
+/// and a block all in the class is read out to its run's ends.
+#[cfg(target_arch = "x86_64")]
+fn next_by_blocks(data: &[u8], from: usize, avx2: bool) -> Option<(usize, usize)> {
+    const _: () = assert!(MIN_RUN >= 3 * 16);
+    let mut p = from;
+    loop {
+        // SAFETY: called only where SSSE3 was detected, and AVX2 if `avx2`.
+        let q = unsafe {
+            match avx2 {
+                true => vector::first_full_block_avx2(data, p),
+                false => vector::first_full_block(data, p),
+            }
+        }?;
+        let s = q - data[from..q]
+            .iter()
+            .rev()
+            .take_while(|&&b| CLASS[usize::from(b)])
+            .count();
+        // SAFETY: as above.
+        let e = unsafe { vector::run_end(data, q + 16) };
+        if e - s >= MIN_RUN {
+            return Some((s, e));
+        }
+        // The next block of the grid past this run.
+        p = q + (e - q).div_ceil(32) * 32;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod vector {
+    use std::arch::x86_64::*;
+
+    /// [`super::CLASS`] as two tables of bits, by a byte's low and high
+    /// nibble: a byte is in the class when the two share a bit. Bit 0: `#`,
+    /// `%`, `&`, `+`, `-`, `/` (high nibble 2); bit 1: digits and `;` (3); bit
+    /// 2: `A`–`O`, `a`–`o` (4, 6); bit 3: `P`–`Z`, `\\`, `_` (5); bit 4:
+    /// `p`–`z` (7). A byte from 0x80 has no bit.
+    const LOW: [u8; 16] = {
+        let mut t = [0u8; 16];
+        let mut i = 0;
+        while i < 16 {
+            let mut b = 0;
+            if matches!(i, 3 | 5 | 6 | 0xB | 0xD | 0xF) {
+                b |= 1;
+            }
+            if i <= 9 || i == 0xB {
+                b |= 2;
+            }
+            if i >= 1 {
+                b |= 4;
+            }
+            if i <= 0xA || i == 0xC || i == 0xF {
+                b |= 8;
+            }
+            if i <= 0xA {
+                b |= 16;
+            }
+            t[i] = b;
+            i += 1;
+        }
+        t
+    };
+    const HIGH: [u8; 16] = [0, 0, 1, 2, 4, 8, 4, 16, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    /// The tables and the nibble mask, in registers.
+    #[target_feature(enable = "ssse3")]
+    fn tables() -> (__m128i, __m128i, __m128i) {
+        // SAFETY: 16 bytes each, read unaligned.
+        unsafe {
+            (
+                _mm_loadu_si128(LOW.as_ptr().cast()),
+                _mm_loadu_si128(HIGH.as_ptr().cast()),
+                _mm_set1_epi8(0x0f),
+            )
+        }
+    }
+
+    /// A bit for each of the 16 bytes of `v` outside the class.
+    #[target_feature(enable = "ssse3")]
+    #[inline]
+    fn outside(v: __m128i, (low, high, nibble): (__m128i, __m128i, __m128i)) -> u32 {
+        let lo = _mm_shuffle_epi8(low, _mm_and_si128(v, nibble));
+        let hi = _mm_shuffle_epi8(high, _mm_and_si128(_mm_srli_epi16(v, 4), nibble));
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128())) as u32
+    }
+
+    /// The first of the blocks `data[p..p + 16]`, `p = from + 32k`, whose bytes
+    /// are all in the class.
+    ///
+    /// # Safety
+    /// The CPU has SSSE3.
+    #[target_feature(enable = "ssse3")]
+    pub(super) unsafe fn first_full_block(data: &[u8], from: usize) -> Option<usize> {
+        let t = tables();
+        let mut p = from;
+        while p + 16 <= data.len() {
+            // SAFETY: `p + 16 <= data.len()`.
+            let v = unsafe { _mm_loadu_si128(data.as_ptr().add(p).cast()) };
+            if outside(v, t) == 0 {
+                return Some(p);
+            }
+            p += 32;
+        }
+        None
+    }
+
+    /// [`first_full_block`] two blocks at a time (`p` and `p + 32` in one
+    /// register's two halves).
+    ///
+    /// # Safety
+    /// The CPU has AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn first_full_block_avx2(data: &[u8], from: usize) -> Option<usize> {
+        // SAFETY: 16 bytes each, read unaligned.
+        let (low, high) = unsafe {
+            (
+                _mm256_loadu2_m128i(LOW.as_ptr().cast(), LOW.as_ptr().cast()),
+                _mm256_loadu2_m128i(HIGH.as_ptr().cast(), HIGH.as_ptr().cast()),
+            )
+        };
+        let nibble = _mm256_set1_epi8(0x0f);
+        let mut p = from;
+        while p + 48 <= data.len() {
+            // SAFETY: `p + 48 <= data.len()`: both blocks are in `data`.
+            let v = unsafe {
+                _mm256_loadu2_m128i(
+                    data.as_ptr().add(p + 32).cast(),
+                    data.as_ptr().add(p).cast(),
+                )
+            };
+            let lo = _mm256_shuffle_epi8(low, _mm256_and_si256(v, nibble));
+            let hi = _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+            let outside = _mm256_cmpeq_epi8(_mm256_and_si256(lo, hi), _mm256_setzero_si256());
+            let mask = _mm256_movemask_epi8(outside) as u32;
+            if mask & 0xffff == 0 {
+                return Some(p);
+            }
+            if mask >> 16 == 0 {
+                return Some(p + 32);
+            }
+            p += 64;
+        }
+        // SAFETY: the caller's promise (AVX2 implies SSSE3).
+        unsafe { first_full_block(data, p) }
+    }
+
+    /// Where the run of class bytes that goes on at `from` ends, 16 bytes at
+    /// a time (a run of megabytes, `qrcp_live_\\` repeated, is read out at the
+    /// speed of the search).
+    ///
+    /// # Safety
+    /// The CPU has SSSE3.
+    #[target_feature(enable = "ssse3")]
+    pub(super) unsafe fn run_end(data: &[u8], from: usize) -> usize {
+        let t = tables();
+        let mut p = from;
+        while p + 16 <= data.len() {
+            // SAFETY: `p + 16 <= data.len()`.
+            let v = unsafe { _mm_loadu_si128(data.as_ptr().add(p).cast()) };
+            let mask = outside(v, t);
+            if mask != 0 {
+                return p + mask.trailing_zeros() as usize;
+            }
+            p += 16;
+        }
+        super::extend(data, p)
+    }
+
+    #[cfg(test)]
+    #[test]
+    fn the_tables_are_the_class() {
+        for b in 0..=255u8 {
+            let (lo, hi) = (usize::from(b & 15), usize::from(b >> 4));
+            assert_eq!(
+                LOW[lo] & HIGH[hi] != 0,
+                super::CLASS[usize::from(b)],
+                "{b:#x}"
+            );
+        }
+    }
+}
+
+/// What a run's characters say it encodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    Base64,
+    /// Upper-case (RFC 4648) or lower-case base32.
+    Base32,
+    Hex,
+    Percent,
+    /// `\x`, `\u` and octal escapes, HTML character references.
+    Escape,
+}
+
+impl Shape {
+    /// The layer a finding names, and the decoder whose regions it shares.
+    pub(super) fn decoding(self) -> (super::Layer, super::layers::Decoder) {
+        use super::layers::Decoder;
+        match self {
+            Shape::Base64 => (Layer::Base64, Decoder::Base64),
+            Shape::Base32 => (Layer::Base32, Decoder::Base32),
+            Shape::Hex => (Layer::Hex, Decoder::Hex),
+            Shape::Percent => (Layer::Percent, Decoder::Percent),
+            Shape::Escape => (Layer::Escape, Decoder::Escape),
+        }
+    }
+}
+
+/// What [`shape`] asks of each byte, as bits: a hex digit, a base32 character
+/// of either case, an escape's mark (`\\`, `&`) or percent's.
+const HEX: u8 = 1;
+const UPPER32: u8 = 2;
+const LOWER32: u8 = 4;
+const MARK: u8 = 8;
+const PERCENT: u8 = 16;
+
+static TRAITS: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut f = 0;
+        if b.is_ascii_hexdigit() {
+            f |= HEX;
+        }
+        if b.is_ascii_uppercase() || (b >= b'2' && b <= b'7') {
+            f |= UPPER32;
+        }
+        if b.is_ascii_lowercase() || (b >= b'2' && b <= b'7') {
+            f |= LOWER32;
+        }
+        if b == b'\\' || b == b'&' {
+            f |= MARK;
+        }
+        if b == b'%' {
+            f |= PERCENT;
+        }
+        t[i] = f;
+        i += 1;
+    }
+    t
+};
+
+/// The bytes of a run its shape is judged by: its start (a run of megabytes
+/// is not read twice).
+const SHAPE_SAMPLE: usize = 1024;
+
+/// The shape of the run `run` (of its first [`SHAPE_SAMPLE`] bytes): escapes when it holds their marks (`\\` or
+/// `&` before `%`: percent-encoding of escapes keeps no `\\`), else hex when
+/// it is all hex digits, base32 when its letters are of one case and its
+/// digits 2 to 7, base64 otherwise.
+pub(super) fn shape(run: &[u8]) -> Shape {
+    let (mut all, mut any) = (u8::MAX, 0);
+    for &b in &run[..run.len().min(SHAPE_SAMPLE)] {
+        all &= TRAITS[usize::from(b)];
+        any |= TRAITS[usize::from(b)];
+    }
+    match () {
+        _ if any & MARK != 0 => Shape::Escape,
+        _ if any & PERCENT != 0 => Shape::Percent,
+        _ if all & HEX != 0 => Shape::Hex,
+        _ if all & (UPPER32 | LOWER32) != 0 => Shape::Base32,
+        _ => Shape::Base64,
+    }
+}
+
+/// Where a run's decoding starts: its start, then every [`STEP`] bytes of a
+/// long one (an escape step moved to the escape it falls in or before).
+pub(super) fn starts(
+    data: &[u8],
+    run: Range<usize>,
+    shape: Shape,
+) -> impl Iterator<Item = usize> + '_ {
+    let Range { start, end } = run;
+    (start..end)
+        .step_by(STEP)
+        .filter_map(move |at| match shape {
+            Shape::Percent | Shape::Escape if at > start => {
+                let found = match shape {
+                    Shape::Percent => memchr::memchr(b'%', &data[at..end]),
+                    _ => memchr::memchr2(b'\\', b'&', &data[at..end]),
+                };
+                found.map(|k| at + k)
+            }
+            _ => Some(at),
+        })
+}
+
+/// Bytes that hold a run's first escape, the longest included (`&#x00071;`,
+/// `\u{000071}`).
+const RUN_HEAD: usize = 12;
+
+/// Decodes the run `at..end` (or its first few KiB) as its shape says,
+/// starting at `at`: a run found by its characters, not by a trigger
+/// ([`super::runs`]). Escapes are decoded within the run alone, not in a
+/// line window around it.
+pub(super) fn decode(data: &[u8], at: usize, end: usize, shape: Shape) -> Option<Region> {
+    let run = data.get(at..end)?;
+    let escapes = |run: &[u8]| match shape {
+        Shape::Percent => layers::hex_escapes(run, 0, Layer::Percent),
+        _ => layers::escape(run, 0),
+    };
+    match shape {
+        Shape::Base64 => layers::base64(data, at, 0),
+        Shape::Base32 => super::base32::decode(data, at, 0),
+        Shape::Hex => layers::hex_text(data, at),
+        Shape::Percent | Shape::Escape => {
+            // The first escape alone first: escapes of another script's letters
+            // (`\u0627\u0644…` in a date library's locales) are not decoded whole.
+            let first = escapes(&run[..run.len().min(RUN_HEAD)])?;
+            if !first
+                .bytes
+                .first()
+                .is_some_and(|b| matches!(b, b' '..=b'~'))
+            {
+                return None;
+            }
+            Some(escapes(run)?.shifted(at))
+        }
+    }
+}
+
+/// Whether decoded bytes read as ASCII text: at least nine in ten printable or
+/// blank. What an inner layer encodes a key with is (base64, hex, escapes);
+/// base64, base32 or hex of a hash, an image or a compressed stream is not,
+/// nor are escapes of another script's letters.
+pub(super) fn texty(bytes: &[u8]) -> bool {
+    let text = bytes
+        .iter()
+        .filter(|&&b| matches!(b, b' '..=b'~' | b'\t' | b'\n' | b'\r'))
+        .count();
+    text * 10 >= bytes.len() * 9
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The runs [`each`] gives, checked against the scalar search's.
+    fn runs(data: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        each(data, |s, e| {
+            out.push((s, e));
+            true
+        });
+        let mut windows = Vec::new();
+        let mut from = 0;
+        while let Some((s, e)) = next_by_windows(data, from) {
+            windows.push((s, e));
+            from = e + 1;
+        }
+        assert_eq!(out, windows);
+        #[cfg(target_arch = "x86_64")]
+        for avx2 in [false, true] {
+            if !std::is_x86_feature_detected!("ssse3")
+                || (avx2 && !std::is_x86_feature_detected!("avx2"))
+            {
+                continue;
+            }
+            let mut blocks = Vec::new();
+            let mut from = 0;
+            while let Some((s, e)) = next_by_blocks(data, from, avx2) {
+                blocks.push((s, e));
+                from = e + 1;
+            }
+            assert_eq!(out, blocks, "avx2: {avx2}");
+        }
+        out
+    }
+
+    /// Every maximal run of the class at least `MIN_RUN` long, byte by byte.
+    fn naive(data: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut s = 0;
+        for i in 0..=data.len() {
+            if i == data.len() || !CLASS[usize::from(data[i])] {
+                if i - s >= MIN_RUN {
+                    out.push((s, i));
+                }
+                s = i + 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn finds_the_runs_a_byte_by_byte_reading_finds() {
+        let long = "A".repeat(MIN_RUN);
+        let short = "A".repeat(MIN_RUN - 1);
+        for text in [
+            String::new(),
+            long.clone(),
+            short.clone(),
+            format!("{short}.{short}"),
+            format!("{long}.{long}"),
+            format!(".{long}"),
+            format!("{short}.{long}x.{short}"),
+            format!("a.b.c({long}{long}) {short}"),
+        ] {
+            assert_eq!(runs(text.as_bytes()), naive(text.as_bytes()), "{text}");
+            assert_eq!(
+                any(text.as_bytes()),
+                !naive(text.as_bytes()).is_empty(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn shapes() {
+        assert_eq!(shape(b"cXJjcF9saXZlX"), Shape::Base64);
+        assert_eq!(shape(b"71726370"), Shape::Hex);
+        assert_eq!(shape(b"OFZGG4C7NRUXMZK7"), Shape::Base32);
+        assert_eq!(shape(b"ofzgg4c7nruxmzk7"), Shape::Base32);
+        assert_eq!(shape(b"%63%58%4A"), Shape::Percent);
+        assert_eq!(shape(b"\\x63\\x58"), Shape::Escape);
+        assert_eq!(shape(b"\\143\\130"), Shape::Escape);
+    }
+
+    #[test]
+    fn texty_is_text_not_random_bytes() {
+        assert!(texty(b"qrcp_live_Zk3q9WmP2xLr\n"));
+        let noise: Vec<u8> = (0..=255u8).collect();
+        assert!(!texty(&noise));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn runs_match_a_byte_by_byte_reading(
+            data in proptest::collection::vec(
+                proptest::sample::select(b"AZaz09+/_-%\\&#;.\n |@[`{\x7f\x80\xff".to_vec()),
+                0..400,
+            ),
+            long in 0usize..3,
+        ) {
+            // Some inputs with long runs: the alphabet alone rarely gives one.
+            let mut data = data;
+            if long > 0 && data.len() > 10 {
+                let at = data.len() / 3;
+                data.splice(at..at, std::iter::repeat_n(b'Q', MIN_RUN * long));
+            }
+            proptest::prop_assert_eq!(runs(&data), naive(&data));
+            proptest::prop_assert_eq!(any(&data), !naive(&data).is_empty());
+        }
+    }
+}

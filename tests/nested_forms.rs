@@ -1,0 +1,227 @@
+//! Issue 10, layers "in any order and any nesting": a key encoded once, then
+//! encoded again whole by an outer layer that leaves no literal of the key's
+//! (base64, base32 or hex of it; every character percent-encoded, `\x`, `\u`,
+//! octal or an HTML reference), in every pair of ten inner and eight outer
+//! encodings, is found in a folder, in git history and in a staged change,
+//! with both layers named in order. The outer run is found by its shape, not by
+//! a trigger; runs that decode to nothing (hashes, images, identifiers) give no
+//! finding. Every key is generated at test time and must never appear in the
+//! output.
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use crate::bundles::finding_of;
+use crate::git::Repo;
+use crate::util::*;
+
+/// An encoding: its name in the file names, in a report's `decoding`, and how
+/// it writes text.
+struct Enc {
+    name: &'static str,
+    decoding: &'static str,
+    write: fn(&str) -> String,
+}
+
+fn each_char(s: &str, f: impl Fn(u8) -> String) -> String {
+    s.bytes().map(f).collect()
+}
+
+fn b32(s: &str) -> String {
+    const A: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::new();
+    let (mut acc, mut bits) = (0u64, 0);
+    for b in s.bytes() {
+        acc = (acc << 8) | u64::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(A[((acc >> bits) & 31) as usize] as char);
+        }
+    }
+    if bits > 0 {
+        out.push(A[((acc << (5 - bits)) & 31) as usize] as char);
+    }
+    out
+}
+
+const ENCODINGS: [Enc; 10] = [
+    Enc {
+        name: "b64",
+        decoding: "base64",
+        write: |s| base64::engine::general_purpose::STANDARD.encode(s),
+    },
+    Enc {
+        name: "b32",
+        decoding: "base32",
+        write: b32,
+    },
+    Enc {
+        name: "hex",
+        decoding: "hex",
+        write: |s| each_char(s, |b| format!("{b:02x}")),
+    },
+    Enc {
+        name: "pct",
+        decoding: "percent",
+        write: |s| each_char(s, |b| format!("%{b:02X}")),
+    },
+    Enc {
+        name: "x",
+        decoding: "escape",
+        write: |s| each_char(s, |b| format!("\\x{b:02x}")),
+    },
+    Enc {
+        name: "u",
+        decoding: "escape",
+        write: |s| each_char(s, |b| format!("\\u{b:04x}")),
+    },
+    Enc {
+        name: "oct",
+        decoding: "escape",
+        write: |s| each_char(s, |b| format!("\\{b:03o}")),
+    },
+    Enc {
+        name: "ent",
+        decoding: "escape",
+        write: |s| each_char(s, |b| format!("&#{b};")),
+    },
+    Enc {
+        name: "rot13",
+        decoding: "rot13",
+        write: |s| {
+            each_char(s, |b| {
+                let r = match b {
+                    b'a'..=b'z' => (b - b'a' + 13) % 26 + b'a',
+                    b'A'..=b'Z' => (b - b'A' + 13) % 26 + b'A',
+                    _ => b,
+                };
+                (r as char).to_string()
+            })
+        },
+    },
+    Enc {
+        name: "rev",
+        decoding: "reversed",
+        write: |s| s.chars().rev().collect(),
+    },
+];
+
+/// The outer layers found by their shape: the first eight.
+const OUTER: usize = 8;
+
+/// (file, key, outer, inner) for every pair.
+fn cases() -> Vec<(String, String, &'static Enc, &'static Enc)> {
+    let mut out = Vec::new();
+    for outer in &ENCODINGS[..OUTER] {
+        for inner in &ENCODINGS {
+            let file = format!("n/{}__{}.txt", outer.name, inner.name);
+            out.push((file, live_key(), outer, inner));
+        }
+    }
+    out
+}
+
+fn content(key: &str, outer: &Enc, inner: &Enc) -> String {
+    format!("v = \"{}\"\n", (outer.write)(&(inner.write)(key)))
+}
+
+fn check(v: &Value, cases: &[(String, String, &Enc, &Enc)]) {
+    for (file, key, outer, inner) in cases {
+        let f = finding_of(v, key);
+        assert_eq!(f["path"], file.as_str(), "{f:#}");
+        assert_eq!(f["line"], 1, "{f:#}");
+        assert_eq!(
+            f["decoding"],
+            serde_json::json!([outer.decoding, inner.decoding]),
+            "{file}: {f:#}"
+        );
+    }
+}
+
+#[test]
+fn nested_pairs_are_found_in_a_folder() {
+    let t = Tree::new();
+    let cs = cases();
+    for (file, key, outer, inner) in &cs {
+        t.write(file, content(key, outer, inner));
+    }
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    check(&json(&o), &cs);
+    let human = t.run(&["dir", "."]);
+    assert_eq!(code(&human), 1);
+    for (_, key, _, _) in &cs {
+        assert_secret_absent(&o, key);
+        assert_secret_absent(&human, key);
+    }
+}
+
+#[test]
+fn nested_pairs_are_found_in_history_and_staged() {
+    let r = Repo::init();
+    r.write("README.md", "hello\n");
+    r.commit("init");
+    let cs = cases();
+    for (file, key, outer, inner) in &cs {
+        r.write(file, &content(key, outer, inner));
+    }
+    r.git(&["add", "-A"]);
+    let staged = r.scan(&["staged", "--format", "json"]);
+    assert_eq!(code(&staged), 1, "{}", stderr(&staged));
+    check(&json(&staged), &cs);
+    r.commit("add them");
+    r.git(&["rm", "-r", "-q", "n"]);
+    r.commit("remove them");
+    let hist = r.scan(&["git", "--format", "json"]);
+    assert_eq!(code(&hist), 1, "{}", stderr(&hist));
+    check(&json(&hist), &cs);
+    for (_, key, _, _) in &cs {
+        assert_secret_absent(&staged, key);
+        assert_secret_absent(&hist, key);
+    }
+}
+
+/// Long runs that decode to no key: hashes, an image's base64, identifiers,
+/// escaped text of another script, an encoded placeholder. Nothing is found.
+#[test]
+fn runs_without_a_key_give_nothing() {
+    let t = Tree::new();
+    let noise: Vec<u8> = (0..3000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    t.write(
+        "lock.json",
+        format!(
+            "{{\"integrity\": \"sha512-{}\", \"sha\": \"{}\"}}\n",
+            b64(&noise[..64]),
+            each_char(std::str::from_utf8(&[b'a'; 40]).unwrap(), |_| "f3".into())
+        ),
+    );
+    t.write(
+        "img.css",
+        format!(
+            "a{{background:url(data:image/png;base64,{})}}\n",
+            b64(&noise)
+        ),
+    );
+    t.write(
+        "ids.js",
+        "var __WEBPACK_IMPORTED_MODULE_0_react_dom_server_browser_development__=1;\n",
+    );
+    t.write(
+        "ar.js",
+        format!("m=\"{}\";\n", "\\u0627\\u0644\\u0623\\u062d".repeat(20)),
+    );
+    let placeholder = "qrcp_live_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    t.write(
+        "ph.txt",
+        format!(
+            "v = \"{}\"\n",
+            b64(each_char(placeholder, |b| format!("{b:02x}")).as_bytes())
+        ),
+    );
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    let v = json(&o);
+    assert_eq!(v["findings"], serde_json::json!([]), "{v:#}");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
