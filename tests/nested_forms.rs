@@ -1,7 +1,7 @@
 //! Issue 10, layers "in any order and any nesting": a key encoded once, then
 //! encoded again whole by an outer layer that leaves no literal of the key's
 //! (base64, base32 or hex of it; every character percent-encoded, `\x`, `\u`,
-//! octal or an HTML reference), in every pair of ten inner and eight outer
+//! octal or an HTML reference; ROT13 or reversed), in 96 pairs of ten
 //! encodings, is found in a folder, in git history and in a staged change,
 //! with both layers named in order. The outer run is found by its shape, not by
 //! a trigger; runs that decode to nothing (hashes, images, identifiers) give no
@@ -107,14 +107,16 @@ const ENCODINGS: [Enc; 10] = [
     },
 ];
 
-/// The outer layers found by their shape: the first eight.
-const OUTER: usize = 8;
-
-/// (file, key, outer, inner) for every pair.
+/// (file, key, outer, inner) for every pair but ROT13 and reversing of each
+/// other or themselves (the key itself, or 42 word characters: shorter than
+/// any run read by its shape, and not a trigger).
 fn cases() -> Vec<(String, String, &'static Enc, &'static Enc)> {
     let mut out = Vec::new();
-    for outer in &ENCODINGS[..OUTER] {
+    for outer in &ENCODINGS {
         for inner in &ENCODINGS {
+            if matches!(outer.name, "rot13" | "rev") && matches!(inner.name, "rot13" | "rev") {
+                continue;
+            }
             let file = format!("n/{}__{}.txt", outer.name, inner.name);
             out.push((file, live_key(), outer, inner));
         }
@@ -131,11 +133,14 @@ fn check(v: &Value, cases: &[(String, String, &Enc, &Enc)]) {
         let f = finding_of(v, key);
         assert_eq!(f["path"], file.as_str(), "{f:#}");
         assert_eq!(f["line"], 1, "{f:#}");
-        assert_eq!(
-            f["decoding"],
-            serde_json::json!([outer.decoding, inner.decoding]),
-            "{file}: {f:#}"
-        );
+        // ROT13 of escapes without letters (octal, decimal references) is
+        // the escapes themselves.
+        let text = (inner.write)(key);
+        let want = match (outer.write)(&text) == text {
+            true => serde_json::json!([inner.decoding]),
+            false => serde_json::json!([outer.decoding, inner.decoding]),
+        };
+        assert_eq!(f["decoding"], want, "{file}: {f:#}");
     }
 }
 

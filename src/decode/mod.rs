@@ -36,6 +36,7 @@ use crate::detect::{Candidate, Detector, Event, Hit, InlineAllows, context_at};
 pub use crate::detect::{Layer, Trigger};
 use crate::finding::{Context, Finding, Provenance};
 use crate::rules::{RuleKind, RuleSet};
+use region::Region;
 
 /// How many layers deep decoding goes (base64 of percent-encoded text is two).
 pub const MAX_DEPTH: usize = 3;
@@ -1266,6 +1267,33 @@ fn decode_candidate(
     } else {
         COVER_MARGIN
     };
+    // A run read as ROT13 or backwards first, where its own reading says so
+    // (`plain`: it decodes to text) or its characters do.
+    let mut views = |plain: bool, budget: &mut Budget| {
+        let Some((end, shape)) = run else {
+            return;
+        };
+        for view in runs::views(data, c.at, end, shape, plain) {
+            budget.left = budget.left.saturating_sub(view.bytes.len());
+            budget.work += view.bytes.len() as u64;
+            let inner = Within {
+                text: false,
+                literals: true,
+                shaped: true,
+                ..within
+            };
+            reveal(
+                det,
+                data,
+                depth,
+                inner,
+                budget,
+                &view,
+                c,
+                (hits, placeholders),
+            );
+        }
+    };
     let cover = covered.iter().position(|k| k.dec == dec);
     // A window decoder's region covers a step of a run only to the step's
     // end: the run may go on past where the window reached.
@@ -1273,6 +1301,11 @@ fn decode_candidate(
         Some((end, _)) if dec.decodes_window() => end.min(c.at + runs::STEP) <= covered[k].reach,
         _ => covered[k].covers(&c, margin),
     }) {
+        // A trigger's window read the escapes as they are (`\161\` ends a run
+        // of octal escapes written backwards), not as their characters say.
+        if run.is_some() {
+            views(true, budget);
+        }
         return;
     }
     budget.work += 1;
@@ -1280,6 +1313,10 @@ fn decode_candidate(
         Some((end, shape)) => runs::decode(data, c.at, end, shape),
         None => layers::decode(data, &c, dec, idents),
     };
+    views(
+        decoded.as_ref().is_some_and(|r| runs::texty(&r.bytes)),
+        budget,
+    );
     let Some(region) = decoded else {
         return;
     };
@@ -1330,19 +1367,39 @@ fn decode_candidate(
     if data.get(from..region.end) == Some(&region.bytes[..]) {
         return;
     }
-    let (inner, inner_ph) = collect(
+    let inner = Within {
+        reassembled: within.reassembled || dec.reassembles(),
+        text: within.text && matches!(region.layer, Layer::Utf16 | Layer::Utf32),
+        windows: within.windows + u8::from(dec.decodes_window()),
+        literals: true,
+        shaped: run.is_some(),
+    };
+    reveal(
         det,
-        &region.bytes,
-        depth + 1,
-        Within {
-            reassembled: within.reassembled || dec.reassembles(),
-            text: within.text && matches!(region.layer, Layer::Utf16 | Layer::Utf32),
-            windows: within.windows + u8::from(dec.decodes_window()),
-            literals: true,
-            shaped: run.is_some(),
-        },
+        data,
+        depth,
+        inner,
         budget,
+        &region,
+        c,
+        (hits, placeholders),
     );
+}
+
+/// Collects what the decoded `region` of `data` holds (its bytes read at
+/// `depth + 1`, as `inner`) into `data`'s offsets.
+#[allow(clippy::too_many_arguments)]
+fn reveal(
+    det: &Detector,
+    data: &[u8],
+    depth: usize,
+    inner: Within,
+    budget: &mut Budget,
+    region: &Region,
+    c: Candidate,
+    (hits, placeholders): (&mut Vec<DHit>, &mut Placeholders),
+) {
+    let (inner, inner_ph) = collect(det, &region.bytes, depth + 1, inner, budget);
     let mut revealed = false;
     for h in inner {
         let (ps, pe) = region.span(h.hit.start, h.hit.end);

@@ -445,6 +445,88 @@ pub(super) fn decode(data: &[u8], at: usize, end: usize, shape: Shape) -> Option
     }
 }
 
+/// The longest run read as ROT13 or backwards: a key's encodings are far
+/// shorter.
+const MAX_VIEW: usize = 4096;
+/// The bytes of a view decoded first, to judge it (whole groups of base64,
+/// base32 and hex).
+const VIEW_HEAD: usize = 64;
+
+/// The run `at..end` read as ROT13 and backwards, each a region, where that
+/// reading decodes (as its own shape says) to ASCII text and the run's own
+/// reading gives a reason to try: it did not decode to text (`plain` false:
+/// base64, base32 or hex ROT13'd or reversed), or its escapes are ROT13's
+/// (`\\k`, `\\h`, `%5S`) or end the run (`…27x\\17x\\`, backwards). Only a
+/// whole run, and one as short as a key's encodings are ([`MAX_VIEW`]).
+pub(super) fn views(
+    data: &[u8],
+    at: usize,
+    end: usize,
+    shape: Shape,
+    plain: bool,
+) -> impl Iterator<Item = Region> {
+    let run = &data[at..end];
+    let whole = at == 0 || !CLASS[usize::from(data[at - 1])];
+    let short = whole && run.len() <= MAX_VIEW;
+    let escapes = matches!(shape, Shape::Percent | Shape::Escape);
+    let rot13 = short
+        && match escapes {
+            false => !plain,
+            true => run.windows(3).any(|w| match w {
+                [b'\\', b'k' | b'h', _] => true,
+                [b'%', a, b] => [a, b]
+                    .iter()
+                    .any(|c| matches!(c.to_ascii_lowercase(), b'n'..=b's')),
+                _ => false,
+            }),
+        };
+    let backwards = short
+        && match escapes {
+            false => !plain,
+            true => matches!(run.last(), Some(b'\\' | b'%' | b'&')),
+        };
+    // The view's first bytes alone first: most runs of a bundle that do not
+    // decode (hashes, words joined by `_`) do not as ROT13 or backwards either.
+    let head = |view: &mut dyn Iterator<Item = u8>| {
+        let mut bytes = [0u8; VIEW_HEAD];
+        let n = bytes.iter_mut().zip(view).map(|(b, v)| *b = v).count();
+        let bytes = &bytes[..n];
+        match self::shape(bytes) {
+            // Without a region: most views judged are base64-shaped.
+            Shape::Base64 => {
+                use base64::Engine as _;
+                let mut out = [0u8; VIEW_HEAD];
+                let engine = match bytes.iter().any(|&b| b == b'-' || b == b'_') {
+                    true => &layers::URL_SAFE,
+                    false => &layers::STANDARD,
+                };
+                engine
+                    .decode_slice(&bytes[..n / 4 * 4], &mut out)
+                    .is_ok_and(|k| texty(&out[..k]))
+            }
+            shape => decode(bytes, 0, n, shape).is_some_and(|r| texty(&r.bytes)),
+        }
+    };
+    let rot13 = rot13 && head(&mut run.iter().map(|&b| super::scrambled::rot13_byte(b)));
+    let backwards = backwards && head(&mut run.iter().rev().copied());
+    let rot13 = rot13
+        .then(|| {
+            let mut r = Region::new(Layer::Rot13, at);
+            for (i, &b) in run.iter().enumerate() {
+                r.push(super::scrambled::rot13_byte(b), at + i);
+            }
+            r.finish(end)
+        })
+        .flatten();
+    let backwards = backwards
+        .then(|| Region::backwards(Layer::Reversed, data, at, end))
+        .flatten();
+    rot13.into_iter().chain(backwards).filter(|view| {
+        let shape = self::shape(&view.bytes);
+        decode(&view.bytes, 0, view.bytes.len(), shape).is_some_and(|r| texty(&r.bytes))
+    })
+}
+
 /// Whether decoded bytes read as ASCII text: at least nine in ten printable or
 /// blank. What an inner layer encodes a key with is (base64, hex, escapes);
 /// base64, base32 or hex of a hash, an image or a compressed stream is not,
