@@ -1147,8 +1147,17 @@ fn collect(
 }
 
 /// The encoded runs of one blob ([`runs`]), each step of each run once, in the
-/// order they are decoded among the pass's candidates.
-struct Shaped {
+/// order they are decoded among the pass's candidates. Runs are found as the
+/// pass reaches them: only the steps of runs already reached are kept.
+struct Shaped<'a> {
+    data: &'a [u8],
+    /// Where the next run may start, if runs are looked for.
+    from: Option<usize>,
+    /// A run found and not reached yet.
+    ahead: Option<(usize, usize)>,
+    /// Where `ahead` starts (0 before the first search, `usize::MAX` past
+    /// the last run): most calls have nothing to queue.
+    ahead_start: usize,
     /// Base64, base32 and hex: decoded when the pass reaches their start, in
     /// offset order with the candidates (their regions cover later candidates
     /// as a trigger's do, and the cover is judged in that order).
@@ -1159,25 +1168,50 @@ struct Shaped {
     lazy: VecDeque<(usize, usize, runs::Shape)>,
 }
 
-impl Shaped {
-    fn new(data: &[u8], look: bool) -> Shaped {
-        let (mut eager, mut lazy) = (VecDeque::new(), VecDeque::new());
-        if look {
-            runs::each(data, |s, e| {
-                let shape = runs::shape(&data[s..e]);
-                let queue = match shape.decoding().1.decodes_window() {
-                    true => &mut lazy,
-                    false => &mut eager,
-                };
-                queue.extend(runs::starts(data, s..e, shape).map(|at| (at, e, shape)));
-                true
-            });
+impl<'a> Shaped<'a> {
+    fn new(data: &'a [u8], look: bool) -> Shaped<'a> {
+        Shaped {
+            data,
+            from: look.then_some(0),
+            ahead: None,
+            ahead_start: 0,
+            eager: VecDeque::new(),
+            lazy: VecDeque::new(),
         }
-        Shaped { eager, lazy }
+    }
+
+    /// Queues the steps of every run that starts by `upto`.
+    fn reach(&mut self, upto: usize) {
+        let data = self.data;
+        loop {
+            if self.ahead.is_none() {
+                let Some(from) = self.from else {
+                    self.ahead_start = usize::MAX;
+                    return;
+                };
+                self.ahead = runs::next(data, from);
+                self.from = self.ahead.map(|(_, e)| e + 1);
+            }
+            let Some((s, e)) = self.ahead.filter(|&(s, _)| s <= upto) else {
+                self.ahead_start = self.ahead.map_or(usize::MAX, |(s, _)| s);
+                return;
+            };
+            self.ahead = None;
+            let shape = runs::shape(&data[s..e]);
+            let queue = match shape.decoding().1.decodes_window() {
+                true => &mut self.lazy,
+                false => &mut self.eager,
+            };
+            queue.extend(runs::starts(data, s..e, shape).map(|at| (at, e, shape)));
+        }
     }
 
     /// The next step to decode once the pass has reached `upto`.
+    #[inline]
     fn due(&mut self, upto: usize) -> Option<(usize, usize, runs::Shape)> {
+        if upto >= self.ahead_start {
+            self.reach(upto);
+        }
         if self.eager.front().is_some_and(|&(at, _, _)| at <= upto) {
             return self.eager.pop_front();
         }
@@ -1267,33 +1301,6 @@ fn decode_candidate(
     } else {
         COVER_MARGIN
     };
-    // A run read as ROT13 or backwards first, where its own reading says so
-    // (`plain`: it decodes to text) or its characters do.
-    let mut views = |plain: bool, budget: &mut Budget| {
-        let Some((end, shape)) = run else {
-            return;
-        };
-        for view in runs::views(data, c.at, end, shape, plain) {
-            budget.left = budget.left.saturating_sub(view.bytes.len());
-            budget.work += view.bytes.len() as u64;
-            let inner = Within {
-                text: false,
-                literals: true,
-                shaped: true,
-                ..within
-            };
-            reveal(
-                det,
-                data,
-                depth,
-                inner,
-                budget,
-                &view,
-                c,
-                (hits, placeholders),
-            );
-        }
-    };
     let cover = covered.iter().position(|k| k.dec == dec);
     // A window decoder's region covers a step of a run only to the step's
     // end: the run may go on past where the window reached.
@@ -1303,8 +1310,18 @@ fn decode_candidate(
     }) {
         // A trigger's window read the escapes as they are (`\161\` ends a run
         // of octal escapes written backwards), not as their characters say.
-        if run.is_some() {
-            views(true, budget);
+        if let Some(run) = run {
+            views(
+                det,
+                data,
+                depth,
+                within,
+                budget,
+                c,
+                run,
+                true,
+                (hits, placeholders),
+            );
         }
         return;
     }
@@ -1313,10 +1330,20 @@ fn decode_candidate(
         Some((end, shape)) => runs::decode(data, c.at, end, shape),
         None => layers::decode(data, &c, dec, idents),
     };
-    views(
-        decoded.as_ref().is_some_and(|r| runs::texty(&r.bytes)),
-        budget,
-    );
+    if let Some(run) = run {
+        let plain = decoded.as_ref().is_some_and(|r| runs::texty(&r.bytes));
+        views(
+            det,
+            data,
+            depth,
+            within,
+            budget,
+            c,
+            run,
+            plain,
+            (hits, placeholders),
+        );
+    }
     let Some(region) = decoded else {
         return;
     };
@@ -1384,6 +1411,43 @@ fn decode_candidate(
         c,
         (hits, placeholders),
     );
+}
+
+/// Reads the run at `c` (`run`: its end and shape) as ROT13 or backwards first,
+/// where its own reading says so (`plain`: it decodes to text) or its
+/// characters do ([`runs::views`]).
+#[allow(clippy::too_many_arguments)]
+fn views(
+    det: &Detector,
+    data: &[u8],
+    depth: usize,
+    within: Within,
+    budget: &mut Budget,
+    c: Candidate,
+    (end, shape): (usize, runs::Shape),
+    plain: bool,
+    (hits, placeholders): (&mut Vec<DHit>, &mut Placeholders),
+) {
+    for view in runs::views(data, c.at, end, shape, plain) {
+        budget.left = budget.left.saturating_sub(view.bytes.len());
+        budget.work += view.bytes.len() as u64;
+        let inner = Within {
+            text: false,
+            literals: true,
+            shaped: true,
+            ..within
+        };
+        reveal(
+            det,
+            data,
+            depth,
+            inner,
+            budget,
+            &view,
+            c,
+            (hits, placeholders),
+        );
+    }
 }
 
 /// Collects what the decoded `region` of `data` holds (its bytes read at

@@ -47,19 +47,7 @@ static CLASS: [bool; 256] = {
     t
 };
 
-/// Calls `f` with each maximal run of at least [`MIN_RUN`] [`CLASS`] bytes in
-/// `data`, in order, until it returns `false`.
-pub(super) fn each(data: &[u8], mut f: impl FnMut(usize, usize) -> bool) {
-    let mut from = 0;
-    while let Some((s, e)) = next(data, from) {
-        if !f(s, e) {
-            return;
-        }
-        from = e + 1;
-    }
-}
-
-/// Whether `data` holds a run [`each`] would give.
+/// Whether `data` holds a run [`next`] would give.
 pub fn any(data: &[u8]) -> bool {
     next(data, 0).is_some()
 }
@@ -70,9 +58,10 @@ pub fn any(data: &[u8]) -> bool {
 #[cfg(target_arch = "x86_64")]
 const VECTOR_FROM: usize = 4096;
 
-/// The first run at or after `from` (where a run may start: `from` is 0 or
+/// The first maximal run of at least [`MIN_RUN`] [`CLASS`] bytes at or after
+/// `from` (where a run may start: `from` is 0 or
 /// follows a byte outside the class).
-fn next(data: &[u8], from: usize) -> Option<(usize, usize)> {
+pub(super) fn next(data: &[u8], from: usize) -> Option<(usize, usize)> {
     #[cfg(target_arch = "x86_64")]
     if data.len() - from.min(data.len()) >= VECTOR_FROM && std::is_x86_feature_detected!("ssse3") {
         return next_by_blocks(data, from, std::is_x86_feature_detected!("avx2"));
@@ -543,13 +532,15 @@ pub(super) fn texty(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    /// The runs [`each`] gives, checked against the scalar search's.
+    /// The runs [`next`] gives one after another, checked against the scalar
+    /// search's and the vector ones'.
     fn runs(data: &[u8]) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
-        each(data, |s, e| {
+        let mut from = 0;
+        while let Some((s, e)) = next(data, from) {
             out.push((s, e));
-            true
-        });
+            from = e + 1;
+        }
         let mut windows = Vec::new();
         let mut from = 0;
         while let Some((s, e)) = next_by_windows(data, from) {
