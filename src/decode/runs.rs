@@ -421,6 +421,19 @@ pub(super) fn decode(data: &[u8], at: usize, end: usize, shape: Shape) -> Option
         Shape::Percent | Shape::Escape => {
             // The first escape alone first: escapes of another script's letters
             // (`\u0627\u0644…` in a date library's locales) are not decoded whole.
+            // The common spellings are judged without decoding (a bundle holds
+            // thousands of such runs).
+            let ascii = |digits: &[u8]| {
+                digits
+                    .iter()
+                    .try_fold(0u32, |v, &b| Some(v << 4 | u32::from(layers::hex(b)?)))
+                    .is_some_and(|v| (0x20..0x7f).contains(&v))
+            };
+            match run {
+                [b'\\', b'u', d @ ..] if d.len() >= 4 && !ascii(&d[..4]) => return None,
+                [b'\\', b'x', d @ ..] if d.len() >= 2 && !ascii(&d[..2]) => return None,
+                _ => {}
+            }
             let first = escapes(&run[..run.len().min(RUN_HEAD)])?;
             if !first
                 .bytes
@@ -444,8 +457,8 @@ const VIEW_HEAD: usize = 64;
 /// The run `at..end` read as ROT13 and backwards, each a region, where that
 /// reading decodes (as its own shape says) to ASCII text and the run's own
 /// reading gives a reason to try: it did not decode to text (`plain` false:
-/// base64, base32 or hex ROT13'd or reversed), or its escapes are ROT13's
-/// (`\\k`, `\\h`, `%5S`) or end the run (`…27x\\17x\\`, backwards). Only a
+/// base64, base32 or hex ROT13'd or reversed), or its first escapes are ROT13's
+/// (`\\k`, `\\h`, `%5S`) or an escape's mark ends the run (`…27x\\17x\\`, backwards). Only a
 /// whole run, and one as short as a key's encodings are ([`MAX_VIEW`]).
 pub(super) fn views(
     data: &[u8],
@@ -461,7 +474,9 @@ pub(super) fn views(
     let rot13 = short
         && match escapes {
             false => !plain,
-            true => run.windows(3).any(|w| match w {
+            // The first escapes tell (a key's first percent-escapes, `%71%72`,
+            // have no letter for ROT13 to turn).
+            true => run[..run.len().min(VIEW_HEAD)].windows(3).any(|w| match w {
                 [b'\\', b'k' | b'h', _] => true,
                 [b'%', a, b] => [a, b]
                     .iter()
@@ -613,6 +628,44 @@ mod tests {
         assert_eq!(shape(b"%63%58%4A"), Shape::Percent);
         assert_eq!(shape(b"\\x63\\x58"), Shape::Escape);
         assert_eq!(shape(b"\\143\\130"), Shape::Escape);
+    }
+
+    #[test]
+    fn escapes_of_other_scripts_are_not_decoded() {
+        for run in [
+            "\\u0627\\u0644\\u0623\\u062d\\u062f",
+            "\\xa0\\xa1\\xa2",
+            "%D8%A7%D9%84",
+        ] {
+            let shape = shape(run.as_bytes());
+            assert!(
+                decode(run.as_bytes(), 0, run.len(), shape).is_none(),
+                "{run}"
+            );
+        }
+        let run = b"\\x63\\x58\\x4a\\x6a";
+        let r = decode(run, 0, run.len(), Shape::Escape).unwrap();
+        assert_eq!(r.bytes, b"cXJj");
+    }
+
+    #[test]
+    fn views_are_read_where_the_run_says_so() {
+        let escaped: String = "cXJjcF9saXZl"
+            .bytes()
+            .map(|b| format!("\\x{b:02x}"))
+            .collect();
+        let backwards: String = escaped.chars().rev().collect();
+        let text = format!("\"{backwards}\"");
+        let data = text.as_bytes();
+        let (s, e) = next(data, 0).unwrap();
+        let read: Vec<Region> = views(data, s, e, shape(&data[s..e]), true).collect();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].bytes, escaped.as_bytes());
+        // Read forwards, the escapes are not read backwards too.
+        let text = format!("\"{escaped}\"");
+        let data = text.as_bytes();
+        let (s, e) = next(data, 0).unwrap();
+        assert_eq!(views(data, s, e, shape(&data[s..e]), true).count(), 0);
     }
 
     #[test]
