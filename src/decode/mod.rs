@@ -1096,44 +1096,41 @@ fn collect(
             );
         }
     };
-    let pass = if within.literals { Some(data) } else { None };
-    det.pass_each(
-        pass.unwrap_or_default(),
-        depth < MAX_DEPTH,
-        |event| match event {
-            Event::Hit(h) => push_hit(&mut hits, budget, || DHit {
-                secret: data[h.start..h.end].to_vec(),
-                hit: h,
-                layers: Vec::new(),
-                context: None,
-            }),
-            Event::Placeholder(s, e) => placeholders.push(s, e, true),
-            Event::Candidate(c) => {
-                decode_shaped(
-                    c.at,
-                    &mut covered,
-                    &mut idents,
-                    &mut hits,
-                    &mut placeholders,
+    // Without a literal the pass has nothing to find: it reads no bytes.
+    let pass: &[u8] = if within.literals { data } else { &[] };
+    det.pass_each(pass, depth < MAX_DEPTH, |event| match event {
+        Event::Hit(h) => push_hit(&mut hits, budget, || DHit {
+            secret: data[h.start..h.end].to_vec(),
+            hit: h,
+            layers: Vec::new(),
+            context: None,
+        }),
+        Event::Placeholder(s, e) => placeholders.push(s, e, true),
+        Event::Candidate(c) => {
+            decode_shaped(
+                c.at,
+                &mut covered,
+                &mut idents,
+                &mut hits,
+                &mut placeholders,
+                budget,
+            );
+            for &dec in layers::decoders(c.layer) {
+                decode_candidate(
+                    det,
+                    data,
+                    depth,
+                    within,
                     budget,
+                    c,
+                    dec,
+                    None,
+                    (&mut covered, &mut idents),
+                    (&mut hits, &mut placeholders),
                 );
-                for &dec in layers::decoders(c.layer) {
-                    decode_candidate(
-                        det,
-                        data,
-                        depth,
-                        within,
-                        budget,
-                        c,
-                        dec,
-                        None,
-                        (&mut covered, &mut idents),
-                        (&mut hits, &mut placeholders),
-                    );
-                }
             }
-        },
-    );
+        }
+    });
     decode_shaped(
         usize::MAX,
         &mut covered,

@@ -35,6 +35,12 @@ const UNITS: &[&str] = &[
     "['q','r','c','p',",
     "OFZGG4C7NRUXMZK7OFZG=",
     "'qrcp_live_' . ",
+    // Runs read by their shape: base64 of hex (one run), base64 of a key
+    // (short runs), ROT13'd base64, escapes written backwards.
+    "NzE3MjYzNzA1ZjZjNjk3NjY1NWY3MTcyNjM3MDVmNmM2OTc2NjU1Zg",
+    "cXJjcF9saXZlXzEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2 ",
+    "pKWwpS9fnKMyK1E6EwuEMQZ1LmI0qT05AKq5MKuBGyqiH3q1BQWQGwIe ",
+    "\"27x\\17x\\",
     " ",
     "\n",
     "'",
