@@ -1,6 +1,7 @@
 //! Issue 10, containers: every container form (compressed streams `.gz`, `.br`,
 //! `.zst`, `.deflate`, zlib, `.bz2`, `.xz` and `.tar.xz`; zip and tar; a source map; `data:` URIs, base64 and
-//! percent-encoded; an HTML page's inline scripts; a notebook; base64 of gzip) is
+//! percent-encoded; an HTML page's inline scripts; a notebook; base64 of gzip
+//! and of zlib) is
 //! opened the same way in a folder, in a staged change and in git history (where
 //! blobs are read before their names: brotli and raw deflate are known by
 //! decoding to text), with the same member path and line. Truncated members make
@@ -49,6 +50,13 @@ fn raw_deflate(data: &[u8]) -> Vec<u8> {
 
 fn zlib(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// zlib at level 1: its header is `78 01`, base64 `eA…`.
+fn zlib_fast(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(data).unwrap();
     e.finish().unwrap()
 }
@@ -212,6 +220,28 @@ fn cases(k: &[String]) -> Vec<Case> {
             "web/r.js!base64[1].bz2!base64[1]",
             2,
         ),
+        // zlib in base64, as Python's `zlib.compress` and PHP's `gzcompress`
+        // write it: no four-character magic (`eJ`, `eA`).
+        c(
+            "tools/s.py",
+            format!(
+                "import base64, zlib\nCODE = zlib.decompress(base64.b64decode(\"{}\"))\n",
+                b64_bytes(&zlib(&script(&k[18])))
+            )
+            .into_bytes(),
+            "tools/s.py!base64[1].zz!base64[1]",
+            2,
+        ),
+        c(
+            "tools/t.php",
+            format!(
+                "<?php eval(gzuncompress(base64_decode('{}')));\n",
+                b64_bytes(&zlib_fast(&script(&k[19])))
+            )
+            .into_bytes(),
+            "tools/t.php!base64[1].zz!base64[1]",
+            2,
+        ),
     ]
 }
 
@@ -236,7 +266,7 @@ fn check(v: &Value, k: &[String], cases: &[Case], what: &str) {
 }
 
 fn keys() -> Vec<String> {
-    (0..18).map(|_| live_key()).collect()
+    (0..20).map(|_| live_key()).collect()
 }
 
 fn absent(outs: &[&Output], k: &[String]) {
@@ -282,7 +312,7 @@ fn every_container_form_is_opened_in_history_and_staged() {
     check(&json(&staged), &k, &cases, "staged");
 
     r.commit("add the build");
-    r.git(&["rm", "-r", "-q", "web", "nb"]);
+    r.git(&["rm", "-r", "-q", "web", "nb", "tools"]);
     r.commit("remove it");
     let hist = r.scan(&["git", "--format", "json"]);
     assert_eq!(code(&hist), 1, "{}", stderr(&hist));

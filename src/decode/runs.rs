@@ -61,7 +61,7 @@ const VECTOR_FROM: usize = 4096;
 /// The first maximal run of at least [`MIN_RUN`] [`CLASS`] bytes at or after
 /// `from` (where a run may start: `from` is 0 or
 /// follows a byte outside the class).
-pub(super) fn next(data: &[u8], from: usize) -> Option<(usize, usize)> {
+pub fn next(data: &[u8], from: usize) -> Option<(usize, usize)> {
     #[cfg(target_arch = "x86_64")]
     if data.len() - from.min(data.len()) >= VECTOR_FROM && std::is_x86_feature_detected!("ssse3") {
         return next_by_blocks(data, from, std::is_x86_feature_detected!("avx2"));

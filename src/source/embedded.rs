@@ -190,8 +190,29 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
     // Where lines were last counted to: the line and column of `at`.
     let (mut at, mut line, mut column) = (0usize, 1usize, 1usize);
     let mut pos = 0;
+    let mut zlib = ZlibRuns::new(data);
     while pos < data.len() {
-        let Some((pat, m_start, m_end)) = next(data, pos, html) else {
+        let found = next(data, pos, html);
+        if let Some(s) = zlib.from(pos)
+            && found.is_none_or(|(_, m_start, _)| s < m_start)
+        {
+            let end = base64_run_end(data, s);
+            pos = end;
+            if let Some(bytes) = decode_base64(&data[s..end])
+                && is_zlib(&bytes)
+            {
+                n_b64 += 1;
+                each(Embedded {
+                    what: What::Base64,
+                    name: format!("base64[{n_b64}].zz"),
+                    bytes: Cow::Owned(bytes),
+                    start: s,
+                    end,
+                });
+            }
+            continue;
+        }
+        let Some((pat, m_start, m_end)) = found else {
             break;
         };
         pos = m_end;
@@ -276,6 +297,57 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
                     end,
                 });
             }
+        }
+    }
+}
+
+/// How base64 of a zlib stream starts (`78 01`, `78 5e`, `78 9c`, `78 da`:
+/// Python's `zlib.compress`, PHP's `gzcompress`, at every level).
+const ZLIB_BASE64: [&[u8]; 4] = [b"eA", b"eF", b"eJ", b"eN"];
+
+/// Whether decoded bytes start as a zlib stream does (RFC 1950: deflate, a
+/// window of at most 32 KiB, the header's check bits).
+fn is_zlib(bytes: &[u8]) -> bool {
+    match bytes {
+        [cmf, flg, _, ..] => {
+            cmf & 0x0f == 8 && cmf >> 4 <= 7 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0
+        }
+        _ => false,
+    }
+}
+
+/// Base64 of zlib streams: two characters start one, too few for the one
+/// search's four-byte heads, so the blob's encoded runs
+/// ([`crate::decode::runs`]) that start with them are looked at, in order.
+struct ZlibRuns<'a> {
+    data: &'a [u8],
+    /// Where the next run may start; `None` past the last.
+    next: Option<usize>,
+    /// A run found that starts as base64 of zlib does.
+    ahead: Option<usize>,
+}
+
+impl<'a> ZlibRuns<'a> {
+    fn new(data: &'a [u8]) -> ZlibRuns<'a> {
+        ZlibRuns {
+            data,
+            next: Some(0),
+            ahead: None,
+        }
+    }
+
+    /// The first such run that starts at or after `pos`.
+    fn from(&mut self, pos: usize) -> Option<usize> {
+        loop {
+            if let Some(s) = self.ahead.filter(|&s| s >= pos) {
+                return Some(s);
+            }
+            // Each run is found once: none left is remembered too.
+            let found = crate::decode::runs::next(self.data, self.next?);
+            self.next = found.map(|(_, e)| e + 1);
+            let (s, _) = found?;
+            let zlib = ZLIB_BASE64.iter().any(|m| self.data[s..].starts_with(m));
+            self.ahead = zlib.then_some(s);
         }
     }
 }
