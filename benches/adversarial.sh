@@ -87,6 +87,12 @@ rep("char-array.c", b"{'q','r','c','p',")
 rep("cut-head.js", b"'qrc'+'p_l'+")
 rep("first-ref.html", b"&#113;")
 rep("bound-use.js", b't="qrcp_live_";r=`${t}`;')
+# Runs read by their shape: one run of base64 of hex digits (no padding inside),
+# and short runs of ROT13'd base64 of a key (56 characters), each decoded twice.
+rep("b64-hex.txt", base64.b64encode(b"qrcp_live_".hex().encode() * 3))
+rep("rot13-b64.txt", base64.b64encode(b"qrcp_live_Zk3q9WmP2xLr7Tb4Nv8Hc1Yd6Jf0Gs5A").translate(
+    bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+                    b"NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm")) + b" ")
 # Distinct names, each bound and used: the definitions index grows per name.
 if not os.path.exists(os.path.join(work, "names.js")):
     out, n, i = [], 0, 0

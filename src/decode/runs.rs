@@ -415,6 +415,9 @@ pub(super) fn decode(data: &[u8], at: usize, end: usize, shape: Shape) -> Option
         _ => layers::escape(run, 0),
     };
     match shape {
+        // Most base64-shaped runs of a bundle do not decode to text (hashes,
+        // words joined by `_`): judged by their start without a region.
+        Shape::Base64 if !base64_head_texty(&run[..run.len().min(VIEW_HEAD)]) => None,
         Shape::Base64 => layers::base64(data, at, 0),
         Shape::Base32 => super::base32::decode(data, at, 0),
         Shape::Hex => layers::hex_text(data, at),
@@ -496,18 +499,7 @@ pub(super) fn views(
         let n = bytes.iter_mut().zip(view).map(|(b, v)| *b = v).count();
         let bytes = &bytes[..n];
         match self::shape(bytes) {
-            // Without a region: most views judged are base64-shaped.
-            Shape::Base64 => {
-                use base64::Engine as _;
-                let mut out = [0u8; VIEW_HEAD];
-                let engine = match bytes.iter().any(|&b| b == b'-' || b == b'_') {
-                    true => &layers::URL_SAFE,
-                    false => &layers::STANDARD,
-                };
-                engine
-                    .decode_slice(&bytes[..n / 4 * 4], &mut out)
-                    .is_ok_and(|k| texty(&out[..k]))
-            }
+            Shape::Base64 => base64_head_texty(bytes),
             shape => decode(bytes, 0, n, shape).is_some_and(|r| texty(&r.bytes)),
         }
     };
@@ -529,6 +521,21 @@ pub(super) fn views(
         let shape = self::shape(&view.bytes);
         decode(&view.bytes, 0, view.bytes.len(), shape).is_some_and(|r| texty(&r.bytes))
     })
+}
+
+/// Whether base64 `bytes` (a run's first [`VIEW_HEAD`] at most) decode to
+/// text, decoded into a buffer on the stack.
+fn base64_head_texty(bytes: &[u8]) -> bool {
+    use base64::Engine as _;
+    let mut out = [0u8; VIEW_HEAD];
+    let engine = match bytes.iter().any(|&b| b == b'-' || b == b'_') {
+        true => &layers::URL_SAFE,
+        false => &layers::STANDARD,
+    };
+    let whole = &bytes[..bytes.len().min(VIEW_HEAD) / 4 * 4];
+    engine
+        .decode_slice(whole, &mut out)
+        .is_ok_and(|k| texty(&out[..k]))
 }
 
 /// Whether decoded bytes read as ASCII text: at least nine in ten printable or
