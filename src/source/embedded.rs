@@ -196,20 +196,9 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
         if let Some(s) = zlib.from(pos)
             && found.is_none_or(|(_, m_start, _)| s < m_start)
         {
-            let end = base64_run_end(data, s);
+            let (end, member) = base64_member(data, s, &mut n_b64, |b| is_zlib(b).then_some("zz"));
             pos = end;
-            if let Some(bytes) = decode_base64(&data[s..end])
-                && is_zlib(&bytes)
-            {
-                n_b64 += 1;
-                each(Embedded {
-                    what: What::Base64,
-                    name: format!("base64[{n_b64}].zz"),
-                    bytes: Cow::Owned(bytes),
-                    start: s,
-                    end,
-                });
-            }
+            member.into_iter().for_each(&mut *each);
             continue;
         }
         let Some((pat, m_start, m_end)) = found else {
@@ -283,22 +272,38 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
             {
                 continue;
             }
-            let end = base64_run_end(data, m_start);
+            let (end, member) = base64_member(data, m_start, &mut n_b64, |b| {
+                let kind = archive::kind("", b);
+                kind.is_some_and(|k| k != Kind::Brotli).then_some(ext)
+            });
             pos = end;
-            if let Some(bytes) = decode_base64(&data[m_start..end])
-                && archive::kind("", &bytes).is_some_and(|k| k != Kind::Brotli)
-            {
-                n_b64 += 1;
-                each(Embedded {
-                    what: What::Base64,
-                    name: format!("base64[{n_b64}].{ext}"),
-                    bytes: Cow::Owned(bytes),
-                    start: m_start,
-                    end,
-                });
-            }
+            member.into_iter().for_each(&mut *each);
         }
     }
+}
+
+/// The base64 run at `start` (padding and wrapped lines included) and, when
+/// `ext` names what it decodes to, the member `base64[n].ext` (`n` counts the
+/// blob's base64 members).
+fn base64_member<'a>(
+    data: &[u8],
+    start: usize,
+    n: &mut usize,
+    ext: impl FnOnce(&[u8]) -> Option<&'static str>,
+) -> (usize, Option<Embedded<'a>>) {
+    let end = base64_run_end(data, start);
+    let member = decode_base64(&data[start..end]).and_then(|bytes| {
+        let ext = ext(&bytes)?;
+        *n += 1;
+        Some(Embedded {
+            what: What::Base64,
+            name: format!("base64[{n}].{ext}"),
+            bytes: Cow::Owned(bytes),
+            start,
+            end,
+        })
+    });
+    (end, member)
 }
 
 /// How base64 of a zlib stream starts (`78 01`, `78 5e`, `78 9c`, `78 da`:
