@@ -1327,8 +1327,10 @@ fn decode_candidate(
         Some((end, shape)) => runs::decode(data, c.at, end, shape),
         None => layers::decode(data, &c, dec, idents),
     };
+    // Whether a run decoded to text (a trigger's region is read whatever it
+    // decoded to).
+    let plain = run.is_none() || decoded.as_ref().is_some_and(|r| runs::texty(&r.bytes));
     if let Some(run) = run {
-        let plain = decoded.as_ref().is_some_and(|r| runs::texty(&r.bytes));
         views(
             det,
             data,
@@ -1352,7 +1354,7 @@ fn decode_candidate(
     // locales) is left alone, and covers nothing: its triggers still decode as
     // their layers do. A window decoder's run covers nothing either: a
     // trigger's window reaches past the run.
-    if run.is_some() && !runs::texty(&region.bytes) {
+    if !plain {
         return;
     }
     let covers = run.is_none() || !dec.decodes_window();

@@ -8,9 +8,10 @@
 //! every layer, triggers and runs alike: nesting in any order, to the depth
 //! limit.
 //!
-//! Finding the runs is one pass that reads about one byte in forty of ordinary
-//! text: it looks at the last byte of a window as long as a run must be, and
-//! jumps past any byte that cannot be in one.
+//! Finding the runs is one pass that tests every other 16-byte block with two
+//! nibble tables (SSSE3, AVX2), or on small blobs reads about one byte in forty:
+//! the last byte of a window as long as a run must be, jumping past any byte
+//! that cannot be in one.
 
 use std::ops::Range;
 
@@ -417,7 +418,7 @@ pub(super) fn decode(data: &[u8], at: usize, end: usize, shape: Shape) -> Option
     match shape {
         // Most base64-shaped runs of a bundle do not decode to text (hashes,
         // words joined by `_`): judged by their start without a region.
-        Shape::Base64 if !base64_head_texty(&run[..run.len().min(VIEW_HEAD)]) => None,
+        Shape::Base64 if !base64_head_texty(run) => None,
         Shape::Base64 => layers::base64(data, at, 0),
         Shape::Base32 => super::base32::decode(data, at, 0),
         Shape::Hex => layers::hex_text(data, at),
@@ -523,16 +524,17 @@ pub(super) fn views(
     })
 }
 
-/// Whether base64 `bytes` (a run's first [`VIEW_HEAD`] at most) decode to
+/// Whether the first [`VIEW_HEAD`] characters of base64 `bytes` decode to
 /// text, decoded into a buffer on the stack.
 fn base64_head_texty(bytes: &[u8]) -> bool {
     use base64::Engine as _;
+    let bytes = &bytes[..bytes.len().min(VIEW_HEAD)];
     let mut out = [0u8; VIEW_HEAD];
     let engine = match bytes.iter().any(|&b| b == b'-' || b == b'_') {
         true => &layers::URL_SAFE,
         false => &layers::STANDARD,
     };
-    let whole = &bytes[..bytes.len().min(VIEW_HEAD) / 4 * 4];
+    let whole = &bytes[..bytes.len() / 4 * 4];
     engine
         .decode_slice(whole, &mut out)
         .is_ok_and(|k| texty(&out[..k]))

@@ -181,13 +181,18 @@ fn looks_text(bytes: &[u8], whole: bool) -> bool {
             .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
 }
 
-/// zlib (RFC 1950) when the first two bytes say so, else raw deflate (RFC 1951).
-fn deflate_reader<'a>(data: &'a [u8]) -> Box<dyn Read + 'a> {
-    let zlib = match data {
+/// Whether `data` starts with a zlib header (RFC 1950): deflate, and the check
+/// bits that make the first two bytes a multiple of 31.
+pub(super) fn zlib_header(data: &[u8]) -> bool {
+    match data {
         [cmf, flg, ..] => cmf & 0x0f == 8 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0,
         _ => false,
-    };
-    if zlib {
+    }
+}
+
+/// zlib (RFC 1950) when the first two bytes say so, else raw deflate (RFC 1951).
+fn deflate_reader<'a>(data: &'a [u8]) -> Box<dyn Read + 'a> {
+    if zlib_header(data) {
         Box::new(flate2::read::ZlibDecoder::new(data))
     } else {
         Box::new(flate2::read::DeflateDecoder::new(data))

@@ -310,15 +310,11 @@ fn base64_member<'a>(
 /// Python's `zlib.compress`, PHP's `gzcompress`, at every level).
 const ZLIB_BASE64: [&[u8]; 4] = [b"eA", b"eF", b"eJ", b"eN"];
 
-/// Whether decoded bytes start as a zlib stream does (RFC 1950: deflate, a
-/// window of at most 32 KiB, the header's check bits).
+/// Whether decoded bytes start as a zlib stream does: its header
+/// ([`archive::zlib_header`]) with a window of at most 32 KiB, and a byte of
+/// data after it.
 fn is_zlib(bytes: &[u8]) -> bool {
-    match bytes {
-        [cmf, flg, _, ..] => {
-            cmf & 0x0f == 8 && cmf >> 4 <= 7 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0
-        }
-        _ => false,
-    }
+    bytes.len() > 2 && archive::zlib_header(bytes) && bytes[0] >> 4 <= 7
 }
 
 /// Base64 of zlib streams: two characters start one, too few for the one

@@ -445,17 +445,16 @@ impl BlobScanner {
         // in their spans are left to them.
         let notebook = notebook::is_notebook(data);
         let head = self.holds_head(data);
-        // A long encoded run may hide a key in any nesting of layers, with no
-        // literal to give it away ([`decode::runs`]).
-        if !(notebook || embedded::always(data) || head != Some(false) || decode::runs::any(data)) {
+        let literals = head.unwrap_or_else(|| self.detector.has_candidate(data));
+        // Without a literal, a long encoded run may still hide a key in any
+        // nesting of layers ([`decode::runs`]); then only the runs are read.
+        let runs = !literals && decode::runs::any(data);
+        if !(notebook || embedded::always(data) || head != Some(false) || runs) {
             return;
         }
         let mut located = std::mem::take(&mut self.located);
         let mut placeholders = 0;
-        // Without a literal, the detector's pass has nothing to find: only the
-        // encoded runs are read.
-        let literals = head.unwrap_or_else(|| self.detector.has_candidate(data));
-        if literals || decode::runs::any(data) {
+        if literals || runs {
             placeholders =
                 decode::detect_in(&self.detector, data, &prov, label, literals, &mut located);
         }
