@@ -1301,35 +1301,22 @@ fn decode_candidate(
     let cover = covered.iter().position(|k| k.dec == dec);
     // A window decoder's region covers a step of a run only to the step's
     // end: the run may go on past where the window reached.
-    if cover.is_some_and(|k| match run {
+    let is_covered = cover.is_some_and(|k| match run {
         Some((end, _)) if dec.decodes_window() => end.min(c.at + runs::STEP) <= covered[k].reach,
         _ => covered[k].covers(&c, margin),
-    }) {
-        // A trigger's window read the escapes as they are (`\161\` ends a run
-        // of octal escapes written backwards), not as their characters say.
-        if let Some(run) = run {
-            views(
-                det,
-                data,
-                depth,
-                within,
-                budget,
-                c,
-                run,
-                true,
-                (hits, placeholders),
-            );
-        }
-        return;
-    }
-    budget.work += 1;
-    let decoded = match run {
-        Some((end, shape)) => runs::decode(data, c.at, end, shape),
-        None => layers::decode(data, &c, dec, idents),
+    });
+    let decoded = match (is_covered, run) {
+        (true, _) => None,
+        (false, Some((end, shape))) => runs::decode(data, c.at, end, shape),
+        (false, None) => layers::decode(data, &c, dec, idents),
     };
+    budget.work += u64::from(!is_covered);
     // Whether a run decoded to text (a trigger's region is read whatever it
-    // decoded to).
-    let plain = run.is_none() || decoded.as_ref().is_some_and(|r| runs::texty(&r.bytes));
+    // decoded to). A covered run is read as ROT13 or backwards all the same:
+    // a trigger's window read the escapes as they are (`\161\` ends a run of
+    // octal escapes written backwards), not as their characters say.
+    let plain =
+        is_covered || run.is_none() || decoded.as_ref().is_some_and(|r| runs::texty(&r.bytes));
     if let Some(run) = run {
         views(
             det,
