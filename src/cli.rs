@@ -614,6 +614,11 @@ pub struct ScanArgs {
     /// [default: 100000]
     #[arg(long, value_name = "N")]
     pub max_archive_members: Option<usize>,
+    /// Unpacked bytes per compressed byte (judged past 4 MiB unpacked) past which
+    /// a stream is an archive bomb: the rest of it is reported as incomplete
+    /// [default: 100]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_compression_ratio: Option<u64>,
     /// Archives unpacked inside archives (`a.zip!b.jar!c.js` is 2); deeper ones are
     /// reported as incomplete [default: 3]
     #[arg(long, value_name = "N")]

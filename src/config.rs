@@ -181,6 +181,9 @@ impl Config {
                 if let Some(n) = args.max_archive_members {
                     l.members = n;
                 }
+                if let Some(n) = args.max_compression_ratio {
+                    l.ratio = n;
+                }
                 if let Some(n) = args.max_archive_depth {
                     l.depth = n;
                 }

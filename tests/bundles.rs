@@ -374,7 +374,7 @@ fn nested_archives_up_to_the_depth_limit() {
 }
 
 #[test]
-fn archive_bombs_are_skipped_with_a_note() {
+fn archive_bombs_are_skipped_and_reported_incomplete() {
     let t = Tree::new();
     // 10 GB of zeros as 100 concatenated gzip members of 100 MB (about 10 MB).
     let member = {
@@ -406,17 +406,74 @@ fn archive_bombs_are_skipped_with_a_note() {
         "bomb.tgz!package/zeros.js",
     ] {
         assert!(
-            err.lines().any(|l| l.starts_with(&format!(
-                "qrcp-scan: note: {what}: skipped: compression ratio over"
-            )) && l.contains("an archive bomb")),
+            err.lines()
+                .any(|l| l.starts_with(&format!(
+                    "qrcp-scan: incomplete: {what}: skipped: compression ratio over"
+                )) && l.contains("an archive bomb (raise --max-compression-ratio)")),
             "{what}:\n{err}"
         );
     }
+    let r = json(&o);
     assert_eq!(
-        found(&json(&o)),
+        found(&r),
         vec![("qrcp-live-key".into(), "src/neighbour.js".into(), Some(1))]
     );
+    let skipped: Vec<&str> = r["incomplete"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            "bomb.js.gz!bomb.js",
+            "bomb.tgz!package/zeros.js",
+            "bomb.zip!zeros.js"
+        ]
+    );
     assert_secret_absent(&o, &key);
+}
+
+#[test]
+fn a_key_after_megabytes_of_zeros_is_never_skipped_silently() {
+    // Padding compresses past the bomb ratio, so it hides what follows it:
+    // the skipped member makes the scan incomplete (exit 2, not 0), and raising
+    // the ratio reads it.
+    let t = Tree::new();
+    let key = live_key();
+    let mut padded = vec![b' '; 16 << 20];
+    padded.extend_from_slice(format!("\nk = '{key}'\n").as_bytes());
+    t.write("padded.js.gz", gz(&padded));
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(json(&o)["incomplete"][0]["path"], "padded.js.gz!padded.js");
+    assert_secret_absent(&o, &key);
+    let o = t.run(&[
+        "dir",
+        ".",
+        "--format",
+        "json",
+        "--max-compression-ratio",
+        "100000",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        found(&json(&o)),
+        vec![(
+            "qrcp-live-key".into(),
+            "padded.js.gz!padded.js".into(),
+            Some(2)
+        )]
+    );
+    assert_secret_absent(&o, &key);
+    let o = t.run(&["dir", ".", "--max-compression-ratio", "0"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--max-compression-ratio"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

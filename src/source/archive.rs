@@ -221,15 +221,20 @@ pub mod event {
     }
 
     /// A stream whose compression ratio says bomb: one member skipped (with its
-    /// ratio) or, without one, the rest of the archive.
+    /// ratio) or, without one, the rest of the archive. Incomplete: a key can sit
+    /// after megabytes of zeros, and what was skipped was asked for.
     pub fn bomb(path: &str, ratio: Option<u64>, limit: u64) {
         let text = match ratio {
-            Some(r) => {
-                format!("skipped: compression ratio over {r}:1 (limit {limit}:1), an archive bomb")
-            }
-            None => format!("stopped unpacking: compression ratio over {limit}:1, an archive bomb"),
+            Some(r) => format!(
+                "skipped: compression ratio over {r}:1 (limit {limit}:1), an archive bomb \
+                 (raise --max-compression-ratio)"
+            ),
+            None => format!(
+                "stopped unpacking: compression ratio over {limit}:1, an archive bomb \
+                 (raise --max-compression-ratio)"
+            ),
         };
-        messages::note(path, text);
+        messages::Incomplete::record(path, text);
     }
 
     /// The unpacking budget of one top-level archive is spent: the rest of it is
