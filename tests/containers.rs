@@ -1,7 +1,7 @@
 //! Issue 10, containers: every container form (compressed streams `.gz`, `.br`,
 //! `.zst`, `.deflate`, zlib, `.bz2`, `.xz` and `.tar.xz`; zip and tar; a source map; `data:` URIs, base64 and
 //! percent-encoded; an HTML page's inline scripts; a notebook; base64 of gzip
-//! and of zlib) is
+//! and of zlib, also in base64 again) is
 //! opened the same way in a folder, in a staged change and in git history (where
 //! blobs are read before their names: brotli and raw deflate are known by
 //! decoding to text), with the same member path and line. Truncated members make
@@ -242,6 +242,38 @@ fn cases(k: &[String]) -> Vec<Case> {
             "tools/t.php!base64[1].zz!base64[1]",
             2,
         ),
+        // A compressed stream in base64 inside base64: a Helm release stored in
+        // a Kubernetes secret is base64 (the secret's) of base64 of gzip of JSON.
+        c(
+            "deploy/release.yaml",
+            format!(
+                "apiVersion: v1\nkind: Secret\ntype: helm.sh/release.v1\ndata:\n  release: {}\n",
+                b64_bytes(
+                    b64_bytes(&gz(serde_json::json!({
+                        "name": "web",
+                        "config": {"qrcodepro": {"apiKey": k[20]}},
+                        "manifest": "---\nkind: Deployment\n".repeat(20),
+                    })
+                    .to_string()
+                    .as_bytes()))
+                    .as_bytes()
+                )
+            )
+            .into_bytes(),
+            "deploy/release.yaml!base64[1]!base64[1].gz!base64[1]",
+            1,
+        ),
+        // URL-safe base64 of base64 of zlib.
+        c(
+            "tools/u.txt",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                b64_bytes(&zlib(&script(&k[21]))),
+            )
+            .into_bytes(),
+            "tools/u.txt!base64[1]!base64[1].zz!base64[1]",
+            2,
+        ),
     ]
 }
 
@@ -266,7 +298,7 @@ fn check(v: &Value, k: &[String], cases: &[Case], what: &str) {
 }
 
 fn keys() -> Vec<String> {
-    (0..20).map(|_| live_key()).collect()
+    (0..22).map(|_| live_key()).collect()
 }
 
 fn absent(outs: &[&Output], k: &[String]) {
@@ -312,7 +344,7 @@ fn every_container_form_is_opened_in_history_and_staged() {
     check(&json(&staged), &k, &cases, "staged");
 
     r.commit("add the build");
-    r.git(&["rm", "-r", "-q", "web", "nb", "tools"]);
+    r.git(&["rm", "-r", "-q", "web", "nb", "tools", "deploy"]);
     r.commit("remove it");
     let hist = r.scan(&["git", "--format", "json"]);
     assert_eq!(code(&hist), 1, "{}", stderr(&hist));

@@ -190,13 +190,17 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
     // Where lines were last counted to: the line and column of `at`.
     let (mut at, mut line, mut column) = (0usize, 1usize, 1usize);
     let mut pos = 0;
-    let mut zlib = ZlibRuns::new(data);
+    let mut runs = RunMembers::new(data);
     while pos < data.len() {
         let found = next(data, pos, html);
-        if let Some(s) = zlib.from(pos)
+        if let Some((s, kind)) = runs.from(pos)
             && found.is_none_or(|(_, m_start, _)| s < m_start)
         {
-            let (end, member) = base64_member(data, s, &mut n_b64, |b| is_zlib(b).then_some("zz"));
+            let (end, member) = match kind {
+                RunKind::Zlib => base64_member(data, s, &mut n_b64, |b| is_zlib(b).then_some("zz")),
+                // Its member is base64 text, whose own magic is found in it.
+                RunKind::Base64 => base64_member(data, s, &mut n_b64, |_| Some("")),
+            };
             pos = end;
             member.into_iter().for_each(&mut *each);
             continue;
@@ -284,7 +288,7 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
 
 /// The base64 run at `start` (padding and wrapped lines included) and, when
 /// `ext` names what it decodes to, the member `base64[n].ext` (`n` counts the
-/// blob's base64 members).
+/// blob's base64 members; `base64[n]` for an empty `ext`).
 fn base64_member<'a>(
     data: &[u8],
     start: usize,
@@ -297,7 +301,11 @@ fn base64_member<'a>(
         *n += 1;
         Some(Embedded {
             what: What::Base64,
-            name: format!("base64[{n}].{ext}"),
+            name: if ext.is_empty() {
+                format!("base64[{n}]")
+            } else {
+                format!("base64[{n}].{ext}")
+            },
             bytes: Cow::Owned(bytes),
             start,
             end,
@@ -317,20 +325,31 @@ fn is_zlib(bytes: &[u8]) -> bool {
     bytes.len() > 2 && archive::zlib_header(bytes) && bytes[0] >> 4 <= 7
 }
 
-/// Base64 of zlib streams: two characters start one, too few for the one
-/// search's four-byte heads, so the blob's encoded runs
-/// ([`crate::decode::runs`]) that start with them are looked at, in order.
-struct ZlibRuns<'a> {
+/// What an encoded run found by [`RunMembers`] decodes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RunKind {
+    /// A zlib stream: base64 of it starts with two characters only.
+    Zlib,
+    /// Base64 of a compressed stream or archive, encoded in base64 again (a Helm
+    /// release in a Kubernetes secret is base64 of base64 of gzip).
+    Base64,
+}
+
+/// Base64 whose start the one search's four-byte heads cannot see: zlib
+/// streams (two characters start one), and base64 of the base64 of a
+/// compressed stream. The blob's encoded runs ([`crate::decode::runs`]) are
+/// looked at in order, each by its first characters.
+struct RunMembers<'a> {
     data: &'a [u8],
     /// Where the next run may start; `None` past the last.
     next: Option<usize>,
-    /// A run found that starts as base64 of zlib does.
-    ahead: Option<usize>,
+    /// A run found that starts as one of these does.
+    ahead: Option<(usize, RunKind)>,
 }
 
-impl<'a> ZlibRuns<'a> {
-    fn new(data: &'a [u8]) -> ZlibRuns<'a> {
-        ZlibRuns {
+impl<'a> RunMembers<'a> {
+    fn new(data: &'a [u8]) -> RunMembers<'a> {
+        RunMembers {
             data,
             next: Some(0),
             ahead: None,
@@ -338,19 +357,44 @@ impl<'a> ZlibRuns<'a> {
     }
 
     /// The first such run that starts at or after `pos`.
-    fn from(&mut self, pos: usize) -> Option<usize> {
+    fn from(&mut self, pos: usize) -> Option<(usize, RunKind)> {
         loop {
-            if let Some(s) = self.ahead.filter(|&s| s >= pos) {
-                return Some(s);
+            if let Some(a) = self.ahead.filter(|&(s, _)| s >= pos) {
+                return Some(a);
             }
             // Each run is found once: none left is remembered too.
             let found = crate::decode::runs::next(self.data, self.next?);
             self.next = found.map(|(_, e)| e + 1);
             let (s, _) = found?;
-            let zlib = ZLIB_BASE64.iter().any(|m| self.data[s..].starts_with(m));
-            self.ahead = zlib.then_some(s);
+            self.ahead = run_kind(&self.data[s..]).map(|k| (s, k));
         }
     }
+}
+
+/// What the run starting `run` is, by its first characters.
+fn run_kind(run: &[u8]) -> Option<RunKind> {
+    if ZLIB_BASE64.iter().any(|m| run.starts_with(m)) {
+        return Some(RunKind::Zlib);
+    }
+    // Twelve characters are nine bytes: enough for the longest magic (seven).
+    let head = run.get(..12)?;
+    if !head.iter().all(|&b| is_base64_byte(b)) {
+        return None;
+    }
+    let url = head.iter().any(|&b| b == b'-' || b == b'_');
+    let engine = if url {
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        &base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    let mut inner = [0u8; 9];
+    engine.decode_slice(head, &mut inner).ok()?;
+    let compressed = BASE64_MAGIC
+        .iter()
+        .map(|&(m, _)| m.as_bytes())
+        .chain(ZLIB_BASE64)
+        .any(|m| inner.starts_with(m));
+    compressed.then_some(RunKind::Base64)
 }
 
 /// Whether `bytes` may hold a member (a `data:` URI, a script, base64 of a
