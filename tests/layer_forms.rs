@@ -945,6 +945,25 @@ fn cases(k: &[String]) -> Vec<Case> {
             2,
             "escape",
         ),
+        (
+            // Octal escapes of every other character, as a shell's `printf`
+            // string mixes them: an escape before a digit (`\1619`) is octal.
+            "bin/key.sh",
+            format!(
+                "#!/bin/sh\nKEY=$(printf '{}')\n",
+                k[82]
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| match i % 2 {
+                        0 => format!("\\{:03o}", c as u32),
+                        _ => c.to_string(),
+                    })
+                    .collect::<String>()
+            )
+            .into_bytes(),
+            2,
+            "escape",
+        ),
     ]
 }
 
@@ -1054,7 +1073,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..82).map(|_| live_key()).collect()
+    (0..83).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

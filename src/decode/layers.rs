@@ -544,7 +544,10 @@ pub(super) fn escape(data: &[u8], at: usize) -> Option<Region> {
 /// which belongs to the escape. The character and the length from the `\`.
 /// Told from JavaScript's octal and `\0` by what octal cannot hold: a hex
 /// letter, an 8 or a 9, six digits, or the white space after them (`\137`
-/// stays octal; `\61 ` is CSS's `a`).
+/// stays octal; `\61 ` is CSS's `a`). Three octal digits of a printable ASCII
+/// character then another digit read as octal too: `\1619` is `q9` in a
+/// string whose other characters are escaped at random, where CSS's U+1619
+/// would be a Buginese letter (`\2019`, CSS's `’`, is no ASCII in octal).
 fn css_escape(s: &[u8]) -> Option<(char, usize)> {
     if !s.first()?.is_ascii_digit() {
         return None;
@@ -558,6 +561,12 @@ fn css_escape(s: &[u8]) -> Option<(char, usize)> {
     let octal = s[..n].iter().all(|b| (b'0'..=b'7').contains(b));
     if n < 2 || (octal && n < 6 && space == 0) {
         return None;
+    }
+    if space == 0 && n > 3 && s[..3].iter().all(|b| (b'0'..=b'7').contains(b)) {
+        let v = s[..3].iter().fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
+        if (0o40..0o177).contains(&v) {
+            return None;
+        }
     }
     Some((char::from_u32(v).unwrap_or('\u{FFFD}'), 1 + n + space))
 }

@@ -296,6 +296,44 @@ fn any_spelling_of_the_underscore_is_read() {
     );
 }
 
+/// Octal escapes mixed with plain characters, as obfuscators write them: three
+/// octal digits then a digit are octal (`\1619` is `q9`), while a CSS escape
+/// that is no printable ASCII in octal stays CSS (`\2019` is `’`).
+#[test]
+fn octal_before_a_digit_is_octal() {
+    let mixed: String = KEY
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i % 2 == 0 {
+                format!("\\{:03o}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    // Every other character escaped: some escapes are followed by a digit.
+    assert!(
+        mixed
+            .as_bytes()
+            .windows(5)
+            .any(|w| w[0] == b'\\' && w[4].is_ascii_digit())
+    );
+    let text = format!("printf '{mixed}'\n");
+    let (f, _) = scan(text.as_bytes());
+    assert_eq!(f.len(), 1, "{text}");
+    assert_eq!(f[0].finding.secret.as_deref(), Some(KEY), "{text}");
+    let css = format!(
+        ".a::after {{ content: \"it\\2019s\" }}\nk = \"{}\";\n",
+        KEY.replace('_', "\\5f ")
+    );
+    let (f, _) = scan(css.as_bytes());
+    assert_eq!(f.len(), 1, "{css}");
+    assert_eq!(f[0].finding.secret.as_deref(), Some(KEY), "{css}");
+    let r = super::layers::escape(b"it\\2019s", 0).expect("decoded");
+    assert_eq!(String::from_utf8_lossy(&r.bytes), "it\u{2019}s");
+}
+
 /// A key split by invisible characters or HTML tags, in the body or in the
 /// keyword itself, as a page shows it or a highlighter cuts it; with the
 /// characters escaped too.
