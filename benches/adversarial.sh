@@ -9,6 +9,7 @@
 #   MB=10 benches/adversarial.sh      # quicker
 #   CASES="rot13.txt bound.js" benches/adversarial.sh   # some cases (and the map
 #                                     # and notebook rows)
+#   BIN=/tmp/qrcp-scan benches/adversarial.sh   # an existing binary (no build)
 #
 # Files go under bench-work/adversarial (gitignored). Each case runs interleaved
 # with plain JS (RUNS=3 by default); prints per case the wall and CPU time, their
@@ -18,9 +19,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${MB:-50}
 WORK=bench-work/adversarial-$MB
-BIN=target/release/qrcp-scan
+BIN=${BIN:-target/release/qrcp-scan} # a copy keeps a rebuild from changing it mid-run
 [ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
-[ "${SKIP_BUILD:-}" = 1 ] || cargo build --release --locked --quiet
+[ "${SKIP_BUILD:-}" = 1 ] || [ "$BIN" != target/release/qrcp-scan ] || cargo build --release --locked --quiet
 mkdir -p "$WORK"
 python3 - "$WORK" "$MB" <<'PY'
 import base64, json, os, random, sys

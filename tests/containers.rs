@@ -1,7 +1,7 @@
 //! Issue 10, containers: every container form (compressed streams `.gz`, `.br`,
 //! `.zst`, `.deflate`, zlib, `.bz2`, `.xz` and `.tar.xz`; zip and tar; a source map; `data:` URIs, base64 and
 //! percent-encoded; an HTML page's inline scripts; a notebook; base64 of gzip
-//! and of zlib, also in base64 again) is
+//! and of zlib, also in base64 again; raw deflate in base64) is
 //! opened the same way in a folder, in a staged change and in git history (where
 //! blobs are read before their names: brotli and raw deflate are known by
 //! decoding to text), with the same member path and line. Truncated members make
@@ -274,6 +274,18 @@ fn cases(k: &[String]) -> Vec<Case> {
             "tools/u.txt!base64[1]!base64[1].zz!base64[1]",
             2,
         ),
+        // Raw deflate in base64, as PHP's `gzdeflate` writes what `gzinflate`
+        // reads back: no header, known by its start inflating to text.
+        c(
+            "tools/v.php",
+            format!(
+                "<?php eval(gzinflate(base64_decode('{}')));\n",
+                b64_bytes(&raw_deflate(&script(&k[22])))
+            )
+            .into_bytes(),
+            "tools/v.php!base64[1].deflate!base64[1]",
+            2,
+        ),
     ]
 }
 
@@ -298,7 +310,7 @@ fn check(v: &Value, k: &[String], cases: &[Case], what: &str) {
 }
 
 fn keys() -> Vec<String> {
-    (0..22).map(|_| live_key()).collect()
+    (0..23).map(|_| live_key()).collect()
 }
 
 fn absent(outs: &[&Output], k: &[String]) {

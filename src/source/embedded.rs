@@ -200,6 +200,7 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
                 RunKind::Zlib => base64_member(data, s, &mut n_b64, |b| is_zlib(b).then_some("zz")),
                 // Its member is base64 text, whose own magic is found in it.
                 RunKind::Base64 => base64_member(data, s, &mut n_b64, |_| Some("")),
+                RunKind::Deflate => base64_member(data, s, &mut n_b64, |_| Some("deflate")),
             };
             pos = end;
             member.into_iter().for_each(&mut *each);
@@ -333,6 +334,9 @@ enum RunKind {
     /// Base64 of a compressed stream or archive, encoded in base64 again (a Helm
     /// release in a Kubernetes secret is base64 of base64 of gzip).
     Base64,
+    /// A raw deflate stream (PHP's `gzdeflate`, read back by `gzinflate`): no
+    /// header, so known by its start inflating to text.
+    Deflate,
 }
 
 /// Base64 whose start the one search's four-byte heads cannot see: zlib
@@ -345,6 +349,8 @@ struct RunMembers<'a> {
     next: Option<usize>,
     /// A run found that starts as one of these does.
     ahead: Option<(usize, RunKind)>,
+    /// Tries raw deflate, made at the first run that may be one.
+    inflater: Option<flate2::Decompress>,
 }
 
 impl<'a> RunMembers<'a> {
@@ -353,6 +359,7 @@ impl<'a> RunMembers<'a> {
             data,
             next: Some(0),
             ahead: None,
+            inflater: None,
         }
     }
 
@@ -366,13 +373,15 @@ impl<'a> RunMembers<'a> {
             let found = crate::decode::runs::next(self.data, self.next?);
             self.next = found.map(|(_, e)| e + 1);
             let (s, _) = found?;
-            self.ahead = run_kind(&self.data[s..]).map(|k| (s, k));
+            let run = &self.data[s..];
+            self.ahead = run_kind(run, &mut self.inflater).map(|k| (s, k));
         }
     }
 }
 
-/// What the run starting `run` is, by its first characters.
-fn run_kind(run: &[u8]) -> Option<RunKind> {
+/// What the run starting `run` is, by its first characters (and, for raw
+/// deflate, by what its start inflates to).
+fn run_kind(run: &[u8], inflater: &mut Option<flate2::Decompress>) -> Option<RunKind> {
     if ZLIB_BASE64.iter().any(|m| run.starts_with(m)) {
         return Some(RunKind::Zlib);
     }
@@ -394,7 +403,62 @@ fn run_kind(run: &[u8]) -> Option<RunKind> {
         .map(|&(m, _)| m.as_bytes())
         .chain(ZLIB_BASE64)
         .any(|m| inner.starts_with(m));
-    compressed.then_some(RunKind::Base64)
+    if compressed {
+        return Some(RunKind::Base64);
+    }
+    raw_deflate(run, inflater).then_some(RunKind::Deflate)
+}
+
+/// Base64 characters of a run read to judge it raw deflate: 192 bytes, more
+/// than a dynamic block's code tables take before text starts.
+const DEFLATE_PEEK: usize = 256;
+/// Inflated bytes that must be text to take a run for raw deflate (a key is
+/// longer); a stream that ends sooner must give at least half.
+const DEFLATE_TEXT: usize = 32;
+
+/// Whether the base64 run starting `run` is raw deflate: not text itself, its
+/// first block compressed (fixed or dynamic codes), and its start inflating to
+/// text. Random bytes fail within a few (a bad code or distance), and only a
+/// run that is no text nor hex gets this far: a few hundred in 8 MiB of real
+/// minified libraries.
+fn raw_deflate(run: &[u8], inflater: &mut Option<flate2::Decompress>) -> bool {
+    let peek = &run[..run.len().min(DEFLATE_PEEK)];
+    let chars = peek.iter().take_while(|&&b| is_base64_byte(b)).count() / 4 * 4;
+    // A run is 48 characters at least ([`crate::decode::runs`]): 36 bytes.
+    if chars < 48 || peek[..48].iter().all(u8::is_ascii_hexdigit) {
+        return false;
+    }
+    let peek = &peek[..chars];
+    let engine = if peek.iter().any(|&b| b == b'-' || b == b'_') {
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        &base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    let mut bytes = [0u8; DEFLATE_PEEK / 4 * 3];
+    let Ok(n) = engine.decode_slice(peek, &mut bytes) else {
+        return false;
+    };
+    let bytes = &bytes[..n];
+    if !matches!(bytes[0] >> 1 & 3, 1 | 2) || is_text(&bytes[..36]) {
+        return false;
+    }
+    let d = inflater.get_or_insert_with(|| flate2::Decompress::new(false));
+    d.reset(false);
+    let mut out = [0u8; DEFLATE_TEXT];
+    let ended = match d.decompress(bytes, &mut out, flate2::FlushDecompress::None) {
+        Ok(flate2::Status::StreamEnd) => true,
+        Ok(_) => false,
+        Err(_) => return false,
+    };
+    let got = d.total_out() as usize;
+    (got == DEFLATE_TEXT || (ended && got >= DEFLATE_TEXT / 2)) && is_text(&out[..got])
+}
+
+/// Printable ASCII and blank space only.
+fn is_text(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'))
 }
 
 /// Whether `bytes` may hold a member (a `data:` URI, a script, base64 of a
@@ -554,5 +618,52 @@ mod tests {
         ] {
             find(text, &mut |e| panic!("{}", e.name));
         }
+    }
+
+    /// Raw deflate in base64 is a member only when its start inflates to text:
+    /// not random bytes in base64 (half of which start as a compressed block
+    /// does), not hex, not base64 of text.
+    #[test]
+    fn raw_deflate_is_known_by_inflating_to_text() {
+        use std::io::Write;
+        let deflate = |text: &[u8], level| {
+            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), level);
+            e.write_all(text).unwrap();
+            e.finish().unwrap()
+        };
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        for level in [flate2::Compression::fast(), flate2::Compression::best()] {
+            let text = b"config = {'key': 'not a key, a test of what inflates'}\n".repeat(3);
+            let blob = format!(
+                "eval(gzinflate(base64_decode('{}')));",
+                b64(&deflate(&text, level))
+            );
+            let mut names = Vec::new();
+            find(blob.as_bytes(), &mut |e| {
+                assert_eq!(&*e.bytes, &deflate(&text, level)[..]);
+                names.push(e.name);
+            });
+            assert_eq!(names, ["base64[1].deflate"]);
+        }
+        // Pseudo-random bytes (an xorshift), hex, and base64 of text: none.
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let mut random = Vec::new();
+        for _ in 0..200 {
+            let bytes: Vec<u8> = (0..96)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            random.push(format!("k{}='{}';\n", random.len(), b64(&bytes)));
+        }
+        random.push(format!("h='{}';\n", "0123456789abcdef".repeat(8)));
+        random.push(format!(
+            "t='{}';\n",
+            b64(&b"plain text, no stream at all. ".repeat(4))
+        ));
+        find(random.concat().as_bytes(), &mut |e| panic!("{}", e.name));
     }
 }
