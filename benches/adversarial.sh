@@ -2,8 +2,9 @@
 # Adversarial inputs (issue 10): 50 MB files made of one trigger repeated must
 # scan within 5x the time of 50 MB of ordinary minified JavaScript, with peak
 # memory under 2x the file plus 64 MB. Also a source map with 300,000
-# sourcesContent entries and a notebook with 100,000 cells (linear: compared with
-# the same file at a tenth of the size).
+# sourcesContent entries, a notebook with 100,000 cells and a file of 400,000
+# short runs that are each a member (linear: compared with the same file at a
+# tenth of the size).
 #
 #   benches/adversarial.sh            # 50 MB each
 #   MB=10 benches/adversarial.sh      # quicker
@@ -115,6 +116,14 @@ def notebook(name, n):
         open(p, "w").write(json.dumps(nb))
 sourcemap("map-30k.js.map", 30_000); sourcemap("map-300k.js.map", 300_000)
 notebook("nb-10k.ipynb", 10_000); notebook("nb-100k.ipynb", 100_000)
+# Short runs that are each a member (base64 of base64 of a gzip header and
+# bytes that are no stream): every member is opened and found corrupt.
+def run_members(name, n):
+    p = os.path.join(work, name)
+    if not os.path.exists(p):
+        inner = base64.b64encode(b"\x1f\x8b\x08\x00" + bytes(rnd.randrange(256) for _ in range(60)))
+        open(p, "wb").write((base64.b64encode(inner) + b" ") * n)
+run_members("members-40k.txt", 40_000); run_members("members-400k.txt", 400_000)
 PY
 
 RESULTS=$WORK/results.jsonl
@@ -138,9 +147,11 @@ ALL="backslash.txt escape-head.txt entity-head.html markdown.md wbr.html zwsp.tx
 for f in ${CASES:-$ALL}; do
     case_row "$f" "$f" plain.js
 done
-# Source maps and notebooks: against plain JS of the same size, and against the
-# same structure at a tenth of the entries (linear: about 10x, at most 15x).
-for pair in "map-300k.js.map map-30k.js.map" "nb-100k.ipynb nb-10k.ipynb"; do
+# Source maps, notebooks and run members: against plain JS of the same size, and
+# against the same structure at a tenth of the entries (linear: about 10x, at
+# most 15x).
+for pair in "map-300k.js.map map-30k.js.map" "nb-100k.ipynb nb-10k.ipynb" \
+    "members-400k.txt members-40k.txt"; do
     set -- $pair
     case_row "$1" "$1" plain.js
     case_row "$1 vs 1/10" "$1" "$2"

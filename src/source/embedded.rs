@@ -104,8 +104,11 @@ static FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("valid patterns")
 });
 
-/// The next pattern at or after `pos`: its kind, start and end.
-fn next(data: &[u8], pos: usize, html: bool) -> Option<(Pat, usize, usize)> {
+/// A pattern's kind, start and end.
+type Match = (Pat, usize, usize);
+
+/// The next pattern at or after `pos`.
+fn next(data: &[u8], pos: usize, html: bool) -> Option<Match> {
     let (id, start, end) = match (&*FAST, html) {
         (Some(fast), false) => {
             let m = fast.find_in(data, aho_corasick::Span::from(pos..data.len()))?;
@@ -191,8 +194,20 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
     let (mut at, mut line, mut column) = (0usize, 1usize, 1usize);
     let mut pos = 0;
     let mut runs = RunMembers::new(data);
+    // The next literal match and where it was searched from: kept while it is
+    // still ahead, so that members found by their runs between two matches (a
+    // file of a million short runs and no literal) do not each search the rest
+    // of the blob again.
+    let mut ahead: Option<(usize, Option<Match>)> = None;
     while pos < data.len() {
-        let found = next(data, pos, html);
+        let found = match ahead {
+            Some((from, f)) if from <= pos && f.is_none_or(|(_, m_start, _)| m_start >= pos) => f,
+            _ => {
+                let f = next(data, pos, html);
+                ahead = Some((pos, f));
+                f
+            }
+        };
         if let Some((s, kind)) = runs.from(pos)
             && found.is_none_or(|(_, m_start, _)| s < m_start)
         {
@@ -383,7 +398,9 @@ impl<'a> RunMembers<'a> {
 /// deflate, by what its start inflates to).
 fn run_kind(run: &[u8], inflater: &mut Option<flate2::Decompress>) -> Option<RunKind> {
     if ZLIB_BASE64.iter().any(|m| run.starts_with(m)) {
-        return Some(RunKind::Zlib);
+        // One random base64 run in a thousand starts so, one in 31 of those
+        // with a valid header: only a stream whose start inflates is one.
+        return inflates_to_text(run, true, inflater).then_some(RunKind::Zlib);
     }
     // Twelve characters are nine bytes: enough for the longest magic (seven).
     let head = run.get(..12)?;
@@ -406,7 +423,7 @@ fn run_kind(run: &[u8], inflater: &mut Option<flate2::Decompress>) -> Option<Run
     if compressed {
         return Some(RunKind::Base64);
     }
-    raw_deflate(run, inflater).then_some(RunKind::Deflate)
+    inflates_to_text(run, false, inflater).then_some(RunKind::Deflate)
 }
 
 /// Base64 characters of a run read to judge it raw deflate: 192 bytes, more
@@ -415,13 +432,18 @@ const DEFLATE_PEEK: usize = 256;
 /// Inflated bytes that must be text to take a run for raw deflate (a key is
 /// longer); a stream that ends sooner must give at least half.
 const DEFLATE_TEXT: usize = 32;
+/// Inflated bytes looked at, at most.
+const DEFLATE_OUT: usize = 256;
+/// Distinct characters the inflated text must hold.
+const DEFLATE_DISTINCT: usize = 10;
 
-/// Whether the base64 run starting `run` is raw deflate: not text itself, its
-/// first block compressed (fixed or dynamic codes), and its start inflating to
-/// text. Random bytes fail within a few (a bad code or distance), and only a
+/// Whether the base64 run starting `run` is a zlib stream (`zlib`) or raw
+/// deflate: not text itself, its first block compressed (fixed or dynamic
+/// codes; for raw deflate, judged before inflating), and its start inflating
+/// to text. Random bytes fail within a few (a bad code or distance), and only a
 /// run that is no text nor hex gets this far: a few hundred in 8 MiB of real
 /// minified libraries.
-fn raw_deflate(run: &[u8], inflater: &mut Option<flate2::Decompress>) -> bool {
+fn inflates_to_text(run: &[u8], zlib: bool, inflater: &mut Option<flate2::Decompress>) -> bool {
     let peek = &run[..run.len().min(DEFLATE_PEEK)];
     let chars = peek.iter().take_while(|&&b| is_base64_byte(b)).count() / 4 * 4;
     // A run is 48 characters at least ([`crate::decode::runs`]): 36 bytes.
@@ -439,19 +461,29 @@ fn raw_deflate(run: &[u8], inflater: &mut Option<flate2::Decompress>) -> bool {
         return false;
     };
     let bytes = &bytes[..n];
-    if !matches!(bytes[0] >> 1 & 3, 1 | 2) || is_text(&bytes[..36]) {
+    if !(zlib || matches!(bytes[0] >> 1 & 3, 1 | 2)) || is_text(&bytes[..36]) {
         return false;
     }
-    let d = inflater.get_or_insert_with(|| flate2::Decompress::new(false));
-    d.reset(false);
-    let mut out = [0u8; DEFLATE_TEXT];
+    let d = inflater.get_or_insert_with(|| flate2::Decompress::new(zlib));
+    d.reset(zlib);
+    // Inflated as far as the peek or the buffer goes: random bytes may give a
+    // few characters and a long copy of them (`;k-Cek-Cek-C…`) before a bad
+    // code or distance stops them, so they must go on without an error, and
+    // the text must hold more than a few distinct characters.
+    let mut out = [0u8; DEFLATE_OUT];
     let ended = match d.decompress(bytes, &mut out, flate2::FlushDecompress::None) {
         Ok(flate2::Status::StreamEnd) => true,
         Ok(_) => false,
         Err(_) => return false,
     };
-    let got = d.total_out() as usize;
-    (got == DEFLATE_TEXT || (ended && got >= DEFLATE_TEXT / 2)) && is_text(&out[..got])
+    let got = (d.total_out() as usize).min(DEFLATE_OUT);
+    let mut seen = [false; 128];
+    let text = &out[..got];
+    text.iter()
+        .for_each(|&b| seen[usize::from(b & 0x7f)] = true);
+    (got >= DEFLATE_TEXT || (ended && got >= DEFLATE_TEXT / 2))
+        && is_text(text)
+        && seen.iter().filter(|&&s| s).count() >= DEFLATE_DISTINCT
 }
 
 /// Printable ASCII and blank space only.
@@ -622,7 +654,7 @@ mod tests {
 
     /// Raw deflate in base64 is a member only when its start inflates to text:
     /// not random bytes in base64 (half of which start as a compressed block
-    /// does), not hex, not base64 of text.
+    /// does, some behind a zlib header), not hex, not base64 of text.
     #[test]
     fn raw_deflate_is_known_by_inflating_to_text() {
         use std::io::Write;
@@ -649,7 +681,7 @@ mod tests {
         let mut x = 0x2545_f491_4f6c_dd1d_u64;
         let mut random = Vec::new();
         for _ in 0..200 {
-            let bytes: Vec<u8> = (0..96)
+            let mut bytes: Vec<u8> = (0..96)
                 .map(|_| {
                     x ^= x << 13;
                     x ^= x >> 7;
@@ -657,8 +689,17 @@ mod tests {
                     x as u8
                 })
                 .collect();
+            // One in four behind a valid zlib header (base64 `eJ…`).
+            if random.len() % 4 == 0 {
+                bytes[..2].copy_from_slice(&[0x78, 0x9c]);
+            }
             random.push(format!("k{}='{}';\n", random.len(), b64(&bytes)));
         }
+        // Five characters and a long copy of them, then a bad distance.
+        random.push(
+            "r='s87WdU4lCt8twHGfZsnVKDNyZBm2KYJ6hrNft570mINKQmtQNxsGbtHDRzqeAFou9WsWn0yCnHdX3YFN9OpoGA0MvIvb9cFH';\n"
+                .to_string(),
+        );
         random.push(format!("h='{}';\n", "0123456789abcdef".repeat(8)));
         random.push(format!(
             "t='{}';\n",
