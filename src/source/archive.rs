@@ -286,13 +286,13 @@ enum Stop {
     Io(std::io::Error),
 }
 
-/// Reads `r` into `buf` within the limits. `compressed` tells how many compressed
-/// bytes were consumed so far (for the ratio).
-///
-/// Never inlined: its 64 KiB chunk would otherwise sit in the frame of the
-/// blob scan that calls it, and every scan, archive or not, would touch those
-/// sixteen pages of stack (eleven page faults of a one-file hook run).
-#[inline(never)]
+/// Bytes read into a member at a time, between the checks of its limits.
+const STEP: u64 = 64 * 1024;
+
+/// Reads `r` into `buf` within the limits (past the member's, by less than a
+/// step). `compressed` tells how many compressed bytes were consumed so far
+/// (for the ratio). Read into `buf` itself: a chunk of its own was 64 KiB
+/// zeroed for every member, most of the cost of a member of a few bytes.
 fn read_member(
     mut r: impl Read,
     buf: &mut Vec<u8>,
@@ -301,15 +301,13 @@ fn read_member(
     compressed: &dyn Fn() -> u64,
 ) -> Result<(), Stop> {
     buf.clear();
-    let mut chunk = [0u8; 64 * 1024];
     loop {
-        let n = match r.read(&mut chunk) {
+        let n = match (&mut r).take(STEP).read_to_end(buf) {
             Ok(0) => return Ok(()),
             Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Stop::Io(e)),
         };
-        if (buf.len() + n) as u64 > limits.member {
+        if buf.len() as u64 > limits.member {
             return Err(Stop::TooLarge);
         }
         let left = budget.get();
@@ -318,7 +316,6 @@ fn read_member(
             return Err(Stop::Budget);
         }
         budget.set(left - n as u64);
-        buf.extend_from_slice(&chunk[..n]);
         let out = buf.len() as u64;
         let inp = compressed().max(1);
         if out > RATIO_FLOOR && out / inp > limits.ratio {

@@ -364,8 +364,6 @@ struct RunMembers<'a> {
     next: Option<usize>,
     /// A run found that starts as one of these does.
     ahead: Option<(usize, RunKind)>,
-    /// Tries raw deflate, made at the first run that may be one.
-    inflater: Option<flate2::Decompress>,
 }
 
 impl<'a> RunMembers<'a> {
@@ -374,7 +372,6 @@ impl<'a> RunMembers<'a> {
             data,
             next: Some(0),
             ahead: None,
-            inflater: None,
         }
     }
 
@@ -389,18 +386,18 @@ impl<'a> RunMembers<'a> {
             self.next = found.map(|(_, e)| e + 1);
             let (s, _) = found?;
             let run = &self.data[s..];
-            self.ahead = run_kind(run, &mut self.inflater).map(|k| (s, k));
+            self.ahead = run_kind(run).map(|k| (s, k));
         }
     }
 }
 
 /// What the run starting `run` is, by its first characters (and, for raw
 /// deflate, by what its start inflates to).
-fn run_kind(run: &[u8], inflater: &mut Option<flate2::Decompress>) -> Option<RunKind> {
+fn run_kind(run: &[u8]) -> Option<RunKind> {
     if ZLIB_BASE64.iter().any(|m| run.starts_with(m)) {
         // One random base64 run in a thousand starts so, one in 31 of those
         // with a valid header: only a stream whose start inflates is one.
-        return inflates_to_text(run, true, inflater).then_some(RunKind::Zlib);
+        return inflates_to_text(run, true).then_some(RunKind::Zlib);
     }
     // Twelve characters are nine bytes: enough for the longest magic (seven).
     let head = run.get(..12)?;
@@ -423,7 +420,14 @@ fn run_kind(run: &[u8], inflater: &mut Option<flate2::Decompress>) -> Option<Run
     if compressed {
         return Some(RunKind::Base64);
     }
-    inflates_to_text(run, false, inflater).then_some(RunKind::Deflate)
+    inflates_to_text(run, false).then_some(RunKind::Deflate)
+}
+
+thread_local! {
+    /// One inflater a thread, reset for each run judged: making one costs
+    /// thousands of instructions, and a blob of small members is a blob each.
+    static INFLATER: std::cell::RefCell<Option<flate2::Decompress>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// Base64 characters of a run read to judge it raw deflate: 192 bytes, more
@@ -443,7 +447,7 @@ const DEFLATE_DISTINCT: usize = 10;
 /// to text. Random bytes fail within a few (a bad code or distance), and only a
 /// run that is no text nor hex gets this far: a few hundred in 8 MiB of real
 /// minified libraries.
-fn inflates_to_text(run: &[u8], zlib: bool, inflater: &mut Option<flate2::Decompress>) -> bool {
+fn inflates_to_text(run: &[u8], zlib: bool) -> bool {
     let peek = &run[..run.len().min(DEFLATE_PEEK)];
     let chars = peek.iter().take_while(|&&b| is_base64_byte(b)).count() / 4 * 4;
     // A run is 48 characters at least ([`crate::decode::runs`]): 36 bytes.
@@ -464,26 +468,28 @@ fn inflates_to_text(run: &[u8], zlib: bool, inflater: &mut Option<flate2::Decomp
     if !(zlib || matches!(bytes[0] >> 1 & 3, 1 | 2)) || is_text(&bytes[..36]) {
         return false;
     }
-    let d = inflater.get_or_insert_with(|| flate2::Decompress::new(zlib));
-    d.reset(zlib);
-    // Inflated as far as the peek or the buffer goes: random bytes may give a
-    // few characters and a long copy of them (`;k-Cek-Cek-C…`) before a bad
-    // code or distance stops them, so they must go on without an error, and
-    // the text must hold more than a few distinct characters.
-    let mut out = [0u8; DEFLATE_OUT];
-    let ended = match d.decompress(bytes, &mut out, flate2::FlushDecompress::None) {
-        Ok(flate2::Status::StreamEnd) => true,
-        Ok(_) => false,
-        Err(_) => return false,
-    };
-    let got = (d.total_out() as usize).min(DEFLATE_OUT);
-    let mut seen = [false; 128];
-    let text = &out[..got];
-    text.iter()
-        .for_each(|&b| seen[usize::from(b & 0x7f)] = true);
-    (got >= DEFLATE_TEXT || (ended && got >= DEFLATE_TEXT / 2))
-        && is_text(text)
-        && seen.iter().filter(|&&s| s).count() >= DEFLATE_DISTINCT
+    INFLATER.with_borrow_mut(|d| {
+        let d = d.get_or_insert_with(|| flate2::Decompress::new(zlib));
+        d.reset(zlib);
+        // Inflated as far as the peek or the buffer goes: random bytes may give a
+        // few characters and a long copy of them (`;k-Cek-Cek-C…`) before a bad
+        // code or distance stops them, so they must go on without an error, and
+        // the text must hold more than a few distinct characters.
+        let mut out = [0u8; DEFLATE_OUT];
+        let ended = match d.decompress(bytes, &mut out, flate2::FlushDecompress::None) {
+            Ok(flate2::Status::StreamEnd) => true,
+            Ok(_) => false,
+            Err(_) => return false,
+        };
+        let got = (d.total_out() as usize).min(DEFLATE_OUT);
+        let mut seen = [false; 128];
+        let text = &out[..got];
+        text.iter()
+            .for_each(|&b| seen[usize::from(b & 0x7f)] = true);
+        (got >= DEFLATE_TEXT || (ended && got >= DEFLATE_TEXT / 2))
+            && is_text(text)
+            && seen.iter().filter(|&&s| s).count() >= DEFLATE_DISTINCT
+    })
 }
 
 /// Printable ASCII and blank space only.
