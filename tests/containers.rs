@@ -1,7 +1,8 @@
 //! Issue 10, containers: every container form (compressed streams `.gz`, `.br`,
 //! `.zst`, `.deflate`, zlib, `.bz2`, `.xz` and `.tar.xz`; zip and tar; a source map; `data:` URIs, base64 and
 //! percent-encoded; an HTML page's inline scripts; a notebook; base64 of gzip
-//! and of zlib, also in base64 again; raw deflate in base64) is
+//! and of zlib, also in base64 again, also with `\/` or percent-escaped
+//! characters; raw deflate in base64) is
 //! opened the same way in a folder, in a staged change and in git history (where
 //! blobs are read before their names: brotli and raw deflate are known by
 //! decoding to text), with the same member path and line. Truncated members make
@@ -40,6 +41,16 @@ fn xz(data: &[u8]) -> Vec<u8> {
 
 fn b64_bytes(data: &[u8]) -> String {
     base64::Engine::encode(&base64::engine::general_purpose::STANDARD, data)
+}
+
+/// gzip whose header's time is all ones: its base64 starts `H4sIAP////8A`,
+/// so that escaping `/` always changes it.
+fn gz_slashes(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::GzBuilder::new()
+        .mtime(u32::MAX)
+        .write(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
 }
 
 fn raw_deflate(data: &[u8]) -> Vec<u8> {
@@ -286,6 +297,32 @@ fn cases(k: &[String]) -> Vec<Case> {
             "tools/v.php!base64[1].deflate!base64[1]",
             2,
         ),
+        // Base64 of gzip with its characters escaped where it is written: every
+        // `/` as `\/` (PHP's `json_encode`), and `+`, `/`, `=` percent-encoded
+        // in a URL's query.
+        c(
+            "api/state.json",
+            format!(
+                "{{\"state\":\"{}\"}}\n",
+                b64_bytes(&gz_slashes(&script(&k[23]))).replace('/', "\\/")
+            )
+            .into_bytes(),
+            "api/state.json!base64[1].gz!base64[1]",
+            2,
+        ),
+        c(
+            "api/callback.txt",
+            format!(
+                "GET /cb?state={}&x=1 HTTP/1.1\n",
+                b64_bytes(&gz_slashes(&script(&k[24])))
+                    .replace('+', "%2B")
+                    .replace('/', "%2F")
+                    .replace('=', "%3D")
+            )
+            .into_bytes(),
+            "api/callback.txt!base64[1].gz!base64[1]",
+            2,
+        ),
     ]
 }
 
@@ -310,7 +347,7 @@ fn check(v: &Value, k: &[String], cases: &[Case], what: &str) {
 }
 
 fn keys() -> Vec<String> {
-    (0..23).map(|_| live_key()).collect()
+    (0..25).map(|_| live_key()).collect()
 }
 
 fn absent(outs: &[&Output], k: &[String]) {
@@ -356,7 +393,7 @@ fn every_container_form_is_opened_in_history_and_staged() {
     check(&json(&staged), &k, &cases, "staged");
 
     r.commit("add the build");
-    r.git(&["rm", "-r", "-q", "web", "nb", "tools", "deploy"]);
+    r.git(&["rm", "-r", "-q", "web", "nb", "tools", "deploy", "api"]);
     r.commit("remove it");
     let hist = r.scan(&["git", "--format", "json"]);
     assert_eq!(code(&hist), 1, "{}", stderr(&hist));

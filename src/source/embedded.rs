@@ -524,6 +524,8 @@ fn base64_run_end(data: &[u8], s: usize) -> usize {
         let wrapped = i - s >= 60 && next.is_some_and(|&c| is_base64_byte(c));
         if is_base64_byte(b) || b == b'=' || wrapped {
             i += 1;
+        } else if let Some(k) = escaped_base64(&data[i..]) {
+            i += k;
         } else {
             break;
         }
@@ -531,18 +533,52 @@ fn base64_run_end(data: &[u8], s: usize) -> usize {
     i
 }
 
+/// The length of a base64 character written escaped at the start of `rest`:
+/// `\/` (JSON writers such as PHP's `json_encode` escape every slash) or `%2B`,
+/// `%2F`, `%3D` (a URL's query percent-encodes `+`, `/` and `=`), with the
+/// character it stands for.
+fn escaped_base64(rest: &[u8]) -> Option<usize> {
+    match rest {
+        [b'\\', b'/', ..] => Some(2),
+        [b'%', b'2', b'B' | b'b' | b'F' | b'f', ..] | [b'%', b'3', b'D' | b'd', ..] => Some(3),
+        _ => None,
+    }
+}
+
 /// Standard or URL-safe base64, line breaks ignored, padding optional.
 fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
     if text.len() < MIN_BASE64 {
         return None;
     }
-    let clean: Cow<[u8]> = if text.iter().any(|&b| b == b'\n' || b == b'\r') {
-        Cow::Owned(
-            text.iter()
-                .copied()
-                .filter(|&b| b != b'\n' && b != b'\r')
-                .collect(),
-        )
+    let clean: Cow<[u8]> = if text
+        .iter()
+        .any(|&b| matches!(b, b'\n' | b'\r' | b'\\' | b'%'))
+    {
+        // Line breaks dropped, escaped characters undone ([`escaped_base64`]).
+        let mut out = Vec::with_capacity(text.len());
+        let mut i = 0;
+        while i < text.len() {
+            match (text[i], escaped_base64(&text[i..])) {
+                (b'\n' | b'\r', _) => i += 1,
+                (_, Some(2)) => {
+                    out.push(b'/');
+                    i += 2;
+                }
+                (_, Some(_)) => {
+                    out.push(match text[i + 2] {
+                        b'B' | b'b' => b'+',
+                        b'F' | b'f' => b'/',
+                        _ => b'=',
+                    });
+                    i += 3;
+                }
+                (b, None) => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        Cow::Owned(out)
     } else {
         Cow::Borrowed(text)
     };
