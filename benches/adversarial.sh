@@ -144,7 +144,8 @@ ALL="backslash.txt escape-head.txt entity-head.html markdown.md wbr.html zwsp.tx
      template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt
      hex.txt hex-sep.txt codes.js babel.js bound.js fstring.py swift.txt atob.js
      rot13.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt chars.js
-     chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js first-ref.html bound-use.js names.js"
+     chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js first-ref.html bound-use.js names.js
+     b64-hex.txt rot13-b64.txt"
 for f in ${CASES:-$ALL}; do
     case_row "$f" "$f" plain.js
 done
