@@ -227,6 +227,8 @@ pub enum HopKind {
     DataUri,
     /// Base64 in the text that decodes to a compressed stream or archive.
     Base64,
+    /// Hex digits in the text that decode to a compressed stream or archive.
+    Hex,
     /// An HTML page's inline `<script>` body (`script[2]`).
     HtmlScript,
     /// An original source held in a source map's `sourcesContent`.
@@ -252,6 +254,7 @@ impl HopKind {
             HopKind::Xz => "xz",
             HopKind::DataUri => "data-uri",
             HopKind::Base64 => "base64",
+            HopKind::Hex => "hex",
             HopKind::HtmlScript => "html-script",
             HopKind::SourceMap => "source-map",
             HopKind::Notebook => "notebook",

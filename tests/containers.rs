@@ -2,7 +2,7 @@
 //! `.zst`, `.deflate`, zlib, `.bz2`, `.xz` and `.tar.xz`; zip and tar; a source map; `data:` URIs, base64 and
 //! percent-encoded; an HTML page's inline scripts; a notebook; base64 of gzip
 //! and of zlib, also in base64 again, also with `\/` or percent-escaped
-//! characters; raw deflate in base64) is
+//! characters; raw deflate in base64; hex digits of a stream) is
 //! opened the same way in a folder, in a staged change and in git history (where
 //! blobs are read before their names: brotli and raw deflate are known by
 //! decoding to text), with the same member path and line. Truncated members make
@@ -41,6 +41,11 @@ fn xz(data: &[u8]) -> Vec<u8> {
 
 fn b64_bytes(data: &[u8]) -> String {
     base64::Engine::encode(&base64::engine::general_purpose::STANDARD, data)
+}
+
+/// `data` as lower-case hex digits.
+fn hex_digits(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// gzip whose header's time is all ones: its base64 starts `H4sIAP////8A`,
@@ -323,6 +328,28 @@ fn cases(k: &[String]) -> Vec<Case> {
             "api/callback.txt!base64[1].gz!base64[1]",
             2,
         ),
+        // Hex digits of a stream: a PostgreSQL dump's bytea (`\x1f8b…`), and
+        // Python's `bytes.fromhex` of bzip2 in upper case.
+        c(
+            "db/dump.sql",
+            format!(
+                "INSERT INTO blobs VALUES (1, '\\x{}');\n",
+                hex_digits(&gz(&script(&k[25])))
+            )
+            .into_bytes(),
+            "db/dump.sql!hex[1].gz!hex[1]",
+            2,
+        ),
+        c(
+            "tools/w.py",
+            format!(
+                "import bz2\nCODE = bz2.decompress(bytes.fromhex(\"{}\"))\n",
+                hex_digits(&bz2(&script(&k[26]))).to_uppercase()
+            )
+            .into_bytes(),
+            "tools/w.py!hex[1].bz2!hex[1]",
+            2,
+        ),
     ]
 }
 
@@ -347,7 +374,7 @@ fn check(v: &Value, k: &[String], cases: &[Case], what: &str) {
 }
 
 fn keys() -> Vec<String> {
-    (0..25).map(|_| live_key()).collect()
+    (0..27).map(|_| live_key()).collect()
 }
 
 fn absent(outs: &[&Output], k: &[String]) {
@@ -393,7 +420,9 @@ fn every_container_form_is_opened_in_history_and_staged() {
     check(&json(&staged), &k, &cases, "staged");
 
     r.commit("add the build");
-    r.git(&["rm", "-r", "-q", "web", "nb", "tools", "deploy", "api"]);
+    r.git(&[
+        "rm", "-r", "-q", "web", "nb", "tools", "deploy", "api", "db",
+    ]);
     r.commit("remove it");
     let hist = r.scan(&["git", "--format", "json"]);
     assert_eq!(code(&hist), 1, "{}", stderr(&hist));

@@ -136,6 +136,8 @@ pub enum What {
     Data,
     /// Decoded base64 that is a compressed stream or archive.
     Base64,
+    /// Decoded hex digits that are a compressed stream or archive.
+    Hex,
     /// A notebook cell's source or its outputs' text, JSON-unescaped.
     Cell,
     /// An inline script's body; its findings keep the page's lines.
@@ -189,7 +191,7 @@ fn is_html(data: &[u8]) -> bool {
 /// another, one at a time (a file of a million tiny scripts holds one at a time).
 pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
     let html = is_html(data);
-    let (mut n_data, mut n_script, mut n_b64) = (0, 0, 0);
+    let (mut n_data, mut n_script, mut n_b64, mut n_hex) = (0, 0, 0, 0);
     // Where lines were last counted to: the line and column of `at`.
     let (mut at, mut line, mut column) = (0usize, 1usize, 1usize);
     let mut pos = 0;
@@ -216,6 +218,7 @@ pub fn find<'a>(data: &'a [u8], each: &mut dyn FnMut(Embedded<'a>)) {
                 // Its member is base64 text, whose own magic is found in it.
                 RunKind::Base64 => base64_member(data, s, &mut n_b64, |_| Some("")),
                 RunKind::Deflate => base64_member(data, s, &mut n_b64, |_| Some("deflate")),
+                RunKind::Hex(ext) => hex_member(data, s, &mut n_hex, ext),
             };
             pos = end;
             member.into_iter().for_each(&mut *each);
@@ -352,6 +355,63 @@ enum RunKind {
     /// A raw deflate stream (PHP's `gzdeflate`, read back by `gzinflate`): no
     /// header, so known by its start inflating to text.
     Deflate,
+    /// Hex digits of a compressed stream or archive (PostgreSQL's `\x1f8b…`,
+    /// Python's `bytes.fromhex("1f8b…")`), with its extension.
+    Hex(&'static str),
+}
+
+/// The hex digits that start a compressed stream or archive, and its
+/// extension: gzip, zip, zstd, xz, bzip2. Three bytes at least: zlib's two
+/// would start one SHA-256 checksum in 16,384 (a lockfile holds hundreds),
+/// each then a corrupt member.
+const HEX_MAGIC: &[(&[u8], &str)] = &[
+    (b"1f8b08", "gz"),
+    (b"504b0304", "zip"),
+    (b"28b52ffd", "zst"),
+    (b"fd377a585a00", "xz"),
+    (b"425a68", "bz2"),
+];
+
+/// Where the hex digits of a run start: after PostgreSQL's `\x` or a `0x`.
+fn hex_start(run: &[u8]) -> usize {
+    match run {
+        [b'\\' | b'0', b'x' | b'X', ..] => 2,
+        _ => 0,
+    }
+}
+
+/// The hex run at `start` (a `\x` or `0x` before it included) and, when it
+/// decodes to a compressed stream or archive, the member `hex[n].ext`.
+fn hex_member<'a>(
+    data: &[u8],
+    start: usize,
+    n: &mut usize,
+    ext: &'static str,
+) -> (usize, Option<Embedded<'a>>) {
+    let digits = start + hex_start(&data[start..]);
+    let len = data[digits..]
+        .iter()
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
+    let end = digits + len;
+    let bytes: Vec<u8> = data[digits..digits + len / 2 * 2]
+        .chunks(2)
+        .map(|p| {
+            let v = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+            v(p[0]) << 4 | v(p[1])
+        })
+        .collect();
+    let member = (archive::kind(&format!("x.{ext}"), &bytes).is_some()).then(|| {
+        *n += 1;
+        Embedded {
+            what: What::Hex,
+            name: format!("hex[{n}].{ext}"),
+            bytes: Cow::Owned(bytes),
+            start,
+            end,
+        }
+    });
+    (end, member)
 }
 
 /// Base64 whose start the one search's four-byte heads cannot see: zlib
@@ -394,6 +454,22 @@ impl<'a> RunMembers<'a> {
 /// What the run starting `run` is, by its first characters (and, for raw
 /// deflate, by what its start inflates to).
 fn run_kind(run: &[u8]) -> Option<RunKind> {
+    let hex = &run[hex_start(run)..];
+    if let Some(&(_, ext)) = HEX_MAGIC.iter().find(|(m, _)| {
+        hex.get(..m.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(m))
+    }) {
+        // Hex digits for as long as the smallest stream takes.
+        if hex
+            .iter()
+            .take(40)
+            .filter(|b| b.is_ascii_hexdigit())
+            .count()
+            == 40
+        {
+            return Some(RunKind::Hex(ext));
+        }
+    }
     if ZLIB_BASE64.iter().any(|m| run.starts_with(m)) {
         // One random base64 run in a thousand starts so, one in 31 of those
         // with a valid header: only a stream whose start inflates is one.

@@ -519,7 +519,7 @@ impl BlobScanner {
             budget.set(left - n);
         }
         // Text with nothing in it (no keyword, trigger or member) costs no more.
-        if e.what != embedded::What::Base64
+        if !matches!(e.what, embedded::What::Base64 | embedded::What::Hex)
             && (looks_binary(&e.bytes, &e.name)
                 || !(decode::worth_decoding(&self.detector, &e.bytes)
                     || embedded::may_hold_members(&e.bytes)
@@ -536,6 +536,7 @@ impl BlobScanner {
             kind: match e.what {
                 embedded::What::Data => HopKind::DataUri,
                 embedded::What::Base64 => HopKind::Base64,
+                embedded::What::Hex => HopKind::Hex,
                 embedded::What::Cell => HopKind::Notebook,
                 embedded::What::Script { .. } => HopKind::HtmlScript,
             },
