@@ -89,10 +89,11 @@ pub(super) fn hex_member<'a>(
     (end, member)
 }
 
-/// Base64 whose start the one search's four-byte heads cannot see: zlib
-/// streams (two characters start one), and base64 of the base64 of a
-/// compressed stream. The blob's encoded runs ([`crate::decode::runs`]) are
-/// looked at in order, each by its first characters.
+/// Streams whose start the one search's four-byte heads cannot see: zlib in
+/// base64 (two characters start one), raw deflate in base64 (none), base64 of
+/// the base64 of a stream, hex digits of one. The blob's encoded runs
+/// ([`crate::decode::runs`]) are looked at in order, each by its first
+/// characters ([`run_kind`]).
 pub(super) struct RunMembers<'a> {
     data: &'a [u8],
     /// Where the next run may start; `None` past the last.
