@@ -2,7 +2,8 @@
 //! `.zst`, `.deflate`, zlib, `.bz2`, `.xz` and `.tar.xz`; zip and tar; a source map; `data:` URIs, base64 and
 //! percent-encoded; an HTML page's inline scripts; a notebook; base64 of gzip
 //! and of zlib, also in base64 again, also with `\/` or percent-escaped
-//! characters; raw deflate in base64; hex digits of a stream) is
+//! characters; raw deflate in base64; hex digits of a stream; a key split into
+//! a Word document's or an Excel sheet's runs) is
 //! opened the same way in a folder, in a staged change and in git history (where
 //! blobs are read before their names: brotli and raw deflate are known by
 //! decoding to text), with the same member path and line. Truncated members make
@@ -350,6 +351,37 @@ fn cases(k: &[String]) -> Vec<Case> {
             "tools/w.py!hex[1].bz2!hex[1]",
             2,
         ),
+        // A key pasted in a Word document and in an Excel sheet: an unknown
+        // word, split into runs where the spelling marks and the formatting
+        // change.
+        c(
+            "docs/spec.docx",
+            zip_bytes(&[(
+                "word/document.xml",
+                format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body><w:p><w:r><w:t xml:space=\"preserve\">API key: </w:t></w:r><w:r><w:t>{}</w:t></w:r><w:proofErr w:type=\"spellStart\"/><w:r><w:rPr><w:lang w:val=\"en-US\"/></w:rPr><w:t>{}</w:t></w:r><w:proofErr w:type=\"spellEnd\"/></w:p></w:body></w:document>",
+                    &k[27][..13],
+                    &k[27][13..]
+                )
+                .as_bytes(),
+            )]),
+            "docs/spec.docx!word/document.xml",
+            2,
+        ),
+        c(
+            "docs/keys.xlsx",
+            zip_bytes(&[(
+                "xl/sharedStrings.xml",
+                format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"2\" uniqueCount=\"2\"><si><t>prod</t></si><si><r><t>{}</t></r><r><rPr><b/><sz val=\"11\"/><color theme=\"1\"/><rFont val=\"Calibri\"/><family val=\"2\"/><scheme val=\"minor\"/></rPr><t>{}</t></r></si></sst>",
+                    &k[28][..24],
+                    &k[28][24..]
+                )
+                .as_bytes(),
+            )]),
+            "docs/keys.xlsx!xl/sharedStrings.xml",
+            2,
+        ),
     ]
 }
 
@@ -374,7 +406,7 @@ fn check(v: &Value, k: &[String], cases: &[Case], what: &str) {
 }
 
 fn keys() -> Vec<String> {
-    (0..27).map(|_| live_key()).collect()
+    (0..29).map(|_| live_key()).collect()
 }
 
 fn absent(outs: &[&Output], k: &[String]) {
@@ -421,7 +453,7 @@ fn every_container_form_is_opened_in_history_and_staged() {
 
     r.commit("add the build");
     r.git(&[
-        "rm", "-r", "-q", "web", "nb", "tools", "deploy", "api", "db",
+        "rm", "-r", "-q", "web", "nb", "tools", "deploy", "api", "db", "docs",
     ]);
     r.commit("remove it");
     let hist = r.scan(&["git", "--format", "json"]);

@@ -68,18 +68,64 @@ fn tag_len(s: &[u8]) -> Option<usize> {
     let name_len = s
         .get(from..)?
         .iter()
-        .take(8)
-        .take_while(|b| b.is_ascii_alphabetic())
+        .take(24)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b':')
         .count();
-    let name = s[from..from + name_len].to_ascii_lowercase();
-    if !INLINE_TAGS.contains(&name.as_slice())
-        || !matches!(s.get(from + name_len), Some(b'>' | b'/' | b' ' | b'\t'))
-    {
+    let name = &s[from..from + name_len];
+    if !inline(name) || !matches!(s.get(from + name_len), Some(b'>' | b'/' | b' ' | b'\t')) {
         return None;
     }
     let close = s.iter().take(MAX_TAG).position(|&b| b == b'>')?;
     (!s[1..close].iter().any(|&b| b == b'<' || b == b'\n')).then_some(close + 1)
 }
+
+/// Whether a tag named `name` leaves the text around it on one run: HTML's
+/// inline tags (in any case), and an Office document's run-level markup. Word
+/// (`w:r`, `w:t`, `w:rPr`, `w:proofErr`, …), PowerPoint (`a:r`, `a:t`, …) and
+/// an Excel shared string's rich text (`r`, `t`, `rPr`) split a word into runs
+/// wherever its formatting or its spelling marks change, and a pasted key is
+/// an unknown word. Their paragraphs, tabs, breaks and cells keep text apart.
+fn inline(name: &[u8]) -> bool {
+    match name.iter().position(|&b| b == b':') {
+        None => {
+            EXCEL_RUN.contains(&name)
+                || (name.len() <= 8 && INLINE_TAGS.contains(&name.to_ascii_lowercase().as_slice()))
+        }
+        Some(i) => matches!(&name[..i], b"w" | b"a") && !OFFICE_BREAKS.contains(&&name[i + 1..]),
+    }
+}
+
+/// An Excel shared string's rich-text run and its properties (`b`, `i`, `u`
+/// are HTML's inline tags too).
+const EXCEL_RUN: [&[u8]; 11] = [
+    b"r",
+    b"t",
+    b"rPr",
+    b"rFont",
+    b"sz",
+    b"color",
+    b"family",
+    b"scheme",
+    b"charset",
+    b"strike",
+    b"vertAlign",
+];
+
+/// Word's and PowerPoint's elements that end a run of text on the page.
+const OFFICE_BREAKS: [&[u8]; 12] = [
+    b"p",
+    b"pPr",
+    b"tab",
+    b"ptab",
+    b"br",
+    b"cr",
+    b"tc",
+    b"tr",
+    b"tbl",
+    b"txbxContent",
+    b"body",
+    b"sectPr",
+];
 
 /// Tags a page renders inside a run of text.
 const INLINE_TAGS: [&[u8]; 22] = [

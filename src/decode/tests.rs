@@ -280,6 +280,11 @@ fn invisible_characters_and_tags_are_removed() {
         "&shy;",
         "&ZeroWidthSpace;",
         "\\u{200b}",
+        // Word's runs, split where its spelling marks start (a key is an
+        // unknown word), PowerPoint's, and an Excel shared string's.
+        "</w:t></w:r><w:proofErr w:type=\"spellStart\"/><w:r><w:rPr><w:lang w:val=\"en-US\"/></w:rPr><w:t>",
+        "</a:t></a:r><a:r><a:rPr lang=\"en-US\" dirty=\"0\"/><a:t>",
+        "</t></r><r><rPr><b/><sz val=\"11\"/></rPr><t xml:space=\"preserve\">",
     ] {
         for at in [4, 8, 10, 21] {
             let cut = format!("{}{split}{}", &KEY[..at], &KEY[at..]);
@@ -298,6 +303,13 @@ fn invisible_characters_and_tags_are_removed() {
     for text in [
         format!("<td>{}</td><td>{}</td>", &KEY[..20], &KEY[20..]),
         format!("{}<br>{}", &KEY[..20], &KEY[20..]),
+        // Two Word paragraphs, or a tab between two runs.
+        format!(
+            "{}</w:t></w:r></w:p><w:p><w:r><w:t>{}",
+            &KEY[..20],
+            &KEY[20..]
+        ),
+        format!("{}</w:t><w:tab/><w:t>{}", &KEY[..20], &KEY[20..]),
         format!("{}<x-y>{}", &KEY[..20], &KEY[20..]),
         format!("{}\u{a0}{}", &KEY[..20], &KEY[20..]),
         format!("{}\u{2028}{}", &KEY[..20], &KEY[20..]),
