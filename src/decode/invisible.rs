@@ -81,8 +81,9 @@ fn tag_len(s: &[u8]) -> Option<usize> {
 
 /// Whether a tag named `name` leaves the text around it on one run: HTML's
 /// inline tags (in any case), and an Office document's run-level markup. Word
-/// (`w:r`, `w:t`, `w:rPr`, `w:proofErr`, …), PowerPoint (`a:r`, `a:t`, …) and
-/// an Excel shared string's rich text (`r`, `t`, `rPr`) split a word into runs
+/// (`w:r`, `w:t`, `w:rPr`, `w:proofErr`, …), PowerPoint (`a:r`, `a:t`, …),
+/// an Excel shared string's rich text (`r`, `t`, `rPr`) and an OpenDocument
+/// text's `text:span` split a word into runs
 /// wherever its formatting or its spelling marks change, and a pasted key is
 /// an unknown word. Their paragraphs, tabs, breaks and cells keep text apart.
 fn inline(name: &[u8]) -> bool {
@@ -91,7 +92,12 @@ fn inline(name: &[u8]) -> bool {
             EXCEL_RUN.contains(&name)
                 || (name.len() <= 8 && INLINE_TAGS.contains(&name.to_ascii_lowercase().as_slice()))
         }
-        Some(i) => matches!(&name[..i], b"w" | b"a") && !OFFICE_BREAKS.contains(&&name[i + 1..]),
+        Some(i) => match &name[..i] {
+            b"w" | b"a" => !OFFICE_BREAKS.contains(&&name[i + 1..]),
+            // An OpenDocument text's spans and links (`text:s` is a space).
+            b"text" => matches!(&name[i + 1..], b"span" | b"a"),
+            _ => false,
+        },
     }
 }
 

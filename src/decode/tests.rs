@@ -285,6 +285,7 @@ fn invisible_characters_and_tags_are_removed() {
         "</w:t></w:r><w:proofErr w:type=\"spellStart\"/><w:r><w:rPr><w:lang w:val=\"en-US\"/></w:rPr><w:t>",
         "</a:t></a:r><a:r><a:rPr lang=\"en-US\" dirty=\"0\"/><a:t>",
         "</t></r><r><rPr><b/><sz val=\"11\"/></rPr><t xml:space=\"preserve\">",
+        "<text:span text:style-name=\"T1\">",
     ] {
         for at in [4, 8, 10, 21] {
             let cut = format!("{}{split}{}", &KEY[..at], &KEY[at..]);
@@ -310,6 +311,7 @@ fn invisible_characters_and_tags_are_removed() {
             &KEY[20..]
         ),
         format!("{}</w:t><w:tab/><w:t>{}", &KEY[..20], &KEY[20..]),
+        format!("{}<text:s/>{}", &KEY[..20], &KEY[20..]),
         format!("{}<x-y>{}", &KEY[..20], &KEY[20..]),
         format!("{}\u{a0}{}", &KEY[..20], &KEY[20..]),
         format!("{}\u{2028}{}", &KEY[..20], &KEY[20..]),
