@@ -143,6 +143,15 @@ pub(super) const STANDARD: GeneralPurpose =
 pub(super) const URL_SAFE: GeneralPurpose =
     GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
 
+/// The lenient engine for base64 `text`: URL-safe when it holds `-` or `_`,
+/// else standard.
+pub fn base64_engine(text: &[u8]) -> &'static GeneralPurpose {
+    match text.iter().any(|&b| b == b'-' || b == b'_') {
+        true => &URL_SAFE,
+        false => &STANDARD,
+    }
+}
+
 /// Widths of the lines of a wrapped base64 block: PEM's 64 and MIME's 76. A
 /// value that happens to fill a line of another width is never joined to the
 /// next line (a list of base64 values, one a line, would join).

@@ -36,6 +36,7 @@ use crate::detect::{Candidate, Detector, Event, Hit, InlineAllows, context_at};
 pub use crate::detect::{Layer, Trigger};
 use crate::finding::{Context, Finding, Provenance};
 use crate::rules::{RuleKind, RuleSet};
+pub use layers::base64_engine;
 use region::Region;
 
 /// How many layers deep decoding goes (base64 of percent-encoded text is two).

@@ -530,12 +530,8 @@ fn base64_head_texty(bytes: &[u8]) -> bool {
     use base64::Engine as _;
     let bytes = &bytes[..bytes.len().min(VIEW_HEAD)];
     let mut out = [0u8; VIEW_HEAD];
-    let engine = match bytes.iter().any(|&b| b == b'-' || b == b'_') {
-        true => &layers::URL_SAFE,
-        false => &layers::STANDARD,
-    };
     let whole = &bytes[..bytes.len() / 4 * 4];
-    engine
+    layers::base64_engine(bytes)
         .decode_slice(whole, &mut out)
         .is_ok_and(|k| texty(&out[..k]))
 }

@@ -361,7 +361,7 @@ fn base64_run_end(data: &[u8], s: usize) -> usize {
         let wrapped = i - s >= 60 && next.is_some_and(|&c| is_base64_byte(c));
         if is_base64_byte(b) || b == b'=' || wrapped {
             i += 1;
-        } else if let Some(k) = escaped_base64(&data[i..]) {
+        } else if let Some((k, _)) = escaped_base64(&data[i..]) {
             i += k;
         } else {
             break;
@@ -370,14 +370,16 @@ fn base64_run_end(data: &[u8], s: usize) -> usize {
     i
 }
 
-/// The length of a base64 character written escaped at the start of `rest`:
-/// `\/` (JSON writers such as PHP's `json_encode` escape every slash) or `%2B`,
-/// `%2F`, `%3D` (a URL's query percent-encodes `+`, `/` and `=`), with the
-/// character it stands for.
-fn escaped_base64(rest: &[u8]) -> Option<usize> {
+/// A base64 character written escaped at the start of `rest`, its length and
+/// the character: `\/` (JSON writers such as PHP's `json_encode` escape every
+/// slash) or `%2B`, `%2F`, `%3D` (a URL's query percent-encodes `+`, `/` and
+/// `=`).
+fn escaped_base64(rest: &[u8]) -> Option<(usize, u8)> {
     match rest {
-        [b'\\', b'/', ..] => Some(2),
-        [b'%', b'2', b'B' | b'b' | b'F' | b'f', ..] | [b'%', b'3', b'D' | b'd', ..] => Some(3),
+        [b'\\', b'/', ..] => Some((2, b'/')),
+        [b'%', b'2', b'B' | b'b', ..] => Some((3, b'+')),
+        [b'%', b'2', b'F' | b'f', ..] => Some((3, b'/')),
+        [b'%', b'3', b'D' | b'd', ..] => Some((3, b'=')),
         _ => None,
     }
 }
@@ -397,17 +399,9 @@ fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
         while i < text.len() {
             match (text[i], escaped_base64(&text[i..])) {
                 (b'\n' | b'\r', _) => i += 1,
-                (_, Some(2)) => {
-                    out.push(b'/');
-                    i += 2;
-                }
-                (_, Some(_)) => {
-                    out.push(match text[i + 2] {
-                        b'B' | b'b' => b'+',
-                        b'F' | b'f' => b'/',
-                        _ => b'=',
-                    });
-                    i += 3;
+                (_, Some((k, c))) => {
+                    out.push(c);
+                    i += k;
                 }
                 (b, None) => {
                     out.push(b);
@@ -419,18 +413,7 @@ fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
     } else {
         Cow::Borrowed(text)
     };
-    let url = clean.iter().any(|&b| b == b'-' || b == b'_');
-    let cfg = base64::engine::GeneralPurposeConfig::new()
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true);
-    let alphabet = if url {
-        &base64::alphabet::URL_SAFE
-    } else {
-        &base64::alphabet::STANDARD
-    };
-    base64::engine::GeneralPurpose::new(alphabet, cfg)
-        .decode(&clean)
-        .ok()
+    crate::decode::base64_engine(&clean).decode(&clean).ok()
 }
 
 /// A decoded `data:` URI.

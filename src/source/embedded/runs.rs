@@ -55,8 +55,8 @@ fn hex_start(run: &[u8]) -> usize {
     }
 }
 
-/// The hex run at `start` (a `\x` or `0x` before it included) and, when it
-/// decodes to a compressed stream or archive, the member `hex[n].ext`.
+/// The hex run at `start` (a `\x` or `0x` before it included) and its member
+/// `hex[n].ext`.
 pub(super) fn hex_member<'a>(
     data: &[u8],
     start: usize,
@@ -76,17 +76,16 @@ pub(super) fn hex_member<'a>(
             v(p[0]) << 4 | v(p[1])
         })
         .collect();
-    let member = (archive::kind(&format!("x.{ext}"), &bytes).is_some()).then(|| {
-        *n += 1;
-        Embedded {
-            what: What::Hex,
-            name: format!("hex[{n}].{ext}"),
-            bytes: Cow::Owned(bytes),
-            start,
-            end,
-        }
-    });
-    (end, member)
+    // Its start is the magic [`run_kind`] found: a member by construction.
+    *n += 1;
+    let member = Embedded {
+        what: What::Hex,
+        name: format!("hex[{n}].{ext}"),
+        bytes: Cow::Owned(bytes),
+        start,
+        end,
+    };
+    (end, Some(member))
 }
 
 /// Streams whose start the one search's four-byte heads cannot see: zlib in
@@ -156,14 +155,10 @@ fn run_kind(run: &[u8]) -> Option<RunKind> {
     if !head.iter().all(|&b| is_base64_byte(b)) {
         return None;
     }
-    let url = head.iter().any(|&b| b == b'-' || b == b'_');
-    let engine = if url {
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-    } else {
-        &base64::engine::general_purpose::STANDARD_NO_PAD
-    };
     let mut inner = [0u8; 9];
-    engine.decode_slice(head, &mut inner).ok()?;
+    crate::decode::base64_engine(head)
+        .decode_slice(head, &mut inner)
+        .ok()?;
     let compressed = BASE64_MAGIC
         .iter()
         .map(|&(m, _)| m.as_bytes())
@@ -207,13 +202,8 @@ fn inflates_to_text(run: &[u8], zlib: bool) -> bool {
         return false;
     }
     let peek = &peek[..chars];
-    let engine = if peek.iter().any(|&b| b == b'-' || b == b'_') {
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-    } else {
-        &base64::engine::general_purpose::STANDARD_NO_PAD
-    };
     let mut bytes = [0u8; DEFLATE_PEEK / 4 * 3];
-    let Ok(n) = engine.decode_slice(peek, &mut bytes) else {
+    let Ok(n) = crate::decode::base64_engine(peek).decode_slice(peek, &mut bytes) else {
         return false;
     };
     let bytes = &bytes[..n];
