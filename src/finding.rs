@@ -175,6 +175,11 @@ pub enum Encoding {
     /// `a85encode`).
     #[serde(rename = "base85")]
     Base85,
+    /// javascript-obfuscator's string array: strings moved into one array,
+    /// base64-encoded in its alphabet or RC4-encrypted, split, and read back
+    /// through decoder calls (`_0x4b32(0x1c6)`).
+    #[serde(rename = "string-array")]
+    StringArray,
 }
 
 impl Encoding {
@@ -195,6 +200,7 @@ impl Encoding {
             Encoding::Reversed => "text written backwards",
             Encoding::Base32 => "base32",
             Encoding::Base85 => "base85",
+            Encoding::StringArray => "javascript-obfuscator's string array",
         }
     }
 }

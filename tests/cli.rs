@@ -19,6 +19,7 @@ mod harden;
 mod hooks;
 mod layer_forms;
 mod nested_forms;
+mod obfuscated;
 mod org;
 mod rules;
 mod scan;

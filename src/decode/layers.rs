@@ -92,6 +92,8 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
         Layer::Reversed => &[Decoder::Reversed],
         Layer::Base32 => &[Decoder::Base32],
         Layer::Base85 => &[Decoder::Base85, Decoder::Ascii85],
+        // Read once a blob, not around candidates (`super::strarray`).
+        Layer::StringArray => &[],
     }
 }
 

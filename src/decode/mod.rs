@@ -24,6 +24,7 @@ mod region;
 pub mod runs;
 mod scrambled;
 mod shell;
+pub mod strarray;
 mod wrapped;
 
 use std::borrow::Cow;
@@ -901,6 +902,7 @@ pub fn detect_in(
     let mut budget = Budget::for_len(data.len());
     let within = Within {
         literals,
+        script: strarray::script_named(place),
         ..Within::TEXT
     };
     let (mut hits, placeholders) = collect(det, data, 0, within, &mut budget);
@@ -1026,6 +1028,9 @@ struct Within {
     windows: u8,
     /// The bytes may hold a keyword or trigger: the detector's pass is run.
     literals: bool,
+    /// A script or a page by its name: javascript-obfuscator's string array
+    /// is looked for ([`strarray::script_named`]).
+    script: bool,
     /// Encoded runs are looked for ([`runs`]): in the file's bytes and in what
     /// a run decoded to, not in a trigger's region (its trigger was a key's
     /// form already; its text, `qrcp_live_\` repeated, would be read for runs
@@ -1040,6 +1045,7 @@ impl Within {
         windows: 0,
         literals: true,
         shaped: true,
+        script: false,
     };
 }
 
@@ -1099,15 +1105,20 @@ fn collect(
     };
     // Without a literal the pass has nothing to find: it reads no bytes.
     let pass: &[u8] = if within.literals { data } else { &[] };
+    let mut literal = false;
     det.pass_each(pass, depth < MAX_DEPTH, |event| match event {
-        Event::Hit(h) => push_hit(&mut hits, budget, || DHit {
-            secret: data[h.start..h.end].to_vec(),
-            hit: h,
-            layers: Vec::new(),
-            context: None,
-        }),
+        Event::Hit(h) => {
+            literal = true;
+            push_hit(&mut hits, budget, || DHit {
+                secret: data[h.start..h.end].to_vec(),
+                hit: h,
+                layers: Vec::new(),
+                context: None,
+            })
+        }
         Event::Placeholder(s, e) => placeholders.push(s, e, true),
         Event::Candidate(c) => {
+            literal = true;
             decode_shaped(
                 c.at,
                 &mut covered,
@@ -1140,8 +1151,63 @@ fn collect(
         &mut placeholders,
         budget,
     );
+    // javascript-obfuscator's string array, where the blob gives a reason to
+    // look: a keyword or trigger (a piece of a key left unencoded), or its
+    // decoder's base64 alphabet (the array encoded). Looking is a pass over
+    // every byte, which scripts without either do not pay.
+    if depth == 0 && within.script && (literal || shaped.alphabet) {
+        string_array(det, data, budget, &mut hits, &mut placeholders);
+    }
     placeholders.settle_all();
     (hits, placeholders)
+}
+
+/// The strings of javascript-obfuscator's string array ([`strarray`]) read
+/// again, but for a key found already (an array left unencoded, or only
+/// escaped, holds it whole: the pass has it, at the array).
+fn string_array(
+    det: &Detector,
+    data: &[u8],
+    budget: &mut Budget,
+    hits: &mut Vec<DHit>,
+    placeholders: &mut Placeholders,
+) {
+    let read = strarray::resolve(data);
+    budget.cut |= read.cut;
+    let Some(region) = read.region else {
+        return;
+    };
+    budget.left = budget.left.saturating_sub(region.bytes.len());
+    budget.decoded += region.bytes.len();
+    budget.work += region.bytes.len() as u64;
+    let found: std::collections::HashSet<Vec<u8>> = hits.iter().map(|h| h.secret.clone()).collect();
+    let before = hits.len();
+    let c = Candidate {
+        layer: Layer::StringArray,
+        at: region.phys(0),
+        lead: 0,
+        placeholder: false,
+    };
+    let inner = Within {
+        reassembled: false,
+        text: false,
+        windows: 0,
+        literals: true,
+        shaped: true,
+        script: false,
+    };
+    reveal(
+        det,
+        data,
+        0,
+        inner,
+        budget,
+        &region,
+        c,
+        (hits, placeholders),
+    );
+    let new = hits.split_off(before);
+    hits.extend(new.into_iter().filter(|h| !found.contains(&h.secret)));
 }
 
 /// The encoded runs of one blob ([`runs`]), each step of each run once, in the
@@ -1164,6 +1230,9 @@ struct Shaped<'a> {
     /// that covers the step by then has read it (`qrcp_live_\` repeated is
     /// one run, which triggers decode all of already).
     lazy: VecDeque<(usize, usize, runs::Shape)>,
+    /// A run was javascript-obfuscator's base64 alphabet (its decoder's,
+    /// [`strarray::alphabet`]).
+    alphabet: bool,
 }
 
 impl<'a> Shaped<'a> {
@@ -1173,6 +1242,7 @@ impl<'a> Shaped<'a> {
             from: look.then_some(0),
             ahead: None,
             ahead_start: 0,
+            alphabet: false,
             eager: VecDeque::new(),
             lazy: VecDeque::new(),
         }
@@ -1195,6 +1265,7 @@ impl<'a> Shaped<'a> {
                 return;
             };
             self.ahead = None;
+            self.alphabet |= strarray::alphabet(&data[s..e]);
             let shape = runs::shape(&data[s..e]);
             let queue = match shape.decoding().1.decodes_window() {
                 true => &mut self.lazy,
@@ -1387,6 +1458,7 @@ fn decode_candidate(
         windows: within.windows + u8::from(dec.decodes_window()),
         literals: true,
         shaped: run.is_some(),
+        script: false,
     };
     reveal(
         det,

@@ -1,0 +1,388 @@
+//! javascript-obfuscator's string array (obfuscator.io; webpack-obfuscator runs
+//! it on each chunk): every string literal of the program is moved into one
+//! array, base64-encoded in its own alphabet or RC4-encrypted (keyed at each
+//! use), split into pieces (`splitStrings`), and read back through a decoder
+//! call (`_0x4b32(0x1c6)`) behind wrapper functions that shift the index. A
+//! loop at the start rotates the array until a checksum of `parseInt`s of its
+//! strings matches. None of the key's characters is left in the file.
+//!
+//! The pieces are resolved as the program would: the array, its decoders and
+//! wrappers are read off the tokens, the rotation loop's checksum is evaluated
+//! for each rotation until it matches, and each call with constant arguments
+//! is replaced by the string it returns. The strings a `+` chain joins are one
+//! line of the region (mapped to each call), which the detector reads again.
+//! Nothing is executed: the only code read is these shapes, and what they
+//! compute (index arithmetic, `parseInt`, base64, RC4) is done here.
+
+use super::Layer;
+use super::region::Region;
+
+mod lexer;
+mod program;
+mod values;
+
+use lexer::{Kind, Lexer, Tok, ident_byte, str_value};
+use program::{Def, Encoding, Program};
+use values::{JsStr, Val};
+
+/// What every output with a string array holds: the array's function
+/// redefining itself (`F=function(){return v;};return F();`), compact or
+/// printed. Read before anything else.
+const REDEFINED: [&[u8]; 2] = [b"=function(){return ", b"= function () {"];
+
+/// Whether `data` may hold a string array: the array's function (each
+/// `=function(){return` checked for the rest of its shape).
+pub fn present(data: &[u8]) -> bool {
+    use memchr::memmem::Finder;
+    static FINDERS: std::sync::LazyLock<[Finder<'static>; 2]> =
+        std::sync::LazyLock::new(|| REDEFINED.map(Finder::new));
+    FINDERS
+        .iter()
+        .any(|f| f.find_iter(data).any(|at| redefined(data, at).is_some()))
+}
+
+/// Whether an encoded run (`super::runs`) is the string array's decoder's
+/// alphabet, as written or `\x`-escaped (`unicodeEscapeSequence`).
+pub(super) fn alphabet(run: &[u8]) -> bool {
+    run.starts_with(&values::ALPHABET[..64]) || run.starts_with(b"\\x61\\x62\\x63\\x64\\x65")
+}
+
+/// Whether a blob called `label` (a path, a URL, an archive member's chain
+/// `site.zip!app.js.br!app.js`, a page's `…!script[2]`) may be what
+/// javascript-obfuscator wrote: a script or a page by its extension, or a name
+/// without one (standard input, a site's `/`). Styles, data and other
+/// languages are not searched for its shapes: [`present`] reads every byte.
+pub fn script_named(label: &str) -> bool {
+    let name = label.as_bytes();
+    // The last member, its last path segment, without a URL's query.
+    let start = name
+        .iter()
+        .rposition(|&b| matches!(b, b'!' | b'/' | b'\\'))
+        .map_or(0, |k| k + 1);
+    let file = &name[start..];
+    let file = &file[..memchr::memchr2(b'?', b'#', file).unwrap_or(file.len())];
+    if file.last() == Some(&b']') {
+        return true;
+    }
+    let Some(dot) = memchr::memrchr(b'.', file) else {
+        return true;
+    };
+    let ext = &file[dot + 1..];
+    ext.len() <= 6
+        && SCRIPT_EXTENSIONS
+            .iter()
+            .any(|e| e.as_bytes().eq_ignore_ascii_case(ext))
+}
+
+const SCRIPT_EXTENSIONS: [&str; 22] = [
+    "js", "mjs", "cjs", "jsx", "ts", "tsx", "mts", "cts", "html", "htm", "xhtml", "shtml", "php",
+    "vue", "svelte", "astro", "ejs", "hbs", "erb", "jsp", "aspx", "cshtml",
+];
+
+/// `=function(){return v;};return F();` at `at`.
+fn redefined(data: &[u8], at: usize) -> Option<()> {
+    let mut lx = Lexer::new(data, at);
+    lx.punct(b'=')?;
+    lx.word(b"function")?;
+    for b in *b"(){" {
+        lx.punct(b)?;
+    }
+    lx.word(b"return")?;
+    lx.ident()?;
+    for b in *b";};" {
+        lx.punct(b)?;
+    }
+    lx.word(b"return")?;
+    lx.ident()?;
+    for b in *b"();}" {
+        lx.punct(b)?;
+    }
+    Some(())
+}
+
+/// Tokens one expression (a checksum, a call's arguments) is read to, at most.
+pub(super) const MAX_EXPR: usize = 4096;
+/// Wrappers and aliases followed from one call to its decoder, at most.
+pub(super) const MAX_HOPS: usize = 16;
+/// Bytes of a decoder's body searched for its alphabet.
+pub(super) const MAX_BODY: usize = 32 << 10;
+/// Properties read from one object literal, at most.
+pub(super) const MAX_PROPS: usize = 4096;
+/// Calls and properties evaluated inside one another, at most.
+pub(super) const MAX_NESTING: usize = 32;
+/// Tokens and elements one blob's reading may take per byte, and in all at
+/// least: linear in the blob whatever it holds (a rotation loop is evaluated
+/// once a rotation, each call once).
+const WORK_PER_BYTE: usize = 16;
+const WORK_FLOOR: usize = 1 << 20;
+/// Pieces one `+` chain joins, and code units it holds, at most.
+const MAX_PIECES: usize = 256;
+const MAX_CHAIN: usize = 4096;
+
+/// The strings javascript-obfuscator's string array hides in `data`, each `+`
+/// chain of them joined on a line of its own (mapped to its calls); or, where
+/// no rotation could be found, each base64 element decoded. `None` without a
+/// string array; `cut` when the work allowed ([`WORK_PER_BYTE`]) ran out
+/// before every call was read.
+pub(super) fn resolve(data: &[u8]) -> Resolved {
+    if !present(data) {
+        return Resolved {
+            region: None,
+            cut: false,
+        };
+    }
+    let mut p = Program::new(
+        data,
+        data.len()
+            .saturating_mul(WORK_PER_BYTE)
+            .saturating_add(WORK_FLOOR),
+    );
+    // The definitions, then the aliases (`const a=_0x4b32`, `b=a,`), then the
+    // rotation loops.
+    let mut lx = Lexer::new(data, 0);
+    let mut last: Option<Tok> = None;
+    while let Some(t) = lx.next() {
+        if t.kind == Kind::Ident && lx.text(t) == b"function" {
+            let _ = p
+                .array_fn(lx)
+                .or_else(|| p.decoder(lx))
+                .or_else(|| p.wrapper(lx));
+        }
+        // `name={` (or `name = {`): an object literal's properties.
+        if t.kind == Kind::Punct
+            && data[t.s] == b'='
+            && let Some(name) = last.filter(|l| l.kind == Kind::Ident)
+        {
+            let mut peek = lx;
+            if peek.punct(b'{').is_some() {
+                let _ = p.object(&data[name.s..name.e], peek);
+            }
+        }
+        last = Some(t);
+    }
+    for _ in 0..2 {
+        let mut lx = Lexer::new(data, 0);
+        let mut prev = [Kind::Other; 2];
+        while let Some(t) = lx.next() {
+            if t.kind == Kind::Ident && prev == [Kind::Ident, Kind::Punct] {
+                let _ = alias(&mut p, lx, t);
+            }
+            prev = [prev[1], t.kind];
+        }
+    }
+    let mut rotations = Vec::new();
+    let mut lx = Lexer::new(data, 0);
+    while let Some(t) = lx.next() {
+        if t.kind == Kind::Ident
+            && lx.text(t) == b"while"
+            && let Some(r) = rotation(&p, lx)
+        {
+            rotations.push(r);
+        }
+    }
+    for (array, (s, e), target) in rotations {
+        let Some(&Def::Array(id)) = p.defs.get(array) else {
+            continue;
+        };
+        let Some(target) = p.eval(target.0, target.1, &[]).map(|v| v.num()) else {
+            continue;
+        };
+        let mut found = None;
+        for r in 0..p.arrays[id].elems.len() {
+            p.arrays[id].rot = Some(r);
+            if p.work == 0 {
+                break;
+            }
+            if p.eval(s, e, &[]).is_some_and(|v| v.num() == target) {
+                found = Some(r);
+                break;
+            }
+        }
+        p.arrays[id].rot = found;
+    }
+    let mut r = Region::new(Layer::StringArray, 0);
+    chains(&mut p, &mut r);
+    unrotated(&mut p, &mut r);
+    Resolved {
+        region: r.finish(data.len()),
+        cut: p.work == 0,
+    }
+}
+
+/// What [`resolve`] read.
+pub(super) struct Resolved {
+    pub(super) region: Option<Region>,
+    pub(super) cut: bool,
+}
+
+/// `name = target` at `t` (the target) after `name =`: an alias of a decoder,
+/// wrapper or alias, followed by `,`, `;`, `)` or `}`.
+fn alias<'a>(p: &mut Program<'a>, mut lx: Lexer<'a>, t: Tok) -> Option<()> {
+    let data = p.data;
+    let target = &data[t.s..t.e];
+    // The two tokens before: `name` and `=`, read back over blanks.
+    let before = data[..t.s].trim_ascii_end();
+    let eq = before.strip_suffix(b"=")?;
+    if eq
+        .last()
+        .is_some_and(|&b| matches!(b, b'=' | b'!' | b'<' | b'>' | b'+' | b'-' | b'*' | b'/'))
+    {
+        return None;
+    }
+    let eq = eq.trim_ascii_end();
+    let name_len = eq.iter().rev().take_while(|&&b| ident_byte(b)).count();
+    let name = &eq[eq.len() - name_len..];
+    if name.is_empty() || name == target || p.defs.contains_key(name) {
+        return None;
+    }
+    if !matches!(
+        p.defs.get(target)?,
+        Def::Decoder { .. } | Def::Wrapper { .. } | Def::Alias(_)
+    ) {
+        return None;
+    }
+    let next = lx.next()?;
+    (next.kind == Kind::Punct && matches!(data[next.s], b',' | b';' | b')' | b'}')).then_some(())?;
+    p.define(name, Def::Alias(target));
+    Some(())
+}
+
+/// The rotation loop at `lx` (past `while`): `while(!![]){try{const c=EXPR;
+/// if(c===t)break;else a['push'](a['shift']());}catch(e){…}}}(F,TARGET)`:
+/// the array function's name, the checksum's span and the target's.
+type Rotation<'a> = (&'a [u8], (usize, usize), (usize, usize));
+
+fn rotation<'a>(p: &Program<'a>, mut lx: Lexer<'a>) -> Option<Rotation<'a>> {
+    for b in *b"(!![]){" {
+        lx.punct(b)?;
+    }
+    lx.word(b"try")?;
+    lx.punct(b'{')?;
+    lx.binding()?;
+    lx.ident()?;
+    lx.punct(b'=')?;
+    let s = lx.pos;
+    let mut count = 0;
+    let e = loop {
+        let t = lx.next()?;
+        count += 1;
+        if count > MAX_EXPR {
+            return None;
+        }
+        if t.kind == Kind::Punct && p.data[t.s] == b';' {
+            break t.s;
+        }
+    };
+    // The rest of the loop's body, then the function's end and its call.
+    lx.close(b'{', b'}', MAX_BODY)?;
+    lx.close(b'{', b'}', MAX_BODY)?;
+    lx.punct(b'}')?;
+    lx.punct(b'(')?;
+    let array = lx.ident()?;
+    let comma = lx.punct(b',')?;
+    let args = p.args(&mut lx, comma.e)?;
+    let &target = args.first()?;
+    Some((array, (s, e), target))
+}
+
+/// Every `+` chain of string literals and resolved calls with a call in it,
+/// joined: a line of `r` each, each piece mapped to its call or literal.
+fn chains(p: &mut Program<'_>, r: &mut Region) {
+    let data = p.data;
+    let mut lx = Lexer::new(data, 0);
+    let mut chain: Vec<(JsStr, usize)> = Vec::new();
+    let (mut resolved, mut plus, mut len) = (false, false, 0usize);
+    let mut flush = |chain: &mut Vec<(JsStr, usize)>, resolved: &mut bool, len: &mut usize| {
+        if *resolved {
+            let end = chain.last().map_or(0, |c| c.1);
+            for (piece, at) in chain.iter() {
+                for b in String::from_utf16_lossy(piece).bytes() {
+                    r.push(b, *at);
+                }
+            }
+            r.push(b'\n', end);
+        }
+        chain.clear();
+        *resolved = false;
+        *len = 0;
+    };
+    while let Some(t) = lx.next() {
+        let piece = match t.kind {
+            Kind::Str => str_value(lx.text(t)).map(|s| (s, false)),
+            Kind::Ident if p.defs.contains_key(lx.text(t)) => {
+                let mut peek = lx;
+                match peek.punct(b'(') {
+                    Some(open) => {
+                        let args = p.args(&mut peek, open.e);
+                        lx = peek;
+                        let name = &data[t.s..t.e];
+                        let vals: Option<Vec<Val>> = args.and_then(|args| {
+                            args.into_iter().map(|(s, e)| p.eval(s, e, &[])).collect()
+                        });
+                        match vals.and_then(|v| p.call(name, v)) {
+                            Some(Val::Str(s)) => Some((s, true)),
+                            _ => None,
+                        }
+                    }
+                    None => None,
+                }
+            }
+            Kind::Punct if data[t.s] == b'+' && !chain.is_empty() && !plus => {
+                plus = true;
+                continue;
+            }
+            _ => None,
+        };
+        match piece {
+            Some((s, call)) => {
+                if !plus || chain.len() >= MAX_PIECES || len + s.len() > MAX_CHAIN {
+                    flush(&mut chain, &mut resolved, &mut len);
+                }
+                len += s.len();
+                resolved |= call;
+                chain.push((s, t.s));
+            }
+            None => flush(&mut chain, &mut resolved, &mut len),
+        }
+        plus = false;
+    }
+    flush(&mut chain, &mut resolved, &mut len);
+}
+
+/// The elements of base64 arrays whose rotation was not found, decoded: a line
+/// each, mapped to the element (a key not split is read whatever its place).
+fn unrotated(p: &mut Program<'_>, r: &mut Region) {
+    let ids: Vec<usize> = p
+        .defs
+        .values()
+        .filter_map(|d| match d {
+            &Def::Decoder {
+                array,
+                encoding: Encoding::Base64,
+                ..
+            } => match p.defs.get(array) {
+                Some(&Def::Array(id)) if p.arrays[id].rot.is_none() => Some(id),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let mut ids = ids;
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        for at in 0..p.arrays[id].elems.len() {
+            if let Some(s) = p.element(id, at, Encoding::Base64, None) {
+                let pos = p.arrays[id].elems[at].0;
+                for b in String::from_utf16_lossy(&s).bytes() {
+                    r.push(b, pos);
+                }
+                r.push(b'\n', pos);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "../tests/strarray.rs"]
+pub(super) mod tests;

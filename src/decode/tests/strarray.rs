@@ -1,0 +1,249 @@
+//! Unit tests of the string array's reading (`super`): its arithmetic, its
+//! decodings, and hostile shapes. The real obfuscator's output is read in
+//! `tests/obfuscated.rs`.
+
+use base64::Engine as _;
+
+use super::values::{base64, parse_int, rc4};
+use super::*;
+
+fn js(s: &str) -> JsStr {
+    s.encode_utf16().collect()
+}
+
+/// The value of the expression `expr`, with no definitions.
+fn value(expr: &str) -> Option<Val> {
+    Program::new(expr.as_bytes(), 1 << 20).eval(0, expr.len(), &[])
+}
+
+/// The lines `resolve` gives for `code`.
+fn lines(code: &str) -> Vec<String> {
+    let read = resolve(code.as_bytes());
+    read.region
+        .map(|r| {
+            String::from_utf8_lossy(&r.bytes)
+                .lines()
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// javascript-obfuscator's base64: its alphabet is the standard one with the
+/// letters' cases swapped, without padding.
+fn encode(text: &str) -> String {
+    base64::engine::general_purpose::STANDARD_NO_PAD
+        .encode(text)
+        .chars()
+        .map(|c| match c.is_ascii_lowercase() {
+            true => c.to_ascii_uppercase(),
+            false => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// A string array of `elems` (written as given) read by a base64 decoder at
+/// offset 0x100, rotated by a loop whose checksum is `check` (with `target`),
+/// then `tail`.
+fn program(elems: &[String], check: &str, target: &str, tail: &str) -> String {
+    let list: Vec<String> = elems.iter().map(|e| format!("'{e}'")).collect();
+    format!(
+        "function A(){{const v=[{}];A=function(){{return v;}};return A();}}\
+         function D(i,k){{i=i-0x100;const s=A();\
+         const l='abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=';return s[i];}}\
+         (function(f,t){{const g=D,r=f();while(!![]){{try{{const c={check};\
+         if(c===t)break;else r['push'](r['shift']());}}catch(e){{r['push'](r['shift']());}}}}}}(A,{target}));\
+         {tail}",
+        list.join(",")
+    )
+}
+
+/// A key in javascript-obfuscator's shape (the layer tests' sample): in two
+/// base64 pieces, the array written a turn back, read through a wrapper, an
+/// alias and a property.
+pub(in crate::decode) fn sample(key: &str) -> Vec<u8> {
+    let (a, b) = key.split_at(10);
+    let mut elems = ["1234abc", a, "56xy", b, "789q"].map(encode).to_vec();
+    elems.rotate_right(1);
+    // 1234 + 56 * 2 - 789 = 557; only one turn puts numbers at 0, 2 and 4.
+    program(
+        &elems,
+        "parseInt(g(0x100))+parseInt(g(0x102))*0x2-parseInt(g(0x104))",
+        "0x22d",
+        "function w(a,b){return D(b- -0x10,a);}const o={k:0xf1};const z=w;\
+         x=z(0x0,o.k)+D(0x103);",
+    )
+    .into_bytes()
+}
+
+#[test]
+fn arithmetic_is_javascripts() {
+    let n = |e: &str| value(e).map(|v| v.num());
+    // `numbersToExpressions`: a constant written as a sum of products.
+    assert_eq!(n("(-0x202e+0x17a9+-0x1*-0x886)"), Some(1.0));
+    assert_eq!(n("0x4b3- -0xcf"), Some(f64::from(0x4b3 + 0xcf)));
+    // A hex string index (`hexadecimal-numeric-string`) subtracted.
+    assert_eq!(n("'0x4b0'-0x35e"), Some(f64::from(0x4b0 - 0x35e)));
+    assert_eq!(n("- -'0x362'"), Some(f64::from(0x362)));
+    // Unary minus binds before division, division before addition.
+    assert_eq!(
+        n("-parseInt('12')/0x2*(-parseInt('6abc')/0x3)+1"),
+        Some(13.0)
+    );
+    assert_eq!(n("7%4"), Some(3.0));
+    assert!(n("parseInt('abc')").unwrap().is_nan());
+    assert_eq!(n("((((1))))"), Some(1.0));
+    for bad in ["(1", "1)", "1+", "x", "f(1)", "1 2", ""] {
+        assert_eq!(value(bad), None, "{bad}");
+    }
+    assert_eq!(value("'ab'+'c'"), Some(Val::Str(js("abc"))));
+}
+
+#[test]
+fn parse_int_reads_a_leading_number() {
+    assert_eq!(parse_int(&js("3466184egoGeN")), 3466184.0);
+    assert_eq!(parse_int(&js("  -12x")), -12.0);
+    assert_eq!(parse_int(&js("0x1f")), 31.0);
+    assert!(parse_int(&js("abc")).is_nan());
+    assert!(parse_int(&js("")).is_nan());
+}
+
+#[test]
+fn decodings_are_the_obfuscators() {
+    assert_eq!(base64(&js(&encode("qrcp_live_x"))), Some(js("qrcp_live_x")));
+    // UTF-8 that `decodeURIComponent` reads, and bytes it refuses.
+    assert_eq!(base64(&js(&encode("é€"))), Some(js("é€")));
+    assert_eq!(base64(&js("////")), None);
+    // RC4's test vector (key "Key", "Plaintext").
+    let out = rc4(&js("Plaintext"), &js("Key")).unwrap();
+    let want: [u8; 9] = [0xbb, 0xf3, 0x16, 0xe8, 0xd9, 0x40, 0xaf, 0x0a, 0xd3];
+    assert_eq!(out, want.map(u16::from));
+    assert_eq!(rc4(&out, &js("Key")), Some(js("Plaintext")));
+}
+
+#[test]
+fn the_rotation_is_found_and_the_pieces_joined() {
+    let code = String::from_utf8(sample("qrcp_live_AbCdEf")).unwrap();
+    assert!(
+        lines(&code).contains(&"qrcp_live_AbCdEf".to_string()),
+        "{:?}",
+        lines(&code)
+    );
+    let elems = ["1234abc", "qrcp_", "56xy", "live_AbCd", "789q"].map(encode);
+    // Not rotated back, the pieces are others: the checksum is what tells.
+    let code = program(
+        &elems,
+        "parseInt(g(0x100))",
+        "0x4d2",
+        "x=D(0x101)+D(0x103);",
+    );
+    assert!(lines(&code).contains(&"qrcp_live_AbCd".to_string()));
+}
+
+#[test]
+fn without_a_matching_rotation_the_elements_are_decoded_one_by_one() {
+    let elems = ["qrcp_live_AbCdEf", "12"].map(encode);
+    let code = program(&elems, "parseInt(g(0x101))", "0x63", "x=D(0x100);");
+    assert_eq!(lines(&code), ["qrcp_live_AbCdEf", "12"]);
+}
+
+#[test]
+fn the_tokens_survive_regexes_comments_and_templates() {
+    let elems = ["1", "qrcp_live_AbCdEf"].map(encode);
+    let code = program(
+        &elems,
+        "parseInt(g(0x100))",
+        "0x1",
+        "/* it's */ y=/['\"]/g.test(`it's ${'x'}`); // it's\nx=D(0x101);",
+    );
+    assert!(lines(&code).contains(&"qrcp_live_AbCdEf".to_string()));
+}
+
+#[test]
+fn hostile_shapes_end() {
+    let elems = ["1", "qrcp_live_AbCdEf"].map(encode);
+    // A wrapper calling itself, an alias of itself, a property naming itself,
+    // a call with no array behind it.
+    let code = program(
+        &elems,
+        "parseInt(g(0x100))",
+        "0x1",
+        "function w(a,b){return w(a,b);}const q=q;o={k:o.k};x=w(0x1,0x2)+q(0x1)+D(o.k)+A(0x1);",
+    );
+    // (The loop's own call is a line: `1`.)
+    assert_eq!(lines(&code), ["1"]);
+    // Nesting as deep as the bytes allow reads no deeper than its tokens.
+    let deep = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
+    let code = program(&elems, &deep, "0x1", "x=D(0x101);");
+    let _ = lines(&code);
+    // Random bytes behind the signature.
+    let mut junk = b"['shift']()".to_vec();
+    junk.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    let _ = resolve(&junk);
+}
+
+#[test]
+fn work_is_linear_and_a_cut_is_said() {
+    let elems = ["1", "qrcp_live_AbCdEf"].map(encode);
+    let calls = "x=D(0x101)+D(0x101)+D(0x101);".repeat(20_000);
+    let code = program(&elems, "parseInt(g(0x100))", "0x1", &calls);
+    let read = resolve(code.as_bytes());
+    assert!(!read.cut);
+    let bytes = read.region.unwrap().bytes;
+    let text = String::from_utf8_lossy(&bytes);
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("qrcp_")).count(),
+        20_000
+    );
+    // Too little work for the calls: they are not all read, and that is said.
+    let mut p = Program::new(code.as_bytes(), 1000);
+    let mut lx = Lexer::new(code.as_bytes(), 0);
+    while let Some(t) = lx.next() {
+        if t.kind == Kind::Ident && lx.text(t) == b"function" {
+            let _ = p.array_fn(lx).or_else(|| p.decoder(lx));
+        }
+    }
+    let mut r = Region::new(Layer::StringArray, 0);
+    chains(&mut p, &mut r);
+    assert_eq!(p.work, 0);
+}
+
+#[test]
+fn present_needs_the_arrays_shape() {
+    assert!(present(
+        b"function F(){const v=['a'];F=function(){return v;};return F();}"
+    ));
+    assert!(present(
+        b"function F() {\n  const v = ['a'];\n  F = function () {\n    return v;\n  };\n  return F();\n}"
+    ));
+    // Ordinary code that assigns functions is not.
+    assert!(!present(b"x = function () { return 1; };"));
+    assert!(!present(b"a.b=function(){return c};"));
+    assert!(!present(b"a['push'](a['shift']())"));
+}
+
+#[test]
+fn scripts_and_pages_are_read_for_it() {
+    for yes in [
+        "dist/app.js",
+        "a/B.MJS",
+        "site.zip!assets/app.js.br!app.js",
+        "index.html!script[2]",
+        "https://example.com/",
+        "https://example.com/main.js?v=3#x",
+        "stdin",
+        "app.vue",
+    ] {
+        assert!(script_named(yes), "{yes}");
+    }
+    for no in [
+        "style.css",
+        "data.json",
+        "app.js.map",
+        "README.md",
+        "a.js!b.py",
+        "x.tar.gz",
+    ] {
+        assert!(!script_named(no), "{no}");
+    }
+}

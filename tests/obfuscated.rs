@@ -1,0 +1,143 @@
+//! javascript-obfuscator's string array (issue 10: encodings not listed): the
+//! real obfuscator's output (`fixtures/obfuscated`, built by
+//! `scripts/obfuscated/generate.mjs`, which checks that each program computes
+//! its key) is read in a folder, in history and in a staged change. Each key is
+//! found once, named `string-array`, never printed; the decoy's placeholder is
+//! not a finding.
+
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::git::Repo;
+use crate::util::*;
+
+struct Case {
+    file: String,
+    key: String,
+}
+
+fn fixtures() -> (Vec<Case>, Vec<(String, Vec<u8>)>) {
+    let dir = repo_file("fixtures/obfuscated");
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let cases: Vec<Case> = expected["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| Case {
+            file: c["file"].as_str().unwrap().to_string(),
+            // Kept in halves in the JSON, so that it is no finding itself.
+            key: format!(
+                "qrcp_{}_{}",
+                c["kind"].as_str().unwrap(),
+                c["body"].as_str().unwrap()
+            ),
+        })
+        .collect();
+    assert!(cases.len() >= 10);
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".js"))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    (cases, files)
+}
+
+/// Each case's key once, in its own file, decoded from the string array; the
+/// decoy silent; nothing left unread.
+fn check(v: &Value, cases: &[Case], prefix: &str, what: &str) {
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), cases.len(), "{what}: {v:#}");
+    for c in cases {
+        let path = format!("{prefix}{}", c.file);
+        let f = findings
+            .iter()
+            .find(|f| f["path"] == path.as_str())
+            .unwrap_or_else(|| panic!("{what}: {path} not found: {v:#}"));
+        assert_eq!(f["decoding"][0], "string-array", "{what}: {f:#}");
+        assert_eq!(f["encoding"], "string-array", "{what}: {f:#}");
+        let rule = if c.key.starts_with("qrcp_live_") {
+            "qrcp-live-key"
+        } else {
+            "qrcp-test-key"
+        };
+        assert_eq!(f["rule"], rule, "{what}: {f:#}");
+    }
+    assert!(
+        v["incomplete"].as_array().is_none_or(|a| a.is_empty()),
+        "{what}: {v:#}"
+    );
+}
+
+fn absent(outs: &[&Output], cases: &[Case]) {
+    for c in cases {
+        for o in outs {
+            assert_secret_absent(o, &c.key);
+        }
+    }
+}
+
+#[test]
+fn the_obfuscators_string_arrays_are_read_in_a_folder() {
+    let (cases, files) = fixtures();
+    let t = Tree::new();
+    for (name, bytes) in &files {
+        t.write(&format!("dist/{name}"), bytes);
+    }
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    check(&json(&o), &cases, "dist/", "dir");
+    let human = t.run(&["dir", "."]);
+    assert!(
+        stdout(&human).contains("decoded from javascript-obfuscator's string array"),
+        "{}",
+        stdout(&human)
+    );
+    absent(&[&o, &human], &cases);
+    // Asked for, the keys are the planted ones, whole.
+    let clear = t.run(&["dir", ".", "--format", "json", "--no-redact"]);
+    let v = json(&clear);
+    for c in &cases {
+        assert!(
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["secret"] == c.key.as_str()),
+            "{}: {v:#}",
+            c.file
+        );
+    }
+}
+
+#[test]
+fn the_obfuscators_string_arrays_are_read_in_history_and_staged() {
+    let (cases, files) = fixtures();
+    let r = Repo::init();
+    r.write("README.md", "hello\n");
+    r.commit("init");
+    for (name, bytes) in &files {
+        let p = r.dir.join("dist").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    r.git(&["add", "-A"]);
+    let staged = r.scan(&["staged", "--format", "json"]);
+    assert_eq!(code(&staged), 1, "{}", stderr(&staged));
+    check(&json(&staged), &cases, "dist/", "staged");
+    r.commit("add the build");
+    r.git(&["rm", "-r", "-q", "dist"]);
+    r.commit("remove it");
+    let hist = r.scan(&["git", "--format", "json"]);
+    assert_eq!(code(&hist), 1, "{}", stderr(&hist));
+    check(&json(&hist), &cases, "dist/", "git");
+    absent(&[&staged, &hist], &cases);
+}
