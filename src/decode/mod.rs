@@ -1172,22 +1172,8 @@ fn string_array(
     hits: &mut Vec<DHit>,
     placeholders: &mut Placeholders,
 ) {
-    let read = strarray::resolve(data);
-    budget.cut |= read.cut;
-    let Some(region) = read.region else {
-        return;
-    };
-    budget.left = budget.left.saturating_sub(region.bytes.len());
-    budget.decoded += region.bytes.len();
-    budget.work += region.bytes.len() as u64;
     let found: std::collections::HashSet<Vec<u8>> = hits.iter().map(|h| h.secret.clone()).collect();
     let before = hits.len();
-    let c = Candidate {
-        layer: Layer::StringArray,
-        at: region.phys(0),
-        lead: 0,
-        placeholder: false,
-    };
     let inner = Within {
         reassembled: false,
         text: false,
@@ -1196,16 +1182,28 @@ fn string_array(
         shaped: true,
         script: false,
     };
-    reveal(
-        det,
-        data,
-        0,
-        inner,
-        budget,
-        &region,
-        c,
-        (hits, placeholders),
-    );
+    let cut = strarray::resolve(data, &mut |region| {
+        budget.left = budget.left.saturating_sub(region.bytes.len());
+        budget.decoded += region.bytes.len();
+        budget.work += region.bytes.len() as u64;
+        let c = Candidate {
+            layer: Layer::StringArray,
+            at: region.phys(0),
+            lead: 0,
+            placeholder: false,
+        };
+        reveal(
+            det,
+            data,
+            0,
+            inner,
+            budget,
+            &region,
+            c,
+            (hits, placeholders),
+        );
+    });
+    budget.cut |= cut;
     let new = hits.split_off(before);
     hits.extend(new.into_iter().filter(|h| !found.contains(&h.secret)));
 }

@@ -121,15 +121,13 @@ const MAX_CHAIN: usize = 4096;
 
 /// The strings javascript-obfuscator's string array hides in `data`, each `+`
 /// chain of them joined on a line of its own (mapped to its calls); or, where
-/// no rotation could be found, each base64 element decoded. `None` without a
-/// string array; `cut` when the work allowed ([`WORK_PER_BYTE`]) ran out
-/// before every call was read.
-pub(super) fn resolve(data: &[u8]) -> Resolved {
+/// no rotation could be found, each base64 element decoded. Handed to `emit` a
+/// region of at most [`BATCH`] bytes at a time (a file of a million calls is
+/// never held decoded whole). Returns whether the work allowed
+/// ([`WORK_PER_BYTE`]) ran out before every call was read.
+pub(super) fn resolve(data: &[u8], emit: &mut dyn FnMut(Region)) -> bool {
     if !present(data) {
-        return Resolved {
-            region: None,
-            cut: false,
-        };
+        return false;
     }
     let mut p = Program::new(
         data,
@@ -200,19 +198,46 @@ pub(super) fn resolve(data: &[u8]) -> Resolved {
         }
         p.arrays[id].rot = found;
     }
-    let mut r = Region::new(Layer::StringArray, 0);
-    chains(&mut p, &mut r);
-    unrotated(&mut p, &mut r);
-    Resolved {
-        region: r.finish(data.len()),
-        cut: p.work == 0,
-    }
+    let mut out = Out {
+        r: Region::new(Layer::StringArray, 0),
+        emit,
+    };
+    chains(&mut p, &mut out);
+    unrotated(&mut p, &mut out);
+    out.flush();
+    p.work == 0
 }
 
-/// What [`resolve`] read.
-pub(super) struct Resolved {
-    pub(super) region: Option<Region>,
-    pub(super) cut: bool,
+/// Decoded bytes of one region handed on at a time, at most (a line more).
+const BATCH: usize = 64 << 10;
+
+/// The lines [`resolve`] gives, in regions of about [`BATCH`] bytes.
+struct Out<'e> {
+    r: Region,
+    emit: &'e mut dyn FnMut(Region),
+}
+
+impl Out<'_> {
+    /// A line: `pieces`, each mapped to its place, then a line break.
+    fn line<'p>(&mut self, pieces: impl Iterator<Item = (&'p [u16], usize)>, end: usize) {
+        for (piece, at) in pieces {
+            for b in String::from_utf16_lossy(piece).bytes() {
+                self.r.push(b, at);
+            }
+        }
+        self.r.push(b'\n', end);
+        if self.r.bytes.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let r = std::mem::replace(&mut self.r, Region::new(Layer::StringArray, 0));
+        let end = r.phys(r.bytes.len().saturating_sub(1)) + 1;
+        if let Some(r) = r.finish(end) {
+            (self.emit)(r);
+        }
+    }
 }
 
 /// `name = target` at `t` (the target) after `name =`: an alias of a decoder,
@@ -287,7 +312,7 @@ fn rotation<'a>(p: &Program<'a>, mut lx: Lexer<'a>) -> Option<Rotation<'a>> {
 
 /// Every `+` chain of string literals and resolved calls with a call in it,
 /// joined: a line of `r` each, each piece mapped to its call or literal.
-fn chains(p: &mut Program<'_>, r: &mut Region) {
+fn chains(p: &mut Program<'_>, out: &mut Out<'_>) {
     let data = p.data;
     let mut lx = Lexer::new(data, 0);
     let mut chain: Vec<(JsStr, usize)> = Vec::new();
@@ -295,12 +320,7 @@ fn chains(p: &mut Program<'_>, r: &mut Region) {
     let mut flush = |chain: &mut Vec<(JsStr, usize)>, resolved: &mut bool, len: &mut usize| {
         if *resolved {
             let end = chain.last().map_or(0, |c| c.1);
-            for (piece, at) in chain.iter() {
-                for b in String::from_utf16_lossy(piece).bytes() {
-                    r.push(b, *at);
-                }
-            }
-            r.push(b'\n', end);
+            out.line(chain.iter().map(|(piece, at)| (&piece[..], *at)), end);
         }
         chain.clear();
         *resolved = false;
@@ -351,7 +371,7 @@ fn chains(p: &mut Program<'_>, r: &mut Region) {
 
 /// The elements of base64 arrays whose rotation was not found, decoded: a line
 /// each, mapped to the element (a key not split is read whatever its place).
-fn unrotated(p: &mut Program<'_>, r: &mut Region) {
+fn unrotated(p: &mut Program<'_>, out: &mut Out<'_>) {
     let ids: Vec<usize> = p
         .defs
         .values()
@@ -374,10 +394,7 @@ fn unrotated(p: &mut Program<'_>, r: &mut Region) {
         for at in 0..p.arrays[id].elems.len() {
             if let Some(s) = p.element(id, at, Encoding::Base64, None) {
                 let pos = p.arrays[id].elems[at].0;
-                for b in String::from_utf16_lossy(&s).bytes() {
-                    r.push(b, pos);
-                }
-                r.push(b'\n', pos);
+                out.line(std::iter::once((&s[..], pos)), pos);
             }
         }
     }

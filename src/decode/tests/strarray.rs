@@ -18,15 +18,15 @@ fn value(expr: &str) -> Option<Val> {
 
 /// The lines `resolve` gives for `code`.
 fn lines(code: &str) -> Vec<String> {
-    let read = resolve(code.as_bytes());
-    read.region
-        .map(|r| {
+    let mut out = Vec::new();
+    resolve(code.as_bytes(), &mut |r| {
+        out.extend(
             String::from_utf8_lossy(&r.bytes)
                 .lines()
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+                .map(str::to_string),
+        )
+    });
+    out
 }
 
 /// javascript-obfuscator's base64: its alphabet is the standard one with the
@@ -179,7 +179,7 @@ fn hostile_shapes_end() {
     // Random bytes behind the signature.
     let mut junk = b"['shift']()".to_vec();
     junk.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
-    let _ = resolve(&junk);
+    let _ = resolve(&junk, &mut |_| {});
 }
 
 #[test]
@@ -187,14 +187,17 @@ fn work_is_linear_and_a_cut_is_said() {
     let elems = ["1", "qrcp_live_AbCdEf"].map(encode);
     let calls = "x=D(0x101)+D(0x101)+D(0x101);".repeat(20_000);
     let code = program(&elems, "parseInt(g(0x100))", "0x1", &calls);
-    let read = resolve(code.as_bytes());
-    assert!(!read.cut);
-    let bytes = read.region.unwrap().bytes;
-    let text = String::from_utf8_lossy(&bytes);
-    assert_eq!(
-        text.lines().filter(|l| l.starts_with("qrcp_")).count(),
-        20_000
-    );
+    // Handed on in regions of at most a batch and a line each.
+    let (mut keys, mut regions, mut largest) = (0, 0, 0);
+    let cut = resolve(code.as_bytes(), &mut |r| {
+        let text = String::from_utf8_lossy(&r.bytes);
+        keys += text.lines().filter(|l| l.starts_with("qrcp_")).count();
+        regions += 1;
+        largest = largest.max(r.bytes.len());
+    });
+    assert!(!cut);
+    assert_eq!(keys, 20_000);
+    assert!(regions > 1 && largest < BATCH + 256, "{regions} {largest}");
     // Too little work for the calls: they are not all read, and that is said.
     let mut p = Program::new(code.as_bytes(), 1000);
     let mut lx = Lexer::new(code.as_bytes(), 0);
@@ -203,8 +206,12 @@ fn work_is_linear_and_a_cut_is_said() {
             let _ = p.array_fn(lx).or_else(|| p.decoder(lx));
         }
     }
-    let mut r = Region::new(Layer::StringArray, 0);
-    chains(&mut p, &mut r);
+    let mut sink = |_: Region| {};
+    let mut out = Out {
+        r: Region::new(Layer::StringArray, 0),
+        emit: &mut sink,
+    };
+    chains(&mut p, &mut out);
     assert_eq!(p.work, 0);
 }
 
