@@ -95,6 +95,19 @@ rep("b64-hex.txt", base64.b64encode(b"qrcp_live_".hex().encode() * 3))
 rep("rot13-b64.txt", base64.b64encode(b"qrcp_live_Zk3q9WmP2xLr7Tb4Nv8Hc1Yd6Jf0Gs5A").translate(
     bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
                     b"NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm")) + b" ")
+# javascript-obfuscator's string array (its base64 alphabet and rotation loop)
+# and its decoder called three times a statement: every call is resolved.
+if not os.path.exists(os.path.join(work, "strarray.js")):
+    def swapped(t):
+        return base64.b64encode(t).decode().rstrip("=").swapcase()
+    head = ("function A(){const v=['%s','%s'];A=function(){return v;};return A();}"
+            "function D(i,k){i=i-0x100;const s=A();"
+            "const l='abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=';return s[i];}"
+            "(function(f,t){const g=D,r=f();while(!![]){try{const c=parseInt(g(0x100));"
+            "if(c===t)break;else r['push'](r['shift']());}catch(e){r['push'](r['shift']());}}}(A,0x1));"
+            % (swapped(b"1"), swapped(b"qrcp_live_")))
+    unit = "x=D(0x101)+'Ab'+D(0x100);"
+    open(os.path.join(work, "strarray.js"), "w").write(head + unit * ((size - len(head)) // len(unit)))
 # Distinct names, each bound and used: the definitions index grows per name.
 if not os.path.exists(os.path.join(work, "names.js")):
     out, n, i = [], 0, 0
@@ -145,7 +158,7 @@ ALL="backslash.txt escape-head.txt entity-head.html markdown.md wbr.html zwsp.tx
      hex.txt hex-sep.txt codes.js babel.js bound.js fstring.py swift.txt atob.js
      rot13.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt chars.js
      chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js first-ref.html bound-use.js names.js
-     b64-hex.txt rot13-b64.txt"
+     b64-hex.txt rot13-b64.txt strarray.js"
 for f in ${CASES:-$ALL}; do
     case_row "$f" "$f" plain.js
 done

@@ -203,7 +203,7 @@ impl Iterator for Lexer<'_> {
         };
         self.pos = e;
         self.operand = match kind {
-            Kind::Ident => !BEFORE_REGEX.contains(&&d[s..e]),
+            Kind::Ident => e - s > 6 || !BEFORE_REGEX.contains(&&d[s..e]),
             Kind::Punct => matches!(b, b')' | b']'),
             _ => true,
         };

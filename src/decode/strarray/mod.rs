@@ -158,14 +158,20 @@ pub(super) fn resolve(data: &[u8], emit: &mut dyn FnMut(Region)) -> bool {
         }
         last = Some(t);
     }
+    // A second pass for an alias written before the alias it names; none
+    // where the first found none.
     for _ in 0..2 {
         let mut lx = Lexer::new(data, 0);
         let mut prev = [Kind::Other; 2];
+        let mut added = false;
         while let Some(t) = lx.next() {
             if t.kind == Kind::Ident && prev == [Kind::Ident, Kind::Punct] {
-                let _ = alias(&mut p, lx, t);
+                added |= alias(&mut p, lx, t).is_some();
             }
             prev = [prev[1], t.kind];
+        }
+        if !added {
+            break;
         }
     }
     let mut rotations = Vec::new();
@@ -329,7 +335,8 @@ fn chains(p: &mut Program<'_>, out: &mut Out<'_>) {
     while let Some(t) = lx.next() {
         let piece = match t.kind {
             Kind::Str => str_value(lx.text(t)).map(|s| (s, false)),
-            Kind::Ident if p.defs.contains_key(lx.text(t)) => {
+            // A call (the `(` first: most names are not, and are not hashed).
+            Kind::Ident if data.get(lx.pos) == Some(&b'(') && p.defs.contains_key(lx.text(t)) => {
                 let mut peek = lx;
                 match peek.punct(b'(') {
                     Some(open) => {
