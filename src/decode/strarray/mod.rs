@@ -135,11 +135,18 @@ pub(super) fn resolve(data: &[u8], emit: &mut dyn FnMut(Region)) -> bool {
             .saturating_mul(WORK_PER_BYTE)
             .saturating_add(WORK_FLOOR),
     );
-    // The definitions, then the aliases (`const a=_0x4b32`, `b=a,`), then the
-    // rotation loops.
+    // The definitions and the rotation loops, then the aliases (`const
+    // a=_0x4b32`, `b=a,`).
     let mut lx = Lexer::new(data, 0);
     let mut last: Option<Tok> = None;
+    let mut rotations = Vec::new();
     while let Some(t) = lx.next() {
+        if t.kind == Kind::Ident
+            && lx.text(t) == b"while"
+            && let Some(r) = rotation(&p, lx)
+        {
+            rotations.push(r);
+        }
         if t.kind == Kind::Ident && lx.text(t) == b"function" {
             let _ = p
                 .array_fn(lx)
@@ -172,16 +179,6 @@ pub(super) fn resolve(data: &[u8], emit: &mut dyn FnMut(Region)) -> bool {
         }
         if !added {
             break;
-        }
-    }
-    let mut rotations = Vec::new();
-    let mut lx = Lexer::new(data, 0);
-    while let Some(t) = lx.next() {
-        if t.kind == Kind::Ident
-            && lx.text(t) == b"while"
-            && let Some(r) = rotation(&p, lx)
-        {
-            rotations.push(r);
         }
     }
     for (array, (s, e), target) in rotations {

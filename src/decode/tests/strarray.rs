@@ -254,3 +254,30 @@ fn scripts_and_pages_are_read_for_it() {
         assert!(!script_named(no), "{no}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Any soup of the shapes' tokens, behind a real array and decoder, ends
+    /// without a panic (indexes out of range, cycles, unclosed brackets,
+    /// numbers past `usize`, strings that are no UTF-8).
+    #[test]
+    fn token_soup_never_panics(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "function ", "w", "D", "A", "g", "o", "(", ")", "{", "}", "[", "]", "=", "-", "+",
+                "*", "/", "%", ",", ";", ".", ":", "0x101", "0x100", "-0x1", "1e400", "0x",
+                "'0x1'", "'a'", "'\\x'", "'\\u{110000}'", "'\\ud800'", "`t`", "/r/", "return ",
+                "const ", "parseInt", "while(!![]){try{const c=", "if(c===t)break;else ",
+                "r['push'](r['shift']());}catch(e){r['push'](r['shift']());}}}(A,0x1));",
+                "=function(){return v;};return A();}", "\n", "/*", "*/", "//",
+            ]),
+            0..120,
+        )
+    ) {
+        let elems = ["1", "qrcp_live_AbCdEf"].map(encode);
+        let code = program(&elems, "parseInt(g(0x100))", "0x1", &parts.concat());
+        let _ = lines(&code);
+        let _ = lines(&parts.concat());
+    }
+}
