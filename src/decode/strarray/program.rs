@@ -23,6 +23,9 @@ pub(super) struct Array {
     /// Shifts the rotation loop did (`arr[i]` is element `(i + rot) % n`); `None`
     /// where a loop names it and no rotation matched.
     pub(super) rot: Option<usize>,
+    /// Each element as its plain and its base64 decoders read it, once read:
+    /// indexed, not hashed (RC4's, keyed at each call, are in `cache`).
+    decoded: [Vec<Option<Option<JsStr>>>; 2],
 }
 
 pub(super) enum Def<'a> {
@@ -160,6 +163,7 @@ impl<'a> Program<'a> {
         self.arrays.push(Array {
             elems,
             rot: Some(0),
+            decoded: [Vec::new(), Vec::new()],
         });
         let id = self.arrays.len() - 1;
         self.define(name, Def::Array(id));
@@ -310,7 +314,7 @@ impl<'a> Program<'a> {
                     }
                     return Some(out);
                 }
-                b')' | b']' => depth -= 1,
+                b')' | b']' => depth = depth.checked_sub(1)?,
                 b',' if depth == 0 => {
                     out.push((start, t.s));
                     start = t.e;
@@ -537,8 +541,25 @@ impl<'a> Program<'a> {
         encoding: Encoding,
         key: Option<JsStr>,
     ) -> Option<JsStr> {
+        let unkeyed = match encoding {
+            Encoding::Plain => Some(0),
+            Encoding::Base64 => Some(1),
+            Encoding::Rc4 => None,
+        };
+        if let Some(k) = unkeyed {
+            let n = self.arrays[id].elems.len();
+            let slots = &mut self.arrays[id].decoded[k];
+            if slots.is_empty() {
+                slots.resize(n, None);
+            }
+            if let Some(v) = &slots[at] {
+                return v.clone();
+            }
+        }
         let slot = (id, at, encoding, key);
-        if let Some(v) = self.cache.get(&slot) {
+        if unkeyed.is_none()
+            && let Some(v) = self.cache.get(&slot)
+        {
             return v.clone();
         }
         let (s, e) = self.arrays[id].elems[at];
@@ -550,7 +571,12 @@ impl<'a> Program<'a> {
             (Encoding::Base64, Some(raw)) => base64(&raw),
             (Encoding::Rc4, Some(raw)) => rc4(&base64(&raw)?, slot.3.as_deref()?),
         };
-        self.cache.insert(slot, v.clone());
+        match unkeyed {
+            Some(k) => self.arrays[id].decoded[k][at] = Some(v.clone()),
+            None => {
+                self.cache.insert(slot, v.clone());
+            }
+        }
         v
     }
 }
