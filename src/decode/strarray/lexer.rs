@@ -1,5 +1,7 @@
 //! JavaScript's tokens, as much of them as the string array's shapes need.
 
+use std::cell::Cell;
+
 use super::values::JsStr;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -29,6 +31,9 @@ pub(super) struct Lexer<'a> {
     /// The last token ends an operand: a `/` next divides, else starts a
     /// regular expression.
     operand: bool,
+    /// Tokens every lexer of one blob may still read, together (each look
+    /// ahead is charged too): past it, none gives another.
+    left: &'a Cell<usize>,
 }
 
 pub(super) fn ident_byte(b: u8) -> bool {
@@ -53,11 +58,12 @@ const BEFORE_REGEX: [&[u8]; 9] = [
 ];
 
 impl<'a> Lexer<'a> {
-    pub(super) fn new(data: &'a [u8], pos: usize) -> Lexer<'a> {
+    pub(super) fn new(data: &'a [u8], pos: usize, left: &'a Cell<usize>) -> Lexer<'a> {
         Lexer {
             data,
             pos,
             operand: false,
+            left,
         }
     }
 
@@ -172,6 +178,7 @@ impl Iterator for Lexer<'_> {
     type Item = Tok;
 
     fn next(&mut self) -> Option<Tok> {
+        self.left.set(self.left.get().checked_sub(1)?);
         self.skip_blank();
         let d = self.data;
         let s = self.pos;

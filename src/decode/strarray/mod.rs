@@ -81,7 +81,8 @@ const SCRIPT_EXTENSIONS: [&str; 22] = [
 
 /// `=function(){return v;};return F();` at `at`.
 fn redefined(data: &[u8], at: usize) -> Option<()> {
-    let mut lx = Lexer::new(data, at);
+    let left = std::cell::Cell::new(64);
+    let mut lx = Lexer::new(data, at, &left);
     lx.punct(b'=')?;
     lx.word(b"function")?;
     for b in *b"(){" {
@@ -129,15 +130,18 @@ pub(super) fn resolve(data: &[u8], emit: &mut dyn FnMut(Region)) -> bool {
     if !present(data) {
         return false;
     }
-    let mut p = Program::new(
-        data,
+    // Every token lexed (by any pass, look-ahead or evaluation) and every
+    // element decoded is charged: a file of shapes that each read far ahead
+    // (`function w(a){return f(` repeated) stops at the same bound.
+    let work = std::cell::Cell::new(
         data.len()
             .saturating_mul(WORK_PER_BYTE)
             .saturating_add(WORK_FLOOR),
     );
+    let mut p = Program::new(data, &work);
     // The definitions and the rotation loops, then the aliases (`const
     // a=_0x4b32`, `b=a,`).
-    let mut lx = Lexer::new(data, 0);
+    let mut lx = Lexer::new(data, 0, &work);
     let mut last: Option<Tok> = None;
     let mut rotations = Vec::new();
     while let Some(t) = lx.next() {
@@ -168,7 +172,7 @@ pub(super) fn resolve(data: &[u8], emit: &mut dyn FnMut(Region)) -> bool {
     // A second pass for an alias written before the alias it names; none
     // where the first found none.
     for _ in 0..2 {
-        let mut lx = Lexer::new(data, 0);
+        let mut lx = Lexer::new(data, 0, &work);
         let mut prev = [Kind::Other; 2];
         let mut added = false;
         while let Some(t) = lx.next() {
@@ -191,7 +195,7 @@ pub(super) fn resolve(data: &[u8], emit: &mut dyn FnMut(Region)) -> bool {
         let mut found = None;
         for r in 0..p.arrays[id].elems.len() {
             p.arrays[id].rot = Some(r);
-            if p.work == 0 {
+            if work.get() == 0 {
                 break;
             }
             if p.eval(s, e, &[]).is_some_and(|v| v.num() == target) {
@@ -208,7 +212,7 @@ pub(super) fn resolve(data: &[u8], emit: &mut dyn FnMut(Region)) -> bool {
     chains(&mut p, &mut out);
     unrotated(&mut p, &mut out);
     out.flush();
-    p.work == 0
+    work.get() == 0
 }
 
 /// Decoded bytes of one region handed on at a time, at most (a line more).
@@ -317,7 +321,7 @@ fn rotation<'a>(p: &Program<'a>, mut lx: Lexer<'a>) -> Option<Rotation<'a>> {
 /// joined: a line of `r` each, each piece mapped to its call or literal.
 fn chains(p: &mut Program<'_>, out: &mut Out<'_>) {
     let data = p.data;
-    let mut lx = Lexer::new(data, 0);
+    let mut lx = Lexer::new(data, 0, p.work);
     let mut chain: Vec<(JsStr, usize)> = Vec::new();
     let (mut resolved, mut plus, mut len) = (false, false, 0usize);
     let mut flush = |chain: &mut Vec<(JsStr, usize)>, resolved: &mut bool, len: &mut usize| {

@@ -1,5 +1,6 @@
 //! The string array's shapes read off one blob, and what its calls resolve to.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use super::lexer::{Kind, Lexer, number, str_value};
@@ -58,14 +59,14 @@ pub(super) struct Program<'a> {
     /// value's expression, `None` where one name has two.
     pub(super) props: HashMap<(&'a [u8], &'a [u8]), Option<Span>>,
     /// Expression tokens still to be read: work stops at zero.
-    pub(super) work: usize,
+    pub(super) work: &'a Cell<usize>,
     /// Calls and properties being evaluated inside one another: bounded, so
     /// that a wrapper calling itself ends.
     pub(super) nesting: usize,
 }
 
 impl<'a> Program<'a> {
-    pub(super) fn new(data: &'a [u8], work: usize) -> Program<'a> {
+    pub(super) fn new(data: &'a [u8], work: &'a Cell<usize>) -> Program<'a> {
         Program {
             data,
             defs: HashMap::new(),
@@ -205,7 +206,7 @@ impl<'a> Program<'a> {
         // The body's strings, escaped or not (`unicodeEscapeSequence` writes
         // each character as `\x..`).
         let (mut alphabet, mut from_char_code) = (false, 0);
-        let mut body = Lexer::new(self.data, open.e);
+        let mut body = Lexer::new(self.data, open.e, self.work);
         let limit = open.e + MAX_BODY;
         let mut depth = 1usize;
         while let Some(t) = body.next().filter(|t| t.e <= limit) {
@@ -272,7 +273,7 @@ impl<'a> Program<'a> {
             let name = peek.ident()?;
             peek.punct(b'=')?;
             peek.punct(b'{')?;
-            lx = Lexer::new(self.data, self.object(name, peek)?);
+            lx = Lexer::new(self.data, self.object(name, peek)?, self.work);
             lx.punct(b';')?;
         }
         lx.word(b"return")?;
@@ -367,11 +368,10 @@ impl<'a> Program<'a> {
             vals.push(v);
             Some(())
         }
-        let mut lx = Lexer::new(self.data, s);
+        let mut lx = Lexer::new(self.data, s, self.work);
         let (mut vals, mut ops): (Vec<Val>, Vec<Op>) = (Vec::new(), Vec::new());
         let mut operand = true;
         while let Some(t) = lx.next().filter(|t| t.e <= e) {
-            self.work = self.work.checked_sub(1)?;
             let b = self.data[t.s];
             match t.kind {
                 Kind::Num if operand => vals.push(Val::Num(number(lx.text(t)))),
@@ -563,7 +563,7 @@ impl<'a> Program<'a> {
             return v.clone();
         }
         let (s, e) = self.arrays[id].elems[at];
-        self.work = self.work.checked_sub(1 + (e - s) / 8)?;
+        self.work.set(self.work.get().checked_sub(1 + (e - s) / 8)?);
         let raw = str_value(&self.data[s..e]);
         let v = match (encoding, raw) {
             (_, None) => None,

@@ -13,7 +13,8 @@ fn js(s: &str) -> JsStr {
 
 /// The value of the expression `expr`, with no definitions.
 fn value(expr: &str) -> Option<Val> {
-    Program::new(expr.as_bytes(), 1 << 20).eval(0, expr.len(), &[])
+    let work = std::cell::Cell::new(1 << 20);
+    Program::new(expr.as_bytes(), &work).eval(0, expr.len(), &[])
 }
 
 /// The lines `resolve` gives for `code`.
@@ -199,8 +200,9 @@ fn work_is_linear_and_a_cut_is_said() {
     assert_eq!(keys, 20_000);
     assert!(regions > 1 && largest < BATCH + 256, "{regions} {largest}");
     // Too little work for the calls: they are not all read, and that is said.
-    let mut p = Program::new(code.as_bytes(), 1000);
-    let mut lx = Lexer::new(code.as_bytes(), 0);
+    let work = std::cell::Cell::new(1000);
+    let mut p = Program::new(code.as_bytes(), &work);
+    let mut lx = Lexer::new(code.as_bytes(), 0, &work);
     while let Some(t) = lx.next() {
         if t.kind == Kind::Ident && lx.text(t) == b"function" {
             let _ = p.array_fn(lx).or_else(|| p.decoder(lx));
@@ -212,7 +214,26 @@ fn work_is_linear_and_a_cut_is_said() {
         emit: &mut sink,
     };
     chains(&mut p, &mut out);
-    assert_eq!(p.work, 0);
+    assert_eq!(work.get(), 0);
+}
+
+/// Shapes that each read far ahead (a wrapper's arguments never closed, a
+/// decoder's body, a rotation loop's) are charged with every token they look
+/// at: 40,000 of them would read billions of tokens (an object literal's
+/// value, 256 bytes at most, ten million); the reading stops at its bound
+/// instead, and says so.
+#[test]
+fn looking_ahead_is_charged() {
+    let elems = ["1", "qrcp_live_AbCdEf"].map(encode);
+    for (unit, cut) in [
+        ("function w(a){return f(", true),
+        ("function D(i,k){i=i-0x100;const s=A();", true),
+        ("while(!![]){try{const c=1;", true),
+        ("o={a:(", true),
+    ] {
+        let code = program(&elems, "parseInt(g(0x100))", "0x1", &unit.repeat(40_000));
+        assert_eq!(resolve(code.as_bytes(), &mut |_| {}), cut, "{unit}");
+    }
 }
 
 #[test]
