@@ -1,7 +1,8 @@
 //! javascript-obfuscator's string array (issue 10: encodings not listed): the
 //! real obfuscator's output (`fixtures/obfuscated`, built by
 //! `scripts/obfuscated/generate.mjs`, which checks that each program computes
-//! its key) is read in a folder, in history and in a staged change. Each key is
+//! its key) is read in a folder, in history, in a staged change and on a
+//! deployed site (inline and as scripts). Each key is
 //! found once, named `string-array`, never printed; the decoy's placeholder is
 //! not a finding.
 
@@ -10,6 +11,7 @@ use std::process::Output;
 use serde_json::Value;
 
 use crate::git::Repo;
+use crate::util::static_site::{Serve, StaticSite};
 use crate::util::*;
 
 struct Case {
@@ -140,4 +142,55 @@ fn the_obfuscators_string_arrays_are_read_in_history_and_staged() {
     assert_eq!(code(&hist), 1, "{}", stderr(&hist));
     check(&json(&hist), &cases, "dist/", "git");
     absent(&[&staged, &hist], &cases);
+}
+
+#[test]
+fn the_obfuscators_string_arrays_are_read_on_a_deployed_site() {
+    let (cases, files) = fixtures();
+    let t = Tree::new();
+    // The first case inline in the page, the others (and the decoy) as its
+    // scripts.
+    let (inline, inline_bytes) = files
+        .iter()
+        .find(|(name, _)| *name == cases[0].file)
+        .unwrap();
+    let mut page = String::from("<!doctype html><html><body>\n<script>");
+    page.push_str(&String::from_utf8_lossy(inline_bytes));
+    page.push_str("</script>\n");
+    for (name, bytes) in &files {
+        if name != inline {
+            t.write(&format!("site/{name}"), bytes);
+            page.push_str(&format!("<script src=\"/{name}\"></script>\n"));
+        }
+    }
+    page.push_str("</body></html>\n");
+    t.write("site/index.html", page);
+    let site = StaticSite::start(&t.join("site"), Serve::Plain);
+    let o = qrcp()
+        .args([
+            "url",
+            &format!("{}/", site.base),
+            "--timeout",
+            "10",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v = json(&o);
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), cases.len(), "{v:#}");
+    for c in &cases {
+        let path = match c.file == *inline {
+            true => format!("{}/!script[1]", site.base),
+            false => format!("{}/{}", site.base, c.file),
+        };
+        let f = findings
+            .iter()
+            .find(|f| f["path"] == path.as_str())
+            .unwrap_or_else(|| panic!("{path} not found: {v:#}"));
+        assert_eq!(f["decoding"][0], "string-array", "{f:#}");
+    }
+    absent(&[&o], &cases);
 }
