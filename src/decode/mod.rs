@@ -1172,7 +1172,6 @@ fn string_array(
     hits: &mut Vec<DHit>,
     placeholders: &mut Placeholders,
 ) {
-    let found: std::collections::HashSet<Vec<u8>> = hits.iter().map(|h| h.secret.clone()).collect();
     let before = hits.len();
     let inner = Within {
         reassembled: false,
@@ -1204,8 +1203,15 @@ fn string_array(
         );
     });
     budget.cut |= cut;
-    let new = hits.split_off(before);
-    hits.extend(new.into_iter().filter(|h| !found.contains(&h.secret)));
+    if hits.len() > before {
+        let new = hits.split_off(before);
+        let found: std::collections::HashSet<&[u8]> = hits.iter().map(|h| &h.secret[..]).collect();
+        let new: Vec<DHit> = new
+            .into_iter()
+            .filter(|h| !found.contains(&h.secret[..]))
+            .collect();
+        hits.extend(new);
+    }
 }
 
 /// The encoded runs of one blob ([`runs`]), each step of each run once, in the

@@ -2,6 +2,7 @@
 
 use std::cell::Cell;
 
+use super::super::layers;
 use super::values::JsStr;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -89,6 +90,22 @@ impl<'a> Lexer<'a> {
     /// Past `const`, `let` or `var`.
     pub(super) fn binding(&mut self) -> Option<()> {
         matches!(self.ident()?, b"const" | b"let" | b"var").then_some(())
+    }
+
+    /// Where the next `;` is (the position left past it), if within `max`
+    /// bytes: the end of an expression statement (a decoder's offset, a
+    /// rotation loop's checksum).
+    pub(super) fn semicolon(&mut self, max: usize) -> Option<usize> {
+        let from = self.pos;
+        loop {
+            let t = self.next()?;
+            if t.kind == Kind::Punct && self.data[t.s] == b';' {
+                return Some(t.s);
+            }
+            if t.e - from > max {
+                return None;
+            }
+        }
     }
 
     /// Where the bracket opened before this position closes (`open`, `close`),
@@ -247,9 +264,9 @@ pub(super) fn str_value(lit: &[u8]) -> Option<JsStr> {
         let Some(&c) = body.get(i) else { break };
         i += 1;
         let hex = |digits: &[u8]| {
-            std::str::from_utf8(digits)
-                .ok()
-                .and_then(|t| u32::from_str_radix(t, 16).ok())
+            digits.iter().try_fold(0u32, |v, &d| {
+                v.checked_mul(16)?.checked_add(u32::from(layers::hex(d)?))
+            })
         };
         match c {
             b'x' if i + 2 <= body.len() => {
@@ -283,7 +300,11 @@ pub(super) fn str_value(lit: &[u8]) -> Option<JsStr> {
 
 /// The value of a number literal.
 pub(super) fn number(text: &[u8]) -> f64 {
-    let t: Vec<u8> = text.iter().copied().filter(|&b| b != b'_').collect();
+    // Numeric separators (`1_000`) dropped; most numbers have none.
+    let t: std::borrow::Cow<[u8]> = match text.contains(&b'_') {
+        true => text.iter().copied().filter(|&b| b != b'_').collect(),
+        false => text.into(),
+    };
     let radix = |p: &[u8], r: u32| {
         t.strip_prefix(p).map(|d| {
             std::str::from_utf8(d)

@@ -21,7 +21,7 @@ mod lexer;
 mod program;
 mod values;
 
-use lexer::{Kind, Lexer, Tok, ident_byte, str_value};
+use lexer::{Kind, Lexer, Tok, str_value};
 use program::{Def, Encoding, Program};
 use values::{JsStr, Val};
 
@@ -101,8 +101,11 @@ fn redefined(data: &[u8], at: usize) -> Option<()> {
     Some(())
 }
 
-/// Tokens one expression (a checksum, a call's arguments) is read to, at most.
+/// Tokens a call's arguments are read to, at most.
 pub(super) const MAX_EXPR: usize = 4096;
+/// Bytes a rotation loop's checksum, and a decoder's offset, are read to.
+const MAX_CHECKSUM: usize = 16 << 10;
+pub(super) const MAX_OFFSET: usize = 256;
 /// Wrappers and aliases followed from one call to its decoder, at most.
 pub(super) const MAX_HOPS: usize = 16;
 /// Bytes of a decoder's body searched for its alphabet.
@@ -173,13 +176,18 @@ pub(super) fn resolve(data: &[u8], emit: &mut dyn FnMut(Region)) -> bool {
     // where the first found none.
     for _ in 0..2 {
         let mut lx = Lexer::new(data, 0, &work);
-        let mut prev = [Kind::Other; 2];
+        let mut prev: [Option<Tok>; 2] = [None; 2];
         let mut added = false;
         while let Some(t) = lx.next() {
-            if t.kind == Kind::Ident && prev == [Kind::Ident, Kind::Punct] {
-                added |= alias(&mut p, lx, t).is_some();
+            if let [Some(name), Some(eq)] = prev
+                && t.kind == Kind::Ident
+                && name.kind == Kind::Ident
+                && eq.kind == Kind::Punct
+                && data[eq.s] == b'='
+            {
+                added |= alias(&mut p, lx, name, t).is_some();
             }
-            prev = [prev[1], t.kind];
+            prev = [prev[1], Some(t)];
         }
         if !added {
             break;
@@ -247,24 +255,13 @@ impl Out<'_> {
     }
 }
 
-/// `name = target` at `t` (the target) after `name =`: an alias of a decoder,
-/// wrapper or alias, followed by `,`, `;`, `)` or `}`.
-fn alias<'a>(p: &mut Program<'a>, mut lx: Lexer<'a>, t: Tok) -> Option<()> {
+/// `name = target` (the tokens `name`, then `target` at `lx`'s position): an
+/// alias of a decoder, wrapper or alias, followed by `,`, `;`, `)` or `}`.
+/// (`a==b`, `a<=b`, `a+=b`: a `=` after punctuation, not after `name`.)
+fn alias<'a>(p: &mut Program<'a>, mut lx: Lexer<'a>, name: Tok, target: Tok) -> Option<()> {
     let data = p.data;
-    let target = &data[t.s..t.e];
-    // The two tokens before: `name` and `=`, read back over blanks.
-    let before = data[..t.s].trim_ascii_end();
-    let eq = before.strip_suffix(b"=")?;
-    if eq
-        .last()
-        .is_some_and(|&b| matches!(b, b'=' | b'!' | b'<' | b'>' | b'+' | b'-' | b'*' | b'/'))
-    {
-        return None;
-    }
-    let eq = eq.trim_ascii_end();
-    let name_len = eq.iter().rev().take_while(|&&b| ident_byte(b)).count();
-    let name = &eq[eq.len() - name_len..];
-    if name.is_empty() || name == target || p.defs.contains_key(name) {
+    let (name, target) = (&data[name.s..name.e], &data[target.s..target.e]);
+    if name == target || p.defs.contains_key(name) {
         return None;
     }
     if !matches!(
@@ -294,17 +291,7 @@ fn rotation<'a>(p: &Program<'a>, mut lx: Lexer<'a>) -> Option<Rotation<'a>> {
     lx.ident()?;
     lx.punct(b'=')?;
     let s = lx.pos;
-    let mut count = 0;
-    let e = loop {
-        let t = lx.next()?;
-        count += 1;
-        if count > MAX_EXPR {
-            return None;
-        }
-        if t.kind == Kind::Punct && p.data[t.s] == b';' {
-            break t.s;
-        }
-    };
+    let e = lx.semicolon(MAX_CHECKSUM)?;
     // The rest of the loop's body, then the function's end and its call.
     lx.close(b'{', b'}', MAX_BODY)?;
     lx.close(b'{', b'}', MAX_BODY)?;
@@ -380,7 +367,7 @@ fn chains(p: &mut Program<'_>, out: &mut Out<'_>) {
 /// The elements of base64 arrays whose rotation was not found, decoded: a line
 /// each, mapped to the element (a key not split is read whatever its place).
 fn unrotated(p: &mut Program<'_>, out: &mut Out<'_>) {
-    let ids: Vec<usize> = p
+    let mut ids: Vec<usize> = p
         .defs
         .values()
         .filter_map(|d| match d {
@@ -395,7 +382,6 @@ fn unrotated(p: &mut Program<'_>, out: &mut Out<'_>) {
             _ => None,
         })
         .collect();
-    let mut ids = ids;
     ids.sort_unstable();
     ids.dedup();
     for id in ids {

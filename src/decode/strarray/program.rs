@@ -5,13 +5,13 @@ use std::collections::HashMap;
 
 use super::lexer::{Kind, Lexer, number, str_value};
 use super::values::{ALPHABET, JsStr, Val, base64, parse_int, rc4};
-use super::{MAX_BODY, MAX_EXPR, MAX_HOPS, MAX_NESTING, MAX_PROPS};
+use super::{MAX_BODY, MAX_EXPR, MAX_HOPS, MAX_NESTING, MAX_OFFSET, MAX_PROPS};
 
 /// Where an expression is in the blob: `s..e`.
 pub(super) type Span = (usize, usize);
 
 /// How a decoder reads its array's strings.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 pub(super) enum Encoding {
     Plain,
     Base64,
@@ -53,7 +53,9 @@ pub(super) struct Program<'a> {
     pub(super) data: &'a [u8],
     pub(super) defs: HashMap<&'a [u8], Def<'a>>,
     pub(super) arrays: Vec<Array>,
-    pub(super) cache: HashMap<(usize, usize, Encoding, Option<JsStr>), Option<JsStr>>,
+    /// RC4 elements decoded, by array, element and key (each call passes its
+    /// key; plain and base64 elements are kept in their [`Array`]).
+    pub(super) cache: HashMap<(usize, usize, JsStr), Option<JsStr>>,
     /// Object literals' properties (`stringArrayCallsTransform` moves a call's
     /// index into one: `_0x1f(o._0x3d61)` with `o={_0x3d61:0x1,…}`): the
     /// value's expression, `None` where one name has two.
@@ -187,15 +189,7 @@ impl<'a> Program<'a> {
         (lx.ident()? == index).then_some(())?;
         lx.punct(b'-')?;
         let from = lx.pos;
-        let semi = loop {
-            let t = lx.next()?;
-            if t.kind == Kind::Punct && self.data[t.s] == b';' {
-                break t.s;
-            }
-            if t.e - from > 256 {
-                return None;
-            }
-        };
+        let semi = lx.semicolon(MAX_OFFSET)?;
         let offset = self.eval(from, semi, &[])?.num();
         lx.binding()?;
         lx.ident()?;
@@ -533,7 +527,7 @@ impl<'a> Program<'a> {
         None
     }
 
-    /// Element `at` of array `id` as its decoder reads it.
+    /// Element `at` of array `id` as its decoder reads it (RC4 with `key`).
     pub(super) fn element(
         &mut self,
         id: usize,
@@ -541,42 +535,40 @@ impl<'a> Program<'a> {
         encoding: Encoding,
         key: Option<JsStr>,
     ) -> Option<JsStr> {
-        let unkeyed = match encoding {
-            Encoding::Plain => Some(0),
-            Encoding::Base64 => Some(1),
-            Encoding::Rc4 => None,
+        let k = match (encoding, key) {
+            (Encoding::Plain, _) => 0,
+            (Encoding::Base64, _) => 1,
+            (Encoding::Rc4, key) => {
+                let slot = (id, at, key?);
+                if let Some(v) = self.cache.get(&slot) {
+                    return v.clone();
+                }
+                let v = self
+                    .raw(id, at)
+                    .and_then(|raw| rc4(&base64(&raw)?, &slot.2));
+                self.cache.insert(slot, v.clone());
+                return v;
+            }
         };
-        if let Some(k) = unkeyed {
+        if self.arrays[id].decoded[k].is_empty() {
             let n = self.arrays[id].elems.len();
-            let slots = &mut self.arrays[id].decoded[k];
-            if slots.is_empty() {
-                slots.resize(n, None);
-            }
-            if let Some(v) = &slots[at] {
-                return v.clone();
-            }
+            self.arrays[id].decoded[k].resize(n, None);
         }
-        let slot = (id, at, encoding, key);
-        if unkeyed.is_none()
-            && let Some(v) = self.cache.get(&slot)
-        {
+        if let Some(v) = &self.arrays[id].decoded[k][at] {
             return v.clone();
         }
+        let v = match k {
+            0 => self.raw(id, at),
+            _ => self.raw(id, at).and_then(|raw| base64(&raw)),
+        };
+        self.arrays[id].decoded[k][at] = Some(v.clone());
+        v
+    }
+
+    /// Element `at`'s string literal, its escapes undone; charged to the work.
+    fn raw(&self, id: usize, at: usize) -> Option<JsStr> {
         let (s, e) = self.arrays[id].elems[at];
         self.work.set(self.work.get().checked_sub(1 + (e - s) / 8)?);
-        let raw = str_value(&self.data[s..e]);
-        let v = match (encoding, raw) {
-            (_, None) => None,
-            (Encoding::Plain, raw) => raw,
-            (Encoding::Base64, Some(raw)) => base64(&raw),
-            (Encoding::Rc4, Some(raw)) => rc4(&base64(&raw)?, slot.3.as_deref()?),
-        };
-        match unkeyed {
-            Some(k) => self.arrays[id].decoded[k][at] = Some(v.clone()),
-            None => {
-                self.cache.insert(slot, v.clone());
-            }
-        }
-        v
+        str_value(&self.data[s..e])
     }
 }
