@@ -24,7 +24,7 @@ mod region;
 pub mod runs;
 mod scrambled;
 mod shell;
-pub mod strarray;
+mod strarray;
 mod wrapped;
 
 use std::borrow::Cow;
@@ -996,6 +996,13 @@ impl Budget {
             dropped: 0,
         }
     }
+
+    /// A region of `len` decoded bytes: taken from what is left, and counted.
+    fn spend(&mut self, len: usize) {
+        self.left = self.left.saturating_sub(len);
+        self.decoded += len;
+        self.work += len as u64;
+    }
 }
 
 /// Whether [`detect`] may find anything in `data`: it holds a keyword or a
@@ -1182,9 +1189,7 @@ fn string_array(
         script: false,
     };
     let cut = strarray::resolve(data, &mut |region| {
-        budget.left = budget.left.saturating_sub(region.bytes.len());
-        budget.decoded += region.bytes.len();
-        budget.work += region.bytes.len() as u64;
+        budget.spend(region.bytes.len());
         let c = Candidate {
             layer: Layer::StringArray,
             at: region.phys(0),
@@ -1409,9 +1414,7 @@ fn decode_candidate(
     let Some(region) = decoded else {
         return;
     };
-    budget.left = budget.left.saturating_sub(region.bytes.len());
-    budget.decoded += region.bytes.len();
-    budget.work += region.bytes.len() as u64;
+    budget.spend(region.bytes.len());
     // A run whose decoding is not ASCII text (a hash, an image, base64 of
     // UTF-16 that a trigger will find, escaped Arabic in a date library's
     // locales) is left alone, and covers nothing: its triggers still decode as

@@ -448,8 +448,8 @@ impl BlobScanner {
         let literals = head.unwrap_or_else(|| self.detector.has_candidate(data));
         // Without a literal, a long encoded run may still hide a key in any
         // nesting of layers ([`decode::runs`]; javascript-obfuscator's string
-        // array is known by one too, [`decode::strarray`]); then only the runs
-        // are read.
+        // array is known by one too, its decoder's alphabet); then only the
+        // runs are read.
         let runs = !literals && decode::runs::any(data);
         if !(notebook || embedded::always(data) || head != Some(false) || runs) {
             return;

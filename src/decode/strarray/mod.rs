@@ -32,7 +32,7 @@ const REDEFINED: [&[u8]; 2] = [b"=function(){return ", b"= function () {"];
 
 /// Whether `data` may hold a string array: the array's function (each
 /// `=function(){return` checked for the rest of its shape).
-pub fn present(data: &[u8]) -> bool {
+pub(super) fn present(data: &[u8]) -> bool {
     use memchr::memmem::Finder;
     static FINDERS: std::sync::LazyLock<[Finder<'static>; 2]> =
         std::sync::LazyLock::new(|| REDEFINED.map(Finder::new));
@@ -52,7 +52,7 @@ pub(super) fn alphabet(run: &[u8]) -> bool {
 /// javascript-obfuscator wrote: a script or a page by its extension, or a name
 /// without one (standard input, a site's `/`). Styles, data and other
 /// languages are not searched for its shapes: [`present`] reads every byte.
-pub fn script_named(label: &str) -> bool {
+pub(super) fn script_named(label: &str) -> bool {
     let name = label.as_bytes();
     // The last member, its last path segment, without a URL's query.
     let start = name
