@@ -16,6 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
+import { fixtureKey } from "../fixture-key.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "../..");
@@ -59,43 +60,9 @@ const CASES = [
   ["parcel-atob", "parcel", "live", "atob() of the base64 key"],
   ["parcel-split-body", "parcel", "live", "\"qrcp_live_\" + body", (k) => [k.slice(0, 10), k.slice(10)]],
 ].map(([id, app, kind, how, split]) => {
-  const key = makeKey(id, kind);
+  const key = fixtureKey("bundle", id, kind);
   return { id, app, kind, how, key, parts: split ? split(key) : null };
 });
-
-// A key body: "FIXTURE" (obviously fake) then 25 characters derived from the case
-// id, from an alphabet without vowels or `x` so that no placeholder word can
-// appear ("fake", "your", "xxxx"… would make it a placeholder, see
-// src/detect/placeholder.rs). Deterministic: rebuilding gives the same keys.
-function makeKey(id, kind) {
-  const ALPHA = "bcdfghjkmnpqrstvwzBCDFGHJKLMNPQRSTVWZ23456789";
-  const h = createHash("sha256").update(`qrcp-scan bundle fixture ${id}`).digest();
-  let body = "FIXTURE";
-  for (let i = 0; i < 25; i++) body += ALPHA[h[i] % ALPHA.length];
-  if (isPlaceholder(body)) throw new Error(`${id}: generated body judged a placeholder`);
-  return `qrcp_${kind}_${body}`;
-}
-
-// The same judgement as src/detect/placeholder.rs, to refuse a generated body
-// that the scanner would (rightly) ignore.
-function isPlaceholder(body) {
-  const words = ["xxxx", "example", "placeholder", "your", "redacted", "dummy", "sample",
-    "changeme", "replace", "fake", "notreal", "insert", "secret", "apikey"];
-  const lower = body.toLowerCase();
-  if (words.some((w) => lower.includes(w))) return true;
-  if (new Set(body).size < 6) return true;
-  let steps = 0;
-  for (let i = 1; i < body.length; i++) if (Math.abs(body.charCodeAt(i) - body.charCodeAt(i - 1)) === 1) steps++;
-  if (steps * 10 >= (body.length - 1) * 6) return true;
-  for (let p = 1; p <= 8; p++) {
-    if (body.length >= 2 * p && [...body].every((c, i) => i < p || c === body[i - p])) return true;
-  }
-  const counts = {};
-  for (const c of body) counts[c] = (counts[c] || 0) + 1;
-  const n = body.length;
-  const entropy = -Object.values(counts).reduce((s, c) => s + (c / n) * Math.log2(c / n), 0);
-  return entropy < 3.0;
-}
 
 const byId = Object.fromEntries(CASES.map((c) => [c.id, c]));
 const b64 = (s) => Buffer.from(s, "utf8").toString("base64");

@@ -11,26 +11,15 @@
 // placeholder only.
 //
 // Usage: cd scripts/obfuscated && npm ci && node generate.mjs
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import vm from "node:vm";
 import { fileURLToPath } from "node:url";
 import JavaScriptObfuscator from "javascript-obfuscator";
+import { fixtureKey } from "../fixture-key.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.resolve(HERE, "../../fixtures/obfuscated");
-
-// A key body: "FIXTURE" (obviously fake) then 25 characters derived from the
-// case id, from an alphabet without vowels or `x` (no placeholder word can
-// appear): the same on every run.
-function makeKey(id, kind) {
-  const ALPHA = "bcdfghjkmnpqrstvwzBCDFGHJKLMNPQRSTVWZ23456789";
-  const h = createHash("sha256").update(`qrcp-scan obfuscated fixture ${id}`).digest();
-  let body = "FIXTURE";
-  for (let i = 0; i < 25; i++) body += ALPHA[h[i] % ALPHA.length];
-  return `qrcp_${kind}_${body}`;
-}
 
 // How the program uses its key: each leaves it reachable from `window`.
 const USES = {
@@ -85,7 +74,7 @@ fs.rmSync(OUT, { recursive: true, force: true });
 fs.mkdirSync(OUT, { recursive: true });
 const expected = [];
 for (const [id, kind, use, options, what] of CASES) {
-  const key = makeKey(id, kind);
+  const key = fixtureKey("obfuscated", id, kind);
   const code = JavaScriptObfuscator.obfuscate(USES[use](key), options).getObfuscatedCode();
   if (!run(code).includes(key)) throw new Error(`${id}: the program does not compute its key`);
   if (code.includes(key) || code.includes(key.slice(10))) throw new Error(`${id}: the key is in the text`);
