@@ -175,6 +175,9 @@ pub enum Encoding {
     /// `a85encode`).
     #[serde(rename = "base85")]
     Base85,
+    /// Binary digits, eight a byte (`01110001 01110010…`, or one run of them).
+    #[serde(rename = "binary")]
+    Binary,
     /// javascript-obfuscator's string array: strings moved into one array,
     /// base64-encoded in its alphabet or RC4-encrypted, split, and read back
     /// through decoder calls (`_0x4b32(0x1c6)`).
@@ -200,6 +203,7 @@ impl Encoding {
             Encoding::Reversed => "text written backwards",
             Encoding::Base32 => "base32",
             Encoding::Base85 => "base85",
+            Encoding::Binary => "binary digits",
             Encoding::StringArray => "javascript-obfuscator's string array",
         }
     }

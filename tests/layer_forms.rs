@@ -24,7 +24,8 @@
 //! `&#99;…`, hex digits), and a key whose first character is a reference
 //! and the rest a mix (`&#113;&#x72;c&#112;…`), or in a long or padded form
 //! (`&#x0071;`, `&#0113;`, `\U00000071`, `%u0071`, CSS's `\71 `), or plain and then a mix
-//! (`qr&#99;p…`, `q\x72c\u0070…`), and base85 (Python's `b85encode`, Ascii85).
+//! (`qr&#99;p…`, `q\x72c\u0070…`), base85 (Python's `b85encode`, Ascii85),
+//! and binary digits (a run of them, alone or base64-encoded).
 //! Every key is generated at test time and must never
 //! appear in the output.
 
@@ -964,7 +965,31 @@ fn cases(k: &[String]) -> Vec<Case> {
             2,
             "escape",
         ),
+        (
+            // Binary digits, eight a byte, in one run (CyberChef's "To
+            // Binary" without a delimiter).
+            "notes/bits.txt",
+            format!("key bits:\n{}\n", bits(&k[83])).into_bytes(),
+            2,
+            "binary",
+        ),
+        (
+            // Base64 of binary digits: the run inside is read by its shape.
+            "conf/bits.yaml",
+            format!(
+                "# encoded\nbits: {}\n",
+                b64_bytes(bits(&format!("k={};", k[84])).as_bytes())
+            )
+            .into_bytes(),
+            2,
+            "base64",
+        ),
     ]
+}
+
+/// `s` in binary digits, eight a byte, most significant bit first.
+fn bits(s: &str) -> String {
+    s.bytes().map(|c| format!("{c:08b}")).collect()
 }
 
 /// `b` in base85 as Python's `b85encode` (RFC 1924's alphabet) or `a85encode`
@@ -1073,7 +1098,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..83).map(|_| live_key()).collect()
+    (0..85).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

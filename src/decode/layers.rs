@@ -16,17 +16,15 @@ pub(super) const BEFORE: usize = 512;
 pub(super) const AFTER: usize = 4096;
 /// Base64 characters decoded from one candidate.
 const MAX_BASE64: usize = 8192;
-/// Whole base64 groups decoded before a trigger's own (six bytes: a nested
-/// layer's lead).
+/// Whole base64 groups decoded before a trigger's own (a nested layer's lead).
 const BACK_GROUPS: usize = 2;
 /// Hex pairs read before a trigger: base64's lead and [`BACK_GROUPS`] groups.
 const BACK_PAIRS: usize = 3 + 4 * BACK_GROUPS;
 /// Blank space (line breaks included) between a literal and `+`.
 pub(super) const MAX_GAP: usize = 256;
 
-/// One decoder. A layer may have several (reassembly: language operators, shell
-/// words, wrapped lines), each tried on its own candidates and covering its own
-/// regions.
+/// One decoder. A layer may have several (reassembly: operators, shell words,
+/// wrapped lines), each tried on its own candidates, covering its own regions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decoder {
     Base64,
@@ -46,6 +44,7 @@ pub enum Decoder {
     Base32,
     Base85,
     Ascii85,
+    Binary,
 }
 
 impl Decoder {
@@ -92,6 +91,7 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
         Layer::Reversed => &[Decoder::Reversed],
         Layer::Base32 => &[Decoder::Base32],
         Layer::Base85 => &[Decoder::Base85, Decoder::Ascii85],
+        Layer::Binary => &[Decoder::Binary],
         // Read once a blob, not around candidates (`super::strarray`).
         Layer::StringArray => &[],
     }
@@ -119,6 +119,7 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Base32 => super::base32::decode(data, c.at, c.lead),
         Decoder::Base85 => super::base85::decode(data, c.at, super::base85::Alphabet::Rfc1924),
         Decoder::Ascii85 => super::base85::decode(data, c.at, super::base85::Alphabet::Ascii85),
+        Decoder::Binary => super::binary::decode(data, c.at),
     }
 }
 

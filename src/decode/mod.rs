@@ -12,6 +12,7 @@
 
 mod base32;
 mod base85;
+mod binary;
 #[rustfmt::skip]
 mod builtin_triggers;
 mod calls;
@@ -73,7 +74,7 @@ pub fn rule_triggers(rules: &RuleSet) -> Vec<Trigger> {
 }
 
 /// The layers in the order of their codes in [`builtin_triggers`]' data.
-const LAYER_CODES: [Layer; 14] = [
+const LAYER_CODES: [Layer; 15] = [
     Layer::Base64,
     Layer::Percent,
     Layer::Escape,
@@ -88,6 +89,7 @@ const LAYER_CODES: [Layer; 14] = [
     Layer::Reversed,
     Layer::Base32,
     Layer::Base85,
+    Layer::Binary,
 ];
 
 /// What [`triggers`] depends on in a rule set (each rule's kind and keywords),

@@ -302,6 +302,8 @@ pub(super) enum Shape {
     /// Upper-case (RFC 4648) or lower-case base32.
     Base32,
     Hex,
+    /// Binary digits, eight a byte.
+    Binary,
     Percent,
     /// `\x`, `\u` and octal escapes, HTML character references.
     Escape,
@@ -315,6 +317,7 @@ impl Shape {
             Shape::Base64 => (Layer::Base64, Decoder::Base64),
             Shape::Base32 => (Layer::Base32, Decoder::Base32),
             Shape::Hex => (Layer::Hex, Decoder::Hex),
+            Shape::Binary => (Layer::Binary, Decoder::Binary),
             Shape::Percent => (Layer::Percent, Decoder::Percent),
             Shape::Escape => (Layer::Escape, Decoder::Escape),
         }
@@ -328,6 +331,7 @@ const UPPER32: u8 = 2;
 const LOWER32: u8 = 4;
 const MARK: u8 = 8;
 const PERCENT: u8 = 16;
+const BINARY: u8 = 32;
 
 static TRAITS: [u8; 256] = {
     let mut t = [0; 256];
@@ -350,6 +354,9 @@ static TRAITS: [u8; 256] = {
         if b == b'%' {
             f |= PERCENT;
         }
+        if b == b'0' || b == b'1' {
+            f |= BINARY;
+        }
         t[i] = f;
         i += 1;
     }
@@ -361,8 +368,8 @@ static TRAITS: [u8; 256] = {
 const SHAPE_SAMPLE: usize = 1024;
 
 /// The shape of the run `run` (of its first [`SHAPE_SAMPLE`] bytes): escapes when it holds their marks (`\\` or
-/// `&` before `%`: percent-encoding of escapes keeps no `\\`), else hex when
-/// it is all hex digits, base32 when its letters are of one case and its
+/// `&` before `%`: percent-encoding of escapes keeps no `\\`), else binary
+/// digits when it is all `0` and `1`, hex when it is all hex digits, base32 when its letters are of one case and its
 /// digits 2 to 7, base64 otherwise.
 pub(super) fn shape(run: &[u8]) -> Shape {
     let (mut all, mut any) = (u8::MAX, 0);
@@ -373,6 +380,7 @@ pub(super) fn shape(run: &[u8]) -> Shape {
     match () {
         _ if any & MARK != 0 => Shape::Escape,
         _ if any & PERCENT != 0 => Shape::Percent,
+        _ if all & BINARY != 0 => Shape::Binary,
         _ if all & HEX != 0 => Shape::Hex,
         _ if all & (UPPER32 | LOWER32) != 0 => Shape::Base32,
         _ => Shape::Base64,
@@ -422,6 +430,7 @@ pub(super) fn decode(data: &[u8], at: usize, end: usize, shape: Shape) -> Option
         Shape::Base64 => layers::base64(data, at, 0),
         Shape::Base32 => super::base32::decode(data, at, 0),
         Shape::Hex => layers::hex_text(data, at),
+        Shape::Binary => super::binary::decode(&data[..end], at),
         Shape::Percent | Shape::Escape => {
             // The first escape alone first: escapes of another script's letters
             // (`\u0627\u0644…` in a date library's locales) are not decoded whole.
@@ -629,6 +638,7 @@ mod tests {
         assert_eq!(shape(b"cXJjcF9saXZlX"), Shape::Base64);
         assert_eq!(shape(b"71726370"), Shape::Hex);
         assert_eq!(shape(b"OFZGG4C7NRUXMZK7"), Shape::Base32);
+        assert_eq!(shape(b"0111000101110010"), Shape::Binary);
         assert_eq!(shape(b"ofzgg4c7nruxmzk7"), Shape::Base32);
         assert_eq!(shape(b"%63%58%4A"), Shape::Percent);
         assert_eq!(shape(b"\\x63\\x58"), Shape::Escape);

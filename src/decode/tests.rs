@@ -97,6 +97,11 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
             )
             .into_bytes()
         }
+        Layer::Binary => format!(
+            "bits = \"{}\"",
+            String::from_utf8(binary::spell(key.as_bytes())).unwrap()
+        )
+        .into_bytes(),
         Layer::StringArray => strarray::tests::sample(key),
     }
 }
@@ -134,10 +139,11 @@ fn text(s: &str, layer: Layer) -> Vec<u8> {
     }
 }
 
-/// Every layer: the built-in triggers' (their data lists them all), and the
-/// string array, read once a blob.
-const LAYERS: [Layer; 15] = {
-    let mut all = [Layer::StringArray; 15];
+/// Every layer: those with codes in the built-in triggers' data (binary digits
+/// among them, read by their shape alone), and the string array, read once a
+/// blob.
+const LAYERS: [Layer; LAYER_CODES.len() + 1] = {
+    let mut all = [Layer::StringArray; LAYER_CODES.len() + 1];
     let mut i = 0;
     while i < LAYER_CODES.len() {
         all[i] = LAYER_CODES[i];

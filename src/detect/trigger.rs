@@ -24,6 +24,7 @@ pub enum Layer {
     Reversed,
     Base32,
     Base85,
+    Binary,
     StringArray,
 }
 
@@ -45,6 +46,7 @@ impl Layer {
             Layer::Reversed => Encoding::Reversed,
             Layer::Base32 => Encoding::Base32,
             Layer::Base85 => Encoding::Base85,
+            Layer::Binary => Encoding::Binary,
             Layer::StringArray => Encoding::StringArray,
         }
     }
