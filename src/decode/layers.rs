@@ -448,9 +448,8 @@ pub(super) fn hex_run(data: &[u8], i: usize, n: usize, end: usize) -> Option<(u3
     (k > 0).then_some((v, k))
 }
 
-/// JavaScript and JSON escapes (`\u005f`, `\u{5f}`, `\x5f`, `\n`, `\"`), CSS escapes
-/// (`\5f `), a backslash before any other character (Markdown's `\_`) and HTML
-/// character references, on the candidate's line.
+/// JavaScript and JSON escapes (`\u005f`, `\x5f`, `\n`, `\"`), CSS's (`\5f `), a `\`
+/// before punctuation (Markdown's `\_`), HTML references, on the candidate's line.
 pub(super) fn escape(data: &[u8], at: usize) -> Option<Region> {
     let (s, e) = window(data, at);
     let mut r = Region::new(Layer::Escape, s);
@@ -537,8 +536,9 @@ pub(super) fn escape(data: &[u8], at: usize) -> Option<Region> {
             b'b' => ('\u{8}', 2),
             b'f' => ('\u{c}', 2),
             b'v' => ('\u{b}', 2),
-            c if c.is_ascii() => (c as char, 2),
-            // `\` before a non-ASCII byte: keep both as they are.
+            // Punctuation (`\_`, `\"`); one of a letter or digit (`\q`, a path's
+            // `C:\qrcp`, a regex's `\d`) hides nothing: kept, as before non-ASCII.
+            c if c.is_ascii() && !c.is_ascii_alphanumeric() => (c as char, 2),
             _ => {
                 r.push(b, i);
                 i += 1;
