@@ -367,9 +367,10 @@ static TRAITS: [u8; 256] = {
 /// is not read twice).
 const SHAPE_SAMPLE: usize = 1024;
 
-/// The shape of the run `run` (of its first [`SHAPE_SAMPLE`] bytes): escapes when it holds their marks (`\\` or
-/// `&` before `%`: percent-encoding of escapes keeps no `\\`), else binary
-/// digits when it is all `0` and `1`, hex when it is all hex digits, base32 when its letters are of one case and its
+/// The shape of the run `run` (of its first [`SHAPE_SAMPLE`] bytes): escapes
+/// when it holds their marks (`\\` or `&` before `%`: percent-encoding of
+/// escapes keeps no `\\`), else binary digits when it is all `0` and `1`, hex
+/// when it is all hex digits, base32 when its letters are of one case and its
 /// digits 2 to 7, base64 otherwise.
 pub(super) fn shape(run: &[u8]) -> Shape {
     let (mut all, mut any) = (u8::MAX, 0);
