@@ -25,7 +25,9 @@
 //! and the rest a mix (`&#113;&#x72;c&#112;…`), or in a long or padded form
 //! (`&#x0071;`, `&#0113;`, `\U00000071`, `%u0071`, CSS's `\71 `), or plain and then a mix
 //! (`qr&#99;p…`, `q\x72c\u0070…`), base85 (Python's `b85encode`, Ascii85),
-//! and binary digits (a run of them, alone or base64-encoded).
+//! and binary digits (a run of them, alone or base64-encoded), and codes
+//! between blanks alone (decimal and octal, binary digits a byte a group, as
+//! CyberChef writes them by default).
 //! Every key is generated at test time and must never
 //! appear in the output.
 
@@ -984,6 +986,44 @@ fn cases(k: &[String]) -> Vec<Case> {
             2,
             "base64",
         ),
+        (
+            // Decimal codes between spaces (CyberChef's "To Decimal").
+            "notes/decimal.txt",
+            format!("codes:\n{}\n", codes(&k[85], "", " ")).into_bytes(),
+            2,
+            "char-codes",
+        ),
+        (
+            // Octal codes between spaces (CyberChef's "To Octal").
+            "notes/octal.txt",
+            format!(
+                "codes:\n{}\n",
+                k[86]
+                    .bytes()
+                    .map(|b| format!("{b:o}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+            .into_bytes(),
+            2,
+            "char-codes",
+        ),
+        (
+            // Binary digits a byte a group, between spaces (CyberChef's "To
+            // Binary" by default).
+            "notes/spaced-bits.txt",
+            format!(
+                "bits:\n{}\n",
+                k[87]
+                    .bytes()
+                    .map(|b| format!("{b:08b}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+            .into_bytes(),
+            2,
+            "binary",
+        ),
     ]
 }
 
@@ -1098,7 +1138,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..85).map(|_| live_key()).collect()
+    (0..88).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {
@@ -1200,6 +1240,17 @@ fn near_misses_of_the_last_layers_are_not_keys() {
     // the key's start with spaces, the rest with colons.
     let spaced = hex_sep(a, " ");
     t.write("mixed.txt", format!("{spaced} {}\n", hex_sep(b, ":")));
+    // Decimal codes that change separator half way (spaces, then commas), and
+    // binary digits a group whose spaces stop after the key's start.
+    t.write(
+        "codes.txt",
+        format!("{} {}\n", codes(a, "", " "), codes(b, "", ",")),
+    );
+    let groups = |s: &str| s.bytes().map(|c| format!("{c:08b}")).collect::<Vec<_>>();
+    t.write(
+        "bits.txt",
+        format!("{} {}\n", groups(a).join(" "), groups(b).concat()),
+    );
     let o = t.run(&["dir", ".", "--format", "json"]);
     let v = json(&o);
     assert_eq!(v["findings"], serde_json::json!([]), "{v:#}");

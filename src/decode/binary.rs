@@ -1,9 +1,9 @@
 //! Binary digits, eight a byte, most significant bit first: one run of digits
 //! (`0111000101110010…`, CyberChef's "To Binary" without a delimiter,
 //! `''.join(format(b, '08b') …)`). Read by its shape ([`super::runs`]): a key's
-//! digits are 336 in a row, far past the shortest run read. Spaced digits
-//! (`01110001 01110010…`) are not read: a trigger for them would need a search
-//! head of its own, and the detector's one search has none left.
+//! digits are 336 in a row, far past the shortest run read. Groups of eight
+//! with one space between them (`01110001 01110010…`, CyberChef's default)
+//! are read from a trigger, a keyword's start so spelt.
 
 use super::Layer;
 use super::region::Region;
@@ -32,18 +32,26 @@ pub(super) fn spell(text: &[u8]) -> Vec<u8> {
 }
 
 /// The bytes the digits from `at` on spell, eight digits a byte, at most
-/// [`MAX_DIGITS`] digits; `None` when not even one byte is there.
+/// [`MAX_DIGITS`] digits; `None` when not even one byte is there. Groups either
+/// follow each other or have one space between them throughout.
 pub(super) fn decode(data: &[u8], at: usize) -> Option<Region> {
     let mut r = Region::new(Layer::Binary, at);
+    let spaced = data.get(at + BITS) == Some(&b' ');
+    let step = BITS + usize::from(spaced);
     let mut i = at;
-    while i - at < MAX_DIGITS {
+    let mut end = at;
+    while (i - at) / step * BITS < MAX_DIGITS {
         let Some(b) = byte_at(data, i) else {
             break;
         };
         r.push(b, i);
-        i += BITS;
+        end = i + BITS;
+        if spaced && data.get(end) != Some(&b' ') {
+            break;
+        }
+        i += step;
     }
-    r.finish(i)
+    r.finish(end)
 }
 
 #[cfg(test)]
@@ -64,8 +72,13 @@ mod tests {
     fn a_short_group_or_another_character_ends_the_bytes() {
         let r = decode(b"0111000101110010011", 0).unwrap();
         assert_eq!(r.bytes, b"qr");
-        let r = decode(b"01110001 01110010", 0).unwrap();
-        assert_eq!((r.bytes.as_slice(), r.end), (&b"q"[..], 8));
+        let r = decode(b"01110001 01110010 0110", 0).unwrap();
+        assert_eq!((r.bytes.as_slice(), r.end), (&b"qr"[..], 17));
+        assert_eq!(r.phys(1), 9);
+        let r = decode(b"01110001 0111001001100011", 0).unwrap();
+        assert_eq!((r.bytes.as_slice(), r.end), (&b"qr"[..], 17));
+        let r = decode(b"0111000101110010 01100011", 0).unwrap();
+        assert_eq!((r.bytes.as_slice(), r.end), (&b"qr"[..], 16));
         assert!(decode(b"0111000", 0).is_none());
         assert!(decode(b"01112001", 0).is_none());
         assert!(decode(b"", 0).is_none());
@@ -75,6 +88,9 @@ mod tests {
     #[test]
     fn decoding_is_bounded() {
         let text = b"01110001".repeat(10_000);
+        let r = decode(&text, 0).unwrap();
+        assert_eq!(r.bytes.len(), MAX_DIGITS / BITS);
+        let text = b"01110001 ".repeat(10_000);
         let r = decode(&text, 0).unwrap();
         assert_eq!(r.bytes.len(), MAX_DIGITS / BITS);
     }

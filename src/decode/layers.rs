@@ -111,7 +111,7 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Utf32 => wide(data, c.at, c.lead, 4),
         Decoder::Hex => hex_text(data, c.at),
         Decoder::CharCodes if data.get(c.at) == Some(&b'(') => super::calls::char_calls(data, c.at),
-        Decoder::CharCodes => char_codes(data, c.at),
+        Decoder::CharCodes => super::codes::char_codes(data, c.at),
         Decoder::QuotedPrintable => hex_escapes(data, c.at, Layer::QuotedPrintable),
         Decoder::Invisible => super::invisible::strip(data, c.at),
         Decoder::Rot13 => super::scrambled::rot13(data, c.at),
@@ -119,7 +119,7 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Base32 => super::base32::decode(data, c.at, c.lead),
         Decoder::Base85 => super::base85::decode(data, c.at, super::base85::Alphabet::Rfc1924),
         Decoder::Ascii85 => super::base85::decode(data, c.at, super::base85::Alphabet::Ascii85),
-        Decoder::Binary => super::binary::decode(data, c.at),
+        Decoder::Binary => super::binary::decode(data, c.at.checked_sub(c.lead)?),
     }
 }
 
@@ -383,55 +383,6 @@ pub(super) fn hex_text(data: &[u8], at: usize) -> Option<Region> {
         }
     }
     r.finish(i)
-}
-
-/// Numbers one character code may take (`1114111`, `0x10FFFF`).
-const MAX_CODE_DIGITS: usize = 7;
-
-/// A list of character codes from the trigger at `at` (a keyword's first code):
-/// decimal or `0x` numbers between commas, with blanks and line breaks around
-/// them, as `String.fromCharCode(113,114,…)`, `bytes([113, 114, …])`, Java's
-/// `new byte[]{…}` and C's `{0x71, 0x72, …}` hold them.
-pub(super) fn char_codes(data: &[u8], at: usize) -> Option<Region> {
-    let limit = (at + AFTER).min(data.len());
-    let mut r = Region::new(Layer::CharCodes, at);
-    let (mut i, mut end) = (at, at);
-    while i < limit {
-        let Some((c, after)) = char_code(data, i, limit) else {
-            break;
-        };
-        r.push_char(c, i);
-        i = after;
-        end = i;
-        let comma = skip_blank(data, i, true);
-        if data.get(comma) != Some(&b',') {
-            break;
-        }
-        i = skip_blank(data, comma + 1, true);
-    }
-    r.finish(end)
-}
-
-/// A character code at `data[i]`, decimal or `0x` hex, before `limit`: the
-/// character and the offset after its digits.
-pub(super) fn char_code(data: &[u8], i: usize, limit: usize) -> Option<(char, usize)> {
-    let (v, len) = match data.get(i..i + 2) {
-        Some(b"0x" | b"0X") => {
-            hex_run(data, i + 2, MAX_CODE_DIGITS - 1, limit).map(|(v, k)| (v, 2 + k))?
-        }
-        _ => {
-            let k = data[i.min(limit)..limit]
-                .iter()
-                .take(MAX_CODE_DIGITS)
-                .take_while(|b| b.is_ascii_digit())
-                .count();
-            let v = data[i..i + k]
-                .iter()
-                .fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
-            (v, k)
-        }
-    };
-    char::from_u32(v).filter(|_| len > 0).map(|c| (c, i + len))
 }
 
 /// Up to `n` hex digits at `data[i..]`, as a number, with how many were read.

@@ -16,6 +16,7 @@ mod binary;
 #[rustfmt::skip]
 mod builtin_triggers;
 mod calls;
+mod codes;
 mod format;
 mod idents;
 mod invisible;
@@ -303,7 +304,13 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             }
             heads.push(head.to_vec());
             for (form, sep, layer) in WHOLE_HEAD {
-                out_push(&mut out, form.spell(head, sep), layer, 0);
+                let spelt = form.spell(head, sep);
+                match layer {
+                    Layer::Binary => {
+                        out_push(&mut out, spelt[BINARY_LEAD..].to_vec(), layer, BINARY_LEAD)
+                    }
+                    _ => out_push(&mut out, spelt, layer, 0),
+                }
             }
             for form in [Spelling::hex(b"%", false), Spelling::hex(b"%", true)] {
                 let form = form.spell(head, b"");
@@ -709,8 +716,9 @@ const ONE_CHARACTER: [(Spelling, Layer); 2] = [
 ];
 
 /// The spellings of a keyword's whole start, with what separates characters:
-/// escapes, then character codes (`113,114,99,112`, `0x71, 0x72, 0x63, 0x70`).
-const WHOLE_HEAD: [(Spelling, &[u8], Layer); 15] = [
+/// escapes, then character codes (`113,114,99,112`, `0x71, 0x72, 0x63, 0x70`,
+/// `113 114 99 112`).
+const WHOLE_HEAD: [(Spelling, &[u8], Layer); 18] = [
     (Spelling::hex(b"\\x", false), b"", Layer::Escape),
     (Spelling::new(b"\\u", 16, 4, false, b""), b"", Layer::Escape),
     (
@@ -744,7 +752,22 @@ const WHOLE_HEAD: [(Spelling, &[u8], Layer); 15] = [
     (Spelling::hex(b"", false), b" ", Layer::Hex),
     (Spelling::hex(b"", false), b":", Layer::Hex),
     (Spelling::hex(b"", false), b"-", Layer::Hex),
+    // Codes between spaces alone, as CyberChef's "To Decimal", "To Octal" and
+    // "To Binary" write them by default (`113 114 99 112`, `161 162 143 160`,
+    // `01110001 01110010 …`).
+    (
+        Spelling::new(b"", 10, 1, false, b""),
+        b" ",
+        Layer::CharCodes,
+    ),
+    (Spelling::new(b"", 8, 1, false, b""), b" ", Layer::CharCodes),
+    (Spelling::new(b"", 2, 8, false, b""), b" ", Layer::Binary),
 ];
+
+/// Binary digits from a keyword's first group's last digit on (`1 01110010 …`,
+/// its lead 7): a search head of `1 01` is rarer in code than the group's own
+/// start (`0111`, in any number that holds it).
+const BINARY_LEAD: usize = binary::BITS - 1;
 
 /// FNV-1a, for the set that drops repeated triggers: the literals come from the
 /// rules, not from the input, so SipHash's resistance to chosen keys buys

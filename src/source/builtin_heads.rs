@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"qrc\\a9?aUEsDRnlZq\',\'0x71KLUvqrc\"q\', a$|5&#70qr\" evileGNtdatatsetq\",\n(113113,Eas&q\' +YXEYxAHIqrc\'q\", &#x04Y21qr\' cXJjEH5QGeVk&#11xcmNa9?yU3MSE*mEq\'+\'Z5WTJTcx\\u{7q\",\"71:7\\u00qr\"+NYSm\\71 depc&#01QRCP(0x7C4TDE*m]FyY3JRXA/Td6qr&#Qlpo\\161%u00qr\'+cQByjWEp78636358qr\\xq\x00\x00\x00Y1hKV{l(71-74679q\\x7\\x46q\" +&#x7\\x71adKmEAcg%71%7172&#99QRCOq\x00r\x004LSMFZGG71 7@rPdH4sI\\x63q\',\nlNzEhjbUq\"+\"qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
+pub const BYTES: &[u8] = b"RnlZeGNtEas&GeVkq\" +adKm&#x7qrc\"q\', 71 7V{l(qr\" evil(113(0x7tsetxcmN113 4Y21@rPdq\' +data&#70qrc\'q\", 6358qr\\xqr\' EAcglNzEYXEYEH5QhjbU161 4679\\u{7q\",\"cXJjjWEp1 01q\',\nH4sIJTcxqr\"+%u00a$|5q\x00r\x00\\x71E*mEa9?y0x717863QlpoJRXA&#99/Td6q\",\n71:7QRCOqr\'+\\u00\\161q\x00\x00\x00\\x46E*m]a9?a7172depcq\"+\"FZGGcQByqrc\\\\71 UEsDxAHIQRCPNYSm&#11q\\x7KLUvU3MS%71%FyY3\\x63q\'+\'C4TD&#x0113,q\',\'71-7Y1hKqr&#4LSM&#01Z5WTqrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 98] = [
+pub const HEADS: [(u16, u8); 101] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -108,4 +108,7 @@ pub const HEADS: [(u16, u8); 98] = [
     (380, 4),
     (384, 4),
     (388, 4),
+    (392, 4),
+    (396, 4),
+    (400, 4),
 ];

@@ -1,0 +1,138 @@
+//! Character codes written as numbers: a list of them from a keyword's first
+//! code (`String.fromCharCode(113,114,…)`, `bytes([113, 114, …])`, C's `{0x71,
+//! 0x72, …}`, CyberChef's `113 114 99 112` and `161 162 143 160`).
+
+use super::Layer;
+use super::layers::{AFTER, Region, hex_run, skip_blank};
+
+/// Numbers one character code may take (`1114111`, `0x10FFFF`).
+const MAX_CODE_DIGITS: usize = 7;
+
+/// A list of character codes from the trigger at `at` (a keyword's first code):
+/// decimal or `0x` numbers between commas, with blanks and line breaks around
+/// them, as `String.fromCharCode(113,114,…)`, `bytes([113, 114, …])`, Java's
+/// `new byte[]{…}` and C's `{0x71, 0x72, …}` hold them; or numbers between
+/// blanks alone, as CyberChef's "To Decimal" and "To Octal" write them (`113
+/// 114 99 112`, `161 162 143 160`). A list is read in one manner: a list
+/// separated by commas ends at a blank alone, one separated by blanks at a
+/// comma. A list of octal digits whose first code is no ASCII read as decimal
+/// (`161` is `¡`) is read as octal.
+pub(super) fn char_codes(data: &[u8], at: usize) -> Option<Region> {
+    let limit = (at + AFTER).min(data.len());
+    let octal = {
+        let digits = data[at..limit]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let first = &data[at..at + digits];
+        first.iter().all(|b| (b'0'..=b'7').contains(b))
+            && char_code(data, at, limit).is_some_and(|(c, _)| !c.is_ascii())
+            && octal_code(data, at, limit).is_some_and(|(c, _)| c.is_ascii())
+    };
+    let mut r = Region::new(Layer::CharCodes, at);
+    let (mut i, mut end) = (at, at);
+    // Whether the list is one of codes between blanks alone, once known.
+    let mut blanks = None;
+    while i < limit {
+        let code = match octal {
+            true => octal_code(data, i, limit),
+            false => char_code(data, i, limit),
+        };
+        let Some((c, after)) = code else {
+            break;
+        };
+        r.push_char(c, i);
+        i = after;
+        end = i;
+        let next = skip_blank(data, i, true);
+        match (data.get(next), blanks) {
+            (Some(b','), None | Some(false)) => {
+                blanks = Some(false);
+                i = skip_blank(data, next + 1, true);
+            }
+            // One blank or line break (or `\r\n`) between two codes.
+            (Some(b'0'..=b'9'), None | Some(true)) if (1..=2).contains(&(next - i)) => {
+                blanks = Some(true);
+                i = next;
+            }
+            _ => break,
+        }
+    }
+    r.finish(end)
+}
+
+/// An octal character code (`161`, at most three digits) at `data[i]`, before
+/// `limit`: the character and the offset after its digits.
+fn octal_code(data: &[u8], i: usize, limit: usize) -> Option<(char, usize)> {
+    let k = data[i.min(limit)..limit]
+        .iter()
+        .take(3)
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .count();
+    let v = data[i..i + k]
+        .iter()
+        .fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
+    char::from_u32(v).filter(|_| k > 0).map(|c| (c, i + k))
+}
+
+/// A character code at `data[i]`, decimal or `0x` hex, before `limit`: the
+/// character and the offset after its digits.
+pub(super) fn char_code(data: &[u8], i: usize, limit: usize) -> Option<(char, usize)> {
+    let (v, len) = match data.get(i..i + 2) {
+        Some(b"0x" | b"0X") => {
+            hex_run(data, i + 2, MAX_CODE_DIGITS - 1, limit).map(|(v, k)| (v, 2 + k))?
+        }
+        _ => {
+            let k = data[i.min(limit)..limit]
+                .iter()
+                .take(MAX_CODE_DIGITS)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let v = data[i..i + k]
+                .iter()
+                .fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+            (v, k)
+        }
+    };
+    char::from_u32(v).filter(|_| len > 0).map(|c| (c, i + len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(data: &[u8]) -> (String, usize) {
+        let r = char_codes(data, 0).unwrap();
+        (String::from_utf8(r.bytes.clone()).unwrap(), r.end)
+    }
+
+    #[test]
+    fn codes_between_commas_or_blanks_are_read() {
+        assert_eq!(text(b"113,114, 99 ,\n112)"), ("qrcp".into(), 17));
+        assert_eq!(text(b"0x71, 0x72,0x63"), ("qrc".into(), 15));
+        assert_eq!(text(b"113 114 99 112\n"), ("qrcp".into(), 14));
+        assert_eq!(text(b"113\r\n114\n99"), ("qrc".into(), 11));
+    }
+
+    #[test]
+    fn a_list_keeps_its_first_separator() {
+        // Commas, then a blank alone: the list ends at the blank.
+        assert_eq!(text(b"113,114 99"), ("qr".into(), 7));
+        // Blanks, then a comma: the list ends before the comma.
+        assert_eq!(text(b"113 114,99"), ("qr".into(), 7));
+        // More than one blank between two codes is no list.
+        assert_eq!(text(b"113   114"), ("q".into(), 3));
+    }
+
+    #[test]
+    fn octal_codes_are_told_by_their_first() {
+        assert_eq!(text(b"161 162 143 160 137"), ("qrcp_".into(), 19));
+        // `113` is ASCII read as decimal: the list stays decimal.
+        assert_eq!(text(b"113 114 99"), ("qrc".into(), 10));
+        // A first code with an 8 or a 9 is no octal.
+        assert_eq!(
+            char_codes(b"189 162", 0).unwrap().bytes,
+            "\u{bd}\u{a2}".as_bytes()
+        );
+    }
+}
