@@ -27,7 +27,7 @@
 //! (`qr&#99;p…`, `q\x72c\u0070…`), base85 (Python's `b85encode`, Ascii85),
 //! and binary digits (a run of them, alone or base64-encoded), and codes
 //! between blanks alone (decimal and octal, binary digits a byte a group, as
-//! CyberChef writes them by default).
+//! CyberChef writes them by default), and Lua's decimal escapes.
 //! Every key is generated at test time and must never
 //! appear in the output.
 
@@ -1024,6 +1024,28 @@ fn cases(k: &[String]) -> Vec<Case> {
             2,
             "binary",
         ),
+        (
+            // Lua's decimal escapes, every character (what Lua obfuscators
+            // write), and padded to three digits.
+            "scripts/obf.lua",
+            format!(
+                "-- config\nlocal k = \"{}\"\n",
+                k[88].bytes().map(|b| format!("\\{b}")).collect::<String>()
+            )
+            .into_bytes(),
+            2,
+            "escape",
+        ),
+        (
+            "scripts/pad.lua",
+            format!(
+                "-- config\nlocal k = '{}'\n",
+                k[89].bytes().map(|b| format!("\\{b:03}")).collect::<String>()
+            )
+            .into_bytes(),
+            2,
+            "escape",
+        ),
     ]
 }
 
@@ -1138,7 +1160,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..88).map(|_| live_key()).collect()
+    (0..90).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

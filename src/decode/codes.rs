@@ -97,6 +97,37 @@ pub(super) fn char_code(data: &[u8], i: usize, limit: usize) -> Option<(char, us
     char::from_u32(v).filter(|_| len > 0).map(|c| (c, i + len))
 }
 
+/// Lua's decimal escapes (`\113\114\99\112…`, what Lua obfuscators make of
+/// every string): a `\` and one to three decimal digits a byte, other
+/// characters kept as written, from `at` to `data`'s end or [`AFTER`] bytes.
+/// Told from octal escapes by the digits octal has not: some escape's digits
+/// hold an 8 or a 9 (a key's `c` is `\99`, its `_` `\95`). `None` where
+/// another escape comes first, a code passes 255, or no digit tells.
+pub(super) fn decimal_escapes(data: &[u8], at: usize) -> Option<Region> {
+    let limit = (at + AFTER).min(data.len());
+    let mut r = Region::new(Layer::Escape, at);
+    let (mut i, mut told) = (at, false);
+    while i < limit {
+        if data[i] != b'\\' {
+            r.push(data[i], i);
+            i += 1;
+            continue;
+        }
+        let digits = &data[i + 1..limit.min(i + 4)];
+        let k = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+        let v = digits[..k]
+            .iter()
+            .fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+        if k == 0 || v > 255 {
+            break;
+        }
+        told |= digits[..k].iter().any(|d| matches!(d, b'8' | b'9'));
+        r.push(v as u8, i);
+        i += 1 + k;
+    }
+    r.finish(i).filter(|_| told)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +165,19 @@ mod tests {
             char_codes(b"189 162", 0).unwrap().bytes,
             "\u{bd}\u{a2}".as_bytes()
         );
+    }
+
+    #[test]
+    fn decimal_escapes_are_told_by_an_8_or_a_9() {
+        let r = decimal_escapes(b"\\113\\114\\99\\112\\95live", 0).unwrap();
+        assert_eq!((r.bytes.as_slice(), r.end), (&b"qrcp_live"[..], 22));
+        assert_eq!(r.phys(2), 8);
+        // Octal digits alone tell nothing: `\161` is octal's `q` too.
+        assert!(decimal_escapes(b"\\161\\162\\143", 0).is_none());
+        // Another escape, or a code past a byte, ends the reading.
+        let r = decimal_escapes(b"\\99\\x41", 0).unwrap();
+        assert_eq!((r.bytes.as_slice(), r.end), (&b"c"[..], 3));
+        assert_eq!(decimal_escapes(b"\\99\\300", 0).unwrap().end, 3);
+        assert!(decimal_escapes(b"\\x99", 0).is_none());
     }
 }

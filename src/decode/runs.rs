@@ -443,6 +443,12 @@ pub(super) fn decode(data: &[u8], at: usize, end: usize, shape: Shape) -> Option
                     .try_fold(0u32, |v, &b| Some(v << 4 | u32::from(layers::hex(b)?)))
                     .is_some_and(|v| (0x20..0x7f).contains(&v))
             };
+            // Lua's decimal escapes, told by their digits (`\99`, `\95`).
+            if let [b'\\', b'0'..=b'9', ..] = run
+                && let Some(r) = super::codes::decimal_escapes(&data[..end], at)
+            {
+                return Some(r);
+            }
             match run {
                 [b'\\', b'u', d @ ..] if d.len() >= 4 && !ascii(&d[..4]) => return None,
                 [b'\\', b'x', d @ ..] if d.len() >= 2 && !ascii(&d[..2]) => return None,
