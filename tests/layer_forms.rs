@@ -996,15 +996,7 @@ fn cases(k: &[String]) -> Vec<Case> {
         (
             // Octal codes between spaces (CyberChef's "To Octal").
             "notes/octal.txt",
-            format!(
-                "codes:\n{}\n",
-                k[86]
-                    .bytes()
-                    .map(|b| format!("{b:o}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-            .into_bytes(),
+            format!("codes:\n{}\n", per_byte(&k[86], " ", |b| format!("{b:o}"))).into_bytes(),
             2,
             "char-codes",
         ),
@@ -1012,15 +1004,7 @@ fn cases(k: &[String]) -> Vec<Case> {
             // Binary digits a byte a group, between spaces (CyberChef's "To
             // Binary" by default).
             "notes/spaced-bits.txt",
-            format!(
-                "bits:\n{}\n",
-                k[87]
-                    .bytes()
-                    .map(|b| format!("{b:08b}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-            .into_bytes(),
+            format!("bits:\n{}\n", per_byte(&k[87], " ", |b| format!("{b:08b}"))).into_bytes(),
             2,
             "binary",
         ),
@@ -1030,7 +1014,7 @@ fn cases(k: &[String]) -> Vec<Case> {
             "scripts/obf.lua",
             format!(
                 "-- config\nlocal k = \"{}\"\n",
-                k[88].bytes().map(|b| format!("\\{b}")).collect::<String>()
+                per_byte(&k[88], "", |b| format!("\\{b}"))
             )
             .into_bytes(),
             2,
@@ -1040,13 +1024,18 @@ fn cases(k: &[String]) -> Vec<Case> {
             "scripts/pad.lua",
             format!(
                 "-- config\nlocal k = '{}'\n",
-                k[89].bytes().map(|b| format!("\\{b:03}")).collect::<String>()
+                per_byte(&k[89], "", |b| format!("\\{b:03}"))
             )
             .into_bytes(),
             2,
             "escape",
         ),
     ]
+}
+
+/// Each byte of `s` written by `f`, joined by `sep`.
+fn per_byte(s: &str, sep: &str, f: impl Fn(u8) -> String) -> String {
+    s.bytes().map(f).collect::<Vec<_>>().join(sep)
 }
 
 /// `s` in binary digits, eight a byte, most significant bit first.
@@ -1268,10 +1257,10 @@ fn near_misses_of_the_last_layers_are_not_keys() {
         "codes.txt",
         format!("{} {}\n", codes(a, "", " "), codes(b, "", ",")),
     );
-    let groups = |s: &str| s.bytes().map(|c| format!("{c:08b}")).collect::<Vec<_>>();
+    let group = |c: u8| format!("{c:08b}");
     t.write(
         "bits.txt",
-        format!("{} {}\n", groups(a).join(" "), groups(b).concat()),
+        format!("{} {}\n", per_byte(a, " ", group), per_byte(b, "", group)),
     );
     let o = t.run(&["dir", ".", "--format", "json"]);
     let v = json(&o);
