@@ -563,6 +563,8 @@ proptest! {
                 Just(b"q\0r\0c\0p\0_\0l\0i\0v\0e\0_\0".to_vec()), Just(b"+`${'".to_vec()),
                 Just(b"t=\"qrcp_live_\";".to_vec()), Just(b"t+".to_vec()), Just(b".concat(".to_vec()),
                 Just(b"717263705f".to_vec()), Just(b"113,114,99,112,".to_vec()), Just(b"0x71, ".to_vec()),
+                Just(b"113 114 99 112 ".to_vec()), Just(b"161 162 143 160 ".to_vec()),
+                Just(b"01110001 01110010 ".to_vec()), Just(b"\\113\\114\\99\\112\\95".to_vec()),
                 proptest::collection::vec(any::<u8>(), 0..16),
             ],
             0..40,
