@@ -3,7 +3,7 @@
 //! 0x72, …}`, CyberChef's `113 114 99 112` and `161 162 143 160`).
 
 use super::Layer;
-use super::layers::{AFTER, Region, hex_run, skip_blank};
+use super::layers::{AFTER, Region, digit_run, hex_run, skip_blank};
 
 /// Numbers one character code may take (`1114111`, `0x10FFFF`).
 const MAX_CODE_DIGITS: usize = 7;
@@ -64,15 +64,8 @@ pub(super) fn char_codes(data: &[u8], at: usize) -> Option<Region> {
 /// An octal character code (`161`, at most three digits) at `data[i]`, before
 /// `limit`: the character and the offset after its digits.
 fn octal_code(data: &[u8], i: usize, limit: usize) -> Option<(char, usize)> {
-    let k = data[i.min(limit)..limit]
-        .iter()
-        .take(3)
-        .take_while(|b| (b'0'..=b'7').contains(b))
-        .count();
-    let v = data[i..i + k]
-        .iter()
-        .fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
-    char::from_u32(v).filter(|_| k > 0).map(|c| (c, i + k))
+    let (v, k) = digit_run(data, i, 3, limit, 8)?;
+    char::from_u32(v).map(|c| (c, i + k))
 }
 
 /// A character code at `data[i]`, decimal or `0x` hex, before `limit`: the
@@ -82,19 +75,9 @@ pub(super) fn char_code(data: &[u8], i: usize, limit: usize) -> Option<(char, us
         Some(b"0x" | b"0X") => {
             hex_run(data, i + 2, MAX_CODE_DIGITS - 1, limit).map(|(v, k)| (v, 2 + k))?
         }
-        _ => {
-            let k = data[i.min(limit)..limit]
-                .iter()
-                .take(MAX_CODE_DIGITS)
-                .take_while(|b| b.is_ascii_digit())
-                .count();
-            let v = data[i..i + k]
-                .iter()
-                .fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
-            (v, k)
-        }
+        _ => digit_run(data, i, MAX_CODE_DIGITS, limit, 10)?,
     };
-    char::from_u32(v).filter(|_| len > 0).map(|c| (c, i + len))
+    char::from_u32(v).map(|c| (c, i + len))
 }
 
 /// Lua's decimal escapes (`\113\114\99\112…`, what Lua obfuscators make of
@@ -113,15 +96,12 @@ pub(super) fn decimal_escapes(data: &[u8], at: usize) -> Option<Region> {
             i += 1;
             continue;
         }
-        let digits = &data[i + 1..limit.min(i + 4)];
-        let k = digits.iter().take_while(|b| b.is_ascii_digit()).count();
-        let v = digits[..k]
-            .iter()
-            .fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
-        if k == 0 || v > 255 {
+        let Some((v, k)) = digit_run(data, i + 1, 3, limit, 10).filter(|&(v, _)| v <= 255) else {
             break;
-        }
-        told |= digits[..k].iter().any(|d| matches!(d, b'8' | b'9'));
+        };
+        told |= data[i + 1..i + 1 + k]
+            .iter()
+            .any(|d| matches!(d, b'8' | b'9'));
         r.push(v as u8, i);
         i += 1 + k;
     }

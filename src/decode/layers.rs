@@ -387,11 +387,24 @@ pub(super) fn hex_text(data: &[u8], at: usize) -> Option<Region> {
 
 /// Up to `n` hex digits at `data[i..]`, as a number, with how many were read.
 pub(super) fn hex_run(data: &[u8], i: usize, n: usize, end: usize) -> Option<(u32, usize)> {
+    digit_run(data, i, n, end, 16)
+}
+
+/// Up to `n` digits in `radix` at `data[i..end]`, as a number, with how many
+/// were read; `None` when there is none. `n` is a code's few digits, short
+/// enough that the number fits.
+pub(super) fn digit_run(
+    data: &[u8],
+    i: usize,
+    n: usize,
+    end: usize,
+    radix: u32,
+) -> Option<(u32, usize)> {
     let mut v = 0u32;
     let mut k = 0;
     while k < n && i + k < end {
-        match hex(data[i + k]) {
-            Some(d) => v = v << 4 | u32::from(d),
+        match char::from(data[i + k]).to_digit(radix) {
+            Some(d) => v = v * radix + d,
             None => break,
         }
         k += 1;
