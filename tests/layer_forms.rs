@@ -27,7 +27,8 @@
 //! (`qr&#99;p…`, `q\x72c\u0070…`), base85 (Python's `b85encode`, Ascii85),
 //! and binary digits (a run of them, alone or base64-encoded), and codes
 //! between blanks alone (decimal and octal, binary digits a byte a group, as
-//! CyberChef writes them by default), and Lua's decimal escapes.
+//! CyberChef writes them by default), and Lua's decimal escapes, and codes one a
+//! line (a JSON array pretty-printed, Python's `bytes([…])` with `\r\n`).
 //! Every key is generated at test time and must never
 //! appear in the output.
 
@@ -1030,6 +1031,49 @@ fn cases(k: &[String]) -> Vec<Case> {
             2,
             "escape",
         ),
+        (
+            // One code a line, as `JSON.stringify(codes, null, 2)` writes an
+            // array: the list starts on the line after its key.
+            "data/codes.json",
+            format!(
+                "{{\n  \"k\": [\n    {}\n  ]\n}}\n",
+                codes(&k[90], "", ",\n    ")
+            )
+            .into_bytes(),
+            3,
+            "char-codes",
+        ),
+        (
+            // Hex codes one a line after a comma, with `\r\n` (Python's
+            // `bytes([…])` as black writes a long one, on Windows).
+            "scripts/key.py",
+            format!(
+                "k = bytes([\r\n    {},\r\n]).decode()\r\n",
+                codes(&k[91], "0x", ",\r\n    ")
+            )
+            .into_bytes(),
+            2,
+            "char-codes",
+        ),
+        (
+            // Codes after commas, a few a line: the first line holds one.
+            "conf/table.c",
+            {
+                let head = &k[92][..1];
+                let rest: Vec<String> = k[92].as_bytes()[1..]
+                    .chunks(10)
+                    .map(|r| codes(std::str::from_utf8(r).unwrap(), "", ", "))
+                    .collect();
+                format!(
+                    "int k[] = {{{},\n  {}\n}};\n",
+                    codes(head, "", ""),
+                    rest.join(",\n  ")
+                )
+            }
+            .into_bytes(),
+            1,
+            "char-codes",
+        ),
     ]
 }
 
@@ -1149,7 +1193,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..90).map(|_| live_key()).collect()
+    (0..93).map(|_| live_key()).collect()
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

@@ -312,6 +312,9 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
                     _ => out_push(&mut out, spelt, layer, 0),
                 }
             }
+            for codes in first_codes(head) {
+                out_push(&mut out, codes, Layer::CharCodes, 0);
+            }
             for form in [Spelling::hex(b"%", false), Spelling::hex(b"%", true)] {
                 let form = form.spell(head, b"");
                 // The percent-encoded start in base64 too (a key percent-encoded
@@ -716,9 +719,9 @@ const ONE_CHARACTER: [(Spelling, Layer); 2] = [
 ];
 
 /// The spellings of a keyword's whole start, with what separates characters:
-/// escapes, then character codes (`113,114,99,112`, `0x71, 0x72, 0x63, 0x70`,
+/// escapes, then hex bytes and character codes between blanks (`71 72 63 70`,
 /// `113 114 99 112`).
-const WHOLE_HEAD: [(Spelling, &[u8], Layer); 18] = [
+const WHOLE_HEAD: [(Spelling, &[u8], Layer); 12] = [
     (Spelling::hex(b"\\x", false), b"", Layer::Escape),
     (Spelling::new(b"\\u", 16, 4, false, b""), b"", Layer::Escape),
     (
@@ -733,20 +736,6 @@ const WHOLE_HEAD: [(Spelling, &[u8], Layer); 18] = [
         b"",
         Layer::Escape,
     ),
-    (
-        Spelling::new(b"", 10, 1, false, b""),
-        b",",
-        Layer::CharCodes,
-    ),
-    (Spelling::hex(b"0x", false), b",", Layer::CharCodes),
-    (Spelling::hex(b"0x", true), b",", Layer::CharCodes),
-    (
-        Spelling::new(b"", 10, 1, false, b""),
-        b", ",
-        Layer::CharCodes,
-    ),
-    (Spelling::hex(b"0x", false), b", ", Layer::CharCodes),
-    (Spelling::hex(b"0x", true), b", ", Layer::CharCodes),
     // Hex bytes with a separator (`71 72 63 70`, `71:72:…`, `71-72-…`): a hex
     // dump, a MAC-style listing. Digits only, so one spelling serves both cases.
     (Spelling::hex(b"", false), b" ", Layer::Hex),
@@ -763,6 +752,30 @@ const WHOLE_HEAD: [(Spelling, &[u8], Layer); 18] = [
     (Spelling::new(b"", 8, 1, false, b""), b" ", Layer::CharCodes),
     (Spelling::new(b"", 2, 8, false, b""), b" ", Layer::Binary),
 ];
+
+/// A list of character codes from its first code and comma on (`113,`, `0x71,`):
+/// whatever follows the comma (none, a blank, a line break and an indent, as
+/// `JSON.stringify(…, null, 2)`, Python's `bytes([…])` one a line or C's
+/// wrapped arrays write them), the list is read from there. A code that
+/// spells shorter than a search head (`78,`) takes the whole start instead,
+/// after `,` and after `, ` ([`first_codes`]).
+const FIRST_CODE: [Spelling; 3] = [
+    Spelling::new(b"", 10, 1, false, b""),
+    Spelling::hex(b"0x", false),
+    Spelling::hex(b"0x", true),
+];
+
+/// [`FIRST_CODE`]'s literals for a keyword's start `head`.
+fn first_codes(head: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+    FIRST_CODE.iter().flat_map(move |form| {
+        let mut first = form.spell(&head[..1], b"");
+        first.push(b',');
+        match first.len() >= crate::detect::keywords::HEAD {
+            true => vec![first],
+            false => vec![form.spell(head, b","), form.spell(head, b", ")],
+        }
+    })
+}
 
 /// Binary digits from a keyword's first group's last digit on (`1 01110010 …`,
 /// its lead 7): a search head of `1 01` is rarer in code than the group's own

@@ -565,6 +565,7 @@ proptest! {
                 Just(b"717263705f".to_vec()), Just(b"113,114,99,112,".to_vec()), Just(b"0x71, ".to_vec()),
                 Just(b"113 114 99 112 ".to_vec()), Just(b"161 162 143 160 ".to_vec()),
                 Just(b"01110001 01110010 ".to_vec()), Just(b"\\113\\114\\99\\112\\95".to_vec()),
+                Just(b"113,\n  ".to_vec()), Just(b"0x71,\r\n".to_vec()),
                 proptest::collection::vec(any::<u8>(), 0..16),
             ],
             0..40,

@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"RnlZeGNtEas&GeVkq\" +adKm&#x7qrc\"q\', 71 7V{l(qr\" evil(113(0x7tsetxcmN113 4Y21@rPdq\' +data&#70qrc\'q\", 6358qr\\xqr\' EAcglNzEYXEYEH5QhjbU161 4679\\u{7q\",\"cXJjjWEp1 01q\',\nH4sIJTcxqr\"+%u00a$|5q\x00r\x00\\x71E*mEa9?y0x717863QlpoJRXA&#99/Td6q\",\n71:7QRCOqr\'+\\u00\\161q\x00\x00\x00\\x46E*m]a9?a7172depcq\"+\"FZGGcQByqrc\\\\71 UEsDxAHIQRCPNYSm&#11q\\x7KLUvU3MS%71%FyY3\\x63q\'+\'C4TD&#x0113,q\',\'71-7Y1hKqr&#4LSM&#01Z5WTqrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
+pub const BYTES: &[u8] = b"RnlZa9?a71 71 01q\" +adKmeGNtqrc\"q\', FyY3qrc\\qr\" evil&#x0datatsetxcmN113 Z5WT&#01q\' +GeVkcQByqrc\'\\71 V{l(QRCOqr\' 7172lNzEjWEp0x71hjbU4Y21UEsD\\u00qr\"+cXJjxAHIq\'+\'q\',\nY1hKJTcxq\", %u00a$|5JRXA\\x71E*mEa9?y4LSM\\u{7QlpoNYSmYXEYEAcgq\',\'\\x63QRCPq\",\n4679H4sIKLUv\\x46E*m]113,71:7q\x00r\x00qr\'+@rPdFZGGq\"+\"%71%7863/Td6qr\\x&#99&#11depc6358U3MS(11371-7q\\x7q\",\"C4TDEH5QEas&161 \\161q\x00\x00\x00qr&#&#70&#x7qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 101] = [
+pub const HEADS: [(u16, u8); 100] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -110,5 +110,4 @@ pub const HEADS: [(u16, u8); 101] = [
     (388, 4),
     (392, 4),
     (396, 4),
-    (400, 4),
 ];
