@@ -60,9 +60,24 @@ impl Masks {
         self
     }
 
-    /// The chance that a text position fires the bucket, the positions taken
-    /// as independent.
+    /// The chance that a text position fires the bucket: its bytes taken as
+    /// independent, plus (by [`Weights::Common`]) the frequent strings it
+    /// fires on ([`super::quads`]), which that view makes as rare as any.
     fn cost(&self, table: &Table, width: usize) -> f64 {
+        let common = match table.weights {
+            Weights::Bytes => return self.independent(table, width),
+            Weights::Common => super::quads::COMMON
+                .iter()
+                .filter(|(q, _)| self.fires(&q[..width]))
+                .map(|&(_, ppm)| ppm)
+                .sum::<u32>(),
+        };
+        self.independent(table, width) + f64::from(common) * 1e-6
+    }
+
+    /// The chance that a text position fires the bucket, its bytes taken as
+    /// independent.
+    fn independent(&self, table: &Table, width: usize) -> f64 {
         (0..width)
             .map(|i| {
                 let lo = usize::from(self.lo[i]);
@@ -72,6 +87,14 @@ impl Masks {
             })
             .product()
     }
+
+    /// Whether the bucket fires on `bytes` (its first mask positions).
+    fn fires(&self, bytes: &[u8]) -> bool {
+        bytes
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| self.lo[i] >> (b & 15) & 1 == 1 && self.hi[i] >> (b >> 4) & 1 == 1)
+    }
 }
 
 /// Per high nibble and per half of a set of low nibbles (its bits 0 to 7, 8
@@ -79,10 +102,24 @@ impl Masks {
 /// then a few lookups, not a loop over its bytes.
 struct Table {
     sums: Box<[[[f64; 256]; 2]; 16]>,
+    weights: Weights,
+}
+
+/// What a placement weighs a bucket by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weights {
+    /// Its bytes' own frequencies: quick enough to place a user's rules'
+    /// literals as a scan starts.
+    Bytes,
+    /// Those and the frequent strings it fires on ([`super::quads`]): three
+    /// times the work (100 heads: 173 million instructions, not 60), for the
+    /// built-in rules' placements, computed ahead and kept as data (by tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Common,
 }
 
 impl Table {
-    fn new() -> Table {
+    fn new(weights: Weights) -> Table {
         let total: f64 = (0..=255).map(weight).sum();
         let freq: [f64; 256] = std::array::from_fn(|b| weight(b as u8) / total);
         let mut sums = Box::new([[[0.0; 256]; 2]; 16]);
@@ -95,7 +132,7 @@ impl Table {
                 }
             }
         }
-        Table { sums }
+        Table { sums, weights }
     }
 }
 
@@ -112,7 +149,7 @@ fn bits(mut set: u16) -> impl Iterator<Item = usize> {
 /// `literals` reordered so that Teddy's buckets fire rarely on code. Only for
 /// a search whose matches' order among literals does not matter (whether a
 /// blob holds any of them): it changes which literal wins at a position.
-pub fn packed_order<T: AsRef<[u8]>>(literals: Vec<T>) -> Vec<T> {
+pub fn packed_order<T: AsRef<[u8]>>(literals: Vec<T>, weights: Weights) -> Vec<T> {
     let width = literals
         .iter()
         .map(|l| l.as_ref().len())
@@ -122,7 +159,7 @@ pub fn packed_order<T: AsRef<[u8]>>(literals: Vec<T>) -> Vec<T> {
     if literals.len() <= 2 || width == 0 {
         return literals;
     }
-    let table = Table::new();
+    let table = Table::new(weights);
     // Literals whose low nibbles agree share a bucket whatever their index:
     // each such set is placed as one unit, led by its first literal.
     let mut units: Vec<Vec<usize>> = Vec::new();
@@ -253,7 +290,7 @@ mod tests {
 
     /// The summed firing chance of `literals` in Teddy's own placement.
     fn placed_cost(literals: &[&[u8]]) -> f64 {
-        let table = Table::new();
+        let table = Table::new(Weights::Bytes);
         let nb = buckets_for(literals.len());
         let mut buckets = vec![Masks::default(); nb];
         let mut seen: Vec<(Vec<u8>, usize)> = Vec::new();
@@ -284,7 +321,7 @@ mod tests {
         for i in 0..30u8 {
             literals.push(vec![b'a' + i % 26, b'(' + i, b' ', b'0' + i % 10]);
         }
-        let ordered = packed_order(literals.clone());
+        let ordered = packed_order(literals.clone(), Weights::Bytes);
         let mut a = literals.clone();
         let mut b = ordered.clone();
         a.sort();
@@ -298,8 +335,8 @@ mod tests {
     #[test]
     fn short_or_few_literals_keep_their_order() {
         let few = vec![b"ab".to_vec(), b"cd".to_vec()];
-        assert_eq!(packed_order(few.clone()), few);
+        assert_eq!(packed_order(few.clone(), Weights::Common), few);
         let empty: Vec<Vec<u8>> = Vec::new();
-        assert!(packed_order(empty).is_empty());
+        assert!(packed_order(empty, Weights::Bytes).is_empty());
     }
 }

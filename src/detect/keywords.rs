@@ -9,6 +9,7 @@
 //! literal, at Teddy's speed. The plain automaton remains the fallback where
 //! Teddy is unavailable (no SIMD, too many distinct heads).
 
+use super::buckets::Weights;
 use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{
@@ -391,11 +392,15 @@ fn placed(pats: Vec<&[u8]>, slots: Vec<Slot>) -> (Vec<&[u8]>, Vec<Slot>) {
         pairs.sort_unstable_by_key(|&(r, _, _)| r);
         return pairs.into_iter().map(|(_, p, s)| (p, s)).unzip();
     }
-    computed_placement(pats, slots)
+    computed_placement(pats, slots, Weights::Bytes)
 }
 
-/// [`placed`]'s order computed.
-fn computed_placement(pats: Vec<&[u8]>, slots: Vec<Slot>) -> (Vec<&[u8]>, Vec<Slot>) {
+/// [`placed`]'s order computed, by `weights`.
+fn computed_placement(
+    pats: Vec<&[u8]>,
+    slots: Vec<Slot>,
+    weights: Weights,
+) -> (Vec<&[u8]>, Vec<Slot>) {
     let prefix_free = pats.iter().enumerate().all(|(i, p)| {
         pats.iter()
             .enumerate()
@@ -409,6 +414,7 @@ fn computed_placement(pats: Vec<&[u8]>, slots: Vec<Slot>) -> (Vec<&[u8]>, Vec<Sl
             .zip(slots)
             .map(|(p, s)| Pair(p, s))
             .collect(),
+        weights,
     );
     pairs.into_iter().map(|Pair(p, s)| (p, s)).unzip()
 }
@@ -442,7 +448,7 @@ fn builtin_ranks(pats: &[&[u8]]) -> Option<Vec<usize>> {
 #[cfg(test)]
 pub fn placed_patterns(words: &[&[u8]]) -> Vec<Vec<u8>> {
     let (pats, slots) = Keywords::families(words);
-    let (pats, _) = computed_placement(pats, slots);
+    let (pats, _) = computed_placement(pats, slots, Weights::Common);
     pats.into_iter().map(<[u8]>::to_vec).collect()
 }
 

@@ -14,6 +14,7 @@ pub mod ends;
 pub mod keywords;
 pub mod location;
 pub mod placeholder;
+mod quads;
 mod quick;
 mod trigger;
 

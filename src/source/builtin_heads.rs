@@ -6,7 +6,7 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"RnlZa9?a71 71 01q\" +adKmeGNtqrc\"q\', FyY3qrc\\qr\" evil&#x0datatsetxcmN113 Z5WT&#01q\' +GeVkcQByqrc\'\\71 V{l(QRCOqr\' 7172lNzEjWEp0x71hjbU4Y21UEsD\\u00qr\"+cXJjxAHIq\'+\'q\',\nY1hKJTcxq\", %u00a$|5JRXA\\x71E*mEa9?y4LSM\\u{7QlpoNYSmYXEYEAcgq\',\'\\x63QRCPq\",\n4679H4sIKLUv\\x46E*m]113,71:7q\x00r\x00qr\'+@rPdFZGGq\"+\"%71%7863/Td6qr\\x&#99&#11depc6358U3MS(11371-7q\\x7q\",\"C4TDEH5QEas&161 \\161q\x00\x00\x00qr&#&#70&#x7qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
+pub const BYTES: &[u8] = b"a9?aEas&q\\x7q\" +adKmeGNtqrc\"161 EAcgq\',\nqr\" evilH4sIdatatsethjbUjWEp78636358q\' +GeVkYXEYqrc\'qr&#NYSmqrc\\qr\' 7172lNzE\\x63E*mExcmN113,71:70x71q\'+\'cXJj%71%q\",\"q\", 4LSMqr\\xqr\"+%u00a$|5\\x71E*m]FZGGa9?y71-7\\u{7q\',\'@rPdKLUvFyY3q\', 4Y21q\",\nqr\'+4679&#x0\\u00&#01xAHI113 U3MSq\x00\x00\x0071 7Z5WTEH5Qq\"+\"\\71 JTcxQRCPQlpo&#99UEsDdepc&#11JRXAcQByRnlZ1 01Y1hKC4TD(113V{l(\\x46/Td6QRCOq\x00r\x00&#70&#x7\\161qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
 pub const HEADS: [(u16, u8); 100] = [

@@ -21,6 +21,7 @@ pub mod staged;
 pub mod stdin;
 pub mod url;
 
+use crate::detect::buckets::Weights;
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -172,8 +173,9 @@ pub struct BlobScanner {
     naive_left: usize,
 }
 
-/// The heads of the detector's literals and of the members written in text.
-fn computed_heads(detector: &Detector) -> Vec<Cow<'static, [u8]>> {
+/// The heads of the detector's literals and of the members written in text,
+/// placed by `weights`.
+fn computed_heads(detector: &Detector, weights: Weights) -> Vec<Cow<'static, [u8]>> {
     let mut literals: Vec<&[u8]> = detector.literals().collect();
     for l in embedded::literals() {
         literals.push(l);
@@ -184,7 +186,7 @@ fn computed_heads(detector: &Detector) -> Vec<Cow<'static, [u8]>> {
         .collect();
     // The search asks only whether a blob holds one: any order will do, and
     // this one keeps Teddy's buckets from firing on ordinary text.
-    crate::detect::buckets::packed_order(heads)
+    crate::detect::buckets::packed_order(heads, weights)
 }
 
 /// [`computed_heads`] of a user's rules, computed once for all the scanners
@@ -202,7 +204,7 @@ fn shared_computed_heads(detector: &Detector) -> Arc<Vec<Cow<'static, [u8]>>> {
     {
         return heads.clone();
     }
-    let heads = Arc::new(computed_heads(detector));
+    let heads = Arc::new(computed_heads(detector, Weights::Bytes));
     *last = Some((fingerprint, heads.clone()));
     heads
 }
@@ -224,7 +226,7 @@ fn builtin_heads(rules: &crate::rules::RuleSet) -> Option<Vec<Cow<'static, [u8]>
 /// The text of `builtin_heads.rs` for the built-in rules.
 #[cfg(test)]
 fn render_builtin_heads(detector: &Detector) -> String {
-    let heads = computed_heads(detector);
+    let heads = computed_heads(detector, Weights::Common);
     let rows: Vec<(&[u8], String)> = heads.iter().map(|h| (&h[..], String::new())).collect();
     crate::decode::render_data(
         "The built-in rules' search heads (`super::computed_heads`)",
@@ -719,7 +721,10 @@ mod tests {
             "src/source/builtin_heads.rs",
             &render_builtin_heads(&detector),
         );
-        assert_eq!(builtin_heads(&rules), Some(computed_heads(&detector)));
+        assert_eq!(
+            builtin_heads(&rules),
+            Some(computed_heads(&detector, Weights::Common))
+        );
         let mut other = crate::rules::RuleSet::load(&[] as &[&str]).unwrap();
         other.rules[0].spec.keywords.push("zzzz_".to_string());
         assert_eq!(builtin_heads(&other), None);
