@@ -82,6 +82,7 @@ rep("fstring.py", b'b="Zk3q9WmP";k=f"qrcp_live_{b}";')
 rep("swift.txt", b'k="qrcp_live_\\(b)";')
 rep("atob.js", b'"qrcp_live_"+atob("WmszcTlXbVAyeExy")+')
 rep("rot13.txt", b"depc_yvir_")
+rep("rot47.txt", b"BC4A0=:G60")
 rep("reversed.txt", b"_evil_pcrq")
 rep("base64-twice.txt", base64.b64encode(base64.b64encode(b"qrcp_live_" * 3)))
 rep("base64-utf16.txt", base64.b64encode("qrcp_live_".encode("utf-16-le") * 3))
@@ -161,7 +162,7 @@ case_row() { # row file reference-file
 ALL="backslash.txt escape-head.txt lua.txt entity-head.html markdown.md wbr.html zwsp.txt percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js
      template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt
      hex.txt hex-sep.txt codes.js codes-line.json codes-space.txt octal-space.txt binary-space.txt babel.js bound.js fstring.py swift.txt atob.js
-     rot13.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt chars.js
+     rot13.txt rot47.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt chars.js
      chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js first-ref.html bound-use.js names.js
      b64-hex.txt rot13-b64.txt strarray.js"
 for f in ${CASES:-$ALL}; do

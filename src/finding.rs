@@ -165,6 +165,9 @@ pub enum Encoding {
     /// Letters rotated by 13 (`depc_yvir_…`, Python's `codecs.decode(s, "rot13")`).
     #[serde(rename = "rot13")]
     Rot13,
+    /// Printable ASCII rotated by 47 (`BC4A0=:G60…`, CyberChef's ROT47).
+    #[serde(rename = "rot47")]
+    Rot47,
     /// Written backwards (`"…_evil_pcrq".split("").reverse().join("")`, `s[::-1]`).
     #[serde(rename = "reversed")]
     Reversed,
@@ -200,6 +203,7 @@ impl Encoding {
             Encoding::QuotedPrintable => "quoted-printable",
             Encoding::Invisible => "text with invisible characters or tags",
             Encoding::Rot13 => "ROT13",
+            Encoding::Rot47 => "ROT47",
             Encoding::Reversed => "text written backwards",
             Encoding::Base32 => "base32",
             Encoding::Base85 => "base85",

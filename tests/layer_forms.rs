@@ -28,7 +28,8 @@
 //! and binary digits (a run of them, alone or base64-encoded), and codes
 //! between blanks alone (decimal and octal, binary digits a byte a group, as
 //! CyberChef writes them by default), and Lua's decimal escapes, and codes one a
-//! line (a JSON array pretty-printed, Python's `bytes([…])` with `\r\n`).
+//! line (a JSON array pretty-printed, Python's `bytes([…])` with `\r\n`), and
+//! ROT47 (in a string, its quotes escaped, and on a line of its own).
 //! Every key is generated at test time and must never
 //! appear in the output.
 
@@ -1074,7 +1075,33 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "char-codes",
         ),
+        (
+            // ROT47 in a string, its `"` escaped (CyberChef's ROT47, pasted
+            // into code that undoes it).
+            "tools/rot47.js",
+            format!(
+                "// config\nconst k = rot47(\"{}\");\n",
+                rot47(&k[93]).replace('\\', "\\\\").replace('"', "\\\"")
+            )
+            .into_bytes(),
+            2,
+            "rot47",
+        ),
+        (
+            // ROT47 on a line of its own.
+            "notes/rot47.txt",
+            format!("key:\n{}\n", rot47(&k[94])).into_bytes(),
+            2,
+            "rot47",
+        ),
     ]
+}
+
+/// `s` with its printable ASCII rotated by 47.
+fn rot47(s: &str) -> String {
+    s.bytes()
+        .map(|b| ((b - b'!' + 47) % 94 + b'!') as char)
+        .collect()
 }
 
 /// Each byte of `s` written by `f`, joined by `sep`.
@@ -1193,7 +1220,10 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    (0..93).map(|_| live_key()).collect()
+    let mut k: Vec<String> = (0..95).map(|_| live_key()).collect();
+    // Quotes in ROT47: `Q` is `"`, `V` is `'`.
+    k[93].replace_range(14..16, "QV");
+    k
 }
 
 fn check(v: &Value, k: &[String], cases: &[Case]) {

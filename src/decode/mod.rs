@@ -75,7 +75,7 @@ pub fn rule_triggers(rules: &RuleSet) -> Vec<Trigger> {
 }
 
 /// The layers in the order of their codes in [`builtin_triggers`]' data.
-const LAYER_CODES: [Layer; 15] = [
+const LAYER_CODES: [Layer; 16] = [
     Layer::Base64,
     Layer::Percent,
     Layer::Escape,
@@ -91,6 +91,7 @@ const LAYER_CODES: [Layer; 15] = [
     Layer::Base32,
     Layer::Base85,
     Layer::Binary,
+    Layer::Rot47,
 ];
 
 /// What [`triggers`] depends on in a rule set (each rule's kind and keywords),
@@ -415,7 +416,10 @@ fn words_of(rules: &RuleSet) -> impl Iterator<Item = &[u8]> {
 /// - its first character escaped or referenced, in each spelling of
 ///   [`WHOLE_HEAD`]'s escapes (`&#113;`, `\x71`), whatever follows;
 /// - base64 of it escaped whole (`\x63\x58…`, `\u0063…`, `&#99;…`, hex digits);
-/// - base32, upper-case, at its five byte alignments.
+/// - base32, upper-case, at its five byte alignments;
+/// - base85 in both alphabets; its first character plain and one of the next
+///   three escaped; its first character in a long or padded spelling;
+/// - ROT47 (`BC4A0=:G60`).
 ///
 /// The base64 decoder's region starts a few bytes early
 /// (`layers::BACK_GROUPS`) for the inner layer's lead. Not wrapped over lines:
@@ -565,6 +569,11 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
                 .map(|(form, layer)| trigger(form.spell(&kw[..1], b""), *layer, 0))
                 .collect(),
         );
+    }
+    // ROT47 (`BC4A0=:G60`): `qrcp_live_` and `qrcp_test_` share one head.
+    for &kw in &keywords {
+        let rot47 = kw.iter().map(|&b| scrambled::rot47_byte(b)).collect();
+        groups.push(vec![trigger(rot47, Layer::Rot47, 0)]);
     }
     groups
 }

@@ -12,6 +12,7 @@ use crate::finding::Encoding;
 mod cost;
 mod escapes;
 mod reassembly;
+mod scrambling;
 
 fn detector() -> Detector {
     super::detector(Arc::new(RuleSet::load(&[] as &[&str]).unwrap())).unwrap()
@@ -74,6 +75,18 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
         // A zero-width space in the body, as a page's `<wbr>` would break it.
         Layer::Invisible => format!("<p>{}\u{200b}{}</p>", &key[..16], &key[16..]).into_bytes(),
         Layer::Rot13 => format!("k = codecs.decode(\"{}\", \"rot13\")", rot13(key)).into_bytes(),
+        // The body's `Q` is a `"` in ROT47: escaped in the string.
+        Layer::Rot47 => {
+            let rot: String = key
+                .bytes()
+                .map(|b| scrambled::rot47_byte(b) as char)
+                .collect();
+            format!(
+                "k = rot47(\"{}\")",
+                rot.replace('\\', "\\\\").replace('"', "\\\"")
+            )
+            .into_bytes()
+        }
         Layer::Reversed => {
             let rev: String = key.chars().rev().collect();
             format!("k = \"{rev}\".split(\"\").reverse().join(\"\")").into_bytes()
@@ -232,45 +245,6 @@ fn builtin_triggers_leave_the_detector_one_pass() {
                 String::from_utf8_lossy(w)
             );
         }
-    }
-}
-
-/// ROT13 and reversed keys, live and test, and not the text around them.
-#[test]
-fn scrambled_keys_are_read() {
-    let test = KEY.replace("live", "test");
-    for key in [KEY, &test[..]] {
-        let rot = rot13(key);
-        let rev: String = key.chars().rev().collect();
-        for (text, encoding) in [
-            (format!("s = '{rot}'.encode('rot13')\n"), Encoding::Rot13),
-            (format!("s = \"{rev}\"[::-1]\n"), Encoding::Reversed),
-            (
-                format!("s=[...\"{rev}\"].reverse().join``;"),
-                Encoding::Reversed,
-            ),
-        ] {
-            let (f, _) = scan(text.as_bytes());
-            assert_eq!(f.len(), 1, "{text}");
-            assert_eq!(f[0].finding.secret.as_deref(), Some(key), "{text}");
-            assert_eq!(f[0].finding.decoding, vec![encoding], "{text}");
-            // The span is the scrambled key's, in the physical line.
-            let (s, e) = (
-                f[0].finding.column.unwrap(),
-                f[0].finding.end_column.unwrap(),
-            );
-            let line = text.lines().next().unwrap();
-            let shown = &line[s - 1..e - 1];
-            assert!(shown == rot || shown == rev, "{text}: {shown}");
-        }
-    }
-    // A reversed identifier that holds the keyword's start is not a key, nor
-    // is a word that ROT13 makes a placeholder of.
-    for text in [
-        "x = \"yek_evil_pcrq\"",
-        "depc_yvir_kkkkkkkkkkkkkkkkkkkkkkkk",
-    ] {
-        assert!(scan(text.as_bytes()).0.is_empty(), "{text}");
     }
 }
 
@@ -566,6 +540,7 @@ proptest! {
                 Just(b"113 114 99 112 ".to_vec()), Just(b"161 162 143 160 ".to_vec()),
                 Just(b"01110001 01110010 ".to_vec()), Just(b"\\113\\114\\99\\112\\95".to_vec()),
                 Just(b"113,\n  ".to_vec()), Just(b"0x71,\r\n".to_vec()),
+                Just(b"\"BC4A0=:G60".to_vec()),
                 proptest::collection::vec(any::<u8>(), 0..16),
             ],
             0..40,

@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"a9?aEas&q\\x7q\" +adKmeGNtqrc\"161 EAcgq\',\nqr\" evilH4sIdatatsethjbUjWEp78636358q\' +GeVkYXEYqrc\'qr&#NYSmqrc\\qr\' 7172lNzE\\x63E*mExcmN113,71:70x71q\'+\'cXJj%71%q\",\"q\", 4LSMqr\\xqr\"+%u00a$|5\\x71E*m]FZGGa9?y71-7\\u{7q\',\'@rPdKLUvFyY3q\', 4Y21q\",\nqr\'+4679&#x0\\u00&#01xAHI113 U3MSq\x00\x00\x0071 7Z5WTEH5Qq\"+\"\\71 JTcxQRCPQlpo&#99UEsDdepc&#11JRXAcQByRnlZ1 01Y1hKC4TD(113V{l(\\x46/Td6QRCOq\x00r\x00&#70&#x7\\161qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
+pub const BYTES: &[u8] = b"a9?a6358q\x00r\x00q\" +C4TDeGNtqrc\"q\', 1 01QRCPqr\" evillNzEdatatsetRnlZ113 71 7q\\x7q\' +@rPdcQByqrc\'q\", 0x71qrc\\qr\' EAcg&#x7GeVkE*mExcmN161 (113\\u00Z5WTFyY3jWEpq\",\"q\',\nEas&/Td6qr&#%u00a$|57863E*m]hjbU\\71 71-7\\u{7%71%4LSMKLUvV{l(q\",\n\\x71JTcxqr\'+4679&#x07172&#11xAHI113,BC4AQlpoU3MSNYSmcXJjq\'+\'q\',\'\\x63\\x46qr\"+&#99H4sI71:7FZGGY1hKa9?y4Y21q\x00\x00\x00EH5QJRXAYXEYq\"+\"adKm\\161QRCOqr\\x&#70UEsDdepc&#01qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 100] = [
+pub const HEADS: [(u16, u8); 101] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -110,4 +110,5 @@ pub const HEADS: [(u16, u8); 100] = [
     (388, 4),
     (392, 4),
     (396, 4),
+    (400, 4),
 ];

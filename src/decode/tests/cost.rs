@@ -29,6 +29,8 @@ const UNITS: &[&str] = &[
     "0x71, 0x72, 0x63, 0x70,\n ",
     "113,\n    ",
     "0x71,\r\n  0x20,",
+    "BC4A0=:G60",
+    "\"BC4A0E6DE0\\\"",
     "\"qrcp_live_\".concat(",
     "t=\"qrcp_live_\";",
     "t+",
