@@ -29,7 +29,8 @@
 //! between blanks alone (decimal and octal, binary digits a byte a group, as
 //! CyberChef writes them by default), and Lua's decimal escapes, and codes one a
 //! line (a JSON array pretty-printed, Python's `bytes([…])` with `\r\n`), and
-//! ROT47 (in a string, its quotes escaped, and on a line of its own).
+//! ROT47 (in a string, its quotes escaped, and on a line of its own), and `0x`
+//! codes glued or between blanks.
 //! Every key is generated at test time and must never
 //! appear in the output.
 
@@ -1094,6 +1095,20 @@ fn cases(k: &[String]) -> Vec<Case> {
             2,
             "rot47",
         ),
+        (
+            // `0x` codes glued and between blanks (CyberChef's "To Hex" with
+            // its `0x` delimiter, and `0x` codes a hex dump lists).
+            "notes/glued.txt",
+            format!("hex:\n{}\n", codes(&k[95], "0x", "")).into_bytes(),
+            2,
+            "char-codes",
+        ),
+        (
+            "notes/dump.txt",
+            format!("bytes: {}\n", codes(&k[96], "0x", " ")).into_bytes(),
+            1,
+            "char-codes",
+        ),
     ]
 }
 
@@ -1220,7 +1235,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    let mut k: Vec<String> = (0..95).map(|_| live_key()).collect();
+    let mut k: Vec<String> = (0..97).map(|_| live_key()).collect();
     // Quotes in ROT47: `Q` is `"`, `V` is `'`.
     k[93].replace_range(14..16, "QV");
     k

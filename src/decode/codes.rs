@@ -19,13 +19,17 @@ const MAX_CODE_DIGITS: usize = 7;
 /// (`161` is `¡`) is read as octal.
 pub(super) fn char_codes(data: &[u8], at: usize) -> Option<Region> {
     let limit = (at + AFTER).min(data.len());
+    if let Some(r) = glued_hex(data, at, limit) {
+        return Some(r);
+    }
     let octal = {
         let digits = data[at..limit]
             .iter()
             .take_while(|b| b.is_ascii_digit())
             .count();
         let first = &data[at..at + digits];
-        first.iter().all(|b| (b'0'..=b'7').contains(b))
+        !matches!(data.get(at + digits), Some(b'x' | b'X'))
+            && first.iter().all(|b| (b'0'..=b'7').contains(b))
             && char_code(data, at, limit).is_some_and(|(c, _)| !c.is_ascii())
             && octal_code(data, at, limit).is_some_and(|(c, _)| c.is_ascii())
     };
@@ -59,6 +63,24 @@ pub(super) fn char_codes(data: &[u8], at: usize) -> Option<Region> {
         }
     }
     r.finish(end)
+}
+
+/// `0x` codes of two digits each with nothing between them (`0x710x720x63…`,
+/// CyberChef's "To Hex" with its `0x` delimiter), from `at`: `None` unless
+/// two come first.
+fn glued_hex(data: &[u8], at: usize, limit: usize) -> Option<Region> {
+    let code = |i: usize| match data.get(i..i + 4).filter(|_| i + 4 <= limit) {
+        Some([b'0', b'x' | b'X', ..]) => hex_run(data, i + 2, 2, i + 4).filter(|&(_, k)| k == 2),
+        _ => None,
+    };
+    code(at + 4)?;
+    let mut r = Region::new(Layer::CharCodes, at);
+    let mut i = at;
+    while let Some((v, _)) = code(i) {
+        r.push(v as u8, i);
+        i += 4;
+    }
+    r.finish(i)
 }
 
 /// An octal character code (`161`, at most three digits) at `data[i]`, before
@@ -123,6 +145,10 @@ mod tests {
         assert_eq!(text(b"0x71, 0x72,0x63"), ("qrc".into(), 15));
         assert_eq!(text(b"113 114 99 112\n"), ("qrcp".into(), 14));
         assert_eq!(text(b"113\r\n114\n99"), ("qrc".into(), 11));
+        assert_eq!(text(b"0x71 0x72 0x63"), ("qrc".into(), 14));
+        assert_eq!(text(b"0x710x720x63,"), ("qrc".into(), 12));
+        // One `0x` code glued to longer digits is one code.
+        assert_eq!(text(b"0x710x7"), ("\u{710}".into(), 5));
     }
 
     #[test]

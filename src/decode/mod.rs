@@ -774,16 +774,25 @@ const FIRST_CODE: [Spelling; 3] = [
     Spelling::hex(b"0x", true),
 ];
 
-/// [`FIRST_CODE`]'s literals for a keyword's start `head`.
+/// [`FIRST_CODE`]'s literals for a keyword's start `head`, and its `0x`
+/// codes between blanks or glued (`0x71 0x72`, `0x710x72`: CyberChef's "To
+/// Hex" with its `0x` delimiter), which share the first code's search head.
 fn first_codes(head: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
-    FIRST_CODE.iter().flat_map(move |form| {
-        let mut first = form.spell(&head[..1], b"");
-        first.push(b',');
-        match first.len() >= crate::detect::keywords::HEAD {
-            true => vec![first],
-            false => vec![form.spell(head, b","), form.spell(head, b", ")],
-        }
-    })
+    let hex = Spelling::hex(b"0x", false);
+    let mut blank = hex.spell(&head[..1], b"");
+    blank.push(b' ');
+    let others = [blank, hex.spell(&head[..2], b"")];
+    FIRST_CODE
+        .iter()
+        .flat_map(move |form| {
+            let mut first = form.spell(&head[..1], b"");
+            first.push(b',');
+            match first.len() >= crate::detect::keywords::HEAD {
+                true => vec![first],
+                false => vec![form.spell(head, b","), form.spell(head, b", ")],
+            }
+        })
+        .chain(others)
 }
 
 /// Binary digits from a keyword's first group's last digit on (`1 01110010 …`,
