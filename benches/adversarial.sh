@@ -65,6 +65,8 @@ rep("utf32.txt", "qrcp_live_".encode("utf-32-le"))
 rep("utf16.txt", "qrcp_live_".encode("utf-16-le"))
 rep("hex.txt", b"qrcp_live_".hex().encode())
 rep("hex-sep.txt", b"71 72 63 70 5f 6c 69 76 65 5f ")
+rep("hex-lines.txt", b"71\n72\n63\n70\n5f\n6c\n69\n76\n65\n5f\n")
+rep("codes-lines.txt", b"113\n114\n99\n112\n")
 rep("codes.js", b"113,114,99,112,")
 rep("codes-line.json", b"113,\n    ")
 rep("codes-space.txt", b"113 114 99 112 ")
@@ -161,7 +163,7 @@ case_row() { # row file reference-file
 }
 ALL="backslash.txt escape-head.txt lua.txt entity-head.html markdown.md wbr.html zwsp.txt percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js
      template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt
-     hex.txt hex-sep.txt codes.js codes-line.json codes-space.txt octal-space.txt binary-space.txt babel.js bound.js fstring.py swift.txt atob.js
+     hex.txt hex-sep.txt hex-lines.txt codes.js codes-line.json codes-lines.txt codes-space.txt octal-space.txt binary-space.txt babel.js bound.js fstring.py swift.txt atob.js
      rot13.txt rot47.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt chars.js
      chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js first-ref.html bound-use.js names.js
      b64-hex.txt rot13-b64.txt strarray.js"

@@ -30,7 +30,8 @@
 //! CyberChef writes them by default), and Lua's decimal escapes, and codes one a
 //! line (a JSON array pretty-printed, Python's `bytes([…])` with `\r\n`), and
 //! ROT47 (in a string, its quotes escaped, and on a line of its own), and `0x`
-//! codes glued or between blanks.
+//! codes glued or between blanks, and hex and decimal codes one a line, and hex
+//! between commas.
 //! Every key is generated at test time and must never
 //! appear in the output.
 
@@ -1109,6 +1110,26 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "char-codes",
         ),
+        (
+            // CyberChef's "To Hex" between commas and one a line, and "To
+            // Decimal" one a line.
+            "notes/hex-commas.txt",
+            format!("hex: {}\n", per_byte(&k[97], ",", |b| format!("{b:02x}"))).into_bytes(),
+            1,
+            "hex",
+        ),
+        (
+            "notes/hex-lines.txt",
+            format!("{}\n", per_byte(&k[98], "\n", |b| format!("{b:02x}"))).into_bytes(),
+            1,
+            "hex",
+        ),
+        (
+            "notes/decimal-lines.txt",
+            format!("codes\n{}\n", codes(&k[99], "", "\n")).into_bytes(),
+            2,
+            "char-codes",
+        ),
     ]
 }
 
@@ -1235,7 +1256,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    let mut k: Vec<String> = (0..97).map(|_| live_key()).collect();
+    let mut k: Vec<String> = (0..100).map(|_| live_key()).collect();
     // Quotes in ROT47: `Q` is `"`, `V` is `'`.
     k[93].replace_range(14..16, "QV");
     k

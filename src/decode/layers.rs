@@ -366,23 +366,27 @@ pub(super) fn hex_text(data: &[u8], at: usize) -> Option<Region> {
     }
     let mut r = Region::new(Layer::Hex, at);
     let mut i = at;
-    let mut sep: Option<Option<u8>> = None;
+    // The separator the first pair has (none, or one of a few), which every
+    // other pair must have too.
+    let sep_at = |i: usize| match data.get(i..limit) {
+        Some([b'\r', b'\n', ..]) => Some(&data[i..i + 2]),
+        Some([b' ' | b':' | b'-' | b',' | b';' | b'\n', ..]) => Some(&data[i..i + 1]),
+        _ => None,
+    };
+    let mut sep: Option<Option<&[u8]>> = None;
     while i + 2 <= limit {
         let (Some(h), Some(l)) = (hex(data[i]), hex(data[i + 1])) else {
             break;
         };
         r.push(h << 4 | l, i);
         i += 2;
-        let next = data
-            .get(i)
-            .copied()
-            .filter(|b| matches!(b, b' ' | b':' | b'-'));
-        let this = *sep.get_or_insert(next.filter(|_| pair(i + 1)));
+        let next = sep_at(i);
+        let this = *sep.get_or_insert(next.filter(|s| pair(i + s.len())));
         if let Some(s) = this {
-            if next != Some(s) || !pair(i + 1) {
+            if next != Some(s) || !pair(i + s.len()) {
                 break;
             }
-            i += 1;
+            i += s.len();
         }
     }
     r.finish(i)

@@ -730,7 +730,7 @@ const ONE_CHARACTER: [(Spelling, Layer); 2] = [
 /// The spellings of a keyword's whole start, with what separates characters:
 /// escapes, then hex bytes and character codes between blanks (`71 72 63 70`,
 /// `113 114 99 112`).
-const WHOLE_HEAD: [(Spelling, &[u8], Layer); 12] = [
+const WHOLE_HEAD: [(Spelling, &[u8], Layer); 15] = [
     (Spelling::hex(b"\\x", false), b"", Layer::Escape),
     (Spelling::new(b"\\u", 16, 4, false, b""), b"", Layer::Escape),
     (
@@ -750,6 +750,15 @@ const WHOLE_HEAD: [(Spelling, &[u8], Layer); 12] = [
     (Spelling::hex(b"", false), b" ", Layer::Hex),
     (Spelling::hex(b"", false), b":", Layer::Hex),
     (Spelling::hex(b"", false), b"-", Layer::Hex),
+    // Hex bytes and decimal codes a line each or between commas (CyberChef's
+    // "To Hex" and "To Decimal" with those delimiters).
+    (Spelling::hex(b"", false), b",", Layer::Hex),
+    (Spelling::hex(b"", false), b"\n", Layer::Hex),
+    (
+        Spelling::new(b"", 10, 1, false, b""),
+        b"\n",
+        Layer::CharCodes,
+    ),
     // Codes between spaces alone, as CyberChef's "To Decimal", "To Octal" and
     // "To Binary" write them by default (`113 114 99 112`, `161 162 143 160`,
     // `01110001 01110010 …`).

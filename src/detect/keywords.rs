@@ -186,7 +186,7 @@ impl Family {
 /// seven rather than four, and with the prefilter's heads placed by
 /// [`super::buckets::packed_order`] 74 heads searched code faster than 62 in
 /// their rule order had.
-pub const MAX_TEDDY: usize = 108;
+pub const MAX_TEDDY: usize = 111;
 
 /// The patterns the detector's grouped search gives Teddy for `words`: one a
 /// family of literals sharing their first [`HEAD`] bytes, one each other

@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"a9?a6358q\x00r\x00q\" +C4TDeGNtqrc\"q\', 1 01QRCPqr\" evillNzEdatatsetRnlZ113 71 7q\\x7q\' +@rPdcQByqrc\'q\", 0x71qrc\\qr\' EAcg&#x7GeVkE*mExcmN161 (113\\u00Z5WTFyY3jWEpq\",\"q\',\nEas&/Td6qr&#%u00a$|57863E*m]hjbU\\71 71-7\\u{7%71%4LSMKLUvV{l(q\",\n\\x71JTcxqr\'+4679&#x07172&#11xAHI113,BC4AQlpoU3MSNYSmcXJjq\'+\'q\',\'\\x63\\x46qr\"+&#99H4sI71:7FZGGY1hKa9?y4Y21q\x00\x00\x00EH5QJRXAYXEYq\"+\"adKm\\161QRCOqr\\x&#70UEsDdepc&#01qrcpQ\x00R\x00Q\x00\x00\x00\\U00DATAData";
+pub const BYTES: &[u8] = b"a9?a7172dataq\" +adKm4Y21qrc\"qr\\xQlpoqr\'+q\', evilq\\x7KLUvtsetq\x00r\x00113 hjbUGeVkq\' +@rPdBC4Aqrc\'qr\" V{l(Y1hKq\',\nEAcglNzEeGNtE*mExcmN161 71:7\\u00q\",\"cXJjU3MS1 01qr\' \\x46Z5WTq\",\n%u00a$|5jWEpE*m]JTcxa9?y71-7\\u{7q\"+\"NYSm0x71/Td6q\',\'\\x71qr&#6358&#70&#x7xAHI&#01H4sI786371 7\\161%71%4LSMFyY3qrc\\q\'+\'RnlZJRXAq\", 4679&#x0YXEY&#11q\x00\x00\x00113\n71,7depcEas&C4TDEH5Q113,QRCP\\x63qr\"+\\71 &#99UEsDcQByFZGGQRCO(113qrcpQ\x00R\x00Q\x00\x00\x0071\n7\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 101] = [
+pub const HEADS: [(u16, u8); 104] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -111,4 +111,7 @@ pub const HEADS: [(u16, u8); 101] = [
     (392, 4),
     (396, 4),
     (400, 4),
+    (404, 4),
+    (408, 4),
+    (412, 4),
 ];
