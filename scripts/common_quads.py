@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the table of src/detect/quads.rs: the four-byte strings most frequent
 in a corpus of code and text, in parts per million of positions, each kind of
-file weighted alike, then the QRCodePro words at a fixed weight.
+file weighted alike, then hex literals (`0x74`) counted in every file, then the
+QRCodePro words at a fixed weight.
 
     python3 scripts/common_quads.py NODE_MODULES PYTHON_LIB CARGO_SRC > rows
 
@@ -12,6 +13,7 @@ import collections
 import glob
 import os
 import random
+import re
 import sys
 
 random.seed(1)
@@ -54,6 +56,21 @@ def main():
         for q, v in counts.items():
             total[q] += v / len(data) / len(corpora)
     rows = [(q, round(v * 1e6)) for q, v in total.most_common(TOP)]
+    # Hex literals (`0x74`): each rare, together common in Rust, C and
+    # Python, where a bucket that holds `0x71` fires on many of them. Counted
+    # in every file of each kind (a sample misses the tables that hold most).
+    hexcount = collections.Counter()
+    for pattern in (rs + "/*/*/src/**/*.rs", py + "/**/*.py", nm + "/**/*.js", nm + "/**/*.json"):
+        found, size = collections.Counter(), 0
+        for p in glob.glob(pattern, recursive=True):
+            if os.path.isfile(p):
+                data = open(p, "rb").read()
+                size += len(data)
+                found.update(re.findall(rb"0x[0-9a-f]{2}", data))
+        for q, v in found.items():
+            hexcount[q] += v / max(size, 1) / len(corpora)
+    have = {q for q, _ in rows}
+    rows += [(q, max(1, round(v * 1e6))) for q, v in hexcount.most_common() if q not in have]
     have = {q for q, _ in rows}
     rows += [(q, DOMAIN_PPM) for q in DOMAIN if q not in have]
     for q, ppm in rows:

@@ -19,8 +19,8 @@ const MAX_CODE_DIGITS: usize = 7;
 /// (`161` is `¡`) is read as octal.
 pub(super) fn char_codes(data: &[u8], at: usize) -> Option<Region> {
     let limit = (at + AFTER).min(data.len());
-    if let Some(r) = glued_hex(data, at, limit) {
-        return Some(r);
+    if let Some(glued) = glued_hex(data, at, limit) {
+        return glued;
     }
     let octal = {
         let digits = data[at..limit]
@@ -34,7 +34,7 @@ pub(super) fn char_codes(data: &[u8], at: usize) -> Option<Region> {
             && octal_code(data, at, limit).is_some_and(|(c, _)| c.is_ascii())
     };
     let mut r = Region::new(Layer::CharCodes, at);
-    let (mut i, mut end) = (at, at);
+    let (mut i, mut end, mut codes) = (at, at, 0);
     // Whether the list is one of codes between blanks alone, once known.
     let mut blanks = None;
     while i < limit {
@@ -46,6 +46,10 @@ pub(super) fn char_codes(data: &[u8], at: usize) -> Option<Region> {
             break;
         };
         r.push_char(c, i);
+        codes += 1;
+        if codes == HEAD && !printable(&r.bytes) {
+            return None;
+        }
         i = after;
         end = i;
         let next = skip_blank(data, i, true);
@@ -67,8 +71,8 @@ pub(super) fn char_codes(data: &[u8], at: usize) -> Option<Region> {
 
 /// `0x` codes of two digits each with nothing between them (`0x710x720x63…`,
 /// CyberChef's "To Hex" with its `0x` delimiter), from `at`: `None` unless
-/// two come first.
-fn glued_hex(data: &[u8], at: usize, limit: usize) -> Option<Region> {
+/// two come first (then the list is some other kind).
+fn glued_hex(data: &[u8], at: usize, limit: usize) -> Option<Option<Region>> {
     let code = |i: usize| match data.get(i..i + 4).filter(|_| i + 4 <= limit) {
         Some([b'0', b'x' | b'X', ..]) => hex_run(data, i + 2, 2, i + 4).filter(|&(_, k)| k == 2),
         _ => None,
@@ -79,8 +83,22 @@ fn glued_hex(data: &[u8], at: usize, limit: usize) -> Option<Region> {
     while let Some((v, _)) = code(i) {
         r.push(v as u8, i);
         i += 4;
+        if r.bytes.len() == HEAD && !printable(&r.bytes) {
+            return Some(None);
+        }
     }
-    r.finish(i)
+    Some(r.finish(i))
+}
+
+/// Codes a list is judged by before it is read on: a keyword's start, which
+/// its trigger names, is printable ASCII. A table of binary bytes that holds
+/// a trigger's first code (`0x71,` in a crate's lookup tables, a thousand
+/// times in the registry's sources) is left after four codes, not read for 4
+/// KiB and searched.
+const HEAD: usize = 4;
+
+fn printable(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| (b' '..=b'~').contains(b))
 }
 
 /// An octal character code (`161`, at most three digits) at `data[i]`, before
@@ -147,6 +165,9 @@ mod tests {
         assert_eq!(text(b"113\r\n114\n99"), ("qrc".into(), 11));
         assert_eq!(text(b"0x71 0x72 0x63"), ("qrc".into(), 14));
         assert_eq!(text(b"0x710x720x63,"), ("qrc".into(), 12));
+        // A list whose first four codes are not printable text is no key's.
+        assert!(char_codes(b"0x71,0x00,0x01,0x02,0x71,0x72", 0).is_none());
+        assert!(char_codes(b"0x710x000x010x02", 0).is_none());
         // One `0x` code glued to longer digits is one code.
         assert_eq!(text(b"0x710x7"), ("\u{710}".into(), 5));
     }

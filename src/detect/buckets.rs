@@ -111,9 +111,10 @@ pub enum Weights {
     /// Its bytes' own frequencies: quick enough to place a user's rules'
     /// literals as a scan starts.
     Bytes,
-    /// Those and the frequent strings it fires on ([`super::quads`]): three
-    /// times the work (100 heads: 173 million instructions, not 60), for the
-    /// built-in rules' placements, computed ahead and kept as data (by tests).
+    /// Those and the frequent strings it fires on ([`super::quads`]): several
+    /// times the work (100 heads and 201 strings took 173 million instructions,
+    /// not 60), for the built-in rules' placements, computed ahead and kept as
+    /// data (by tests).
     #[cfg_attr(not(test), allow(dead_code))]
     Common,
 }

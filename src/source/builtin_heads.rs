@@ -6,7 +6,7 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"a9?a7172dataq\" +adKm4Y21qrc\"qr\\xQlpoqr\'+q\', evilq\\x7KLUvtsetq\x00r\x00113 hjbUGeVkq\' +@rPdBC4Aqrc\'qr\" V{l(Y1hKq\',\nEAcglNzEeGNtE*mExcmN161 71:7\\u00q\",\"cXJjU3MS1 01qr\' \\x46Z5WTq\",\n%u00a$|5jWEpE*m]JTcxa9?y71-7\\u{7q\"+\"NYSm0x71/Td6q\',\'\\x71qr&#6358&#70&#x7xAHI&#01H4sI786371 7\\161%71%4LSMFyY3qrc\\q\'+\'RnlZJRXAq\", 4679&#x0YXEY&#11q\x00\x00\x00113\n71,7depcEas&C4TDEH5Q113,QRCP\\x63qr\"+\\71 &#99UEsDcQByFZGGQRCO(113qrcpQ\x00R\x00Q\x00\x00\x0071\n7\\U00DATAData";
+pub const BYTES: &[u8] = b"H4sIqr\\xq\" +adKmeGNtqrc\"q\', Qlpo%71%qr\" evilUEsDdata0x71tsetxAHIC4TD@rPdq\' +GeVka9?aqrc\\q\", q\x00r\x00qr\'+qr\' EAcglNzE&#11QRCOE*mExcmNFyY3q\x00\x00\x00q\',\'jWEpcQBy1 01(113\\u00qr&#qrc\'%u00a$|5&#x0\\x71E*m]Y1hK4679161 q\'+\'KLUva9?y\\161q\",\n\\u{7Eas&qr\"+Z5WT&#x7&#7071-7U3MShjbU71,7\\71 /Td6NYSm113\n113,q\',\nq\\x7q\",\"V{l(7172BC4AdepcFZGGEH5QJRXA71 7113 JTcxcXJj4Y21\\x466358\\x63q\"+\"QRCP71:7&#99&#014LSMYXEYRnlZ7863qrcpQ\x00R\x00Q\x00\x00\x0071\n7\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
 pub const HEADS: [(u16, u8); 104] = [
