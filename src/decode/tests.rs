@@ -76,17 +76,11 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
         Layer::Invisible => format!("<p>{}\u{200b}{}</p>", &key[..16], &key[16..]).into_bytes(),
         Layer::Rot13 => format!("k = codecs.decode(\"{}\", \"rot13\")", rot13(key)).into_bytes(),
         // The body's `Q` is a `"` in ROT47: escaped in the string.
-        Layer::Rot47 => {
-            let rot: String = key
-                .bytes()
-                .map(|b| scrambled::rot47_byte(b) as char)
-                .collect();
-            format!(
-                "k = rot47(\"{}\")",
-                rot.replace('\\', "\\\\").replace('"', "\\\"")
-            )
-            .into_bytes()
-        }
+        Layer::Rot47 => format!(
+            "k = rot47(\"{}\")",
+            rot47(key).replace('\\', "\\\\").replace('"', "\\\"")
+        )
+        .into_bytes(),
         Layer::Reversed => {
             let rev: String = key.chars().rev().collect();
             format!("k = \"{rev}\".split(\"\").reverse().join(\"\")").into_bytes()
@@ -123,6 +117,13 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
 fn rot13(s: &str) -> String {
     s.bytes()
         .map(|b| scrambled::rot13_byte(b) as char)
+        .collect()
+}
+
+/// `s` with its printable ASCII rotated by 47.
+fn rot47(s: &str) -> String {
+    s.bytes()
+        .map(|b| scrambled::rot47_byte(b) as char)
         .collect()
 }
 

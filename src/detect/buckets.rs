@@ -64,15 +64,18 @@ impl Masks {
     /// independent, plus (by [`Weights::Common`]) the frequent strings it
     /// fires on ([`super::quads`]), which that view makes as rare as any.
     fn cost(&self, table: &Table, width: usize) -> f64 {
-        let common = match table.weights {
-            Weights::Bytes => return self.independent(table, width),
-            Weights::Common => super::quads::COMMON
-                .iter()
-                .filter(|(q, _)| self.fires(&q[..width]))
-                .map(|&(_, ppm)| ppm)
-                .sum::<u32>(),
-        };
-        self.independent(table, width) + f64::from(common) * 1e-6
+        let independent = self.independent(table, width);
+        match table.weights {
+            Weights::Bytes => independent,
+            Weights::Common => {
+                let common: u32 = super::quads::COMMON
+                    .iter()
+                    .filter(|(q, _)| self.fires(&q[..width]))
+                    .map(|&(_, ppm)| ppm)
+                    .sum();
+                independent + f64::from(common) * 1e-6
+            }
+        }
     }
 
     /// The chance that a text position fires the bucket, its bytes taken as

@@ -9,7 +9,6 @@
 //! literal, at Teddy's speed. The plain automaton remains the fallback where
 //! Teddy is unavailable (no SIMD, too many distinct heads).
 
-use super::buckets::Weights;
 use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{
@@ -17,6 +16,8 @@ use aho_corasick::{
     automaton::{Automaton, StateID},
     dfa, packed,
 };
+
+use super::buckets::Weights;
 
 /// Bytes of the head a family of literals shares.
 pub const HEAD: usize = 4;

@@ -21,13 +21,13 @@ pub mod staged;
 pub mod stdin;
 pub mod url;
 
-use crate::detect::buckets::Weights;
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::decode::{self, Located};
 use crate::detect::Detector;
+use crate::detect::buckets::Weights;
 use crate::finding::{Finding, Hop, HopKind, Provenance, SourceKind};
 use crate::rules::RuleSet;
 use crate::stats::Stats;

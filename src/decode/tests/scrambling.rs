@@ -42,13 +42,6 @@ fn scrambled_keys_are_read() {
     }
 }
 
-/// `s` with its printable ASCII rotated by 47.
-fn rot47(s: &str) -> String {
-    s.bytes()
-        .map(|b| scrambled::rot47_byte(b) as char)
-        .collect()
-}
-
 /// ROT47 reads to the string's closing quote, whether the quotes the key's
 /// ROT47 holds (`Q` is `"`) are escaped or not, and to the first blank
 /// outside a string; the text around stays out of the key.
