@@ -18,15 +18,19 @@ pub fn shown(key: &str) -> String {
     format!("{}…", &key[..14])
 }
 
-/// The finding whose (redacted) secret is that of `key`.
+/// The finding of `key`: by its fingerprint (two generated keys may share
+/// the four characters the redacted secret shows), shown redacted.
 pub fn finding_of<'a>(report: &'a Value, key: &str) -> &'a Value {
     let want = shown(key);
-    report["findings"]
+    let fingerprint = sha256_hex(key);
+    let f = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["secret"] == want.as_str())
-        .unwrap_or_else(|| panic!("no finding for {want} in {report:#}"))
+        .find(|f| f["fingerprint"] == fingerprint.as_str())
+        .unwrap_or_else(|| panic!("no finding for {want} in {report:#}"));
+    assert_eq!(f["secret"], want.as_str(), "{f:#}");
+    f
 }
 
 pub fn utf16(s: &str, be: bool) -> Vec<u8> {

@@ -573,14 +573,6 @@ fn r15_shard_from_env_and_failures() {
     );
 }
 
-fn sha256_hex(s: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// The engines' manifests pass their validators, and agree with the commands.
 #[test]
 fn r15_engine_manifests_validate() {

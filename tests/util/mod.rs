@@ -51,6 +51,15 @@ pub fn random_body(len: usize) -> String {
         .collect()
 }
 
+/// SHA-256 of `s`, lower-case hex: a finding's `fingerprint` of the key `s`.
+pub fn sha256_hex(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 pub fn live_key() -> String {
     format!("qrcp_live_{}", random_body(32))
 }
