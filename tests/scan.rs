@@ -115,16 +115,23 @@ fn prefix_is_case_sensitive() {
     assert_eq!(code(&o), 0);
 }
 
+/// Dotenv files and their copies (an editor's backup, a desktop's copy), not
+/// templates nor files encrypted to be committed.
 #[test]
 fn dotenv_files_but_not_templates() {
     let t = Tree::new();
-    for p in [
+    let dotenv = [
         ".env",
         ".env.local",
         ".env.production",
         "config/.env",
         "deploy/prod.env",
-    ] {
+        ".env~",
+        ".env.bak",
+        ".env (copy)",
+        ".env-staging",
+    ];
+    for p in dotenv {
         t.write(p, "A=1\n");
     }
     for p in [
@@ -134,22 +141,20 @@ fn dotenv_files_but_not_templates() {
         ".env.dist",
         "config/.env.example",
         ".envrc",
+        ".env-example",
+        ".env.enc",
+        ".env.production.gpg",
+        ".env.sops.yaml",
     ] {
         t.write(p, "A=1\n");
     }
     let (o, v) = scan_json(&t, &[]);
     assert_eq!(code(&o), 1);
     let paths = found(&v);
-    let mut expect: Vec<(String, String, Option<u64>)> = [
-        ".env",
-        ".env.local",
-        ".env.production",
-        "config/.env",
-        "deploy/prod.env",
-    ]
-    .iter()
-    .map(|p| ("dotenv-file".to_string(), p.to_string(), None))
-    .collect();
+    let mut expect: Vec<(String, String, Option<u64>)> = dotenv
+        .iter()
+        .map(|p| ("dotenv-file".to_string(), p.to_string(), None))
+        .collect();
     expect.sort();
     assert_eq!(paths, expect);
     let f = finding(&v, "dotenv-file");
