@@ -31,7 +31,9 @@
 //! line (a JSON array pretty-printed, Python's `bytes([…])` with `\r\n`), and
 //! ROT47 (in a string, its quotes escaped, and on a line of its own), and `0x`
 //! codes glued or between blanks, and hex and decimal codes one a line, and hex
-//! between commas.
+//! between commas, and casts (PowerShell's `[char]113+…`, C#'s `(char)113 +
+//! …`), an array of characters bound to a name, and a template literal in a
+//! string.
 //! Every key is generated at test time and must never
 //! appear in the output.
 
@@ -1130,6 +1132,57 @@ fn cases(k: &[String]) -> Vec<Case> {
             2,
             "char-codes",
         ),
+        (
+            // PowerShell's casts, their case mixed as Invoke-Obfuscation
+            // writes them, and C#'s over lines.
+            "ops/boot.ps1",
+            {
+                let casts: Vec<String> = k[100]
+                    .bytes()
+                    .enumerate()
+                    .map(|(i, b)| format!("{}{b}", ["[char]", "[ChAr]", "[CHAR]"][i % 3]))
+                    .collect();
+                format!("# boot
+$k = {}
+", casts.join("+"))
+            }
+            .into_bytes(),
+            2,
+            "char-codes",
+        ),
+        (
+            "src/Key.cs",
+            {
+                let casts: Vec<String> = k[101].bytes().map(|b| format!("(char){b}")).collect();
+                format!("var k = \"\" +\n    {};\n", casts.join(" +\n    "))
+            }
+            .into_bytes(),
+            2,
+            "char-codes",
+        ),
+        (
+            // An array of characters bound to a name, joined elsewhere.
+            "web/letters.js",
+            format!(
+                "const a = [{}];\nmodule.exports = a.join('');\n",
+                pieces(&k[102], 1, "'", ", ")
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
+        (
+            // A template literal inside a string (webpack's `eval` devtool).
+            "dist/eval.js",
+            format!(
+                "eval(\"const c = `{}${{\\\"{}\\\"}}`;\\n//# sourceURL=webpack://app/./src/c.js\");\n",
+                &k[103][..10],
+                &k[103][10..]
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
     ]
 }
 
@@ -1256,7 +1309,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    let mut k: Vec<String> = (0..100).map(|_| live_key()).collect();
+    let mut k: Vec<String> = (0..104).map(|_| live_key()).collect();
     // Quotes in ROT47: `Q` is `"`, `V` is `'`.
     k[93].replace_range(14..16, "QV");
     k
@@ -1284,6 +1337,9 @@ fn last_layers_are_found_in_a_folder() {
     let t = Tree::new();
     let k = keys();
     let cs = cases(&k);
+    assert_eq!(cs.len(), k.len(), "a key a case");
+    let paths: std::collections::HashSet<_> = cs.iter().map(|c| c.0).collect();
+    assert_eq!(paths.len(), cs.len(), "a file a case");
     for (rel, bytes, _, _) in &cs {
         t.write(rel, bytes);
     }

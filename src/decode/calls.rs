@@ -55,6 +55,42 @@ pub(super) fn char_calls(data: &[u8], at: usize) -> Option<Region> {
     r.finish(end)
 }
 
+/// `[char]113+[char]114+…` (PowerShell, as Invoke-Obfuscation writes a
+/// string) and `(char)113 + (char)114 + …` (C#, Java, C) from the trigger at
+/// the cast's closer `at` (`]113`, `)113`): one cast a character, the same
+/// each time but for case (PowerShell ignores it: `[ChAr]113+[cHaR]114`),
+/// joined by `+`, across line breaks; a code is decimal or `0x` hex. Each
+/// character maps to its cast.
+pub(super) fn char_casts(data: &[u8], at: usize) -> Option<Region> {
+    const CAST: usize = b"[char]".len();
+    let start = (at + 1).checked_sub(CAST)?;
+    let cast = &data[start..at + 1];
+    if !matches!(cast.first(), Some(b'[' | b'('))
+        || !cast[1..CAST - 1].eq_ignore_ascii_case(b"char")
+    {
+        return None;
+    }
+    let limit = (at + AFTER).min(data.len());
+    let mut r = Region::new(Layer::CharCodes, start);
+    let (mut i, mut end) = (start, start);
+    while r.bytes.len() < MAX_CALLS
+        && i + CAST <= limit
+        && data[i..i + CAST].eq_ignore_ascii_case(cast)
+    {
+        let Some((c, after)) = char_code(data, skip_blank(data, i + CAST, false), limit) else {
+            break;
+        };
+        r.push_char(c, i);
+        end = after;
+        let plus = skip_blank(data, end, true);
+        if data.get(plus) != Some(&b'+') {
+            break;
+        }
+        i = skip_blank(data, plus + 1, true);
+    }
+    r.finish(end)
+}
+
 /// The last name of a dotted one at `data[i]` (`window.atob`,
 /// `String.fromCharCode`, `base64.b64decode`): its start and end.
 fn last_name(data: &[u8], i: usize) -> Option<(usize, usize)> {

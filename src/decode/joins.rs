@@ -129,6 +129,8 @@ fn literal_from(
             // goes deeper than one level, whatever the nesting written.
             let after = if let Some(&iq) = data.get(k).filter(|&&c| c == b'"' || c == b'\'') {
                 literal_from(data, iq, Interp::Plain, k + 1, r, limit, joined, idents)
+            } else if data.get(k) == Some(&b'\\') {
+                escaped_literal(data, k, r, limit)
             } else {
                 decoding_call(data, k, r, limit).or_else(|| reference(data, k, r, idents))
             };
@@ -144,6 +146,28 @@ fn literal_from(
         }
         r.push(b, j);
         j += 1;
+    }
+    None
+}
+
+/// A literal whose quotes are escaped at `data[i]` (`\"…\"`, a template
+/// literal inside a string: `eval("`qrcp_live_${\"…\"}`")`), its contents
+/// appended to `r` as written; returns the offset after its closing quote.
+fn escaped_literal(data: &[u8], i: usize, r: &mut Region, limit: usize) -> Option<usize> {
+    let q = *data.get(i + 1).filter(|&&c| c == b'"' || c == b'\'')?;
+    let mut j = i + 2;
+    while j + 1 < limit.min(data.len()) && data[j] != b'\n' {
+        if data[j] == b'\\' {
+            if data[j + 1] == q {
+                return Some(j + 2);
+            }
+            r.push(data[j], j);
+            r.push(data[j + 1], j + 1);
+            j += 2;
+        } else {
+            r.push(data[j], j);
+            j += 1;
+        }
     }
     None
 }
@@ -241,14 +265,14 @@ pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Opti
         let close = j.close?;
         let end = match before.and_then(|k| join_before(data, k)) {
             Some(()) => python_join_end(data, close),
+            // A list of characters spells its string wherever it is joined
+            // (`a=['q',…];a.join('')`, Rust's `['q', …].iter().collect()`),
+            // but not joined here by a separator (`'-'.join([…])`).
             None => join_end(data, close).or_else(|| {
-                // Rust's `['q', …].iter().collect()`.
-                let rest = &data[skip_blank(data, close + 1, true)..];
-                let rest = rest
-                    .strip_prefix(b".into_iter()")
-                    .or(rest.strip_prefix(b".iter()"))?;
-                (j.chars && j.pieces >= MIN_CHARS && rest.starts_with(b".collect"))
-                    .then_some(close + 1)
+                let after = &data[skip_blank(data, close + 1, true)..];
+                let sep =
+                    after.starts_with(b".join(") || before.is_some_and(|k| joined_by_call(data, k));
+                (j.chars && j.pieces >= MIN_CHARS && !sep).then_some(close + 1)
             }),
         };
         return r.finish(end?);
@@ -602,6 +626,12 @@ fn join_before(data: &[u8], bracket: usize) -> Option<()> {
     let head = data[..paren + 1].strip_suffix(b".join(")?;
     let q = *head.last()?;
     (is_quote(q) && head.len() >= 2 && head[head.len() - 2] == q).then_some(())
+}
+
+/// Whether the list opened at `data[bracket]` is a `.join(…)`'s argument,
+/// whatever its separator.
+fn joined_by_call(data: &[u8], bracket: usize) -> bool {
+    last_byte_before(data, bracket).is_some_and(|paren| data[..paren + 1].ends_with(b".join("))
 }
 
 /// After a list's last element at `i`, joined by [`join_before`]: `])`, its end.

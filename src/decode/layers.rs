@@ -113,6 +113,9 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Utf32 => wide(data, c.at, c.lead, 4),
         Decoder::Hex => hex_text(data, c.at),
         Decoder::CharCodes if data.get(c.at) == Some(&b'(') => super::calls::char_calls(data, c.at),
+        Decoder::CharCodes if matches!(data.get(c.at), Some(b']' | b')')) => {
+            super::calls::char_casts(data, c.at)
+        }
         Decoder::CharCodes => super::codes::char_codes(data, c.at),
         Decoder::QuotedPrintable => hex_escapes(data, c.at, Layer::QuotedPrintable),
         Decoder::Invisible => super::invisible::strip(data, c.at),

@@ -409,9 +409,10 @@ fn words_of(rules: &RuleSet) -> impl Iterator<Item = &[u8]> {
 /// - base64 of its base64 (a value encoded twice, as a Kubernetes secret made
 ///   of an encoded value is);
 /// - its first four characters one by one in a list (`['q','r','c','p',…]`,
-///   joined by `.join('')` or `''.join(…)`): in single or double quotes, after
-///   `,` or `, `;
-/// - its first character's call (`chr(113) + chr(114) + …`, `CHAR(0x71)`);
+///   joined there by `.join('')` or `''.join(…)`, or by a name bound to it):
+///   in single or double quotes, after `,` or `, `;
+/// - its first character's call (`chr(113) + chr(114) + …`, `CHAR(0x71)`)
+///   or cast (`[char]113+…`, `(char)113 + …`);
 /// - one quoted character a line (`'q',` and a line break);
 /// - its first character escaped or referenced, in each spelling of
 ///   [`WHOLE_HEAD`]'s escapes (`&#113;`, `\x71`), whatever follows;
@@ -477,6 +478,11 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
         groups.push(vec![
             trigger(format!("({c})").into_bytes(), Layer::CharCodes, 0),
             trigger(format!("(0x{c:x})").into_bytes(), Layer::CharCodes, 0),
+        ]);
+        // `[char]113+[char]114+…`, `(char)113 + (char)114 + …`.
+        groups.push(vec![
+            trigger(format!("]{c}").into_bytes(), Layer::CharCodes, 0),
+            trigger(format!("){c}").into_bytes(), Layer::CharCodes, 0),
         ]);
     }
     // One character a line: `'q',\n  'r',\n…`.

@@ -261,6 +261,13 @@ pub fn packed_order<T: AsRef<[u8]>>(literals: Vec<T>, weights: Weights) -> Vec<T
             break;
         }
     }
+    // Within a bucket, Teddy compares its literals in their listed order
+    // wherever the bucket fires: the units keep the order they were given
+    // (a search lists its keywords first), so that a file of one keyword
+    // repeated compares each position with that keyword first, not last.
+    for members in &mut buckets {
+        members.sort_unstable();
+    }
     // Leaders round-robin, then the units' other members (their bucket is
     // their leader's).
     let mut order: Vec<usize> = Vec::with_capacity(literals.len());
@@ -292,13 +299,14 @@ fn merge(a: Masks, b: Masks) -> Masks {
 mod tests {
     use super::*;
 
-    /// The summed firing chance of `literals` in Teddy's own placement.
-    fn placed_cost(literals: &[&[u8]]) -> f64 {
-        let table = Table::new(Weights::Bytes);
+    /// Teddy's buckets for `literals` (by their index, a literal whose low
+    /// nibbles equal an earlier one's in that one's bucket): each bucket's
+    /// literals in the order it compares them.
+    fn teddy_buckets<'a>(literals: &[&'a [u8]]) -> Vec<Vec<&'a [u8]>> {
         let nb = buckets_for(literals.len());
-        let mut buckets = vec![Masks::default(); nb];
+        let mut buckets = vec![Vec::new(); nb];
         let mut seen: Vec<(Vec<u8>, usize)> = Vec::new();
-        for (i, l) in literals.iter().enumerate() {
+        for (i, &l) in literals.iter().enumerate() {
             let lows: Vec<u8> = l[..MASK].iter().map(|b| b & 15).collect();
             let b = match seen.iter().find(|(x, _)| *x == lows) {
                 Some(&(_, b)) => b,
@@ -308,9 +316,19 @@ mod tests {
                     b
                 }
             };
-            buckets[b] = buckets[b].with(l, MASK);
+            buckets[b].push(l);
         }
-        buckets.iter().map(|m| m.cost(&table, MASK)).sum()
+        buckets
+    }
+
+    /// The summed firing chance of `literals` in Teddy's own placement.
+    fn placed_cost(literals: &[&[u8]]) -> f64 {
+        let table = Table::new(Weights::Bytes);
+        teddy_buckets(literals)
+            .iter()
+            .map(|b| b.iter().fold(Masks::default(), |m, l| m.with(l, MASK)))
+            .map(|m| m.cost(&table, MASK))
+            .sum()
     }
 
     #[test]
@@ -334,6 +352,25 @@ mod tests {
         let before: Vec<&[u8]> = literals.iter().map(|l| &l[..]).collect();
         let after: Vec<&[u8]> = ordered.iter().map(|l| &l[..]).collect();
         assert!(placed_cost(&after) < placed_cost(&before) / 2.0);
+        // Each bucket compares its literals in the order they were given
+        // (`qrcp`, listed first, first in its bucket), but for those that
+        // join a literal of the same low nibbles, which come after.
+        let rank = |l: &[u8]| literals.iter().position(|x| x == l).unwrap();
+        let lows = |l: &[u8]| l[..MASK].iter().map(|b| b & 15).collect::<Vec<u8>>();
+        for bucket in teddy_buckets(&after) {
+            let leaders: Vec<usize> = (0..bucket.len())
+                .filter(|&i| !bucket[..i].iter().any(|x| lows(x) == lows(bucket[i])))
+                .map(|i| rank(bucket[i]))
+                .collect();
+            assert!(leaders.is_sorted(), "{bucket:?}");
+        }
+        assert_eq!(
+            teddy_buckets(&after)
+                .iter()
+                .find(|b| b.contains(&&b"qrcp"[..]))
+                .unwrap()[0],
+            b"qrcp"
+        );
     }
 
     #[test]

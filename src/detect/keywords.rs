@@ -183,11 +183,11 @@ impl Family {
 }
 
 /// Literals one Teddy search takes. aho-corasick refuses past 64 by its own
-/// heuristic; its 16-bucket form takes more, each bucket holding up to
-/// seven rather than four, and with the prefilter's heads placed by
+/// heuristic; its 16-bucket form takes more, each bucket holding a sixteenth
+/// of them (seven, eight) rather than four, and with the prefilter's heads placed by
 /// [`super::buckets::packed_order`] 74 heads searched code faster than 62 in
 /// their rule order had.
-pub const MAX_TEDDY: usize = 111;
+pub const MAX_TEDDY: usize = 114;
 
 /// The patterns the detector's grouped search gives Teddy for `words`: one a
 /// family of literals sharing their first [`HEAD`] bytes, one each other

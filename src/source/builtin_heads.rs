@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"H4sIqr\\xq\" +adKmeGNtqrc\"q\', Qlpo%71%qr\" evilUEsDdata0x71tsetxAHIC4TD@rPdq\' +GeVka9?aqrc\\q\", q\x00r\x00qr\'+qr\' EAcglNzE&#11QRCOE*mExcmNFyY3q\x00\x00\x00q\',\'jWEpcQBy1 01(113\\u00qr&#qrc\'%u00a$|5&#x0\\x71E*m]Y1hK4679161 q\'+\'KLUva9?y\\161q\",\n\\u{7Eas&qr\"+Z5WT&#x7&#7071-7U3MShjbU71,7\\71 /Td6NYSm113\n113,q\',\nq\\x7q\",\"V{l(7172BC4AdepcFZGGEH5QJRXA71 7113 JTcxcXJj4Y21\\x466358\\x63q\"+\"QRCP71:7&#99&#014LSMYXEYRnlZ7863qrcpQ\x00R\x00Q\x00\x00\x0071\n7\\U00DATAData";
+pub const BYTES: &[u8] = b"71-7FyY3q\" +6358cQBy113\n113 q\x00r\x00QRCOq\"+\"cXJjlNzE7172U3MSqr\"+JTcx71,71 01q\'+\'&#99jWEp113,161 q\x00\x00\x00QRCPqr\" 0x71&#x771:7RnlZqr\'+Y1hK%71%\\161q\' +adKmeGNtqrc\"xAHI71 7xcmNqr\' evila$|5depchjbUtsetZ5WT(113\\x63q\',\'a9?a4Y21qrc\'q\', \\u00q\',\n&#11EAcg&#x0GeVkE*mEV{l(C4TD]113\\x46q\",\"a9?yYXEYNYSmq\", \\u{7q\",\n&#70\\x71H4sI7863E*m]qr\\xJRXA)1134679q\\x7&#01EH5Q@rPd\\71 %u00qrc\\qr&#FZGGUEsDdataBC4AKLUv/Td6Eas&4LSMQlpoqrcpQ\x00R\x00Q\x00\x00\x0071\n7\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 104] = [
+pub const HEADS: [(u16, u8); 106] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -114,4 +114,6 @@ pub const HEADS: [(u16, u8); 104] = [
     (404, 4),
     (408, 4),
     (412, 4),
+    (416, 4),
+    (420, 4),
 ];

@@ -42,6 +42,10 @@ const UNITS: &[&str] = &[
     "['q','r','c','p',",
     "OFZGG4C7NRUXMZK7OFZG=",
     "'qrcp_live_' . ",
+    "[char]113+",
+    "(char)113 + ",
+    "`qrcp_live_${\\\"",
+    "['q','r','c','p','_','l','i','v','e','_','A','b',",
     // Runs read by their shape: base64 of hex (one run), base64 of a key
     // (short runs), ROT13'd base64, escapes written backwards.
     "NzE3MjYzNzA1ZjZjNjk3NjY1NWY3MTcyNjM3MDVmNmM2OTc2NjU1Zg",

@@ -253,9 +253,9 @@ fn format_strings_are_filled() {
     }
 }
 
-/// A key spelled one character a piece in a list that is joined: single or
-/// double quotes, with or without a space after each comma (one a line is
-/// not read: its triggers would take more search heads).
+/// A key spelled one character a piece in a list, joined there or not (a name
+/// bound to it may be joined elsewhere): single or double quotes, with or
+/// without a space after each comma, or one a line.
 #[test]
 fn keys_spelled_one_character_a_piece() {
     let list = |q: &str, sep: &str| {
@@ -275,6 +275,9 @@ fn keys_spelled_one_character_a_piece() {
         format!("var k = string([]byte{{{}}})", list("'", ", ")),
         format!("val k = String(charArrayOf({}))", list("'", ", ")),
         format!("let k: String = [{}].iter().collect();", list("'", ", ")),
+        // A list bound to a name, joined where the name is used.
+        format!("k = [{}]\n", list("'", ",")),
+        format!("let k = [{}];", list("'", ", ")),
     ] {
         assert_eq!(found(&src), concat, "{src}");
     }
@@ -284,19 +287,17 @@ fn keys_spelled_one_character_a_piece() {
     let (f, _) = scan(format!("char k[] = {{{}}};", v.join(",")).as_bytes());
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0].finding.secret.as_deref(), Some(long.as_str()));
-    // Not a key: a list not joined, joined by a separator, a placeholder.
+    // Not a key: a list joined by a separator, a placeholder, longer literals.
     let dummy = "qrcp_live_xxxxxxxxxxxxxxxxxxxxxxxx";
     let v: Vec<String> = dummy.chars().map(|c| format!("'{c}'")).collect();
     for src in [
-        format!("k = [{}]\n", list("'", ",")),
         format!("k = '-'.join([{}])\n", list("'", ", ")),
+        format!("k = [{}].join('-')\n", list("'", ", ")),
         format!("k = [{}].join('')\n", v.join(",")),
-        // An array of longer literals; Rust's array not collected.
         format!(
             "char *k[] = {{{}, \"ab\"}};",
             list("\"", ", ").replace("\", \"", "ab\", \"")
         ),
-        format!("let k = [{}];", list("'", ", ")),
     ] {
         let (f, _) = scan(src.as_bytes());
         assert!(f.is_empty(), "{src}: {f:?}");
@@ -304,7 +305,8 @@ fn keys_spelled_one_character_a_piece() {
 }
 
 /// A key made one character a call (`chr(113) + chr(114) + …` in the joins of
-/// Python, PHP, SQL, Visual Basic, JavaScript and Lua, decimal or hex), or one
+/// Python, PHP, SQL, Visual Basic, JavaScript and Lua, decimal or hex) or a
+/// cast (`[char]113+…`, `(char)113 + …`), or one
 /// quoted character a line in a list: found as character codes and as joined
 /// literals; a call of another name, a code that is no character, a chain too
 /// short to be a key, give nothing.
@@ -331,6 +333,30 @@ fn keys_made_one_character_a_call_or_a_line() {
         format!("local k = {}", calls("string.char", "..", false)),
     ] {
         assert_eq!(found(&src), codes, "{src}");
+    }
+    // Casts: PowerShell's (its case mixed), C#'s and Java's.
+    let casts = |cast: &[&str], op: &str| {
+        let v: Vec<String> = KEY
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| format!("{}{b}", cast[i % cast.len()]))
+            .collect();
+        v.join(op)
+    };
+    for src in [
+        format!("$k = {}\n", casts(&["[char]"], "+")),
+        format!("$k = {}\n", casts(&["[Char]", "[cHAr]"], " + ")),
+        format!("var k = \"\" + {};\n", casts(&["(char)"], " +\n    ")),
+    ] {
+        assert_eq!(found(&src), codes, "{src}");
+    }
+    for src in [
+        format!("$k = {}\n", casts(&["[char]", "[int]"], "+")),
+        format!("$k = {}\n", casts(&["[int]"], "+")),
+        "$k = [char]113+[char]114+[char]99+[char]112+[char]95\n".to_string(),
+    ] {
+        let (f, _) = scan(src.as_bytes());
+        assert!(f.is_empty(), "{src}: {f:?}");
     }
     let lines: String = KEY.chars().map(|c| format!("  '{c}',\n")).collect();
     let concat = Some((Some(2), Some(Encoding::Concatenation)));
