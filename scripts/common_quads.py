@@ -2,7 +2,8 @@
 """Writes the table of src/detect/quads.rs: the four-byte strings most frequent
 in a corpus of code and text, in parts per million of positions, each kind of
 file weighted alike, then hex literals (`0x74`) counted in every file, then the
-QRCodePro words at a fixed weight.
+QRCodePro words and the strings of files made of one trigger repeated, each at
+a fixed weight.
 
     python3 scripts/common_quads.py NODE_MODULES PYTHON_LIB CARGO_SRC > rows
 
@@ -20,6 +21,11 @@ random.seed(1)
 TOP = 192
 DOMAIN = [b"qrco", b"rcod", b"QRCo", b"RCod", b"Qrco", b"QRCO", b"RCOD", b"odep", b"dePr"]
 DOMAIN_PPM = 400
+# Files made of one trigger repeated (the issue's adversarial cases): every
+# position is one of a few strings, and each bucket that fires on them costs a
+# comparison at each. Their four-byte strings are weighed as common words are.
+DENSE = [b"qrcp_live_\\", b"qrcp%5F", b'"qrcp_live_"+', b"qrcp\\u005f", b"NEXT_PUBLIC_QRCP_KEY="]
+DENSE_PPM = 200
 
 
 def files(pattern, limit):
@@ -73,6 +79,11 @@ def main():
     rows += [(q, max(1, round(v * 1e6))) for q, v in hexcount.most_common() if q not in have]
     have = {q for q, _ in rows}
     rows += [(q, DOMAIN_PPM) for q in DOMAIN if q not in have]
+    for unit in DENSE:
+        for i in range(len(unit)):
+            q = (unit * 2)[i : i + 4]
+            if q not in {r for r, _ in rows}:
+                rows.append((q, DENSE_PPM))
     for q, ppm in rows:
         text = "".join(
             {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(chr(b), chr(b))

@@ -15,8 +15,12 @@
 //! detector's search fired 102,000 times on 20 MB of crates' sources, 44,000
 //! with these weighed). Then the words of QRCodePro's users' own code
 //! (`qrcode`, `QRCode`, `QRCodePro`), which the repositories this tool scans
-//! hold more than most, at 400 each. `scripts/common_quads.py` writes the
-//! rows.
+//! hold more than most, at 400 each. Then, at 200 each, the strings of files
+//! made of one trigger repeated (`qrcp_live_\`, `qrcp%5F`, `"qrcp_live_"+`,
+//! `qrcp\u005f`, `NEXT_PUBLIC_QRCP_KEY=`, the issue's adversarial cases):
+//! every position of such a file is one of them, and a placement that spreads
+//! them over many buckets compares at each. `scripts/common_quads.py` writes
+//! the rows.
 
 /// (four bytes, parts per million of text positions).
 pub const COMMON: &[([u8; 4], u32)] = &[
@@ -477,4 +481,57 @@ pub const COMMON: &[([u8; 4], u32)] = &[
     (*b"RCOD", 400),
     (*b"odep", 400),
     (*b"dePr", 400),
+    (*b"qrcp", 200),
+    (*b"rcp_", 200),
+    (*b"cp_l", 200),
+    (*b"p_li", 200),
+    (*b"_liv", 200),
+    (*b"live", 200),
+    (*b"ive_", 200),
+    (*b"ve_\\", 200),
+    (*b"e_\\q", 200),
+    (*b"_\\qr", 200),
+    (*b"\\qrc", 200),
+    (*b"rcp%", 200),
+    (*b"cp%5", 200),
+    (*b"p%5F", 200),
+    (*b"%5Fq", 200),
+    (*b"5Fqr", 200),
+    (*b"Fqrc", 200),
+    (*b"\"qrc", 200),
+    (*b"ve_\"", 200),
+    (*b"e_\"+", 200),
+    (*b"_\"+\"", 200),
+    (*b"\"+\"q", 200),
+    (*b"+\"qr", 200),
+    (*b"rcp\\", 200),
+    (*b"cp\\u", 200),
+    (*b"p\\u0", 200),
+    (*b"\\u00", 200),
+    (*b"u005", 200),
+    (*b"005f", 200),
+    (*b"05fq", 200),
+    (*b"5fqr", 200),
+    (*b"fqrc", 200),
+    (*b"NEXT", 200),
+    (*b"EXT_", 200),
+    (*b"XT_P", 200),
+    (*b"T_PU", 200),
+    (*b"_PUB", 200),
+    (*b"PUBL", 200),
+    (*b"UBLI", 200),
+    (*b"BLIC", 200),
+    (*b"LIC_", 200),
+    (*b"IC_Q", 200),
+    (*b"C_QR", 200),
+    (*b"_QRC", 200),
+    (*b"QRCP", 200),
+    (*b"RCP_", 200),
+    (*b"CP_K", 200),
+    (*b"P_KE", 200),
+    (*b"_KEY", 200),
+    (*b"KEY=", 200),
+    (*b"EY=N", 200),
+    (*b"Y=NE", 200),
+    (*b"=NEX", 200),
 ];

@@ -6,7 +6,7 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"71-7FyY3q\" +6358cQBy113\n113 q\x00r\x00QRCOq\"+\"cXJjlNzE7172U3MSqr\"+JTcx71,71 01q\'+\'&#99jWEp113,161 q\x00\x00\x00QRCPqr\" 0x71&#x771:7RnlZqr\'+Y1hK%71%\\161q\' +adKmeGNtqrc\"xAHI71 7xcmNqr\' evila$|5depchjbUtsetZ5WT(113\\x63q\',\'a9?a4Y21qrc\'q\', \\u00q\',\n&#11EAcg&#x0GeVkE*mEV{l(C4TD]113\\x46q\",\"a9?yYXEYNYSmq\", \\u{7q\",\n&#70\\x71H4sI7863E*m]qr\\xJRXA)1134679q\\x7&#01EH5Q@rPd\\71 %u00qrc\\qr&#FZGGUEsDdataBC4AKLUv/Td6Eas&4LSMQlpoqrcpQ\x00R\x00Q\x00\x00\x0071\n7\\U00DATAData";
+pub const BYTES: &[u8] = b"QRCP71 7cXJjq\x00\x00\x00tset0x71161 q\"+\"evildepc71-7q\x00r\x00xcmN7172QRCOJTcx113\n71:7NYSmxAHI\\x71qr\'+1 01qr\"+\\u00&#1171,7FyY3U3MScQByY1hKqrc\"113 q\" +Z5WTjWEp\\161qr\' %71%qr\" &#99&#x7lNzE(113hjbU4Y21RnlZq\",\"113,q\'+\'GeVkeGNt\\x63q\', )113q\", 4679&#x0a$|5]113FZGGa9?aJRXAV{l(qrc\'q\' +C4TDYXEY\\x46q\',\n6358qr&#&#70&#01H4sI\\u{7E*mEa9?yEH5Qqr\\x@rPdEAcg4LSMKLUv7863q\",\n\\71 Qlpo%u00dataUEsDq\\x7E*m]BC4AEas&/Td6qrc\\q\',\'adKmqrcpQ\x00R\x00Q\x00\x00\x0071\n7\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
 pub const HEADS: [(u16, u8); 106] = [
