@@ -79,11 +79,13 @@ def main():
     rows += [(q, max(1, round(v * 1e6))) for q, v in hexcount.most_common() if q not in have]
     have = {q for q, _ in rows}
     rows += [(q, DOMAIN_PPM) for q in DOMAIN if q not in have]
+    have = {q for q, _ in rows}
     for unit in DENSE:
         for i in range(len(unit)):
             q = (unit * 2)[i : i + 4]
-            if q not in {r for r, _ in rows}:
+            if q not in have:
                 rows.append((q, DENSE_PPM))
+                have.add(q)
     for q, ppm in rows:
         text = "".join(
             {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(chr(b), chr(b))

@@ -1142,9 +1142,7 @@ fn cases(k: &[String]) -> Vec<Case> {
                     .enumerate()
                     .map(|(i, b)| format!("{}{b}", ["[char]", "[ChAr]", "[CHAR]"][i % 3]))
                     .collect();
-                format!("# boot
-$k = {}
-", casts.join("+"))
+                format!("# boot\n$k = {}\n", casts.join("+"))
             }
             .into_bytes(),
             2,
@@ -1152,10 +1150,10 @@ $k = {}
         ),
         (
             "src/Key.cs",
-            {
-                let casts: Vec<String> = k[101].bytes().map(|b| format!("(char){b}")).collect();
-                format!("var k = \"\" +\n    {};\n", casts.join(" +\n    "))
-            }
+            format!(
+                "var k = \"\" +\n    {};\n",
+                per_byte(&k[101], " +\n    ", |b| format!("(char){b}"))
+            )
             .into_bytes(),
             2,
             "char-codes",

@@ -264,15 +264,16 @@ pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Opti
     if list {
         let close = j.close?;
         let end = match before.and_then(|k| join_before(data, k)) {
-            Some(()) => python_join_end(data, close),
+            Some(head) if empty_separator(head) => python_join_end(data, close),
+            // Joined here by a separator (`'-'.join([…])`): no key.
+            Some(_) => join_end(data, close),
             // A list of characters spells its string wherever it is joined
             // (`a=['q',…];a.join('')`, Rust's `['q', …].iter().collect()`),
-            // but not joined here by a separator (`'-'.join([…])`).
+            // but not joined here by a separator (`[…].join('-')`).
             None => join_end(data, close).or_else(|| {
                 let after = &data[skip_blank(data, close + 1, true)..];
-                let sep =
-                    after.starts_with(b".join(") || before.is_some_and(|k| joined_by_call(data, k));
-                (j.chars && j.pieces >= MIN_CHARS && !sep).then_some(close + 1)
+                (j.chars && j.pieces >= MIN_CHARS && !after.starts_with(b".join("))
+                    .then_some(close + 1)
             }),
         };
         return r.finish(end?);
@@ -620,21 +621,22 @@ fn concat_call(data: &[u8], paren: usize) -> bool {
         || matches!(name, b"append" | b"StringBuilder" | b"StringBuffer")
 }
 
-/// `"".join(` (Python: an empty separator's join) before the `[` at `bracket`.
-fn join_before(data: &[u8], bracket: usize) -> Option<()> {
+/// `….join(` before the `[` at `bracket` (Python: the list is the join's
+/// argument): what comes before `.join(`, the separator last.
+fn join_before(data: &[u8], bracket: usize) -> Option<&[u8]> {
     let paren = last_byte_before(data, bracket)?;
-    let head = data[..paren + 1].strip_suffix(b".join(")?;
-    let q = *head.last()?;
-    (is_quote(q) && head.len() >= 2 && head[head.len() - 2] == q).then_some(())
+    data[..paren + 1].strip_suffix(b".join(")
 }
 
-/// Whether the list opened at `data[bracket]` is a `.join(…)`'s argument,
-/// whatever its separator.
-fn joined_by_call(data: &[u8], bracket: usize) -> bool {
-    last_byte_before(data, bracket).is_some_and(|paren| data[..paren + 1].ends_with(b".join("))
+/// Whether `head` (before `.join(`) ends with an empty string: `""`, `''`.
+fn empty_separator(head: &[u8]) -> bool {
+    head.len() >= 2
+        && is_quote(head[head.len() - 1])
+        && head[head.len() - 2] == head[head.len() - 1]
 }
 
-/// After a list's last element at `i`, joined by [`join_before`]: `])`, its end.
+/// After a list's last element at `i`, joined by `"".join(` ([`join_before`]):
+/// `])`, its end.
 fn python_join_end(data: &[u8], i: usize) -> Option<usize> {
     if data.get(i) != Some(&b']') {
         return None;
