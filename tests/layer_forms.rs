@@ -33,7 +33,8 @@
 //! codes glued or between blanks, and hex and decimal codes one a line, and hex
 //! between commas, and casts (PowerShell's `[char]113+…`, C#'s `(char)113 +
 //! …`), an array of characters bound to a name, and a template literal in a
-//! string.
+//! string, and base64 wrapped in an indented block at any width (a YAML block,
+//! a plist's `<data>`) or at Ruby's 60, and base64 cut into string literals.
 //! Every key is generated at test time and must never
 //! appear in the output.
 
@@ -1181,6 +1182,82 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "concatenation",
         ),
+        (
+            // Base64 wrapped in an indented block at a width of its own (16:
+            // the keyword's base64 is cut by a line break and an indentation).
+            "k8s/blob.yaml",
+            format!(
+                "kind: ConfigMap\ndata:\n  blob: |\n{}\n",
+                b64_wrapped(&format!("k: {}\n", k[104]), 16)
+                    .iter()
+                    .map(|l| format!("    {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+            .into_bytes(),
+            4,
+            "base64",
+        ),
+        (
+            // A plist's `<data>`, tab-indented, as plistlib wraps it at two tabs.
+            "ios/Info.plist",
+            format!(
+                "<plist>\n<dict>\n\t<key>blob</key>\n\t<data>\n{}\n\t</data>\n</dict>\n</plist>\n",
+                b64_wrapped(&format!("<string>{}</string>", k[105]), 60)
+                    .iter()
+                    .map(|l| format!("\t\t{l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+            .into_bytes(),
+            5,
+            "base64",
+        ),
+        (
+            // Ruby's `pack("m")` wraps at 60.
+            "certs/token.b64",
+            format!(
+                "{}\n",
+                b64_wrapped(&format!("token={}\nregion=eu\n", k[106]), 60).join("\n")
+            )
+            .into_bytes(),
+            1,
+            "base64",
+        ),
+        (
+            // Base64 cut into literals after its keyword's part: the first
+            // piece alone decodes to the key's start.
+            "web/split64.js",
+            {
+                let b = b64_wrapped(&format!("k={}", k[107]), usize::MAX).concat();
+                format!(
+                    "const k = atob(\"{}\" + \"{}\" + \"{}\");\n",
+                    &b[..30],
+                    &b[30..45],
+                    &b[45..]
+                )
+            }
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
+        (
+            // ... before its keyword's part (the 4-character grid starts in
+            // the piece before), and inside it, as Python joins literals.
+            "docs/split64.py",
+            {
+                let b = b64_wrapped(&format!("k={}", k[108]), usize::MAX).concat();
+                format!(
+                    "k = base64.b64decode('{}' '{}'\n    '{}')\n",
+                    &b[..3],
+                    &b[3..11],
+                    &b[11..]
+                )
+            }
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
     ]
 }
 
@@ -1307,7 +1384,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    let mut k: Vec<String> = (0..104).map(|_| live_key()).collect();
+    let mut k: Vec<String> = (0..109).map(|_| live_key()).collect();
     // Quotes in ROT47: `Q` is `"`, `V` is `'`.
     k[93].replace_range(14..16, "QV");
     k
@@ -1439,8 +1516,14 @@ fn near_misses_of_the_last_layers_are_not_keys() {
 #[test]
 fn base64_values_one_a_line_are_not_joined() {
     let t = Tree::new();
-    let k: Vec<String> = (0..3).map(|_| live_key()).collect();
+    let k: Vec<String> = (0..5).map(|_| live_key()).collect();
     let b64 = |s: &str| b64_wrapped(s, usize::MAX).concat();
+    // Indented, a width of no encoder's, every line as wide: a list in a
+    // YAML block, not a block of base64 wrapped.
+    t.write(
+        "keys.yaml",
+        format!("keys: |\n  {}\n  {}\n", b64(&k[3]), b64(&k[4])),
+    );
     // 56 characters (not a wrap width), then another value.
     t.write(
         "tokens.txt",
@@ -1459,11 +1542,14 @@ fn base64_values_one_a_line_are_not_joined() {
     let o = t.run(&["dir", ".", "--format", "json"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let v = json(&o);
-    assert_eq!(v["findings"].as_array().unwrap().len(), 3, "{v:#}");
-    for (key, path) in k
-        .iter()
-        .zip(["tokens.txt", "conf/key.b64", "conf/mail.b64"])
-    {
+    assert_eq!(v["findings"].as_array().unwrap().len(), 5, "{v:#}");
+    for (key, path) in k.iter().zip([
+        "tokens.txt",
+        "conf/key.b64",
+        "conf/mail.b64",
+        "keys.yaml",
+        "keys.yaml",
+    ]) {
         assert_eq!(finding_of(&v, key)["path"], path);
     }
     absent(&[&o], &k);

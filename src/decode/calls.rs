@@ -5,9 +5,10 @@
 use base64::Engine as _;
 
 use super::Layer;
+use super::b64::{STANDARD, URL_SAFE};
 use super::codes::{char_code, char_codes};
 use super::idents;
-use super::layers::{AFTER, Region, STANDARD, URL_SAFE, hex_run, is_quote, skip_blank};
+use super::layers::{AFTER, Region, hex_run, is_quote, skip_blank};
 
 /// Character calls read from one candidate, at most.
 const MAX_CALLS: usize = 256;

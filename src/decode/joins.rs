@@ -517,7 +517,7 @@ fn bound_name(data: &[u8], open: usize) -> Option<&[u8]> {
 /// (Lua), `||` (SQL), `&` (Visual Basic, spreadsheet formulas) and `<<` (Ruby,
 /// C++ streams) before a literal; a line continuation (`\` at a line's end)
 /// before any of them.
-fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
+pub(super) fn joiner(data: &[u8], mut s: usize, call: &mut bool) -> Option<usize> {
     if *call {
         match *data.get(s)? {
             b',' => return Some(skip_blank(data, s + 1, true)),
@@ -599,7 +599,7 @@ fn join_end(data: &[u8], i: usize) -> Option<usize> {
 }
 
 /// The last byte before `i` that is not blank (within [`MAX_GAP`]).
-fn last_byte_before(data: &[u8], i: usize) -> Option<usize> {
+pub(super) fn last_byte_before(data: &[u8], i: usize) -> Option<usize> {
     let lo = i.saturating_sub(MAX_GAP);
     data[lo..i]
         .iter()

@@ -2,10 +2,8 @@
 //! decoded bytes and a map from each decoded byte back to its physical offset.
 //! They take any bytes (hostile ones included) and never panic.
 
-use base64::Engine as _;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-
 use super::Layer;
+use super::b64::{BACK_GROUPS, base64};
 use super::idents::Idents;
 pub use super::region::Region;
 use crate::detect::Candidate;
@@ -14,10 +12,6 @@ use crate::detect::Candidate;
 pub(super) const BEFORE: usize = 512;
 /// How far after a candidate a region ends.
 pub(super) const AFTER: usize = 4096;
-/// Base64 characters decoded from one candidate.
-const MAX_BASE64: usize = 8192;
-/// Whole base64 groups decoded before a trigger's own (a nested layer's lead).
-const BACK_GROUPS: usize = 2;
 /// Hex pairs read before a trigger: base64's lead and [`BACK_GROUPS`] groups.
 const BACK_PAIRS: usize = 3 + 4 * BACK_GROUPS;
 /// Blank space (line breaks included) between a literal and `+`.
@@ -138,153 +132,6 @@ pub(super) fn window(data: &[u8], at: usize) -> (usize, usize) {
     let s = memchr::memrchr(b'\n', &data[lo..at]).map_or(lo, |i| lo + i + 1);
     let e = memchr::memchr(b'\n', &data[at..hi]).map_or(hi, |i| at + i);
     (s, e)
-}
-
-fn is_base64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
-}
-
-const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
-    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-    .with_decode_allow_trailing_bits(true);
-pub(super) const STANDARD: GeneralPurpose =
-    GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
-pub(super) const URL_SAFE: GeneralPurpose =
-    GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
-
-/// The lenient engine for base64 `text`: URL-safe when it holds `-` or `_`,
-/// else standard.
-pub fn base64_engine(text: &[u8]) -> &'static GeneralPurpose {
-    match text.iter().any(|&b| b == b'-' || b == b'_') {
-        true => &URL_SAFE,
-        false => &STANDARD,
-    }
-}
-
-/// Widths of the lines of a wrapped base64 block: PEM's 64 and MIME's 76. A
-/// value that happens to fill a line of another width is never joined to the
-/// next line (a list of base64 values, one a line, would join).
-const WRAPS: [usize; 2] = [64, 76];
-const MAX_WRAP: usize = 76;
-
-/// The width of the line holding `g..end` (a run of base64 that ends at a line
-/// break), if it is a line of a wrapped base64 block; `g` in 4-character steps
-/// from the line's start. Looks back at most [`MAX_WRAP`] bytes.
-fn wrap_width(data: &[u8], g: usize, end: usize) -> Option<usize> {
-    if !matches!(data.get(end), Some(b'\r' | b'\n')) {
-        return None;
-    }
-    let back = &data[g.saturating_sub(MAX_WRAP)..g];
-    let start = match back.iter().rposition(|&b| b == b'\n') {
-        Some(k) => g - back.len() + k + 1,
-        None if g <= MAX_WRAP => 0,
-        None => return None,
-    };
-    let width = end - start;
-    (WRAPS.contains(&width)
-        && (g - start).is_multiple_of(4)
-        && data[start..g].iter().all(|&b| is_base64(b)))
-    .then_some(width)
-}
-
-/// Whether a run of base64 that stops at `at` is its line's whole content: the
-/// line (or the data) ends there, after `=` padding or not.
-fn line_ends(data: &[u8], at: usize) -> bool {
-    let pad = data[at..]
-        .iter()
-        .take(2)
-        .take_while(|&&b| b == b'=')
-        .count();
-    matches!(data.get(at + pad), None | Some(b'\r' | b'\n'))
-}
-
-/// Base64 (standard or URL-safe) from the 4-character group holding the trigger,
-/// as far as the run goes. A block wrapped over lines (MIME wraps at 76
-/// characters, PEM at 64) goes on over its line breaks: the trigger's line must
-/// be base64 from its start and one of the [`WRAPS`] wide, and each line joined
-/// base64 to its end and, but the last, as wide (a value on a line of its own
-/// followed by `NAME=value`, as in a `.env` file, is not joined to the next line).
-pub(super) fn base64(data: &[u8], at: usize, lead: usize) -> Option<Region> {
-    let g = at.checked_sub(lead)?;
-    if !data.get(g..at)?.iter().all(|&b| is_base64(b)) {
-        return None;
-    }
-    // Up to [`BACK_GROUPS`] whole groups before the trigger's: what was encoded
-    // again (base64 of base64, of UTF-16 text) may start its own group or
-    // character a few bytes before the keyword, and the decoder of that layer
-    // needs them.
-    let back = (1..=BACK_GROUPS)
-        .take_while(|k| {
-            g.checked_sub(4 * k)
-                .is_some_and(|s| data[s..s + 4].iter().all(|&b| is_base64(b)))
-        })
-        .count();
-    let g = g - 4 * back;
-    let limit = (g + MAX_BASE64).min(data.len());
-    let run = |from: usize| {
-        data[from..limit]
-            .iter()
-            .take_while(|&&b| is_base64(b))
-            .count()
-    };
-    let first = run(g);
-    // The characters of a wrapped block, and where each lies in `data`.
-    let mut joined: Vec<u8> = Vec::new();
-    let mut place: Vec<usize> = Vec::new();
-    let mut i = g + first;
-    if let Some(width) = wrap_width(data, g, i) {
-        while i < limit {
-            let brk = match &data[i..] {
-                [b'\r', b'\n', ..] => 2,
-                [b'\n', ..] => 1,
-                _ => break,
-            };
-            let n = run((i + brk).min(limit));
-            if n == 0 || n > width || !line_ends(data, i + brk + n) {
-                break;
-            }
-            if joined.is_empty() {
-                joined.extend_from_slice(&data[g..g + first]);
-                place.extend(g..g + first);
-            }
-            joined.extend_from_slice(&data[i + brk..i + brk + n]);
-            place.extend(i + brk..i + brk + n);
-            i += brk + n;
-            if n < width {
-                break; // the block's last line
-            }
-        }
-    }
-    let (mut text, wrapped) = match joined.is_empty() {
-        true => (&data[g..g + first], false),
-        false => (&joined[..], true),
-    };
-    if text.len() % 4 == 1 {
-        text = &text[..text.len() - 1];
-    }
-    let url = text.iter().any(|&b| b == b'-' || b == b'_');
-    let std = text.iter().any(|&b| b == b'+' || b == b'/');
-    let engine = match (url, std) {
-        (true, true) => return None,
-        (true, false) => &URL_SAFE,
-        _ => &STANDARD,
-    };
-    let bytes = engine.decode(text).ok()?;
-    let at_char = |k: usize| match wrapped {
-        true => place.get(k).copied().unwrap_or(i),
-        false => g + k,
-    };
-    let mut r = Region::new(Layer::Base64, g);
-    if !wrapped && (g + first < limit || limit == data.len()) {
-        r.run = Some(g..g + first);
-    }
-    for (k, b) in bytes.into_iter().enumerate() {
-        r.push(b, at_char(k * 4 / 3));
-    }
-    r.finish(match wrapped {
-        true => at_char(text.len()),
-        false => g + text.len(),
-    })
 }
 
 pub(super) fn hex(b: u8) -> Option<u8> {

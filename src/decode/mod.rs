@@ -10,6 +10,7 @@
 //! with no candidate costs nothing here, and a 100 MB base64 file costs a few KiB
 //! of memory per candidate.
 
+mod b64;
 mod base32;
 mod base85;
 mod binary;
@@ -22,6 +23,7 @@ mod idents;
 mod invisible;
 mod joins;
 mod layers;
+mod pieces;
 mod region;
 pub mod runs;
 mod scrambled;
@@ -39,7 +41,7 @@ use crate::detect::{Candidate, Detector, Event, Hit, InlineAllows, context_at};
 pub use crate::detect::{Layer, Trigger};
 use crate::finding::{Context, Finding, Provenance};
 use crate::rules::{RuleKind, RuleSet};
-pub use layers::base64_engine;
+pub use b64::base64_engine;
 use region::Region;
 
 /// How many layers deep decoding goes (base64 of percent-encoded text is two).
@@ -240,6 +242,16 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             for (pattern, lead) in base64_triggers(kw, true) {
                 add(pattern, Layer::Base64, lead);
             }
+            // Base64 of the keyword cut into string literals
+            // (`atob("cXJjcF9s" + "aXZlX…")`): the piece decodes to a part of
+            // the keyword, and the pieces are joined ([`decode_candidate`]).
+            for (pattern, lead) in base64_forms(kw) {
+                for cut in crate::detect::keywords::HEAD..pattern.len() {
+                    for q in [b'"', b'\'', b'`'] {
+                        add([&pattern[..cut], &[q]].concat(), Layer::Base64, lead);
+                    }
+                }
+            }
             // Hex digits, lower- or upper-case.
             for upper in [false, true] {
                 add(Spelling::hex(b"", upper).spell(kw, b""), Layer::Hex, 0);
@@ -423,7 +435,7 @@ fn words_of(rules: &RuleSet) -> impl Iterator<Item = &[u8]> {
 /// - ROT47 (`BC4A0=:G60`).
 ///
 /// The base64 decoder's region starts a few bytes early
-/// (`layers::BACK_GROUPS`) for the inner layer's lead. Not wrapped over lines:
+/// (`b64::BACK_GROUPS`) for the inner layer's lead. Not wrapped over lines:
 /// each wrapped form is more literals for every run to build its automaton
 /// of, for a form not seen.
 fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
@@ -867,11 +879,13 @@ pub(crate) fn html_name(c: u8) -> Option<&'static str> {
 }
 
 /// [`base64_forms`] of `text`, each also in the URL-safe alphabet where it
-/// differs, and if `wrapped` each wrapped over two lines (MIME wraps at 76
-/// characters, PEM at 64): a line break falls between two 4-character groups, so only where a
-/// group ends. Past the literals' shared head (their first
-/// [`HEAD`](crate::detect::keywords::HEAD) characters) the heads searched stay the
-/// same; a break inside the head is not found.
+/// differs, and if `wrapped` each cut by a line break (a block wrapped at any
+/// width): a break falls between two 4-character groups, so only where a group
+/// ends. Such a form ends at the break: the next line may be indented (a YAML
+/// block, a plist's `<data>`), and [`b64::base64`] reads on. Past the
+/// literals' shared head (their first [`HEAD`](crate::detect::keywords::HEAD)
+/// characters) the heads searched stay the same; a break inside the head is
+/// not found.
 fn base64_triggers(text: &[u8], wrapped: bool) -> Vec<(Vec<u8>, usize)> {
     let mut out = Vec::new();
     for (pattern, lead) in base64_forms(text) {
@@ -879,7 +893,7 @@ fn base64_triggers(text: &[u8], wrapped: bool) -> Vec<(Vec<u8>, usize)> {
         let cuts = (head..pattern.len()).filter(|p| wrapped && (lead + p).is_multiple_of(4));
         for cut in cuts {
             for brk in [&b"\n"[..], b"\r\n"] {
-                out.push(([&pattern[..cut], brk, &pattern[cut..]].concat(), lead));
+                out.push(([&pattern[..cut], brk].concat(), lead));
             }
         }
         if pattern.iter().any(|&b| b == b'+' || b == b'/') {
@@ -950,6 +964,9 @@ struct DHit {
     layers: Vec<Layer>,
     /// The decoded line to show, for a layer whose physical bytes don't read as text.
     context: Option<Context>,
+    /// The match runs to the end of the bytes some layer decoded: the key may
+    /// go on past them (the first of two base64 pieces joined by `+`).
+    cut: bool,
 }
 
 /// Content rules over `data`, through every decoding layer. Findings carry the
@@ -995,7 +1012,17 @@ pub fn detect_in(
             ),
         );
     }
-    hits.sort_by_key(|h| (h.hit.start, h.hit.rule, h.layers.len()));
+    // One match a start and rule: a whole one before one cut by the end of what
+    // a layer decoded, the longer of those cut (the pieces joined before the
+    // first piece alone), then the fewest layers.
+    hits.sort_by_key(|h| {
+        let cut_len = if h.cut {
+            usize::MAX - h.secret.len()
+        } else {
+            0
+        };
+        (h.hit.start, h.hit.rule, h.cut, cut_len, h.layers.len())
+    });
     hits.dedup_by_key(|h| (h.hit.start, h.hit.rule));
     let mut locator = Locator::new(data);
     let mut allows = InlineAllows::new(data);
@@ -1192,6 +1219,7 @@ fn collect(
                 hit: h,
                 layers: Vec::new(),
                 context: None,
+                cut: false,
             })
         }
         Event::Placeholder(s, e) => placeholders.push(s, e, true),
@@ -1457,6 +1485,26 @@ fn decode_candidate(
         Some((end, _)) if dec.decodes_window() => end.min(c.at + runs::STEP) <= covered[k].reach,
         _ => covered[k].covers(&c, margin),
     });
+    // A piece of base64 joined to others is read in the pieces joined, not
+    // alone (a run found by its shape is read both ways).
+    if dec == layers::Decoder::Base64
+        && !is_covered
+        && !within.reassembled
+        && pieces::base64_pieces(
+            det,
+            data,
+            depth,
+            within,
+            budget,
+            c,
+            run,
+            (covered, idents),
+            (hits, placeholders),
+        )
+        && run.is_none()
+    {
+        return;
+    }
     let decoded = match (is_covered, run) {
         (true, _) => None,
         (false, Some((end, shape))) => runs::decode(data, c.at, end, shape),
@@ -1618,7 +1666,9 @@ fn reveal(
             };
             let mut layers = vec![region.layer];
             layers.extend(h.layers);
+            let cut = h.cut || h.hit.end >= region.bytes.len();
             DHit {
+                cut,
                 hit: Hit {
                     start: ps,
                     end: pe.max(ps + 1),

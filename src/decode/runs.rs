@@ -428,7 +428,7 @@ pub(super) fn decode(data: &[u8], at: usize, end: usize, shape: Shape) -> Option
         // Most base64-shaped runs of a bundle do not decode to text (hashes,
         // words joined by `_`): judged by their start without a region.
         Shape::Base64 if !base64_head_texty(run) => None,
-        Shape::Base64 => layers::base64(data, at, 0),
+        Shape::Base64 => super::b64::base64(data, at, 0),
         Shape::Base32 => super::base32::decode(data, at, 0),
         Shape::Hex => layers::hex_text(data, at),
         Shape::Binary => super::binary::decode(&data[..end], at),
@@ -547,7 +547,7 @@ fn base64_head_texty(bytes: &[u8]) -> bool {
     let bytes = &bytes[..bytes.len().min(VIEW_HEAD)];
     let mut out = [0u8; VIEW_HEAD];
     let whole = &bytes[..bytes.len() / 4 * 4];
-    layers::base64_engine(bytes)
+    super::b64::base64_engine(bytes)
         .decode_slice(whole, &mut out)
         .is_ok_and(|k| texty(&out[..k]))
 }

@@ -46,6 +46,9 @@ const UNITS: &[&str] = &[
     "(char)113 + ",
     "`qrcp_live_${\\\"",
     "['q','r','c','p','_','l','i','v','e','_','A','b',",
+    // Base64 cut into literals: pieces joined after and before.
+    "\"cXJjcF9saXZl\"+",
+    "\"az1\" \"xcmNwX2xpdmVf\"+",
     // Runs read by their shape: base64 of hex (one run), base64 of a key
     // (short runs), ROT13'd base64, escapes written backwards.
     "NzE3MjYzNzA1ZjZjNjk3NjY1NWY3MTcyNjM3MDVmNmM2OTc2NjU1Zg",
