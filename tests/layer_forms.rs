@@ -1188,11 +1188,7 @@ fn cases(k: &[String]) -> Vec<Case> {
             "k8s/blob.yaml",
             format!(
                 "kind: ConfigMap\ndata:\n  blob: |\n{}\n",
-                b64_wrapped(&format!("k: {}\n", k[104]), 16)
-                    .iter()
-                    .map(|l| format!("    {l}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                indented(&b64_wrapped(&format!("k: {}\n", k[104]), 16), "    ")
             )
             .into_bytes(),
             4,
@@ -1203,11 +1199,7 @@ fn cases(k: &[String]) -> Vec<Case> {
             "ios/Info.plist",
             format!(
                 "<plist>\n<dict>\n\t<key>blob</key>\n\t<data>\n{}\n\t</data>\n</dict>\n</plist>\n",
-                b64_wrapped(&format!("<string>{}</string>", k[105]), 60)
-                    .iter()
-                    .map(|l| format!("\t\t{l}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                indented(&b64_wrapped(&format!("<string>{}</string>", k[105]), 60), "\t\t")
             )
             .into_bytes(),
             5,
@@ -1364,6 +1356,12 @@ fn b64_wrapped(s: &str, width: usize) -> Vec<String> {
         .chunks(width)
         .map(|c| String::from_utf8(c.to_vec()).unwrap())
         .collect()
+}
+
+/// `lines` each after `pad`, a line each.
+fn indented(lines: &[String], pad: &str) -> String {
+    let lines: Vec<String> = lines.iter().map(|l| format!("{pad}{l}")).collect();
+    lines.join("\n")
 }
 
 /// `s`'s bytes as hex digits.
