@@ -1408,29 +1408,57 @@ struct Cover {
     dec: layers::Decoder,
     /// The furthest end of a region (past a line window's end, the margin).
     reach: usize,
-    /// The last region's base64 or base32 run, read to its own end
-    /// ([`Region::run`]).
-    run: Option<std::ops::Range<usize>>,
+    /// The last regions' base64 or base32 runs, each read to its own end from
+    /// its first group ([`Region::run`]): one a grid, as values glued together
+    /// start theirs anywhere (`"cXJjcF9saXZlX"+…` joined, 13 characters each,
+    /// decoded the rest of the run from each trigger).
+    runs: [Option<std::ops::Range<usize>>; RUNS],
+    /// Where the next run goes in `runs`.
+    next: usize,
 }
 
+/// Runs a [`Cover`] keeps: a grid each, as many as base32 has.
+const RUNS: usize = 8;
+
 impl Cover {
+    fn new(dec: layers::Decoder, reach: usize, run: Option<std::ops::Range<usize>>) -> Cover {
+        let mut cover = Cover {
+            dec,
+            reach,
+            runs: Default::default(),
+            next: 0,
+        };
+        cover.add(run);
+        cover
+    }
+
+    fn add(&mut self, run: Option<std::ops::Range<usize>>) {
+        if run.is_some() {
+            self.runs[self.next] = run;
+            self.next = (self.next + 1) % RUNS;
+        }
+    }
+
     /// Whether decoding `c` would give part of a region decoded already: it is
-    /// `margin` before the furthest end, or in the last base64 or base32 run
-    /// and on its grid. Without the run, each trigger in a short run (a file of small
-    /// base64 values, `…==` each) decoded the run again.
+    /// `margin` before the furthest end, or in one of the last base64 or base32
+    /// runs and on its grid. Without the runs, each trigger in a short run (a
+    /// file of small base64 values, `…==` each) decoded the run again.
     fn covers(&self, c: &Candidate, margin: usize) -> bool {
-        c.at + margin <= self.reach
-            || self.run.as_ref().is_some_and(|run| {
-                let group = match self.dec {
-                    layers::Decoder::Base32 => base32::GROUP,
-                    layers::Decoder::Base85 | layers::Decoder::Ascii85 => base85::GROUP,
-                    _ => 4,
-                };
-                run.contains(&c.at)
-                    && c.at
-                        .checked_sub(c.lead)
-                        .is_some_and(|g| g.abs_diff(run.start) % group == 0)
-            })
+        if c.at + margin <= self.reach {
+            return true;
+        }
+        let group = match self.dec {
+            layers::Decoder::Base32 => base32::GROUP,
+            layers::Decoder::Base85 | layers::Decoder::Ascii85 => base85::GROUP,
+            _ => 4,
+        };
+        let Some(g) = c.at.checked_sub(c.lead) else {
+            return false;
+        };
+        self.runs
+            .iter()
+            .flatten()
+            .any(|run| run.contains(&c.at) && g.abs_diff(run.start).is_multiple_of(group))
     }
 }
 
@@ -1564,13 +1592,9 @@ fn decode_candidate(
         _ if !covers => {}
         Some(k) => {
             covered[k].reach = covered[k].reach.max(reach);
-            covered[k].run = region.run.clone();
+            covered[k].add(region.run.clone());
         }
-        None => covered.push(Cover {
-            dec,
-            reach,
-            run: region.run.clone(),
-        }),
+        None => covered.push(Cover::new(dec, reach, region.run.clone())),
     }
     // Nothing was decoded (an `&` that starts no reference, a `%` no escape):
     // the bytes are the ones the pass above has read.
