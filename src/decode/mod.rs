@@ -1412,8 +1412,10 @@ struct Cover {
     /// its first group ([`Region::run`]): one a grid, as values glued together
     /// start theirs anywhere (`"cXJjcF9saXZlX"+…` joined, 13 characters each,
     /// decoded the rest of the run from each trigger).
-    runs: [Option<std::ops::Range<usize>>; RUNS],
-    /// Where the next run goes in `runs`.
+    /// (Empty until a region has a run: most covers never do, and a blob's
+    /// covers are made and grown in every region read.)
+    runs: Vec<std::ops::Range<usize>>,
+    /// Where the next run goes in `runs` once it holds [`RUNS`].
     next: usize,
 }
 
@@ -1425,7 +1427,7 @@ impl Cover {
         let mut cover = Cover {
             dec,
             reach,
-            runs: Default::default(),
+            runs: Vec::new(),
             next: 0,
         };
         cover.add(run);
@@ -1433,7 +1435,10 @@ impl Cover {
     }
 
     fn add(&mut self, run: Option<std::ops::Range<usize>>) {
-        if run.is_some() {
+        let Some(run) = run else { return };
+        if self.runs.len() < RUNS {
+            self.runs.push(run);
+        } else {
             self.runs[self.next] = run;
             self.next = (self.next + 1) % RUNS;
         }
@@ -1457,7 +1462,6 @@ impl Cover {
         };
         self.runs
             .iter()
-            .flatten()
             .any(|run| run.contains(&c.at) && g.abs_diff(run.start).is_multiple_of(group))
     }
 }
