@@ -49,8 +49,8 @@ const MAX_WRAP: usize = 128;
 /// The line of a wrapped base64 block holding `g..end` (a run of base64 that
 /// ends at a line break), if it is one: its width and its indentation (spaces
 /// and tabs, the same on every line of the block); `g` in 4-character steps
-/// from the base64's start on the line. Looks back at most [`MAX_WRAP`] bytes
-/// past the indentation.
+/// from the base64's start on the line. Looks back at most twice
+/// [`MAX_WRAP`] bytes for the line's start, indentation and all.
 fn wrap_width(data: &[u8], g: usize, end: usize) -> Option<(usize, &[u8])> {
     if !matches!(data.get(end), Some(b'\r' | b'\n')) {
         return None;

@@ -1519,10 +1519,8 @@ fn decode_candidate(
     });
     // A piece of base64 joined to others is read in the pieces joined, not
     // alone (a run found by its shape is read both ways).
-    if dec == layers::Decoder::Base64
-        && !is_covered
-        && !within.reassembled
-        && pieces::base64_pieces(
+    if dec == layers::Decoder::Base64 && !is_covered && !within.reassembled {
+        let joined = pieces::base64_pieces(
             det,
             data,
             depth,
@@ -1532,10 +1530,10 @@ fn decode_candidate(
             run,
             (covered, idents),
             (hits, placeholders),
-        )
-        && run.is_none()
-    {
-        return;
+        );
+        if joined && run.is_none() {
+            return;
+        }
     }
     let decoded = match (is_covered, run) {
         (true, _) => None,

@@ -32,8 +32,11 @@ pub(super) fn base64_pieces(
         Some((end, _)) => (Some(c.at), Some(end)),
         None => (b64::base64_start(data, c.at), b64::base64_end(data, c.at)),
     };
-    let before = start.filter(|&s| joined_before(data, s));
-    if before.is_none() && !end.is_some_and(|e| joined_after(data, e)) {
+    // The piece's opening quote, where a piece is joined before it.
+    let open = start
+        .and_then(|s| s.checked_sub(1))
+        .filter(|&o| is_quote(data[o]) && joined_before(data, o).is_some());
+    if open.is_none() && !end.is_some_and(|e| joined_after(data, e)) {
         return false;
     }
     let joined = |covered: &Vec<Cover>| {
@@ -44,7 +47,7 @@ pub(super) fn base64_pieces(
     if joined(covered) {
         return true;
     }
-    let from = before.and_then(|s| first_piece(data, s));
+    let from = open.and_then(|o| first_piece(data, o));
     decode_candidate(
         det,
         data,
@@ -79,44 +82,31 @@ fn joined_after(data: &[u8], end: usize) -> bool {
         && joiner(data, skip_blank(data, close + 1, true), &mut false).is_some()
 }
 
-/// Whether the literal whose contents start at `start` follows another
-/// joined to it (`"…" + "…"`, or adjacent).
-fn joined_before(data: &[u8], start: usize) -> bool {
-    let Some(open) = start.checked_sub(1).filter(|&o| is_quote(data[o])) else {
-        return false;
+/// The closing quote of a literal joined to the one opened at `open`, just
+/// before it (`"…" + "…"`, or adjacent).
+fn joined_before(data: &[u8], open: usize) -> Option<usize> {
+    let k = last_byte_before(data, open)?;
+    let close = match data[k] {
+        b'+' => last_byte_before(data, k)?,
+        _ => k,
     };
-    let close = match last_byte_before(data, open) {
-        Some(k) if data[k] == b'+' => last_byte_before(data, k),
-        k => k,
-    };
-    close.is_some_and(|k| is_quote(data[k]))
+    is_quote(data[close]).then_some(close)
 }
 
 /// Pieces of base64 [`first_piece`] goes back over, at most.
 const MAX_PIECES_BEFORE: usize = 16;
 
-/// Literals of base64 joined before the one whose contents start at `start`
-/// (`"az1" + "xcmNwX2xp…"`: where a piece starts decides the 4-character grid
-/// of the rest): a place inside the first of them, if there is one before.
-/// Each must be base64 alone and on its line, joined by `+` or adjacent.
-fn first_piece(data: &[u8], start: usize) -> Option<usize> {
-    let mut open = start.checked_sub(1).filter(|&o| is_quote(data[o]))?;
+/// Literals of base64 joined before the one opened at `open` (`"az1" +
+/// "xcmNwX2xp…"`: where a piece starts decides the 4-character grid of the
+/// rest): a place inside the first of them, if there is one before. Each
+/// must be base64 alone and on its line, joined by `+` or adjacent.
+fn first_piece(data: &[u8], mut open: usize) -> Option<usize> {
     let mut first = None;
     for _ in 0..MAX_PIECES_BEFORE {
-        let Some(k) = last_byte_before(data, open) else {
+        let Some(close) = joined_before(data, open) else {
             break;
-        };
-        let close = match data[k] {
-            b'+' => match last_byte_before(data, k) {
-                Some(c) => c,
-                None => break,
-            },
-            _ => k,
         };
         let q = data[close];
-        if !is_quote(q) {
-            break;
-        }
         let lo = close.saturating_sub(BEFORE);
         let Some(o) = memchr::memrchr(q, &data[lo..close]).map(|o| lo + o) else {
             break;
