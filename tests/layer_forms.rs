@@ -1250,6 +1250,40 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "concatenation",
         ),
+        (
+            // Base64 cut inside the keyword's first group, in pieces shorter
+            // than a run found by its shape: the rest of the keyword's base64
+            // finds its piece, and the pieces are joined.
+            "web/cut64.js",
+            {
+                let b = b64_wrapped(&k[109], usize::MAX).concat();
+                format!(
+                    "const k = atob('{}' +\n  '{}' + '{}');\n",
+                    &b[..2],
+                    &b[2..30],
+                    &b[30..]
+                )
+            }
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
+        (
+            // ... at the third alignment, joined as Python joins literals.
+            "docs/cut64.py",
+            {
+                let b = b64_wrapped(&format!("k={}", k[110]), usize::MAX).concat();
+                format!(
+                    "k = base64.b64decode('{}' '{}' '{}')\n",
+                    &b[..5],
+                    &b[5..33],
+                    &b[33..]
+                )
+            }
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
     ]
 }
 
@@ -1382,7 +1416,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    let mut k: Vec<String> = (0..109).map(|_| live_key()).collect();
+    let mut k: Vec<String> = (0..111).map(|_| live_key()).collect();
     // Quotes in ROT47: `Q` is `"`, `V` is `'`.
     k[93].replace_range(14..16, "QV");
     k

@@ -245,11 +245,19 @@ pub fn triggers(rules: &RuleSet) -> Vec<Trigger> {
             // Base64 of the keyword cut into string literals
             // (`atob("cXJjcF9s" + "aXZlX…")`): the piece decodes to a part of
             // the keyword, and the pieces are joined ([`decode_candidate`]).
+            // A cut inside the form's head (`'cX' + 'JjcF9s…'`, `'az1xcm' +
+            // 'NwX2…'`) leaves the rest of the form whole, at the same place
+            // in its 4-character group: a head of its own, whose piece is
+            // joined from the first (`pieces::base64_pieces`).
+            let head = crate::detect::keywords::HEAD;
             for (pattern, lead) in base64_forms(kw) {
-                for cut in crate::detect::keywords::HEAD..pattern.len() {
+                for cut in head..pattern.len() {
                     for q in [b'"', b'\'', b'`'] {
                         add([&pattern[..cut], &[q]].concat(), Layer::Base64, lead);
                     }
+                }
+                if pattern.len() >= 2 * head {
+                    add(pattern[head..].to_vec(), Layer::Base64, lead);
                 }
             }
             // Hex digits, lower- or upper-case.

@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"QRCP71 7cXJjq\x00\x00\x00tset0x71161 q\"+\"evildepc71-7q\x00r\x00xcmN7172QRCOJTcx113\n71:7NYSmxAHI\\x71qr\'+1 01qr\"+\\u00&#1171,7FyY3U3MScQByY1hKqrc\"113 q\" +Z5WTjWEp\\161qr\' %71%qr\" &#99&#x7lNzE(113hjbU4Y21RnlZq\",\"113,q\'+\'GeVkeGNt\\x63q\', )113q\", 4679&#x0a$|5]113FZGGa9?aJRXAV{l(qrc\'q\' +C4TDYXEY\\x46q\',\n6358qr&#&#70&#01H4sI\\u{7E*mEa9?yEH5Qqr\\x@rPdEAcg4LSMKLUv7863q\",\n\\71 Qlpo%u00dataUEsDq\\x7E*m]BC4AEas&/Td6qrc\\q\',\'adKmqrcpQ\x00R\x00Q\x00\x00\x0071\n7\\U00DATAData";
+pub const BYTES: &[u8] = b"BfbG71 7depccQByQRCO161 xcmNQRCPq\x00r\x00evilcXJj1 01wX2xcF9slNzEwX3RBfdG113\n&#11jWEpJTcx%71%U3MS113 q\x00\x00\x00\\u0071:7\\u{7tsetFyY3Z5WTqrc\"EAcg113,&#x7eGNtq\',\'q\",\"xAHIqr\"+7172&#9971-7\\x634Y21cF90C4TDqrc\'RnlZq\"+\"adKm\\161q\',\nq\', Y1hKqr\" (113467971,7FZGG\\x71a9?a4LSMNYSmGeVkq\" +&#x07863q\",\nq\", hjbUqr\'+]113&#700x71JRXA6358a9?yBC4A@rPdEas&q\'+\'&#01YXEYV{l(a$|5E*mEqr\' )113%u00dataq\\x7\\x46KLUvH4sIqrc\\UEsDq\' +QlpoEH5Qqr\\x\\71 E*m]qr&#/Td6qrcpQ\x00R\x00Q\x00\x00\x0071\n7\\U00DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 106] = [
+pub const HEADS: [(u16, u8); 112] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -116,4 +116,10 @@ pub const HEADS: [(u16, u8); 106] = [
     (412, 4),
     (416, 4),
     (420, 4),
+    (424, 4),
+    (428, 4),
+    (432, 4),
+    (436, 4),
+    (440, 4),
+    (444, 4),
 ];

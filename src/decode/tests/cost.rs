@@ -49,6 +49,8 @@ const UNITS: &[&str] = &[
     // Base64 cut into literals: pieces joined after and before.
     "\"cXJjcF9saXZl\"+",
     "\"az1\" \"xcmNwX2xpdmVf\"+",
+    // ... cut inside the keyword's first group.
+    "'cX'+'JjcF9saXZl'+",
     // Runs read by their shape: base64 of hex (one run), base64 of a key
     // (short runs), ROT13'd base64, escapes written backwards.
     "NzE3MjYzNzA1ZjZjNjk3NjY1NWY3MTcyNjM3MDVmNmM2OTc2NjU1Zg",
