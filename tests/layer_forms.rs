@@ -1284,6 +1284,18 @@ fn cases(k: &[String]) -> Vec<Case> {
             1,
             "concatenation",
         ),
+        (
+            // A block's line break inside the keyword's first group (ten
+            // bytes before it put its base64 at a line's last two columns).
+            "ios/Cut.plist",
+            format!(
+                "<plist>\n<dict>\n\t<key>blob</key>\n\t<data>\n{}\n\t</data>\n</dict>\n</plist>\n",
+                indented(&b64_wrapped(&format!("api_key = {}\n", k[111]), 16), "\t\t")
+            )
+            .into_bytes(),
+            5,
+            "base64",
+        ),
     ]
 }
 
@@ -1416,7 +1428,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    let mut k: Vec<String> = (0..111).map(|_| live_key()).collect();
+    let mut k: Vec<String> = (0..112).map(|_| live_key()).collect();
     // Quotes in ROT47: `Q` is `"`, `V` is `'`.
     k[93].replace_range(14..16, "QV");
     k
@@ -1585,4 +1597,26 @@ fn base64_values_one_a_line_are_not_joined() {
         assert_eq!(finding_of(&v, key)["path"], path);
     }
     absent(&[&o], &k);
+}
+
+/// A block of more lines than a list would have, all as wide at a width of
+/// no encoder's (its last line happens to be full), is joined.
+#[test]
+fn a_long_block_of_full_lines_is_joined() {
+    let t = Tree::new();
+    let key = live_key();
+    // 180 bytes: twelve lines of 20 characters, none padded.
+    let text = format!("token: {key}\n{}", "z".repeat(130));
+    let lines = b64_wrapped(&text, 20);
+    assert_eq!((lines.len(), lines.last().unwrap().len()), (12, 20));
+    t.write(
+        "k8s/blob.yaml",
+        format!("blob: |\n{}\nnext: 1\n", indented(&lines, "  ")),
+    );
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v = json(&o);
+    let f = finding_of(&v, &key);
+    assert_eq!((&f["line"], &f["encoding"]), (&2.into(), &"base64".into()));
+    absent(&[&o], &[key]);
 }

@@ -45,6 +45,9 @@ const WRAPS: [usize; 4] = [60, 64, 68, 76];
 /// list's items carry a mark (`- `, quotes).
 const INDENTED_WRAPS: std::ops::RangeInclusive<usize> = 16..=MAX_WRAP;
 const MAX_WRAP: usize = 128;
+/// Lines all as wide, at a width of no encoder's, that may be a list of values
+/// rather than a block ([`read`]).
+const LIST_LINES: usize = 8;
 
 /// The line of a wrapped base64 block holding `g..end` (a run of base64 that
 /// ends at a line break), if it is one: its width and its indentation (spaces
@@ -131,7 +134,43 @@ pub(super) fn base64(data: &[u8], at: usize, lead: usize) -> Option<Region> {
                 .is_some_and(|s| data[s..s + 4].iter().all(|&b| is_base64(b)))
         })
         .count();
-    let g = g - 4 * back;
+    // A trigger whose group starts a line of a wrapped block (the break fell
+    // inside the keyword's first group: `…IHFy\n  Y3BfbGl2…`) is read from the
+    // last groups of the line before, if the block is read from there.
+    if back == 0
+        && let Some(before) = line_before(data, g)
+        && let Some(r) = read(data, before, true)
+    {
+        return Some(r);
+    }
+    read(data, g - 4 * back, false)
+}
+
+/// The last whole groups ([`BACK_GROUPS`] at most) of the line before the one
+/// `g` starts (after its indentation), where that line ends in base64.
+fn line_before(data: &[u8], g: usize) -> Option<usize> {
+    let indent = data[..g]
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    let nl = (g - indent).checked_sub(1).filter(|&k| data[k] == b'\n')?;
+    let end = match nl.checked_sub(1) {
+        Some(k) if data[k] == b'\r' => k,
+        _ => nl,
+    };
+    let k = (1..=BACK_GROUPS)
+        .take_while(|k| {
+            end.checked_sub(4 * k)
+                .is_some_and(|s| data[s..s + 4].iter().all(|&b| is_base64(b)))
+        })
+        .count();
+    (k > 0).then(|| end - 4 * k)
+}
+
+/// Base64 from the group at `g` ([`base64`]); if `block`, only a wrapped
+/// block's lines joined.
+fn read(data: &[u8], g: usize, block: bool) -> Option<Region> {
     let limit = (g + MAX_BASE64).min(data.len());
     let run = |from: usize| {
         data[from..limit]
@@ -146,6 +185,7 @@ pub(super) fn base64(data: &[u8], at: usize, lead: usize) -> Option<Region> {
     let mut i = g + first;
     if let Some((width, indent)) = wrap_width(data, g, i) {
         let mut short = false;
+        let mut lines = 1;
         while i < limit {
             let brk = match &data[i..] {
                 [b'\r', b'\n', ..] => 2,
@@ -166,18 +206,25 @@ pub(super) fn base64(data: &[u8], at: usize, lead: usize) -> Option<Region> {
             joined.extend_from_slice(&data[i + brk..i + brk + n]);
             place.extend(i + brk..i + brk + n);
             i += brk + n;
+            lines += 1;
             if n < width || data.get(i) == Some(&b'=') {
                 short = true;
                 break; // the block's last line
             }
         }
-        // Lines all as wide at a width of no encoder's own are a list of values
-        // as likely as a block: a block is taken where its last line ends it.
-        if !short && !WRAPS.contains(&width) {
+        // A few lines all as wide at a width of no encoder's own are a list of
+        // values as likely as a block: a block is taken where its last line
+        // ends it, or where it has more lines than a list would. (Without
+        // that bound, each line's trigger read the rest of a long block, to
+        // leave it.)
+        if !short && !WRAPS.contains(&width) && lines <= LIST_LINES {
             joined.clear();
             place.clear();
             i = g + first;
         }
+    }
+    if block && joined.is_empty() {
+        return None;
     }
     let (mut text, wrapped) = match joined.is_empty() {
         true => (&data[g..g + first], false),

@@ -49,8 +49,10 @@ const UNITS: &[&str] = &[
     // Base64 cut into literals: pieces joined after and before.
     "\"cXJjcF9saXZl\"+",
     "\"az1\" \"xcmNwX2xpdmVf\"+",
-    // ... cut inside the keyword's first group.
+    // ... cut inside the keyword's first group, by a quote and by a
+    // block's line break.
     "'cX'+'JjcF9saXZl'+",
+    "  AAAAAAAAAAAAIHFy\n  Y3BfbGl2ZV9hAAAA\n",
     // Runs read by their shape: base64 of hex (one run), base64 of a key
     // (short runs), ROT13'd base64, escapes written backwards.
     "NzE3MjYzNzA1ZjZjNjk3NjY1NWY3MTcyNjM3MDVmNmM2OTc2NjU1Zg",
