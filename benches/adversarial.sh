@@ -104,6 +104,7 @@ rep("b64-pieces.js", b'"cXJjcF9saXZl"+')
 # once read the rest of the block).
 rep("b64-cut-head.js", b"'cX'+'JjcF9saXZl'+")
 rep("b64-block.yaml", b"  AAAAAAAAAAAAIHFy\n  Y3BfbGl2ZV9hAAAA\n")
+rep("b64-full-lines.yaml", b"  IHFyY3BfbGl2ZV9hAAAAAAAA\n")
 # Runs read by their shape: one run of base64 of hex digits (no padding inside),
 # and short runs of ROT13'd base64 of a key (56 characters), each decoded twice.
 rep("b64-hex.txt", base64.b64encode(b"qrcp_live_".hex().encode() * 3))
@@ -173,7 +174,7 @@ ALL="backslash.txt escape-head.txt lua.txt entity-head.html markdown.md wbr.html
      hex.txt hex-sep.txt hex-lines.txt codes.js codes-line.json codes-lines.txt codes-space.txt octal-space.txt binary-space.txt babel.js bound.js fstring.py swift.txt atob.js
      rot13.txt rot47.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt chars.js
      chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js first-ref.html bound-use.js names.js b64-pieces.js
-     b64-cut-head.js b64-block.yaml
+     b64-cut-head.js b64-block.yaml b64-full-lines.yaml
      b64-hex.txt rot13-b64.txt strarray.js"
 for f in ${CASES:-$ALL}; do
     case_row "$f" "$f" plain.js
