@@ -128,12 +128,7 @@ pub(super) fn base64(data: &[u8], at: usize, lead: usize) -> Option<Region> {
     // again (base64 of base64, of UTF-16 text) may start its own group or
     // character a few bytes before the keyword, and the decoder of that layer
     // needs them.
-    let back = (1..=BACK_GROUPS)
-        .take_while(|k| {
-            g.checked_sub(4 * k)
-                .is_some_and(|s| data[s..s + 4].iter().all(|&b| is_base64(b)))
-        })
-        .count();
+    let back = groups_before(data, g);
     // A trigger whose group starts a line of a wrapped block (the break fell
     // inside the keyword's first group: `…IHFy\n  Y3BfbGl2…`) is read from the
     // last groups of the line before, if the block is read from there.
@@ -159,13 +154,19 @@ fn line_before(data: &[u8], g: usize) -> Option<usize> {
         Some(k) if data[k] == b'\r' => k,
         _ => nl,
     };
-    let k = (1..=BACK_GROUPS)
+    let k = groups_before(data, end);
+    (k > 0).then(|| end - 4 * k)
+}
+
+/// Whole 4-character groups of base64 just before `at`, [`BACK_GROUPS`] at
+/// most.
+fn groups_before(data: &[u8], at: usize) -> usize {
+    (1..=BACK_GROUPS)
         .take_while(|k| {
-            end.checked_sub(4 * k)
+            at.checked_sub(4 * k)
                 .is_some_and(|s| data[s..s + 4].iter().all(|&b| is_base64(b)))
         })
-        .count();
-    (k > 0).then(|| end - 4 * k)
+        .count()
 }
 
 /// Base64 from the group at `g` ([`base64`]); if `block`, only a wrapped
