@@ -224,7 +224,8 @@ pub fn holds(literal: &[u8], part: &[u8]) -> bool {
 }
 
 /// Heads to search in one Teddy search ([`teddy`]) for whether a blob may hold one
-/// of `words` (a head without the rest answers yes too): each literal's first
+/// of `words` (where it finds one, the prefilter compares the literals that hold
+/// it, `BlobScanner::whole_at`): each literal's first
 /// [`HEAD`] bytes, except that a literal holding a head already chosen needs none
 /// of its own (UTF-16 BE's `\0q\0r\0c…` holds LE's `q\0r\0`; shorter literals
 /// choose first). The heads keep the literals' order (Teddy fills its buckets

@@ -169,6 +169,9 @@ pub struct BlobScanner {
     /// tests one bit per byte, and compares heads only where it is set, not
     /// wherever a head's first byte is (`c`, `d`, `l`, `x` in most code).
     quads: Option<Arc<[u64; QUAD_WORDS]>>,
+    /// Per head (with `firsts`), the literals that hold it, built on the first
+    /// head found: a head is an answer only where one of them is whole around it.
+    holders: Arc<OnceLock<Option<Holders>>>,
     /// Bytes this scanner may still search without the SIMD searcher.
     naive_left: usize,
 }
@@ -240,6 +243,21 @@ fn render_builtin_heads(detector: &Detector) -> String {
 /// Bytes a scanner searches head by head before it builds the heads' searcher.
 const NAIVE_BYTES: usize = 64 << 10;
 
+/// Per head, the literals that hold it and where they start before it: the
+/// prefilter compares them wherever it finds the head.
+struct Holders {
+    /// The literals' bytes, one after the other.
+    bytes: Vec<u8>,
+    /// (start in `bytes`, length, the head's offset in the literal), by head.
+    holders: Vec<(u32, u32, u32)>,
+    /// Where each head's holders start in `holders` (and, at `k + 1`, end).
+    first: Vec<u32>,
+}
+
+/// Literals one blob's prefilter compares around the heads it finds, before it
+/// takes a head for a literal.
+const CONFIRMS: usize = 4096;
+
 /// The bits of [`BlobScanner::quads`]: 4,096, so that 32 heads left a byte
 /// of ordinary text a one-in-a-hundred chance of a comparison (47 heads, one
 /// in ninety).
@@ -295,6 +313,7 @@ impl BlobScanner {
             firsts,
             quads,
             naive_left: NAIVE_BYTES,
+            holders: Arc::new(OnceLock::new()),
         }
     }
 
@@ -305,12 +324,104 @@ impl BlobScanner {
             .as_ref()
     }
 
-    /// Whether `data` holds a head; `None` when that cannot be told in one
-    /// search (no searcher), and the detector then looks for itself.
+    /// [`Holders`] of this scanner's heads; `None` past 128 heads (no
+    /// `firsts`), where a head found answers for its literals.
+    fn holders(&self) -> Option<&Holders> {
+        self.holders.get_or_init(|| self.new_holders()).as_ref()
+    }
+
+    /// [`Holders`] of this scanner's heads, from the literals they stand for.
+    #[inline(never)]
+    fn new_holders(&self) -> Option<Holders> {
+        let firsts = self.firsts.as_deref()?;
+        let mut bytes = Vec::new();
+        // (head, start in `bytes`, length, the head's offset in it)
+        let mut entries: Vec<(u32, u32, u32, u32)> = Vec::new();
+        // A four-byte head as one number: compared where a literal's four
+        // bytes have their quad bit set (most heads share a first byte with
+        // others, and a slice comparison each was most of the cost).
+        let four = |b: &[u8]| Some(u32::from_le_bytes(b.get(..4)?.try_into().ok()?));
+        let words: Vec<Option<u32>> = self
+            .heads
+            .iter()
+            .map(|h| four(h).filter(|_| h.len() == 4))
+            .collect();
+        let members = embedded::literals().map(|l| -> &[u8] { l });
+        for literal in self.detector.literals().chain(members) {
+            let start = bytes.len() as u32;
+            bytes.extend_from_slice(literal);
+            for (at, &b) in literal.iter().enumerate() {
+                let word = four(&literal[at..]);
+                // Every head has four bytes where there are quads.
+                if let Some(quads) = self.quads.as_deref() {
+                    let Some(word) = word else { break };
+                    let slot = quad_slot(word.to_le_bytes());
+                    if quads[slot / 64] >> (slot % 64) & 1 == 0 {
+                        continue;
+                    }
+                }
+                let mut heads = firsts[usize::from(b)];
+                while heads != 0 {
+                    let k = heads.trailing_zeros();
+                    heads &= heads - 1;
+                    let held = match words[k as usize] {
+                        Some(w) => word == Some(w),
+                        None => literal[at..].starts_with(&self.heads[k as usize]),
+                    };
+                    if held {
+                        entries.push((k, start, literal.len() as u32, at as u32));
+                    }
+                }
+            }
+        }
+        entries.sort_unstable_by_key(|e| e.0);
+        let mut first = vec![0u32; self.heads.len() + 1];
+        for e in &entries {
+            first[e.0 as usize + 1] += 1;
+        }
+        for k in 0..self.heads.len() {
+            first[k + 1] += first[k];
+        }
+        let holders = entries.into_iter().map(|(_, s, l, a)| (s, l, a)).collect();
+        Some(Holders {
+            bytes,
+            holders,
+            first,
+        })
+    }
+
+    /// Whether a literal is whole around a head found at `i`: `None` when that
+    /// is not known (no [`Holders`]) or `left`, the comparisons one blob may
+    /// spend, runs out (a blob of heads with no literal, such as `7863` repeated,
+    /// is then passed on as a blob with a literal, as if nothing were compared).
+    fn whole_at(&self, data: &[u8], i: usize, left: &mut usize) -> Option<bool> {
+        let (firsts, h) = (self.firsts.as_deref()?, self.holders()?);
+        let mut heads = firsts[usize::from(data[i])];
+        while heads != 0 {
+            let k = heads.trailing_zeros() as usize;
+            heads &= heads - 1;
+            if !data[i..].starts_with(&self.heads[k]) {
+                continue;
+            }
+            for &(start, len, at) in &h.holders[h.first[k] as usize..h.first[k + 1] as usize] {
+                *left = left.checked_sub(1)?;
+                let literal = &h.bytes[start as usize..][..len as usize];
+                if i >= at as usize && data[i - at as usize..].starts_with(literal) {
+                    return Some(true);
+                }
+            }
+        }
+        Some(false)
+    }
+
+    /// Whether `data` holds one of the literals the heads stand for; `None`
+    /// when that cannot be told in one search (no searcher), and the detector
+    /// then looks for itself.
     fn holds_head(&mut self, data: &[u8]) -> Option<bool> {
+        let mut left = CONFIRMS;
         if self.any.get().is_none() && data.len() <= self.naive_left {
             self.naive_left -= data.len();
-            let Some(firsts) = &self.firsts else {
+            if self.firsts.is_none() {
                 return Some(
                     self.heads
                         .iter()
@@ -322,31 +433,30 @@ impl BlobScanner {
             // never asks which SIMD instructions the CPU has. std asks with a
             // dozen `cpuid` instructions, each a trap to the hypervisor on a
             // virtual machine: about 45 µs, a thirtieth of `dir` on one small file.
-            let head_at = |i: usize| {
-                let mut heads = firsts[usize::from(data[i])];
-                while heads != 0 {
-                    if data[i..].starts_with(&self.heads[heads.trailing_zeros() as usize]) {
-                        return true;
-                    }
-                    heads &= heads - 1;
-                }
-                false
-            };
+            let mut whole_at = |i: usize| self.whole_at(data, i, &mut left) != Some(false);
             return Some(match &self.quads {
                 Some(quads) => {
                     let mut from = 0;
                     loop {
                         match next_quad(data, from, quads) {
-                            Some(i) if head_at(i) => break true,
+                            Some(i) if whole_at(i) => break true,
                             Some(i) => from = i + 1,
                             None => break false,
                         }
                     }
                 }
-                None => (0..data.len()).any(head_at),
+                None => (0..data.len()).any(whole_at),
             });
         }
-        self.searcher().map(|s| s.find(data).is_some())
+        let searcher = self.searcher()?;
+        let mut from = 0;
+        while let Some(m) = searcher.find_in(data, aho_corasick::Span::from(from..data.len())) {
+            if self.whole_at(data, m.start(), &mut left) != Some(false) {
+                return Some(true);
+            }
+            from = m.start() + 1;
+        }
+        Some(false)
     }
 
     /// Scans one blob's bytes. `name` is its path when known (archives are then
@@ -795,12 +905,12 @@ mod tests {
             &b"a qrcp_live_x"[..],
             b"src=data:text/js,1",
             b"H4sIAAAA",
-            b"q\0r\0c\0p\0",
-            b"\0q\0r\0c\0p",
-            b"717263705f",
+            b"q\0r\0c\0p\0_\0l\0i\0v\0e\0_\0",
+            b"\0q\0r\0c\0p\0_\0t\0e\0s\0t\0_",
+            b"717263705f6c6976655f",
             b"113,114,99,112",
-            b"Y1hKamNGOXNh",
-            b"cQByAGMAcABfAGwA",
+            b"Y1hKamNGOXNhWFpsW",
+            b"cQByAGMAcABfAGwAaQB2AGUAXw",
             b"depc_yvir_",
             b"Ab_evil_pcrq",
         ] {
@@ -828,51 +938,94 @@ mod tests {
         assert!(fresh.any.get().is_some());
     }
 
-    /// The naive search of a scanner's first bytes (a bit per four bytes, then
-    /// the heads compared) answers as Teddy does: every head, wherever it sits,
-    /// and text made of heads' pieces that holds none.
+    /// Both searches of the prefilter (the naive one of a scanner's first
+    /// bytes, a bit per four bytes then the heads compared, and Teddy's) answer
+    /// whether a literal is whole in the blob: every literal wherever it sits,
+    /// not a head alone (`7863` of a number, for hex `78636d4e`), and text made
+    /// of the literals' pieces either way.
     #[test]
-    fn the_naive_search_agrees_with_teddy() {
+    fn the_prefilter_answers_whether_a_literal_is_whole() {
         let s = builtin_scanner();
         assert!(
             s.quads.is_some(),
             "the built-in heads have four bytes or more"
         );
-        let any = s.searcher().expect("the heads fit Teddy").clone();
-        let naive = |data: &[u8]| {
-            let mut fresh = s.clone();
-            fresh.any = Arc::new(OnceLock::new());
-            fresh.holds_head(data)
+        assert!(s.searcher().is_some(), "the heads fit Teddy");
+        let both = |data: &[u8]| {
+            let mut naive = s.clone();
+            naive.any = Arc::new(OnceLock::new());
+            let mut teddy = s.clone();
+            teddy.naive_left = 0;
+            let answer = naive.holds_head(data);
+            assert!(naive.any.get().is_none());
+            assert_eq!(teddy.holds_head(data), answer, "{data:?}");
+            answer
         };
-        for head in s.heads.iter() {
+        let members = embedded::literals().map(|l| -> &[u8] { l });
+        let literals: Vec<&[u8]> = s.detector.literals().chain(members).collect();
+        let whole = |data: &[u8]| {
+            literals
+                .iter()
+                .any(|l| data.windows(l.len()).any(|w| w == *l))
+        };
+        for literal in &literals {
             for (before, after) in [("", ""), ("ab", ""), ("", "cd"), ("x = '", "';")] {
-                let data = [before.as_bytes(), head, after.as_bytes()].concat();
-                assert_eq!(naive(&data), Some(true), "{data:?}");
+                let data = [before.as_bytes(), literal, after.as_bytes()].concat();
+                assert_eq!(both(&data), Some(true), "{data:?}");
             }
-            // One byte short of the head, at the end: not there.
-            assert_eq!(naive(&head[..head.len() - 1]), Some(false), "{head:?}");
+            // One byte short at the end: there only if a shorter literal is.
+            let short = &literal[..literal.len() - 1];
+            assert_eq!(both(short), Some(whole(short)), "{short:?}");
         }
-        // Text cut from the heads' own bytes, so that first bytes and slots are
-        // met often; the answers must agree whatever they are.
-        let pieces: Vec<u8> = s.heads.iter().flat_map(|h| h.iter().copied()).collect();
+        for head in s.heads.iter() {
+            let data = [b"x = 1", &head[..], b"9;"].concat();
+            assert_eq!(both(&data), Some(whole(&data)), "{data:?}");
+        }
+        assert_eq!(both(b"var n = 178634, m = 7172;"), Some(false));
+        // Text cut from the literals' own bytes, so that first bytes, slots and
+        // heads are met often.
+        let pieces: Vec<u8> = literals.iter().flat_map(|l| l.iter().copied()).collect();
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut hits = 0;
-        for _ in 0..2_000 {
+        let (mut hits, mut heads) = (0, 0);
+        for _ in 0..4_000 {
             let mut data = Vec::new();
             for _ in 0..8 {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
                 let at = (x % pieces.len() as u64) as usize;
-                let len = ((x >> 32) % 4) as usize;
+                let len = ((x >> 32) % 12) as usize;
                 data.extend_from_slice(&pieces[at..(at + len).min(pieces.len())]);
                 data.push(b" .x"[(x >> 40) as usize % 3]);
             }
-            let want = any.find(&data).is_some();
+            let want = whole(&data);
             hits += usize::from(want);
-            assert_eq!(naive(&data), Some(want), "{data:?}");
+            heads += usize::from(
+                !want
+                    && s.heads
+                        .iter()
+                        .any(|h| data.windows(h.len()).any(|w| w == &h[..])),
+            );
+            assert_eq!(both(&data), Some(want), "{data:?}");
         }
-        assert!(hits > 0 && hits < 2_000, "{hits} of 2,000 held a head");
+        assert!(hits > 100 && hits < 3_900, "{hits} of 4,000 held a literal");
+        assert!(heads > 100, "{heads} of 4,000 held a head alone");
+    }
+
+    /// Past [`CONFIRMS`] comparisons, a blob of heads with no literal around
+    /// them is taken for one that holds a literal: the prefilter's work stays
+    /// bounded, and the passes after it look for themselves.
+    #[test]
+    fn lone_heads_cost_a_bounded_number_of_comparisons() {
+        let mut s = builtin_scanner();
+        s.naive_left = 0;
+        let few = b"n = [7863, 7863, 7863];".to_vec();
+        assert_eq!(s.holds_head(&few), Some(false));
+        let many = b"7863,".repeat(CONFIRMS);
+        assert_eq!(s.holds_head(&many), Some(true));
+        let mut naive = builtin_scanner();
+        assert_eq!(naive.holds_head(&many), Some(true));
+        assert!(naive.any.get().is_none());
     }
 
     #[test]
