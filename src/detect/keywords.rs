@@ -37,7 +37,10 @@ pub enum Keywords {
 
 /// Matches this close (bytes from the end of one to the start of the next) are
 /// dense; [`DENSE_RUN`] dense matches in a row switch the search to [`Dense`].
-const DENSE_GAP: usize = 16;
+/// A Teddy restart cost about 800 instructions (callgrind), the DFA a few a
+/// byte: at 16, `NEXT_PUBLIC_QRCP_KEY=` repeated (17 bytes between keywords)
+/// restarted Teddy at every one.
+const DENSE_GAP: usize = 64;
 const DENSE_RUN: u8 = 8;
 /// Dense matches a blob has before its search builds the DFA, unless built:
 /// building it costs about 16 million instructions (5 ms), about what Teddy's

@@ -75,6 +75,30 @@ struct Searched {
     matches: Vec<(usize, usize)>,
     /// The match last judged, which a later keyword inside it must not repeat.
     judged: Option<(usize, usize)>,
+    /// For a rule judged by the word around a keyword ([`quick::Word`]).
+    word: quick::WordMemo,
+    /// `(from, to, last)`: the last line break in `from..to`, read before, so
+    /// that the line start of each keyword in a long line is not looked for
+    /// again over the whole of [`BEFORE`].
+    breaks: (usize, usize, Option<usize>),
+}
+
+impl Searched {
+    /// The start of the line holding `at`, no further back than [`BEFORE`]
+    /// (as [`line_bounds_within`] finds it).
+    fn line_start(&mut self, data: &[u8], at: usize) -> usize {
+        let lo = at.saturating_sub(BEFORE);
+        let (from, to, last) = self.breaks;
+        let (from, last) = match from <= lo && to <= at && to > 0 {
+            true => match memchr::memrchr(b'\n', &data[to..at]) {
+                Some(i) => (from, Some(to + i)),
+                None => (from, last),
+            },
+            false => (lo, memchr::memrchr(b'\n', &data[lo..at]).map(|i| lo + i)),
+        };
+        self.breaks = (from, at, last);
+        last.map_or(lo, |nl| (nl + 1).max(lo))
+    }
 }
 
 /// A match before it becomes a finding.
@@ -129,6 +153,9 @@ struct Automata {
     /// keyword must hold (see [`quick`]), where every match of the rule starts
     /// with that keyword and the pass reports each of its occurrences.
     quick: Vec<Vec<Option<quick::Body>>>,
+    /// Per rule, its pattern's [`quick::Word`] shape if it has one, found when
+    /// a keyword of the rule is first met.
+    words: Vec<OnceLock<Option<quick::Word>>>,
 }
 
 impl Automata {
@@ -151,6 +178,7 @@ impl Automata {
             keywords,
             trigger_ac,
             quick: Vec::new(),
+            words: Vec::new(),
         })
     }
 }
@@ -222,6 +250,7 @@ impl Detector {
             let mut a = Automata::new(&self.words, &self.triggers)
                 .expect("the built-in rules' keyword automata build");
             a.quick = self.quick_table();
+            a.words = self.rules.rules.iter().map(|_| OnceLock::new()).collect();
             a
         })
     }
@@ -409,7 +438,24 @@ impl Detector {
                         Some((s, e)) if s <= m_start && m_start < e => Judgement::Again,
                         _ => Judgement::Nothing,
                     },
-                    _ => self.match_at(rule, data, m_start, m_end, &mut searched[ri]),
+                    _ => {
+                        let word = automata.words.get(ri).and_then(|w| {
+                            w.get_or_init(|| rule.spec.pattern.as_deref().and_then(quick::Word::of))
+                                .as_ref()
+                        });
+                        let window = (
+                            m_start.saturating_sub(BEFORE),
+                            m_end.saturating_add(AHEAD).min(data.len()),
+                        );
+                        let s = &mut searched[ri];
+                        match word.and_then(|w| w.at(data, (m_start, m_end), window, &mut s.word)) {
+                            Some(Some((start, end))) => {
+                                self.judge(rule, data, m_start, (start, end), s)
+                            }
+                            Some(None) => Judgement::Nothing,
+                            None => self.match_at(rule, data, m_start, m_end, s),
+                        }
+                    }
                 };
                 // Where the plain match stops: a quote, `\` or `%` there may be an
                 // encoding that goes on (`"qrcp_live_" + "…"`, `qrcp_live_\x41…`).
@@ -556,6 +602,18 @@ impl Detector {
         let Some(&(start, end)) = searched.matches.get(first).filter(|m| m.0 <= kw_start) else {
             return Judgement::Nothing;
         };
+        self.judge(rule, data, kw_start, (start, end), searched)
+    }
+
+    /// Judges `rule`'s match `start..end`, which holds the keyword at `kw_start`.
+    fn judge(
+        &self,
+        rule: &Rule,
+        data: &[u8],
+        kw_start: usize,
+        (start, end): (usize, usize),
+        searched: &mut Searched,
+    ) -> Judgement {
         // One match holding two keywords (`…QRCODEPRO_QRCP_KEY`) is judged once.
         if searched.judged == Some((start, end)) {
             return Judgement::Again;
@@ -579,12 +637,14 @@ impl Detector {
             }
             RuleKind::Variable => {
                 let name = &data[start..end];
-                let holds = |w: &String| memchr::memmem::find(name, w.as_bytes()).is_some();
+                // Compared where the first byte matches: a `memmem` searcher
+                // built for each name was most of a variable's judgement.
+                let holds = |w: &String| keywords::holds(name, w.as_bytes());
                 if !rule.spec.name_contains.is_empty() && !rule.spec.name_contains.iter().any(holds)
                 {
                     return Judgement::Nothing;
                 }
-                match variable_use(data, line_start(), start, end) {
+                match variable_use(data, searched.line_start(data, kw_start), start, end) {
                     Use::Definition => {}
                     Use::ClientRead if rule.spec.read_severity.is_some() => read = true,
                     _ => return Judgement::Nothing,
@@ -968,5 +1028,34 @@ mod tests {
         assert_eq!(variable_use(d, 0, 0, 13), Use::Other);
         let d = b"ENV VITE_QRCP_KEY x";
         assert_eq!(variable_use(d, 0, 4, 17), Use::Definition);
+    }
+
+    /// The line start kept between keywords is the one a search back over
+    /// [`BEFORE`] bytes finds, keyword after keyword.
+    #[test]
+    fn line_starts_kept_between_keywords_are_searched_ones() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200 {
+            let mut data = Vec::new();
+            for _ in 0..(x % 900) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                data.push(if x.is_multiple_of(97) { b'\n' } else { b'a' });
+            }
+            let mut searched = Searched::default();
+            let mut at = 0;
+            while at < data.len() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                assert_eq!(
+                    searched.line_start(&data, at),
+                    line_bounds_within(&data, at, BEFORE, 0).0,
+                    "{at}"
+                );
+                at += (x % 300) as usize;
+            }
+        }
     }
 }

@@ -5,8 +5,15 @@
 //! of nearly every key) cannot match at a keyword followed by fewer than that
 //! many bytes of the class: counting them costs a table lookup per byte, where
 //! the regex search around the keyword cost a search.
+//!
+//! A rule whose every match is one whole word (`\b(?:NEXT_PUBLIC|VITE|…)_[A-Z0-9_]*
+//! (?:QRCODEPRO|QRCP)[A-Z0-9_]*\b`: word boundaries around word characters only)
+//! is judged by the word around the keyword ([`Word`]): its bounds are found by
+//! reading word characters out from the keyword, and the word matches whole or
+//! not at all, where the regex searched a window around every keyword.
 
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex::bytes::Regex;
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 /// What a match starting at a keyword must hold: `literal`, then at least `min`
 /// bytes of `class`.
@@ -70,6 +77,134 @@ impl Body {
     }
 }
 
+/// A pattern whose every match is one whole word of ASCII word characters: a
+/// concatenation that starts and ends with a word boundary and holds, between
+/// them, only literals and classes of `[0-9A-Za-z_]` (repeated, grouped or
+/// alternated). A match cannot end or start inside a word (a boundary needs a
+/// non-word byte on one side), so the match that holds a keyword is the word
+/// around it, when that word matches the pattern whole.
+#[derive(Debug)]
+pub struct Word {
+    /// The pattern anchored at both ends, for one word's bytes.
+    whole: Regex,
+}
+
+/// What [`Word::at`] keeps between the keywords of one blob, for one rule.
+#[derive(Debug, Default, Clone)]
+pub struct WordMemo {
+    /// The end of the last run of word characters found too long to judge: a
+    /// keyword before it is left to the regex without reading the run again.
+    long_to: usize,
+    /// The last word judged and whether it matched: the same bytes again (a
+    /// variable named on every line) are not matched again.
+    last: Option<(usize, usize, bool)>,
+}
+
+/// A word character of `\b` in ASCII (a table: the bounds of a word are read
+/// byte by byte around every keyword).
+fn is_word(b: u8) -> bool {
+    static WORD: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            t[i] = b.is_ascii_alphanumeric() || b == b'_';
+            i += 1;
+        }
+        t
+    };
+    WORD[usize::from(b)]
+}
+
+impl Word {
+    /// The word shape of `pattern`, if it has one; `None` for any other pattern.
+    pub fn of(pattern: &str) -> Option<Word> {
+        let mut hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+        while let HirKind::Capture(c) = hir.kind() {
+            hir = (*c.sub).clone();
+        }
+        let HirKind::Concat(parts) = hir.kind() else {
+            return None;
+        };
+        let boundary =
+            |h: &Hir| matches!(h.kind(), HirKind::Look(Look::WordUnicode | Look::WordAscii));
+        let (first, rest) = parts.split_first()?;
+        let (last, middle) = rest.split_last()?;
+        if !boundary(first) || !boundary(last) || middle.is_empty() {
+            return None;
+        }
+        // An explicit stack: a user's pattern nests as deep as it likes.
+        let mut stack: Vec<&Hir> = middle.iter().collect();
+        while let Some(h) = stack.pop() {
+            match h.kind() {
+                HirKind::Empty => {}
+                HirKind::Literal(l) if l.0.iter().all(|&b| is_word(b)) => {}
+                HirKind::Class(c) if word_class(c) => {}
+                HirKind::Repetition(r) => stack.push(&r.sub),
+                HirKind::Capture(c) => stack.push(&c.sub),
+                HirKind::Concat(v) | HirKind::Alternation(v) => stack.extend(v.iter()),
+                _ => return None,
+            }
+        }
+        let whole = Regex::new(&format!(r"\A(?:{pattern})\z")).ok()?;
+        Some(Word { whole })
+    }
+
+    /// The match holding the keyword at `kw`, judged by the word around it:
+    /// `Some(Some(span))` where the word matches, `Some(None)` where no match
+    /// holds the keyword, and `None` where the word does not end within `lo..hi`
+    /// (the regex's window) or touches a non-ASCII byte (which `\b` may take
+    /// for a word character): the regex judges those.
+    pub fn at(
+        &self,
+        data: &[u8],
+        kw: (usize, usize),
+        (lo, hi): (usize, usize),
+        memo: &mut WordMemo,
+    ) -> Option<Option<(usize, usize)>> {
+        let (kw_start, kw_end) = kw;
+        if kw_start < memo.long_to {
+            return None;
+        }
+        if !data[kw_start..kw_end].iter().all(|&b| is_word(b)) {
+            return Some(None);
+        }
+        let mut s = kw_start;
+        while s > lo && is_word(data[s - 1]) {
+            s -= 1;
+        }
+        let mut e = kw_end;
+        while e < hi && is_word(data[e]) {
+            e += 1;
+        }
+        let before = s.checked_sub(1).map(|i| data[i]);
+        let after = data.get(e).copied();
+        if before.is_some_and(is_word) || after.is_some_and(is_word) {
+            memo.long_to = e;
+            return None;
+        }
+        if before.is_some_and(|b| !b.is_ascii()) || after.is_some_and(|b| !b.is_ascii()) {
+            return None;
+        }
+        let matched = match memo.last {
+            Some((ls, le, m)) if data[ls..le] == data[s..e] => m,
+            _ => self.whole.is_match(&data[s..e]),
+        };
+        memo.last = Some((s, e, matched));
+        Some(matched.then_some((s, e)))
+    }
+}
+
+/// Whether every character of class `c` is an ASCII word character.
+fn word_class(c: &Class) -> bool {
+    match c {
+        Class::Bytes(c) => c.iter().all(|r| (r.start()..=r.end()).all(is_word)),
+        Class::Unicode(c) => c.iter().all(|r| {
+            u8::try_from(u32::from(r.end())).is_ok_and(|end| (r.start() as u8..=end).all(is_word))
+        }),
+    }
+}
+
 /// The bytes that may start a character of `hir`, a class; `None` for anything
 /// else.
 fn byte_set(hir: &Hir) -> Option<[bool; 256]> {
@@ -130,6 +265,90 @@ mod tests {
             "(",
         ] {
             assert!(Body::of(p).is_none(), "{p}");
+        }
+    }
+
+    /// The patterns `Word` takes: word boundaries around word characters only.
+    #[test]
+    fn reads_a_whole_word_shape() {
+        let env = r"\b(?:NEXT_PUBLIC|VITE)_[A-Z0-9_]*(?:QRCODEPRO|QRCP)[A-Z0-9_]*\b";
+        for p in [
+            env,
+            r"\bQRCP_[A-Z]+\b",
+            r"(\bab(?:c|d)*\b)",
+            r"(?i)\bqrcp_x\b",
+            r"(?-u:\b)K_[0-9]\b",
+        ] {
+            assert!(Word::of(p).is_some(), "{p}");
+        }
+        for p in [
+            r"QRCP_[A-Z]+\b",
+            r"\bQRCP_[A-Z]+",
+            r"\bQRCP-[A-Z]+\b",
+            r"\bQRCP_.+\b",
+            r"\bQRCP_\w+\b",
+            // `\w`, `\d` and a case-insensitive `k` or `s` take non-ASCII characters.
+            r"(?i)\bqrcp\w?x\b",
+            r"\bK_\d\b",
+            r"(?i)\bqrcp_key\b",
+            r"\bQRCP_[A-Z]+\b|x",
+            r"\bQ\bR\b",
+            r"\b\b",
+            r"\bQRCP_[^ ]+\b",
+            "(",
+        ] {
+            assert!(Word::of(p).is_none(), "{p}");
+        }
+        let w = Word::of(env).unwrap();
+        let mut memo = WordMemo::default();
+        let data = b"a NEXT_PUBLIC_QRCP_KEY=1; b = MY_QRCP_KEY; c = NEXT_PUBLIC_QRCP_KEY;";
+        let all = (0, data.len());
+        assert_eq!(w.at(data, (14, 18), all, &mut memo), Some(Some((2, 22))));
+        assert_eq!(w.at(data, (33, 37), all, &mut memo), Some(None));
+        // The same name again is judged by the last one's answer.
+        assert_eq!(memo.last, Some((30, 41, false)));
+        assert_eq!(w.at(data, (59, 63), all, &mut memo), Some(Some((47, 67))));
+        // A name longer than the window, or next to a non-ASCII byte: the regex judges.
+        assert_eq!(w.at(data, (14, 18), (10, data.len()), &mut memo), None);
+        assert_eq!(w.at(data, (14, 18), (0, 20), &mut memo), None);
+        let e = "x VITE_QRCP\u{e9} = 1".as_bytes();
+        assert_eq!(
+            w.at(e, (7, 11), (0, e.len()), &mut WordMemo::default()),
+            None
+        );
+    }
+
+    proptest::proptest! {
+        /// Judged by the word around a keyword, a rule gets the answer its
+        /// regex gives over all of the bytes: the match that holds the keyword,
+        /// or none; or `Word::at` leaves it to the regex (a word longer than the
+        /// window, a non-ASCII neighbour).
+        #[test]
+        fn the_word_around_a_keyword_is_the_regex_match(
+            pieces in proptest::collection::vec(0usize..14, 0..40),
+            lo_back in 0usize..40,
+            hi_ahead in 0usize..40,
+        ) {
+            const PIECES: [&[u8]; 14] = [
+                b"QRCP", b"VITE_", b"NEXT_PUBLIC_", b"_KEY", b"A", b"z", b"9", b"_",
+                b" ", b"=", b"\n", "\u{e9}".as_bytes(), b"\xff", b"-",
+            ];
+            let pattern = r"\b(?:NEXT_PUBLIC|VITE)_[A-Z0-9_]*(?:QRCODEPRO|QRCP)[A-Z0-9_]*\b";
+            let word = Word::of(pattern).unwrap();
+            let re = Regex::new(pattern).unwrap();
+            let data: Vec<u8> = pieces.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
+            let matches: Vec<(usize, usize)> = re.find_iter(&data).map(|m| (m.start(), m.end())).collect();
+            let mut memo = WordMemo::default();
+            let mut from = 0;
+            while let Some(i) = memchr::memmem::find(&data[from..], b"QRCP") {
+                let kw = (from + i, from + i + 4);
+                from = kw.1;
+                let window = (kw.0.saturating_sub(lo_back), (kw.1 + hi_ahead).min(data.len()));
+                let want = matches.iter().copied().find(|&(s, e)| s <= kw.0 && kw.1 <= e);
+                if let Some(got) = word.at(&data, kw, window, &mut memo) {
+                    proptest::prop_assert_eq!(got, want, "{:?} at {:?}", String::from_utf8_lossy(&data), kw);
+                }
+            }
         }
     }
 }
