@@ -43,10 +43,13 @@ pub enum Keywords {
 const DENSE_GAP: usize = 64;
 const DENSE_RUN: u8 = 8;
 /// Dense matches a blob has before its search builds the DFA, unless built:
-/// building it costs about 16 million instructions (5 ms), about what Teddy's
-/// restarts cost over 100,000 dense matches. A file with a few runs of `\u00…`
-/// escapes never pays it.
-const DENSE_BUILD: u32 = 100_000;
+/// building it costs 16 to 23 million instructions (5 ms), what Teddy's
+/// restarts (about 800 instructions each) cost over 25,000 dense matches, so a
+/// file of dense matches pays at most about twice what it would have had the
+/// DFA been there from the start (100,000 paid up to five times, 80 million
+/// instructions of restarts first). A file with a few runs of `\u00…` escapes
+/// never pays it.
+const DENSE_BUILD: u32 = 25_000;
 /// Bytes one dense search may start a match in: past them without a match it
 /// hands back to Teddy, so a dense stretch followed by plain text costs at most
 /// this many bytes at the automaton's speed.
