@@ -581,9 +581,8 @@ impl Detector {
         // every keyword).
         let inside = searched.from <= kw_start.saturating_sub(BEFORE)
             && kw_end.saturating_add(AFTER).min(data.len()) <= searched.to;
-        let line_start = || line_bounds_within(data, kw_start, BEFORE, 0).0;
         if !inside {
-            let ls = line_start();
+            let ls = searched.line_start(data, kw_start);
             let (_, le) = line_bounds_within(data, kw_end, 0, AFTER);
             if !(searched.from <= ls && le <= searched.to) {
                 let (_, far) = line_bounds_within(data, kw_end, 0, AHEAD);

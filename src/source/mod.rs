@@ -176,14 +176,18 @@ pub struct BlobScanner {
     naive_left: usize,
 }
 
+/// The literals the prefilter stands for: the detector's and those that start a
+/// member written in text. The heads are chosen from them and a head found is
+/// confirmed by them ([`BlobScanner::whole_at`]), so both read this one list.
+fn literals(detector: &Detector) -> impl Iterator<Item = &[u8]> {
+    let members = embedded::literals().map(|l| -> &[u8] { l });
+    detector.literals().chain(members)
+}
+
 /// The heads of the detector's literals and of the members written in text,
 /// placed by `weights`.
 fn computed_heads(detector: &Detector, weights: Weights) -> Vec<Cow<'static, [u8]>> {
-    let mut literals: Vec<&[u8]> = detector.literals().collect();
-    for l in embedded::literals() {
-        literals.push(l);
-    }
-    let heads = crate::detect::keywords::head_set(literals)
+    let heads = crate::detect::keywords::head_set(literals(detector))
         .into_iter()
         .map(|h| Cow::Owned(h.to_vec()))
         .collect();
@@ -346,8 +350,7 @@ impl BlobScanner {
             .iter()
             .map(|h| four(h).filter(|_| h.len() == 4))
             .collect();
-        let members = embedded::literals().map(|l| -> &[u8] { l });
-        for literal in self.detector.literals().chain(members) {
+        for literal in literals(&self.detector) {
             let start = bytes.len() as u32;
             bytes.extend_from_slice(literal);
             for (at, &b) in literal.iter().enumerate() {
@@ -961,8 +964,7 @@ mod tests {
             assert_eq!(teddy.holds_head(data), answer, "{data:?}");
             answer
         };
-        let members = embedded::literals().map(|l| -> &[u8] { l });
-        let literals: Vec<&[u8]> = s.detector.literals().chain(members).collect();
+        let literals: Vec<&[u8]> = super::literals(&s.detector).collect();
         let whole = |data: &[u8]| {
             literals
                 .iter()
