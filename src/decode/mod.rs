@@ -980,19 +980,23 @@ struct DHit {
 /// Content rules over `data`, through every decoding layer. Findings carry the
 /// physical location, the decoding in `encoding`, and are in offset order.
 pub fn detect(det: &Detector, data: &[u8], prov: &Provenance, out: &mut Vec<Located>) -> u64 {
-    detect_in(det, data, prov, &place_of(prov), true, out)
+    detect_in(det, data, prov, &place_of(prov), true, &[], out)
 }
 
 /// [`detect`], naming the blob `place` where it is reported incomplete (a file
 /// whose path its findings are given later, an archive's member). `literals`:
 /// `data` may hold a keyword or trigger (false when a search for them found
-/// none: then only its encoded runs are read).
+/// none: then only its encoded runs are read). `members`: the spans of `data`
+/// that are members scanned on their own (a `data:` URI's payload, an inline
+/// script, base64 of gzip), in offset order: a match that starts in one is the
+/// member's to report, so nothing found there is decoded again here.
 pub fn detect_in(
     det: &Detector,
     data: &[u8],
     prov: &Provenance,
     place: &str,
     literals: bool,
+    members: &[(usize, usize)],
     out: &mut Vec<Located>,
 ) -> u64 {
     let mut budget = Budget::for_len(data.len());
@@ -1001,7 +1005,7 @@ pub fn detect_in(
         script: strarray::script_named(place),
         ..Within::TEXT
     };
-    let (mut hits, placeholders) = collect(det, data, 0, within, &mut budget);
+    let (mut hits, placeholders) = collect(det, data, 0, within, members, &mut budget);
     if budget.dropped > 0 {
         crate::messages::Incomplete::record(
             place,
@@ -1121,8 +1125,14 @@ pub fn worth_decoding(det: &Detector, data: &[u8]) -> bool {
 /// of cost for the tests that bound it per byte.
 #[cfg(test)]
 fn work(det: &Detector, data: &[u8]) -> u64 {
+    work_outside(det, data, &[])
+}
+
+/// [`work`] where `members` are spans of members scanned on their own.
+#[cfg(test)]
+fn work_outside(det: &Detector, data: &[u8], members: &[(usize, usize)]) -> u64 {
     let mut budget = Budget::for_len(data.len());
-    collect(det, data, 0, Within::TEXT, &mut budget);
+    collect(det, data, 0, Within::TEXT, members, &mut budget);
     budget.work
 }
 
@@ -1173,6 +1183,7 @@ fn collect(
     data: &[u8],
     depth: usize,
     within: Within,
+    members: &[(usize, usize)],
     budget: &mut Budget,
 ) -> (Vec<DHit>, Placeholders) {
     budget.work += data.len() as u64;
@@ -1195,6 +1206,9 @@ fn collect(
                              placeholders: &mut Placeholders,
                              budget: &mut Budget| {
         while let Some((at, end, shape)) = shaped.due(upto) {
+            if in_member(members, at) {
+                continue;
+            }
             let (layer, dec) = shape.decoding();
             let c = Candidate {
                 layer,
@@ -1220,6 +1234,7 @@ fn collect(
     let pass: &[u8] = if within.literals { data } else { &[] };
     let mut literal = false;
     det.pass_each(pass, depth < MAX_DEPTH, |event| match event {
+        Event::Hit(h) if in_member(members, h.start) => literal = true,
         Event::Hit(h) => {
             literal = true;
             push_hit(&mut hits, budget, || DHit {
@@ -1241,6 +1256,9 @@ fn collect(
                 &mut placeholders,
                 budget,
             );
+            if in_member(members, c.at) {
+                return;
+            }
             for &dec in layers::decoders(c.layer) {
                 decode_candidate(
                     det,
@@ -1274,6 +1292,13 @@ fn collect(
     }
     placeholders.settle_all();
     (hits, placeholders)
+}
+
+/// Whether `at` lies in one of `members` (spans in offset order, none inside
+/// another).
+fn in_member(members: &[(usize, usize)], at: usize) -> bool {
+    let k = members.partition_point(|&(start, _)| start <= at);
+    k > 0 && at < members[k - 1].1
 }
 
 /// The strings of javascript-obfuscator's string array ([`strarray`]) read
@@ -1682,7 +1707,7 @@ fn reveal(
     c: Candidate,
     (hits, placeholders): (&mut Vec<DHit>, &mut Placeholders),
 ) {
-    let (inner, inner_ph) = collect(det, &region.bytes, depth + 1, inner, budget);
+    let (inner, inner_ph) = collect(det, &region.bytes, depth + 1, inner, &[], budget);
     let mut revealed = false;
     for h in inner {
         let (ps, pe) = region.span(h.hit.start, h.hit.end);

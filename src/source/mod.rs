@@ -570,22 +570,14 @@ impl BlobScanner {
             return;
         }
         let mut located = std::mem::take(&mut self.located);
-        let mut placeholders = 0;
-        if literals || runs {
-            placeholders =
-                decode::detect_in(&self.detector, data, &prov, label, literals, &mut located);
-        }
+        // The members first, each scanned once as a file is: the blob's own
+        // pass then skips their spans (a `data:` URI's base64, an inline
+        // script's text were decoded and searched twice, once for findings the
+        // member reports anyway).
+        let mut members: Vec<(usize, usize)> = Vec::new();
         if depth < self.limits.depth {
-            // Findings are in offset order and so are members: one merge-like
-            // walk drops those a member covers.
-            let mut kept: Vec<Located> = Vec::with_capacity(located.len());
-            let mut rest = std::mem::take(&mut located).into_iter().peekable();
             let mut each = |e: embedded::Embedded| {
-                while let Some(l) = rest.next_if(|l| l.start < e.end) {
-                    if l.start < e.start {
-                        kept.push(l);
-                    }
-                }
+                members.push((e.start, e.end));
                 self.embedded(&e, member, hops, label, depth, budget, stats, out);
             };
             if notebook {
@@ -593,8 +585,28 @@ impl BlobScanner {
             } else {
                 embedded::find(data, &mut each);
             }
-            kept.extend(rest);
-            located = kept;
+        }
+        let mut placeholders = 0;
+        if literals || runs {
+            placeholders = decode::detect_in(
+                &self.detector,
+                data,
+                &prov,
+                label,
+                literals,
+                &members,
+                &mut located,
+            );
+        }
+        // Findings are in offset order and so are members: one merge-like walk
+        // drops any that starts in a member's span (a match that begins before
+        // a member and runs into it is the blob's).
+        if !members.is_empty() {
+            let mut spans = members.iter().peekable();
+            located.retain(|l| {
+                while spans.next_if(|&&(_, end)| end <= l.start).is_some() {}
+                spans.peek().is_none_or(|&&(start, _)| l.start < start)
+            });
         }
         Stats::add(&stats.placeholders, placeholders);
         origin::attach(data, &mut located);

@@ -147,6 +147,43 @@ fn each_short_base64_run_is_decoded_once() {
     assert_eq!(found[0].finding.decoding, [Layer::Base64.encoding()]);
 }
 
+/// A member's span (a `data:` URI's payload, an inline script, base64 of
+/// gzip) is the member's to scan: the blob's own pass decodes nothing that
+/// starts there, and finds what is around it as before. Each of a page's
+/// inline source maps was decoded twice, once for findings the member reported
+/// anyway.
+#[test]
+fn a_members_span_is_not_decoded_again() {
+    use base64::Engine as _;
+    let e = &base64::engine::general_purpose::STANDARD;
+    let det = detector();
+    let inside = e.encode(format!("{}k={KEY};", "\"qrcp_live_\"+".repeat(400)));
+    let after = e.encode(format!("token={KEY}"));
+    let head = format!("k = \"{KEY}\";\nsrc = \"data:text/plain;base64,");
+    let data = format!("{head}{inside}\";\nv = \"{after}\";\n");
+    let span = (head.len(), head.len() + inside.len());
+    let found = |members: &[(usize, usize)]| {
+        let mut out = Vec::new();
+        let prov = Provenance::file("t".into());
+        detect_in(&det, data.as_bytes(), &prov, "t", true, members, &mut out);
+        out.iter()
+            .map(|l| (l.start, l.finding.decoding.clone()))
+            .collect::<Vec<_>>()
+    };
+    let all = found(&[]);
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(span.0 < all[1].0 && all[1].0 < span.1, "{all:?}");
+    assert_eq!(found(&[span]), [all[0].clone(), all[2].clone()]);
+    let (whole, outside) = (
+        work(&det, data.as_bytes()),
+        work_outside(&det, data.as_bytes(), &[span]),
+    );
+    assert!(
+        outside * 4 < whole,
+        "work {outside} with the member's span left to it, {whole} without"
+    );
+}
+
 /// A UTF-16 window that reached the end of what it was decoded from covers the
 /// triggers after it: in base64 of UTF-16 text, each of the last 256 bytes'
 /// triggers of every base64 region decoded a window again (5.1 work a byte,
