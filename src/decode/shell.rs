@@ -34,6 +34,17 @@ fn glued(data: &[u8], at: usize) -> bool {
     }
 }
 
+/// Whether what glues the piece at `at` on is a variable (`$B`, `${B}`), not
+/// a quote or an escape.
+fn expands_only(data: &[u8], at: usize) -> bool {
+    let run = data[at..]
+        .iter()
+        .take(256)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
+        .count();
+    matches!(data.get(at + run..), Some([b'$', c, ..]) if *c != b'\'' && *c != b'"')
+}
+
 /// The region around `at` with shell quoting undone.
 pub fn words(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> {
     let at = at.min(data.len());
@@ -42,6 +53,13 @@ pub fn words(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> {
     }
     let lo = at.saturating_sub(BEFORE);
     let s = memchr::memrchr(b'\n', &data[lo..at]).map_or(lo, |i| lo + i + 1);
+    // A JavaScript template literal's first piece (`` `qrcp_live_${e}` ``, as
+    // minifiers write it): its `$` is text here (see below), so the words
+    // would join nothing, and the line was decoded for nothing (the join is
+    // `super::joins`'). A `$'…'` or a quote glued on is still read.
+    if at > 0 && data[at - 1] == b'`' && expands_only(data, at) {
+        return None;
+    }
     let e = (at + AFTER).min(data.len());
     let mut r = Region::new(Layer::Concatenation, s);
     let mut i = s;

@@ -197,3 +197,19 @@ fn a_wide_window_at_the_end_covers_the_rest() {
     let per_byte = work(&detector(), &data) as f64 / data.len() as f64;
     assert!(per_byte < 4.0, "work {per_byte:.2} a byte");
 }
+
+/// A JavaScript template literal's first piece glued to `${e}` (a bound name,
+/// as minifiers write it) is joined by the concatenation decoder alone: shell
+/// words treat a template's `$` as text, and decoded the candidate's whole
+/// line window to join nothing (3.94 work a byte, 1.86 since). The key is
+/// still joined.
+#[test]
+fn a_template_literal_is_not_read_as_shell_words() {
+    let det = detector();
+    let data = repeated(b"var e=\"x\";r=`qrcp_live_${e}`;", 4 * N);
+    let per_byte = work(&det, &data) as f64 / data.len() as f64;
+    assert!(per_byte < 2.5, "work {per_byte:.2} a byte");
+    let (found, _) = scan(format!("var e=\"{}\";r=`qrcp_live_${{e}}`;", &KEY[10..]).as_bytes());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].finding.decoding, [Layer::Concatenation.encoding()]);
+}
