@@ -26,3 +26,4 @@ mod scan;
 mod unread;
 mod untrusted;
 mod url;
+mod wasm;

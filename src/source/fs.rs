@@ -216,7 +216,9 @@ struct FileWorker {
 impl FileWorker {
     fn new(detector: Detector, sink: &Sink, cfg: &SourceOptions, opts: &WalkOptions) -> FileWorker {
         FileWorker {
-            scanner: Scanner::new(detector, sink.clone()).with_limits(cfg.archive),
+            scanner: Scanner::new(detector, sink.clone())
+                .with_limits(cfg.archive)
+                .with_binary(opts.binary),
             buf: Vec::new(),
             max: cfg.max_file_size,
             binary: opts.binary,

@@ -150,6 +150,9 @@ pub struct BlobScanner {
     pub detector: Detector,
     /// What unpacking one archive may cost.
     pub limits: archive::Limits,
+    /// Members with a NUL near their start are scanned too (`dir --binary`:
+    /// a `.class` in a jar, a `.dex` in an APK), as files are.
+    pub binary: bool,
     located: Vec<Located>,
     /// One search for the heads of the detector's literals and of the members
     /// written in text: a blob with none of them (most) is passed over once, not
@@ -311,6 +314,7 @@ impl BlobScanner {
         BlobScanner {
             detector,
             limits,
+            binary: false,
             located: Vec::new(),
             heads,
             any: Arc::new(OnceLock::new()),
@@ -521,7 +525,7 @@ impl BlobScanner {
                 &limits,
                 budget,
                 &mut |bytes, inner| {
-                    if looks_binary(bytes, inner) {
+                    if !self.binary && looks_binary(bytes, inner) {
                         return;
                     }
                     let path = member_of(member, inner);
@@ -649,7 +653,7 @@ impl BlobScanner {
         }
         // Text with nothing in it (no keyword, trigger or member) costs no more.
         if !matches!(e.what, embedded::What::Base64 | embedded::What::Hex)
-            && (looks_binary(&e.bytes, &e.name)
+            && ((!self.binary && looks_binary(&e.bytes, &e.name))
                 || !(decode::worth_decoding(&self.detector, &e.bytes)
                     || embedded::may_hold_members(&e.bytes)
                     || notebook::is_notebook(&e.bytes)
@@ -760,6 +764,12 @@ impl Scanner {
         self
     }
 
+    /// Members that look binary are scanned too (see [`BlobScanner::binary`]).
+    pub fn with_binary(mut self, binary: bool) -> Scanner {
+        self.blobs.binary = binary;
+        self
+    }
+
     /// Scans one blob whose place is known: path rules on its name, then the
     /// [`BlobScanner`] treatment, findings placed at `prov` and handed to the sink.
     pub fn scan_blob(&mut self, data: &[u8], prov: &Provenance) {
@@ -788,13 +798,25 @@ fn build_dir(prov: &Provenance) -> Option<&'static str> {
 }
 
 /// Whether a blob is binary and not worth scanning: a NUL near the start, unless it
-/// is UTF-16 text or an archive (both have NULs and both are scanned).
+/// is UTF-16 text, an archive or a WebAssembly module (they have NULs and are
+/// scanned).
 pub fn looks_binary(data: &[u8], name: &str) -> bool {
     let peek = &data[..data.len().min(BINARY_PEEK)];
     if memchr::memchr(0, peek).is_none() {
         return false;
     }
-    !(is_utf16_text(peek) || is_utf32_text(peek) || archive::kind(name, data).is_some())
+    !(is_utf16_text(peek)
+        || is_utf32_text(peek)
+        || is_wasm(data)
+        || archive::kind(name, data).is_some())
+}
+
+/// A WebAssembly module (its magic and version 1, whatever its name): code a
+/// site ships to browsers like its scripts, whose data segments hold its
+/// string constants as bytes (UTF-8 as C, Rust and Go lay them out, UTF-16 as
+/// AssemblyScript does).
+fn is_wasm(data: &[u8]) -> bool {
+    data.starts_with(b"\0asm\x01\0\0\0")
 }
 
 /// UTF-32 text: a byte-order mark, or most 4-byte units an ASCII character with

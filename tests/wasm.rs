@@ -1,0 +1,191 @@
+//! WebAssembly modules (issue 10: what ships is what we scan): a site ships
+//! `.wasm` beside its scripts, and a string constant sits in the module's data
+//! segment as bytes. The modules are real toolchains' output
+//! (`fixtures/wasm`, built by `scripts/wasm/generate.mjs`, which runs each
+//! one and checks it gives its key back): AssemblyScript's (UTF-16) and a data
+//! segment as C, Rust and Go lay one out (UTF-8). They are read in a folder
+//! walk without `--binary` (a module is code, not an image), in history and
+//! in a staged change; the decoy's placeholder is no finding. `--binary`
+//! reaches archive members too (a `.class` in a jar, a `.dex` in an APK).
+
+use std::io::Write as _;
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::git::Repo;
+use crate::util::*;
+
+struct Case {
+    file: String,
+    key: String,
+    encoding: Value,
+}
+
+fn fixtures() -> (Vec<Case>, Vec<(String, Vec<u8>)>) {
+    let dir = repo_file("fixtures/wasm");
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let cases: Vec<Case> = expected["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| Case {
+            file: c["file"].as_str().unwrap().to_string(),
+            // Kept in halves in the JSON, so that it is no finding itself.
+            key: format!(
+                "qrcp_{}_{}",
+                c["kind"].as_str().unwrap(),
+                c["body"].as_str().unwrap()
+            ),
+            encoding: c["encoding"].clone(),
+        })
+        .collect();
+    assert!(cases.len() >= 2);
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".wasm"))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    // Every module holds a NUL near its start: binary to the sniffing.
+    assert!(files.iter().all(|(_, b)| b[..64.min(b.len())].contains(&0)));
+    (cases, files)
+}
+
+/// Each case's key once, in its own module, as the toolchain encoded it; the
+/// decoy silent; nothing skipped or left unread.
+fn check(v: &Value, cases: &[Case], prefix: &str, what: &str) {
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), cases.len(), "{what}: {v:#}");
+    for c in cases {
+        let path = format!("{prefix}{}", c.file);
+        let f = findings
+            .iter()
+            .find(|f| f["path"] == path.as_str())
+            .unwrap_or_else(|| panic!("{what}: {path} not found: {v:#}"));
+        assert_eq!(f["encoding"], c.encoding, "{what}: {f:#}");
+    }
+    assert_eq!(v["stats"]["skipped"], 0, "{what}: {v:#}");
+    assert!(
+        v["incomplete"].as_array().is_none_or(|a| a.is_empty()),
+        "{what}: {v:#}"
+    );
+}
+
+fn absent(outs: &[&Output], cases: &[Case]) {
+    for c in cases {
+        for o in outs {
+            assert_secret_absent(o, &c.key);
+        }
+    }
+}
+
+#[test]
+fn webassembly_modules_are_read_in_a_folder() {
+    let (cases, files) = fixtures();
+    let t = Tree::new();
+    for (name, bytes) in &files {
+        t.write(&format!("dist/assets/{name}"), bytes);
+    }
+    // A PNG beside them is still binary, and skipped.
+    t.write("dist/assets/logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let mut v = json(&o);
+    assert_eq!(v["stats"]["skipped"], 1, "{v:#}");
+    v["stats"]["skipped"] = 0.into();
+    check(&v, &cases, "dist/assets/", "dir");
+    let human = t.run(&["dir", "."]);
+    absent(&[&o, &human], &cases);
+    let clear = json(&t.run(&["dir", ".", "--format", "json", "--no-redact"]));
+    for c in &cases {
+        assert!(
+            clear["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["secret"] == c.key.as_str()),
+            "{}: {clear:#}",
+            c.file
+        );
+    }
+}
+
+#[test]
+fn webassembly_modules_are_read_in_history_and_staged() {
+    let (cases, files) = fixtures();
+    let r = Repo::init();
+    r.write("README.md", "hello\n");
+    r.commit("init");
+    for (name, bytes) in &files {
+        let p = r.dir.join("public").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    r.git(&["add", "-A"]);
+    let staged = r.scan(&["staged", "--format", "json"]);
+    assert_eq!(code(&staged), 1, "{}", stderr(&staged));
+    check(&json(&staged), &cases, "public/", "staged");
+    r.commit("add the modules");
+    r.git(&["rm", "-r", "-q", "public"]);
+    r.commit("remove them");
+    let hist = r.scan(&["git", "--format", "json"]);
+    assert_eq!(code(&hist), 1, "{}", stderr(&hist));
+    check(&json(&hist), &cases, "public/", "git");
+    absent(&[&staged, &hist], &cases);
+}
+
+/// `--binary` scans a folder's binary files and the binary members of its
+/// archives alike: a key compiled into a `.class` in a jar is found with it,
+/// and skipped (as the file beside it is) without it.
+#[test]
+fn binary_reaches_archive_members() {
+    let key = live_key();
+    let t = Tree::new();
+    let class = [
+        &b"\xca\xfe\xba\xbe\0\0\0\x34\0\x10\x01\0\x2a"[..],
+        key.as_bytes(),
+        &[0u8; 16],
+    ]
+    .concat();
+    let mut jar = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    jar.start_file(
+        "com/acme/Config.class",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    jar.write_all(&class).unwrap();
+    t.write("libs/acme.jar", jar.finish().unwrap().into_inner());
+    t.write("build/Config.class", &class);
+    let plain = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&plain), 0, "{}", stderr(&plain));
+    assert_eq!(json(&plain)["findings"], serde_json::json!([]));
+    let o = t.run(&["dir", ".", "--binary", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let mut paths: Vec<String> = json(&o)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        ["build/Config.class", "libs/acme.jar!com/acme/Config.class"]
+    );
+    absent(
+        &[&plain, &o],
+        &[Case {
+            file: String::new(),
+            key,
+            encoding: Value::Null,
+        }],
+    );
+}
