@@ -14,6 +14,7 @@ use std::process::Output;
 use serde_json::Value;
 
 use crate::git::Repo;
+use crate::util::static_site::{Serve, StaticSite};
 use crate::util::*;
 
 struct Case {
@@ -140,6 +141,75 @@ fn webassembly_modules_are_read_in_history_and_staged() {
     assert_eq!(code(&hist), 1, "{}", stderr(&hist));
     check(&json(&hist), &cases, "public/", "git");
     absent(&[&staged, &hist], &cases);
+}
+
+/// On a deployed site the modules a script loads are fetched and read:
+/// wasm-bindgen's `new URL("x_bg.wasm", import.meta.url)` (bare, relative to
+/// the script) and Vite's `new URL("/assets/x.wasm", import.meta.url)`, served
+/// plain and compressed.
+#[test]
+fn webassembly_modules_a_script_loads_are_read_on_a_deployed_site() {
+    let (cases, files) = fixtures();
+    for serve in [Serve::Plain, Serve::Negotiated] {
+        let t = Tree::new();
+        let mut script = String::from("export async function start(){");
+        for (i, (name, bytes)) in files.iter().enumerate() {
+            let (rel, url) = match i % 2 {
+                0 => (format!("site/assets/{name}"), name.clone()),
+                _ => (format!("site/wasm/{name}"), format!("/wasm/{name}")),
+            };
+            t.write(&rel, bytes);
+            // The precompressed copy a static host serves to a client that
+            // accepts gzip.
+            if matches!(serve, Serve::Negotiated) {
+                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+                gz.write_all(bytes).unwrap();
+                t.write(&format!("{rel}.gz"), gz.finish().unwrap());
+            }
+            script.push_str(&format!(
+                "await WebAssembly.instantiateStreaming(fetch(new URL('{url}',import.meta.url)));"
+            ));
+        }
+        script.push_str("}\n");
+        t.write("site/assets/index-4f1a.js", script);
+        t.write(
+            "site/index.html",
+            "<!doctype html><html><head><script type=module src=\"/assets/index-4f1a.js\"></script></head></html>\n",
+        );
+        let site = StaticSite::start(&t.join("site"), serve);
+        let o = qrcp()
+            .args([
+                "url",
+                &format!("{}/", site.base),
+                "--timeout",
+                "10",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        let v = json(&o);
+        let findings = v["findings"].as_array().unwrap();
+        assert_eq!(findings.len(), cases.len(), "{v:#}");
+        for c in &cases {
+            let f = findings
+                .iter()
+                .find(|f| {
+                    f["path"]
+                        .as_str()
+                        .unwrap()
+                        .ends_with(&format!("/{}", c.file))
+                })
+                .unwrap_or_else(|| panic!("{}: {v:#}", c.file));
+            assert_eq!(f["encoding"], c.encoding, "{f:#}");
+        }
+        assert!(
+            v["incomplete"].as_array().is_none_or(|a| a.is_empty()),
+            "{v:#}"
+        );
+        absent(&[&o], &cases);
+    }
 }
 
 /// `--binary` scans a folder's binary files and the binary members of its

@@ -127,9 +127,11 @@ pub fn inline_scripts(html: &str) -> Vec<&str> {
 
 /// The JavaScript modules a script imports by URL: `import("./chunk-a1.js")`,
 /// `import "./x.js"`, `export … from "../y.mjs"`, `new URL("./w.js",
-/// import.meta.url)`, as written, in order, without duplicates. Bare specifiers
-/// (`react`) are no URLs and are left out, as are non-script files. At most
-/// `limit` of them: the search stops there.
+/// import.meta.url)`, as written, in order, without duplicates; and the
+/// WebAssembly modules it loads, `new URL("app_bg.wasm", import.meta.url)`
+/// (wasm-bindgen names its module bare, relative to the script; Vite by its
+/// path). Bare specifiers (`react`) are no URLs and are left out, as are other
+/// files. At most `limit` of them: the search stops there.
 pub fn module_refs(code: &str, limit: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
@@ -140,12 +142,16 @@ pub fn module_refs(code: &str, limit: usize) -> Vec<String> {
         let Some(s) = c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str()) else {
             continue;
         };
-        let url_like = ["./", "../", "/", "http://", "https://"]
-            .iter()
-            .any(|p| s.starts_with(p));
         let path = s.split(['?', '#']).next().unwrap_or(s);
         let script = [".js", ".mjs", ".cjs"].iter().any(|e| path.ends_with(e));
-        if url_like && script && seen.insert(s) {
+        let wasm = path.ends_with(".wasm");
+        let new_url = c.get(0).is_some_and(|m| m.as_str().starts_with("new"));
+        let url_like = ["./", "../", "/", "http://", "https://"]
+            .iter()
+            .any(|p| s.starts_with(p))
+            // `new URL("x_bg.wasm", import.meta.url)`: relative as written.
+            || (new_url && wasm && !s.contains(':'));
+        if url_like && (script || wasm) && seen.insert(s) {
             out.push(s.to_string());
         }
     }
@@ -273,7 +279,9 @@ mod tests {
             const m=()=>import('../pages/About-9f.js'),n=import(`/abs/x.js`);
             export*from"./re.js";import r from"react";new URL("./worker.js",import.meta.url);
             new URL("./logo.svg",import.meta.url);import("./chunk-A1.js");const t=`${x}.js`;
-            import(`./${name}.js`);from"https://cdn.test/m.js""#;
+            import(`./${name}.js`);from"https://cdn.test/m.js";
+            module_or_path=new URL('game_bg.wasm',import.meta.url);new URL("/assets/w-1f.wasm",import.meta.url);
+            const x=new URL("data:application/wasm,x.wasm");import("q.wasm")"#;
         assert_eq!(
             module_refs(&String::from_utf8_lossy(js), 100),
             [
@@ -283,7 +291,9 @@ mod tests {
                 "/abs/x.js",
                 "./re.js",
                 "./worker.js",
-                "https://cdn.test/m.js"
+                "https://cdn.test/m.js",
+                "game_bg.wasm",
+                "/assets/w-1f.wasm",
             ]
         );
     }
