@@ -89,6 +89,15 @@ rep("reversed.txt", b"_evil_pcrq")
 rep("base64-twice.txt", base64.b64encode(base64.b64encode(b"qrcp_live_" * 3)))
 rep("base64-utf16.txt", base64.b64encode("qrcp_live_".encode("utf-16-le") * 3))
 rep("base32.txt", base64.b32encode(b"qrcp_live_" * 3))
+# Base58 (a number, read by its run's shape): runs that decode to keywords.
+def b58(b):
+    a = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    n, out = int.from_bytes(b, "big"), b""
+    while n:
+        n, r = divmod(n, 58)
+        out = a[r:r + 1] + out
+    return out
+rep("base58.txt", b58(b"api_key=qrcp_live_qrcp_live_qrcp_live_") + b" ")
 rep("chars.js", b"['q','r','c','p',")
 rep("chr-calls.py", b"chr(113)+")
 rep("char-lines.js", b"  'q',\n")
@@ -172,7 +181,7 @@ case_row() { # row file reference-file
 ALL="backslash.txt escape-head.txt lua.txt entity-head.html markdown.md wbr.html zwsp.txt percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js
      template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt
      hex.txt hex-sep.txt hex-lines.txt codes.js codes-line.json codes-lines.txt codes-space.txt octal-space.txt binary-space.txt babel.js bound.js fstring.py swift.txt atob.js
-     rot13.txt rot47.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt chars.js
+     rot13.txt rot47.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt base58.txt chars.js
      chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js first-ref.html bound-use.js names.js b64-pieces.js
      b64-cut-head.js b64-block.yaml b64-full-lines.yaml
      b64-hex.txt rot13-b64.txt strarray.js"

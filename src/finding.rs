@@ -178,6 +178,10 @@ pub enum Encoding {
     /// `a85encode`).
     #[serde(rename = "base85")]
     Base85,
+    /// Base58, Bitcoin's alphabet (CyberChef's "To Base58", Python's
+    /// `base58.b58encode`).
+    #[serde(rename = "base58")]
+    Base58,
     /// Binary digits, eight a byte (`01110001 01110010…`, or one run of them).
     #[serde(rename = "binary")]
     Binary,
@@ -207,6 +211,7 @@ impl Encoding {
             Encoding::Reversed => "text written backwards",
             Encoding::Base32 => "base32",
             Encoding::Base85 => "base85",
+            Encoding::Base58 => "base58",
             Encoding::Binary => "binary digits",
             Encoding::StringArray => "javascript-obfuscator's string array",
         }

@@ -34,7 +34,8 @@
 //! between commas, and casts (PowerShell's `[char]113+…`, C#'s `(char)113 +
 //! …`), an array of characters bound to a name, and a template literal in a
 //! string, and base64 wrapped in an indented block at any width (a YAML block,
-//! a plist's `<data>`) or at Ruby's 60, and base64 cut into string literals.
+//! a plist's `<data>`) or at Ruby's 60, and base64 cut into string literals,
+//! and base58 (Bitcoin's alphabet, CyberChef's "To Base58").
 //! Every key is generated at test time and must never
 //! appear in the output.
 
@@ -1296,7 +1297,47 @@ fn cases(k: &[String]) -> Vec<Case> {
             5,
             "base64",
         ),
+        (
+            // Base58 (Bitcoin's alphabet, a number: no trigger), decoded by a
+            // call, and alone on a line as CyberChef's "To Base58" writes it.
+            "tools/b58.py",
+            format!(
+                "import base58\nkey = base58.b58decode(\"{}\").decode()\n",
+                b58(format!("api_key={}", k[112]).as_bytes())
+            )
+            .into_bytes(),
+            2,
+            "base58",
+        ),
+        (
+            "notes/b58.txt",
+            format!("the key, in base58:\n\n{}\n", b58(k[113].as_bytes())).into_bytes(),
+            3,
+            "base58",
+        ),
     ]
+}
+
+/// `b` in base58 (Bitcoin's alphabet), by long division.
+fn b58(b: &[u8]) -> String {
+    const A: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let zeros = b.iter().take_while(|&&x| x == 0).count();
+    let mut num = b[zeros..].to_vec();
+    let mut digits = Vec::new();
+    while !num.is_empty() {
+        let mut rem = 0u32;
+        let mut next = Vec::new();
+        for &x in &num {
+            let v = rem * 256 + u32::from(x);
+            rem = v % 58;
+            if !(next.is_empty() && v / 58 == 0) {
+                next.push((v / 58) as u8);
+            }
+        }
+        digits.push(A[rem as usize] as char);
+        num = next;
+    }
+    "1".repeat(zeros) + &digits.iter().rev().collect::<String>()
 }
 
 /// `s` with its printable ASCII rotated by 47.
@@ -1428,7 +1469,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    let mut k: Vec<String> = (0..112).map(|_| live_key()).collect();
+    let mut k: Vec<String> = (0..114).map(|_| live_key()).collect();
     // Quotes in ROT47: `Q` is `"`, `V` is `'`.
     k[93].replace_range(14..16, "QV");
     k

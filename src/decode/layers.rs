@@ -88,8 +88,9 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
         Layer::Base32 => &[Decoder::Base32],
         Layer::Base85 => &[Decoder::Base85, Decoder::Ascii85],
         Layer::Binary => &[Decoder::Binary],
-        // Read once a blob, not around candidates (`super::strarray`).
-        Layer::StringArray => &[],
+        // Read once a blob, not around candidates (`super::strarray`), or
+        // by a run's shape alone (`super::runs::views`: no trigger).
+        Layer::StringArray | Layer::Base58 => &[],
     }
 }
 

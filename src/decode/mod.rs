@@ -12,6 +12,7 @@
 
 mod b64;
 mod base32;
+mod base58;
 mod base85;
 mod binary;
 #[rustfmt::skip]

@@ -475,7 +475,8 @@ const MAX_VIEW: usize = 4096;
 const VIEW_HEAD: usize = 64;
 
 /// The run `at..end` read as ROT13 and backwards, each a region, where that
-/// reading decodes (as its own shape says) to ASCII text and the run's own
+/// reading decodes (as its own shape says) to ASCII text, and as a base58
+/// number where that is text ([`super::base58`]); where the run's own
 /// reading gives a reason to try: it did not decode to text (`plain` false:
 /// base64, base32 or hex ROT13'd or reversed), or its first escapes are ROT13's
 /// (`\\k`, `\\h`, `%5S`) or an escape's mark ends the run (`…27x\\17x\\`, backwards). Only a
@@ -534,10 +535,20 @@ pub(super) fn views(
     let backwards = backwards
         .then(|| Region::backwards(Layer::Reversed, data, at, end))
         .flatten();
-    rot13.into_iter().chain(backwards).filter(|view| {
-        let shape = self::shape(&view.bytes);
-        decode(&view.bytes, 0, view.bytes.len(), shape).is_some_and(|r| texty(&r.bytes))
-    })
+    // A base58 number: a whole run of its alphabet that does not read as
+    // base64, decoded (not a view to decode again) where it reads as text.
+    let base58 = (short && shape == Shape::Base64 && !plain)
+        .then(|| super::base58::decode(data, at, end))
+        .flatten()
+        .filter(|r| texty(&r.bytes));
+    rot13
+        .into_iter()
+        .chain(backwards)
+        .filter(|view| {
+            let shape = self::shape(&view.bytes);
+            decode(&view.bytes, 0, view.bytes.len(), shape).is_some_and(|r| texty(&r.bytes))
+        })
+        .chain(base58)
 }
 
 /// Whether the first [`VIEW_HEAD`] characters of base64 `bytes` decode to

@@ -9,6 +9,7 @@ use super::*;
 use crate::detect::Candidate;
 use crate::finding::Encoding;
 
+mod base58_number;
 mod cost;
 mod escapes;
 mod reassembly;
@@ -104,6 +105,12 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
             )
             .into_bytes()
         }
+        Layer::Base58 => format!(
+            "k = base58.b58decode(\"{}\")",
+            // A run is 48 characters or more: the key with a name before it.
+            String::from_utf8(base58::encode(format!("api_key={key};").as_bytes())).unwrap()
+        )
+        .into_bytes(),
         Layer::Binary => format!(
             "bits = \"{}\"",
             String::from_utf8(binary::spell(key.as_bytes())).unwrap()
@@ -154,10 +161,11 @@ fn text(s: &str, layer: Layer) -> Vec<u8> {
 }
 
 /// Every layer: those with codes in the built-in triggers' data (binary digits
-/// among them, read by their shape alone), and the string array, read once a
-/// blob.
-const LAYERS: [Layer; LAYER_CODES.len() + 1] = {
-    let mut all = [Layer::StringArray; LAYER_CODES.len() + 1];
+/// among them, read by their shape alone), base58 (by its shape alone, no
+/// trigger), and the string array, read once a blob.
+const LAYERS: [Layer; LAYER_CODES.len() + 2] = {
+    let mut all = [Layer::StringArray; LAYER_CODES.len() + 2];
+    all[LAYER_CODES.len()] = Layer::Base58;
     let mut i = 0;
     while i < LAYER_CODES.len() {
         all[i] = LAYER_CODES[i];

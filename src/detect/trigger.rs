@@ -25,6 +25,7 @@ pub enum Layer {
     Reversed,
     Base32,
     Base85,
+    Base58,
     Binary,
     StringArray,
 }
@@ -48,6 +49,7 @@ impl Layer {
             Layer::Reversed => Encoding::Reversed,
             Layer::Base32 => Encoding::Base32,
             Layer::Base85 => Encoding::Base85,
+            Layer::Base58 => Encoding::Base58,
             Layer::Binary => Encoding::Binary,
             Layer::StringArray => Encoding::StringArray,
         }

@@ -38,6 +38,8 @@ const UNITS: &[&str] = &[
     "t=\"qrcp_live_\";",
     "t+",
     "qrcp=5F=\n",
+    // Base58 of `api_key=qrcp_live_` thrice, a run each (read as a number).
+    "FR1gF21qSby8UNMbt4LfBHDHrohnj4Az6AVFnMjXRC47iuhdHnfp ",
     "OFZGG4C7NRUXMZK7",
     "['q','r','c','p',",
     "OFZGG4C7NRUXMZK7OFZG=",
