@@ -11,19 +11,25 @@ use super::idents::Idents;
 use super::joins::{bare_name, bound, var_name_end};
 use super::layers::{AFTER, BEFORE, Region, hex_run};
 
-/// Whether the piece at `at` is glued to more of a word by a quote: past its
-/// word characters, a quote followed by more of a word or another quote
-/// (`qrcp_'live_'`, `'qrcp_live_'"Ab…"`), `$'`/`$"`, or a `\`. A quote
-/// followed by an operator (`"qrcp_live_"+`, `".concat(`) or a space ends a
-/// shell word; that line is not decoded for this candidate (a minified file of
-/// such pieces decoded its whole line window at every one).
-fn glued(data: &[u8], at: usize) -> bool {
+/// What follows the word characters of the piece at `at` (at most 256 of
+/// them read).
+fn after_piece(data: &[u8], at: usize) -> &[u8] {
     let run = data[at..]
         .iter()
         .take(256)
         .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
         .count();
-    match data[at + run..] {
+    &data[at + run..]
+}
+
+/// Whether the piece is glued to more of a word by what follows it (`rest`,
+/// [`after_piece`]): a quote followed by more of a word or another quote
+/// (`qrcp_'live_'`, `'qrcp_live_'"Ab…"`), `$'`/`$"`, a variable, or a `\`. A
+/// quote followed by an operator (`"qrcp_live_"+`, `".concat(`) or a space ends
+/// a shell word; that line is not decoded for this candidate (a minified file of
+/// such pieces decoded its whole line window at every one).
+fn glued(rest: &[u8]) -> bool {
+    match *rest {
         [b'\\', ..] | [b'$', b'\'' | b'"' | b'{', ..] => true,
         [b'$', c, ..] => c.is_ascii_alphabetic() || c == b'_',
         [b'\'' | b'"', next, ..] => {
@@ -34,32 +40,24 @@ fn glued(data: &[u8], at: usize) -> bool {
     }
 }
 
-/// Whether what glues the piece at `at` on is a variable (`$B`, `${B}`), not
-/// a quote or an escape.
-fn expands_only(data: &[u8], at: usize) -> bool {
-    let run = data[at..]
-        .iter()
-        .take(256)
-        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
-        .count();
-    matches!(data.get(at + run..), Some([b'$', c, ..]) if *c != b'\'' && *c != b'"')
-}
-
 /// The region around `at` with shell quoting undone.
 pub fn words(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> {
     let at = at.min(data.len());
-    if !glued(data, at) {
+    let rest = after_piece(data, at);
+    if !glued(rest) {
+        return None;
+    }
+    // A JavaScript template literal's first piece glued to a variable
+    // (`` `qrcp_live_${e}` ``, as minifiers write it): its `$` is text here
+    // (see below), so the words would join nothing, and the line was decoded
+    // for nothing (the join is `super::joins`'). A `$'…'` or a quote glued on
+    // is still read.
+    let variable = matches!(rest, [b'$', c, ..] if *c != b'\'' && *c != b'"');
+    if variable && at > 0 && data[at - 1] == b'`' {
         return None;
     }
     let lo = at.saturating_sub(BEFORE);
     let s = memchr::memrchr(b'\n', &data[lo..at]).map_or(lo, |i| lo + i + 1);
-    // A JavaScript template literal's first piece (`` `qrcp_live_${e}` ``, as
-    // minifiers write it): its `$` is text here (see below), so the words
-    // would join nothing, and the line was decoded for nothing (the join is
-    // `super::joins`'). A `$'…'` or a quote glued on is still read.
-    if at > 0 && data[at - 1] == b'`' && expands_only(data, at) {
-        return None;
-    }
     let e = (at + AFTER).min(data.len());
     let mut r = Region::new(Layer::Concatenation, s);
     let mut i = s;
