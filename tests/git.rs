@@ -94,6 +94,26 @@ impl Repo {
     }
 }
 
+/// `files` staged under `folder` of a repository with one commit: its
+/// `staged --format json` scan; then the same files committed and removed
+/// again, and the `git --format json` scan of that history.
+pub fn staged_then_history(files: &[(String, Vec<u8>)], folder: &str) -> (Output, Output) {
+    let r = Repo::init();
+    r.write("README.md", "hello\n");
+    r.commit("init");
+    for (name, bytes) in files {
+        let p = r.dir.join(folder).join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    r.git(&["add", "-A"]);
+    let staged = r.scan(&["staged", "--format", "json"]);
+    r.commit(&format!("add {folder}"));
+    r.git(&["rm", "-r", "-q", folder]);
+    r.commit(&format!("remove {folder}"));
+    (staged, r.scan(&["git", "--format", "json"]))
+}
+
 /// (rule, path, line, source, commit) of a finding.
 type Row = (String, Option<String>, Option<u64>, String, Option<String>);
 

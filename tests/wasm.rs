@@ -13,7 +13,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::git::Repo;
+use crate::git::staged_then_history;
 use crate::util::static_site::{Serve, StaticSite};
 use crate::util::*;
 
@@ -24,37 +24,16 @@ struct Case {
 }
 
 fn fixtures() -> (Vec<Case>, Vec<(String, Vec<u8>)>) {
-    let dir = repo_file("fixtures/wasm");
-    let expected: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
-    let cases: Vec<Case> = expected["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| Case {
+    let (cases, files) = fixture_set("wasm", ".wasm");
+    let cases: Vec<Case> = cases
+        .into_iter()
+        .map(|(c, key)| Case {
             file: c["file"].as_str().unwrap().to_string(),
-            // Kept in halves in the JSON, so that it is no finding itself.
-            key: format!(
-                "qrcp_{}_{}",
-                c["kind"].as_str().unwrap(),
-                c["body"].as_str().unwrap()
-            ),
+            key,
             encoding: c["encoding"].clone(),
         })
         .collect();
     assert!(cases.len() >= 2);
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".wasm"))
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
     // Every module holds a NUL near its start: binary to the sniffing.
     assert!(files.iter().all(|(_, b)| b[..64.min(b.len())].contains(&0)));
     (cases, files)
@@ -122,22 +101,9 @@ fn webassembly_modules_are_read_in_a_folder() {
 #[test]
 fn webassembly_modules_are_read_in_history_and_staged() {
     let (cases, files) = fixtures();
-    let r = Repo::init();
-    r.write("README.md", "hello\n");
-    r.commit("init");
-    for (name, bytes) in &files {
-        let p = r.dir.join("public").join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    }
-    r.git(&["add", "-A"]);
-    let staged = r.scan(&["staged", "--format", "json"]);
+    let (staged, hist) = staged_then_history(&files, "public");
     assert_eq!(code(&staged), 1, "{}", stderr(&staged));
     check(&json(&staged), &cases, "public/", "staged");
-    r.commit("add the modules");
-    r.git(&["rm", "-r", "-q", "public"]);
-    r.commit("remove them");
-    let hist = r.scan(&["git", "--format", "json"]);
     assert_eq!(code(&hist), 1, "{}", stderr(&hist));
     check(&json(&hist), &cases, "public/", "git");
     absent(&[&staged, &hist], &cases);

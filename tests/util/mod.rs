@@ -195,6 +195,46 @@ pub fn repo_file(rel: &str) -> PathBuf {
     p
 }
 
+/// A fixture set's cases (each as its `expected.json` entry and its key) and
+/// files (name, bytes).
+pub type FixtureSet = (Vec<(serde_json::Value, String)>, Vec<(String, Vec<u8>)>);
+
+/// A generated fixture set (`fixtures/<set>`, built and checked by its
+/// generator under `scripts/`): each case of its `expected.json` with its key,
+/// joined from the halves the JSON keeps (`kind`, `body`: the ground truth is no
+/// finding itself), and the set's files ending in `ext`, sorted by name.
+pub fn fixture_set(set: &str, ext: &str) -> FixtureSet {
+    let dir = repo_file(&format!("fixtures/{set}"));
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let cases = expected["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let key = format!(
+                "qrcp_{}_{}",
+                c["kind"].as_str().unwrap(),
+                c["body"].as_str().unwrap()
+            );
+            (c.clone(), key)
+        })
+        .collect();
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(ext))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    (cases, files)
+}
+
 /// Finds an external tool on PATH or in the repository's `.venv/bin` and
 /// `node_modules/.bin` (set up by `scripts/test`). Missing under `CI=true` is a
 /// failure; elsewhere the test is skipped with a note.
