@@ -332,6 +332,12 @@ impl BlobScanner {
             .as_ref()
     }
 
+    /// Whether a member is left unread for looking binary ([`looks_binary`]),
+    /// unless binary members are asked for ([`BlobScanner::binary`]).
+    fn skips_binary(&self, data: &[u8], name: &str) -> bool {
+        !self.binary && looks_binary(data, name)
+    }
+
     /// [`Holders`] of this scanner's heads; `None` past 128 heads (no
     /// `firsts`), where a head found answers for its literals.
     fn holders(&self) -> Option<&Holders> {
@@ -525,7 +531,7 @@ impl BlobScanner {
                 &limits,
                 budget,
                 &mut |bytes, inner| {
-                    if !self.binary && looks_binary(bytes, inner) {
+                    if self.skips_binary(bytes, inner) {
                         return;
                     }
                     let path = member_of(member, inner);
@@ -653,7 +659,7 @@ impl BlobScanner {
         }
         // Text with nothing in it (no keyword, trigger or member) costs no more.
         if !matches!(e.what, embedded::What::Base64 | embedded::What::Hex)
-            && ((!self.binary && looks_binary(&e.bytes, &e.name))
+            && (self.skips_binary(&e.bytes, &e.name)
                 || !(decode::worth_decoding(&self.detector, &e.bytes)
                     || embedded::may_hold_members(&e.bytes)
                     || notebook::is_notebook(&e.bytes)
