@@ -30,6 +30,8 @@ pub enum Decoder {
     Utf16,
     Utf32,
     Hex,
+    /// A hex dump read whole (`xxd`, `hexdump`, `od`).
+    Dump,
     CharCodes,
     QuotedPrintable,
     Invisible,
@@ -78,7 +80,8 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
         ],
         Layer::Utf16 => &[Decoder::Utf16],
         Layer::Utf32 => &[Decoder::Utf32],
-        Layer::Hex => &[Decoder::Hex],
+        Layer::Hex => &[Decoder::Hex, Decoder::Dump],
+        Layer::Dump => &[Decoder::Dump],
         Layer::CharCodes => &[Decoder::CharCodes],
         Layer::QuotedPrintable => &[Decoder::QuotedPrintable],
         Layer::Invisible => &[Decoder::Invisible],
@@ -107,6 +110,7 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Utf16 => wide(data, c.at, c.lead, 2),
         Decoder::Utf32 => wide(data, c.at, c.lead, 4),
         Decoder::Hex => hex_text(data, c.at),
+        Decoder::Dump => super::dump::dump(data, c.at, c.layer == Layer::Dump),
         Decoder::CharCodes if data.get(c.at) == Some(&b'(') => super::calls::char_calls(data, c.at),
         Decoder::CharCodes if matches!(data.get(c.at), Some(b']' | b')')) => {
             super::calls::char_casts(data, c.at)
@@ -225,9 +229,17 @@ pub(super) fn hex_text(data: &[u8], at: usize) -> Option<Region> {
         _ => None,
     };
     let mut sep: Option<Option<&[u8]>> = None;
+    let mut wrap = None;
     while i + 2 <= limit {
         let (Some(h), Some(l)) = (hex(data[i]), hex(data[i + 1])) else {
-            break;
+            // Hex wrapped at a fixed width (`xxd -p`, 60 digits a line).
+            match (sep, wrapped_hex(data, i, limit, &mut wrap)) {
+                (Some(None), Some(next)) => {
+                    i = next;
+                    continue;
+                }
+                _ => break,
+            }
         };
         r.push(h << 4 | l, i);
         i += 2;
@@ -242,6 +254,60 @@ pub(super) fn hex_text(data: &[u8], at: usize) -> Option<Region> {
     }
     r.finish(i)
 }
+
+/// Hex digits a wrapped line holds at least, and at most.
+const WRAP_WIDTHS: std::ops::RangeInclusive<usize> = 32..=256;
+
+/// Where hex wrapped over lines goes on, if the run that stops at `i` (a line
+/// break) is a whole line of hex as wide as the lines before it (`wrap`: their
+/// width and indent, set by the first) and the next line has the same indent
+/// and hex no wider.
+fn wrapped_hex(
+    data: &[u8],
+    i: usize,
+    limit: usize,
+    wrap: &mut Option<(usize, usize)>,
+) -> Option<usize> {
+    let brk = match data.get(i..limit)? {
+        [b'\n', ..] => 1,
+        [b'\r', b'\n', ..] => 2,
+        _ => return None,
+    };
+    let lo = i.saturating_sub(WRAP_WIDTHS.end() + MAX_INDENT);
+    let ls = match memchr::memrchr(b'\n', &data[lo..i]) {
+        Some(k) => lo + k + 1,
+        None if lo == 0 => 0,
+        None => return None,
+    };
+    let indent = data[ls..i]
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    let width = i - ls - indent;
+    let line = &data[ls + indent..i];
+    if !WRAP_WIDTHS.contains(&width)
+        || width % 2 == 1
+        || !line.iter().all(u8::is_ascii_hexdigit)
+        || wrap.is_some_and(|w| w != (width, indent))
+    {
+        return None;
+    }
+    *wrap = Some((width, indent));
+    let n = i + brk;
+    let pad = data.get(n..n + indent)?;
+    let next = n + indent;
+    // The next line no wider than this one (the last may be shorter).
+    let digits = data[next.min(data.len())..]
+        .iter()
+        .take(width + 1)
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
+    (pad == &data[ls..ls + indent] && next + 2 <= limit && (2..=width).contains(&digits))
+        .then_some(next)
+}
+
+/// Blanks before a wrapped line at most.
+const MAX_INDENT: usize = 16;
 
 /// Up to `n` hex digits at `data[i..]`, as a number, with how many were read.
 pub(super) fn hex_run(data: &[u8], i: usize, n: usize, end: usize) -> Option<(u32, usize)> {

@@ -19,6 +19,7 @@ mod binary;
 mod builtin_triggers;
 mod calls;
 mod codes;
+mod dump;
 mod format;
 mod idents;
 mod invisible;
@@ -78,7 +79,7 @@ pub fn rule_triggers(rules: &RuleSet) -> Vec<Trigger> {
 }
 
 /// The layers in the order of their codes in [`builtin_triggers`]' data.
-const LAYER_CODES: [Layer; 16] = [
+const LAYER_CODES: [Layer; 17] = [
     Layer::Base64,
     Layer::Percent,
     Layer::Escape,
@@ -95,6 +96,7 @@ const LAYER_CODES: [Layer; 16] = [
     Layer::Base85,
     Layer::Binary,
     Layer::Rot47,
+    Layer::Dump,
 ];
 
 /// What [`triggers`] depends on in a rule set (each rule's kind and keywords),
@@ -441,7 +443,8 @@ fn words_of(rules: &RuleSet) -> impl Iterator<Item = &[u8]> {
 /// - base32, upper-case, at its five byte alignments;
 /// - base85 in both alphabets; its first character plain and one of the next
 ///   three escaped; its first character in a long or padded spelling;
-/// - ROT47 (`BC4A0=:G60`).
+/// - ROT47 (`BC4A0=:G60`);
+/// - a hex dump's first offset (`00000000: `).
 ///
 /// The base64 decoder's region starts a few bytes early
 /// (`b64::BACK_GROUPS`) for the inner layer's lead. Not wrapped over lines:
@@ -601,6 +604,17 @@ fn extra_forms(rules: &RuleSet) -> Vec<Vec<Trigger>> {
     for &kw in &keywords {
         let rot47 = kw.iter().map(|&b| scrambled::rot47_byte(b)).collect();
         groups.push(vec![trigger(rot47, Layer::Rot47, 0)]);
+    }
+    // A hex dump's first offset (`00000000: ` of xxd, `00000000  ` of
+    // `hexdump -C`, `0000000 ` of `od`, `000000 ` of `od -A x`): the dump is
+    // read whole ([`dump`]), whatever its grouping and wherever its lines cut
+    // a key. Numbers of six zeros before a blank are rare in code.
+    if !keywords.is_empty() {
+        groups.push(
+            [&b"000000 "[..], b"000000:"]
+                .map(|p| trigger(p.to_vec(), Layer::Dump, 0))
+                .into(),
+        );
     }
     groups
 }
@@ -1006,7 +1020,7 @@ pub fn detect_in(
         script: strarray::script_named(place),
         ..Within::TEXT
     };
-    let (mut hits, placeholders) = collect(det, data, 0, within, members, &mut budget);
+    let (mut hits, mut placeholders) = collect(det, data, 0, within, members, &mut budget);
     if budget.dropped > 0 {
         crate::messages::Incomplete::record(
             place,
@@ -1037,6 +1051,12 @@ pub fn detect_in(
         (h.hit.start, h.hit.rule, h.cut, cut_len, h.layers.len())
     });
     hits.dedup_by_key(|h| (h.hit.start, h.hit.rule));
+    // What a decoded key's encoding spans is the key's: the same keyword cut
+    // short there (read by a decoder that stopped at a line's end, as a hex
+    // dump's lines cut it) is no placeholder.
+    for h in hits.iter().filter(|h| !h.layers.is_empty()) {
+        placeholders.take_back(h.hit.start..h.hit.end);
+    }
     let mut locator = Locator::new(data);
     let mut allows = InlineAllows::new(data);
     for h in hits {
@@ -1291,6 +1311,20 @@ fn collect(
     if depth == 0 && within.script && (literal || shaped.alphabet) {
         string_array(det, data, budget, &mut hits, &mut placeholders);
     }
+    // A hex dump's text column repeats its bytes, cut a line at a time: what
+    // starts there (a key cut short, a keyword) is the dump's to report.
+    let mut echoes: Vec<_> = covered.iter_mut().flat_map(|k| k.echo.drain(..)).collect();
+    if !echoes.is_empty() {
+        echoes.sort_unstable_by_key(|e| e.start);
+        let inside = |at: usize| {
+            let k = echoes.partition_point(|e| e.start <= at);
+            k > 0 && echoes[k - 1].contains(&at)
+        };
+        hits.retain(|h| !inside(h.hit.start));
+        for e in &echoes {
+            placeholders.take_back(e.clone());
+        }
+    }
     placeholders.settle_all();
     (hits, placeholders)
 }
@@ -1451,6 +1485,8 @@ struct Cover {
     runs: Vec<std::ops::Range<usize>>,
     /// Where the next run goes in `runs` once it holds [`RUNS`].
     next: usize,
+    /// The regions' echoes ([`Region::echo`]).
+    echo: Vec<std::ops::Range<usize>>,
 }
 
 /// Runs a [`Cover`] keeps: a grid each, as many as base32 has.
@@ -1463,6 +1499,7 @@ impl Cover {
             reach,
             runs: Vec::new(),
             next: 0,
+            echo: Vec::new(),
         };
         cover.add(run);
         cover
@@ -1522,21 +1559,59 @@ fn decode_candidate(
     depth: usize,
     within: Within,
     budget: &mut Budget,
-    c: Candidate,
+    mut c: Candidate,
     dec: layers::Decoder,
     run: Option<(usize, runs::Shape)>,
     (covered, idents): (&mut Vec<Cover>, &mut idents::Idents),
     (hits, placeholders): (&mut Vec<DHit>, &mut Placeholders),
 ) {
+    // A long hex dump is read a part at a time, each from a few lines before
+    // where the last stopped (a dump of megabytes kept whole was a map of
+    // eight bytes for each byte it holds).
+    while let Some(more) = decode_one(
+        det,
+        data,
+        depth,
+        within,
+        budget,
+        c,
+        dec,
+        run,
+        (covered, idents),
+        (hits, placeholders),
+    ) {
+        c = Candidate {
+            at: more,
+            layer: Layer::Hex,
+            ..c
+        };
+    }
+}
+
+/// [`decode_candidate`]'s one region; returns where a hex dump that it read
+/// part of goes on.
+#[allow(clippy::too_many_arguments)]
+fn decode_one(
+    det: &Detector,
+    data: &[u8],
+    depth: usize,
+    within: Within,
+    budget: &mut Budget,
+    c: Candidate,
+    dec: layers::Decoder,
+    run: Option<(usize, runs::Shape)>,
+    (covered, idents): (&mut Vec<Cover>, &mut idents::Idents),
+    (hits, placeholders): (&mut Vec<DHit>, &mut Placeholders),
+) -> Option<usize> {
     if budget.left == 0 {
         budget.cut = true;
-        return;
+        return None;
     }
     if (within.reassembled && dec.reassembles())
         || (!within.text && dec.reads_text())
         || (within.windows >= MAX_WINDOWS && dec.decodes_window())
     {
-        return;
+        return None;
     }
     // A wrapped region joins a few lines, each a candidate of its own: covered.
     let margin = if dec == layers::Decoder::Wrapped {
@@ -1566,7 +1641,7 @@ fn decode_candidate(
             (hits, placeholders),
         );
         if joined && run.is_none() {
-            return;
+            return None;
         }
     }
     let decoded = match (is_covered, run) {
@@ -1594,9 +1669,7 @@ fn decode_candidate(
             (hits, placeholders),
         );
     }
-    let Some(region) = decoded else {
-        return;
-    };
+    let mut region = decoded?;
     budget.spend(region.bytes.len());
     // A run whose decoding is not ASCII text (a hash, an image, base64 of
     // UTF-16 that a trigger will find, escaped Arabic in a date library's
@@ -1604,7 +1677,7 @@ fn decode_candidate(
     // their layers do. A window decoder's run covers nothing either: a
     // trigger's window reaches past the run.
     if !plain {
-        return;
+        return None;
     }
     let covers = run.is_none() || !dec.decodes_window();
     // A line window that reached its line's end covers every later candidate
@@ -1624,19 +1697,29 @@ fn decode_candidate(
         None => dec.decodes_window() && matches!(data.get(region.end), None | Some(b'\n')),
     };
     let reach = region.end + if window_ended { margin } else { 0 };
-    match cover {
-        _ if !covers => {}
+    let k = match cover {
+        _ if !covers => None,
         Some(k) => {
             covered[k].reach = covered[k].reach.max(reach);
             covered[k].add(region.run.clone());
+            Some(k)
         }
-        None => covered.push(Cover::new(dec, reach, region.run.clone())),
+        None => {
+            covered.push(Cover::new(dec, reach, region.run.clone()));
+            Some(covered.len() - 1)
+        }
+    };
+    if let Some(k) = k {
+        covered[k].echo.append(&mut region.echo);
     }
     // Nothing was decoded (an `&` that starts no reference, a `%` no escape):
     // the bytes are the ones the pass above has read.
     let from = region.phys(0);
+    let more = (dec == layers::Decoder::Dump)
+        .then(|| dump::resume(data, &region))
+        .flatten();
     if data.get(from..region.end) == Some(&region.bytes[..]) {
-        return;
+        return more;
     }
     let inner = Within {
         reassembled: within.reassembled || dec.reassembles(),
@@ -1656,6 +1739,7 @@ fn decode_candidate(
         c,
         (hits, placeholders),
     );
+    more
 }
 
 /// Reads the run at `c` (`run`: its end and shape) as ROT13 or backwards first,
@@ -1808,6 +1892,22 @@ impl Placeholders {
                 }
             }
             None => self.list.retain(|&(s, _, plain)| !(plain && s == at)),
+        }
+    }
+
+    /// Takes back the placeholders (plain or decoded) that start in `span`.
+    fn take_back(&mut self, span: std::ops::Range<usize>) {
+        match &mut self.bits {
+            Some(bits) => {
+                for i in span {
+                    for v in bits.iter_mut() {
+                        if let Some(w) = v.get_mut(i / 64) {
+                            *w &= !(1 << (i % 64));
+                        }
+                    }
+                }
+            }
+            None => self.list.retain(|&(s, _, _)| !span.contains(&s)),
         }
     }
 

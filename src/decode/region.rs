@@ -18,6 +18,9 @@ pub struct Region {
     /// the first group decoded: any later candidate in the run whose groups
     /// fall on the same grid (4 or 8 characters) decodes to a part of this region.
     pub run: Option<std::ops::Range<usize>>,
+    /// Physical spans that repeat decoded bytes as text (a hex dump's text
+    /// column): what starts there is found in the region.
+    pub echo: Vec<std::ops::Range<usize>>,
 }
 
 impl Region {
@@ -31,6 +34,7 @@ impl Region {
             end: start,
             reversed: false,
             run: None,
+            echo: Vec::new(),
         }
     }
 
@@ -85,6 +89,9 @@ impl Region {
         self.map.iter_mut().for_each(|m| *m += by);
         self.end += by;
         self.run = self.run.map(|r| r.start + by..r.end + by);
+        for e in &mut self.echo {
+            *e = e.start + by..e.end + by;
+        }
         self
     }
 

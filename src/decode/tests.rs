@@ -11,6 +11,7 @@ use crate::finding::Encoding;
 
 mod base58_number;
 mod cost;
+mod dumps;
 mod escapes;
 mod reassembly;
 mod scrambling;
@@ -62,6 +63,7 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
         Layer::Utf16 => utf16(&format!("KEY={key}\r\n"), false),
         Layer::Utf32 => utf32(&format!("KEY={key}\r\n"), false),
         Layer::Hex => format!("k = bytes.fromhex(\"{}\")", hex(key)).into_bytes(),
+        Layer::Dump => xxd(format!("k = \"{key}\";\n").as_bytes()).into_bytes(),
         // A body wrapped by a soft line break.
         Layer::QuotedPrintable => format!(
             "key=3D{}=\r\n{}",
@@ -132,6 +134,29 @@ fn rot47(s: &str) -> String {
     s.bytes()
         .map(|b| scrambled::rot47_byte(b) as char)
         .collect()
+}
+
+/// `b` as `xxd` dumps it: an offset, eight groups of two bytes, the text.
+fn xxd(b: &[u8]) -> String {
+    let mut out = String::new();
+    for (n, line) in b.chunks(16).enumerate() {
+        let groups: Vec<String> = line
+            .chunks(2)
+            .map(|g| g.iter().map(|c| format!("{c:02x}")).collect())
+            .collect();
+        let text: String = line
+            .iter()
+            .map(|&c| {
+                if c.is_ascii_graphic() || c == b' ' {
+                    c as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        out += &format!("{:08x}: {:<40} {text}\n", n * 16, groups.join(" "));
+    }
+    out
 }
 
 fn hex(s: &str) -> String {

@@ -17,6 +17,8 @@ pub enum Layer {
     Utf16,
     Utf32,
     Hex,
+    /// A hex dump's first offset: the dump is read whole, as hex.
+    Dump,
     CharCodes,
     QuotedPrintable,
     Invisible,
@@ -40,7 +42,7 @@ impl Layer {
             Layer::Concatenation => Encoding::Concatenation,
             Layer::Utf16 => Encoding::Utf16,
             Layer::Utf32 => Encoding::Utf32,
-            Layer::Hex => Encoding::Hex,
+            Layer::Hex | Layer::Dump => Encoding::Hex,
             Layer::CharCodes => Encoding::CharCodes,
             Layer::QuotedPrintable => Encoding::QuotedPrintable,
             Layer::Invisible => Encoding::Invisible,

@@ -6,10 +6,10 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"BfbG71 7depccQByQRCO161 xcmNQRCPq\x00r\x00evilcXJj1 01wX2xcF9slNzEwX3RBfdG113\n&#11jWEpJTcx%71%U3MS113 q\x00\x00\x00\\u0071:7\\u{7tsetFyY3Z5WTqrc\"EAcg113,&#x7eGNtq\',\'q\",\"xAHIqr\"+7172&#9971-7\\x634Y21cF90C4TDqrc\'RnlZq\"+\"adKm\\161q\',\nq\', Y1hKqr\" (113467971,7FZGG\\x71a9?a4LSMNYSmGeVkq\" +&#x07863q\",\nq\", hjbUqr\'+]113&#700x71JRXA6358a9?yBC4A@rPdEas&q\'+\'&#01YXEYV{l(a$|5E*mEqr\' )113%u00dataq\\x7\\x46KLUvH4sIqrc\\UEsDq\' +QlpoEH5Qqr\\x\\71 E*m]qr&#/Td6qrcpQ\x00R\x00Q\x00\x00\x0071\n7\\U00DATAData";
+pub const BYTES: &[u8] = b"BfbGq\"+\"depc113\nQRCO161 U3MSFyY3cF90cXJjxcmN71:7tsetwX2x7172QRCPBfdGq\" +GeVk113 113,q\",\"YXEYqr\"+evilcF9swX3R0x71\\x714Y21lNzEq\x00r\x00RnlZq\'+\'&#11%71%qrc\"q\', C4TDqr\" EAcgcQBy71 7xAHI\\161\\u00Z5WTq\x00\x00\x00E*mEq\' +&#x7eGNtqrc\'q\", EH5Qqr\'+Y1hKjWEp71-7\\u{76358a9?a&#99JTcxEas&q\',\'&#x04LSM\\x63q\',\nH4sIqr\' (113786371,7JRXA\\x46a9?y&#70qr\\xE*m]@rPd&#01\\71 V{l(q\",\nUEsDNYSm]1130000hjbUq\\x74679%u00a$|5qrc\\BC4AQlpodataKLUvqr&#adKm/Td6FZGG)113qrcpQ\x00R\x00Q\x00\x00\x0071\n7DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
-pub const HEADS: [(u16, u8); 112] = [
+pub const HEADS: [(u16, u8); 111] = [
     (0, 4),
     (4, 4),
     (8, 4),
@@ -121,5 +121,4 @@ pub const HEADS: [(u16, u8); 112] = [
     (432, 4),
     (436, 4),
     (440, 4),
-    (444, 4),
 ];

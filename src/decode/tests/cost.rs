@@ -61,6 +61,12 @@ const UNITS: &[&str] = &[
     "cXJjcF9saXZlXzEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2 ",
     "pKWwpS9fnKMyK1E6EwuEMQZ1LmI0qT05AKq5MKuBGyqiH3q1BQWQGwIe ",
     "\"27x\\17x\\",
+    // Hex dumps' first offsets, lines that look like a dump's but for
+    // offsets that do not go on, and plain hex wrapped at 60 digits.
+    "000000 ",
+    "00000000: 7172 6370 5f6c 6976 655f 7172 6370 5f6c  qrcp_live_qrcp_l\n",
+    "0000000 71 72 63 70 5f 6c 69 76 65 5f\n",
+    "717263705f6c6976655f717263705f6c6976655f717263705f6c6976655f\n",
     " ",
     "\n",
     "'",

@@ -1,0 +1,124 @@
+//! Hex dumps read whole, and plain hex wrapped over lines: what is joined,
+//! what is not, and the text column a dump repeats its bytes in.
+
+use super::super::dump::dump;
+use super::{KEY, hex, scan};
+
+/// `b` as `xxd -c <width>` writes it (pairs of bytes, then the text).
+fn xxd_wide(b: &[u8], width: usize) -> String {
+    let mut out = String::new();
+    let pad = width / 2 * 5 - 1;
+    for (n, line) in b.chunks(width).enumerate() {
+        let groups: Vec<String> = line
+            .chunks(2)
+            .map(|g| g.iter().map(|c| format!("{c:02x}")).collect())
+            .collect();
+        let text: String = line
+            .iter()
+            .map(|&c| if c.is_ascii_graphic() { c as char } else { '.' })
+            .collect();
+        out += &format!("{:08x}: {:<pad$}  {text}\n", n * width, groups.join(" "));
+    }
+    out
+}
+
+#[test]
+fn a_dumps_text_column_is_not_a_second_finding() {
+    // A line wide enough to hold the key whole in its text column: the
+    // column's copy (cut at the line's end) is neither a key nor a placeholder.
+    for width in [16, 64] {
+        let text = xxd_wide(format!("  apiKey: \"{KEY}\",\n").as_bytes(), width);
+        let (f, ph) = scan(text.as_bytes());
+        assert_eq!(f.len(), 1, "{text}");
+        assert_eq!(f[0].finding.secret.as_deref(), Some(KEY));
+        assert_eq!(f[0].finding.line, Some(1));
+        assert_eq!(ph, 0, "{text}");
+    }
+}
+
+#[test]
+fn lines_whose_offsets_do_not_count_their_bytes_are_no_dump() {
+    let key = KEY.as_bytes();
+    let spaced = |b: &[u8]| {
+        b.iter()
+            .map(|c| format!("{c:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // A table of numbers: its second line's offset is not the first's bytes on.
+    let table = format!(
+        "000000 {}\n000001 {}\n",
+        spaced(&key[..16]),
+        spaced(&key[16..])
+    );
+    assert!(dump(table.as_bytes(), 0, true).is_none());
+    // Two dumps one after the other: the second starts again at zero, and a key
+    // cut between them is not joined.
+    let (a, b) = key.split_at(20);
+    let two = format!("00000000: {}\n00000000: {}\n", spaced(a), spaced(b));
+    let (f, _) = scan(two.as_bytes());
+    assert!(f.is_empty(), "{two}");
+    // The same lines as one dump are the key.
+    let one = format!("00000000: {}\n00000014: {}\n", spaced(a), spaced(b));
+    let (f, _) = scan(one.as_bytes());
+    assert_eq!(f.len(), 1, "{one}");
+}
+
+#[test]
+fn a_dump_is_read_from_a_hex_trigger_in_it() {
+    // An excerpt that does not start at zero (`xxd -g1 -s 16`, no trigger at
+    // its first offset): the key's first bytes between blanks are a trigger,
+    // and the dump is read from a few lines before them. A key whose first
+    // bytes a line's end cuts has no such trigger: a dump is found by its
+    // first offset.
+    let bytes = format!("# settings\nkey = \"{KEY}\"\nretries = 3\n").into_bytes();
+    let mut text = String::new();
+    for (n, line) in bytes.chunks(16).enumerate() {
+        let hex: Vec<String> = line.iter().map(|c| format!("{c:02x}")).collect();
+        text += &format!("{:08x}: {:<48} .\n", 0x1000 + n * 16, hex.join(" "));
+    }
+    let (f, ph) = scan(text.as_bytes());
+    assert_eq!(f.len(), 1, "{text}");
+    assert_eq!(f[0].finding.secret.as_deref(), Some(KEY));
+    assert_eq!(f[0].finding.line, Some(2));
+    assert_eq!(ph, 0);
+}
+
+#[test]
+fn plain_hex_goes_on_over_lines_of_one_width() {
+    let digits = hex(&format!("const k = \"{KEY}\";\n"));
+    let wrap = |width: usize, indent: &str| -> String {
+        digits
+            .as_bytes()
+            .chunks(width)
+            .map(|l| format!("{indent}{}\n", std::str::from_utf8(l).unwrap()))
+            .collect()
+    };
+    // 60 is `xxd -p`'s; a line of 48 digits or more is a run of its own.
+    for (width, indent) in [(60, ""), (48, "    "), (64, "\t")] {
+        let text = wrap(width, indent);
+        let (f, _) = scan(text.as_bytes());
+        assert_eq!(f.len(), 1, "{text}");
+        assert_eq!(f[0].finding.secret.as_deref(), Some(KEY));
+    }
+    // A line wider than the first, or of another indent, is another value.
+    let lines: Vec<&str> = digits
+        .as_bytes()
+        .chunks(60)
+        .map(|l| std::str::from_utf8(l).unwrap())
+        .collect();
+    for text in [
+        format!("{}\n  {}\n", lines[0], lines[1..].concat()),
+        format!(
+            "{}\n{}\n",
+            &lines[0][..40],
+            [&lines[0][40..], &lines[1..].concat()].concat()
+        ),
+    ] {
+        let (f, _) = scan(text.as_bytes());
+        assert!(
+            f.iter().all(|f| f.finding.secret.as_deref() != Some(KEY)),
+            "{text}"
+        );
+    }
+}
