@@ -11,6 +11,7 @@ mod bundles_real;
 mod ci;
 mod containers;
 mod decoded;
+mod dumps;
 mod engine_forms;
 mod first_hour;
 mod git;
