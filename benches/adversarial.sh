@@ -78,6 +78,9 @@ rep("escape-head.txt", b"qrcp\\")
 rep("lua.txt", b"\\113\\114\\99\\112\\95")
 rep("entity-head.html", b"qrcp&")
 rep("markdown.md", b"qrcp\\_live\\_")
+# Arrays of pieces joined where used by index, and elements of no array.
+rep("array-index.js", b'p=["qrcp_live_","x"];q=p[0]+p[1];')
+rep("elements.js", b'"qrcp_live_",')
 # A hex dump's first offset (each one a dump to try), and lines that look like
 # a dump's but whose offsets do not go on.
 rep("dump-head.txt", b"000000 ")
@@ -184,7 +187,7 @@ case_row() { # row file reference-file
 }
 ALL="backslash.txt escape-head.txt lua.txt entity-head.html markdown.md wbr.html zwsp.txt percent.txt concat.js unicode.js base64.txt env.txt split-prefix.js
      template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt
-     hex.txt hex-sep.txt hex-lines.txt dump-head.txt dump-lines.txt codes.js codes-line.json codes-lines.txt codes-space.txt octal-space.txt binary-space.txt babel.js bound.js fstring.py swift.txt atob.js
+     hex.txt hex-sep.txt hex-lines.txt dump-head.txt dump-lines.txt array-index.js elements.js codes.js codes-line.json codes-lines.txt codes-space.txt octal-space.txt binary-space.txt babel.js bound.js fstring.py swift.txt atob.js
      rot13.txt rot47.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt base58.txt chars.js
      chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js first-ref.html bound-use.js names.js b64-pieces.js
      b64-cut-head.js b64-block.yaml b64-full-lines.yaml

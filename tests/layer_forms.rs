@@ -35,7 +35,9 @@
 //! …`), an array of characters bound to a name, and a template literal in a
 //! string, and base64 wrapped in an indented block at any width (a YAML block,
 //! a plist's `<data>`) or at Ruby's 60, and base64 cut into string literals,
-//! and base58 (Bitcoin's alphabet, CyberChef's "To Base58").
+//! and base58 (Bitcoin's alphabet, CyberChef's "To Base58"), and an array's
+//! elements joined by index where they are used (`_0x[1]+_0x[2]`,
+//! `parts[0] + parts[1]`).
 //! Every key is generated at test time and must never
 //! appear in the output.
 
@@ -1315,6 +1317,32 @@ fn cases(k: &[String]) -> Vec<Case> {
             3,
             "base58",
         ),
+        (
+            // An array of pieces joined by index where it is used: an
+            // obfuscator's table (the keyword in a later element), and a
+            // Python list one element a line.
+            "web/obf-table.js",
+            format!(
+                "var _0x=['log','{}','{}','{}'];\nfunction k(){{return _0x[1]+_0x[2]+_0x[3]}}\n",
+                &k[114][..12],
+                &k[114][12..20],
+                &k[114][20..]
+            )
+            .into_bytes(),
+            1,
+            "concatenation",
+        ),
+        (
+            "tools/key_parts.py",
+            format!(
+                "parts = [\n    \"{}\",\n    \"{}\",\n]\nKEY = parts[0] + parts[1]\n",
+                &k[115][..15],
+                &k[115][15..]
+            )
+            .into_bytes(),
+            2,
+            "concatenation",
+        ),
     ]
 }
 
@@ -1469,7 +1497,7 @@ fn codes(s: &str, prefix: &str, sep: &str) -> String {
 }
 
 fn keys() -> Vec<String> {
-    let mut k: Vec<String> = (0..114).map(|_| live_key()).collect();
+    let mut k: Vec<String> = (0..116).map(|_| live_key()).collect();
     // Quotes in ROT47: `Q` is `"`, `V` is `'`.
     k[93].replace_range(14..16, "QV");
     k

@@ -44,6 +44,27 @@ fn definition() -> &'static Regex {
     })
 }
 
+/// `name = [`, an array bound to a name (`var p=["qrcp_live_","Ab…"]`), whose
+/// elements are used one by one (`p[0]+p[1]`).
+fn array_definition() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r#"(?-u)(?:^|[^\w$.])[A-Za-z_$][\w$]*[ \t]*=[ \t]*\["#)
+            .expect("array definition pattern")
+    })
+}
+
+/// The name in a match of [`array_definition`], and an empty span at its `[`
+/// (which tells an array's definition from a literal's, never empty).
+fn array_parts(m: &[u8]) -> Option<((usize, usize), (usize, usize))> {
+    let s = usize::from(
+        !m.first()
+            .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$'),
+    );
+    let open = m.len() - 1;
+    Some(((s, ident_end(m, s)?), (open, open)))
+}
+
 /// `NAME=value` unquoted at a line's start (`export` or not), as a shell
 /// script or a dotenv file binds it (a quoted value is a [`definition`]).
 fn shell_definition() -> &'static Regex {
@@ -75,6 +96,9 @@ pub struct Idents {
     /// [`PER_NAME`] of a name. A map of names to their definitions allocated
     /// per name: a 16 MB file of distinct names peaked at 180 MB.
     defs: Vec<Vec<(u64, usize, Def)>>,
+    /// Per chunk kept: where the arrays bound to names in it open (their
+    /// `[`), in order.
+    arrays: Vec<Vec<usize>>,
     /// Chunks below this have been dropped.
     dropped: usize,
     /// Keyed per process: names are the input's, chosen by whoever wrote it.
@@ -97,6 +121,7 @@ impl Idents {
         if self.done.len() < n {
             self.done.resize(n, false);
             self.defs.resize(n, Vec::new());
+            self.arrays.resize(n, Vec::new());
         }
         if k >= n || self.done[k] {
             return;
@@ -116,8 +141,11 @@ impl Idents {
         // The matches' spans (a DFA search), each read apart by `parts` or
         // `shell_parts`: asking the regex for the groups ran its backtracker on
         // every definition. A definition belongs to the chunk its name is in.
-        let forms: [(&Regex, Parts); 2] =
-            [(definition(), parts), (shell_definition(), shell_parts)];
+        let forms: [(&Regex, Parts); 3] = [
+            (definition(), parts),
+            (shell_definition(), shell_parts),
+            (array_definition(), array_parts),
+        ];
         let mut found: Vec<(u64, usize, Def)> = Vec::new();
         for (re, read) in forms {
             let mut pos = from;
@@ -156,6 +184,13 @@ impl Idents {
             }
         }
         kept.shrink_to_fit();
+        let mut arrays: Vec<usize> = kept
+            .iter()
+            .filter(|e| e.2.1 == e.2.2)
+            .map(|e| e.2.1)
+            .collect();
+        arrays.sort_unstable();
+        self.arrays[k] = arrays;
         self.defs[k] = kept;
         self.drop_below(k);
     }
@@ -166,6 +201,9 @@ impl Idents {
         while self.dropped + KEPT < k {
             if let Some(d) = self.defs.get_mut(self.dropped) {
                 *d = Vec::new();
+            }
+            if let Some(a) = self.arrays.get_mut(self.dropped) {
+                *a = Vec::new();
             }
             if let Some(u) = self.uses.get_mut(self.dropped) {
                 *u = Some(Vec::new());
@@ -210,6 +248,40 @@ impl Idents {
     /// The literal bound to `name` nearest to `at` (a definition before `at`
     /// preferred), within the chunk of `at` and its neighbours.
     pub fn resolve(&mut self, data: &[u8], name: &[u8], at: usize) -> Option<(usize, usize)> {
+        self.nearest(data, name, at, false)
+    }
+
+    /// Where the array bound to `name` nearest to `at` opens (its `[`).
+    pub fn resolve_array(&mut self, data: &[u8], name: &[u8], at: usize) -> Option<usize> {
+        self.nearest(data, name, at, true).map(|(s, _)| s)
+    }
+
+    /// Where the last array bound to a name that opens before `at`, and at
+    /// most `within` bytes before it, opens.
+    pub fn array_before(&mut self, data: &[u8], at: usize, within: usize) -> Option<usize> {
+        let k = at / CHUNK;
+        let lo = at.saturating_sub(within);
+        for kk in (lo / CHUNK..=k).rev() {
+            self.index_chunk(data, kk);
+            let Some(v) = self.arrays.get(kk) else {
+                continue;
+            };
+            let n = v.partition_point(|&b| b < at);
+            if n > 0 {
+                return Some(v[n - 1]).filter(|&b| b >= lo);
+            }
+        }
+        None
+    }
+
+    /// [`Idents::resolve`], of a literal or (`array`) of an array.
+    fn nearest(
+        &mut self,
+        data: &[u8],
+        name: &[u8],
+        at: usize,
+        array: bool,
+    ) -> Option<(usize, usize)> {
         let k = at / CHUNK;
         let ks = [k.checked_sub(1), Some(k), Some(k + 1)];
         let mut best: Option<(bool, usize, Def)> = None;
@@ -236,7 +308,7 @@ impl Idents {
                         .get(e.2.0..e.2.0 + e.1)
                         .is_some_and(|n| n.iter().zip(name).all(|(a, b)| a == b))
             });
-            for &(_, _, d) in same {
+            for &(_, _, d) in same.filter(|e| (e.2.1 == e.2.2) == array) {
                 let key = (d.0 > at, d.0.abs_diff(at), d);
                 if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
                     best = Some(key);
@@ -406,6 +478,18 @@ pub fn ident_end(data: &[u8], i: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrays_and_literals_are_told_apart() {
+        let data = br#"var p="LIT";var p=["a","b"];x=p[1]+p;"#;
+        let mut ix = Idents::default();
+        let at = data.len() - 8;
+        let (s, e) = ix.resolve(data, b"p", at).unwrap();
+        assert_eq!(&data[s..e], b"LIT");
+        let open = ix.resolve_array(data, b"p", at).unwrap();
+        assert_eq!(&data[open..open + 4], b"[\"a\"");
+        assert_eq!(ix.resolve_array(data, b"x", at), None);
+    }
 
     #[test]
     fn resolves_the_nearest_definition() {

@@ -61,6 +61,9 @@ const UNITS: &[&str] = &[
     "cXJjcF9saXZlXzEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2 ",
     "pKWwpS9fnKMyK1E6EwuEMQZ1LmI0qT05AKq5MKuBGyqiH3q1BQWQGwIe ",
     "\"27x\\17x\\",
+    // Arrays of pieces used by index, and elements with no array bound.
+    "p=[\"qrcp_live_\",\"x\"];q=p[0]+p[1];",
+    "\"qrcp_live_\",",
     // Hex dumps' first offsets, lines that look like a dump's but for
     // offsets that do not go on, and plain hex wrapped at 60 digits.
     "000000 ",

@@ -382,3 +382,31 @@ fn keys_made_one_character_a_call_or_a_line() {
         assert!(f.is_empty(), "{src}: {f:?}");
     }
 }
+
+/// An array of pieces joined where its elements are used by index
+/// (`p[0] + p[1]`, an obfuscator's `_0x[1]+_0x[2]`): the key at the line of
+/// its earliest piece; an index that picks another element, or an array not
+/// bound to a name, gives no key.
+#[test]
+fn array_elements_joined_by_index() {
+    let (a, b) = KEY.split_at(12);
+    let (b1, b2) = b.split_at(9);
+    let concat = Some(Encoding::Concatenation);
+    let first = format!("var p=[\"{a}\",\"{b}\"];var key=p[0]+p[1];");
+    assert_eq!(found(&first), Some((Some(1), concat)));
+    let later = format!(
+        "var _0x=['log','{a}','{b1}','{b2}'];\nfunction k(){{return _0x[1]+_0x[2]+_0x[3]}}\nconsole[_0x[0]](k());"
+    );
+    assert_eq!(found(&later), Some((Some(1), concat)));
+    // Python, one element a line and a trailing comma; the use lines later.
+    let py = format!("parts = [\n    \"{a}\",\n    \"{b}\",\n]\n\nKEY = parts[0] + parts[1]\n");
+    assert_eq!(found(&py), Some((Some(2), concat)));
+    for miss in [
+        format!("var p=[\"{a}\",\"x\",\"{b}\"];var key=p[0]+p[1];"),
+        format!("var p=[\"{a}\",\"{b}\"];var key=p[1]+p[0];"),
+        format!("f([\"{a}\",\"{b}\"]);var key=p[0]+p[1];"),
+        format!("var p=[\"{a}\",\"{b}\"];var key=q[0]+q[1];"),
+    ] {
+        assert_eq!(found(&miss), None, "{miss}");
+    }
+}
