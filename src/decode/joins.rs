@@ -3,7 +3,8 @@
 //! `.concat(…)` and other concat calls, `.`, `..`, `||`, `&`, `<<`, across line
 //! continuations), arrays of characters (`{'q', 'r', …}`), with operands that are
 //! names bound to literals in the same file,
-//! and a literal bound to a name joined where the name is used.
+//! and a literal bound to a name joined where the name is used (an array's
+//! elements used by index: [`super::indexed`]).
 
 use super::Layer;
 use super::calls::decoding_call;
@@ -202,9 +203,9 @@ fn escaped_literal(data: &[u8], i: usize, r: &mut Region, limit: usize) -> Optio
 fn reference(data: &[u8], i: usize, r: &mut Region, idents: &mut Idents) -> Option<usize> {
     let end = idents::ident_end(data, i)?;
     // `p[1]`: an element of an array bound to `p` in the same file.
-    if let Some((k, after)) = index_at(data, end) {
+    if let Some((k, after)) = super::indexed::index_at(data, end) {
         let bracket = idents.resolve_array(data, &data[i..end], i)?;
-        let (s, e) = element(data, bracket, k)?;
+        let (s, e) = super::indexed::element(data, bracket, k)?;
         let next = skip_blank(data, after, true);
         if !data
             .get(next)
@@ -317,7 +318,7 @@ pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Opti
         // Not joined here: its elements may be, where they are used.
         return match end {
             Some(end) => r.finish(end),
-            None => indexed_uses(data, (before?, 0), open, close + 1, idents),
+            None => super::indexed::uses(data, (before?, 0), open, close + 1, idents),
         };
     }
     // `"qrcp_live_%s" % b`, `sprintf(k, "qrcp_live_%s", b)`, `"…{}".format(b)`.
@@ -330,8 +331,10 @@ pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Opti
     // One literal joined nowhere here: a name bound to it may be joined where
     // it is used, or, a later element of an array, the array's name.
     let last = j.last?;
-    bound_uses(data, open, last, idents)
-        .or_else(|| indexed_uses(data, array_of(data, open, idents)?, open, last, idents))
+    bound_uses(data, open, last, idents).or_else(|| {
+        let (bracket, k) = super::indexed::array_of(data, open, idents)?;
+        super::indexed::uses(data, (bracket, k), open, last, idents)
+    })
 }
 
 /// The last quote in `data[lo..at]` with no line break after it: memchr's
@@ -438,112 +441,8 @@ pub(super) fn join_pieces(
     j
 }
 
-/// Elements of an array read to find one by its index, at most.
-const MAX_ELEMENTS: usize = 64;
-
-/// `[k]` at `data[i]` (a few digits): `k`, and the offset after the `]`.
-fn index_at(data: &[u8], i: usize) -> Option<(usize, usize)> {
-    if data.get(i) != Some(&b'[') {
-        return None;
-    }
-    let digits = data[i + 1..]
-        .iter()
-        .take(3)
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    let close = i + 1 + digits;
-    if digits == 0 || data.get(close) != Some(&b']') {
-        return None;
-    }
-    let k = std::str::from_utf8(&data[i + 1..close])
-        .ok()?
-        .parse()
-        .ok()?;
-    Some((k, close + 1))
-}
-
-/// The contents of the elements of the array opened at `data[bracket]`, in
-/// order, while they are string literals (escapes kept as written, no
-/// interpolation): at most [`MAX_ELEMENTS`], within [`AFTER`] bytes.
-fn elements(data: &[u8], bracket: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let limit = (bracket + AFTER).min(data.len());
-    let mut i = Some(skip_blank(data, bracket + 1, true));
-    std::iter::from_fn(move || {
-        let at = i.take()?;
-        let q = *data.get(at)?;
-        if !is_quote(q) {
-            return None;
-        }
-        let s = at + 1;
-        let mut j = s;
-        while j < limit && data[j] != q && data[j] != b'\n' {
-            j += if data[j] == b'\\' { 2 } else { 1 };
-        }
-        if j >= limit || data[j] != q || (q == b'`' && data[s..j].contains(&b'$')) {
-            return None;
-        }
-        let c = skip_blank(data, j + 1, true);
-        if data.get(c) == Some(&b',') {
-            i = Some(skip_blank(data, c + 1, true));
-        }
-        Some((s, j))
-    })
-    .take(MAX_ELEMENTS)
-}
-
-/// The contents of element `k` of the array opened at `data[bracket]` ([`elements`]).
-fn element(data: &[u8], bracket: usize, k: usize) -> Option<(usize, usize)> {
-    elements(data, bracket).nth(k)
-}
-
-/// The `[` of the array bound to a name whose element is the literal at
-/// `open`, and that element's index: the last such array opened before it
-/// (at most [`AFTER`] bytes), read on to `open` over at most
-/// [`MAX_ELEMENTS`] string literals.
-fn array_of(data: &[u8], open: usize, idents: &mut Idents) -> Option<(usize, usize)> {
-    let bracket = idents.array_before(data, open, AFTER)?;
-    let k = elements(data, bracket)
-        .take_while(|&(s, _)| s <= open + 1)
-        .position(|(s, _)| s == open + 1)?;
-    Some((bracket, k))
-}
-
-/// `p = ["qrcp_live_", "Ab…"]` … `p[0] + p[1]`: an array of pieces joined
-/// where its elements are used. `bracket` opens the array, whose element `k`
-/// is the literal at `open` that holds the keyword; the uses of the array's
-/// name after `from` followed by `[k]` are joined from there (the first few,
-/// as [`bound_uses`]).
-fn indexed_uses(
-    data: &[u8],
-    (bracket, k): (usize, usize),
-    open: usize,
-    after: usize,
-    idents: &mut Idents,
-) -> Option<Region> {
-    let name = bound_name(data, bracket)?;
-    let mut r = Region::new(Layer::Concatenation, open);
-    for at in idents.uses_after(data, name, after, MAX_USES) {
-        let s = skip_blank(data, at + name.len(), false);
-        // Bound again: the uses from here on are that binding's.
-        if data.get(s) == Some(&b'=') && data.get(s + 1) != Some(&b'=') {
-            break;
-        }
-        if index_at(data, at + name.len()).is_none_or(|(i, _)| i != k) {
-            continue;
-        }
-        let mark = r.bytes.len();
-        if mark > 0 {
-            r.push(b'\n', at);
-        }
-        if join_pieces(data, at, None, false, &mut r, idents).pieces < 2 {
-            r.truncate(mark);
-        }
-    }
-    r.finish(after)
-}
-
 /// Uses of one bound name joined, at most.
-const MAX_USES: usize = 8;
+pub(super) const MAX_USES: usize = 8;
 
 /// `PREFIX = "qrcp_live_"` … `PREFIX + "Ab…"` or `` `${PREFIX}Ab…` ``: a constant
 /// that a minifier keeps because it is used more than once (esbuild and terser
@@ -636,7 +535,7 @@ fn interpolated_at(data: &[u8], at: usize) -> Option<(u8, Interp)> {
 /// The name `open`'s literal is bound to: `name = "…"` (after `var`, `let`,
 /// `const`, or bare as Python, Ruby and PHP bind), not a comparison (`==`, `<=`),
 /// an update (`+=`) or a member (`a.b = "…"`).
-fn bound_name(data: &[u8], open: usize) -> Option<&[u8]> {
+pub(super) fn bound_name(data: &[u8], open: usize) -> Option<&[u8]> {
     let blank = |j: &mut usize| {
         while *j > 0 && matches!(data[*j - 1], b' ' | b'\t') {
             *j -= 1;

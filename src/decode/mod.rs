@@ -22,6 +22,7 @@ mod codes;
 mod dump;
 mod format;
 mod idents;
+mod indexed;
 mod invisible;
 mod joins;
 mod layers;
