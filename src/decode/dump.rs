@@ -28,6 +28,8 @@ const MAX_INDENT: usize = 16;
 /// One line of a dump: where its offset's digits are and where its hex starts.
 #[derive(Clone, Copy)]
 struct Line {
+    /// Where the line starts (before its indent).
+    start: usize,
     /// The offset's digits.
     digits: (usize, usize),
     /// A `:` after the offset (xxd).
@@ -90,6 +92,7 @@ fn line_at(data: &[u8], s: usize) -> Option<Line> {
         i += 1;
     }
     (i + 2 <= end && hex(data[i]).is_some() && hex(data[i + 1]).is_some()).then_some(Line {
+        start: s,
         digits,
         colon,
         body: i,
@@ -217,7 +220,7 @@ pub(super) fn dump(data: &[u8], at: usize, offset: bool) -> Option<Region> {
         return None;
     }
     for _ in 0..BACK_LINES {
-        let Some(prev) = line_before(data, line.digits.0) else {
+        let Some(prev) = line_before(data, line.start) else {
             break;
         };
         // Offsets as wide, in order: their digits compare as their values do.

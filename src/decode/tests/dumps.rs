@@ -77,11 +77,44 @@ fn a_dump_is_read_from_a_hex_trigger_in_it() {
         let hex: Vec<String> = line.iter().map(|c| format!("{c:02x}")).collect();
         text += &format!("{:08x}: {:<48} .\n", 0x1000 + n * 16, hex.join(" "));
     }
-    let (f, ph) = scan(text.as_bytes());
-    assert_eq!(f.len(), 1, "{text}");
-    assert_eq!(f[0].finding.secret.as_deref(), Some(KEY));
-    assert_eq!(f[0].finding.line, Some(2));
-    assert_eq!(ph, 0);
+    // Indented in a document too.
+    let indented: String = text.lines().map(|l| format!("    {l}\n")).collect();
+    for text in [text, indented] {
+        // Read from lines before the candidate's (a layer inside may need
+        // the bytes before a key), indented or not.
+        let third = text.match_indices('\n').nth(1).unwrap().0 + 20;
+        let r = dump(text.as_bytes(), third, false).unwrap();
+        assert!(r.phys(0) < text.find('\n').unwrap(), "{text}");
+        let (f, ph) = scan(text.as_bytes());
+        assert_eq!(f.len(), 1, "{text}");
+        assert_eq!(f[0].finding.secret.as_deref(), Some(KEY));
+        assert_eq!(f[0].finding.line, Some(2));
+        assert_eq!(ph, 0);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// A dump with bytes changed to what its parsing turns on (digits,
+    /// blanks, line breaks, `:`, `*`, `|`): no panic, and every finding is a
+    /// key the dump could hold.
+    #[test]
+    fn damaged_dumps_never_panic(
+        edits in proptest::collection::vec((0usize..2000, 0usize..12), 0..40),
+    ) {
+        let mut text = xxd_wide(format!("x = 1\nkey = \"{KEY}\"\n").as_bytes(), 16).into_bytes();
+        text.extend(xxd_wide(b"0123456789abcdef0123456789abcdef", 16).into_bytes());
+        for (at, b) in edits {
+            let n = text.len();
+            text[at % n] = b"0 \n:*|f9\r \n0"[b];
+        }
+        let (f, _) = scan(&text);
+        for l in f {
+            let s = l.finding.secret.unwrap_or_default();
+            proptest::prop_assert!(s.starts_with("qrcp_"), "{s}");
+        }
+    }
 }
 
 #[test]
