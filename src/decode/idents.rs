@@ -44,27 +44,6 @@ fn definition() -> &'static Regex {
     })
 }
 
-/// `name = [`, an array bound to a name (`var p=["qrcp_live_","Ab…"]`), whose
-/// elements are used one by one (`p[0]+p[1]`).
-fn array_definition() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r#"(?-u)(?:^|[^\w$.])[A-Za-z_$][\w$]*[ \t]*=[ \t]*\["#)
-            .expect("array definition pattern")
-    })
-}
-
-/// The name in a match of [`array_definition`], and an empty span at its `[`
-/// (which tells an array's definition from a literal's, never empty).
-fn array_parts(m: &[u8]) -> Option<((usize, usize), (usize, usize))> {
-    let s = usize::from(
-        !m.first()
-            .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$'),
-    );
-    let open = m.len() - 1;
-    Some(((s, ident_end(m, s)?), (open, open)))
-}
-
 /// `NAME=value` unquoted at a line's start (`export` or not), as a shell
 /// script or a dotenv file binds it (a quoted value is a [`definition`]).
 fn shell_definition() -> &'static Regex {
@@ -87,6 +66,15 @@ type Parts = fn(&[u8]) -> Option<((usize, usize), (usize, usize))>;
 /// Bytes after a bound name's definition searched for its uses.
 pub const USES_WITHIN: usize = 64 << 10;
 
+/// The arrays bound to names in one chunk: where each opens (its `[`), in
+/// order; and by the name's hash (hash, the name's span, the `[`), sorted by
+/// hash and place.
+#[derive(Default, Clone)]
+struct Arrays {
+    by_place: Vec<usize>,
+    by_name: Vec<(u64, (usize, usize), usize)>,
+}
+
 /// The per-blob index; `Default` is empty, chunks are read on demand.
 #[derive(Default)]
 pub struct Idents {
@@ -96,9 +84,9 @@ pub struct Idents {
     /// [`PER_NAME`] of a name. A map of names to their definitions allocated
     /// per name: a 16 MB file of distinct names peaked at 180 MB.
     defs: Vec<Vec<(u64, usize, Def)>>,
-    /// Per chunk kept: where the arrays bound to names in it open (their
-    /// `[`), in order.
-    arrays: Vec<Vec<usize>>,
+    /// Per chunk kept, once asked for: the arrays bound to names in it
+    /// ([`Arrays`]).
+    arrays: Vec<Option<Arrays>>,
     /// Chunks below this have been dropped.
     dropped: usize,
     /// Keyed per process: names are the input's, chosen by whoever wrote it.
@@ -121,7 +109,6 @@ impl Idents {
         if self.done.len() < n {
             self.done.resize(n, false);
             self.defs.resize(n, Vec::new());
-            self.arrays.resize(n, Vec::new());
         }
         if k >= n || self.done[k] {
             return;
@@ -141,11 +128,8 @@ impl Idents {
         // The matches' spans (a DFA search), each read apart by `parts` or
         // `shell_parts`: asking the regex for the groups ran its backtracker on
         // every definition. A definition belongs to the chunk its name is in.
-        let forms: [(&Regex, Parts); 3] = [
-            (definition(), parts),
-            (shell_definition(), shell_parts),
-            (array_definition(), array_parts),
-        ];
+        let forms: [(&Regex, Parts); 2] =
+            [(definition(), parts), (shell_definition(), shell_parts)];
         let mut found: Vec<(u64, usize, Def)> = Vec::new();
         for (re, read) in forms {
             let mut pos = from;
@@ -184,13 +168,6 @@ impl Idents {
             }
         }
         kept.shrink_to_fit();
-        let mut arrays: Vec<usize> = kept
-            .iter()
-            .filter(|e| e.2.1 == e.2.2)
-            .map(|e| e.2.1)
-            .collect();
-        arrays.sort_unstable();
-        self.arrays[k] = arrays;
         self.defs[k] = kept;
         self.drop_below(k);
     }
@@ -203,7 +180,7 @@ impl Idents {
                 *d = Vec::new();
             }
             if let Some(a) = self.arrays.get_mut(self.dropped) {
-                *a = Vec::new();
+                *a = Some(Arrays::default());
             }
             if let Some(u) = self.uses.get_mut(self.dropped) {
                 *u = Some(Vec::new());
@@ -245,43 +222,83 @@ impl Idents {
         self.drop_below(k);
     }
 
-    /// The literal bound to `name` nearest to `at` (a definition before `at`
-    /// preferred), within the chunk of `at` and its neighbours.
-    pub fn resolve(&mut self, data: &[u8], name: &[u8], at: usize) -> Option<(usize, usize)> {
-        self.nearest(data, name, at, false)
-    }
-
-    /// Where the array bound to `name` nearest to `at` opens (its `[`).
+    /// Where the array bound to `name` nearest to `at` (one before `at`
+    /// preferred) opens, within the chunk of `at` and its neighbours.
     pub fn resolve_array(&mut self, data: &[u8], name: &[u8], at: usize) -> Option<usize> {
-        self.nearest(data, name, at, true).map(|(s, _)| s)
+        let k = at / CHUNK;
+        let ks = [k.checked_sub(1), Some(k), Some(k + 1)];
+        for kk in ks.into_iter().flatten() {
+            self.index_arrays(data, kk);
+        }
+        let h = self.hasher.hash_one(name);
+        let mut best: Option<(bool, usize, usize)> = None;
+        for kk in ks.into_iter().flatten() {
+            let Some(Some(a)) = self.arrays.get(kk) else {
+                continue;
+            };
+            // The name's arrays are in place order: the last before `at` and
+            // the first after it (a few either way, past another name of the
+            // same hash), not every one (a file may bind `p` thousands of times).
+            let mid = a.by_name.partition_point(|e| (e.0, e.2) < (h, at));
+            let same = |e: &&(u64, (usize, usize), usize)| e.0 == h && data[e.1.0..e.1.1] == *name;
+            let before = a.by_name[..mid].iter().rev().take(PER_NAME).find(same);
+            let after = a.by_name[mid..].iter().take(PER_NAME).find(same);
+            for &(_, _, open) in before.into_iter().chain(after) {
+                let key = (open > at, open.abs_diff(at), open);
+                if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
+                    best = Some(key);
+                }
+            }
+        }
+        best.map(|b| b.2)
     }
 
     /// Where the last array bound to a name that opens before `at`, and at
     /// most `within` bytes before it, opens.
     pub fn array_before(&mut self, data: &[u8], at: usize, within: usize) -> Option<usize> {
-        let k = at / CHUNK;
         let lo = at.saturating_sub(within);
-        for kk in (lo / CHUNK..=k).rev() {
-            self.index_chunk(data, kk);
-            let Some(v) = self.arrays.get(kk) else {
+        for kk in (lo / CHUNK..=at / CHUNK).rev() {
+            self.index_arrays(data, kk);
+            let Some(Some(a)) = self.arrays.get(kk) else {
                 continue;
             };
-            let n = v.partition_point(|&b| b < at);
+            let n = a.by_place.partition_point(|&b| b < at);
             if n > 0 {
-                return Some(v[n - 1]).filter(|&b| b >= lo);
+                return Some(a.by_place[n - 1]).filter(|&b| b >= lo);
             }
         }
         None
     }
 
-    /// [`Idents::resolve`], of a literal or (`array`) of an array.
-    fn nearest(
-        &mut self,
-        data: &[u8],
-        name: &[u8],
-        at: usize,
-        array: bool,
-    ) -> Option<(usize, usize)> {
+    /// The arrays bound to names whose `[` is in chunk `k` ([`Arrays`]): a
+    /// `memchr` pass for `[`, each read back to `name =`; once per blob.
+    fn index_arrays(&mut self, data: &[u8], k: usize) {
+        let n = data.len().div_ceil(CHUNK);
+        if self.arrays.len() < n {
+            self.arrays.resize(n, None);
+        }
+        if k >= n || self.arrays[k].is_some() {
+            return;
+        }
+        let lo = k * CHUNK;
+        let hi = ((k + 1) * CHUNK).min(data.len());
+        let mut a = Arrays::default();
+        for b in memchr::memchr_iter(b'[', &data[lo..hi]).map(|b| lo + b) {
+            let Some((s, e)) = bound_span(data, b) else {
+                continue;
+            };
+            a.by_place.push(b);
+            a.by_name
+                .push((self.hasher.hash_one(&data[s..e]), (s, e), b));
+        }
+        a.by_name.sort_unstable_by_key(|e| (e.0, e.2));
+        self.arrays[k] = Some(a);
+        self.drop_below(k);
+    }
+
+    /// The literal bound to `name` nearest to `at` (a definition before `at`
+    /// preferred), within the chunk of `at` and its neighbours.
+    pub fn resolve(&mut self, data: &[u8], name: &[u8], at: usize) -> Option<(usize, usize)> {
         let k = at / CHUNK;
         let ks = [k.checked_sub(1), Some(k), Some(k + 1)];
         let mut best: Option<(bool, usize, Def)> = None;
@@ -308,7 +325,7 @@ impl Idents {
                         .get(e.2.0..e.2.0 + e.1)
                         .is_some_and(|n| n.iter().zip(name).all(|(a, b)| a == b))
             });
-            for &(_, _, d) in same.filter(|e| (e.2.1 == e.2.2) == array) {
+            for &(_, _, d) in same {
                 let key = (d.0 > at, d.0.abs_diff(at), d);
                 if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
                     best = Some(key);
@@ -446,6 +463,32 @@ fn shell_parts(m: &[u8]) -> Option<((usize, usize), (usize, usize))> {
     (s < eq && eq + 1 < end).then_some(((s, eq), (eq + 1, end)))
 }
 
+/// The span of the name what opens at `open` (a literal, an array) is bound
+/// to: `name = "…"` (after `var`, `let`, `const`, or bare as Python, Ruby and
+/// PHP bind), not a comparison (`==`, `<=`), an update (`+=`) or a member
+/// (`a.b = "…"`).
+pub fn bound_span(data: &[u8], open: usize) -> Option<(usize, usize)> {
+    let blank = |j: &mut usize| {
+        while *j > 0 && matches!(data[*j - 1], b' ' | b'\t') {
+            *j -= 1;
+        }
+    };
+    let mut j = open;
+    blank(&mut j);
+    if j == 0 || data[j - 1] != b'=' {
+        return None;
+    }
+    j -= 1;
+    if j > 0 && b"=!<>+-*/%&|^?:".contains(&data[j - 1]) {
+        return None;
+    }
+    blank(&mut j);
+    let end = j;
+    j = ident_start(data, end, 128);
+    let member = j > 0 && data[j - 1] == b'.';
+    (j < end && !data[j].is_ascii_digit() && !member).then_some((j, end))
+}
+
 /// Where the identifier bytes that end at `end` start, reading back at most
 /// `max` of them.
 pub fn ident_start(data: &[u8], end: usize, max: usize) -> usize {
@@ -489,6 +532,16 @@ mod tests {
         let open = ix.resolve_array(data, b"p", at).unwrap();
         assert_eq!(&data[open..open + 4], b"[\"a\"");
         assert_eq!(ix.resolve_array(data, b"x", at), None);
+        // Of a name bound thousands of times, the binding just before a use.
+        let many: Vec<u8> = (0..5000)
+            .flat_map(|i| format!("p=[\"{i}\"];q=p[0];").into_bytes())
+            .collect();
+        let mut ix = Idents::default();
+        let use_at = many.len() / 2 + 3;
+        let open = ix.resolve_array(&many, b"p", use_at).unwrap();
+        let next = ix.array_before(&many, use_at, 4096).unwrap();
+        assert_eq!(open, next);
+        assert!(use_at - open < 20, "{}", use_at - open);
     }
 
     #[test]

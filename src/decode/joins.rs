@@ -532,30 +532,9 @@ fn interpolated_at(data: &[u8], at: usize) -> Option<(u8, Interp)> {
     }
 }
 
-/// The name `open`'s literal is bound to: `name = "…"` (after `var`, `let`,
-/// `const`, or bare as Python, Ruby and PHP bind), not a comparison (`==`, `<=`),
-/// an update (`+=`) or a member (`a.b = "…"`).
+/// The name `open`'s literal is bound to ([`idents::bound_span`]).
 pub(super) fn bound_name(data: &[u8], open: usize) -> Option<&[u8]> {
-    let blank = |j: &mut usize| {
-        while *j > 0 && matches!(data[*j - 1], b' ' | b'\t') {
-            *j -= 1;
-        }
-    };
-    let mut j = open;
-    blank(&mut j);
-    if j == 0 || data[j - 1] != b'=' {
-        return None;
-    }
-    j -= 1;
-    if j > 0 && b"=!<>+-*/%&|^?:".contains(&data[j - 1]) {
-        return None;
-    }
-    blank(&mut j);
-    let end = j;
-    j = idents::ident_start(data, end, 128);
-    let name = &data[j..end];
-    let member = j > 0 && data[j - 1] == b'.';
-    (!name.is_empty() && !name[0].is_ascii_digit() && !member).then_some(name)
+    idents::bound_span(data, open).map(|(s, e)| &data[s..e])
 }
 
 /// Where the next piece starts when what follows a piece at `s` joins it to the
