@@ -9,10 +9,8 @@
 //! decoding to text), with the same member path and line. Truncated members make
 //! the scan incomplete. Every key is generated at test time and never printed.
 
-use std::io::Write;
-use std::process::Output;
-
 use serde_json::Value;
+use std::io::Write;
 
 use crate::bundles::{b64, finding_of, gz, tar_bytes, zip_bytes};
 use crate::git::Repo;
@@ -409,14 +407,6 @@ fn keys() -> Vec<String> {
     (0..29).map(|_| live_key()).collect()
 }
 
-fn absent(outs: &[&Output], k: &[String]) {
-    for key in k {
-        for o in outs {
-            assert_secret_absent(o, key);
-        }
-    }
-}
-
 #[test]
 fn every_container_form_is_opened_in_a_folder() {
     let t = Tree::new();
@@ -431,7 +421,7 @@ fn every_container_form_is_opened_in_a_folder() {
     let human = t.run(&["dir", "."]);
     let out = stdout(&human);
     assert!(out.contains("web/index.html!script[2]:6:"), "{out}");
-    absent(&[&o, &human], &k);
+    assert_keys_absent(&[&o, &human], &k);
 }
 
 #[test]
@@ -459,7 +449,7 @@ fn every_container_form_is_opened_in_history_and_staged() {
     let hist = r.scan(&["git", "--format", "json"]);
     assert_eq!(code(&hist), 1, "{}", stderr(&hist));
     check(&json(&hist), &k, &cases, "git");
-    absent(&[&staged, &hist], &k);
+    assert_keys_absent(&[&staged, &hist], &k);
 }
 
 #[test]

@@ -5,8 +5,6 @@
 //! found the same way in a folder, in git history and in a staged change. Every
 //! key is generated at test time and must never appear in the output.
 
-use std::process::Output;
-
 use serde_json::Value;
 
 use crate::bundles::{b64, finding_of};
@@ -129,14 +127,6 @@ fn keys() -> Vec<String> {
     (0..8).map(|_| live_key()).collect()
 }
 
-fn absent(outs: &[&Output], k: &[String]) {
-    for key in k {
-        for o in outs {
-            assert_secret_absent(o, key);
-        }
-    }
-}
-
 #[test]
 fn bundler_forms_are_found_in_a_folder() {
     let t = Tree::new();
@@ -150,7 +140,7 @@ fn bundler_forms_are_found_in_a_folder() {
     check(&json(&o), &k, &srcs);
     let human = t.run(&["dir", "."]);
     assert!(stdout(&human).contains("web/app.js!sourceMappingURL"));
-    absent(&[&o, &human], &k);
+    assert_keys_absent(&[&o, &human], &k);
 }
 
 #[test]
@@ -174,7 +164,7 @@ fn bundler_forms_are_found_in_history_and_staged() {
     let hist = r.scan(&["git", "--format", "json"]);
     assert_eq!(code(&hist), 1, "{}", stderr(&hist));
     check(&json(&hist), &k, &srcs);
-    absent(&[&staged, &hist], &k);
+    assert_keys_absent(&[&staged, &hist], &k);
 }
 
 #[test]
@@ -199,5 +189,5 @@ fn messages_of_commits_no_ref_reaches_are_scanned() {
         out.contains(&format!("in the message of commit {gone}")),
         "{out}"
     );
-    absent(&[&o, &human], std::slice::from_ref(&key));
+    assert_keys_absent(&[&o, &human], std::slice::from_ref(&key));
 }

@@ -41,8 +41,6 @@
 //! Every key is generated at test time and must never
 //! appear in the output.
 
-use std::process::Output;
-
 use serde_json::Value;
 
 use crate::bundles::finding_of;
@@ -1512,14 +1510,6 @@ fn check(v: &Value, k: &[String], cases: &[Case]) {
     }
 }
 
-fn absent(outs: &[&Output], k: &[String]) {
-    for key in k {
-        for o in outs {
-            assert_secret_absent(o, key);
-        }
-    }
-}
-
 #[test]
 fn last_layers_are_found_in_a_folder() {
     let t = Tree::new();
@@ -1536,7 +1526,7 @@ fn last_layers_are_found_in_a_folder() {
     check(&json(&o), &k, &cs);
     let human = t.run(&["dir", "."]);
     assert_eq!(code(&human), 1);
-    absent(&[&o, &human], &k);
+    assert_keys_absent(&[&o, &human], &k);
     // A scrambled key is the key: its bodies are masked as written too.
     let scrambled = [
         rot13(&k[51][10..]),
@@ -1584,7 +1574,7 @@ fn last_layers_are_found_in_history_and_staged() {
     let hist = r.scan(&["git", "--format", "json"]);
     assert_eq!(code(&hist), 1, "{}", stderr(&hist));
     check(&json(&hist), &k, &cs);
-    absent(&[&staged, &hist], &k);
+    assert_keys_absent(&[&staged, &hist], &k);
 }
 
 /// Near misses: words a shell keeps apart, lines YAML does not continue, UTF-32
@@ -1665,7 +1655,7 @@ fn base64_values_one_a_line_are_not_joined() {
     ]) {
         assert_eq!(finding_of(&v, key)["path"], path);
     }
-    absent(&[&o], &k);
+    assert_keys_absent(&[&o], &k);
 }
 
 /// A block of more lines than a list would have, all as wide at a width of
@@ -1687,5 +1677,5 @@ fn a_long_block_of_full_lines_is_joined() {
     let v = json(&o);
     let f = finding_of(&v, &key);
     assert_eq!((&f["line"], &f["encoding"]), (&2.into(), &"base64".into()));
-    absent(&[&o], &[key]);
+    assert_keys_absent(&[&o], &[key]);
 }

@@ -6,7 +6,7 @@
 
 use super::Layer;
 use super::idents::Idents;
-use super::joins::{MAX_USES, bound_name, join_pieces};
+use super::joins::{MAX_USES, bound_name, join_pieces, rebound};
 use super::layers::{AFTER, is_quote, skip_blank};
 use super::region::Region;
 
@@ -95,9 +95,7 @@ pub(super) fn uses(
     let name = bound_name(data, bracket)?;
     let mut r = Region::new(Layer::Concatenation, open);
     for at in idents.uses_after(data, name, after, MAX_USES) {
-        let s = skip_blank(data, at + name.len(), false);
-        // Bound again: the uses from here on are that binding's.
-        if data.get(s) == Some(&b'=') && data.get(s + 1) != Some(&b'=') {
+        if rebound(data, at, name) {
             break;
         }
         if index_at(data, at + name.len()).is_none_or(|(i, _)| i != k) {

@@ -454,11 +454,10 @@ fn bound_uses(data: &[u8], open: usize, after: usize, idents: &mut Idents) -> Op
     let name = bound_name(data, open)?;
     let mut r = Region::new(Layer::Concatenation, open);
     for at in idents.uses_after(data, name, after, MAX_USES) {
-        let s = skip_blank(data, at + name.len(), false);
-        // Bound again: the uses from here on are that binding's.
-        if data.get(s) == Some(&b'=') && data.get(s + 1) != Some(&b'=') {
+        if rebound(data, at, name) {
             break;
         }
+        let s = skip_blank(data, at + name.len(), false);
         // Interpolated: `` `${t}Ab…` `` (minifiers keep those too), Kotlin's
         // `"${t}Ab…"`, Ruby's `"#{t}Ab…"`, Python's `f"{t}Ab…"`.
         let inside = match data.get(s) {
@@ -504,6 +503,13 @@ fn bound_uses(data: &[u8], open: usize, after: usize, idents: &mut Idents) -> Op
         }
     }
     r.finish(after)
+}
+
+/// Whether `name` at `at` is bound again (`name = …`, not `==`): the uses
+/// from there on are that binding's.
+pub(super) fn rebound(data: &[u8], at: usize, name: &[u8]) -> bool {
+    let s = skip_blank(data, at + name.len(), false);
+    data.get(s) == Some(&b'=') && data.get(s + 1) != Some(&b'=')
 }
 
 /// The literal a name at `at` is interpolated in (`${name}`, `#{name}`,

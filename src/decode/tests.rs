@@ -63,7 +63,7 @@ fn encode(key: &str, layer: Layer) -> Vec<u8> {
         Layer::Utf16 => utf16(&format!("KEY={key}\r\n"), false),
         Layer::Utf32 => utf32(&format!("KEY={key}\r\n"), false),
         Layer::Hex => format!("k = bytes.fromhex(\"{}\")", hex(key)).into_bytes(),
-        Layer::Dump => xxd(format!("k = \"{key}\";\n").as_bytes()).into_bytes(),
+        Layer::Dump => xxd(format!("k = \"{key}\";\n").as_bytes(), 16).into_bytes(),
         // A body wrapped by a soft line break.
         Layer::QuotedPrintable => format!(
             "key=3D{}=\r\n{}",
@@ -136,25 +136,25 @@ fn rot47(s: &str) -> String {
         .collect()
 }
 
-/// `b` as `xxd` dumps it: an offset, eight groups of two bytes, the text.
-fn xxd(b: &[u8]) -> String {
+/// `b` as `xxd -c <width>` dumps it: an offset, groups of two bytes, two
+/// blanks, the text.
+fn xxd(b: &[u8], width: usize) -> String {
     let mut out = String::new();
-    for (n, line) in b.chunks(16).enumerate() {
+    let pad = width / 2 * 5 - 1;
+    for (n, line) in b.chunks(width).enumerate() {
         let groups: Vec<String> = line
             .chunks(2)
             .map(|g| g.iter().map(|c| format!("{c:02x}")).collect())
             .collect();
         let text: String = line
             .iter()
-            .map(|&c| {
-                if c.is_ascii_graphic() || c == b' ' {
-                    c as char
-                } else {
-                    '.'
-                }
+            .map(|&c| match c {
+                b' ' => ' ',
+                _ if c.is_ascii_graphic() => c as char,
+                _ => '.',
             })
             .collect();
-        out += &format!("{:08x}: {:<40} {text}\n", n * 16, groups.join(" "));
+        out += &format!("{:08x}: {:<pad$}  {text}\n", n * width, groups.join(" "));
     }
     out
 }

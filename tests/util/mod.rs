@@ -146,6 +146,15 @@ pub fn assert_secret_absent(o: &Output, key: &str) {
     }
 }
 
+/// [`assert_secret_absent`] for each key in each output.
+pub fn assert_keys_absent<S: AsRef<str>>(outs: &[&Output], keys: &[S]) {
+    for key in keys {
+        for o in outs {
+            assert_secret_absent(o, key.as_ref());
+        }
+    }
+}
+
 /// Like [`assert_secret_absent`], for any text (a report, an audit log).
 pub fn assert_text_lacks(text: &str, key: &str) {
     let body = key.split('_').nth(2).unwrap_or(key);

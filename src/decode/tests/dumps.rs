@@ -2,32 +2,14 @@
 //! what is not, and the text column a dump repeats its bytes in.
 
 use super::super::dump::dump;
-use super::{KEY, hex, scan};
-
-/// `b` as `xxd -c <width>` writes it (pairs of bytes, then the text).
-fn xxd_wide(b: &[u8], width: usize) -> String {
-    let mut out = String::new();
-    let pad = width / 2 * 5 - 1;
-    for (n, line) in b.chunks(width).enumerate() {
-        let groups: Vec<String> = line
-            .chunks(2)
-            .map(|g| g.iter().map(|c| format!("{c:02x}")).collect())
-            .collect();
-        let text: String = line
-            .iter()
-            .map(|&c| if c.is_ascii_graphic() { c as char } else { '.' })
-            .collect();
-        out += &format!("{:08x}: {:<pad$}  {text}\n", n * width, groups.join(" "));
-    }
-    out
-}
+use super::{KEY, hex, scan, xxd};
 
 #[test]
 fn a_dumps_text_column_is_not_a_second_finding() {
     // A line wide enough to hold the key whole in its text column: the
     // column's copy (cut at the line's end) is neither a key nor a placeholder.
     for width in [16, 64] {
-        let text = xxd_wide(format!("  apiKey: \"{KEY}\",\n").as_bytes(), width);
+        let text = xxd(format!("  apiKey: \"{KEY}\",\n").as_bytes(), width);
         let (f, ph) = scan(text.as_bytes());
         assert_eq!(f.len(), 1, "{text}");
         assert_eq!(f[0].finding.secret.as_deref(), Some(KEY));
@@ -103,8 +85,8 @@ proptest::proptest! {
     fn damaged_dumps_never_panic(
         edits in proptest::collection::vec((0usize..2000, 0usize..12), 0..40),
     ) {
-        let mut text = xxd_wide(format!("x = 1\nkey = \"{KEY}\"\n").as_bytes(), 16).into_bytes();
-        text.extend(xxd_wide(b"0123456789abcdef0123456789abcdef", 16).into_bytes());
+        let mut text = xxd(format!("x = 1\nkey = \"{KEY}\"\n").as_bytes(), 16).into_bytes();
+        text.extend(xxd(b"0123456789abcdef0123456789abcdef", 16).into_bytes());
         for (at, b) in edits {
             let n = text.len();
             text[at % n] = b"0 \n:*|f9\r \n0"[b];
