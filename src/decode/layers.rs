@@ -246,6 +246,12 @@ pub(super) fn hex_text(data: &[u8], at: usize) -> Option<Region> {
         let next = sep_at(i);
         let this = *sep.get_or_insert(next.filter(|s| pair(i + s.len())));
         if let Some(s) = this {
+            if s == b","
+                && let Some(j) = continued(data, i, limit)
+            {
+                i = j;
+                continue;
+            }
             if next != Some(s) || !pair(i + s.len()) {
                 break;
             }
@@ -253,6 +259,23 @@ pub(super) fn hex_text(data: &[u8], at: usize) -> Option<Region> {
         }
     }
     r.finish(i)
+}
+
+/// Where hex bytes between commas go on after `,\`, a line break and an
+/// indent at `data[i]`: a `.reg` file's `hex:` value as `regedit` wraps it.
+fn continued(data: &[u8], i: usize, limit: usize) -> Option<usize> {
+    let n = match data.get(i..limit)? {
+        [b',', b'\\', b'\n', ..] => 3,
+        [b',', b'\\', b'\r', b'\n', ..] => 4,
+        _ => return None,
+    };
+    let j = i + n;
+    let j = j + data[j..limit]
+        .iter()
+        .take(MAX_INDENT)
+        .take_while(|&&b| b == b' ')
+        .count();
+    (j + 2 <= limit && hex(data[j]).is_some() && hex(data[j + 1]).is_some()).then_some(j)
 }
 
 /// Hex digits a wrapped line holds at least, and at most.

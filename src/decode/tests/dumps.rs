@@ -137,3 +137,27 @@ fn plain_hex_goes_on_over_lines_of_one_width() {
         );
     }
 }
+
+#[test]
+fn a_reg_files_hex_value_goes_on_after_a_continuation() {
+    // As `regedit` exports a binary value: bytes between commas, `,\` and a
+    // two-blank indent where a line would pass 80 columns.
+    let bytes: Vec<String> = format!("{KEY}\0")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let (a, b) = bytes.split_at(22);
+    let text = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Acme]\r\n\"Key\"=hex:{},\\\r\n  {}\r\n",
+        a.join(","),
+        b.join(",")
+    );
+    let (f, _) = scan(text.as_bytes());
+    assert_eq!(f.len(), 1, "{text}");
+    assert_eq!(f[0].finding.secret.as_deref(), Some(KEY));
+    assert_eq!(f[0].finding.line, Some(4));
+    // A `\` that ends the line without a comma before it ends the value.
+    let cut = text.replace(",\\\r\n", "\\\r\n");
+    let (f, _) = scan(cut.as_bytes());
+    assert!(f.is_empty(), "{cut}");
+}
