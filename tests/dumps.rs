@@ -9,30 +9,14 @@
 //! Each key is found once, at the line holding its first byte, in a folder,
 //! in a staged change and in history; the decoy's placeholder is no finding.
 
-use std::process::Output;
-
 use serde_json::Value;
 
 use crate::bundles::finding_of;
 use crate::git::staged_then_history;
 use crate::util::*;
 
-struct Case {
-    file: String,
-    key: String,
-    line: u64,
-}
-
-fn fixtures() -> (Vec<Case>, Vec<(String, Vec<u8>)>) {
+fn fixtures() -> FixtureSet {
     let (cases, files) = fixture_set("dumps", ".txt");
-    let cases: Vec<Case> = cases
-        .into_iter()
-        .map(|(c, key)| Case {
-            file: c["file"].as_str().unwrap().to_string(),
-            key,
-            line: c["line"].as_u64().unwrap(),
-        })
-        .collect();
     assert!(cases.len() >= 9);
     // The key is nowhere whole in a dump: its hex is grouped, its text cut.
     for c in &cases {
@@ -48,29 +32,13 @@ fn fixtures() -> (Vec<Case>, Vec<(String, Vec<u8>)>) {
 
 /// Each case's key once, in its own dump, at the line of its first byte, read
 /// as hex; the decoy silent but for its placeholder; nothing left unread.
-fn check(v: &Value, cases: &[Case], prefix: &str, what: &str) {
-    let findings = v["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), cases.len(), "{what}: {v:#}");
-    for c in cases {
-        let path = format!("{prefix}{}", c.file);
-        let f = findings
-            .iter()
-            .find(|f| f["path"] == path.as_str())
-            .unwrap_or_else(|| panic!("{what}: {path} not found: {v:#}"));
-        assert_eq!(f["line"], c.line, "{what}: {f:#}");
+fn check(v: &Value, cases: &[FixtureCase], prefix: &str, what: &str) {
+    check_fixture_report(v, cases, prefix, what, |f, c| {
+        assert_eq!(f["line"], c.entry["line"], "{what}: {f:#}");
         assert_eq!(f["encoding"], "hex", "{what}: {f:#}");
         assert_eq!(f["rule"], "qrcp-live-key", "{what}: {f:#}");
-    }
+    });
     assert_eq!(v["stats"]["placeholders"], 1, "{what}: the decoy's: {v:#}");
-    assert!(
-        v["incomplete"].as_array().is_none_or(|a| a.is_empty()),
-        "{what}: {v:#}"
-    );
-}
-
-fn absent(outs: &[&Output], cases: &[Case]) {
-    let keys: Vec<&str> = cases.iter().map(|c| c.key.as_str()).collect();
-    assert_keys_absent(outs, &keys);
 }
 
 #[test]
@@ -90,30 +58,17 @@ fn hex_dumps_are_read_in_a_folder() {
         "{}",
         stdout(&human)
     );
-    absent(&[&o, &human], &cases);
-    let clear = json(&t.run(&["dir", ".", "--format", "json", "--no-redact"]));
-    for c in &cases {
-        assert!(
-            clear["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|f| f["secret"] == c.key.as_str() && f["path"] == format!("notes/{}", c.file)),
-            "{}: {clear:#}",
-            c.file
-        );
-    }
+    assert_fixture_keys_absent(&[&o, &human], &cases);
+    let clear = t.run(&["dir", ".", "--format", "json", "--no-redact"]);
+    assert_fixture_keys_whole(&json(&clear), &cases, "notes/");
 }
 
 #[test]
 fn hex_dumps_are_read_in_history_and_staged() {
     let (cases, files) = fixtures();
-    let (staged, hist) = staged_then_history(&files, "notes");
-    assert_eq!(code(&staged), 1, "{}", stderr(&staged));
-    check(&json(&staged), &cases, "notes/", "staged");
-    assert_eq!(code(&hist), 1, "{}", stderr(&hist));
-    check(&json(&hist), &cases, "notes/", "git");
-    absent(&[&staged, &hist], &cases);
+    let (staged, hist) =
+        staged_then_history(&files, "notes", |v, what| check(v, &cases, "notes/", what));
+    assert_fixture_keys_absent(&[&staged, &hist], &cases);
 }
 
 /// A dump of megabytes is read a part at a time: keys all through it, each

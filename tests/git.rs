@@ -96,8 +96,13 @@ impl Repo {
 
 /// `files` staged under `folder` of a repository with one commit: its
 /// `staged --format json` scan; then the same files committed and removed
-/// again, and the `git --format json` scan of that history.
-pub fn staged_then_history(files: &[(String, Vec<u8>)], folder: &str) -> (Output, Output) {
+/// again, and the `git --format json` scan of that history. Each finds (exits
+/// 1), and `check` is given its report and the scan's name (`staged`, `git`).
+pub fn staged_then_history(
+    files: &[(String, Vec<u8>)],
+    folder: &str,
+    check: impl Fn(&Value, &str),
+) -> (Output, Output) {
     let r = Repo::init();
     r.write("README.md", "hello\n");
     r.commit("init");
@@ -111,7 +116,12 @@ pub fn staged_then_history(files: &[(String, Vec<u8>)], folder: &str) -> (Output
     r.commit(&format!("add {folder}"));
     r.git(&["rm", "-r", "-q", folder]);
     r.commit(&format!("remove {folder}"));
-    (staged, r.scan(&["git", "--format", "json"]))
+    let hist = r.scan(&["git", "--format", "json"]);
+    for (o, what) in [(&staged, "staged"), (&hist, "git")] {
+        assert_eq!(code(o), 1, "{what}: {}", stderr(o));
+        check(&json(o), what);
+    }
+    (staged, hist)
 }
 
 /// (rule, path, line, source, commit) of a finding.

@@ -6,43 +6,22 @@
 //! found once, named `string-array`, never printed; the decoy's placeholder is
 //! not a finding.
 
-use std::process::Output;
-
 use serde_json::Value;
 
 use crate::git::staged_then_history;
 use crate::util::static_site::{Serve, StaticSite};
 use crate::util::*;
 
-struct Case {
-    file: String,
-    key: String,
-}
-
-fn fixtures() -> (Vec<Case>, Vec<(String, Vec<u8>)>) {
+fn fixtures() -> FixtureSet {
     let (cases, files) = fixture_set("obfuscated", ".js");
-    let cases: Vec<Case> = cases
-        .into_iter()
-        .map(|(c, key)| Case {
-            file: c["file"].as_str().unwrap().to_string(),
-            key,
-        })
-        .collect();
     assert!(cases.len() >= 10);
     (cases, files)
 }
 
 /// Each case's key once, in its own file, decoded from the string array; the
 /// decoy silent; nothing left unread.
-fn check(v: &Value, cases: &[Case], prefix: &str, what: &str) {
-    let findings = v["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), cases.len(), "{what}: {v:#}");
-    for c in cases {
-        let path = format!("{prefix}{}", c.file);
-        let f = findings
-            .iter()
-            .find(|f| f["path"] == path.as_str())
-            .unwrap_or_else(|| panic!("{what}: {path} not found: {v:#}"));
+fn check(v: &Value, cases: &[FixtureCase], prefix: &str, what: &str) {
+    check_fixture_report(v, cases, prefix, what, |f, c| {
         assert_eq!(f["decoding"][0], "string-array", "{what}: {f:#}");
         assert_eq!(f["encoding"], "string-array", "{what}: {f:#}");
         let rule = if c.key.starts_with("qrcp_live_") {
@@ -51,16 +30,7 @@ fn check(v: &Value, cases: &[Case], prefix: &str, what: &str) {
             "qrcp-test-key"
         };
         assert_eq!(f["rule"], rule, "{what}: {f:#}");
-    }
-    assert!(
-        v["incomplete"].as_array().is_none_or(|a| a.is_empty()),
-        "{what}: {v:#}"
-    );
-}
-
-fn absent(outs: &[&Output], cases: &[Case]) {
-    let keys: Vec<&str> = cases.iter().map(|c| c.key.as_str()).collect();
-    assert_keys_absent(outs, &keys);
+    });
 }
 
 #[test]
@@ -79,32 +49,18 @@ fn the_obfuscators_string_arrays_are_read_in_a_folder() {
         "{}",
         stdout(&human)
     );
-    absent(&[&o, &human], &cases);
+    assert_fixture_keys_absent(&[&o, &human], &cases);
     // Asked for, the keys are the planted ones, whole.
     let clear = t.run(&["dir", ".", "--format", "json", "--no-redact"]);
-    let v = json(&clear);
-    for c in &cases {
-        assert!(
-            v["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|f| f["secret"] == c.key.as_str()),
-            "{}: {v:#}",
-            c.file
-        );
-    }
+    assert_fixture_keys_whole(&json(&clear), &cases, "dist/");
 }
 
 #[test]
 fn the_obfuscators_string_arrays_are_read_in_history_and_staged() {
     let (cases, files) = fixtures();
-    let (staged, hist) = staged_then_history(&files, "dist");
-    assert_eq!(code(&staged), 1, "{}", stderr(&staged));
-    check(&json(&staged), &cases, "dist/", "staged");
-    assert_eq!(code(&hist), 1, "{}", stderr(&hist));
-    check(&json(&hist), &cases, "dist/", "git");
-    absent(&[&staged, &hist], &cases);
+    let (staged, hist) =
+        staged_then_history(&files, "dist", |v, what| check(v, &cases, "dist/", what));
+    assert_fixture_keys_absent(&[&staged, &hist], &cases);
 }
 
 #[test]
@@ -155,5 +111,5 @@ fn the_obfuscators_string_arrays_are_read_on_a_deployed_site() {
             .unwrap_or_else(|| panic!("{path} not found: {v:#}"));
         assert_eq!(f["decoding"][0], "string-array", "{f:#}");
     }
-    absent(&[&o], &cases);
+    assert_fixture_keys_absent(&[&o], &cases);
 }

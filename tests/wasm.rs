@@ -9,7 +9,6 @@
 //! reaches archive members too (a `.class` in a jar, a `.dex` in an APK).
 
 use std::io::Write as _;
-use std::process::Output;
 
 use serde_json::Value;
 
@@ -17,22 +16,8 @@ use crate::git::staged_then_history;
 use crate::util::static_site::{Serve, StaticSite};
 use crate::util::*;
 
-struct Case {
-    file: String,
-    key: String,
-    encoding: Value,
-}
-
-fn fixtures() -> (Vec<Case>, Vec<(String, Vec<u8>)>) {
+fn fixtures() -> FixtureSet {
     let (cases, files) = fixture_set("wasm", ".wasm");
-    let cases: Vec<Case> = cases
-        .into_iter()
-        .map(|(c, key)| Case {
-            file: c["file"].as_str().unwrap().to_string(),
-            key,
-            encoding: c["encoding"].clone(),
-        })
-        .collect();
     assert!(cases.len() >= 2);
     // Every module holds a NUL near its start: binary to the sniffing.
     assert!(files.iter().all(|(_, b)| b[..64.min(b.len())].contains(&0)));
@@ -41,27 +26,11 @@ fn fixtures() -> (Vec<Case>, Vec<(String, Vec<u8>)>) {
 
 /// Each case's key once, in its own module, as the toolchain encoded it; the
 /// decoy silent; nothing skipped or left unread.
-fn check(v: &Value, cases: &[Case], prefix: &str, what: &str) {
-    let findings = v["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), cases.len(), "{what}: {v:#}");
-    for c in cases {
-        let path = format!("{prefix}{}", c.file);
-        let f = findings
-            .iter()
-            .find(|f| f["path"] == path.as_str())
-            .unwrap_or_else(|| panic!("{what}: {path} not found: {v:#}"));
-        assert_eq!(f["encoding"], c.encoding, "{what}: {f:#}");
-    }
+fn check(v: &Value, cases: &[FixtureCase], prefix: &str, what: &str) {
+    check_fixture_report(v, cases, prefix, what, |f, c| {
+        assert_eq!(f["encoding"], c.entry["encoding"], "{what}: {f:#}");
+    });
     assert_eq!(v["stats"]["skipped"], 0, "{what}: {v:#}");
-    assert!(
-        v["incomplete"].as_array().is_none_or(|a| a.is_empty()),
-        "{what}: {v:#}"
-    );
-}
-
-fn absent(outs: &[&Output], cases: &[Case]) {
-    let keys: Vec<&str> = cases.iter().map(|c| c.key.as_str()).collect();
-    assert_keys_absent(outs, &keys);
 }
 
 #[test]
@@ -80,30 +49,18 @@ fn webassembly_modules_are_read_in_a_folder() {
     v["stats"]["skipped"] = 0.into();
     check(&v, &cases, "dist/assets/", "dir");
     let human = t.run(&["dir", "."]);
-    absent(&[&o, &human], &cases);
-    let clear = json(&t.run(&["dir", ".", "--format", "json", "--no-redact"]));
-    for c in &cases {
-        assert!(
-            clear["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|f| f["secret"] == c.key.as_str()),
-            "{}: {clear:#}",
-            c.file
-        );
-    }
+    assert_fixture_keys_absent(&[&o, &human], &cases);
+    let clear = t.run(&["dir", ".", "--format", "json", "--no-redact"]);
+    assert_fixture_keys_whole(&json(&clear), &cases, "dist/assets/");
 }
 
 #[test]
 fn webassembly_modules_are_read_in_history_and_staged() {
     let (cases, files) = fixtures();
-    let (staged, hist) = staged_then_history(&files, "public");
-    assert_eq!(code(&staged), 1, "{}", stderr(&staged));
-    check(&json(&staged), &cases, "public/", "staged");
-    assert_eq!(code(&hist), 1, "{}", stderr(&hist));
-    check(&json(&hist), &cases, "public/", "git");
-    absent(&[&staged, &hist], &cases);
+    let (staged, hist) = staged_then_history(&files, "public", |v, what| {
+        check(v, &cases, "public/", what)
+    });
+    assert_fixture_keys_absent(&[&staged, &hist], &cases);
 }
 
 /// On a deployed site the modules a script loads are fetched and read:
@@ -165,13 +122,13 @@ fn webassembly_modules_a_script_loads_are_read_on_a_deployed_site() {
                         .ends_with(&format!("/{}", c.file))
                 })
                 .unwrap_or_else(|| panic!("{}: {v:#}", c.file));
-            assert_eq!(f["encoding"], c.encoding, "{f:#}");
+            assert_eq!(f["encoding"], c.entry["encoding"], "{f:#}");
         }
         assert!(
             v["incomplete"].as_array().is_none_or(|a| a.is_empty()),
             "{v:#}"
         );
-        absent(&[&o], &cases);
+        assert_fixture_keys_absent(&[&o], &cases);
     }
 }
 
@@ -213,12 +170,5 @@ fn binary_reaches_archive_members() {
         paths,
         ["build/Config.class", "libs/acme.jar!com/acme/Config.class"]
     );
-    absent(
-        &[&plain, &o],
-        &[Case {
-            file: String::new(),
-            key,
-            encoding: Value::Null,
-        }],
-    );
+    assert_keys_absent(&[&plain, &o], &[key]);
 }

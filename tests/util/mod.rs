@@ -204,9 +204,16 @@ pub fn repo_file(rel: &str) -> PathBuf {
     p
 }
 
-/// A fixture set's cases (each as its `expected.json` entry and its key) and
-/// files (name, bytes).
-pub type FixtureSet = (Vec<(serde_json::Value, String)>, Vec<(String, Vec<u8>)>);
+/// One case of a generated fixture set: the file that holds its key, the key,
+/// and its entry in `expected.json` (what else the generator recorded).
+pub struct FixtureCase {
+    pub file: String,
+    pub key: String,
+    pub entry: serde_json::Value,
+}
+
+/// A fixture set's cases and files (name, bytes).
+pub type FixtureSet = (Vec<FixtureCase>, Vec<(String, Vec<u8>)>);
 
 /// A generated fixture set (`fixtures/<set>`, built and checked by its
 /// generator under `scripts/`): each case of its `expected.json` with its key,
@@ -220,13 +227,14 @@ pub fn fixture_set(set: &str, ext: &str) -> FixtureSet {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| {
-            let key = format!(
+        .map(|c| FixtureCase {
+            file: c["file"].as_str().unwrap().to_string(),
+            key: format!(
                 "qrcp_{}_{}",
                 c["kind"].as_str().unwrap(),
                 c["body"].as_str().unwrap()
-            );
-            (c.clone(), key)
+            ),
+            entry: c.clone(),
         })
         .collect();
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
@@ -242,6 +250,54 @@ pub fn fixture_set(set: &str, ext: &str) -> FixtureSet {
         .collect();
     files.sort();
     (cases, files)
+}
+
+/// A JSON report on a fixture set's files written under `prefix` (`what`
+/// names the scan): as many findings as cases, each case's in its own file
+/// (`each` checks the rest of that finding), and nothing left unread.
+pub fn check_fixture_report(
+    v: &serde_json::Value,
+    cases: &[FixtureCase],
+    prefix: &str,
+    what: &str,
+    each: impl Fn(&serde_json::Value, &FixtureCase),
+) {
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), cases.len(), "{what}: {v:#}");
+    for c in cases {
+        let path = format!("{prefix}{}", c.file);
+        let f = findings
+            .iter()
+            .find(|f| f["path"] == path.as_str())
+            .unwrap_or_else(|| panic!("{what}: {path} not found: {v:#}"));
+        each(f, c);
+    }
+    assert!(
+        v["incomplete"].as_array().is_none_or(|a| a.is_empty()),
+        "{what}: {v:#}"
+    );
+}
+
+/// A `--no-redact` report on a fixture set's files under `prefix`: each
+/// case's key whole, in its own file.
+pub fn assert_fixture_keys_whole(v: &serde_json::Value, cases: &[FixtureCase], prefix: &str) {
+    for c in cases {
+        let path = format!("{prefix}{}", c.file);
+        assert!(
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["secret"] == c.key.as_str() && f["path"] == path.as_str()),
+            "{path}: {v:#}"
+        );
+    }
+}
+
+/// Each fixture case's key absent from each output.
+pub fn assert_fixture_keys_absent(outs: &[&Output], cases: &[FixtureCase]) {
+    let keys: Vec<&str> = cases.iter().map(|c| c.key.as_str()).collect();
+    assert_keys_absent(outs, &keys);
 }
 
 /// Finds an external tool on PATH or in the repository's `.venv/bin` and
