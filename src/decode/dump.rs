@@ -208,6 +208,12 @@ fn line_before(data: &[u8], s: usize) -> Option<Line> {
 /// most).
 pub(super) fn dump(data: &[u8], at: usize, offset: bool) -> Option<Region> {
     let at = at.min(data.len());
+    // A hex trigger in a dump is bytes between blanks, after one (or a part
+    // goes on at a line's start): plain hex (`717263…`, `71,72,…`) is not
+    // looked back over for a line that cannot be a dump's.
+    if !offset && at > 0 && !matches!(data[at - 1], b' ' | b'\n') {
+        return None;
+    }
     // An offset's zeros start its line, but for blanks and its first digits.
     let lo = at.saturating_sub(if offset { MAX_INDENT + 16 } else { MAX_LINE });
     let s = match memchr::memrchr(b'\n', &data[lo..at]) {

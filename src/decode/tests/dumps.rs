@@ -63,8 +63,9 @@ fn a_dump_is_read_from_a_hex_trigger_in_it() {
     let indented: String = text.lines().map(|l| format!("    {l}\n")).collect();
     for text in [text, indented] {
         // Read from lines before the candidate's (a layer inside may need
-        // the bytes before a key), indented or not.
-        let third = text.match_indices('\n').nth(1).unwrap().0 + 20;
+        // the bytes before a key), indented or not: here the third line's
+        // start, where a long dump's next part starts.
+        let third = text.match_indices('\n').nth(1).unwrap().0 + 1;
         let r = dump(text.as_bytes(), third, false).unwrap();
         assert!(r.phys(0) < text.find('\n').unwrap(), "{text}");
         let (f, ph) = scan(text.as_bytes());
