@@ -77,6 +77,8 @@ pub struct Config {
     pub max_file_size: u64,
     /// What unpacking one archive may cost (`--max-archive-*`, `--max-file-size`).
     pub archive: crate::source::archive::Limits,
+    /// Encodings undone one inside another (`--max-decode-depth`).
+    pub decode_depth: usize,
     pub progress: Progress,
     pub rules: Arc<RuleSet>,
     pub allowlist: Arc<Allowlist>,
@@ -189,6 +191,9 @@ impl Config {
                 }
                 l
             },
+            decode_depth: args
+                .max_decode_depth
+                .map_or(crate::decode::DEFAULT_DEPTH, usize::from),
             progress,
             rules: Arc::new(rules),
             allowlist: Arc::new(allowlist),

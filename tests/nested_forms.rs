@@ -9,6 +9,8 @@
 //! output.
 
 use base64::Engine as _;
+use std::process::Output;
+
 use serde_json::Value;
 
 use crate::bundles::finding_of;
@@ -229,4 +231,117 @@ fn runs_without_a_key_give_nothing() {
     let v = json(&o);
     assert_eq!(v["findings"], serde_json::json!([]), "{v:#}");
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+/// Encodings that wrap a whole run of text again (the outer layers of
+/// [`deep_cases`]): one of escapes at most, as windows of escapes nest two
+/// deep.
+const OUTERS: [&str; 4] = ["b64", "b32", "hex", "pct"];
+
+fn enc(name: &str) -> &'static Enc {
+    ENCODINGS.iter().find(|e| e.name == name).unwrap()
+}
+
+/// (file, key, layers outermost first): every encoding innermost, under
+/// three outer ones (rotating through [`OUTERS`]) with a name before the key,
+/// base64 six times over, and three layers of escapes.
+fn deep_cases() -> Vec<(String, String, Vec<&'static Enc>)> {
+    let mut out: Vec<_> = ENCODINGS
+        .iter()
+        .enumerate()
+        .map(|(i, inner)| {
+            let mut layers: Vec<_> = (0..3)
+                .map(|k| enc(OUTERS[(i + k) % OUTERS.len()]))
+                .collect();
+            layers.push(inner);
+            (format!("deep/{}.txt", inner.name), live_key(), layers)
+        })
+        .collect();
+    out.push(("deep/b64x6.txt".into(), live_key(), vec![enc("b64"); 6]));
+    // Escapes nest one fewer: two by default.
+    let escapes = vec![enc("pct"), enc("pct"), enc("x")];
+    out.push(("deep/escapes3.txt".into(), live_key(), escapes));
+    out
+}
+
+fn deep_content(key: &str, layers: &[&Enc]) -> String {
+    let text = layers
+        .iter()
+        .rev()
+        .fold(format!("apiKey={key}"), |s, e| (e.write)(&s));
+    format!("v = \"{text}\"\n")
+}
+
+/// A key nested deeper than `--max-decode-depth` (3 by default) is not missed
+/// in silence: its file is incomplete (exit 2, with the flag that raises the
+/// limit), and with the limit raised it is found with every layer named.
+fn check_deep(
+    limited: &Output,
+    raised: &Output,
+    cases: &[(String, String, Vec<&Enc>)],
+    what: &str,
+) {
+    assert_eq!(code(limited), 2, "{what}: {}", stderr(limited));
+    let v = json(limited);
+    assert_eq!(v["findings"], serde_json::json!([]), "{what}: {v:#}");
+    let incomplete = v["incomplete"].as_array().unwrap();
+    assert_eq!(incomplete.len(), cases.len(), "{what}: {v:#}");
+    for i in incomplete {
+        let reason = i["reason"].as_str().unwrap();
+        assert!(reason.contains("--max-decode-depth"), "{what}: {i:#}");
+    }
+    assert!(
+        stderr(limited).contains("deeper than 3 layers (2 of escapes)"),
+        "{what}"
+    );
+    assert_eq!(code(raised), 1, "{what}: {}", stderr(raised));
+    let v = json(raised);
+    for (file, key, layers) in cases {
+        let f = finding_of(&v, key);
+        if what != "git" {
+            assert_eq!(f["path"], file.as_str(), "{what}: {f:#}");
+        }
+        let want: Vec<_> = layers
+            .iter()
+            .enumerate()
+            // ROT13 of escapes without letters is the escapes themselves.
+            .filter(|&(k, e)| {
+                let inner = deep_content(key, &layers[k + 1..]);
+                k + 1 == layers.len() || (e.write)(&inner) != inner
+            })
+            .map(|(_, e)| e.decoding)
+            .collect();
+        assert_eq!(f["decoding"], serde_json::json!(want), "{what}: {f:#}");
+    }
+    let keys: Vec<_> = cases.iter().map(|(_, k, _)| k).collect();
+    assert_keys_absent(&[limited, raised], &keys);
+}
+
+#[test]
+fn keys_past_the_decode_depth_are_incomplete_not_missed() {
+    let cs = deep_cases();
+    let t = Tree::new();
+    for (file, key, layers) in &cs {
+        t.write(file, deep_content(key, layers));
+    }
+    let limited = t.run(&["dir", ".", "--format", "json"]);
+    let raised = t.run(&["dir", ".", "--format", "json", "--max-decode-depth", "6"]);
+    check_deep(&limited, &raised, &cs, "dir");
+
+    let r = Repo::init();
+    r.write("README.md", "hello\n");
+    r.commit("init");
+    for (file, key, layers) in &cs {
+        r.write(file, &deep_content(key, layers));
+    }
+    r.git(&["add", "-A"]);
+    let limited = r.scan(&["staged", "--format", "json"]);
+    let raised = r.scan(&["staged", "--format", "json", "--max-decode-depth", "6"]);
+    check_deep(&limited, &raised, &cs, "staged");
+    r.commit("add them");
+    r.git(&["rm", "-r", "-q", "deep"]);
+    r.commit("remove them");
+    let limited = r.scan(&["git", "--format", "json"]);
+    let raised = r.scan(&["git", "--format", "json", "--max-decode-depth", "6"]);
+    check_deep(&limited, &raised, &cs, "git");
 }

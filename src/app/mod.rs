@@ -42,6 +42,9 @@ impl Run {
     /// it can be confirmed (a terminal, or `--yes`/`--dry-run`).
     pub fn new(args: &ScanArgs, root: &Path) -> Result<Run> {
         let cfg = Config::new(args, root)?;
+        // One depth for every blob the process decodes, however it reaches
+        // the decoder (a file, a source map's source, a commit message).
+        crate::decode::set_max_depth(cfg.decode_depth);
         if let Some(settings) = &cfg.revoke {
             crate::verify::check_confirmable(settings)?;
         }

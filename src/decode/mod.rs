@@ -47,8 +47,23 @@ use crate::rules::{RuleKind, RuleSet};
 pub use b64::base64_engine;
 use region::Region;
 
-/// How many layers deep decoding goes (base64 of percent-encoded text is two).
-pub const MAX_DEPTH: usize = 3;
+/// How many layers deep decoding goes by default (base64 of percent-encoded
+/// text is two); `--max-decode-depth` sets it for the process
+/// ([`set_max_depth`]).
+pub const DEFAULT_DEPTH: usize = 3;
+/// The most layers `--max-decode-depth` asks for: every layer is read within
+/// the same decoding budget, so this bounds nesting, not cost.
+pub const MAX_DEPTH_LIMIT: usize = 16;
+static DEPTH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(DEFAULT_DEPTH);
+
+/// Sets how many layers deep decoding goes (1 to [`MAX_DEPTH_LIMIT`]): where
+/// the last layer read holds another one, the blob is reported incomplete.
+pub fn set_max_depth(n: usize) {
+    DEPTH.store(
+        n.clamp(1, MAX_DEPTH_LIMIT),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+}
 /// Decoded bytes one blob may cost in all; past it, candidates are not decoded
 /// (and the blob is reported incomplete). Decoded regions are not kept, so this
 /// bounds time, not memory: a file of the default size limit (50 MiB) made of
@@ -1031,6 +1046,17 @@ pub fn detect_in(
             ),
         );
     }
+    if past_depth(&budget, &hits) {
+        crate::messages::Incomplete::record(
+            place,
+            format!(
+                "not decoded in full: its encodings nest deeper than {} layers ({} of escapes) \
+                 (raise --max-decode-depth)",
+                budget.depth,
+                max_windows(&budget)
+            ),
+        );
+    }
     if budget.cut {
         crate::messages::Incomplete::record(
             place,
@@ -1110,6 +1136,17 @@ struct Budget {
     cut: bool,
     /// Matches past [`MAX_HITS`], counted and not kept.
     dropped: u64,
+    /// Layers decoded one inside another, at most ([`set_max_depth`]).
+    depth: usize,
+    /// The last layer decoded holds another (a trigger, or a run that decodes
+    /// to text): the blob was not read in full.
+    deeper: bool,
+    /// Places past the depth limit still to try for another layer
+    /// ([`try_deeper`]).
+    tries: usize,
+    /// Matches a layer past the depth limit would reveal ([`REVEALED`] at
+    /// most): the blob is incomplete if one is not found by another way.
+    revealed: Vec<Vec<u8>>,
 }
 
 impl Budget {
@@ -1126,6 +1163,10 @@ impl Budget {
             work: 0,
             cut: false,
             dropped: 0,
+            depth: DEPTH.load(std::sync::atomic::Ordering::Relaxed),
+            deeper: false,
+            tries: DEEPER_TRIES,
+            revealed: Vec::new(),
         }
     }
 
@@ -1194,8 +1235,12 @@ impl Within {
     };
 }
 
-/// Whole-window decoders nested in one chain, at most (`%255F`: two).
-const MAX_WINDOWS: u8 = 2;
+/// Whole-window decoders nested in one chain, at most: one fewer than the
+/// layers (`%255F`, two, by default); past them a window is only tried for
+/// another layer ([`try_deeper`]).
+fn max_windows(budget: &Budget) -> u8 {
+    u8::try_from(budget.depth.saturating_sub(1)).unwrap_or(u8::MAX)
+}
 
 /// The matches and placeholders in `data` and in every region decoded from it,
 /// in `data`'s offsets. The detector's pass is consumed as it goes: a candidate is
@@ -1220,7 +1265,10 @@ fn collect(
     // scan of every region so far (which made a file of triggers quadratic).
     let mut covered: Vec<Cover> = Vec::new();
     let mut idents = idents::Idents::default();
-    let mut shaped = Shaped::new(data, depth < MAX_DEPTH && within.shaped);
+    // The last layer read: what it holds encoded again is not decoded, only
+    // noticed (the blob is then incomplete).
+    let last = depth >= budget.depth;
+    let mut shaped = Shaped::new(data, !last && within.shaped);
     let mut decode_shaped = |upto: usize,
                              covered: &mut Vec<Cover>,
                              idents: &mut idents::Idents,
@@ -1255,7 +1303,7 @@ fn collect(
     // Without a literal the pass has nothing to find: it reads no bytes.
     let pass: &[u8] = if within.literals { data } else { &[] };
     let mut literal = false;
-    det.pass_each(pass, depth < MAX_DEPTH, |event| match event {
+    det.pass_each(pass, true, |event| match event {
         Event::Hit(h) if in_member(members, h.start) => literal = true,
         Event::Hit(h) => {
             literal = true;
@@ -1268,6 +1316,14 @@ fn collect(
             })
         }
         Event::Placeholder(s, e) => placeholders.push(s, e, true),
+        Event::Candidate(c) if last => {
+            literal = true;
+            if !in_member(members, c.at) {
+                for &dec in layers::decoders(c.layer) {
+                    try_deeper(det, data, c, dec, None, &mut idents, budget);
+                }
+            }
+        }
         Event::Candidate(c) => {
             literal = true;
             decode_shaped(
@@ -1305,6 +1361,9 @@ fn collect(
         &mut placeholders,
         budget,
     );
+    if last && within.shaped {
+        encoded_runs(det, data, members, &mut idents, budget);
+    }
     // javascript-obfuscator's string array, where the blob gives a reason to
     // look: a keyword or trigger (a piece of a key left unencoded), or its
     // decoder's base64 alphabet (the array encoded). Looking is a pass over
@@ -1328,6 +1387,115 @@ fn collect(
     }
     placeholders.settle_all();
     (hits, placeholders)
+}
+
+/// Places past the depth limit ([`set_max_depth`]) one blob tries for another
+/// layer, at most: each costs a region's decoding.
+const DEEPER_TRIES: usize = 256;
+/// Letters and digits a layer past the depth limit must decode to: fewer than
+/// a key has (`qrcp`, `live` and a body of 20 or more), more than a keyword's
+/// forms listed one after the other (`qrcp_test_qrcp_test_`).
+const DEEPER_ALNUM: usize = 24;
+
+/// Notes in `budget` whether candidate `c` (or the run step at `c`, with
+/// `run`), past the depth limit, undoes another layer that may hold a key: one
+/// that reveals a match (ROT13 of a key, a window of escapes), or an encoding
+/// that decodes to text ([`decodes_to_text`]).
+/// Pieces to join are not a layer here (text read again, as a source's own
+/// `"qrcp_" + …` is).
+fn try_deeper(
+    det: &Detector,
+    data: &[u8],
+    c: Candidate,
+    dec: layers::Decoder,
+    run: Option<(usize, runs::Shape)>,
+    idents: &mut idents::Idents,
+    budget: &mut Budget,
+) {
+    if budget.deeper || budget.tries == 0 || dec.reassembles() {
+        return;
+    }
+    budget.tries -= 1;
+    let decoded = match run {
+        Some((end, shape)) => runs::decode(data, c.at, end, shape),
+        None => layers::decode(data, &c, dec, idents),
+    };
+    let Some(r) = decoded else { return };
+    budget.spend(r.bytes.len());
+    // A match the decoding revealed: not one the bytes as written hold too
+    // (a rule that matches a variable's name as written).
+    let written = &data[r.phys(0).min(r.end)..r.end];
+    let revealed = &mut budget.revealed;
+    det.pass_each(&r.bytes, false, |e| {
+        if let Event::Hit(h) = e {
+            let secret = &r.bytes[h.start..h.end];
+            if revealed.len() < REVEALED && memchr::memmem::find(written, secret).is_none() {
+                revealed.push(secret.to_vec());
+            }
+        }
+    });
+    // A window of escapes decodes to text whenever a line has a few: only
+    // what it reveals counts.
+    budget.deeper = !dec.decodes_window() && decodes_to_text(&r);
+}
+
+/// Matches past the depth limit one blob keeps ([`Budget::revealed`]).
+const REVEALED: usize = 16;
+
+/// Whether the blob whose matches are `hits` was not read in full past the
+/// depth limit: a layer there decodes to text, or reveals a match that no
+/// other way of reading found (escapes in escapes read one way reach the
+/// limit, and another way reads the key).
+fn past_depth(budget: &Budget, hits: &[DHit]) -> bool {
+    budget.deeper
+        || budget.revealed.iter().any(|r| {
+            !hits
+                .iter()
+                .any(|h| h.secret.starts_with(r) || r.starts_with(&h.secret))
+        })
+}
+
+/// [`try_deeper`] for the encoded runs of `data` (outside `members`), a step
+/// of each.
+fn encoded_runs(
+    det: &Detector,
+    data: &[u8],
+    members: &[(usize, usize)],
+    idents: &mut idents::Idents,
+    budget: &mut Budget,
+) {
+    let mut from = 0;
+    while !budget.deeper && budget.tries > 0 {
+        let Some((s, e)) = runs::next(data, from) else {
+            return;
+        };
+        from = e + 1;
+        let shape = runs::shape(&data[s..e]);
+        let Some(at) = runs::starts(data, s..e, shape).next() else {
+            continue;
+        };
+        if in_member(members, at) {
+            continue;
+        }
+        let (layer, dec) = shape.decoding();
+        let c = Candidate {
+            layer,
+            at,
+            lead: 0,
+            placeholder: false,
+        };
+        try_deeper(det, data, c, dec, Some((e, shape)), idents, budget);
+    }
+}
+
+/// Decoded, not copied: every encoding takes more characters than it yields
+/// (base85 the fewest, five for four), where a run of escapes that are none
+/// (`\k87…`, `%%%…`) reads as itself; and text with room for a key's body,
+/// not `\-\-…` read as `--…`.
+fn decodes_to_text(r: &Region) -> bool {
+    let span = r.end.saturating_sub(r.phys(0));
+    let alnum = r.bytes.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+    5 * r.bytes.len() <= 4 * span && alnum >= DEEPER_ALNUM && runs::texty(&r.bytes)
 }
 
 /// Whether `at` lies in one of `members` (spans in offset order, none inside
@@ -1608,10 +1776,11 @@ fn decode_one(
         budget.cut = true;
         return None;
     }
-    if (within.reassembled && dec.reassembles())
-        || (!within.text && dec.reads_text())
-        || (within.windows >= MAX_WINDOWS && dec.decodes_window())
-    {
+    if (within.reassembled && dec.reassembles()) || (!within.text && dec.reads_text()) {
+        return None;
+    }
+    if within.windows >= max_windows(budget) && dec.decodes_window() {
+        try_deeper(det, data, c, dec, run, idents, budget);
         return None;
     }
     // A wrapped region joins a few lines, each a candidate of its own: covered.
