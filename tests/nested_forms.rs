@@ -345,3 +345,58 @@ fn keys_past_the_decode_depth_are_incomplete_not_missed() {
     let raised = r.scan(&["git", "--format", "json", "--max-decode-depth", "6"]);
     check_deep(&limited, &raised, &cs, "git");
 }
+
+/// Escapes inside escapes take a key's encoding past what two windows of the
+/// outer ones overlap (`\u0026\u0023…`: 33 bytes a character): wherever the
+/// key falls among a long line's windows, it is found whole, in a folder, in
+/// history and staged, never cut short by a window's end.
+#[test]
+fn keys_in_escapes_of_escapes_are_whole_wherever_windows_cut() {
+    let filler = "lorem ipsum dolor sit amet, consectetur adipiscing elit ".repeat(30);
+    let pairs = [
+        ("pct", "u"),
+        ("u", "ent"),
+        ("ent", "u"),
+        ("x", "pct"),
+        ("oct", "ent"),
+    ];
+    let mut cases = Vec::new();
+    for (outer, inner) in pairs {
+        for off in (0..900).step_by(37) {
+            let key = live_key();
+            let text = format!("{} apiKey={key} {filler}", &filler[..off]);
+            let line = (enc(outer).write)(&(enc(inner).write)(&text));
+            let file = format!("w/{outer}_{inner}_{off:03}.txt");
+            cases.push((file, key, format!("v = \"{line}\"\n"), [outer, inner]));
+        }
+    }
+    let check = |v: &Value, what: &str| {
+        for (file, key, _, layers) in &cases {
+            let f = finding_of(v, key);
+            assert_eq!(f["path"], file.as_str(), "{what}: {f:#}");
+            let want: Vec<_> = layers.iter().map(|e| enc(e).decoding).collect();
+            assert_eq!(f["decoding"], serde_json::json!(want), "{what}: {f:#}");
+        }
+        let n = v["findings"].as_array().unwrap().len();
+        assert_eq!(n, cases.len(), "{what}: one finding a key, none cut short");
+    };
+    let t = Tree::new();
+    for (file, _, content, _) in &cases {
+        t.write(file, content);
+    }
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    check(&json(&o), "dir");
+    let files: Vec<_> = cases
+        .iter()
+        .map(|(f, _, c, _)| {
+            (
+                f.trim_start_matches("w/").to_string(),
+                c.clone().into_bytes(),
+            )
+        })
+        .collect();
+    let (staged, hist) = crate::git::staged_then_history(&files, "w", check);
+    let keys: Vec<_> = cases.iter().map(|(_, k, _, _)| k).collect();
+    assert_keys_absent(&[&o, &staged, &hist], &keys);
+}

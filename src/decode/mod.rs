@@ -1037,6 +1037,7 @@ pub fn detect_in(
         ..Within::TEXT
     };
     let (mut hits, mut placeholders) = collect(det, data, 0, within, members, &mut budget);
+    reread_cut(det, data, within, &mut budget, &mut hits);
     if budget.dropped > 0 {
         crate::messages::Incomplete::record(
             place,
@@ -1441,6 +1442,61 @@ fn try_deeper(
 
 /// Matches past the depth limit one blob keeps ([`Budget::revealed`]).
 const REVEALED: usize = 16;
+
+/// Bytes after a match, at most, that leave it cut by its region's end
+/// ([`DHit::cut`]): the longest escape of one character (`&#x1F600;`).
+const CUT_SLACK: usize = 9;
+
+/// Bytes a cut match and one read again from its start share, at least, to
+/// be the same key: a keyword and a few characters of the body.
+const SAME_START: usize = 16;
+
+/// Cut matches read again from where they start, at most.
+const REREADS: usize = 16;
+/// Bytes read again from a cut match's start.
+const REREAD: usize = 64 << 10;
+
+/// A decoded key cut by the end of what a layer decoded is read again from
+/// where it starts: escapes inside escapes (`%5Cu0071…`, `\u0026\u0023…`)
+/// take more bytes than two windows of the outer ones overlap, so a key may
+/// be whole in none of them, and a window that starts at the key holds it.
+/// A match found so that starts there, whole, joins `hits`, where it is kept
+/// before the cut one.
+fn reread_cut(
+    det: &Detector,
+    data: &[u8],
+    within: Within,
+    budget: &mut Budget,
+    hits: &mut Vec<DHit>,
+) {
+    let mut starts: Vec<usize> = hits
+        .iter()
+        .filter(|h| h.cut && !h.layers.is_empty() && h.hit.start > 0)
+        .map(|h| h.hit.start)
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    for s in starts.into_iter().take(REREADS) {
+        let end = s.saturating_add(REREAD).min(data.len());
+        let (more, _) = collect(det, &data[s..end], 0, within, &[], budget);
+        for mut m in more {
+            // The same key read whole: its start as the cut one read it (whose
+            // last characters may be the start of an escape read as text).
+            let whole = !m.cut
+                && hits.iter().any(|h| {
+                    h.cut
+                        && h.hit.start == s
+                        && h.hit.rule == m.hit.rule
+                        && m.secret.get(..SAME_START) == h.secret.get(..SAME_START)
+                });
+            if m.hit.start == 0 && whole {
+                m.hit.start += s;
+                m.hit.end += s;
+                hits.push(m);
+            }
+        }
+    }
+}
 
 /// Whether the blob whose matches are `hits` was not read in full past the
 /// depth limit: a layer there decodes to text, or reveals a match that no
@@ -1980,7 +2036,9 @@ fn reveal(
             };
             let mut layers = vec![region.layer];
             layers.extend(h.layers);
-            let cut = h.cut || h.hit.end >= region.bytes.len();
+            // Up to an escape's length before the end: the window may have
+            // stopped inside the escape of the key's next character.
+            let cut = h.cut || h.hit.end + CUT_SLACK >= region.bytes.len();
             DHit {
                 cut,
                 hit: Hit {
