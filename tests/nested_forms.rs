@@ -346,27 +346,19 @@ fn keys_past_the_decode_depth_are_incomplete_not_missed() {
     check_deep(&limited, &raised, &cs, "git");
 }
 
-/// Escapes inside escapes take a key's encoding past what two windows of the
-/// outer ones overlap (`\u0026\u0023…`: 33 bytes a character): wherever the
-/// key falls among a long line's windows, it is found whole, in a folder, in
-/// history and staged, never cut short by a window's end.
-#[test]
-fn keys_in_escapes_of_escapes_are_whole_wherever_windows_cut() {
-    let filler = "lorem ipsum dolor sit amet, consectetur adipiscing elit ".repeat(30);
-    let pairs = [
-        ("pct", "u"),
-        ("u", "ent"),
-        ("ent", "u"),
-        ("x", "pct"),
-        ("oct", "ent"),
-    ];
+/// A key with a name before it, `off` bytes into a long line of text, encoded
+/// by `outer` around `inner`, once for each offset of `offsets`: wherever the
+/// windows a long run is decoded in fall, the key is found whole, once, with
+/// both layers named, in a folder, in history and staged.
+fn check_long_lines(pairs: &[(&str, &str)], offsets: impl Iterator<Item = usize> + Clone) {
+    let filler = "lorem ipsum dolor sit amet, consectetur adipiscing elit ".repeat(120);
     let mut cases = Vec::new();
-    for (outer, inner) in pairs {
-        for off in (0..900).step_by(37) {
+    for &(outer, inner) in pairs {
+        for off in offsets.clone() {
             let key = live_key();
-            let text = format!("{} apiKey={key} {filler}", &filler[..off]);
+            let text = format!("{} apiKey={key} {}", &filler[..off], &filler[..3000]);
             let line = (enc(outer).write)(&(enc(inner).write)(&text));
-            let file = format!("w/{outer}_{inner}_{off:03}.txt");
+            let file = format!("w/{outer}_{inner}_{off:04}.txt");
             cases.push((file, key, format!("v = \"{line}\"\n"), [outer, inner]));
         }
     }
@@ -399,4 +391,35 @@ fn keys_in_escapes_of_escapes_are_whole_wherever_windows_cut() {
     let (staged, hist) = crate::git::staged_then_history(&files, "w", check);
     let keys: Vec<_> = cases.iter().map(|(_, k, _, _)| k).collect();
     assert_keys_absent(&[&o, &staged, &hist], &keys);
+}
+
+/// Escapes inside escapes take a key's encoding past what two windows of the
+/// outer ones overlap (`\u0026\u0023…`: 33 bytes a character): a key that a
+/// window's end cuts short is read again from its start.
+#[test]
+fn keys_in_escapes_of_escapes_are_whole_wherever_windows_cut() {
+    let pairs = [
+        ("pct", "u"),
+        ("u", "ent"),
+        ("ent", "u"),
+        ("x", "pct"),
+        ("oct", "ent"),
+    ];
+    check_long_lines(&pairs, (0..900).step_by(37));
+}
+
+/// A long run of base64, base32 or hex is decoded a few KiB at a time, each
+/// window overlapping the next: escapes inside it (no trigger of their own)
+/// are found wherever the key falls, not only where a window happens to
+/// start before it.
+#[test]
+fn keys_escaped_inside_long_runs_are_found_wherever_the_windows_fall() {
+    let pairs = [
+        ("b64", "u"),
+        ("b64", "ent"),
+        ("b32", "pct"),
+        ("hex", "u"),
+        ("hex", "x"),
+    ];
+    check_long_lines(&pairs, (0..6000).step_by(311));
 }

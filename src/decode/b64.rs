@@ -7,8 +7,10 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use super::Layer;
 use super::region::Region;
 
-/// Base64 characters decoded from one candidate.
-const MAX_BASE64: usize = 8192;
+/// Base64 characters decoded from one candidate: three steps of a long run
+/// ([`super::runs::STEP`]) and a KiB, so that a region decoded every third
+/// step overlaps the next by a KiB (a key encoded inside is whole in one).
+const MAX_BASE64: usize = 3 * super::runs::STEP + 1024;
 /// Whole base64 groups decoded before a trigger's own (a nested layer's lead).
 pub(super) const BACK_GROUPS: usize = 2;
 

@@ -8,8 +8,9 @@ use super::region::Region;
 const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 /// Characters of one group: eight encode five bytes.
 pub(super) const GROUP: usize = 8;
-/// Base32 characters decoded from one candidate.
-const MAX_CHARS: usize = 8192;
+/// Base32 characters decoded from one candidate: as base64's
+/// ([`super::b64`]), three steps of a long run and a KiB.
+const MAX_CHARS: usize = 3 * super::runs::STEP + 1024;
 
 /// A character's value; letters in the case the run's first letter has (Python's
 /// `b32encode(…).lower()`, some TOTP apps), not both in one run.

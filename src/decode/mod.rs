@@ -1846,11 +1846,14 @@ fn decode_one(
         COVER_MARGIN
     };
     let cover = covered.iter().position(|k| k.dec == dec);
-    // A window decoder's region covers a step of a run only to the step's
-    // end: the run may go on past where the window reached.
+    // A region covers a step of a run only to the step's end, where the next
+    // step starts: the run may go on past where the region reached (a step
+    // skipped because a region had passed its start left the bytes between
+    // that region's end and the next step unread, and a key encoded inside
+    // them, with no trigger of its own, unfound).
     let is_covered = cover.is_some_and(|k| match run {
-        Some((end, _)) if dec.decodes_window() => end.min(c.at + runs::STEP) <= covered[k].reach,
-        _ => covered[k].covers(&c, margin),
+        Some((end, _)) => end.min(c.at + runs::STEP) <= covered[k].reach,
+        None => covered[k].covers(&c, margin),
     });
     // A piece of base64 joined to others is read in the pieces joined, not
     // alone (a run found by its shape is read both ways).

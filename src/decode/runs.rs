@@ -410,6 +410,11 @@ pub(super) fn starts(
         })
 }
 
+/// Hex digits decoded from one step of a long run: two steps and a KiB, so
+/// that a region decoded every other step overlaps the next by a KiB (a key
+/// encoded inside is whole in one).
+const HEX_WINDOW: usize = 2 * STEP + 1024;
+
 /// Bytes that hold a run's first escape, the longest included (`&#x00071;`,
 /// `\u{000071}`).
 const RUN_HEAD: usize = 12;
@@ -430,7 +435,7 @@ pub(super) fn decode(data: &[u8], at: usize, end: usize, shape: Shape) -> Option
         Shape::Base64 if !base64_head_texty(run) => None,
         Shape::Base64 => super::b64::base64(data, at, 0),
         Shape::Base32 => super::base32::decode(data, at, 0),
-        Shape::Hex => layers::hex_text(data, at),
+        Shape::Hex => layers::hex_text(data, at, HEX_WINDOW),
         Shape::Binary => super::binary::decode(&data[..end], at),
         Shape::Percent | Shape::Escape => {
             // The first escape alone first: escapes of another script's letters
