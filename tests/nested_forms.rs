@@ -347,19 +347,20 @@ fn keys_past_the_decode_depth_are_incomplete_not_missed() {
 }
 
 /// A key with a name before it, `off` bytes into a long line of text, encoded
-/// by `outer` around `inner`, once for each offset of `offsets`: wherever the
-/// windows a long run is decoded in fall, the key is found whole, once, with
-/// both layers named, in a folder, in history and staged.
-fn check_long_lines(pairs: &[(&str, &str)], offsets: impl Iterator<Item = usize> + Clone) {
-    let filler = "lorem ipsum dolor sit amet, consectetur adipiscing elit ".repeat(120);
+/// by each chain of `chains` (outermost first), once for each offset of
+/// `offsets`: wherever the windows a long run is decoded in fall, the key is
+/// found whole, once, with every layer named, in a folder, in history and
+/// staged.
+fn check_long_lines(chains: &[&[&str]], offsets: impl Iterator<Item = usize> + Clone) {
+    let filler = "lorem ipsum dolor sit amet, consectetur adipiscing elit ".repeat(400);
     let mut cases = Vec::new();
-    for &(outer, inner) in pairs {
+    for &chain in chains {
         for off in offsets.clone() {
             let key = live_key();
             let text = format!("{} apiKey={key} {}", &filler[..off], &filler[..3000]);
-            let line = (enc(outer).write)(&(enc(inner).write)(&text));
-            let file = format!("w/{outer}_{inner}_{off:04}.txt");
-            cases.push((file, key, format!("v = \"{line}\"\n"), [outer, inner]));
+            let line = chain.iter().rev().fold(text, |s, e| (enc(e).write)(&s));
+            let file = format!("w/{}_{off:05}.txt", chain.join("_"));
+            cases.push((file, key, format!("v = \"{line}\"\n"), chain));
         }
     }
     let check = |v: &Value, what: &str| {
@@ -398,12 +399,12 @@ fn check_long_lines(pairs: &[(&str, &str)], offsets: impl Iterator<Item = usize>
 /// window's end cuts short is read again from its start.
 #[test]
 fn keys_in_escapes_of_escapes_are_whole_wherever_windows_cut() {
-    let pairs = [
-        ("pct", "u"),
-        ("u", "ent"),
-        ("ent", "u"),
-        ("x", "pct"),
-        ("oct", "ent"),
+    let pairs: [&[&str]; 5] = [
+        &["pct", "u"],
+        &["u", "ent"],
+        &["ent", "u"],
+        &["x", "pct"],
+        &["oct", "ent"],
     ];
     check_long_lines(&pairs, (0..900).step_by(37));
 }
@@ -414,12 +415,26 @@ fn keys_in_escapes_of_escapes_are_whole_wherever_windows_cut() {
 /// start before it.
 #[test]
 fn keys_escaped_inside_long_runs_are_found_wherever_the_windows_fall() {
-    let pairs = [
-        ("b64", "u"),
-        ("b64", "ent"),
-        ("b32", "pct"),
-        ("hex", "u"),
-        ("hex", "x"),
+    let pairs: [&[&str]; 5] = [
+        &["b64", "u"],
+        &["b64", "ent"],
+        &["b32", "pct"],
+        &["hex", "u"],
+        &["hex", "x"],
     ];
     check_long_lines(&pairs, (0..6000).step_by(311));
+}
+
+/// A window of an outer run may start inside a group of the inner run it
+/// holds (base64 of base64, read a few KiB at a time): the inner run is read
+/// on its own grid, one to three characters in.
+#[test]
+fn keys_in_runs_inside_long_runs_are_found_wherever_the_windows_fall() {
+    let chains: [&[&str]; 4] = [
+        &["b64", "b64", "ent"],
+        &["b64", "hex", "u"],
+        &["hex", "b64", "pct"],
+        &["b32", "b64", "u"],
+    ];
+    check_long_lines(&chains, (0..20000).step_by(1733));
 }

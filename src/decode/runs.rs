@@ -432,9 +432,21 @@ pub(super) fn decode(data: &[u8], at: usize, end: usize, shape: Shape) -> Option
     match shape {
         // Most base64-shaped runs of a bundle do not decode to text (hashes,
         // words joined by `_`): judged by their start without a region.
-        Shape::Base64 if !base64_head_texty(run) => None,
-        Shape::Base64 => super::b64::base64(data, at, 0),
+        // A run at the start of a region that an outer layer's window began in
+        // the middle of a longer one (base64 of base64, read a window at a
+        // time) is on its grid one to three characters in. (Elsewhere a run
+        // starts where its encoding does: a reading a character in would
+        // pre-empt reading it backwards, as hex digits reversed read so.)
+        Shape::Base64 => {
+            let skips = if at == 0 { 4 } else { 1 };
+            let skip = (0..skips).find(|&k| run.len() > k && base64_head_texty(&run[k..]))?;
+            super::b64::base64(data, at + skip, 0)
+        }
         Shape::Base32 => super::base32::decode(data, at, 0),
+        // As base64's: at a region's start, a pair or its second digit first.
+        Shape::Hex if at == 0 && !hex_head_texty(run) && hex_head_texty(&run[1..]) => {
+            layers::hex_text(data, 1, HEX_WINDOW)
+        }
         Shape::Hex => layers::hex_text(data, at, HEX_WINDOW),
         Shape::Binary => super::binary::decode(&data[..end], at),
         Shape::Percent | Shape::Escape => {
@@ -566,6 +578,16 @@ fn base64_head_texty(bytes: &[u8]) -> bool {
     super::b64::base64_engine(bytes)
         .decode_slice(whole, &mut out)
         .is_ok_and(|k| texty(&out[..k]))
+}
+
+/// Whether the first pairs of hex digits of `digits` decode to text.
+fn hex_head_texty(digits: &[u8]) -> bool {
+    let head = &digits[..digits.len().min(VIEW_HEAD)];
+    let bytes: Option<Vec<u8>> = head
+        .chunks_exact(2)
+        .map(|p| Some(layers::hex(p[0])? << 4 | layers::hex(p[1])?))
+        .collect();
+    bytes.is_some_and(|b| texty(&b))
 }
 
 /// Whether decoded bytes read as ASCII text: at least nine in ten printable or
