@@ -1280,13 +1280,7 @@ fn collect(
             if in_member(members, at) {
                 continue;
             }
-            let (layer, dec) = shape.decoding();
-            let c = Candidate {
-                layer,
-                at,
-                lead: 0,
-                placeholder: false,
-            };
+            let (c, dec) = run_step(at, shape);
             decode_candidate(
                 det,
                 data,
@@ -1533,13 +1527,7 @@ fn encoded_runs(
         if in_member(members, at) {
             continue;
         }
-        let (layer, dec) = shape.decoding();
-        let c = Candidate {
-            layer,
-            at,
-            lead: 0,
-            placeholder: false,
-        };
+        let (c, dec) = run_step(at, shape);
         try_deeper(det, data, c, dec, Some((e, shape)), idents, budget);
     }
 }
@@ -1552,6 +1540,19 @@ fn decodes_to_text(r: &Region) -> bool {
     let span = r.end.saturating_sub(r.phys(0));
     let alnum = r.bytes.iter().filter(|b| b.is_ascii_alphanumeric()).count();
     5 * r.bytes.len() <= 4 * span && alnum >= DEEPER_ALNUM && runs::texty(&r.bytes)
+}
+
+/// The candidate a step at `at` of a run found by its shape is, and its
+/// decoder.
+fn run_step(at: usize, shape: runs::Shape) -> (Candidate, layers::Decoder) {
+    let (layer, dec) = shape.decoding();
+    let c = Candidate {
+        layer,
+        at,
+        lead: 0,
+        placeholder: false,
+    };
+    (c, dec)
 }
 
 /// Whether `at` lies in one of `members` (spans in offset order, none inside
