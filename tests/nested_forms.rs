@@ -425,16 +425,21 @@ fn keys_escaped_inside_long_runs_are_found_wherever_the_windows_fall() {
     check_long_lines(&pairs, (0..6000).step_by(311));
 }
 
-/// A window of an outer run may start inside a group of the inner run it
-/// holds (base64 of base64, read a few KiB at a time): the inner run is read
-/// on its own grid, one to three characters in.
+/// A long outer run is read a few KiB at a time, each window from where its
+/// step starts: what it decodes to keeps the grid of an inner run that
+/// starts where the outer one does (hex of hex, base64 of base32), and a
+/// window that starts inside an inner group all the same is read on the
+/// inner grid.
 #[test]
 fn keys_in_runs_inside_long_runs_are_found_wherever_the_windows_fall() {
-    let chains: [&[&str]; 4] = [
+    let chains: [&[&str]; 7] = [
         &["b64", "b64", "ent"],
         &["b64", "hex", "u"],
         &["hex", "b64", "pct"],
         &["b32", "b64", "u"],
+        &["hex", "hex", "pct"],
+        &["b64", "b32", "u"],
+        &["hex", "b32", "b64"],
     ];
     check_long_lines(&chains, (0..20000).step_by(1733));
 }

@@ -130,10 +130,22 @@ pub(super) fn base64(data: &[u8], at: usize, lead: usize) -> Option<Region> {
     // again (base64 of base64, of UTF-16 text) may start its own group or
     // character a few bytes before the keyword, and the decoder of that layer
     // needs them.
-    let back = groups_before(data, g);
-    // A trigger whose group starts a line of a wrapped block (the break fell
-    // inside the keyword's first group: `…IHFy\n  Y3BfbGl2…`) is read from the
-    // last groups of the line before, if the block is read from there.
+    from_group(data, g, groups_before(data, g))
+}
+
+/// Base64 from `at`, a step of a run found by its shape: from the step itself,
+/// not groups before it (the steps overlap), so that what it decodes to keeps
+/// the grid of an inner run that starts where this one does (base64 of
+/// base64).
+pub(super) fn base64_run(data: &[u8], at: usize) -> Option<Region> {
+    from_group(data, at, 0)
+}
+
+/// Base64 from `back` groups before the group at `g`.
+fn from_group(data: &[u8], g: usize, back: usize) -> Option<Region> {
+    // A group that starts a line of a wrapped block (the break fell inside the
+    // keyword's first group: `…IHFy\n  Y3BfbGl2…`) is read from the last
+    // groups of the line before, if the block is read from there.
     if back == 0
         && let Some(before) = line_before(data, g)
         && let Some(r) = read(data, before, true)

@@ -109,7 +109,7 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Wrapped => super::wrapped::lines(data, c.at),
         Decoder::Utf16 => wide(data, c.at, c.lead, 2),
         Decoder::Utf32 => wide(data, c.at, c.lead, 4),
-        Decoder::Hex => hex_text(data, c.at, AFTER),
+        Decoder::Hex => hex_text(data, c.at, AFTER, BACK_PAIRS),
         Decoder::Dump => super::dump::dump(data, c.at, c.layer == Layer::Dump),
         Decoder::CharCodes if data.get(c.at) == Some(&b'(') => super::calls::char_calls(data, c.at),
         Decoder::CharCodes if matches!(data.get(c.at), Some(b']' | b')')) => {
@@ -201,19 +201,19 @@ pub(super) fn hex_escapes(data: &[u8], at: usize, layer: Layer) -> Option<Region
 
 /// Hex digits, two a byte, from the trigger at `at` (a keyword's first byte), as
 /// `Buffer.from(…, "hex")` and `bytes.fromhex` read them, as far as the run goes
-/// within `window` bytes.
+/// within `window` bytes, from up to `back` pairs before `at`.
 /// The pairs may be separated (`71 72 63`, `71:72:63`, `71-72-63`): by the
 /// character after the first pair, then by that one only, so that a plain run
 /// followed by a space and more hex is not read on into it.
-pub(super) fn hex_text(data: &[u8], at: usize, window: usize) -> Option<Region> {
+pub(super) fn hex_text(data: &[u8], at: usize, window: usize, back: usize) -> Option<Region> {
     let limit = (at + window).min(data.len());
-    // A run without separators is read from up to [`BACK_PAIRS`] pairs before
+    // A run without separators is read from up to `back` pairs before
     // the trigger: what the hex holds may be another layer whose decoder needs
     // the bytes before the keyword's start (base64's group, its lead).
     let pair = |j: usize| j + 2 <= limit && hex(data[j]).is_some() && hex(data[j + 1]).is_some();
     let mut at = at;
     if pair(at + 2) {
-        for _ in 0..BACK_PAIRS {
+        for _ in 0..back {
             match at.checked_sub(2) {
                 Some(j) if pair(j) => at = j,
                 _ => break,
