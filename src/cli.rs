@@ -626,7 +626,11 @@ pub struct ScanArgs {
     /// Encodings undone one inside another (base64 of percent-encoded text is 2);
     /// where the last one undone holds another, the file is reported as incomplete
     /// [default: 3]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=16))]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u8).range(1..=crate::decode::MAX_DEPTH_LIMIT as i64)
+    )]
     pub max_decode_depth: Option<u8>,
     /// Show progress on standard error: a bar on a terminal; elsewhere (a pipe, a CI
     /// log) a plain line every 5 seconds and one at the end. Without it: a bar

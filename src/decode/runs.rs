@@ -443,11 +443,15 @@ pub(super) fn decode(data: &[u8], at: usize, end: usize, shape: Shape) -> Option
             super::b64::base64_run(data, at + skip)
         }
         Shape::Base32 => super::base32::decode(data, at, 0),
-        // As base64's: at a region's start, a pair or its second digit first.
-        Shape::Hex if at == 0 && !hex_head_texty(run) && hex_head_texty(&run[1..]) => {
-            layers::hex_text(data, 1, HEX_WINDOW, 0)
+        // As base64's: at a region's start, a pair or its second digit first
+        // (from `at` when neither is text, as elsewhere).
+        Shape::Hex => {
+            let skips = if at == 0 { 2 } else { 1 };
+            let skip = (0..skips)
+                .find(|&k| run.len() > k && hex_head_texty(&run[k..]))
+                .unwrap_or(0);
+            layers::hex_text(data, at + skip, HEX_WINDOW, 0)
         }
-        Shape::Hex => layers::hex_text(data, at, HEX_WINDOW, 0),
         Shape::Binary => super::binary::decode(&data[..end], at),
         Shape::Percent | Shape::Escape => {
             // The first escape alone first: escapes of another script's letters
