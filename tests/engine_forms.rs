@@ -191,3 +191,115 @@ fn messages_of_commits_no_ref_reaches_are_scanned() {
     );
     assert_keys_absent(&[&o, &human], std::slice::from_ref(&key));
 }
+
+/// One key written in pieces as `form` writes them (each piece quoted).
+struct Split {
+    name: &'static str,
+    ext: &'static str,
+    write: fn(&[&str]) -> String,
+}
+
+const SPLITS: [Split; 7] = [
+    Split {
+        name: "plus",
+        ext: "js",
+        write: |p| format!("const k = {};\n", quoted(p, "\"", " + ")),
+    },
+    Split {
+        name: "plus-lines",
+        ext: "ts",
+        write: |p| format!("export const k =\n  {};\n", quoted(p, "'", " +\n  ")),
+    },
+    Split {
+        name: "join",
+        ext: "js",
+        write: |p| format!("var k=[{}].join('');\n", quoted(p, "\"", ",")),
+    },
+    Split {
+        name: "adjacent",
+        ext: "py",
+        write: |p| format!("KEY = (\n    {}\n)\n", quoted(p, "\"", "\n    ")),
+    },
+    Split {
+        name: "adjacent",
+        ext: "c",
+        write: |p| format!("static const char *k = {};\n", quoted(p, "\"", " ")),
+    },
+    Split {
+        name: "concat",
+        ext: "js",
+        write: |p| {
+            let rest: String = p[1..].iter().map(|s| format!(".concat('{s}')")).collect();
+            format!("k='{}'{rest};\n", p[0])
+        },
+    },
+    Split {
+        name: "words",
+        ext: "sh",
+        write: |p| format!("export QRCP_KEY={}\n", quoted(p, "'", "")),
+    },
+];
+
+fn quoted(pieces: &[&str], q: &str, between: &str) -> String {
+    let quoted: Vec<String> = pieces.iter().map(|s| format!("{q}{s}{q}")).collect();
+    quoted.join(between)
+}
+
+/// A key cut anywhere is found whole, however the language joins its pieces:
+/// in the prefix, anywhere after, twice, and after a first piece that is a
+/// whole match on its own (`"qrcp_live_<24>" + "…"`: the key is the pieces
+/// joined, not the first of them).
+#[test]
+fn keys_split_anywhere_are_found_whole() {
+    let mut cases = Vec::new();
+    for form in &SPLITS {
+        let cuts: Vec<Vec<usize>> = (4..=12)
+            .map(|c| vec![c])
+            .chain([vec![34], vec![5, 34], vec![12, 30]])
+            .collect();
+        for cut in cuts {
+            let key = if cases.len() % 2 == 0 {
+                live_key()
+            } else {
+                test_key()
+            };
+            let mut pieces = Vec::new();
+            let mut from = 0;
+            for &c in cut.iter().chain([&key.len()]) {
+                pieces.push(&key[from..c]);
+                from = c;
+            }
+            let at: Vec<String> = cut.iter().map(|c| c.to_string()).collect();
+            let file = format!("w/{}-{}.{}", form.name, at.join("-"), form.ext);
+            let text = (form.write)(&pieces);
+            cases.push((file, key.clone(), text));
+        }
+    }
+    let check = |v: &Value, what: &str| {
+        for (file, key, text) in &cases {
+            let f = finding_of(v, key);
+            assert_eq!(f["path"], file.as_str(), "{what}: {text}\n{f:#}");
+        }
+        let n = v["findings"].as_array().unwrap().len();
+        assert_eq!(n, cases.len(), "{what}: one finding a key, no piece alone");
+    };
+    let t = Tree::new();
+    for (file, _, text) in &cases {
+        t.write(file, text);
+    }
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    check(&json(&o), "dir");
+    let files: Vec<_> = cases
+        .iter()
+        .map(|(f, _, c)| {
+            (
+                f.trim_start_matches("w/").to_string(),
+                c.clone().into_bytes(),
+            )
+        })
+        .collect();
+    let (staged, hist) = crate::git::staged_then_history(&files, "w", check);
+    let keys: Vec<_> = cases.iter().map(|(_, k, _)| k).collect();
+    assert_keys_absent(&[&o, &staged, &hist], &keys);
+}

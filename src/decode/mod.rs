@@ -1069,7 +1069,11 @@ pub fn detect_in(
     }
     // One match a start and rule: a whole one before one cut by the end of what
     // a layer decoded, the longer of those cut (the pieces joined before the
-    // first piece alone), then the fewest layers.
+    // first piece alone), then the fewest layers; but a whole reading that
+    // goes on where another stops is the key, and so is one cut short that goes
+    // on where the plain match stops (`"qrcp_live_<20 or more>" + "…"`: the
+    // first piece alone is a match, the program's string is the pieces joined;
+    // a decoded one cut short may end in half an escape).
     hits.sort_by_key(|h| {
         let cut_len = if h.cut {
             usize::MAX - h.secret.len()
@@ -1078,7 +1082,17 @@ pub fn detect_in(
         };
         (h.hit.start, h.hit.rule, h.cut, cut_len, h.layers.len())
     });
-    hits.dedup_by_key(|h| (h.hit.start, h.hit.rule));
+    hits.dedup_by(|h, kept| {
+        let same = (h.hit.start, h.hit.rule) == (kept.hit.start, kept.hit.rule);
+        if same
+            && (!h.cut || kept.layers.is_empty())
+            && h.secret.len() > kept.secret.len()
+            && h.secret.starts_with(&kept.secret)
+        {
+            std::mem::swap(h, kept);
+        }
+        same
+    });
     // What a decoded key's encoding spans is the key's: the same keyword cut
     // short there (read by a decoder that stopped at a line's end, as a hex
     // dump's lines cut it) is no placeholder.
@@ -1476,14 +1490,17 @@ fn reread_cut(
         for mut m in more {
             // The same key read whole: its start as the cut one read it (whose
             // last characters may be the start of an escape read as text).
-            let whole = !m.cut
+            // Only a match at the reread's start is asked (a file of a million
+            // joined keys, each cut where its pieces end, asked every one).
+            let whole = m.hit.start == 0
+                && !m.cut
                 && hits.iter().any(|h| {
                     h.cut
                         && h.hit.start == s
                         && h.hit.rule == m.hit.rule
                         && m.secret.get(..SAME_START) == h.secret.get(..SAME_START)
                 });
-            if m.hit.start == 0 && whole {
+            if whole {
                 m.hit.start += s;
                 m.hit.end += s;
                 hits.push(m);

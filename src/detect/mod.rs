@@ -460,10 +460,12 @@ impl Detector {
                 // Where the plain match stops: a quote, `\` or `%` there may be an
                 // encoding that goes on (`"qrcp_live_" + "…"`, `qrcp_live_\x41…`).
                 // A body too short to match stops where its characters do
-                // (`"qrcp_live_Ab" + "…"`, `qrcp_live_Ab` at a line's end).
+                // (`"qrcp_live_Ab" + "…"`, `qrcp_live_Ab` at a line's end); so
+                // may a whole match (a long literal wrapped: `("qrcp_live_<20
+                // or more>"\n "…")`, the pieces joined are the key).
                 let stop = match outcome {
-                    Judgement::Hit { .. } | Judgement::Again => None,
-                    Judgement::Placeholder(end) => Some(end),
+                    Judgement::Again => None,
+                    Judgement::Hit { end, .. } | Judgement::Placeholder(end) => Some(end),
                     Judgement::Nothing => Some(
                         m_end
                             + data[m_end..]
