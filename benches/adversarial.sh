@@ -111,6 +111,9 @@ rep("char-lines.js", b"  'q',\n")
 rep("dollar.sh", b"K=qrcp_live_$B ")
 rep("char-array.c", b"{'q','r','c','p',")
 rep("cut-head.js", b"'qrc'+'p_l'+")
+# Pieces that may hold a keyword cut inside its first four characters, joined
+# to nothing ("qr" in a QR code library's strings, "rcp" after it).
+rep("qr-args.js", b'x("qr","rcp");')
 # Whole keys each joined to one more piece: every key is read again joined.
 if not os.path.exists(os.path.join(work, "keys-joined.js")):
     alnum, krnd = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", random.Random(11)
@@ -197,7 +200,7 @@ ALL="backslash.txt escape-head.txt lua.txt entity-head.html markdown.md wbr.html
      template.js join.js shell-words.sh yaml-wrap.yaml line-cut.yaml utf32.txt utf16.txt
      hex.txt hex-sep.txt hex-lines.txt dump-head.txt dump-lines.txt array-index.js elements.js codes.js codes-line.json codes-lines.txt codes-space.txt octal-space.txt binary-space.txt babel.js bound.js fstring.py swift.txt atob.js
      rot13.txt rot47.txt reversed.txt base64-twice.txt base64-utf16.txt base32.txt base58.txt chars.js
-     chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js keys-joined.js first-ref.html bound-use.js names.js b64-pieces.js
+     chr-calls.py char-lines.js dollar.sh char-array.c cut-head.js qr-args.js keys-joined.js first-ref.html bound-use.js names.js b64-pieces.js
      b64-cut-head.js b64-block.yaml b64-full-lines.yaml
      b64-hex.txt rot13-b64.txt strarray.js"
 for f in ${CASES:-$ALL}; do

@@ -288,6 +288,17 @@ pub(super) fn var_name_end(data: &[u8], i: usize) -> Option<usize> {
 /// and `["qrcp_live_", "Ab…", o()].join("")`: the pieces joined, starting with the
 /// literal that holds the keyword at `at`.
 pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> {
+    joined_from(data, at, true, idents)
+}
+
+/// [`concatenation`]; a literal joined to nothing where it is written is read
+/// where a name bound to it is used only with `elsewhere`.
+pub(super) fn joined_from(
+    data: &[u8],
+    at: usize,
+    elsewhere: bool,
+    idents: &mut Idents,
+) -> Option<Region> {
     let open = quote_on_line(data, at.saturating_sub(BEFORE), at)?;
     // An array literal's first element (`[…].join("")`, `"".join([…])`), or a
     // concat call's first argument (`concat!(…)`, `string.Concat(…)`, SQL's
@@ -318,7 +329,8 @@ pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Opti
         // Not joined here: its elements may be, where they are used.
         return match end {
             Some(end) => r.finish(end),
-            None => super::indexed::uses(data, (before?, 0), open, close + 1, idents),
+            None if elsewhere => super::indexed::uses(data, (before?, 0), open, close + 1, idents),
+            None => None,
         };
     }
     // `"qrcp_live_%s" % b`, `sprintf(k, "qrcp_live_%s", b)`, `"…{}".format(b)`.
@@ -327,6 +339,9 @@ pub(super) fn concatenation(data: &[u8], at: usize, idents: &mut Idents) -> Opti
     }
     if j.pieces >= 2 || j.joined {
         return r.finish(j.last?);
+    }
+    if !elsewhere {
+        return None;
     }
     // One literal joined nowhere here: a name bound to it may be joined where
     // it is used, or, a later element of an array, the array's name.

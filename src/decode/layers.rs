@@ -104,7 +104,16 @@ pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> 
         Decoder::Base64 => base64(data, c.at, c.lead),
         Decoder::Percent => hex_escapes(data, c.at, Layer::Percent),
         Decoder::Escape => escape(data, c.at),
+        // A trigger that opens a piece (`"qr"`, `"rcp`).
+        Decoder::Concatenation if data.get(c.at).copied().is_some_and(is_quote) => {
+            super::cut::pieces(data, c.at, c.lead, idents)
+        }
         Decoder::Concatenation => super::joins::concatenation(data, c.at, idents),
+        Decoder::ShellWords if data.get(c.at).copied().is_some_and(is_quote) => {
+            super::shell::piece_glued(data, c.at)
+                .then(|| super::shell::words(data, c.at, idents))
+                .flatten()
+        }
         Decoder::ShellWords => super::shell::words(data, c.at, idents),
         Decoder::Wrapped => super::wrapped::lines(data, c.at),
         Decoder::Utf16 => wide(data, c.at, c.lead, 2),

@@ -19,6 +19,7 @@ mod binary;
 mod builtin_triggers;
 mod calls;
 mod codes;
+mod cut;
 mod dump;
 mod format;
 mod idents;
@@ -644,26 +645,38 @@ const LONG_FIRST: [(Spelling, Layer); 5] = [
     (Spelling::new(b"\\", 16, 1, false, b" "), Layer::Escape),
 ];
 
-/// The concatenation triggers of `kw` cut inside its first four characters,
-/// as javascript-obfuscator's `splitStrings` cuts every string
-/// (`'qrc'+'p_l'+'ive'+…`, `'qr'+'cp'`, `'q'+'r'+…`) and as a person hides a
-/// key (`"qr" + "cp_live_…"`, Python's `"qr" "cp_…"`): the piece that holds the
-/// cut, its quote and the start of what joins it, four bytes in all. (The cuts
-/// from the fourth character on are main triggers: they hold the keyword's
-/// head.)
+/// The concatenation triggers of `kw` cut inside its first four characters
+/// (the cuts from the fourth character on are main triggers: they hold the
+/// keyword's head), four bytes each, in single or double quotes:
+/// - the piece that holds the cut, whatever joins it where it fits (`qrc"`,
+///   `"qr"`), else with a `+` and the next quote (`'q'+'`), as
+///   javascript-obfuscator's `splitStrings` cuts every string (`'qrc'+'p_l'+…`,
+///   `'qr'+'cp'+…`, `'q'+'r'+…`);
+/// - the quote that opens the rest, with its first characters (`"rcp`,
+///   `'cp_`; lead: the characters cut off before it), as a person hides a key
+///   whatever joins the pieces (`"q" + "rcp_live_…"`, Python's `"q" "rcp_…"`,
+///   `["q","rcp_…"].join("")`, `"q".concat("rcp_…")`, a shell's `q"rcp_…"`).
+///
+/// A trigger that starts with a quote opens a piece: the decoder walks back
+/// over the pieces that hold the characters cut off ([`cut`]).
 fn cut_in_head(kw: &[u8]) -> impl Iterator<Item = Trigger> + '_ {
     let head = crate::detect::keywords::HEAD;
+    let trigger = |pattern: Vec<u8>, lead: usize| Trigger {
+        pattern: Cow::Owned(pattern),
+        layer: Layer::Concatenation,
+        lead,
+    };
     (1..head.min(kw.len())).flat_map(move |cut| {
         [b'"', b'\''].into_iter().flat_map(move |q| {
-            [[b'+', q], [b' ', b'+']].into_iter().map(move |join| {
-                let mut p = [&kw[..cut], &[q][..], &join[..]].concat();
-                p.truncate(head);
-                Trigger {
-                    pattern: Cow::Owned(p),
-                    layer: Layer::Concatenation,
-                    lead: 0,
-                }
-            })
+            let piece = match head - cut {
+                2 => [&[q][..], &kw[..cut], &[q]].concat(),
+                1 => [&kw[..cut], &[q][..]].concat(),
+                _ => [&kw[..cut], &[q, b'+', q][..]].concat(),
+            };
+            // The rest's first characters, four bytes with the quote.
+            let rest = [&[q][..], &kw[cut..(cut + head - 1).min(kw.len())]].concat();
+            let rest = (cut < head - 1 && rest.len() >= head).then(|| trigger(rest, cut));
+            std::iter::once(trigger(piece[..head.min(piece.len())].to_vec(), 0)).chain(rest)
         })
     })
 }

@@ -40,6 +40,28 @@ fn glued(rest: &[u8]) -> bool {
     }
 }
 
+/// Whether the quoted piece opened at `open` is glued to more of a word on
+/// either side (`qr"cp_…"`, `"qr"cp_…`, `'q'"rcp_…"`): a trigger that opens a
+/// piece (`"qr"`, `"rcp`) is read as shell words only then (a `"qr"` among a
+/// JSON file's strings is no word, and its line is not decoded for it).
+pub fn piece_glued(data: &[u8], open: usize) -> bool {
+    let word = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'"' | b'\'');
+    let left = open
+        .checked_sub(1)
+        .and_then(|i| data.get(i))
+        .is_some_and(word);
+    let Some(&q) = data.get(open) else {
+        return false;
+    };
+    let rest = &data[open + 1..];
+    let close = memchr::memchr2(q, b'\n', &rest[..rest.len().min(256)]);
+    let right = close
+        .filter(|&c| rest[c] == q)
+        .and_then(|c| rest.get(c + 1))
+        .is_some_and(word);
+    left || right
+}
+
 /// The region around `at` with shell quoting undone.
 pub fn words(data: &[u8], at: usize, idents: &mut Idents) -> Option<Region> {
     let at = at.min(data.len());

@@ -78,5 +78,7 @@ pub struct Trigger {
     /// Base64 and base32: characters from the start of the 4- or 8-character
     /// group to the trigger.
     /// UTF-16 and UTF-32: bytes from the trigger to the keyword's first character.
+    /// Concatenation: the keyword's characters in pieces before the one the
+    /// trigger opens (`"qr" + "cp_…"`: 2).
     pub lead: usize,
 }

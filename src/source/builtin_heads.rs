@@ -6,7 +6,7 @@
 pub const FINGERPRINT: u64 = 0x079eaa3ff47e2021;
 
 /// Every row's bytes, one after the other.
-pub const BYTES: &[u8] = b"BfbGq\"+\"depc113\nQRCO161 U3MSFyY3cF90cXJjxcmN71:7tsetwX2x7172QRCPBfdGq\" +GeVk113 113,q\",\"YXEYqr\"+evilcF9swX3R0x71\\x714Y21lNzEq\x00r\x00RnlZq\'+\'&#11%71%qrc\"q\', C4TDqr\" EAcgcQBy71 7xAHI\\161\\u00Z5WTq\x00\x00\x00E*mEq\' +&#x7eGNtqrc\'q\", EH5Qqr\'+Y1hKjWEp71-7\\u{76358a9?a&#99JTcxEas&q\',\'&#x04LSM\\x63q\',\nH4sIqr\' (113786371,7JRXA\\x46a9?y&#70qr\\xE*m]@rPd&#01\\71 V{l(q\",\nUEsDNYSm]1130000hjbUq\\x74679%u00a$|5qrc\\BC4AQlpodataKLUvqr&#adKm/Td6FZGG)113qrcpQ\x00R\x00Q\x00\x00\x0071\n7DATAData";
+pub const BYTES: &[u8] = b"FyY3U3MSwX2xxcmN\"cp_161 EAcgJTcxcF9slNzEdepc0x71q\x00r\x00cXJjBfdGQRCO7172%71%wX3Rq\"+\"\'cp_NYSmY1hK\"rcpBfbGxAHI]113q\'+\'q\x00\x00\x00cQBy71:7QRCP71 7Z5WTjWEpqrc\"&#70q\', GeVk\'rcpcF90&#x77863q\',\'113\n4Y2171-7tset\"qr\"\\161eGNtqrc\'&#x0q\", \\u{7\\u00evil&#99adKm\\x71113 467971,74LSM\'qr\'&#11YXEYq\",\"&#01q\',\n@rPd\\x46hjbUa$|50000FZGG113,a9?aRnlZqr\\x(113C4TDEH5Qq\\x7BC4Aq\",\nEas&%u00E*mEH4sIQlpoV{l(6358a9?y\\x63qrc\\)113JRXAKLUvqr&#data\\71 UEsD/Td6E*m]qrcpQ\x00R\x00Q\x00\x00\x0071\n7DATAData";
 
 /// (start in `BYTES`, length) of each head, in order.
 pub const HEADS: [(u16, u8); 111] = [
