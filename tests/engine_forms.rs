@@ -284,23 +284,10 @@ fn keys_split_anywhere_are_found_whole() {
         let n = v["findings"].as_array().unwrap().len();
         assert_eq!(n, cases.len(), "{what}: one finding a key, no piece alone");
     };
-    let t = Tree::new();
-    for (file, _, text) in &cases {
-        t.write(file, text);
-    }
-    let o = t.run(&["dir", ".", "--format", "json"]);
-    assert_eq!(code(&o), 1, "{}", stderr(&o));
-    check(&json(&o), "dir");
     let files: Vec<_> = cases
         .iter()
-        .map(|(f, _, c)| {
-            (
-                f.trim_start_matches("w/").to_string(),
-                c.clone().into_bytes(),
-            )
-        })
+        .map(|(f, _, t)| (f.clone(), t.clone()))
         .collect();
-    let (staged, hist) = crate::git::staged_then_history(&files, "w", check);
     let keys: Vec<_> = cases.iter().map(|(_, k, _)| k).collect();
-    assert_keys_absent(&[&o, &staged, &hist], &keys);
+    crate::git::everywhere(&files, &keys, check);
 }

@@ -94,6 +94,30 @@ impl Repo {
     }
 }
 
+/// `files` (`(path, text)`, the paths under one folder) scanned as a folder
+/// (`dir --format json`), staged and in history ([`staged_then_history`]): each
+/// scan finds (exits 1) and `check` is given its report and name (`dir`,
+/// `staged`, `git`); no key of `keys` is in any of their outputs.
+pub fn everywhere(files: &[(String, String)], keys: &[&String], check: impl Fn(&Value, &str)) {
+    let t = Tree::new();
+    for (file, text) in files {
+        t.write(file, text);
+    }
+    let o = t.run(&["dir", ".", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    check(&json(&o), "dir");
+    let (folder, _) = files[0].0.split_once('/').expect("files under a folder");
+    let inside: Vec<_> = files
+        .iter()
+        .map(|(f, c)| {
+            let rel = f.strip_prefix(folder).and_then(|r| r.strip_prefix('/'));
+            (rel.expect("one folder").to_string(), c.clone().into_bytes())
+        })
+        .collect();
+    let (staged, hist) = staged_then_history(&inside, folder, check);
+    assert_keys_absent(&[&o, &staged, &hist], keys);
+}
+
 /// `files` staged under `folder` of a repository with one commit: its
 /// `staged --format json` scan; then the same files committed and removed
 /// again, and the `git --format json` scan of that history. Each finds (exits
