@@ -223,7 +223,7 @@ const SPLITS: [Split; 7] = [
     Split {
         name: "adjacent",
         ext: "c",
-        write: |p| format!("static const char *k = {};\n", quoted(p, "\"", " ")),
+        write: |p| format!("static const char k[] =\n\t{};\n", quoted(p, "\"", "\n\t")),
     },
     Split {
         name: "concat",
@@ -249,7 +249,8 @@ fn quoted(pieces: &[&str], q: &str, between: &str) -> String {
 /// inside the prefix's first four characters (`"q" "rcp_…"`, `["qr","cp_…"]`),
 /// anywhere after, twice, and after a first piece that is a whole match on
 /// its own (`"qrcp_live_<24>" + "…"`: the key is the pieces joined, not the
-/// first of them).
+/// first of them); but a whole key quoted in prose beside another quoted
+/// word (`"qrcp_live_…" "then"`) is that key.
 #[test]
 fn keys_split_anywhere_are_found_whole() {
     let mut cases = Vec::new();
@@ -276,6 +277,9 @@ fn keys_split_anywhere_are_found_whole() {
             cases.push((file, key.clone(), text));
         }
     }
+    let key = live_key();
+    let prose = format!("Set \"{key}\" \"then\" restart the \"worker\".\n");
+    cases.push(("w/notes.md".to_string(), key, prose));
     let check = |v: &Value, what: &str| {
         for (file, key, text) in &cases {
             let f = finding_of(v, key);

@@ -1086,7 +1086,8 @@ pub fn detect_in(
     // goes on where another stops is the key, and so is one cut short that goes
     // on where the plain match stops (`"qrcp_live_<20 or more>" + "…"`: the
     // first piece alone is a match, the program's string is the pieces joined;
-    // a decoded one cut short may end in half an escape).
+    // a decoded one cut short may end in half an escape; two literals side
+    // by side on one line, `"qrcp_live_…" "then"`, are prose: `quoted_beside`).
     hits.sort_by_key(|h| {
         let cut_len = if h.cut {
             usize::MAX - h.secret.len()
@@ -1101,6 +1102,7 @@ pub fn detect_in(
             && (!h.cut || kept.layers.is_empty())
             && h.secret.len() > kept.secret.len()
             && h.secret.starts_with(&kept.secret)
+            && !quoted_beside(data, kept.hit.end)
         {
             std::mem::swap(h, kept);
         }
@@ -1151,6 +1153,22 @@ pub fn detect_in(
         out.push(Located { start, finding });
     }
     placeholders.count()
+}
+
+/// Whether the quote at `data[end]` closes a literal that another opens beside
+/// it, after blanks on the same line (`"qrcp_live_Ab3x…" "then"`): adjacent literals that a
+/// match whole already ends at are two strings in prose far more often than a
+/// key cut on purpose (a long literal wrapped goes on on the next line).
+fn quoted_beside(data: &[u8], end: usize) -> bool {
+    let Some(rest) = data
+        .get(end..)
+        .filter(|r| r.first().is_some_and(|&b| layers::is_quote(b)))
+    else {
+        return false;
+    };
+    // Blanks between: glued on (`'…''…'`), they are a shell's one word.
+    let next = rest[1..].iter().position(|&b| b != b' ' && b != b'\t');
+    next.is_some_and(|i| i > 0 && layers::is_quote(rest[1 + i]))
 }
 
 /// What decoding one blob may still cost, and the work it has done: bytes the
