@@ -1156,9 +1156,10 @@ pub fn detect_in(
 }
 
 /// Whether the quote at `data[end]` closes a literal that another opens beside
-/// it, after blanks on the same line (`"qrcp_live_Ab3x…" "then"`): adjacent literals that a
-/// match whole already ends at are two strings in prose far more often than a
-/// key cut on purpose (a long literal wrapped goes on on the next line).
+/// it, after blanks on the same line (`"qrcp_live_Ab3x…" "then"`): adjacent
+/// literals that a match whole already ends at are two strings in prose far
+/// more often than a key cut on purpose (a long literal wrapped goes on on the
+/// next line). Looks [`BESIDE`] bytes on at most.
 fn quoted_beside(data: &[u8], end: usize) -> bool {
     let Some(rest) = data
         .get(end..)
@@ -1167,9 +1168,15 @@ fn quoted_beside(data: &[u8], end: usize) -> bool {
         return false;
     };
     // Blanks between: glued on (`'…''…'`), they are a shell's one word.
-    let next = rest[1..].iter().position(|&b| b != b' ' && b != b'\t');
+    let next = rest[1..]
+        .iter()
+        .take(BESIDE)
+        .position(|&b| b != b' ' && b != b'\t');
     next.is_some_and(|i| i > 0 && layers::is_quote(rest[1 + i]))
 }
+
+/// Blanks [`quoted_beside`] reads past, at most.
+const BESIDE: usize = 64;
 
 /// What decoding one blob may still cost, and the work it has done: bytes the
 /// detector passed over at every depth, bytes decoded, and decoder calls (each
