@@ -100,20 +100,18 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
 /// Decodes the region around `c` with `dec`, or `None` when there is nothing to
 /// decode.
 pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> Option<Region> {
+    // A trigger that opens a piece (`"qr"`, `"rcp`): a keyword cut inside its
+    // first four characters ([`super::cut`]).
+    let opens_piece = data.get(c.at).copied().is_some_and(is_quote);
     match dec {
         Decoder::Base64 => base64(data, c.at, c.lead),
         Decoder::Percent => hex_escapes(data, c.at, Layer::Percent),
         Decoder::Escape => escape(data, c.at),
-        // A trigger that opens a piece (`"qr"`, `"rcp`).
-        Decoder::Concatenation if data.get(c.at).copied().is_some_and(is_quote) => {
-            super::cut::pieces(data, c.at, c.lead, idents)
-        }
+        Decoder::Concatenation if opens_piece => super::cut::pieces(data, c.at, c.lead, idents),
         Decoder::Concatenation => super::joins::concatenation(data, c.at, idents),
-        Decoder::ShellWords if data.get(c.at).copied().is_some_and(is_quote) => {
-            super::shell::piece_glued(data, c.at)
-                .then(|| super::shell::words(data, c.at, idents))
-                .flatten()
-        }
+        Decoder::ShellWords if opens_piece => super::shell::piece_glued(data, c.at)
+            .then(|| super::shell::words(data, c.at, idents))
+            .flatten(),
         Decoder::ShellWords => super::shell::words(data, c.at, idents),
         Decoder::Wrapped => super::wrapped::lines(data, c.at),
         Decoder::Utf16 => wide(data, c.at, c.lead, 2),

@@ -1463,11 +1463,9 @@ fn try_deeper(
         return;
     }
     budget.tries -= 1;
-    let decoded = match run {
-        Some((end, shape)) => runs::decode(data, c.at, end, shape),
-        None => layers::decode(data, &c, dec, idents),
+    let Some(r) = decode_at(data, c, dec, run, idents) else {
+        return;
     };
-    let Some(r) = decoded else { return };
     budget.spend(r.bytes.len());
     // A match the decoding revealed: not one the bytes as written hold too
     // (a rule that matches a variable's name as written).
@@ -1544,6 +1542,21 @@ fn reread_cut(
                 hits.push(m);
             }
         }
+    }
+}
+
+/// The region candidate `c` decodes to with `dec`, or the step at `c` of a run
+/// found by its shape (`run`: its end and shape).
+fn decode_at(
+    data: &[u8],
+    c: Candidate,
+    dec: layers::Decoder,
+    run: Option<(usize, runs::Shape)>,
+    idents: &mut idents::Idents,
+) -> Option<Region> {
+    match run {
+        Some((end, shape)) => runs::decode(data, c.at, end, shape),
+        None => layers::decode(data, &c, dec, idents),
     }
 }
 
@@ -1929,10 +1942,9 @@ fn decode_one(
             return None;
         }
     }
-    let decoded = match (is_covered, run) {
-        (true, _) => None,
-        (false, Some((end, shape))) => runs::decode(data, c.at, end, shape),
-        (false, None) => layers::decode(data, &c, dec, idents),
+    let decoded = match is_covered {
+        true => None,
+        false => decode_at(data, c, dec, run, idents),
     };
     budget.work += u64::from(!is_covered);
     // Whether a run decoded to text (a trigger's region is read whatever it

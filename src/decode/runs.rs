@@ -438,18 +438,14 @@ pub(super) fn decode(data: &[u8], at: usize, end: usize, shape: Shape) -> Option
         // starts where its encoding does: a reading a character in would
         // pre-empt reading it backwards, as hex digits reversed read so.)
         Shape::Base64 => {
-            let skips = if at == 0 { 4 } else { 1 };
-            let skip = (0..skips).find(|&k| run.len() > k && base64_head_texty(&run[k..]))?;
+            let skip = on_grid(run, at, 4, base64_head_texty)?;
             super::b64::base64_run(data, at + skip)
         }
         Shape::Base32 => super::base32::decode(data, at, 0),
         // As base64's: at a region's start, a pair or its second digit first
         // (from `at` when neither is text, as elsewhere).
         Shape::Hex => {
-            let skips = if at == 0 { 2 } else { 1 };
-            let skip = (0..skips)
-                .find(|&k| run.len() > k && hex_head_texty(&run[k..]))
-                .unwrap_or(0);
+            let skip = on_grid(run, at, 2, hex_head_texty).unwrap_or(0);
             layers::hex_text(data, at + skip, HEX_WINDOW, 0)
         }
         Shape::Binary => super::binary::decode(&data[..end], at),
@@ -582,6 +578,14 @@ fn base64_head_texty(bytes: &[u8]) -> bool {
     super::b64::base64_engine(bytes)
         .decode_slice(whole, &mut out)
         .is_ok_and(|k| texty(&out[..k]))
+}
+
+/// Characters into `run` (at `at` of a region) that a reading starts on its
+/// grid: none, or at the region's start up to a `group` less one (a window
+/// begun inside a longer run), the first whose head `texty` says is text.
+fn on_grid(run: &[u8], at: usize, group: usize, texty: fn(&[u8]) -> bool) -> Option<usize> {
+    let skips = if at == 0 { group } else { 1 };
+    (0..skips).find(|&k| run.len() > k && texty(&run[k..]))
 }
 
 /// Whether the first pairs of hex digits of `digits` decode to text.
