@@ -43,6 +43,10 @@ pub struct Allowlist {
     /// `base` made absolute, for scans named by an absolute path or from another
     /// folder (`dir "$PWD"`, `dir ..`).
     base_abs: Option<PathBuf>,
+    /// The current folder, read once: a relative path is made absolute
+    /// against it (`std::path::absolute` asked the system for it at every
+    /// finding, a tenth of the time of a file of many findings).
+    cwd: Option<PathBuf>,
     fingerprints: HashSet<String>,
     regexes: Vec<Regex>,
 }
@@ -83,6 +87,7 @@ impl Allowlist {
             paths: std::sync::OnceLock::new(),
             base: clean(base),
             base_abs: std::path::absolute(base).ok().map(|p| lexical(&p)),
+            cwd: std::env::current_dir().ok(),
             fingerprints,
             regexes,
         })
@@ -145,7 +150,11 @@ impl Allowlist {
         }
         // Compare where both are: `..`, `src/../x` and absolute paths included.
         let base = self.base_abs.as_ref()?;
-        let abs = lexical(&std::path::absolute(path).ok()?);
+        let path = Path::new(path);
+        let abs = match path.is_absolute() {
+            true => lexical(path),
+            false => lexical(&self.cwd.as_ref()?.join(path)),
+        };
         abs.strip_prefix(base)
             .ok()
             .and_then(|p| p.to_str())
