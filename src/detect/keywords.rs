@@ -110,32 +110,111 @@ impl Dense {
     }
 }
 
-/// Dense matches that repeat: where the bytes after the last match are those
-/// after the one before, shifted by a period, the dense search from there
-/// would find the same literal one period on. A file of one trigger repeated
-/// is a dense match every few bytes, and stepping the DFA over every byte was
-/// a third of its scan; comparing the bytes (memcmp, a block at a time) costs
-/// a fraction of that. Exact: a dense search from `from` reads no byte before
-/// `from` and none past its match's start plus the longest literal.
+/// Dense matches that repeat: where the bytes from an earlier dense search's
+/// start are those from this one's, shifted by a period, the search from here
+/// finds what that one found, a period on. A file of one trigger repeated is a
+/// dense match every few bytes, and stepping the DFA over every byte was a
+/// third of its scan; comparing the bytes (memcmp, a block at a time) costs a
+/// fraction of that. A period may hold several matches (base64 of a keyword
+/// repeated: three forms in turn). Exact: a dense search from `from` reads no
+/// byte before `from` and none past its match's start plus the longest
+/// literal.
 #[derive(Default, Clone, Copy)]
 pub struct Cycle {
-    /// The last dense search's start and its match (literal, start, end).
-    last: Option<(usize, (usize, usize, usize))>,
+    /// The last dense searches' starts and matches (literal, start, end), a
+    /// ring; `kept` of them are real.
+    last: [(usize, (usize, usize, usize)); CYCLE_SEARCHES],
+    kept: usize,
+    next: usize,
     /// `data[x] == data[x - step]` for every `x` in `from + step .. until`
     /// (`step` 0: nothing known).
     from: usize,
     step: usize,
     until: usize,
+    /// Searches to let pass before a new period is looked for, and how many
+    /// the next failure makes wait: dense matches that do not repeat pay for
+    /// a few comparisons now and then, not for every kept search each time.
+    wait: u16,
+    backoff: u16,
+    /// How many searches back the one a period back was.
+    lag: usize,
 }
 
+/// Dense searches a [`Cycle`] keeps: a period of as many matches is found.
+const CYCLE_SEARCHES: usize = 8;
 /// Bytes a [`Cycle`] compares at a time, past what the next match needs.
 const CYCLE_BLOCK: usize = 4096;
+/// The longest wait between looks for a new period, in dense searches.
+const CYCLE_WAIT: u16 = 256;
 
 impl Cycle {
-    /// The dense search's match from `at`, when the last one repeats there.
+    /// Keeps a dense search's start and match.
+    #[inline(always)]
+    fn record(&mut self, from: usize, m: (usize, usize, usize)) {
+        self.last[self.next] = (from, m);
+        self.next = (self.next + 1) % CYCLE_SEARCHES;
+        self.kept = (self.kept + 1).min(CYCLE_SEARCHES);
+    }
+
+    /// Forgets the searches kept (the dense run ended).
+    fn clear(&mut self) {
+        self.kept = 0;
+    }
+
+    /// The dense search's match from `at`, when an earlier search repeats
+    /// there: the one a known period back, or else (now and then) any kept
+    /// one whose match is found again as far on.
     fn next(&mut self, data: &[u8], at: usize, longest: usize) -> Option<(usize, usize, usize)> {
-        let (from, (id, start, end)) = self.last?;
-        let step = at.checked_sub(from).filter(|&s| s > 0 && end == at)?;
+        // The search a period back is as many searches back as last time.
+        if self.step > 0 && self.lag <= self.kept {
+            let h = self.back(self.lag);
+            if h.0 + self.step == at
+                && let Some(m) = self.repeat(data, h, at, longest)
+            {
+                return Some(m);
+            }
+        }
+        if self.wait > 0 {
+            self.wait -= 1;
+            return None;
+        }
+        for lag in 1..=self.kept {
+            let h = self.back(lag);
+            let (from, (_, start, end)) = h;
+            let Some(step) = at.checked_sub(from).filter(|&s| s > 0) else {
+                continue;
+            };
+            if data.get(start + step..end + step) != Some(&data[start..end]) {
+                continue;
+            }
+            if let Some(m) = self.repeat(data, h, at, longest) {
+                self.lag = lag;
+                self.backoff = 0;
+                return Some(m);
+            }
+        }
+        self.backoff = (self.backoff * 2).clamp(1, CYCLE_WAIT);
+        self.wait = self.backoff;
+        None
+    }
+
+    /// The search kept `lag` searches back (1: the last).
+    #[inline(always)]
+    fn back(&self, lag: usize) -> (usize, (usize, usize, usize)) {
+        self.last[(self.next + CYCLE_SEARCHES - lag) % CYCLE_SEARCHES]
+    }
+
+    /// Search `h`'s match a period on, where the bytes from `h`'s start
+    /// repeat from `at` as far as that search read.
+    #[inline(always)]
+    fn repeat(
+        &mut self,
+        data: &[u8],
+        (from, (id, start, end)): (usize, (usize, usize, usize)),
+        at: usize,
+        longest: usize,
+    ) -> Option<(usize, usize, usize)> {
+        let step = at - from;
         // The search from `from` read up to its match's start plus the
         // longest literal (and the byte after, to know the match had ended).
         let need = start + step + longest + 1;
@@ -143,12 +222,9 @@ impl Cycle {
             return None;
         }
         if self.step != step || self.from > from || self.until < from + step {
-            *self = Cycle {
-                last: self.last,
-                from,
-                step,
-                until: from + step,
-            };
+            self.from = from;
+            self.step = step;
+            self.until = from + step;
         }
         if self.until < need {
             let to = need.max(self.until + CYCLE_BLOCK).min(data.len());
@@ -158,7 +234,7 @@ impl Cycle {
             return None;
         }
         let m = (id, start + step, end + step);
-        self.last = Some((at, m));
+        self.record(at, m);
         Some(m)
     }
 }
@@ -595,15 +671,15 @@ impl Iterator for Matches<'_> {
                             *pos = next;
                             let Some(m) = m else {
                                 *run = 0;
-                                cycle.last = None;
+                                cycle.clear();
                                 continue;
                             };
                             let m = (m.pattern().as_usize(), m.start(), m.end());
                             match m.1 - from < DENSE_GAP {
-                                true => cycle.last = Some((from, m)),
+                                true => cycle.record(from, m),
                                 false => {
                                     *run = 0;
-                                    cycle.last = None;
+                                    cycle.clear();
                                 }
                             }
                             return Some(m);
