@@ -138,7 +138,15 @@ pub struct Cycle {
     backoff: u16,
     /// How many searches back the one a period back was.
     lag: usize,
+    /// [`Cycle::wait`] and [`Cycle::backoff`] for windows without a match.
+    empty_wait: u16,
+    empty_backoff: u16,
 }
+
+/// The longest period [`Cycle::empty`] looks for, and the bytes it compares
+/// for each.
+const EMPTY_PERIOD: usize = 64;
+const EMPTY_PROBE: usize = 128;
 
 /// Dense searches a [`Cycle`] keeps: a period of as many matches is found.
 const CYCLE_SEARCHES: usize = 8;
@@ -196,6 +204,34 @@ impl Cycle {
         self.backoff = (self.backoff * 2).clamp(1, CYCLE_WAIT);
         self.wait = self.backoff;
         None
+    }
+
+    /// Where a dense search that found no match starting in `from..next`
+    /// may go on: where the bytes from `from` stop repeating with a short
+    /// period, less the longest literal. A match starting before that would
+    /// have one starting a few periods back, in the window. Heads that start
+    /// no literal (`qrcp_` repeated, a decoded `qrcp%5F`) made Teddy restart
+    /// at every one and the DFA step every byte between.
+    fn empty(&mut self, data: &[u8], from: usize, next: usize, longest: usize) -> Option<usize> {
+        if self.empty_wait > 0 {
+            self.empty_wait -= 1;
+            return None;
+        }
+        let probe = EMPTY_PROBE.min((next - from) / 2);
+        let period = (1..=EMPTY_PERIOD.min(next - from - probe))
+            .find(|&p| data[from + p..from + p + probe] == data[from..from + probe]);
+        let resume = period.and_then(|p| {
+            let until = from + p + repeats(&data[from..data.len() - p], &data[from + p..]);
+            until.checked_sub(longest + 1).filter(|&r| r > next)
+        });
+        match resume {
+            Some(_) => self.empty_backoff = 0,
+            None => {
+                self.empty_backoff = (self.empty_backoff * 2).clamp(1, CYCLE_WAIT);
+                self.empty_wait = self.empty_backoff;
+            }
+        }
+        resume
     }
 
     /// The search kept `lag` searches back (1: the last).
@@ -670,7 +706,10 @@ impl Iterator for Matches<'_> {
                         if let Some((m, next)) = dense.find(data, from) {
                             *pos = next;
                             let Some(m) = m else {
-                                *run = 0;
+                                match cycle.empty(data, from, next, dense.longest) {
+                                    Some(resume) => *pos = resume,
+                                    None => *run = 0,
+                                }
                                 cycle.clear();
                                 continue;
                             };
@@ -818,6 +857,56 @@ mod tests {
         }
     }
 
+    /// A long stretch of a head that starts no literal, broken by a byte
+    /// that makes one (or the start of a long literal) at every offset and
+    /// distance: the dense search's windows without a match are skipped where
+    /// the bytes repeat, and not past a match where they stop repeating.
+    #[test]
+    fn heads_without_a_match_are_skipped_up_to_where_they_stop_repeating() {
+        let mut words: Vec<Vec<u8>> = (0..MAX_TEDDY as u8 - 4)
+            .map(|i| vec![b'z', b'a' + i % 26, i])
+            .collect();
+        for w in [
+            "qrcp_live_with_a_long_tail_",
+            "qrcp_",
+            "qrcp%5F",
+            "qrcp0",
+            "qrcp1",
+            "qrcp2",
+        ] {
+            words.push(w.as_bytes().to_vec());
+        }
+        let refs: Vec<&[u8]> = words.iter().map(|w| w.as_slice()).collect();
+        let k = Keywords::new(&refs).unwrap();
+        let Keywords::Grouped { dense, .. } = &k else {
+            panic!("a grouped search");
+        };
+        dense.dfa();
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&refs)
+            .unwrap();
+        for len in [600, 1100, 1500, 3000] {
+            for at in (len - 40..len).chain([len / 3]) {
+                for (unit, put) in [
+                    (&b"qrcpz"[..], &b"_"[..]),
+                    (b"qrcpz", b"_live_with_a_long_tail_"),
+                    (b"qrcp%4F", b"5"),
+                ] {
+                    let mut hay = unit.repeat(len / unit.len());
+                    let at = at.min(hay.len() - 1);
+                    hay.splice(at..at + 1, put.iter().copied());
+                    hay.extend_from_slice(b"qrcp");
+                    let want: Vec<_> = ac
+                        .find_iter(&hay[..])
+                        .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+                        .collect();
+                    assert_eq!(k.find_iter(&hay).collect::<Vec<_>>(), want, "{len} {at}");
+                }
+            }
+        }
+    }
+
     /// A member ending inside another's path (`qrcpb` in `qrcpaqrcpbz`) is no
     /// match of a walk that started at the other's start.
     #[test]
@@ -863,12 +952,13 @@ mod tests {
         }
 
         /// A unit repeated (the dense search's [`Cycle`]), with bytes changed
-        /// here and there, a long literal whose tail the changes may break, and
-        /// the data's end anywhere in a unit: the same matches as one automaton.
+        /// here and there, a long literal whose tail the changes may break,
+        /// heads that start no literal, and the data's end anywhere in a unit:
+        /// the same matches as one automaton.
         #[test]
         fn repeated_units_match_like_one_search(
-            unit in proptest::collection::vec(0usize..8, 1..4),
-            times in 20usize..400,
+            unit in proptest::collection::vec(0usize..9, 1..4),
+            times in 20usize..1200,
             edits in proptest::collection::vec((0usize..10_000, 0usize..4), 0..6),
             cut in 0usize..40,
         ) {
@@ -884,8 +974,9 @@ mod tests {
                 panic!("a grouped search");
             };
             dense.dfa();
-            let pieces: [&[u8]; 8] = [b"qrcp_live_\\", b"qrcp_", b"tail_of_forty_bytes_or_so_here", b"x",
-                b"qrcp%5F", b"rcp_", b"zb\x01", b"  "];
+            // `qrcpz`: a head that starts no literal (windows without a match).
+            let pieces: [&[u8]; 9] = [b"qrcp_live_\\", b"qrcp_", b"tail_of_forty_bytes_or_so_here", b"x",
+                b"qrcp%5F", b"rcp_", b"zb\x01", b"  ", b"qrcpz"];
             let one: Vec<u8> = unit.iter().flat_map(|&i| pieces[i].iter().copied()).collect();
             let mut hay = one.repeat(times);
             for (at, b) in edits {
