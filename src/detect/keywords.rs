@@ -658,7 +658,10 @@ impl AsRef<[u8]> for Pair<'_> {
 }
 
 /// [`Keywords::find_iter`]'s matches: a value, not a boxed iterator (a file of
-/// short decoded regions starts a pass for each).
+/// short decoded regions starts a pass for each). The grouped search's
+/// [`Cycle`] makes it a few hundred bytes on the stack; boxing it would cost
+/// each of those passes an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Matches<'a> {
     Packed(packed::FindIter<'a, 'a>),
     Grouped {
