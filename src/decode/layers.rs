@@ -373,30 +373,35 @@ pub(super) fn escape(data: &[u8], at: usize) -> Option<Region> {
     let (s, e) = window(data, at);
     let mut r = Region::new(Layer::Escape, s);
     let mut i = s;
+    // What no escape changes is copied in runs, from `kept` up to where one
+    // does: a `\\` or `&` that starts none (`\\q`, a path's `C:\\qrcp`) is
+    // part of the run (a file of `qrcp_live_\\` repeated copied a run and a
+    // byte at each).
+    let mut kept = s;
     while i < e {
-        // What no escape starts is copied in runs.
-        let run = memchr::memchr2(b'&', b'\\', &data[i..e]).unwrap_or(e - i);
-        r.extend(&data[i..i + run], i);
-        i += run;
-        if i >= e {
+        let Some(run) = memchr::memchr2(b'&', b'\\', &data[i..e]) else {
             break;
-        }
+        };
+        i += run;
         let b = data[i];
         if b == b'&'
             && let Some((c, len)) = entity(&data[i..e])
         {
+            r.extend(&data[kept..i], kept);
             r.push_char(c, i);
             i += len;
+            kept = i;
             continue;
         }
         if b != b'\\' || i + 1 >= e {
-            r.push(b, i);
             i += 1;
             continue;
         }
         if let Some((c, len)) = css_escape(&data[i + 1..e]) {
+            r.extend(&data[kept..i], kept);
             r.push_char(c, i);
             i += len;
+            kept = i;
             continue;
         }
         let next = data[i + 1];
@@ -459,14 +464,16 @@ pub(super) fn escape(data: &[u8], at: usize) -> Option<Region> {
             // `C:\qrcp`, a regex's `\d`) hides nothing: kept, as before non-ASCII.
             c if c.is_ascii() && !c.is_ascii_alphanumeric() => (c as char, 2),
             _ => {
-                r.push(b, i);
                 i += 1;
                 continue;
             }
         };
+        r.extend(&data[kept..i], kept);
         r.push_char(c, i);
         i += len;
+        kept = i;
     }
+    r.extend(&data[kept..e.max(kept)], kept);
     r.finish(e)
 }
 
