@@ -264,9 +264,7 @@ fn read(data: &[u8], g: usize, block: bool) -> Option<Region> {
     if !wrapped && (g + first < limit || limit == data.len()) {
         r.run = Some(g..g + first);
     }
-    for (k, b) in bytes.into_iter().enumerate() {
-        r.push(b, at_char(k * 4 / 3));
-    }
+    r.extend_decoded(&bytes, |k| at_char(k * 4 / 3));
     r.finish(match wrapped {
         true => at_char(text.len()),
         false => g + text.len(),
