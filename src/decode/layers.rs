@@ -97,6 +97,21 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
     }
 }
 
+/// Whether `dec` surely decodes nothing at `c`: shell words that nothing
+/// glues to the piece, a piece that no line break cuts. Asked before the
+/// region's bookkeeping: each `"qrcp_live_"+` of a minified file is a
+/// candidate for both, and refused.
+pub fn refuses(data: &[u8], c: &Candidate, dec: Decoder) -> bool {
+    match dec {
+        Decoder::ShellWords if data.get(c.at).copied().is_some_and(is_quote) => {
+            !super::shell::piece_glued(data, c.at)
+        }
+        Decoder::ShellWords => !super::shell::glued_at(data, c.at),
+        Decoder::Wrapped => super::wrapped::piece_cut(data, c.at).is_none(),
+        _ => false,
+    }
+}
+
 /// Decodes the region around `c` with `dec`, or `None` when there is nothing to
 /// decode.
 pub fn decode(data: &[u8], c: &Candidate, dec: Decoder, idents: &mut Idents) -> Option<Region> {

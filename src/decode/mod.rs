@@ -1385,6 +1385,9 @@ fn collect(
                 return;
             }
             for &dec in layers::decoders(c.layer) {
+                if layers::refuses(data, &c, dec) {
+                    continue;
+                }
                 decode_candidate(
                     det,
                     data,

@@ -40,6 +40,12 @@ fn glued(rest: &[u8]) -> bool {
     }
 }
 
+/// Whether the piece at `at` is glued to more of a word ([`glued`]): shell
+/// words may join it (a cheap look, before any region is made).
+pub fn glued_at(data: &[u8], at: usize) -> bool {
+    glued(after_piece(data, at.min(data.len())))
+}
+
 /// Whether the quoted piece opened at `open` is glued to more of a word on
 /// either side (`qr"cp_…"`, `"qr"cp_…`, `'q'"rcp_…"`): a trigger that opens a
 /// piece (`"qr"`, `"rcp`) is read as shell words only then (a `"qr"` among a

@@ -22,10 +22,11 @@ fn indent(line: &[u8]) -> usize {
         .count()
 }
 
-/// The key piece at `at` and the indented lines that continue it, joined.
-pub fn lines(data: &[u8], at: usize) -> Option<Region> {
-    // Cheap refusal first: the piece at `at` must run into a line break (after an
-    // optional `\`), or this is not a wrapped key.
+/// Where the key piece at `at` runs into a line break (after an optional
+/// `\`): the piece's length, and where the break is and how long; `None` if
+/// it does not, and this is no wrapped key (a cheap look, which the pass
+/// takes at every candidate of its layer before any region is made).
+pub fn piece_cut(data: &[u8], at: usize) -> Option<(usize, usize, usize)> {
     let run = data
         .get(at..)?
         .iter()
@@ -33,8 +34,7 @@ pub fn lines(data: &[u8], at: usize) -> Option<Region> {
         .take_while(|&&b| is_piece(b))
         .count();
     let mut cut = at + run;
-    let escaped = data.get(cut) == Some(&b'\\');
-    if escaped {
+    if data.get(cut) == Some(&b'\\') {
         cut += 1;
     }
     let brk = match data.get(cut..)? {
@@ -42,9 +42,12 @@ pub fn lines(data: &[u8], at: usize) -> Option<Region> {
         [b'\r', b'\n', ..] => 2,
         _ => return None,
     };
-    if run == 0 {
-        return None;
-    }
+    (run > 0).then_some((run, cut, brk))
+}
+
+/// The key piece at `at` and the indented lines that continue it, joined.
+pub fn lines(data: &[u8], at: usize) -> Option<Region> {
+    let (run, cut, brk) = piece_cut(data, at)?;
     // The first line's indentation, and whether the piece starts its content (a
     // block scalar's line: continuations at the same indentation) or follows
     // something (`key: qrcp_…`: continuations indented deeper).
