@@ -14,10 +14,22 @@ const MAX_BASE64: usize = 3 * super::runs::STEP + 1024;
 /// Whole base64 groups decoded before a trigger's own (a nested layer's lead).
 pub(super) const BACK_GROUPS: usize = 2;
 
-/// A character of either alphabet.
+/// A character of either alphabet (a table: runs of megabytes are read a
+/// byte at a time).
 pub(super) fn is_base64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+    BASE64[usize::from(b)]
 }
+
+static BASE64: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_');
+        b += 1;
+    }
+    t
+};
 
 const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
     .with_decode_padding_mode(DecodePaddingMode::Indifferent)
@@ -248,8 +260,8 @@ fn read(data: &[u8], g: usize, block: bool) -> Option<Region> {
     if text.len() % 4 == 1 {
         text = &text[..text.len() - 1];
     }
-    let url = text.iter().any(|&b| b == b'-' || b == b'_');
-    let std = text.iter().any(|&b| b == b'+' || b == b'/');
+    let url = memchr::memchr2(b'-', b'_', text).is_some();
+    let std = memchr::memchr2(b'+', b'/', text).is_some();
     let engine = match (url, std) {
         (true, true) => return None,
         (true, false) => &URL_SAFE,
