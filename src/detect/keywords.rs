@@ -860,25 +860,15 @@ mod tests {
         }
     }
 
-    /// A long stretch of a head that starts no literal, broken by a byte
-    /// that makes one (or the start of a long literal) at every offset and
-    /// distance: the dense search's windows without a match are skipped where
-    /// the bytes repeat, and not past a match where they stop repeating.
-    #[test]
-    fn heads_without_a_match_are_skipped_up_to_where_they_stop_repeating() {
+    /// `extra` after more single literals than Teddy takes beside them, so
+    /// that they are searched by families: the grouped search, its dense DFA
+    /// built (dense runs use it at once), and one leftmost-first automaton
+    /// over the same literals.
+    fn grouped_and_one(extra: &[&str]) -> (Keywords, AhoCorasick) {
         let mut words: Vec<Vec<u8>> = (0..MAX_TEDDY as u8 - 4)
             .map(|i| vec![b'z', b'a' + i % 26, i])
             .collect();
-        for w in [
-            "qrcp_live_with_a_long_tail_",
-            "qrcp_",
-            "qrcp%5F",
-            "qrcp0",
-            "qrcp1",
-            "qrcp2",
-        ] {
-            words.push(w.as_bytes().to_vec());
-        }
+        words.extend(extra.iter().map(|w| w.as_bytes().to_vec()));
         let refs: Vec<&[u8]> = words.iter().map(|w| w.as_slice()).collect();
         let k = Keywords::new(&refs).unwrap();
         let Keywords::Grouped { dense, .. } = &k else {
@@ -889,6 +879,23 @@ mod tests {
             .match_kind(MatchKind::LeftmostFirst)
             .build(&refs)
             .unwrap();
+        (k, ac)
+    }
+
+    /// A long stretch of a head that starts no literal, broken by a byte
+    /// that makes one (or the start of a long literal) at every offset and
+    /// distance: the dense search's windows without a match are skipped where
+    /// the bytes repeat, and not past a match where they stop repeating.
+    #[test]
+    fn heads_without_a_match_are_skipped_up_to_where_they_stop_repeating() {
+        let (k, ac) = grouped_and_one(&[
+            "qrcp_live_with_a_long_tail_",
+            "qrcp_",
+            "qrcp%5F",
+            "qrcp0",
+            "qrcp1",
+            "qrcp2",
+        ]);
         for len in [600, 1100, 1500, 3000] {
             for at in (len - 40..len).chain([len / 3]) {
                 for (unit, put) in [
@@ -965,18 +972,9 @@ mod tests {
             edits in proptest::collection::vec((0usize..10_000, 0usize..4), 0..6),
             cut in 0usize..40,
         ) {
-            let mut words: Vec<Vec<u8>> = (0..MAX_TEDDY as u8 - 4)
-                .map(|i| vec![b'z', b'a' + i % 26, i])
-                .collect();
-            for w in ["qrcp_live_\\tail_of_forty_bytes_or_so_here", "qrcp_live_", "qrcp_", "\\q", "rcp_", "qrcp%5F"] {
-                words.push(w.as_bytes().to_vec());
-            }
-            let refs: Vec<&[u8]> = words.iter().map(|w| w.as_slice()).collect();
-            let k = Keywords::new(&refs).unwrap();
-            let Keywords::Grouped { dense, .. } = &k else {
-                panic!("a grouped search");
-            };
-            dense.dfa();
+            let (k, ac) = grouped_and_one(
+                &["qrcp_live_\\tail_of_forty_bytes_or_so_here", "qrcp_live_", "qrcp_", "\\q", "rcp_", "qrcp%5F"],
+            );
             // `qrcpz`: a head that starts no literal (windows without a match).
             let pieces: [&[u8]; 9] = [b"qrcp_live_\\", b"qrcp_", b"tail_of_forty_bytes_or_so_here", b"x",
                 b"qrcp%5F", b"rcp_", b"zb\x01", b"  ", b"qrcpz"];
@@ -987,7 +985,6 @@ mod tests {
                 hay[at] = [b'.', b'q', b'\\', b'_'][b];
             }
             hay.truncate(hay.len() - cut.min(hay.len()));
-            let ac = AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(&refs).unwrap();
             let want: Vec<_> = ac.find_iter(&hay[..]).map(|m| (m.pattern().as_usize(), m.start(), m.end())).collect();
             proptest::prop_assert_eq!(k.find_iter(&hay).collect::<Vec<_>>(), want);
         }
