@@ -131,16 +131,48 @@ pub struct Cycle {
     from: usize,
     step: usize,
     until: usize,
-    /// Searches to let pass before a new period is looked for, and how many
-    /// the next failure makes wait: dense matches that do not repeat pay for
-    /// a few comparisons now and then, not for every kept search each time.
-    wait: u16,
-    backoff: u16,
+    /// When a new period is looked for: dense matches that do not repeat
+    /// pay for a few comparisons now and then, not for every kept search
+    /// each time.
+    looks: Backoff,
     /// How many searches back the one a period back was.
     lag: usize,
-    /// [`Cycle::wait`] and [`Cycle::backoff`] for windows without a match.
-    empty_wait: u16,
-    empty_backoff: u16,
+    /// When a window without a match is looked at for a period.
+    empty_looks: Backoff,
+}
+
+/// Looks that wait after each miss, twice as long as after the last one (up
+/// to [`CYCLE_WAIT`]), and not after a find.
+#[derive(Default, Clone, Copy)]
+struct Backoff {
+    /// Looks to let pass before the next.
+    wait: u16,
+    /// The wait the next miss sets.
+    next: u16,
+}
+
+impl Backoff {
+    /// Whether to look now (else one of the looks to wait is let pass).
+    fn ready(&mut self) -> bool {
+        match self.wait {
+            0 => true,
+            _ => {
+                self.wait -= 1;
+                false
+            }
+        }
+    }
+
+    /// The look found what it looked for (`true`) or not.
+    fn looked(&mut self, found: bool) {
+        match found {
+            true => self.next = 0,
+            false => {
+                self.next = (self.next * 2).clamp(1, CYCLE_WAIT);
+                self.wait = self.next;
+            }
+        }
+    }
 }
 
 /// The longest period [`Cycle::empty`] looks for, and the bytes it compares
@@ -182,8 +214,7 @@ impl Cycle {
                 return Some(m);
             }
         }
-        if self.wait > 0 {
-            self.wait -= 1;
+        if !self.looks.ready() {
             return None;
         }
         for lag in 1..=self.kept {
@@ -197,12 +228,11 @@ impl Cycle {
             }
             if let Some(m) = self.repeat(data, h, at, longest) {
                 self.lag = lag;
-                self.backoff = 0;
+                self.looks.looked(true);
                 return Some(m);
             }
         }
-        self.backoff = (self.backoff * 2).clamp(1, CYCLE_WAIT);
-        self.wait = self.backoff;
+        self.looks.looked(false);
         None
     }
 
@@ -213,8 +243,7 @@ impl Cycle {
     /// no literal (`qrcp_` repeated, a decoded `qrcp%5F`) made Teddy restart
     /// at every one and the DFA step every byte between.
     fn empty(&mut self, data: &[u8], from: usize, next: usize, longest: usize) -> Option<usize> {
-        if self.empty_wait > 0 {
-            self.empty_wait -= 1;
+        if !self.empty_looks.ready() {
             return None;
         }
         let probe = EMPTY_PROBE.min((next - from) / 2);
@@ -224,13 +253,7 @@ impl Cycle {
             let until = from + p + repeats(&data[from..data.len() - p], &data[from + p..]);
             until.checked_sub(longest + 1).filter(|&r| r > next)
         });
-        match resume {
-            Some(_) => self.empty_backoff = 0,
-            None => {
-                self.empty_backoff = (self.empty_backoff * 2).clamp(1, CYCLE_WAIT);
-                self.empty_wait = self.empty_backoff;
-            }
-        }
+        self.empty_looks.looked(resume.is_some());
         resume
     }
 
