@@ -1350,6 +1350,9 @@ fn collect(
     // Without a literal the pass has nothing to find: it reads no bytes.
     let pass: &[u8] = if within.literals { data } else { &[] };
     let mut literal = false;
+    // The layer of the last candidate decoded, and where its decoders' regions
+    // stop covering candidates ([`covered_until`]).
+    let (mut skip, mut skip_until) = (None, 0);
     det.pass_each(pass, true, |event| match event {
         Event::Hit(h) if in_member(members, h.start) => literal = true,
         Event::Hit(h) => {
@@ -1384,6 +1387,10 @@ fn collect(
             if in_member(members, c.at) {
                 return;
             }
+            // Covered for every decoder: the regions only reach further.
+            if skip == Some(c.layer) && c.at < skip_until && budget.left > 0 {
+                return;
+            }
             for &dec in layers::decoders(c.layer) {
                 if layers::refuses(data, &c, dec) {
                     continue;
@@ -1401,6 +1408,8 @@ fn collect(
                     (&mut hits, &mut placeholders),
                 );
             }
+            skip = Some(c.layer);
+            skip_until = covered_until(&covered, c.layer);
         }
     });
     decode_shaped(
@@ -1768,6 +1777,32 @@ impl<'a> Shaped<'a> {
     }
 }
 
+/// How far before a region's reach a candidate is covered by it: a wrapped
+/// region joins a few lines, each a candidate of its own, covered.
+fn cover_margin(dec: layers::Decoder) -> usize {
+    match dec {
+        layers::Decoder::Wrapped => 1,
+        _ => COVER_MARGIN,
+    }
+}
+
+/// Where candidates of `layer` stop being covered for every one of its
+/// decoders by the regions' reach alone ([`Cover::covers`]): before it,
+/// [`decode_one`] does nothing with them (a file of `qrcp_live_\` repeated
+/// went through the whole bookkeeping for each of its 4.8 million).
+fn covered_until(covered: &[Cover], layer: Layer) -> usize {
+    layers::decoders(layer)
+        .iter()
+        .map(|&dec| {
+            covered
+                .iter()
+                .find(|k| k.dec == dec)
+                .map_or(0, |k| (k.reach + 1).saturating_sub(cover_margin(dec)))
+        })
+        .min()
+        .unwrap_or(0)
+}
+
 /// What the regions of one decoder decoded so far cover, in one blob.
 struct Cover {
     dec: layers::Decoder,
@@ -1911,12 +1946,7 @@ fn decode_one(
         try_deeper(det, data, c, dec, run, idents, budget);
         return None;
     }
-    // A wrapped region joins a few lines, each a candidate of its own: covered.
-    let margin = if dec == layers::Decoder::Wrapped {
-        1
-    } else {
-        COVER_MARGIN
-    };
+    let margin = cover_margin(dec);
     let cover = covered.iter().position(|k| k.dec == dec);
     // A region covers a step of a run only to the step's end, where the next
     // step starts: the run may go on past where the region reached (a step

@@ -224,3 +224,29 @@ fn a_template_literal_is_not_read_as_shell_words() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].finding.decoding, [Layer::Concatenation.encoding()]);
 }
+
+proptest! {
+    /// A candidate before [`covered_until`] is one every decoder of its layer
+    /// has covered: skipping it skips nothing [`decode_one`] would do.
+    #[test]
+    fn candidates_skipped_as_covered_are_covered(
+        // Near [`COVER_MARGIN`], where a candidate stops being covered.
+        reaches in proptest::collection::vec(proptest::option::of(250usize..330), LAYERS.len()),
+        layer in proptest::sample::select(LAYERS.to_vec()),
+        at in 0usize..80,
+        lead in 0usize..4,
+    ) {
+        let decs = LAYERS.iter().flat_map(|&l| layers::decoders(l).iter().copied());
+        let covered: Vec<Cover> = decs
+            .zip(reaches.iter().cycle())
+            .filter_map(|(dec, reach)| reach.map(|r| Cover::new(dec, r, None)))
+            .collect();
+        let c = Candidate { layer, at, lead, placeholder: false };
+        if at < covered_until(&covered, layer) {
+            for &dec in layers::decoders(layer) {
+                let k = covered.iter().find(|k| k.dec == dec);
+                prop_assert!(k.is_some_and(|k| k.covers(&c, cover_margin(dec))), "{dec:?} at {at}");
+            }
+        }
+    }
+}
