@@ -79,3 +79,18 @@ fn octal_before_a_digit_is_octal() {
     let r = super::layers::escape(b"it\\2019s", 0).expect("decoded");
     assert_eq!(String::from_utf8_lossy(&r.bytes), "it\u{2019}s");
 }
+
+proptest::proptest! {
+    /// [`layers::find2`] finds what `memchr2` does, near or far.
+    #[test]
+    fn find2_finds_what_memchr2_does(
+        hay in proptest::collection::vec(proptest::sample::select(b"ab%\\&\n".to_vec()), 0..80),
+        pad in 0usize..40,
+        a in proptest::sample::select(b"%&\\".to_vec()),
+        b in proptest::sample::select(b"\n\\&".to_vec()),
+    ) {
+        let mut hay = hay;
+        hay.splice(0..0, std::iter::repeat_n(b'x', pad));
+        proptest::prop_assert_eq!(layers::find2(a, b, &hay), memchr::memchr2(a, b, &hay));
+    }
+}
