@@ -90,7 +90,12 @@ impl Searched {
         let lo = at.saturating_sub(BEFORE);
         let (from, to, last) = self.breaks;
         let (from, last) = match from <= lo && to <= at && to > 0 {
-            true => match memchr::memrchr(b'\n', &data[to..at]) {
+            // Mostly a few bytes since the last keyword: looked at one by
+            // one (memrchr's set-up cost more than the search there).
+            true => match match at - to {
+                0..=32 => data[to..at].iter().rposition(|&b| b == b'\n'),
+                _ => memchr::memrchr(b'\n', &data[to..at]),
+            } {
                 Some(i) => (from, Some(to + i)),
                 None => (from, last),
             },
@@ -641,7 +646,11 @@ impl Detector {
                 // Compared where the first byte matches: a `memmem` searcher
                 // built for each name was most of a variable's judgement.
                 let holds = |w: &String| keywords::holds(name, w.as_bytes());
-                if !rule.spec.name_contains.is_empty() && !rule.spec.name_contains.iter().any(holds)
+                let contains = &rule.spec.name_contains;
+                if !contains.is_empty()
+                    && !searched
+                        .word
+                        .named((start, end), || contains.iter().any(holds))
                 {
                     return Judgement::Nothing;
                 }

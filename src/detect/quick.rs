@@ -98,6 +98,21 @@ pub struct WordMemo {
     /// The last word judged and whether it matched: the same bytes again (a
     /// variable named on every line) are not matched again.
     last: Option<(usize, usize, bool)>,
+    /// Whether `last`'s word holds one of its rule's `name_contains`, once
+    /// asked ([`WordMemo::named`]).
+    named: Option<bool>,
+}
+
+impl WordMemo {
+    /// Whether the word `start..end` holds what `holds` asks, reused while the
+    /// words judged are the same bytes (a file of `NEXT_PUBLIC_QRCP_KEY=`
+    /// repeated asked it of each of its 2.5 million).
+    pub fn named(&mut self, (start, end): (usize, usize), holds: impl FnOnce() -> bool) -> bool {
+        match self.last {
+            Some((s, e, _)) if (s, e) == (start, end) => *self.named.get_or_insert_with(holds),
+            _ => holds(),
+        }
+    }
 }
 
 /// A word character of `\b` in ASCII (a table: the bounds of a word are read
@@ -188,7 +203,10 @@ impl Word {
         }
         let matched = match memo.last {
             Some((ls, le, m)) if data[ls..le] == data[s..e] => m,
-            _ => self.whole.is_match(&data[s..e]),
+            _ => {
+                memo.named = None;
+                self.whole.is_match(&data[s..e])
+            }
         };
         memo.last = Some((s, e, matched));
         Some(matched.then_some((s, e)))
@@ -308,6 +326,19 @@ mod tests {
         // The same name again is judged by the last one's answer.
         assert_eq!(memo.last, Some((30, 41, false)));
         assert_eq!(w.at(data, (59, 63), all, &mut memo), Some(Some((47, 67))));
+        // What the judge asks of a name is kept while the names are the same
+        // bytes, and asked again of another.
+        let data = b"VITE_QRCP_KEY=1 VITE_QRCP_KEY=2 VITE_QRCP_URL=3 VITE_QRCP_KEY=4";
+        let mut memo = WordMemo::default();
+        for (kw, key) in [(5, true), (21, true), (37, false), (53, true)] {
+            let (s, e) = w
+                .at(data, (kw, kw + 4), (0, data.len()), &mut memo)
+                .unwrap()
+                .unwrap();
+            let named = memo.named((s, e), || data[s..e].ends_with(b"_KEY"));
+            assert_eq!(named, key, "{kw}");
+        }
+        let data = b"a NEXT_PUBLIC_QRCP_KEY=1; b = MY_QRCP_KEY; c = NEXT_PUBLIC_QRCP_KEY;";
         // A name longer than the window, or next to a non-ASCII byte: the regex judges.
         assert_eq!(w.at(data, (14, 18), (10, data.len()), &mut memo), None);
         assert_eq!(w.at(data, (14, 18), (0, 20), &mut memo), None);
@@ -347,6 +378,13 @@ mod tests {
                 let want = matches.iter().copied().find(|&(s, e)| s <= kw.0 && kw.1 <= e);
                 if let Some(got) = word.at(&data, kw, window, &mut memo) {
                     proptest::prop_assert_eq!(got, want, "{:?} at {:?}", String::from_utf8_lossy(&data), kw);
+                    // What the judge asks of the name, kept while names repeat,
+                    // is what the name it asks of holds.
+                    if let Some((s, e)) = got {
+                        let holds = super::super::keywords::holds(&data[s..e], b"_KEY");
+                        let named = memo.named((s, e), || holds);
+                        proptest::prop_assert_eq!(named, holds, "{:?} at {:?}", String::from_utf8_lossy(&data), kw);
+                    }
                 }
             }
         }
