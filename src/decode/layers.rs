@@ -192,6 +192,7 @@ pub(super) fn hex_escapes(data: &[u8], at: usize, layer: Layer) -> Option<Region
     let (s, _) = window(data, at);
     let limit = (at + AFTER).min(data.len());
     let mut r = Region::new(layer, s);
+    r.reserve(limit - s);
     let mut i = s;
     while i < limit && data[i] != b'\n' {
         // What no escape starts is copied in runs, up to the line's end.
@@ -397,6 +398,28 @@ pub(super) fn digit_run(
     (k > 0).then_some((v, k))
 }
 
+/// [`escape`]'s character `c`, decoded from the `len` bytes at `i` of its
+/// window `s..e`, after the bytes kept as they are since `kept`; returns where
+/// the next kept run starts. The first makes room for the window (it decodes
+/// to no more bytes than it reads): grown by doubling, a window of escapes
+/// was copied again four or five times.
+fn decoded(
+    r: &mut Region,
+    data: &[u8],
+    (s, e): (usize, usize),
+    kept: usize,
+    i: usize,
+    c: char,
+    len: usize,
+) -> usize {
+    if kept == s {
+        r.reserve(e - s);
+    }
+    r.extend(&data[kept..i], kept);
+    r.push_char(c, i);
+    i + len
+}
+
 /// JavaScript and JSON escapes (`\u005f`, `\x5f`, `\n`, `\"`), CSS's (`\5f `), a `\`
 /// before punctuation (Markdown's `\_`), HTML references, on the candidate's line.
 pub(super) fn escape(data: &[u8], at: usize) -> Option<Region> {
@@ -417,10 +440,8 @@ pub(super) fn escape(data: &[u8], at: usize) -> Option<Region> {
         if b == b'&'
             && let Some((c, len)) = entity(&data[i..e])
         {
-            r.extend(&data[kept..i], kept);
-            r.push_char(c, i);
-            i += len;
-            kept = i;
+            kept = decoded(&mut r, data, (s, e), kept, i, c, len);
+            i = kept;
             continue;
         }
         if b != b'\\' || i + 1 >= e {
@@ -428,10 +449,8 @@ pub(super) fn escape(data: &[u8], at: usize) -> Option<Region> {
             continue;
         }
         if let Some((c, len)) = css_escape(&data[i + 1..e]) {
-            r.extend(&data[kept..i], kept);
-            r.push_char(c, i);
-            i += len;
-            kept = i;
+            kept = decoded(&mut r, data, (s, e), kept, i, c, len);
+            i = kept;
             continue;
         }
         let next = data[i + 1];
@@ -498,10 +517,8 @@ pub(super) fn escape(data: &[u8], at: usize) -> Option<Region> {
                 continue;
             }
         };
-        r.extend(&data[kept..i], kept);
-        r.push_char(c, i);
-        i += len;
-        kept = i;
+        kept = decoded(&mut r, data, (s, e), kept, i, c, len);
+        i = kept;
     }
     r.extend(&data[kept..e.max(kept)], kept);
     r.finish(e)

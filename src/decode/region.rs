@@ -48,6 +48,14 @@ impl Region {
         r.finish(e)
     }
 
+    /// Room for `n` more decoded bytes: a window decoder that decodes no more
+    /// bytes than it reads grows its region once (grown by doubling, a window
+    /// of escapes was copied again four or five times).
+    pub(super) fn reserve(&mut self, n: usize) {
+        self.bytes.reserve(n);
+        self.map.reserve(n + 1);
+    }
+
     pub(super) fn push(&mut self, b: u8, at: usize) {
         self.bytes.push(b);
         self.map.push(at);
