@@ -1376,6 +1376,12 @@ fn collect(
         }
         Event::Candidate(c) => {
             literal = true;
+            // Covered for every decoder: the regions only reach further. (The
+            // runs due before it are decoded before the next candidate that
+            // is not: in the same order with everything that does something.)
+            if skip == Some(c.layer) && c.at < skip_until && budget.left > 0 {
+                return;
+            }
             decode_shaped(
                 c.at,
                 &mut covered,
@@ -1385,10 +1391,6 @@ fn collect(
                 budget,
             );
             if in_member(members, c.at) {
-                return;
-            }
-            // Covered for every decoder: the regions only reach further.
-            if skip == Some(c.layer) && c.at < skip_until && budget.left > 0 {
                 return;
             }
             for &dec in layers::decoders(c.layer) {
