@@ -1351,8 +1351,8 @@ fn collect(
     let pass: &[u8] = if within.literals { data } else { &[] };
     let mut literal = false;
     // The layer of the last candidate decoded, and where its decoders' regions
-    // stop covering candidates ([`covered_until`]).
-    let (mut skip, mut skip_until) = (None, 0);
+    // stop covering candidates, one for each of its decoders ([`covered_until`]).
+    let (mut skip, mut skip_until) = (None, [0; 3]);
     det.pass_each(pass, true, |event| match event {
         Event::Hit(h) if in_member(members, h.start) => literal = true,
         Event::Hit(h) => {
@@ -1376,10 +1376,25 @@ fn collect(
         }
         Event::Candidate(c) => {
             literal = true;
-            // Covered for every decoder: the regions only reach further. (The
-            // runs due before it are decoded before the next candidate that
-            // is not: in the same order with everything that does something.)
-            if skip == Some(c.layer) && c.at < skip_until && budget.left > 0 {
+            // The decoders with something to do: not covered (the regions
+            // only reach further) and not refusing. A candidate with none
+            // returns at once: the runs due before it are decoded before the
+            // next candidate that has some, in the same order with everything
+            // that does something.
+            let memo = skip == Some(c.layer) && budget.left > 0;
+            let decs = layers::decoders(c.layer);
+            // Most layers have one decoder: one comparison.
+            if memo && decs.len() == 1 && c.at < skip_until[0] {
+                return;
+            }
+            let mut todo = 0u8;
+            for (i, &dec) in decs.iter().enumerate() {
+                let covered = memo && skip_until.get(i).is_some_and(|&until| c.at < until);
+                if !covered && !layers::refuses(data, &c, dec) {
+                    todo |= 1 << i;
+                }
+            }
+            if todo == 0 {
                 return;
             }
             decode_shaped(
@@ -1393,8 +1408,8 @@ fn collect(
             if in_member(members, c.at) {
                 return;
             }
-            for &dec in layers::decoders(c.layer) {
-                if layers::refuses(data, &c, dec) {
+            for (i, &dec) in decs.iter().enumerate() {
+                if todo & 1 << i == 0 {
                     continue;
                 }
                 decode_candidate(
@@ -1411,7 +1426,9 @@ fn collect(
                 );
             }
             skip = Some(c.layer);
-            skip_until = covered_until(&covered, c.layer);
+            for (until, &dec) in skip_until.iter_mut().zip(layers::decoders(c.layer)) {
+                *until = covered_until(&covered, dec);
+            }
         }
     });
     decode_shaped(
@@ -1788,21 +1805,15 @@ fn cover_margin(dec: layers::Decoder) -> usize {
     }
 }
 
-/// Where candidates of `layer` stop being covered for every one of its
-/// decoders by the regions' reach alone ([`Cover::covers`]): before it,
-/// [`decode_one`] does nothing with them (a file of `qrcp_live_\` repeated
-/// went through the whole bookkeeping for each of its 4.8 million).
-fn covered_until(covered: &[Cover], layer: Layer) -> usize {
-    layers::decoders(layer)
+/// Where candidates stop being covered for `dec` by its regions' reach alone
+/// ([`Cover::covers`]): before it, [`decode_one`] does nothing with them (a
+/// file of `qrcp_live_\` repeated went through the whole bookkeeping for
+/// each of its 4.8 million).
+fn covered_until(covered: &[Cover], dec: layers::Decoder) -> usize {
+    covered
         .iter()
-        .map(|&dec| {
-            covered
-                .iter()
-                .find(|k| k.dec == dec)
-                .map_or(0, |k| (k.reach + 1).saturating_sub(cover_margin(dec)))
-        })
-        .min()
-        .unwrap_or(0)
+        .find(|k| k.dec == dec)
+        .map_or(0, |k| (k.reach + 1).saturating_sub(cover_margin(dec)))
 }
 
 /// What the regions of one decoder decoded so far cover, in one blob.
