@@ -83,6 +83,16 @@ struct Searched {
     breaks: (usize, usize, Option<usize>),
 }
 
+/// The last line break in `gap`, mostly the few bytes since the last keyword:
+/// looked at one by one up to 32 (memrchr's set-up cost more than the search
+/// there).
+fn last_break(gap: &[u8]) -> Option<usize> {
+    match gap.len() {
+        0..=32 => gap.iter().rposition(|&b| b == b'\n'),
+        _ => memchr::memrchr(b'\n', gap),
+    }
+}
+
 impl Searched {
     /// The start of the line holding `at`, no further back than [`BEFORE`]
     /// (as [`line_bounds_within`] finds it).
@@ -90,12 +100,7 @@ impl Searched {
         let lo = at.saturating_sub(BEFORE);
         let (from, to, last) = self.breaks;
         let (from, last) = match from <= lo && to <= at && to > 0 {
-            // Mostly a few bytes since the last keyword: looked at one by
-            // one (memrchr's set-up cost more than the search there).
-            true => match match at - to {
-                0..=32 => data[to..at].iter().rposition(|&b| b == b'\n'),
-                _ => memchr::memrchr(b'\n', &data[to..at]),
-            } {
+            true => match last_break(&data[to..at]) {
                 Some(i) => (from, Some(to + i)),
                 None => (from, last),
             },
