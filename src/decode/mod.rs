@@ -1426,7 +1426,7 @@ fn collect(
                 );
             }
             skip = Some(c.layer);
-            for (until, &dec) in skip_until.iter_mut().zip(layers::decoders(c.layer)) {
+            for (until, &dec) in skip_until.iter_mut().zip(decs) {
                 *until = covered_until(&covered, dec);
             }
         }

@@ -33,20 +33,11 @@ pub(super) const STEP: usize = 3072;
 /// The bytes a run is made of: base64 (both alphabets, so base32 and hex too)
 /// and the escape marks `%`, `\` and `&#…;` with what follows them (hex
 /// digits, `x`, `u`, octal digits).
-static CLASS: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'+' | b'/' | b'-' | b'_' | b'%' | b'\\' | b'&' | b'#' | b';'
-            );
-        i += 1;
-    }
-    t
-};
+static CLASS: [bool; 256] = byte_table!(|b| b.is_ascii_alphanumeric()
+    || matches!(
+        b,
+        b'+' | b'/' | b'-' | b'_' | b'%' | b'\\' | b'&' | b'#' | b';'
+    ));
 
 /// Whether `data` holds a run [`next`] would give.
 pub fn any(data: &[u8]) -> bool {

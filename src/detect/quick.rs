@@ -118,16 +118,7 @@ impl WordMemo {
 /// A word character of `\b` in ASCII (a table: the bounds of a word are read
 /// byte by byte around every keyword).
 fn is_word(b: u8) -> bool {
-    static WORD: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut i = 0;
-        while i < 256 {
-            let b = i as u8;
-            t[i] = b.is_ascii_alphanumeric() || b == b'_';
-            i += 1;
-        }
-        t
-    };
+    static WORD: [bool; 256] = byte_table!(|b| b.is_ascii_alphanumeric() || b == b'_');
     WORD[usize::from(b)]
 }
 

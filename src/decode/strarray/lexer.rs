@@ -42,16 +42,8 @@ pub(super) fn ident_byte(b: u8) -> bool {
 }
 
 /// [`ident_byte`] as a table: a name's bytes are most of what is lexed.
-static IDENT: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
-        i += 1;
-    }
-    t
-};
+static IDENT: [bool; 256] =
+    byte_table!(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80);
 
 /// Names after which a `/` starts a regular expression.
 const BEFORE_REGEX: [&[u8]; 9] = [
