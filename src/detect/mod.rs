@@ -289,8 +289,7 @@ impl Detector {
                         if !alone || rule.spec.kind != RuleKind::Secret {
                             return None;
                         }
-                        quick::Body::of(rule.spec.pattern.as_deref()?)
-                            .filter(|b| b.literal.starts_with(w))
+                        quick::Body::of(rule.spec.pattern.as_deref()?)?.at_keyword(w)
                     })
                     .collect()
             })
