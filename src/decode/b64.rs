@@ -191,12 +191,7 @@ fn groups_before(data: &[u8], at: usize) -> usize {
 /// block's lines joined.
 fn read(data: &[u8], g: usize, block: bool) -> Option<Region> {
     let limit = (g + MAX_BASE64).min(data.len());
-    let run = |from: usize| {
-        data[from..limit]
-            .iter()
-            .take_while(|&&b| is_base64(b))
-            .count()
-    };
+    let run = |from: usize| super::runs::base64_len(&data[from..limit]);
     let first = run(g);
     // The characters of a wrapped block, and where each lies in `data`.
     let mut joined: Vec<u8> = Vec::new();
@@ -260,17 +255,15 @@ fn read(data: &[u8], g: usize, block: bool) -> Option<Region> {
         _ => &STANDARD,
     };
     let bytes = engine.decode(text).ok()?;
-    let at_char = |k: usize| match wrapped {
-        true => place.get(k).copied().unwrap_or(i),
-        false => g + k,
-    };
-    let mut r = Region::new(Layer::Base64, g);
-    if !wrapped && (g + first < limit || limit == data.len()) {
-        r.run = Some(g..g + first);
+    if !wrapped {
+        let mut r = Region::base64_grid(g, bytes, g + text.len())?;
+        if g + first < limit || limit == data.len() {
+            r.run = Some(g..g + first);
+        }
+        return Some(r);
     }
+    let at_char = |k: usize| place.get(k).copied().unwrap_or(i);
+    let mut r = Region::new(Layer::Base64, g);
     r.extend_decoded(&bytes, |k| at_char(k * 4 / 3));
-    r.finish(match wrapped {
-        true => at_char(text.len()),
-        false => g + text.len(),
-    })
+    r.finish(at_char(text.len()))
 }

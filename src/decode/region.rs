@@ -8,8 +8,13 @@ use super::Layer;
 pub struct Region {
     pub layer: Layer,
     pub bytes: Vec<u8>,
-    /// Physical offset of each decoded byte, plus one entry for the end.
+    /// Physical offset of each decoded byte, plus one entry for the end;
+    /// empty where `grid` says where each came from.
     map: Vec<usize>,
+    /// Base64 of one unbroken run from this offset: decoded byte `k` came
+    /// from the character at `grid + k * 4 / 3` (a map holds eight bytes for
+    /// each decoded byte: writing it was a tenth of a scan of base64).
+    grid: Option<usize>,
     /// Physical end of the range the region was decoded from.
     pub end: usize,
     /// Decoded in the reverse order of the physical bytes, one for one.
@@ -31,6 +36,7 @@ impl Region {
             layer,
             bytes: Vec::with_capacity(64),
             map: Vec::with_capacity(64),
+            grid: None,
             end: start,
             reversed: false,
             run: None,
@@ -57,12 +63,20 @@ impl Region {
     }
 
     pub(super) fn push(&mut self, b: u8, at: usize) {
+        debug_assert!(
+            self.grid.is_none(),
+            "a base64 run's region is made finished"
+        );
         self.bytes.push(b);
         self.map.push(at);
     }
 
     /// Bytes copied as they are from offset `at` on.
     pub(super) fn extend(&mut self, bytes: &[u8], at: usize) {
+        debug_assert!(
+            self.grid.is_none(),
+            "a base64 run's region is made finished"
+        );
         self.bytes.extend_from_slice(bytes);
         self.map.extend(at..at + bytes.len());
     }
@@ -71,8 +85,37 @@ impl Region {
     /// output at once: pushed a byte at a time, base64 of a file was a fifth
     /// of its scan).
     pub(super) fn extend_decoded(&mut self, bytes: &[u8], at: impl Fn(usize) -> usize) {
+        debug_assert!(
+            self.grid.is_none(),
+            "a base64 run's region is made finished"
+        );
         self.bytes.extend_from_slice(bytes);
         self.map.extend((0..bytes.len()).map(at));
+    }
+
+    /// The region `bytes` decoded from the base64 characters `start..end`,
+    /// one unbroken run (each group of four characters three bytes), finished.
+    pub(super) fn base64_grid(start: usize, bytes: Vec<u8>, end: usize) -> Option<Region> {
+        (!bytes.is_empty()).then_some(Region {
+            layer: Layer::Base64,
+            bytes,
+            map: Vec::new(),
+            grid: Some(start),
+            end,
+            reversed: false,
+            run: None,
+            echo: Vec::new(),
+        })
+    }
+
+    /// The map written out, before bytes are dropped or moved (never on a
+    /// hot path: no decoder changes a base64 run's region).
+    #[cold]
+    fn explicit(&mut self) {
+        if let Some(g) = self.grid.take() {
+            self.map = (0..self.bytes.len()).map(|k| g + k * 4 / 3).collect();
+            self.map.push(self.end);
+        }
     }
 
     pub(super) fn push_char(&mut self, c: char, at: usize) {
@@ -84,16 +127,22 @@ impl Region {
 
     /// Drops the bytes decoded from `mark` on.
     pub(super) fn truncate(&mut self, mark: usize) {
+        self.explicit();
         self.bytes.truncate(mark);
         self.map.truncate(mark);
     }
 
     /// Maps the bytes decoded from `mark` on to the physical offset `at`.
     pub(super) fn remap(&mut self, mark: usize, at: usize) {
+        self.explicit();
         self.map[mark..].iter_mut().for_each(|m| *m = at);
     }
 
     pub(super) fn finish(mut self, end: usize) -> Option<Region> {
+        debug_assert!(
+            self.grid.is_none(),
+            "a base64 run's region is made finished"
+        );
         self.end = end;
         self.map.push(end);
         (!self.bytes.is_empty()).then_some(self)
@@ -103,6 +152,7 @@ impl Region {
     /// decoder given a slice of the data), in the data's offsets.
     pub(super) fn shifted(mut self, by: usize) -> Region {
         self.map.iter_mut().for_each(|m| *m += by);
+        self.grid = self.grid.map(|g| g + by);
         self.end += by;
         self.run = self.run.map(|r| r.start + by..r.end + by);
         for e in &mut self.echo {
@@ -119,6 +169,16 @@ impl Region {
             // one `e - 1` reads to the one `s` reads.
             let last = self.phys(s);
             return (self.phys(e.max(s + 1) - 1).min(last), last + 1);
+        }
+        if self.grid.is_some() {
+            // In order: the first byte's character is the lowest, the end
+            // past the last one's (past the end itself where the span takes
+            // in the end's entry, as a map read out below does).
+            let len = self.bytes.len();
+            return match s <= len && e > len {
+                true => (self.phys(s), self.end + 1),
+                false => (self.phys(s), self.phys(e)),
+            };
         }
         let (mut lo, mut hi) = (self.phys(s), self.phys(e));
         for &p in self.map.get(s..e.min(self.map.len())).unwrap_or_default() {
@@ -139,10 +199,56 @@ impl Region {
 
     /// Physical offset of decoded offset `i` (the region's end past the last byte).
     pub fn phys(&self, i: usize) -> usize {
+        if let Some(g) = self.grid {
+            return match i < self.bytes.len() {
+                true => g + i * 4 / 3,
+                false => self.end,
+            };
+        }
         self.map
             .get(i)
             .or(self.map.last())
             .copied()
             .unwrap_or(self.end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A base64 run's region, told by its grid, maps every byte and span as
+    /// the region with the map written out does; cut or shifted too.
+    #[test]
+    fn a_grid_maps_as_its_map_written_out() {
+        for len in [1usize, 2, 3, 4, 5, 11, 12, 30] {
+            let start = 7;
+            let bytes: Vec<u8> = (0..len).map(|k| b'a' + (k % 26) as u8).collect();
+            let chars = (len * 4).div_ceil(3);
+            let end = start + chars;
+            let grid = Region::base64_grid(start, bytes.clone(), end).unwrap();
+            let mut map = Region::new(Layer::Base64, start);
+            map.extend_decoded(&bytes, |k| start + k * 4 / 3);
+            let map = map.finish(end).unwrap();
+            for s in 0..=len + 1 {
+                assert_eq!(grid.phys(s), map.phys(s), "len {len} phys {s}");
+                for e in s..=len + 1 {
+                    assert_eq!(grid.span(s, e), map.span(s, e), "len {len} span {s}..{e}");
+                    assert_eq!(grid.ends(s, e), map.ends(s, e), "len {len} ends {s}..{e}");
+                }
+            }
+            let (mut cut, mut cut_map) = (grid.clone(), map.clone());
+            cut.truncate(len / 2);
+            cut_map.truncate(len / 2);
+            let (shifted, shifted_map) = (grid.clone().shifted(100), map.clone().shifted(100));
+            for i in 0..=len {
+                assert_eq!(cut.phys(i), cut_map.phys(i), "len {len} cut {i}");
+                assert_eq!(
+                    shifted.phys(i),
+                    shifted_map.phys(i),
+                    "len {len} shifted {i}"
+                );
+            }
+        }
     }
 }
