@@ -1351,8 +1351,9 @@ fn collect(
     let pass: &[u8] = if within.literals { data } else { &[] };
     let mut literal = false;
     // The layer of the last candidate decoded, and where its decoders' regions
-    // stop covering candidates, one for each of its decoders ([`covered_until`]).
-    let (mut skip, mut skip_until) = (None, [0; 3]);
+    // stop covering candidates, one for each of its decoders ([`covered_until`]);
+    // whether it has one decoder.
+    let (mut skip, mut skip_until, mut skip_one) = (None, [0; 3], false);
     det.pass_each(pass, true, |event| match event {
         Event::Hit(h) if in_member(members, h.start) => literal = true,
         Event::Hit(h) => {
@@ -1382,11 +1383,11 @@ fn collect(
             // next candidate that has some, in the same order with everything
             // that does something.
             let memo = skip == Some(c.layer) && budget.left > 0;
-            let decs = layers::decoders(c.layer);
             // Most layers have one decoder: one comparison.
-            if memo && decs.len() == 1 && c.at < skip_until[0] {
+            if memo && skip_one && c.at < skip_until[0] {
                 return;
             }
+            let decs = layers::decoders(c.layer);
             let mut todo = 0u8;
             for (i, &dec) in decs.iter().enumerate() {
                 let covered = memo && skip_until.get(i).is_some_and(|&until| c.at < until);
@@ -1426,6 +1427,7 @@ fn collect(
                 );
             }
             skip = Some(c.layer);
+            skip_one = decs.len() == 1;
             for (until, &dec) in skip_until.iter_mut().zip(decs) {
                 *until = covered_until(&covered, dec);
             }
