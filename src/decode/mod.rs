@@ -1354,7 +1354,11 @@ fn collect(
     // stop covering candidates, one for each of its decoders ([`covered_until`]);
     // whether it has one decoder.
     let (mut skip, mut skip_until, mut skip_one) = (None, [0; 3], false);
-    det.pass_each(pass, true, |event| match event {
+    // The same, told to the pass: a layer of one decoder whose candidates
+    // are covered up to an offset (while the budget lasts), which the pass
+    // then need not hand over one by one.
+    let quiet = std::cell::Cell::new(None);
+    det.pass_each_quiet(pass, true, &quiet, |event| match event {
         Event::Hit(h) if in_member(members, h.start) => literal = true,
         Event::Hit(h) => {
             literal = true;
@@ -1431,6 +1435,7 @@ fn collect(
             for (until, &dec) in skip_until.iter_mut().zip(decs) {
                 *until = covered_until(&covered, dec);
             }
+            quiet.set((skip_one && budget.left > 0).then_some((c.layer, skip_until[0])));
         }
     });
     decode_shaped(

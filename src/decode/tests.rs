@@ -13,6 +13,7 @@ mod base58_number;
 mod cost;
 mod dumps;
 mod escapes;
+mod quiet;
 mod reassembly;
 mod scrambling;
 

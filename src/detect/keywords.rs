@@ -9,10 +9,11 @@
 //! literal, at Teddy's speed. The plain automaton remains the fallback where
 //! Teddy is unavailable (no SIMD, too many distinct heads).
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{
-    AhoCorasick, Anchored, MatchKind, Span, StartKind,
+    AhoCorasick, Anchored, Input, MatchKind, Span, StartKind,
     automaton::{Automaton, StateID},
     dfa, packed,
 };
@@ -42,7 +43,8 @@ pub enum Keywords {
 /// restarted Teddy at every one.
 const DENSE_GAP: usize = 64;
 const DENSE_RUN: u8 = 8;
-/// Dense matches a blob has before its search builds the DFA, unless built:
+/// Dense matches a search has had (over every pass, counted as each ends)
+/// before it builds the DFA, unless built:
 /// building it costs 16 to 23 million instructions (5 ms), what Teddy's
 /// restarts (about 800 instructions each) cost over 25,000 dense matches, so a
 /// file of dense matches pays at most about twice what it would have had the
@@ -65,6 +67,11 @@ pub struct Dense {
     words: Vec<Vec<u8>>,
     longest: usize,
     dfa: OnceLock<Option<dfa::DFA>>,
+    /// Dense matches of the passes that have ended: a pass that hands a
+    /// stretch of dense triggers over to another search (a quiet stretch,
+    /// [`super::Detector::pass_each_quiet`]), or a decoded region's short
+    /// pass, meets few of them itself.
+    seen: AtomicU32,
 }
 
 impl Dense {
@@ -73,7 +80,14 @@ impl Dense {
             words: words.iter().map(|w| w.to_vec()).collect(),
             longest: words.iter().map(|w| w.len()).max().unwrap_or(0),
             dfa: OnceLock::new(),
+            seen: AtomicU32::new(0),
         }
+    }
+
+    /// Whether `more` dense matches with those of the passes before call for
+    /// the DFA.
+    fn wanted(&self, more: u32) -> bool {
+        more.saturating_add(self.seen.load(Ordering::Relaxed)) >= DENSE_BUILD || self.built()
     }
 
     fn built(&self) -> bool {
@@ -561,8 +575,19 @@ impl Keywords {
 
     /// (keyword index, start, end) of each keyword, left to right.
     pub fn find_iter<'a>(&'a self, data: &'a [u8]) -> Matches<'a> {
+        self.find_iter_from(data, 0)
+    }
+
+    /// [`find_iter`](Keywords::find_iter)'s matches from offset `from` on
+    /// (offsets in `data`).
+    pub fn find_iter_from<'a>(&'a self, data: &'a [u8], from: usize) -> Matches<'a> {
+        let from = from.min(data.len());
         match self {
-            Keywords::Packed(s) => Matches::Packed(s.find_iter(data)),
+            Keywords::Packed(searcher) => Matches::Packed {
+                searcher,
+                data,
+                pos: from,
+            },
             Keywords::Grouped {
                 searcher,
                 slots,
@@ -572,12 +597,16 @@ impl Keywords {
                 slots,
                 dense,
                 data,
-                pos: 0,
+                pos: from,
                 run: 0,
                 seen: 0,
                 cycle: Cycle::default(),
             },
-            Keywords::Automaton(ac) => Matches::Automaton(ac.find_iter(data)),
+            Keywords::Automaton(ac) => Matches::Automaton {
+                ac,
+                data,
+                it: ac.find_iter(Input::new(data).span(from..data.len())),
+            },
         }
     }
 
@@ -686,7 +715,11 @@ impl AsRef<[u8]> for Pair<'_> {
 /// each of those passes an allocation.
 #[allow(clippy::large_enum_variant)]
 pub enum Matches<'a> {
-    Packed(packed::FindIter<'a, 'a>),
+    Packed {
+        searcher: &'a packed::Searcher,
+        data: &'a [u8],
+        pos: usize,
+    },
     Grouped {
         searcher: &'a packed::Searcher,
         slots: &'a [Slot],
@@ -700,7 +733,48 @@ pub enum Matches<'a> {
         /// The dense search's last match, and where the bytes repeat.
         cycle: Cycle,
     },
-    Automaton(aho_corasick::FindIter<'a, 'a>),
+    Automaton {
+        ac: &'a AhoCorasick,
+        data: &'a [u8],
+        it: aho_corasick::FindIter<'a, 'a>,
+    },
+}
+
+impl Drop for Matches<'_> {
+    fn drop(&mut self) {
+        if let Matches::Grouped { dense, seen, .. } = self
+            && *seen > 0
+        {
+            dense.seen.fetch_add(*seen, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Matches<'_> {
+    /// Goes on from offset `to` (when it is ahead): the matches that start
+    /// before it are not wanted.
+    pub fn skip_to(&mut self, to: usize) {
+        match self {
+            Matches::Packed { data, pos, .. } => *pos = (*pos).max(to).min(data.len()),
+            Matches::Grouped {
+                data,
+                pos,
+                run,
+                cycle,
+                ..
+            } => {
+                if to > *pos {
+                    *pos = to.min(data.len());
+                    *run = 0;
+                    cycle.clear();
+                }
+            }
+            Matches::Automaton { ac, data, it } => {
+                let to = to.min(data.len());
+                *it = ac.find_iter(Input::new(*data).span(to..data.len()));
+            }
+        }
+    }
 }
 
 impl Iterator for Matches<'_> {
@@ -708,9 +782,16 @@ impl Iterator for Matches<'_> {
 
     fn next(&mut self) -> Option<(usize, usize, usize)> {
         match self {
-            Matches::Packed(it) => it
-                .next()
-                .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
+            Matches::Packed {
+                searcher,
+                data,
+                pos,
+            } => {
+                let data: &[u8] = data;
+                let m = searcher.find_in(data, Span::from(*pos..data.len()))?;
+                *pos = m.end().max(*pos + 1);
+                Some((m.pattern().as_usize(), m.start(), m.end()))
+            }
             Matches::Grouped {
                 searcher,
                 slots,
@@ -724,7 +805,7 @@ impl Iterator for Matches<'_> {
                 let data: &[u8] = data;
                 while *pos < data.len() {
                     let from = *pos;
-                    if *run >= DENSE_RUN && (*seen >= DENSE_BUILD || dense.built()) {
+                    if *run >= DENSE_RUN && dense.wanted(*seen) {
                         if let Some(m) = cycle.next(data, from, dense.longest) {
                             *pos = m.2;
                             return Some(m);
@@ -775,7 +856,7 @@ impl Iterator for Matches<'_> {
                 }
                 None
             }
-            Matches::Automaton(it) => it
+            Matches::Automaton { it, .. } => it
                 .next()
                 .map(|m| (m.pattern().as_usize(), m.start(), m.end())),
         }

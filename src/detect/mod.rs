@@ -18,6 +18,7 @@ mod quads;
 mod quick;
 mod trigger;
 
+use std::cell::Cell;
 use std::sync::{Arc, OnceLock};
 
 use crate::finding::{Context, Finding, Provenance, fingerprint};
@@ -152,6 +153,30 @@ pub struct Detector {
     words: Arc<Vec<String>>,
 }
 
+/// Bytes a quiet stretch ([`Detector::pass_each_quiet`]) must have for the
+/// pass to change searches: fewer cost less searched as they are.
+const QUIET_MIN: usize = 256;
+
+/// The literals of one pass but one layer's triggers: the rule keywords and
+/// every other trigger, each with its index in the whole pass.
+struct Others {
+    /// `None` when nothing is left to look for.
+    search: Option<Keywords>,
+    ids: Vec<usize>,
+    longest: usize,
+}
+
+/// A quiet stretch under way: the search of the other literals, the layer
+/// left out and the offset the stretch stops at, and the end of its last
+/// match (where the whole search goes on).
+struct Stretch<'a> {
+    found: keywords::Matches<'a>,
+    others: &'a Others,
+    layer: Layer,
+    until: usize,
+    last: usize,
+}
+
 struct Automata {
     /// Rule keywords, followed (when they cannot shadow each other) by the
     /// decoders' trigger literals: one automaton, one pass.
@@ -166,6 +191,9 @@ struct Automata {
     /// Per rule, its pattern's [`quick::Word`] shape if it has one, found when
     /// a keyword of the rule is first met.
     words: Vec<OnceLock<Option<quick::Word>>>,
+    /// Per layer, the pass without that layer's triggers ([`Others`]), built
+    /// when a quiet stretch of that layer is first met.
+    others: [OnceLock<Option<Others>>; Layer::COUNT],
 }
 
 impl Automata {
@@ -189,7 +217,42 @@ impl Automata {
             trigger_ac,
             quick: Vec::new(),
             words: Vec::new(),
+            others: Default::default(),
         })
+    }
+
+    /// [`Others`] for `layer`: `None` where the triggers are searched apart
+    /// (the whole pass has none to leave out) or the search cannot be built.
+    fn others(&self, layer: Layer, words: &[String], triggers: &[Trigger]) -> Option<&Others> {
+        self.others[layer as usize]
+            .get_or_init(|| {
+                if self.trigger_ac.is_some() {
+                    return None;
+                }
+                let mut pats: Vec<&[u8]> = Vec::new();
+                let mut ids = Vec::new();
+                for (i, w) in words.iter().enumerate() {
+                    pats.push(w.as_bytes());
+                    ids.push(i);
+                }
+                for (i, t) in triggers.iter().enumerate() {
+                    if t.layer != layer {
+                        pats.push(&t.pattern);
+                        ids.push(words.len() + i);
+                    }
+                }
+                let longest = pats.iter().map(|p| p.len()).max().unwrap_or(0);
+                let search = match pats.is_empty() {
+                    true => None,
+                    false => Some(Keywords::new(&pats).ok()?),
+                };
+                Some(Others {
+                    search,
+                    ids,
+                    longest,
+                })
+            })
+            .as_ref()
     }
 }
 
@@ -395,7 +458,25 @@ impl Detector {
     /// found (keywords and triggers in offset order; a keyword's hit or
     /// placeholder before its candidate), so that a file of a million triggers
     /// holds none of them.
-    pub fn pass_each(&self, data: &[u8], candidates: bool, mut each: impl FnMut(Event)) {
+    pub fn pass_each(&self, data: &[u8], candidates: bool, each: impl FnMut(Event)) {
+        self.pass_each_quiet(data, candidates, &Cell::new(None), each);
+    }
+
+    /// [`pass_each`](Detector::pass_each), told by `each` through `quiet`
+    /// that it wants no trigger of a layer before an offset (`Some((layer,
+    /// until))`: its regions cover them). After such a trigger the pass looks
+    /// for everything else up to there (the keywords and the other layers'
+    /// triggers) with a search that leaves that layer's triggers out, so a
+    /// file of one trigger repeated is not a match every few bytes once its
+    /// region is decoded. `each` changes `quiet` as it goes; the pass reads
+    /// it after every event.
+    pub fn pass_each_quiet(
+        &self,
+        data: &[u8],
+        candidates: bool,
+        quiet: &Cell<Option<(Layer, usize)>>,
+        mut each: impl FnMut(Event),
+    ) {
         let automata = self.automata();
         let Some(ac) = &automata.keywords else {
             return;
@@ -418,155 +499,229 @@ impl Detector {
         }
         .into_iter()
         .peekable();
-        let trigger = |p: usize, at: usize, each: &mut dyn FnMut(Event)| {
-            let t = &self.triggers[p];
+        // Generic, not a `dyn` call: a file of triggers calls `each` for each
+        // one, and what `each` does with most (a candidate its region
+        // covers) is one comparison, which a call through a vtable cannot
+        // inline.
+        fn trigger(t: &Trigger, at: usize, each: &mut impl FnMut(Event)) {
             each(Event::Candidate(Candidate {
                 layer: t.layer,
                 at,
                 lead: t.lead,
                 placeholder: false,
             }));
-        };
-        for (p, m_start, m_end) in ac.find_iter(data) {
+        }
+        let mut matches = ac.find_iter(data);
+        // A quiet stretch under way ([`Detector::quiet_stretch`]).
+        let mut stretch: Option<Stretch> = None;
+        loop {
+            let (p, m_start, m_end) = match &mut stretch {
+                Some(st) => match st.found.next() {
+                    Some((q, s, e)) if s < st.until => (st.others.ids[q], s, e),
+                    _ => {
+                        matches.skip_to(st.until.max(st.last));
+                        stretch = None;
+                        continue;
+                    }
+                },
+                None => match matches.next() {
+                    Some(m) => m,
+                    None => break,
+                },
+            };
             while let Some((tp, at, _)) = apart.next_if(|&(_, at, _)| at < m_start) {
-                trigger(tp, at, &mut each);
+                trigger(&self.triggers[tp], at, &mut each);
             }
             if p >= self.nkeywords {
                 if candidates {
-                    trigger(p - self.nkeywords, m_start, &mut each);
+                    trigger(&self.triggers[p - self.nkeywords], m_start, &mut each);
                 }
-                continue;
-            }
-            for (r, &ri) in self.keyword_rules[p].iter().enumerate() {
-                let rule = &self.rules.rules[ri];
-                let quick = automata.quick.get(p).and_then(|q| q[r].as_ref());
-                let outcome = match quick {
-                    // No match starts here: the one that holds the keyword, if
-                    // any, started at an earlier occurrence and was judged there.
-                    Some(b) if !b.may_start(data, m_start) => match searched[ri].judged {
-                        Some((s, e)) if s <= m_start && m_start < e => Judgement::Again,
-                        _ => Judgement::Nothing,
-                    },
-                    _ => {
-                        let word = automata.words.get(ri).and_then(|w| {
-                            w.get_or_init(|| rule.spec.pattern.as_deref().and_then(quick::Word::of))
-                                .as_ref()
-                        });
-                        let window = (
-                            m_start.saturating_sub(BEFORE),
-                            m_end.saturating_add(AHEAD).min(data.len()),
-                        );
-                        let s = &mut searched[ri];
-                        match word.and_then(|w| w.at(data, (m_start, m_end), window, &mut s.word)) {
-                            Some(Some((start, end))) => {
-                                self.judge(rule, data, m_start, (start, end), s)
-                            }
-                            Some(None) => Judgement::Nothing,
-                            None => self.match_at(rule, data, m_start, m_end, s),
-                        }
-                    }
-                };
-                // Where the plain match stops: a quote, `\` or `%` there may be an
-                // encoding that goes on (`"qrcp_live_" + "…"`, `qrcp_live_\x41…`).
-                // A body too short to match stops where its characters do
-                // (`"qrcp_live_Ab" + "…"`, `qrcp_live_Ab` at a line's end); so
-                // may a whole match (a long literal wrapped: `("qrcp_live_<20
-                // or more>"\n "…")`, the pieces joined are the key).
-                let stop = match outcome {
-                    Judgement::Again => None,
-                    Judgement::Hit { end, .. } | Judgement::Placeholder(end) => Some(end),
-                    Judgement::Nothing => Some(
-                        m_end
-                            + data[m_end..]
-                                .iter()
-                                .take(BODY_RUN)
-                                .take_while(|b| b.is_ascii_alphanumeric())
-                                .count(),
-                    ),
-                };
-                let at_stop = stop.and_then(|e| data.get(e..)).unwrap_or_default();
-                let layer = match at_stop.first() {
-                    Some(b'"' | b'\'' | b'`') => Some(Layer::Concatenation),
-                    // `` `qrcp_live_${"…"}` ``
-                    // `"qrcp_live_${b}"`, `"qrcp_live_#{b}"`, `f"qrcp_live_{b}"`,
-                    Some(b'$' | b'#') if at_stop.get(1) == Some(&b'{') => {
-                        Some(Layer::Concatenation)
-                    }
-                    // A bare name: `"qrcp_live_$b"` (shell, PHP, Kotlin, Dart,
-                    // Perl), `K=qrcp_live_$B` (a shell word, dotenv expansion).
-                    Some(b'$')
-                        if at_stop
-                            .get(1)
-                            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
-                    {
-                        Some(Layer::Concatenation)
-                    }
-                    Some(b'{') => Some(Layer::Concatenation),
-                    // Swift's `"qrcp_live_\(b)"`.
-                    Some(b'\\') if at_stop.get(1) == Some(&b'(') => Some(Layer::Concatenation),
-                    // Cut by a line break (a wrapped YAML scalar, a `\` continuation).
-                    Some(b'\n' | b'\r') => Some(Layer::Concatenation),
-                    Some(b'\\') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
-                        Some(Layer::Concatenation)
-                    }
-                    // `\x41…`, `&#65;…`, `&shy;`: an escape or a reference.
-                    Some(b'\\' | b'&') => Some(Layer::Escape),
-                    // A format string's conversion: `"qrcp_live_%s" % b`.
-                    Some(b'%') if percent_conversion(at_stop).is_some() => {
-                        Some(Layer::Concatenation)
-                    }
-                    Some(b'%') => Some(Layer::Percent),
-                    // A quoted-printable soft line break (a mail body wrapped at 76).
-                    Some(b'=') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
-                        Some(Layer::QuotedPrintable)
-                    }
-                    // An HTML tag or an invisible character inside the key
-                    // (`qrcp_live_Ab<wbr>Cd…`, a zero-width space).
-                    Some(&b) if Layer::invisible_lead(b) => Some(Layer::Invisible),
-                    _ => None,
-                };
-                let layer = layer.filter(|_| candidates && rule.spec.kind == RuleKind::Secret);
-                match outcome {
-                    Judgement::Hit { start, end, read } => each(Event::Hit(Hit {
-                        rule: ri,
-                        start,
-                        end,
-                        severity: match (read, rule.spec.read_severity) {
-                            (true, Some(s)) => s,
-                            _ => rule.spec.severity,
+            } else {
+                for (r, &ri) in self.keyword_rules[p].iter().enumerate() {
+                    let rule = &self.rules.rules[ri];
+                    let quick = automata.quick.get(p).and_then(|q| q[r].as_ref());
+                    let outcome = match quick {
+                        // No match starts here: the one that holds the keyword, if
+                        // any, started at an earlier occurrence and was judged there.
+                        Some(b) if !b.may_start(data, m_start) => match searched[ri].judged {
+                            Some((s, e)) if s <= m_start && m_start < e => Judgement::Again,
+                            _ => Judgement::Nothing,
                         },
-                        read,
-                    })),
-                    Judgement::Placeholder(_) => each(Event::Placeholder(m_start, m_end)),
-                    // A prefix followed by something that is not a key: `qrcp_live_${KEY}`,
-                    // a short body. Counted, not reported; a bare prefix in prose is not.
-                    Judgement::Nothing
-                        if rule.spec.kind == RuleKind::Secret
-                            && data.get(m_end).is_some_and(|&c| looks_like_body(c)) =>
-                    {
-                        each(Event::Placeholder(m_start, m_end))
-                    }
-                    Judgement::Nothing | Judgement::Again => {}
-                }
-                // Counted above as before; the decoder takes the count back when
-                // the decoded key turns out real.
-                if let Some(layer) = layer {
-                    let placeholder = match outcome {
-                        Judgement::Placeholder(_) => true,
-                        _ => data.get(m_end).is_some_and(|&c| looks_like_body(c)),
+                        _ => {
+                            let word = automata.words.get(ri).and_then(|w| {
+                                w.get_or_init(|| {
+                                    rule.spec.pattern.as_deref().and_then(quick::Word::of)
+                                })
+                                .as_ref()
+                            });
+                            let window = (
+                                m_start.saturating_sub(BEFORE),
+                                m_end.saturating_add(AHEAD).min(data.len()),
+                            );
+                            let s = &mut searched[ri];
+                            match word
+                                .and_then(|w| w.at(data, (m_start, m_end), window, &mut s.word))
+                            {
+                                Some(Some((start, end))) => {
+                                    self.judge(rule, data, m_start, (start, end), s)
+                                }
+                                Some(None) => Judgement::Nothing,
+                                None => self.match_at(rule, data, m_start, m_end, s),
+                            }
+                        }
                     };
-                    each(Event::Candidate(Candidate {
-                        layer,
-                        at: m_start,
-                        lead: 0,
-                        placeholder,
-                    }));
+                    // Where the plain match stops: a quote, `\` or `%` there may be an
+                    // encoding that goes on (`"qrcp_live_" + "…"`, `qrcp_live_\x41…`).
+                    // A body too short to match stops where its characters do
+                    // (`"qrcp_live_Ab" + "…"`, `qrcp_live_Ab` at a line's end); so
+                    // may a whole match (a long literal wrapped: `("qrcp_live_<20
+                    // or more>"\n "…")`, the pieces joined are the key).
+                    let stop = match outcome {
+                        Judgement::Again => None,
+                        Judgement::Hit { end, .. } | Judgement::Placeholder(end) => Some(end),
+                        Judgement::Nothing => Some(
+                            m_end
+                                + data[m_end..]
+                                    .iter()
+                                    .take(BODY_RUN)
+                                    .take_while(|b| b.is_ascii_alphanumeric())
+                                    .count(),
+                        ),
+                    };
+                    let at_stop = stop.and_then(|e| data.get(e..)).unwrap_or_default();
+                    let layer = match at_stop.first() {
+                        Some(b'"' | b'\'' | b'`') => Some(Layer::Concatenation),
+                        // `` `qrcp_live_${"…"}` ``
+                        // `"qrcp_live_${b}"`, `"qrcp_live_#{b}"`, `f"qrcp_live_{b}"`,
+                        Some(b'$' | b'#') if at_stop.get(1) == Some(&b'{') => {
+                            Some(Layer::Concatenation)
+                        }
+                        // A bare name: `"qrcp_live_$b"` (shell, PHP, Kotlin, Dart,
+                        // Perl), `K=qrcp_live_$B` (a shell word, dotenv expansion).
+                        Some(b'$')
+                            if at_stop
+                                .get(1)
+                                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+                        {
+                            Some(Layer::Concatenation)
+                        }
+                        Some(b'{') => Some(Layer::Concatenation),
+                        // Swift's `"qrcp_live_\(b)"`.
+                        Some(b'\\') if at_stop.get(1) == Some(&b'(') => Some(Layer::Concatenation),
+                        // Cut by a line break (a wrapped YAML scalar, a `\` continuation).
+                        Some(b'\n' | b'\r') => Some(Layer::Concatenation),
+                        Some(b'\\') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
+                            Some(Layer::Concatenation)
+                        }
+                        // `\x41…`, `&#65;…`, `&shy;`: an escape or a reference.
+                        Some(b'\\' | b'&') => Some(Layer::Escape),
+                        // A format string's conversion: `"qrcp_live_%s" % b`.
+                        Some(b'%') if percent_conversion(at_stop).is_some() => {
+                            Some(Layer::Concatenation)
+                        }
+                        Some(b'%') => Some(Layer::Percent),
+                        // A quoted-printable soft line break (a mail body wrapped at 76).
+                        Some(b'=') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
+                            Some(Layer::QuotedPrintable)
+                        }
+                        // An HTML tag or an invisible character inside the key
+                        // (`qrcp_live_Ab<wbr>Cd…`, a zero-width space).
+                        Some(&b) if Layer::invisible_lead(b) => Some(Layer::Invisible),
+                        _ => None,
+                    };
+                    let layer = layer.filter(|_| candidates && rule.spec.kind == RuleKind::Secret);
+                    match outcome {
+                        Judgement::Hit { start, end, read } => each(Event::Hit(Hit {
+                            rule: ri,
+                            start,
+                            end,
+                            severity: match (read, rule.spec.read_severity) {
+                                (true, Some(s)) => s,
+                                _ => rule.spec.severity,
+                            },
+                            read,
+                        })),
+                        Judgement::Placeholder(_) => each(Event::Placeholder(m_start, m_end)),
+                        // A prefix followed by something that is not a key: `qrcp_live_${KEY}`,
+                        // a short body. Counted, not reported; a bare prefix in prose is not.
+                        Judgement::Nothing
+                            if rule.spec.kind == RuleKind::Secret
+                                && data.get(m_end).is_some_and(|&c| looks_like_body(c)) =>
+                        {
+                            each(Event::Placeholder(m_start, m_end))
+                        }
+                        Judgement::Nothing | Judgement::Again => {}
+                    }
+                    // Counted above as before; the decoder takes the count back when
+                    // the decoded key turns out real.
+                    if let Some(layer) = layer {
+                        let placeholder = match outcome {
+                            Judgement::Placeholder(_) => true,
+                            _ => data.get(m_end).is_some_and(|&c| looks_like_body(c)),
+                        };
+                        each(Event::Candidate(Candidate {
+                            layer,
+                            at: m_start,
+                            lead: 0,
+                            placeholder,
+                        }));
+                    }
                 }
+            }
+            match &mut stretch {
+                // `each` changed `quiet` (it decoded another layer, or its
+                // budget ran out): the whole search goes on from here.
+                Some(st) => {
+                    st.last = m_end;
+                    if !matches!(quiet.get(), Some((l, u)) if l == st.layer && u >= st.until) {
+                        matches.skip_to(m_end);
+                        stretch = None;
+                    }
+                }
+                None if candidates && p >= self.nkeywords => {
+                    let t = &self.triggers[p - self.nkeywords];
+                    match self.quiet_stretch(automata, data, (t.layer, m_end), quiet) {
+                        Some(Ok(st)) => stretch = Some(st),
+                        Some(Err(until)) => matches.skip_to(until),
+                        None => {}
+                    }
+                }
+                None => {}
             }
         }
         for (tp, at, _) in apart {
-            trigger(tp, at, &mut each);
+            trigger(&self.triggers[tp], at, &mut each);
         }
+    }
+
+    /// A quiet stretch after a trigger of `layer` (ending at `from`), when
+    /// `quiet` wants none of that layer's triggers up to an offset at least
+    /// [`QUIET_MIN`] bytes on: the search of the other literals up to there;
+    /// `Err` with that offset where there are no others.
+    fn quiet_stretch<'a>(
+        &self,
+        automata: &'a Automata,
+        data: &'a [u8],
+        (layer, from): (Layer, usize),
+        quiet: &Cell<Option<(Layer, usize)>>,
+    ) -> Option<Result<Stretch<'a>, usize>> {
+        let until = match quiet.get()? {
+            (l, until) if l == layer && until >= from.saturating_add(QUIET_MIN) => until,
+            _ => return None,
+        };
+        let others = automata.others(layer, &self.words, &self.triggers)?;
+        let Some(search) = &others.search else {
+            return Some(Err(until));
+        };
+        // Every literal that starts before `until` ends before `hi`.
+        let hi = until.saturating_add(others.longest).min(data.len());
+        Some(Ok(Stretch {
+            found: search.find_iter_from(&data[..hi], from),
+            others,
+            layer,
+            until,
+            last: from,
+        }))
     }
 
     /// Judges the one match of `rule` that holds the keyword at `kw_start..kw_end`.

@@ -33,6 +33,9 @@ pub enum Layer {
 }
 
 impl Layer {
+    /// How many layers there are (each one's `as usize` is below).
+    pub const COUNT: usize = Layer::StringArray as usize + 1;
+
     /// The decoding this layer undoes, as findings and reports name it.
     pub fn encoding(self) -> Encoding {
         match self {
