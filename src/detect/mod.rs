@@ -537,136 +537,14 @@ impl Detector {
                     trigger(&self.triggers[p - self.nkeywords], m_start, &mut each);
                 }
             } else {
-                for (r, &ri) in self.keyword_rules[p].iter().enumerate() {
-                    let rule = &self.rules.rules[ri];
-                    let quick = automata.quick.get(p).and_then(|q| q[r].as_ref());
-                    let outcome = match quick {
-                        // No match starts here: the one that holds the keyword, if
-                        // any, started at an earlier occurrence and was judged there.
-                        Some(b) if !b.may_start(data, m_start) => match searched[ri].judged {
-                            Some((s, e)) if s <= m_start && m_start < e => Judgement::Again,
-                            _ => Judgement::Nothing,
-                        },
-                        _ => {
-                            let word = automata.words.get(ri).and_then(|w| {
-                                w.get_or_init(|| {
-                                    rule.spec.pattern.as_deref().and_then(quick::Word::of)
-                                })
-                                .as_ref()
-                            });
-                            let window = (
-                                m_start.saturating_sub(BEFORE),
-                                m_end.saturating_add(AHEAD).min(data.len()),
-                            );
-                            let s = &mut searched[ri];
-                            match word
-                                .and_then(|w| w.at(data, (m_start, m_end), window, &mut s.word))
-                            {
-                                Some(Some((start, end))) => {
-                                    self.judge(rule, data, m_start, (start, end), s)
-                                }
-                                Some(None) => Judgement::Nothing,
-                                None => self.match_at(rule, data, m_start, m_end, s),
-                            }
-                        }
-                    };
-                    // Where the plain match stops: a quote, `\` or `%` there may be an
-                    // encoding that goes on (`"qrcp_live_" + "…"`, `qrcp_live_\x41…`).
-                    // A body too short to match stops where its characters do
-                    // (`"qrcp_live_Ab" + "…"`, `qrcp_live_Ab` at a line's end); so
-                    // may a whole match (a long literal wrapped: `("qrcp_live_<20
-                    // or more>"\n "…")`, the pieces joined are the key).
-                    let stop = match outcome {
-                        Judgement::Again => None,
-                        Judgement::Hit { end, .. } | Judgement::Placeholder(end) => Some(end),
-                        Judgement::Nothing => Some(
-                            m_end
-                                + data[m_end..]
-                                    .iter()
-                                    .take(BODY_RUN)
-                                    .take_while(|b| b.is_ascii_alphanumeric())
-                                    .count(),
-                        ),
-                    };
-                    let at_stop = stop.and_then(|e| data.get(e..)).unwrap_or_default();
-                    let layer = match at_stop.first() {
-                        Some(b'"' | b'\'' | b'`') => Some(Layer::Concatenation),
-                        // `` `qrcp_live_${"…"}` ``
-                        // `"qrcp_live_${b}"`, `"qrcp_live_#{b}"`, `f"qrcp_live_{b}"`,
-                        Some(b'$' | b'#') if at_stop.get(1) == Some(&b'{') => {
-                            Some(Layer::Concatenation)
-                        }
-                        // A bare name: `"qrcp_live_$b"` (shell, PHP, Kotlin, Dart,
-                        // Perl), `K=qrcp_live_$B` (a shell word, dotenv expansion).
-                        Some(b'$')
-                            if at_stop
-                                .get(1)
-                                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
-                        {
-                            Some(Layer::Concatenation)
-                        }
-                        Some(b'{') => Some(Layer::Concatenation),
-                        // Swift's `"qrcp_live_\(b)"`.
-                        Some(b'\\') if at_stop.get(1) == Some(&b'(') => Some(Layer::Concatenation),
-                        // Cut by a line break (a wrapped YAML scalar, a `\` continuation).
-                        Some(b'\n' | b'\r') => Some(Layer::Concatenation),
-                        Some(b'\\') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
-                            Some(Layer::Concatenation)
-                        }
-                        // `\x41…`, `&#65;…`, `&shy;`: an escape or a reference.
-                        Some(b'\\' | b'&') => Some(Layer::Escape),
-                        // A format string's conversion: `"qrcp_live_%s" % b`.
-                        Some(b'%') if percent_conversion(at_stop).is_some() => {
-                            Some(Layer::Concatenation)
-                        }
-                        Some(b'%') => Some(Layer::Percent),
-                        // A quoted-printable soft line break (a mail body wrapped at 76).
-                        Some(b'=') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
-                            Some(Layer::QuotedPrintable)
-                        }
-                        // An HTML tag or an invisible character inside the key
-                        // (`qrcp_live_Ab<wbr>Cd…`, a zero-width space).
-                        Some(&b) if Layer::invisible_lead(b) => Some(Layer::Invisible),
-                        _ => None,
-                    };
-                    let layer = layer.filter(|_| candidates && rule.spec.kind == RuleKind::Secret);
-                    match outcome {
-                        Judgement::Hit { start, end, read } => each(Event::Hit(Hit {
-                            rule: ri,
-                            start,
-                            end,
-                            severity: match (read, rule.spec.read_severity) {
-                                (true, Some(s)) => s,
-                                _ => rule.spec.severity,
-                            },
-                            read,
-                        })),
-                        Judgement::Placeholder(_) => each(Event::Placeholder(m_start, m_end)),
-                        // A prefix followed by something that is not a key: `qrcp_live_${KEY}`,
-                        // a short body. Counted, not reported; a bare prefix in prose is not.
-                        Judgement::Nothing
-                            if rule.spec.kind == RuleKind::Secret
-                                && data.get(m_end).is_some_and(|&c| looks_like_body(c)) =>
-                        {
-                            each(Event::Placeholder(m_start, m_end))
-                        }
-                        Judgement::Nothing | Judgement::Again => {}
-                    }
-                    // Counted above as before; the decoder takes the count back when
-                    // the decoded key turns out real.
-                    if let Some(layer) = layer {
-                        let placeholder = match outcome {
-                            Judgement::Placeholder(_) => true,
-                            _ => data.get(m_end).is_some_and(|&c| looks_like_body(c)),
-                        };
-                        each(Event::Candidate(Candidate {
-                            layer,
-                            at: m_start,
-                            lead: 0,
-                            placeholder,
-                        }));
-                    }
-                }
+                self.keyword_events(
+                    automata,
+                    data,
+                    (p, m_start, m_end),
+                    searched,
+                    candidates,
+                    &mut each,
+                );
             }
             match &mut stretch {
                 // `each` changed `quiet` (it decoded another layer, or its
@@ -691,6 +569,144 @@ impl Detector {
         }
         for (tp, at, _) in apart {
             trigger(&self.triggers[tp], at, &mut each);
+        }
+    }
+
+    /// The events of keyword `p` at `m_start..m_end`: each of its rules'
+    /// judgement (a hit, a placeholder, or nothing to report) and, with
+    /// `candidates`, a candidate where the bytes its match stops at may open
+    /// a layer.
+    #[inline(always)]
+    fn keyword_events(
+        &self,
+        automata: &Automata,
+        data: &[u8],
+        (p, m_start, m_end): (usize, usize, usize),
+        searched: &mut [Searched],
+        candidates: bool,
+        each: &mut impl FnMut(Event),
+    ) {
+        for (r, &ri) in self.keyword_rules[p].iter().enumerate() {
+            let rule = &self.rules.rules[ri];
+            let quick = automata.quick.get(p).and_then(|q| q[r].as_ref());
+            let outcome = match quick {
+                // No match starts here: the one that holds the keyword, if
+                // any, started at an earlier occurrence and was judged there.
+                Some(b) if !b.may_start(data, m_start) => match searched[ri].judged {
+                    Some((s, e)) if s <= m_start && m_start < e => Judgement::Again,
+                    _ => Judgement::Nothing,
+                },
+                _ => {
+                    let word = automata.words.get(ri).and_then(|w| {
+                        w.get_or_init(|| rule.spec.pattern.as_deref().and_then(quick::Word::of))
+                            .as_ref()
+                    });
+                    let window = (
+                        m_start.saturating_sub(BEFORE),
+                        m_end.saturating_add(AHEAD).min(data.len()),
+                    );
+                    let s = &mut searched[ri];
+                    match word.and_then(|w| w.at(data, (m_start, m_end), window, &mut s.word)) {
+                        Some(Some((start, end))) => {
+                            self.judge(rule, data, m_start, (start, end), s)
+                        }
+                        Some(None) => Judgement::Nothing,
+                        None => self.match_at(rule, data, m_start, m_end, s),
+                    }
+                }
+            };
+            // Where the plain match stops: a quote, `\` or `%` there may be an
+            // encoding that goes on (`"qrcp_live_" + "…"`, `qrcp_live_\x41…`).
+            // A body too short to match stops where its characters do
+            // (`"qrcp_live_Ab" + "…"`, `qrcp_live_Ab` at a line's end); so
+            // may a whole match (a long literal wrapped: `("qrcp_live_<20
+            // or more>"\n "…")`, the pieces joined are the key).
+            let stop = match outcome {
+                Judgement::Again => None,
+                Judgement::Hit { end, .. } | Judgement::Placeholder(end) => Some(end),
+                Judgement::Nothing => Some(
+                    m_end
+                        + data[m_end..]
+                            .iter()
+                            .take(BODY_RUN)
+                            .take_while(|b| b.is_ascii_alphanumeric())
+                            .count(),
+                ),
+            };
+            let at_stop = stop.and_then(|e| data.get(e..)).unwrap_or_default();
+            let layer = match at_stop.first() {
+                Some(b'"' | b'\'' | b'`') => Some(Layer::Concatenation),
+                // `` `qrcp_live_${"…"}` ``
+                // `"qrcp_live_${b}"`, `"qrcp_live_#{b}"`, `f"qrcp_live_{b}"`,
+                Some(b'$' | b'#') if at_stop.get(1) == Some(&b'{') => Some(Layer::Concatenation),
+                // A bare name: `"qrcp_live_$b"` (shell, PHP, Kotlin, Dart,
+                // Perl), `K=qrcp_live_$B` (a shell word, dotenv expansion).
+                Some(b'$')
+                    if at_stop
+                        .get(1)
+                        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+                {
+                    Some(Layer::Concatenation)
+                }
+                Some(b'{') => Some(Layer::Concatenation),
+                // Swift's `"qrcp_live_\(b)"`.
+                Some(b'\\') if at_stop.get(1) == Some(&b'(') => Some(Layer::Concatenation),
+                // Cut by a line break (a wrapped YAML scalar, a `\` continuation).
+                Some(b'\n' | b'\r') => Some(Layer::Concatenation),
+                Some(b'\\') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
+                    Some(Layer::Concatenation)
+                }
+                // `\x41…`, `&#65;…`, `&shy;`: an escape or a reference.
+                Some(b'\\' | b'&') => Some(Layer::Escape),
+                // A format string's conversion: `"qrcp_live_%s" % b`.
+                Some(b'%') if percent_conversion(at_stop).is_some() => Some(Layer::Concatenation),
+                Some(b'%') => Some(Layer::Percent),
+                // A quoted-printable soft line break (a mail body wrapped at 76).
+                Some(b'=') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
+                    Some(Layer::QuotedPrintable)
+                }
+                // An HTML tag or an invisible character inside the key
+                // (`qrcp_live_Ab<wbr>Cd…`, a zero-width space).
+                Some(&b) if Layer::invisible_lead(b) => Some(Layer::Invisible),
+                _ => None,
+            };
+            let layer = layer.filter(|_| candidates && rule.spec.kind == RuleKind::Secret);
+            match outcome {
+                Judgement::Hit { start, end, read } => each(Event::Hit(Hit {
+                    rule: ri,
+                    start,
+                    end,
+                    severity: match (read, rule.spec.read_severity) {
+                        (true, Some(s)) => s,
+                        _ => rule.spec.severity,
+                    },
+                    read,
+                })),
+                Judgement::Placeholder(_) => each(Event::Placeholder(m_start, m_end)),
+                // A prefix followed by something that is not a key: `qrcp_live_${KEY}`,
+                // a short body. Counted, not reported; a bare prefix in prose is not.
+                Judgement::Nothing
+                    if rule.spec.kind == RuleKind::Secret
+                        && data.get(m_end).is_some_and(|&c| looks_like_body(c)) =>
+                {
+                    each(Event::Placeholder(m_start, m_end))
+                }
+                Judgement::Nothing | Judgement::Again => {}
+            }
+            // Counted above as before; the decoder takes the count back when
+            // the decoded key turns out real.
+            if let Some(layer) = layer {
+                let placeholder = match outcome {
+                    Judgement::Placeholder(_) => true,
+                    _ => data.get(m_end).is_some_and(|&c| looks_like_body(c)),
+                };
+                each(Event::Candidate(Candidate {
+                    layer,
+                    at: m_start,
+                    lead: 0,
+                    placeholder,
+                }));
+            }
         }
     }
 
