@@ -1411,6 +1411,11 @@ fn collect(
                 budget,
             );
             if in_member(members, c.at) {
+                // The runs decoded may have spent the budget: the memo (and
+                // so the stretch) holds only while some is left.
+                if budget.left == 0 {
+                    quiet.set(None);
+                }
                 return;
             }
             for (i, &dec) in decs.iter().enumerate() {
