@@ -1351,12 +1351,11 @@ fn collect(
     let pass: &[u8] = if within.literals { data } else { &[] };
     let mut literal = false;
     // The layer of the last candidate decoded, and where its decoders' regions
-    // stop covering candidates, one for each of its decoders ([`covered_until`]);
-    // whether it has one decoder.
-    let (mut skip, mut skip_until, mut skip_one) = (None, [0; 3], false);
-    // The same, told to the pass: a layer of one decoder whose candidates
-    // are covered up to an offset (while the budget lasts), which the pass
-    // then need not hand over one by one.
+    // stop covering candidates, one for each of its decoders ([`covered_until`]).
+    let (mut skip, mut skip_until) = (None, [0; 3]);
+    // The same for a layer of one decoder, while the budget lasts: its
+    // candidates up to an offset, which the pass then need not hand over one
+    // by one (and those it hands over return after one comparison).
     let quiet = std::cell::Cell::new(None);
     det.pass_each_quiet(pass, true, &quiet, |event| match event {
         Event::Hit(h) if in_member(members, h.start) => literal = true,
@@ -1386,11 +1385,13 @@ fn collect(
             // returns at once: the runs due before it are decoded before the
             // next candidate that has some, in the same order with everything
             // that does something.
-            let memo = skip == Some(c.layer) && budget.left > 0;
-            // Most layers have one decoder: one comparison.
-            if memo && skip_one && c.at < skip_until[0] {
+            if quiet
+                .get()
+                .is_some_and(|(l, until)| l == c.layer && c.at < until)
+            {
                 return;
             }
+            let memo = skip == Some(c.layer) && budget.left > 0;
             let decs = layers::decoders(c.layer);
             let mut todo = 0u8;
             for (i, &dec) in decs.iter().enumerate() {
@@ -1436,11 +1437,10 @@ fn collect(
                 );
             }
             skip = Some(c.layer);
-            skip_one = decs.len() == 1;
             for (until, &dec) in skip_until.iter_mut().zip(decs) {
                 *until = covered_until(&covered, dec);
             }
-            quiet.set((skip_one && budget.left > 0).then_some((c.layer, skip_until[0])));
+            quiet.set((decs.len() == 1 && budget.left > 0).then_some((c.layer, skip_until[0])));
         }
     });
     decode_shaped(
