@@ -63,20 +63,14 @@ impl Region {
     }
 
     pub(super) fn push(&mut self, b: u8, at: usize) {
-        debug_assert!(
-            self.grid.is_none(),
-            "a base64 run's region is made finished"
-        );
+        self.building();
         self.bytes.push(b);
         self.map.push(at);
     }
 
     /// Bytes copied as they are from offset `at` on.
     pub(super) fn extend(&mut self, bytes: &[u8], at: usize) {
-        debug_assert!(
-            self.grid.is_none(),
-            "a base64 run's region is made finished"
-        );
+        self.building();
         self.bytes.extend_from_slice(bytes);
         self.map.extend(at..at + bytes.len());
     }
@@ -85,10 +79,7 @@ impl Region {
     /// output at once: pushed a byte at a time, base64 of a file was a fifth
     /// of its scan).
     pub(super) fn extend_decoded(&mut self, bytes: &[u8], at: impl Fn(usize) -> usize) {
-        debug_assert!(
-            self.grid.is_none(),
-            "a base64 run's region is made finished"
-        );
+        self.building();
         self.bytes.extend_from_slice(bytes);
         self.map.extend((0..bytes.len()).map(at));
     }
@@ -106,6 +97,15 @@ impl Region {
             run: None,
             echo: Vec::new(),
         })
+    }
+
+    /// Bytes are added only to a region being built: a base64 run's is made
+    /// finished ([`Region::base64_grid`]).
+    fn building(&self) {
+        debug_assert!(
+            self.grid.is_none(),
+            "a base64 run's region is made finished"
+        );
     }
 
     /// The map written out, before bytes are dropped or moved (never on a
@@ -139,10 +139,7 @@ impl Region {
     }
 
     pub(super) fn finish(mut self, end: usize) -> Option<Region> {
-        debug_assert!(
-            self.grid.is_none(),
-            "a base64 run's region is made finished"
-        );
+        self.building();
         self.end = end;
         self.map.push(end);
         (!self.bytes.is_empty()).then_some(self)

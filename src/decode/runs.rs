@@ -214,18 +214,13 @@ mod vector {
     }
 
     /// Where the run of base64 characters from `from` ends, 16 bytes at a
-    /// time; the last few bytes one at a time.
+    /// time; the last few bytes as [`super::base64_len`] reads a short run.
     ///
     /// # Safety
     /// The CPU has SSSE3.
     #[target_feature(enable = "ssse3")]
     pub(in super::super) unsafe fn base64_end(data: &[u8], from: usize) -> usize {
-        blocks_end(data, from, &BASE64_LOW).unwrap_or_else(|p| {
-            p + data[p..]
-                .iter()
-                .take_while(|&&b| super::super::b64::is_base64(b))
-                .count()
-        })
+        blocks_end(data, from, &BASE64_LOW).unwrap_or_else(|p| p + super::base64_len(&data[p..]))
     }
 
     /// Where the first byte outside the class of `low` (with [`HIGH`]) from

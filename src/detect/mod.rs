@@ -229,18 +229,16 @@ impl Automata {
                 if self.trigger_ac.is_some() {
                     return None;
                 }
-                let mut pats: Vec<&[u8]> = Vec::new();
-                let mut ids = Vec::new();
-                for (i, w) in words.iter().enumerate() {
-                    pats.push(w.as_bytes());
-                    ids.push(i);
-                }
-                for (i, t) in triggers.iter().enumerate() {
-                    if t.layer != layer {
-                        pats.push(&t.pattern);
-                        ids.push(words.len() + i);
-                    }
-                }
+                // The whole pass's literals in its order (the keywords, then
+                // the triggers), less the layer's triggers.
+                let (pats, ids): (Vec<&[u8]>, Vec<usize>) = words
+                    .iter()
+                    .map(|w| (w.as_bytes(), None))
+                    .chain(triggers.iter().map(|t| (&*t.pattern, Some(t.layer))))
+                    .enumerate()
+                    .filter(|(_, (_, l))| *l != Some(layer))
+                    .map(|(i, (pat, _))| (pat, i))
+                    .unzip();
                 let longest = pats.iter().map(|p| p.len()).max().unwrap_or(0);
                 let search = match pats.is_empty() {
                     true => None,
