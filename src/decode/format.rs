@@ -45,7 +45,9 @@ fn escaped(s: &[u8], i: usize) -> bool {
 /// Whether the contents hold a conversion: only then are arguments looked for.
 fn has_conversion(s: &[u8]) -> bool {
     let mut i = 0;
-    while let Some(k) = s[i..].iter().position(|&b| b == b'%' || b == b'{') {
+    // memchr's SIMD: a region of many pieces joined is read whole here, and
+    // a byte at a time that was a tenth of joining it.
+    while let Some(k) = memchr::memchr2(b'%', b'{', &s[i..]) {
         i += k;
         if escaped(s, i) {
             i += 2;
