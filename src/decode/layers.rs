@@ -97,18 +97,30 @@ pub fn decoders(layer: Layer) -> &'static [Decoder] {
     }
 }
 
-/// Whether `dec` surely decodes nothing at `c`: shell words that nothing
-/// glues to the piece, a piece that no line break cuts. Asked before the
-/// region's bookkeeping: each `"qrcp_live_"+` of a minified file is a
-/// candidate for both, and refused.
-pub fn refuses(data: &[u8], c: &Candidate, dec: Decoder) -> bool {
-    match dec {
-        Decoder::ShellWords if data.get(c.at).copied().is_some_and(is_quote) => {
-            !super::shell::piece_glued(data, c.at)
+/// Whether a decoder surely decodes nothing at a candidate
+/// ([`Refusals::refuses`]), remembering what one look tells of the next
+/// candidates of the same pass.
+#[derive(Default)]
+pub struct Refusals {
+    breaks: super::wrapped::Breaks,
+}
+
+impl Refusals {
+    /// Whether `dec` surely decodes nothing at `c`: shell words that nothing
+    /// glues to the piece, a piece that no line break cuts. Asked before the
+    /// region's bookkeeping: each `"qrcp_live_"+` of a minified file is a
+    /// candidate for both, and refused.
+    pub fn refuses(&mut self, data: &[u8], c: &Candidate, dec: Decoder) -> bool {
+        match dec {
+            Decoder::ShellWords if data.get(c.at).copied().is_some_and(is_quote) => {
+                !super::shell::piece_glued(data, c.at)
+            }
+            Decoder::ShellWords => !super::shell::glued_at(data, c.at),
+            Decoder::Wrapped => {
+                !self.breaks.near(data, c.at) || super::wrapped::piece_cut(data, c.at).is_none()
+            }
+            _ => false,
         }
-        Decoder::ShellWords => !super::shell::glued_at(data, c.at),
-        Decoder::Wrapped => super::wrapped::piece_cut(data, c.at).is_none(),
-        _ => false,
     }
 }
 

@@ -1357,6 +1357,7 @@ fn collect(
     // candidates up to an offset, which the pass then need not hand over one
     // by one (and those it hands over return after one comparison).
     let quiet = std::cell::Cell::new(None);
+    let mut refusals = layers::Refusals::default();
     det.pass_each_quiet(pass, true, &quiet, |event| match event {
         Event::Hit(h) if in_member(members, h.start) => literal = true,
         Event::Hit(h) => {
@@ -1396,7 +1397,7 @@ fn collect(
             let mut todo = 0u8;
             for (i, &dec) in decs.iter().enumerate() {
                 let covered = memo && skip_until.get(i).is_some_and(|&until| c.at < until);
-                if !covered && !layers::refuses(data, &c, dec) {
+                if !covered && !refusals.refuses(data, &c, dec) {
                     todo |= 1 << i;
                 }
             }

@@ -10,16 +10,13 @@ use super::Layer;
 use super::idents::Idents;
 use super::joins::{bare_name, bound, var_name_end};
 use super::layers::{AFTER, BEFORE, Region, hex_run};
+use crate::detect::ascii_run;
 
 /// What follows the word characters of the piece at `at` (at most 256 of
 /// them read).
 fn after_piece(data: &[u8], at: usize) -> &[u8] {
-    let run = data[at..]
-        .iter()
-        .take(256)
-        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
-        .count();
-    &data[at + run..]
+    let head = &data[at..data.len().min(at + 256)];
+    &data[at + ascii_run(head, b"_")..]
 }
 
 /// Whether the piece is glued to more of a word by what follows it (`rest`,

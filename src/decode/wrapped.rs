@@ -6,11 +6,15 @@
 
 use super::Layer;
 use super::layers::{AFTER, BEFORE, Region};
+use crate::detect::ascii_run;
 
 /// Lines joined after the first one, at most.
 const MAX_LINES: usize = 8;
 /// Characters of a key piece before the line break that cuts it, at most.
 const MAX_PIECE: usize = 256;
+/// Bytes from a piece's start within which a line break cuts it, if any does:
+/// the piece, a `\` and `\r\n` ([`piece_cut`]).
+pub const CUT_REACH: usize = MAX_PIECE + 3;
 
 fn is_piece(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')
@@ -22,17 +26,45 @@ fn indent(line: &[u8]) -> usize {
         .count()
 }
 
+/// Where the next line break is, for the candidates of one pass in turn
+/// ([`Breaks::near`]).
+#[derive(Default)]
+pub struct Breaks {
+    /// No line break in these bytes (to the end of the data at `usize::MAX`).
+    unbroken: std::ops::Range<usize>,
+}
+
+/// Bytes one look for the next line break reads, at most.
+pub(super) const BREAK_LOOK: usize = 64 << 10;
+
+impl Breaks {
+    /// Whether a line break is near enough after `at` to cut a piece there
+    /// ([`CUT_REACH`]): else [`piece_cut`] finds none. One look with memchr
+    /// answers for every candidate up to the break it finds: a minified
+    /// line of pieces read each piece a byte at a time to its end, for each.
+    pub fn near(&mut self, data: &[u8], at: usize) -> bool {
+        let reach = at.saturating_add(CUT_REACH);
+        if at < self.unbroken.start || self.unbroken.end < reach {
+            let at = at.min(data.len());
+            let end = data.len().min(at.saturating_add(BREAK_LOOK));
+            let stop = match memchr::memchr(b'\n', &data[at..end]) {
+                Some(i) => at + i,
+                None if end == data.len() => usize::MAX,
+                None => end,
+            };
+            self.unbroken = at..stop;
+        }
+        self.unbroken.end < reach
+    }
+}
+
 /// Where the key piece at `at` runs into a line break (after an optional
 /// `\`): the piece's length, and where the break is and how long; `None` if
 /// it does not, and this is no wrapped key (a cheap look, which the pass
 /// takes at every candidate of its layer before any region is made).
 pub fn piece_cut(data: &[u8], at: usize) -> Option<(usize, usize, usize)> {
-    let run = data
-        .get(at..)?
-        .iter()
-        .take(MAX_PIECE)
-        .take_while(|&&b| is_piece(b))
-        .count();
+    let head = data.get(at..)?;
+    let run = ascii_run(&head[..head.len().min(MAX_PIECE)], b"_-");
     let mut cut = at + run;
     if data.get(cut) == Some(&b'\\') {
         cut += 1;

@@ -16,6 +16,7 @@ pub mod location;
 pub mod placeholder;
 mod quads;
 mod quick;
+pub use quick::ascii_run;
 mod trigger;
 
 use std::cell::Cell;
@@ -622,14 +623,10 @@ impl Detector {
             let stop = match outcome {
                 Judgement::Again => None,
                 Judgement::Hit { end, .. } | Judgement::Placeholder(end) => Some(end),
-                Judgement::Nothing => Some(
-                    m_end
-                        + data[m_end..]
-                            .iter()
-                            .take(BODY_RUN)
-                            .take_while(|b| b.is_ascii_alphanumeric())
-                            .count(),
-                ),
+                Judgement::Nothing => {
+                    let body = &data[m_end..data.len().min(m_end + BODY_RUN)];
+                    Some(m_end + quick::ascii_run(body, &[]))
+                }
             };
             let at_stop = stop.and_then(|e| data.get(e..)).unwrap_or_default();
             let layer = match at_stop.first() {

@@ -410,3 +410,40 @@ fn array_elements_joined_by_index() {
         assert_eq!(found(&miss), None, "{miss}");
     }
 }
+
+proptest::proptest! {
+    /// The memo of where the next line break is refuses a wrapped piece
+    /// exactly where reading the piece does, at candidates in any order,
+    /// on lines longer than one look too.
+    #[test]
+    fn refusals_remember_breaks_as_reading_finds_them(
+        pieces in proptest::collection::vec(
+            (proptest::sample::select(vec![0usize, 1, 2, 254, 255, 256, 257, 258, 300]), 0usize..6),
+            0..12,
+        ),
+        long in 0usize..4,
+        jumps in proptest::collection::vec(0usize..100_000, 0..40),
+    ) {
+        let mut data = Vec::new();
+        for (i, (len, sep)) in pieces.into_iter().enumerate() {
+            if long == 0 && i == 1 {
+                data.extend(b"\"ab\"+".repeat(wrapped::BREAK_LOOK / 4));
+            }
+            data.extend((0..len).map(|k| b"qrcp_live-Ab9"[k % 13]));
+            data.extend_from_slice([&b"\""[..], b"\n", b"\r\n", b"\\\n", b" ", b"\\"][sep]);
+        }
+        // A pass's candidates, in order; then some anywhere.
+        let ats = (0..data.len() + 2).chain(jumps.into_iter().map(|j| j % (data.len() + 2)));
+        let mut refusals = layers::Refusals::default();
+        for at in ats {
+            let c = crate::detect::Candidate {
+                layer: Layer::Concatenation,
+                at,
+                lead: 0,
+                placeholder: false,
+            };
+            let read = wrapped::piece_cut(&data, at).is_none();
+            proptest::prop_assert_eq!(refusals.refuses(&data, &c, layers::Decoder::Wrapped), read, "at {}", at);
+        }
+    }
+}
