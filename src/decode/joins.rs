@@ -434,6 +434,12 @@ pub(super) fn join_pieces(
         };
         j.pieces += 1;
         j.last = Some(after);
+        // Many pieces (a line of `"qrcp_live_"+` repeated) fill what the
+        // window holds: room for that at once, not the region and its map
+        // doubled six times over.
+        if j.pieces == 4 {
+            r.reserve(limit.saturating_sub(after));
+        }
         let added = &r.bytes[mark..];
         j.chars &= added.len() == 1 || (added.first() == Some(&b'\\') && added.len() <= 6);
         let s = skip_blank(data, after, true);
