@@ -16,8 +16,9 @@ pub mod location;
 pub mod placeholder;
 mod quads;
 mod quick;
-pub use quick::ascii_run;
 mod trigger;
+
+pub use quick::ascii_run;
 
 use std::cell::Cell;
 use std::sync::{Arc, OnceLock};
