@@ -434,9 +434,7 @@ pub(super) fn join_pieces(
         };
         j.pieces += 1;
         j.last = Some(after);
-        // Many pieces (a line of `"qrcp_live_"+` repeated) fill what the
-        // window holds: room for that at once, not the region and its map
-        // doubled six times over.
+        // Many pieces fill the window: room made once, not doubled 6 times.
         if j.pieces == 4 {
             r.reserve(limit.saturating_sub(after));
         }
