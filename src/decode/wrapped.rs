@@ -16,8 +16,11 @@ const MAX_PIECE: usize = 256;
 /// the piece, a `\` and `\r\n` ([`piece_cut`]).
 pub const CUT_REACH: usize = MAX_PIECE + 3;
 
+/// A key piece's characters: letters, digits and these.
+const PIECE_ALSO: &[u8] = b"_-";
+
 fn is_piece(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')
+    b.is_ascii_alphanumeric() || PIECE_ALSO.contains(&b)
 }
 
 fn indent(line: &[u8]) -> usize {
@@ -64,7 +67,7 @@ impl Breaks {
 /// takes at every candidate of its layer before any region is made).
 pub fn piece_cut(data: &[u8], at: usize) -> Option<(usize, usize, usize)> {
     let head = data.get(at..)?;
-    let run = ascii_run(&head[..head.len().min(MAX_PIECE)], b"_-");
+    let run = ascii_run(&head[..head.len().min(MAX_PIECE)], PIECE_ALSO);
     let mut cut = at + run;
     if data.get(cut) == Some(&b'\\') {
         cut += 1;
