@@ -596,24 +596,7 @@ impl Detector {
                     Some((s, e)) if s <= m_start && m_start < e => Judgement::Again,
                     _ => Judgement::Nothing,
                 },
-                _ => {
-                    let word = automata.words.get(ri).and_then(|w| {
-                        w.get_or_init(|| rule.spec.pattern.as_deref().and_then(quick::Word::of))
-                            .as_ref()
-                    });
-                    let window = (
-                        m_start.saturating_sub(BEFORE),
-                        m_end.saturating_add(AHEAD).min(data.len()),
-                    );
-                    let s = &mut searched[ri];
-                    match word.and_then(|w| w.at(data, (m_start, m_end), window, &mut s.word)) {
-                        Some(Some((start, end))) => {
-                            self.judge(rule, data, m_start, (start, end), s)
-                        }
-                        Some(None) => Judgement::Nothing,
-                        None => self.match_at(rule, data, m_start, m_end, s),
-                    }
-                }
+                _ => self.judge_at(automata, ri, data, (m_start, m_end), &mut searched[ri]),
             };
             // Where the plain match stops: a quote, `\` or `%` there may be an
             // encoding that goes on (`"qrcp_live_" + "…"`, `qrcp_live_\x41…`).
@@ -630,42 +613,7 @@ impl Detector {
                 }
             };
             let at_stop = stop.and_then(|e| data.get(e..)).unwrap_or_default();
-            let layer = match at_stop.first() {
-                Some(b'"' | b'\'' | b'`') => Some(Layer::Concatenation),
-                // `` `qrcp_live_${"…"}` ``
-                // `"qrcp_live_${b}"`, `"qrcp_live_#{b}"`, `f"qrcp_live_{b}"`,
-                Some(b'$' | b'#') if at_stop.get(1) == Some(&b'{') => Some(Layer::Concatenation),
-                // A bare name: `"qrcp_live_$b"` (shell, PHP, Kotlin, Dart,
-                // Perl), `K=qrcp_live_$B` (a shell word, dotenv expansion).
-                Some(b'$')
-                    if at_stop
-                        .get(1)
-                        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
-                {
-                    Some(Layer::Concatenation)
-                }
-                Some(b'{') => Some(Layer::Concatenation),
-                // Swift's `"qrcp_live_\(b)"`.
-                Some(b'\\') if at_stop.get(1) == Some(&b'(') => Some(Layer::Concatenation),
-                // Cut by a line break (a wrapped YAML scalar, a `\` continuation).
-                Some(b'\n' | b'\r') => Some(Layer::Concatenation),
-                Some(b'\\') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
-                    Some(Layer::Concatenation)
-                }
-                // `\x41…`, `&#65;…`, `&shy;`: an escape or a reference.
-                Some(b'\\' | b'&') => Some(Layer::Escape),
-                // A format string's conversion: `"qrcp_live_%s" % b`.
-                Some(b'%') if percent_conversion(at_stop).is_some() => Some(Layer::Concatenation),
-                Some(b'%') => Some(Layer::Percent),
-                // A quoted-printable soft line break (a mail body wrapped at 76).
-                Some(b'=') if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => {
-                    Some(Layer::QuotedPrintable)
-                }
-                // An HTML tag or an invisible character inside the key
-                // (`qrcp_live_Ab<wbr>Cd…`, a zero-width space).
-                Some(&b) if Layer::invisible_lead(b) => Some(Layer::Invisible),
-                _ => None,
-            };
+            let layer = layer_at_stop(at_stop);
             let layer = layer.filter(|_| candidates && rule.spec.kind == RuleKind::Secret);
             match outcome {
                 Judgement::Hit { start, end, read } => each(Event::Hit(Hit {
@@ -703,6 +651,36 @@ impl Detector {
                     placeholder,
                 }));
             }
+        }
+    }
+
+    /// The judgement of rule `ri`'s match that holds the keyword at
+    /// `m_start..m_end`, where one may start there: its word's, or its
+    /// pattern's. Apart from [`Detector::keyword_events`], which runs for
+    /// every keyword of a file of them: most are told no match starts there,
+    /// and the judgement's state stays out of that loop's registers.
+    #[inline(never)]
+    fn judge_at(
+        &self,
+        automata: &Automata,
+        ri: usize,
+        data: &[u8],
+        (m_start, m_end): (usize, usize),
+        s: &mut Searched,
+    ) -> Judgement {
+        let rule = &self.rules.rules[ri];
+        let word = automata.words.get(ri).and_then(|w| {
+            w.get_or_init(|| rule.spec.pattern.as_deref().and_then(quick::Word::of))
+                .as_ref()
+        });
+        let window = (
+            m_start.saturating_sub(BEFORE),
+            m_end.saturating_add(AHEAD).min(data.len()),
+        );
+        match word.and_then(|w| w.at(data, (m_start, m_end), window, &mut s.word)) {
+            Some(Some((start, end))) => self.judge(rule, data, m_start, (start, end), s),
+            Some(None) => Judgement::Nothing,
+            None => self.match_at(rule, data, m_start, m_end, s),
         }
     }
 
@@ -984,6 +962,63 @@ impl<'a> InlineAllows<'a> {
             }
             None => memchr::memmem::find(&data[from..to], allow).is_some(),
         }
+    }
+}
+
+/// Bytes that may open a layer where a keyword's plain match stops
+/// ([`layer_at_stop`]): anything else (a body's next character, a space)
+/// opens none, and is told so by one look.
+static OPENS_LAYER: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = matches!(
+            b,
+            b'"' | b'\'' | b'`' | b'$' | b'#' | b'{' | b'\\' | b'\n' | b'\r' | b'&' | b'%' | b'='
+        ) || Layer::invisible_lead(b);
+        i += 1;
+    }
+    t
+};
+
+/// The layer that the bytes where a keyword's plain match stops may open:
+/// a quote, `\` or `%` there may be an encoding that goes on.
+fn layer_at_stop(at_stop: &[u8]) -> Option<Layer> {
+    let &first = at_stop.first()?;
+    if !OPENS_LAYER[usize::from(first)] {
+        return None;
+    }
+    match first {
+        b'"' | b'\'' | b'`' => Some(Layer::Concatenation),
+        // `` `qrcp_live_${"…"}` ``
+        // `"qrcp_live_${b}"`, `"qrcp_live_#{b}"`, `f"qrcp_live_{b}"`,
+        b'$' | b'#' if at_stop.get(1) == Some(&b'{') => Some(Layer::Concatenation),
+        // A bare name: `"qrcp_live_$b"` (shell, PHP, Kotlin, Dart,
+        // Perl), `K=qrcp_live_$B` (a shell word, dotenv expansion).
+        b'$' if at_stop
+            .get(1)
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+        {
+            Some(Layer::Concatenation)
+        }
+        b'{' => Some(Layer::Concatenation),
+        // Swift's `"qrcp_live_\(b)"`.
+        b'\\' if at_stop.get(1) == Some(&b'(') => Some(Layer::Concatenation),
+        // Cut by a line break (a wrapped YAML scalar, a `\` continuation).
+        b'\n' | b'\r' => Some(Layer::Concatenation),
+        b'\\' if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => Some(Layer::Concatenation),
+        // `\x41…`, `&#65;…`, `&shy;`: an escape or a reference.
+        b'\\' | b'&' => Some(Layer::Escape),
+        // A format string's conversion: `"qrcp_live_%s" % b`.
+        b'%' if percent_conversion(at_stop).is_some() => Some(Layer::Concatenation),
+        b'%' => Some(Layer::Percent),
+        // A quoted-printable soft line break (a mail body wrapped at 76).
+        b'=' if matches!(at_stop.get(1), Some(b'\n' | b'\r')) => Some(Layer::QuotedPrintable),
+        // An HTML tag or an invisible character inside the key
+        // (`qrcp_live_Ab<wbr>Cd…`, a zero-width space).
+        b if Layer::invisible_lead(b) => Some(Layer::Invisible),
+        _ => None,
     }
 }
 

@@ -66,7 +66,7 @@ impl Layer {
     /// `<`, or the first byte of an invisible character's UTF-8 (U+00AD, U+180E,
     /// U+200B–U+200F, U+2060–U+2064, U+FEFF). The pass makes a keyword stopped
     /// by one a candidate; the decoder looks closer.
-    pub fn invisible_lead(b: u8) -> bool {
+    pub const fn invisible_lead(b: u8) -> bool {
         matches!(b, b'<' | 0xC2 | 0xE1 | 0xE2 | 0xEF)
     }
 }
