@@ -336,33 +336,49 @@ impl Idents {
     }
 
     /// Where `name` is used as a whole identifier (not a member, not part of a
-    /// longer name) in `data[from..from + USES_WITHIN]`: the first `n`, read
-    /// from the index of the chunks there ([`Idents::uses`]).
-    pub fn uses_after(&mut self, data: &[u8], name: &[u8], from: usize, n: usize) -> Vec<usize> {
+    /// longer name) in `data[from..from + USES_WITHIN]`: the first `n` (at
+    /// most [`MAX_FOUND`]), read from the index of the chunks there
+    /// ([`Idents::uses`]). On the stack: a file of literals bound to names
+    /// looks for each name's uses, and growing a vector for them was most of
+    /// that look.
+    pub fn uses_after(
+        &mut self,
+        data: &[u8],
+        name: &[u8],
+        from: usize,
+        n: usize,
+    ) -> impl Iterator<Item = usize> + use<> {
+        let n = n.min(MAX_FOUND);
+        let mut found = [0; MAX_FOUND];
+        let mut len = 0;
         let to = (from + USES_WITHIN).min(data.len());
-        let mut found = Vec::new();
-        if from >= to {
-            return found;
-        }
         let h = self.hasher.hash_one(name);
-        for k in from / CHUNK..=(to - 1) / CHUNK {
-            self.index_uses(data, k);
-            let Some(Some(v)) = self.uses.get(k) else {
-                continue;
-            };
-            let first = v.partition_point(|e| (e.0, e.2) < (h, from));
-            let same = v[first..]
-                .iter()
-                .take_while(|e| e.0 == h && e.2 < to)
-                .filter(|e| e.1 == name.len() && data[e.2..e.2 + e.1] == *name);
-            found.extend(same.map(|e| e.2).take(n - found.len()));
-            if found.len() == n {
-                break;
+        if from < to {
+            for k in from / CHUNK..=(to - 1) / CHUNK {
+                self.index_uses(data, k);
+                let Some(Some(v)) = self.uses.get(k) else {
+                    continue;
+                };
+                let first = v.partition_point(|e| (e.0, e.2) < (h, from));
+                let same = v[first..]
+                    .iter()
+                    .take_while(|e| e.0 == h && e.2 < to)
+                    .filter(|e| e.1 == name.len() && data[e.2..e.2 + e.1] == *name);
+                for e in same.take(n - len) {
+                    found[len] = e.2;
+                    len += 1;
+                }
+                if len == n {
+                    break;
+                }
             }
         }
-        found
+        found.into_iter().take(len)
     }
 }
+
+/// Uses [`Idents::uses_after`] finds at most.
+pub const MAX_FOUND: usize = 8;
 
 /// `found` (in place order) sorted by hash and place, as a sort by both would
 /// but in linear time: a stable counting sort on the hash's top bits, about
@@ -653,7 +669,7 @@ mod tests {
             let name = data[s + 4..e].to_vec();
             let (vs, ve) = ix.resolve(&data, &name, at).unwrap();
             assert_eq!(&data[vs..ve], [b"v", &name[1..]].concat(), "{k}");
-            assert!(!ix.uses_after(&data, &name, ve, 4).is_empty());
+            assert!(ix.uses_after(&data, &name, ve, 4).next().is_some());
             resolved += 1;
             let held = ix.defs.iter().filter(|v| !v.is_empty()).count();
             assert!(held <= KEPT + 2, "{held} chunks held at {at}");
@@ -666,7 +682,7 @@ mod tests {
         for s in memchr::memmem::find_iter(&data, b"var n") {
             let e = s + data[s..].iter().position(|&b| b == b'=').unwrap();
             let name = &data[s + 4..e];
-            let uses = ix.uses_after(&data, name, e, 2);
+            let uses: Vec<usize> = ix.uses_after(&data, name, e, 2).collect();
             // Its use after the definition; `n1` is not a use of `n12`'s.
             assert_eq!(uses.len(), 1, "{}", String::from_utf8_lossy(name));
             assert_eq!(

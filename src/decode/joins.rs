@@ -464,7 +464,7 @@ pub(super) fn join_pieces(
 }
 
 /// Uses of one bound name joined, at most.
-pub(super) const MAX_USES: usize = 8;
+pub(super) const MAX_USES: usize = idents::MAX_FOUND;
 
 /// `PREFIX = "qrcp_live_"` … `PREFIX + "Ab…"` or `` `${PREFIX}Ab…` ``: a constant
 /// that a minifier keeps because it is used more than once (esbuild and terser
