@@ -125,9 +125,9 @@ pub(super) fn decoding_call(data: &[u8], i: usize, r: &mut Region, limit: usize)
     let out;
     if name == b"fromCharCode" {
         // The codes as the char-codes layer reads them.
-        let codes = char_codes(data, k)?;
+        let mut codes = char_codes(data, k)?;
         k = skip_blank(data, codes.end, true);
-        out = codes.bytes;
+        out = std::mem::take(&mut codes.bytes);
     } else {
         let q = *data.get(k).filter(|&&q| is_quote(q))?;
         let close = k + 1 + memchr::memchr(q, data.get(k + 1..limit.min(data.len()))?)?;

@@ -28,14 +28,59 @@ pub struct Region {
     pub echo: Vec<std::ops::Range<usize>>,
 }
 
+/// Room a new region has for a key and its prefix: a region of a few pieces
+/// (a file of them decodes one per candidate) grows once, if at all.
+const ROOM: usize = 64;
+/// Dropped regions' buffers kept for the next ones, at most, and the largest
+/// kept (bytes; the map's are as many entries).
+const SPARES: usize = 8;
+const SPARE_MAX: usize = 64 << 10;
+
+std::thread_local! {
+    /// The buffers of regions dropped, empty, for the regions made next: a
+    /// file of candidates that decode to nothing (`"qrcp_live_\(b)"` where
+    /// `b` is bound nowhere) made and freed regions at each, and allocation
+    /// was a fifth of its scan.
+    static SPARE: std::cell::RefCell<Vec<(Vec<u8>, Vec<usize>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        if self.bytes.capacity() > SPARE_MAX || self.map.capacity() > SPARE_MAX + 1 {
+            return;
+        }
+        let (mut bytes, mut map) = (
+            std::mem::take(&mut self.bytes),
+            std::mem::take(&mut self.map),
+        );
+        if bytes.capacity() < ROOM || map.capacity() < ROOM {
+            return;
+        }
+        bytes.clear();
+        map.clear();
+        // Not while a thread ends (its spares are gone already).
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut()
+                && s.len() < SPARES
+            {
+                s.push((bytes, map));
+            }
+        });
+    }
+}
+
 impl Region {
     pub(super) fn new(layer: Layer, start: usize) -> Region {
-        // Room for a key and its prefix: a region of a few pieces (a file of
-        // them decodes one per candidate) grows once, if at all.
+        let (bytes, map) = SPARE
+            .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop()))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| (Vec::with_capacity(ROOM), Vec::with_capacity(ROOM)));
         Region {
             layer,
-            bytes: Vec::with_capacity(64),
-            map: Vec::with_capacity(64),
+            bytes,
+            map,
             grid: None,
             end: start,
             reversed: false,
@@ -151,7 +196,7 @@ impl Region {
         self.map.iter_mut().for_each(|m| *m += by);
         self.grid = self.grid.map(|g| g + by);
         self.end += by;
-        self.run = self.run.map(|r| r.start + by..r.end + by);
+        self.run = self.run.take().map(|r| r.start + by..r.end + by);
         for e in &mut self.echo {
             *e = e.start + by..e.end + by;
         }
@@ -213,6 +258,34 @@ impl Region {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A region made from a dropped one's buffers holds nothing of it: its
+    /// bytes and map start empty, and map only what it is given.
+    #[test]
+    fn a_region_made_after_one_dropped_starts_empty() {
+        for round in 0..3 {
+            let mut held = Vec::new();
+            for k in 0..SPARES + 2 {
+                let mut r = Region::new(Layer::Concatenation, 0);
+                assert!(
+                    r.bytes.is_empty() && r.map.is_empty(),
+                    "round {round} region {k}"
+                );
+                r.extend(&[b'x'; ROOM * 2], 1000 + k);
+                r.push(b'y', 5);
+                held.push(r);
+            }
+            drop(held);
+            let mut r = Region::new(Layer::Escape, 40);
+            r.push(b'a', 41);
+            let r = r.finish(42).unwrap();
+            assert_eq!(
+                (r.bytes.as_slice(), r.phys(0), r.phys(1)),
+                (&b"a"[..], 41, 42)
+            );
+            assert_eq!(r.span(0, 1), (41, 42));
+        }
+    }
 
     /// A base64 run's region, told by its grid, maps every byte and span as
     /// the region with the map written out does; cut or shifted too.
