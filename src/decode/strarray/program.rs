@@ -3,6 +3,11 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 
+/// foldhash rather than std's SipHash (seeded per process all the same):
+/// every call of an obfuscated script looks its wrapper's name up, and
+/// SipHash was a tenth of a file of such calls.
+type Fast = foldhash::fast::RandomState;
+
 use super::lexer::{Kind, Lexer, number, str_value};
 use super::values::{ALPHABET, JsStr, Val, base64, parse_int, rc4};
 use super::{MAX_BODY, MAX_EXPR, MAX_HOPS, MAX_NESTING, MAX_OFFSET, MAX_PROPS};
@@ -51,15 +56,15 @@ pub(super) enum Def<'a> {
 /// The string array's shapes read off one blob, and what its calls resolve to.
 pub(super) struct Program<'a> {
     pub(super) data: &'a [u8],
-    pub(super) defs: HashMap<&'a [u8], Def<'a>>,
+    pub(super) defs: HashMap<&'a [u8], Def<'a>, Fast>,
     pub(super) arrays: Vec<Array>,
     /// RC4 elements decoded, by array, element and key (each call passes its
     /// key; plain and base64 elements are kept in their [`Array`]).
-    pub(super) cache: HashMap<(usize, usize, JsStr), Option<JsStr>>,
+    pub(super) cache: HashMap<(usize, usize, JsStr), Option<JsStr>, Fast>,
     /// Object literals' properties (`stringArrayCallsTransform` moves a call's
     /// index into one: `_0x1f(o._0x3d61)` with `o={_0x3d61:0x1,…}`): the
     /// value's expression, `None` where one name has two.
-    pub(super) props: HashMap<(&'a [u8], &'a [u8]), Option<Span>>,
+    pub(super) props: HashMap<(&'a [u8], &'a [u8]), Option<Span>, Fast>,
     /// Expression tokens still to be read: work stops at zero.
     pub(super) work: &'a Cell<usize>,
     /// Calls and properties being evaluated inside one another: bounded, so
@@ -71,10 +76,10 @@ impl<'a> Program<'a> {
     pub(super) fn new(data: &'a [u8], work: &'a Cell<usize>) -> Program<'a> {
         Program {
             data,
-            defs: HashMap::new(),
+            defs: HashMap::default(),
             arrays: Vec::new(),
-            cache: HashMap::new(),
-            props: HashMap::new(),
+            cache: HashMap::default(),
+            props: HashMap::default(),
             work,
             nesting: 0,
         }
