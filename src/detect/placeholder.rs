@@ -31,29 +31,42 @@ pub fn entropy(bytes: &[u8]) -> f64 {
     }
     let table = C_LOG_C.get_or_init(|| std::array::from_fn(|c| c as f64 * (c as f64).log2()));
     let mut counts = [0u32; 256];
+    // The bytes present, a bit each: the sum runs over those (in byte order,
+    // as over all 256 counts), not over every count (which was most of a
+    // key's entropy).
+    let mut present = [0u64; 4];
     for &b in bytes {
-        counts[b as usize] += 1;
+        counts[usize::from(b)] += 1;
+        present[usize::from(b >> 6)] |= 1 << (b & 63);
     }
     let n = bytes.len() as f64;
-    let sum: f64 = counts
-        .iter()
-        .filter(|&&c| c > 1)
-        .map(|&c| match table.get(c as usize) {
-            Some(&v) => v,
-            None => f64::from(c) * f64::from(c).log2(),
-        })
-        .sum();
+    let mut sum = 0.0;
+    for (k, mut bits) in present.into_iter().enumerate() {
+        while bits != 0 {
+            let c = counts[k * 64 + bits.trailing_zeros() as usize];
+            bits &= bits - 1;
+            if c > 1 {
+                sum += match table.get(c as usize) {
+                    Some(&v) => v,
+                    None => f64::from(c) * f64::from(c).log2(),
+                };
+            }
+        }
+    }
     (n.log2() - sum / n).max(0.0)
 }
 
-/// Whether `body` holds `word` (lowercase) as a person writes it: in one case
-/// (`your`, `YOUR`, `Your`), and a word of four letters or fewer also at a word's
-/// edge (the body's ends, a byte that is not a letter or digit, a camel-case
-/// hump). Twenty-four random letters and digits hold `yoUR` or `fAKe` about once
-/// in 15,000 keys, and such a key is a real one; `your` in one case at an edge,
-/// about once in a million.
-fn has_word(body: &[u8], word: &[u8]) -> bool {
+/// Whether `body` holds `word` (lowercase) at `at` as a person writes it: in
+/// one case (`your`, `YOUR`, `Your`), and a word of four letters or fewer also
+/// at a word's edge (the body's ends, a byte that is not a letter or digit, a
+/// camel-case hump). Twenty-four random letters and digits hold `yoUR` or
+/// `fAKe` about once in 15,000 keys, and such a key is a real one; `your` in
+/// one case at an edge, about once in a million.
+fn word_at(body: &[u8], at: usize, word: &[u8]) -> bool {
     let n = word.len();
+    let Some(w) = body.get(at..at + n) else {
+        return false;
+    };
     let hump = |a: u8, b: u8| a.is_ascii_lowercase() && b.is_ascii_uppercase();
     let edge = |at: usize| {
         at == 0
@@ -62,18 +75,42 @@ fn has_word(body: &[u8], word: &[u8]) -> bool {
             || !body[at].is_ascii_alphanumeric()
             || hump(body[at - 1], body[at])
     };
-    // Every spelling starts with the word's first letter in one case or the
-    // other: the comparisons run only there (a file of keys compared every
-    // window of every body with each word, a `memcmp` call each).
-    let (first, upper) = (word[0], word[0].to_ascii_uppercase());
-    body.windows(n).enumerate().any(|(at, w)| {
-        if w[0] != first && w[0] != upper {
-            return false;
+    let upper = word[0].to_ascii_uppercase();
+    let one_case = w == word
+        || w.iter().all(u8::is_ascii_uppercase) && w.eq_ignore_ascii_case(word)
+        || w[0] == upper && w[1..] == word[1..];
+    one_case && (n > 4 || edge(at) || edge(at + n))
+}
+
+/// Per byte, the [`DUMMY_WORDS`] that start with it in either case, a bit
+/// each: a body is read once, and a word compared only where its first letter
+/// is (each word looked for over the whole body was most of a file of keys'
+/// judgement).
+static FIRST_OF: [u16; 256] = {
+    assert!(DUMMY_WORDS.len() <= 16, "a bit each in a u16");
+    let mut t = [0u16; 256];
+    let mut k = 0;
+    while k < DUMMY_WORDS.len() {
+        let c = DUMMY_WORDS[k].as_bytes()[0];
+        t[c as usize] |= 1 << k;
+        t[c.to_ascii_uppercase() as usize] |= 1 << k;
+        k += 1;
+    }
+    t
+};
+
+/// Whether `body` holds one of the [`DUMMY_WORDS`] ([`word_at`]).
+fn has_dummy_word(body: &[u8]) -> bool {
+    body.iter().enumerate().any(|(at, &c)| {
+        let mut words = FIRST_OF[usize::from(c)];
+        while words != 0 {
+            let k = words.trailing_zeros() as usize;
+            words &= words - 1;
+            if word_at(body, at, DUMMY_WORDS[k].as_bytes()) {
+                return true;
+            }
         }
-        let one_case = w == word
-            || w.iter().all(u8::is_ascii_uppercase) && w.eq_ignore_ascii_case(word)
-            || w[0] == upper && w[1..] == word[1..];
-        one_case && (n > 4 || edge(at) || edge(at + n))
+        false
     })
 }
 
@@ -83,15 +120,7 @@ pub fn placeholder_reason(body: &str) -> Option<&'static str> {
     if b.is_empty() {
         return Some("empty body");
     }
-    // Only the words whose first letter the body holds, in either case.
-    let mut letters = [false; 256];
-    for &c in b {
-        letters[usize::from(c.to_ascii_lowercase())] = true;
-    }
-    if DUMMY_WORDS
-        .iter()
-        .any(|w| letters[usize::from(w.as_bytes()[0])] && has_word(b, w.as_bytes()))
-    {
+    if has_dummy_word(b) {
         return Some("placeholder word");
     }
     let mut seen = [false; 256];
@@ -159,6 +188,45 @@ mod tests {
         ] {
             assert_eq!(placeholder_reason(body), None, "{body}");
         }
+    }
+
+    /// The body read once finds a dummy word exactly where looking for each
+    /// word at every place does.
+    #[test]
+    fn dummy_words_found_in_one_reading_as_word_by_word() {
+        let alphabet = b"xXeEpPyYrRdDsScCfFnNiIaAoOuUlLhHmMgGtTkK01_-";
+        let mut x = 7u32;
+        let mut found = 0;
+        for len in (1..40).cycle().take(20_000) {
+            let mut body: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    alphabet[(x >> 16) as usize % alphabet.len()]
+                })
+                .collect();
+            // Plant a word now and then, in one of its spellings.
+            if x.is_multiple_of(3) {
+                let w = DUMMY_WORDS[(x >> 8) as usize % DUMMY_WORDS.len()];
+                let spelled = match x % 4 {
+                    0 => w.to_ascii_uppercase(),
+                    1 => w[..1].to_ascii_uppercase() + &w[1..],
+                    _ => w.to_string(),
+                };
+                let at = (x >> 4) as usize % (body.len() + 1);
+                body.splice(at..at, spelled.bytes());
+            }
+            let word_by_word = DUMMY_WORDS
+                .iter()
+                .any(|w| (0..body.len()).any(|at| word_at(&body, at, w.as_bytes())));
+            assert_eq!(
+                has_dummy_word(&body),
+                word_by_word,
+                "{}",
+                String::from_utf8_lossy(&body)
+            );
+            found += usize::from(word_by_word);
+        }
+        assert!(found > 3_000, "{found}");
     }
 
     #[test]
