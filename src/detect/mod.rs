@@ -783,10 +783,16 @@ impl Detector {
                     .keywords
                     .iter()
                     .find(|k| secret.starts_with(k.as_bytes()));
-                let body = String::from_utf8_lossy(&secret[prefix.map_or(0, |k| k.len())..]);
+                let body = &secret[prefix.map_or(0, |k| k.len())..];
                 // `qrcp_live_…_id`: an identifier that happens to start like a key.
                 let identifier = data.get(end) == Some(&b'_');
-                if identifier || placeholder::placeholder_reason(&body).is_some() {
+                // Read as text: as it is when it is ASCII (a key's body is;
+                // the lossy reading's checks cost a key's body as much again).
+                let placeholder = match body.is_ascii() {
+                    true => placeholder::placeholder_reason_bytes(body),
+                    false => placeholder::placeholder_reason(&String::from_utf8_lossy(body)),
+                };
+                if identifier || placeholder.is_some() {
                     return Judgement::Placeholder(end);
                 }
             }

@@ -75,10 +75,15 @@ fn word_at(body: &[u8], at: usize, word: &[u8]) -> bool {
             || !body[at].is_ascii_alphanumeric()
             || hump(body[at - 1], body[at])
     };
-    let upper = word[0].to_ascii_uppercase();
-    let one_case = w == word
-        || w.iter().all(u8::is_ascii_uppercase) && w.eq_ignore_ascii_case(word)
-        || w[0] == upper && w[1..] == word[1..];
+    // Byte loops: a word is a few letters, and a `memcmp` call for each
+    // place a first letter is cost more than the comparison. The words are
+    // lowercase letters, so upper case is each letter's.
+    let same = |a: &[u8], b: &[u8]| a.iter().zip(b).all(|(x, y)| x == y);
+    let one_case = (w[0] == word[0] || w[0] == word[0].to_ascii_uppercase())
+        && same(&w[1..], &word[1..])
+        || w.iter()
+            .zip(word)
+            .all(|(x, y)| *x == y.to_ascii_uppercase());
     one_case && (n > 4 || edge(at) || edge(at + n))
 }
 
@@ -88,6 +93,20 @@ fn word_at(body: &[u8], at: usize, word: &[u8]) -> bool {
 /// judgement).
 static FIRST_OF: [u16; 256] = {
     assert!(DUMMY_WORDS.len() <= 16, "a bit each in a u16");
+    // Lowercase letters only (`word_at` reads their upper case so).
+    let mut k = 0;
+    while k < DUMMY_WORDS.len() {
+        let w = DUMMY_WORDS[k].as_bytes();
+        let mut i = 0;
+        while i < w.len() {
+            assert!(
+                w[i].is_ascii_lowercase(),
+                "a dummy word is lowercase letters"
+            );
+            i += 1;
+        }
+        k += 1;
+    }
     let mut t = [0u16; 256];
     let mut k = 0;
     while k < DUMMY_WORDS.len() {
@@ -116,7 +135,11 @@ fn has_dummy_word(body: &[u8]) -> bool {
 
 /// Why a body is a placeholder, or `None` for a body that looks like a real key.
 pub fn placeholder_reason(body: &str) -> Option<&'static str> {
-    let b = body.as_bytes();
+    placeholder_reason_bytes(body.as_bytes())
+}
+
+/// [`placeholder_reason`] of a body's bytes as they are (text's bytes).
+pub fn placeholder_reason_bytes(b: &[u8]) -> Option<&'static str> {
     if b.is_empty() {
         return Some("empty body");
     }
@@ -215,9 +238,25 @@ mod tests {
                 let at = (x >> 4) as usize % (body.len() + 1);
                 body.splice(at..at, spelled.bytes());
             }
-            let word_by_word = DUMMY_WORDS
-                .iter()
-                .any(|w| (0..body.len()).any(|at| word_at(&body, at, w.as_bytes())));
+            // Each word at each place, as the words are defined: in one
+            // case, and a short one at an edge.
+            let edge = |at: usize| {
+                at == 0
+                    || at == body.len()
+                    || !body[at - 1].is_ascii_alphanumeric()
+                    || !body[at].is_ascii_alphanumeric()
+                    || body[at - 1].is_ascii_lowercase() && body[at].is_ascii_uppercase()
+            };
+            let word_by_word = DUMMY_WORDS.iter().any(|word| {
+                let word = word.as_bytes();
+                let n = word.len();
+                body.windows(n).enumerate().any(|(at, w)| {
+                    let one_case = w == word
+                        || w.iter().all(u8::is_ascii_uppercase) && w.eq_ignore_ascii_case(word)
+                        || w[0] == word[0].to_ascii_uppercase() && w[1..] == word[1..];
+                    one_case && (n > 4 || edge(at) || edge(at + n))
+                })
+            });
             assert_eq!(
                 has_dummy_word(&body),
                 word_by_word,
