@@ -219,14 +219,8 @@ impl Cycle {
     /// there: the one a known period back, or else (now and then) any kept
     /// one whose match is found again as far on.
     fn next(&mut self, data: &[u8], at: usize, longest: usize) -> Option<(usize, usize, usize)> {
-        // The search a period back is as many searches back as last time.
-        if self.step > 0 && self.lag <= self.kept {
-            let h = self.back(self.lag);
-            if h.0 + self.step == at
-                && let Some(m) = self.repeat(data, h, at, longest)
-            {
-                return Some(m);
-            }
+        if let Some(m) = self.known(data, at, longest) {
+            return Some(m);
         }
         if !self.looks.ready() {
             return None;
@@ -247,6 +241,21 @@ impl Cycle {
             }
         }
         self.looks.looked(false);
+        None
+    }
+
+    /// The match a known period on from the search it repeats: the search a
+    /// period back is as many searches back as last time. (The step of a
+    /// stretch of one unit repeated: [`Matches::next`] asks it first, before
+    /// anything else.)
+    #[inline(always)]
+    fn known(&mut self, data: &[u8], at: usize, longest: usize) -> Option<(usize, usize, usize)> {
+        if self.step > 0 && self.lag <= self.kept {
+            let h = self.back(self.lag);
+            if h.0 + self.step == at {
+                return self.repeat(data, h, at, longest);
+            }
+        }
         None
     }
 
@@ -780,7 +789,34 @@ impl Matches<'_> {
 impl Iterator for Matches<'_> {
     type Item = (usize, usize, usize);
 
+    /// A dense stretch's next match a known period on is told here, inlined
+    /// where the pass asks (a file of one trigger repeated asks for every
+    /// few bytes, and the whole search's call, its frame and its registers
+    /// were most of each match); everything else in [`Matches::next_slow`].
+    #[inline(always)]
     fn next(&mut self) -> Option<(usize, usize, usize)> {
+        if let Matches::Grouped {
+            data,
+            pos,
+            run,
+            cycle,
+            dense,
+            ..
+        } = self
+            && *run >= DENSE_RUN
+            && *pos < data.len()
+            && let Some(m) = cycle.known(data, *pos, dense.longest)
+        {
+            *pos = m.2;
+            return Some(m);
+        }
+        self.next_slow()
+    }
+}
+
+impl Matches<'_> {
+    #[inline(never)]
+    fn next_slow(&mut self) -> Option<(usize, usize, usize)> {
         match self {
             Matches::Packed {
                 searcher,
