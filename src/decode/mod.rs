@@ -2222,7 +2222,22 @@ impl Placeholders {
         }
     }
 
+    /// A start counted in bits, the top level's many: told inline (a file of
+    /// placeholders pushes one every few bytes); the rest in
+    /// [`Placeholders::push_slow`].
+    #[inline(always)]
     fn push(&mut self, s: usize, e: usize, plain: bool) {
+        if let Some(bits) = &mut self.bits
+            && let Some(w) = bits[usize::from(!plain)].get_mut(s / 64)
+        {
+            *w |= 1 << (s % 64);
+            return;
+        }
+        self.push_slow(s, e, plain);
+    }
+
+    #[inline(never)]
+    fn push_slow(&mut self, s: usize, e: usize, plain: bool) {
         if let Some(bits) = &mut self.bits {
             // Both as long, for `count` (a start is under the blob's length:
             // only a broken mapping would grow them).
