@@ -589,13 +589,19 @@ impl Detector {
         for (r, &ri) in self.keyword_rules[p].iter().enumerate() {
             let rule = &self.rules.rules[ri];
             let quick = automata.quick.get(p).and_then(|q| q[r].as_ref());
-            let outcome = match quick {
+            // The body's run of letters and digits, where the quick look
+            // read it already.
+            let mut run = None;
+            let outcome = match quick.map(|b| b.may_start_run(data, m_start)) {
                 // No match starts here: the one that holds the keyword, if
                 // any, started at an earlier occurrence and was judged there.
-                Some(b) if !b.may_start(data, m_start) => match searched[ri].judged {
-                    Some((s, e)) if s <= m_start && m_start < e => Judgement::Again,
-                    _ => Judgement::Nothing,
-                },
+                Some(Err(read)) => {
+                    run = read;
+                    match searched[ri].judged {
+                        Some((s, e)) if s <= m_start && m_start < e => Judgement::Again,
+                        _ => Judgement::Nothing,
+                    }
+                }
                 _ => self.judge_at(automata, ri, data, (m_start, m_end), &mut searched[ri]),
             };
             // Where the plain match stops: a quote, `\` or `%` there may be an
@@ -607,10 +613,18 @@ impl Detector {
             let stop = match outcome {
                 Judgement::Again => None,
                 Judgement::Hit { end, .. } | Judgement::Placeholder(end) => Some(end),
-                Judgement::Nothing => {
-                    let body = &data[m_end..data.len().min(m_end + BODY_RUN)];
-                    Some(m_end + quick::ascii_run(body, &[]))
-                }
+                Judgement::Nothing => Some(
+                    m_end
+                        + run.map_or_else(
+                            || {
+                                quick::ascii_run(
+                                    &data[m_end..data.len().min(m_end + BODY_RUN)],
+                                    &[],
+                                )
+                            },
+                            |k| k.min(BODY_RUN),
+                        ),
+                ),
             };
             let at_stop = stop.and_then(|e| data.get(e..)).unwrap_or_default();
             let layer = layer_at_stop(at_stop);

@@ -25,6 +25,10 @@ pub struct Body {
     /// The literal's first bytes that the caller has found at `at` already
     /// (the keyword the search reported there): not compared again.
     known: usize,
+    /// The class is ASCII letters and digits, exactly (the built-in rules'
+    /// bodies): a refusal tells where the run of them stops
+    /// ([`Body::may_start_run`]).
+    alnum: bool,
 }
 
 impl Body {
@@ -54,11 +58,13 @@ impl Body {
         };
         let class = byte_set(&rep.sub)?;
         let min = usize::try_from(rep.min).ok()?;
+        let alnum = (0..=255u8).all(|b| class[usize::from(b)] == b.is_ascii_alphanumeric());
         (!literal.is_empty() && min > 0).then_some(Body {
             literal,
             class,
             min,
             known: 0,
+            alnum,
         })
     }
 
@@ -89,6 +95,28 @@ impl Body {
         rest[self.literal.len()..]
             .get(..self.min)
             .is_some_and(|body| body.iter().all(|&b| self.class[usize::from(b)]))
+    }
+
+    /// [`Body::may_start`] (`Ok` where it says yes) and, where it says no to a
+    /// body of ASCII letters and digits whose literal the keyword at `at`
+    /// holds whole, how many of them follow the keyword (fewer than `min`):
+    /// the run a plain match stops at, which the caller need not read again.
+    pub fn may_start_run(&self, data: &[u8], at: usize) -> Result<(), Option<usize>> {
+        if !self.alnum || self.known < self.literal.len() {
+            return match self.may_start(data, at) {
+                true => Ok(()),
+                false => Err(None),
+            };
+        }
+        let Some(body) = data.get(at + self.literal.len()..) else {
+            return Err(None);
+        };
+        let window = &body[..body.len().min(self.min)];
+        match window.iter().position(|&b| !self.class[usize::from(b)]) {
+            Some(k) => Err(Some(k)),
+            None if window.len() == self.min => Ok(()),
+            None => Err(Some(window.len())),
+        }
     }
 }
 
@@ -298,6 +326,44 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// The quick look's run tells what `may_start` does, and where a
+        /// refused body's letters and digits stop as reading them again
+        /// finds (within what a stop is read over), for a keyword whose
+        /// body is letters and digits and for others.
+        #[test]
+        fn a_refusal_tells_the_run_a_reading_finds(
+            data in proptest::collection::vec(
+                proptest::sample::select(b"qrcp_livezZ09-\"%".to_vec()),
+                0..120,
+            ),
+            long in 0usize..30,
+        ) {
+            let mut data = data;
+            let mid = data.len() / 2;
+            data.splice(mid..mid, std::iter::repeat_n(b'k', long));
+            // The keyword before the run, at the start, and at the end.
+            data.splice(mid..mid, b"qrcp_".iter().copied());
+            data.splice(0..0, b"qrcp_".iter().copied());
+            data.extend_from_slice(b"qrcp_");
+            let mut refused = 0;
+            for pattern in [r"qrcp_live_[A-Za-z0-9]{20,}", r"qrcp_[A-Za-z0-9]{4,}", r"qrcp_live_[A-Za-z0-9_]{8,}", r"qrcp_li[A-Za-z0-9]{3,}"] {
+                let body = Body::of(pattern).unwrap().at_keyword(b"qrcp_").unwrap();
+                for at in memchr::memmem::find_iter(&data, b"qrcp_") {
+                    let run = body.may_start_run(&data, at);
+                    proptest::prop_assert_eq!(run.is_ok(), body.may_start(&data, at), "{}", pattern);
+                    if let Err(Some(k)) = run {
+                        refused += 1;
+                        let from = at + body.literal.len();
+                        let stop = crate::detect::BODY_RUN;
+                        let read = ascii_run(&data[from..data.len().min(from + stop)], &[]);
+                        proptest::prop_assert_eq!(k.min(stop), read, "{} at {}", pattern, at);
+                    }
+                }
+            }
+            // The keyword at the end is refused with the run it has: none.
+            proptest::prop_assert!(refused > 0);
+        }
+
         /// The run at each start, 16 bytes at a time, is the one a byte by
         /// byte reading finds, with each set of bytes also counted.
         #[test]
