@@ -793,6 +793,9 @@ impl Iterator for Matches<'_> {
     /// where the pass asks (a file of one trigger repeated asks for every
     /// few bytes, and the whole search's call, its frame and its registers
     /// were most of each match); everything else in [`Matches::next_slow`].
+    /// The same answer as there: a period is known only once the dense
+    /// search was wanted, which it then stays (its counts only grow), and a
+    /// skip or a sparse match forgets it.
     #[inline(always)]
     fn next(&mut self) -> Option<(usize, usize, usize)> {
         if let Matches::Grouped {

@@ -613,18 +613,12 @@ impl Detector {
             let stop = match outcome {
                 Judgement::Again => None,
                 Judgement::Hit { end, .. } | Judgement::Placeholder(end) => Some(end),
-                Judgement::Nothing => Some(
-                    m_end
-                        + run.map_or_else(
-                            || {
-                                quick::ascii_run(
-                                    &data[m_end..data.len().min(m_end + BODY_RUN)],
-                                    &[],
-                                )
-                            },
-                            |k| k.min(BODY_RUN),
-                        ),
-                ),
+                Judgement::Nothing => {
+                    let run = run.unwrap_or_else(|| {
+                        quick::ascii_run(&data[m_end..data.len().min(m_end + BODY_RUN)], &[])
+                    });
+                    Some(m_end + run.min(BODY_RUN))
+                }
             };
             let at_stop = stop.and_then(|e| data.get(e..)).unwrap_or_default();
             let layer = layer_at_stop(at_stop);

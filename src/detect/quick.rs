@@ -324,6 +324,23 @@ fn byte_set(hir: &Hir) -> Option<[bool; 256]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy as _;
+
+    /// Up to `len` bytes of `alphabet` with a run of `k` (up to `run` long)
+    /// at the middle, and where it starts: runs longer than a block, which
+    /// the alphabet alone rarely gives.
+    fn with_run(
+        alphabet: &[u8],
+        len: usize,
+        run: usize,
+    ) -> impl proptest::strategy::Strategy<Value = (Vec<u8>, usize)> {
+        let bytes = proptest::collection::vec(proptest::sample::select(alphabet.to_vec()), 0..len);
+        (bytes, 0..run).prop_map(|(mut data, long)| {
+            let mid = data.len() / 2;
+            data.splice(mid..mid, std::iter::repeat_n(b'k', long));
+            (data, mid)
+        })
+    }
 
     proptest::proptest! {
         /// The quick look's run tells what `may_start` does, and where a
@@ -332,15 +349,8 @@ mod tests {
         /// body is letters and digits and for others.
         #[test]
         fn a_refusal_tells_the_run_a_reading_finds(
-            data in proptest::collection::vec(
-                proptest::sample::select(b"qrcp_livezZ09-\"%".to_vec()),
-                0..120,
-            ),
-            long in 0usize..30,
+            (mut data, mid) in with_run(b"qrcp_livezZ09-\"%", 120, 30),
         ) {
-            let mut data = data;
-            let mid = data.len() / 2;
-            data.splice(mid..mid, std::iter::repeat_n(b'k', long));
             // The keyword before the run, at the start, and at the end.
             data.splice(mid..mid, b"qrcp_".iter().copied());
             data.splice(0..0, b"qrcp_".iter().copied());
@@ -368,16 +378,8 @@ mod tests {
         /// byte reading finds, with each set of bytes also counted.
         #[test]
         fn ascii_runs_match_a_byte_by_byte_reading(
-            data in proptest::collection::vec(
-                proptest::sample::select(b"AZaz09Qq_-/:@[`{\"\x7f\x80\xc1\xff".to_vec()),
-                0..200,
-            ),
-            long in 0usize..40,
+            (data, _) in with_run(b"AZaz09Qq_-/:@[`{\"\x7f\x80\xc1\xff", 200, 40),
         ) {
-            // Runs longer than a block: the alphabet alone rarely gives one.
-            let mut data = data;
-            let at = data.len() / 2;
-            data.splice(at..at, std::iter::repeat_n(b'k', long));
             for also in [&b""[..], b"_", b"_-"] {
                 for from in 0..=data.len() {
                     let naive = data[from..]

@@ -3,14 +3,14 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 
+use super::lexer::{Kind, Lexer, number, str_value};
+use super::values::{ALPHABET, JsStr, Val, base64, parse_int, rc4};
+use super::{MAX_BODY, MAX_EXPR, MAX_HOPS, MAX_NESTING, MAX_OFFSET, MAX_PROPS};
+
 /// foldhash rather than std's SipHash (seeded per process all the same):
 /// every call of an obfuscated script looks its wrapper's name up, and
 /// SipHash was a tenth of a file of such calls.
 type Fast = foldhash::fast::RandomState;
-
-use super::lexer::{Kind, Lexer, number, str_value};
-use super::values::{ALPHABET, JsStr, Val, base64, parse_int, rc4};
-use super::{MAX_BODY, MAX_EXPR, MAX_HOPS, MAX_NESTING, MAX_OFFSET, MAX_PROPS};
 
 /// Where an expression is in the blob: `s..e`.
 pub(super) type Span = (usize, usize);
