@@ -997,12 +997,18 @@ static OPENS_LAYER: [bool; 256] = {
 };
 
 /// The layer that the bytes where a keyword's plain match stops may open:
-/// a quote, `\` or `%` there may be an encoding that goes on.
+/// a quote, `\` or `%` there may be an encoding that goes on. Most stops
+/// open none, told by [`OPENS_LAYER`] before [`layer_opened`] is asked.
 fn layer_at_stop(at_stop: &[u8]) -> Option<Layer> {
     let &first = at_stop.first()?;
-    if !OPENS_LAYER[usize::from(first)] {
-        return None;
+    match OPENS_LAYER[usize::from(first)] {
+        true => layer_opened(first, at_stop),
+        false => None,
     }
+}
+
+/// [`layer_at_stop`] where `first` (`at_stop`'s first byte) may open one.
+fn layer_opened(first: u8, at_stop: &[u8]) -> Option<Layer> {
     match first {
         b'"' | b'\'' | b'`' => Some(Layer::Concatenation),
         // `` `qrcp_live_${"…"}` ``
@@ -1147,6 +1153,27 @@ pub fn percent_conversion(s: &[u8]) -> Option<(usize, Option<usize>)> {
 
 #[cfg(test)]
 mod tests {
+    /// The table of bytes that may open a layer leaves out none that does:
+    /// every stop whose first byte it refuses opens nothing, whatever
+    /// follows (a byte, or a format conversion's digits and `$`).
+    #[test]
+    fn the_stop_table_refuses_only_bytes_that_open_no_layer() {
+        for first in 0..=255u8 {
+            if super::OPENS_LAYER[usize::from(first)] {
+                continue;
+            }
+            for next in 0..=255u8 {
+                for stop in [
+                    vec![first],
+                    vec![first, next],
+                    vec![first, b'1', b'$', next],
+                ] {
+                    assert_eq!(super::layer_opened(first, &stop), None, "{stop:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn overlap_is_containment_or_a_suffix_that_starts_the_other() {
         let plain = |a: &[u8], b: &[u8]| {
